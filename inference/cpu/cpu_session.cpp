@@ -1,0 +1,146 @@
+// The CPU backend's Session: one Kernel per node, one planned arena, one shared workspace,
+// one warm thread pool. run() copies the input into the arena, runs the kernels in order
+// and copies the outputs out; it allocates nothing but the returned tensors.
+#include <cblas.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "core/backend_registry.h"
+#include "cpu/kernel.h"
+#include "graph/flops.h"
+#include "graph/memory_planner.h"
+#include "percept/error.h"
+
+namespace percept::detail {
+namespace {
+
+struct FreeDeleter {
+    void operator()(void* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
+
+AlignedBuffer allocateAligned(size_t bytes) {
+    bytes = (bytes + 63) / 64 * 64;
+    if (bytes == 0) bytes = 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for the CPU backend");
+    std::memset(p, 0, bytes);
+    return AlignedBuffer(static_cast<char*>(p));
+}
+
+class CpuSession final : public Session {
+public:
+    CpuSession(const Model& model, const SessionOptions& options)
+        : graph_(model.sharedGraph()),
+          threads_(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+          pool_(threads_),
+          profile_(options.profile) {
+        // Every GEMM runs single-threaded inside our pool's threads: one threading model.
+        openblas_set_num_threads(1);
+        const graph::Graph& g = *graph_;
+        plan_ = graph::planMemory(g, sizeof(float));
+        size_t workspace = 0, repacked = 0;
+        for (const auto& n : g.nodes) {
+            kernels_.push_back(cpu::makeKernel(g, n));
+            workspace = std::max(workspace, kernels_.back()->workspaceBytes(threads_));
+            repacked += kernels_.back()->weightBytes();
+            LayerStats ls;
+            ls.name = n.name;
+            ls.op = n.displayOp();
+            ls.algo = kernels_.back()->algo();
+            ls.flops = graph::nodeFlops(g, n);
+            stats_.totalFlops += ls.flops;
+            stats_.layers.push_back(ls);
+        }
+        arena_ = allocateAligned(plan_.arenaBytes);
+        workspace_ = allocateAligned(workspace);
+        stats_.peakArenaBytes = plan_.arenaBytes;
+        stats_.naiveActivationBytes = plan_.naiveBytes;
+        stats_.workspaceBytes = workspace;
+        stats_.weightBytes = repacked ? repacked : g.weightBytes();
+        stats_.device = "CPU (" + std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
+        // Pointer tables per node, resolved once.
+        for (const auto& n : g.nodes) {
+            std::vector<const float*> ins;
+            for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
+            std::vector<float*> outs;
+            for (int v : n.outputs) outs.push_back(v < 0 ? nullptr : const_cast<float*>(pointer(v)));
+            inPtrs_.push_back(std::move(ins));
+            outPtrs_.push_back(std::move(outs));
+        }
+    }
+
+    std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
+        const graph::Graph& g = *graph_;
+        if (inputs.size() != g.inputs.size())
+            throw Error("the model takes " + std::to_string(g.inputs.size()) + " input(s), got " + std::to_string(inputs.size()));
+        for (size_t k = 0; k < inputs.size(); ++k) {
+            const graph::Value& v = g.value(g.inputs[k]);
+            if (inputs[k].shape != v.shape || static_cast<int64_t>(inputs[k].data.size()) != elementCount(v.shape))
+                throw Error("input '" + v.name + "' must have shape " + shapeToString(v.shape) + ", got " + shapeToString(inputs[k].shape));
+            std::memcpy(const_cast<float*>(pointer(g.inputs[k])), inputs[k].data.data(), inputs[k].data.size() * sizeof(float));
+        }
+        cpu::KernelContext ctx{pool_, reinterpret_cast<float*>(workspace_.get())};
+        using Clock = std::chrono::steady_clock;
+        const auto start = Clock::now();
+        auto last = start;
+        for (size_t k = 0; k < kernels_.size(); ++k) {
+            kernels_[k]->run(inPtrs_[k].data(), outPtrs_[k].data(), ctx);
+            if (profile_) {
+                const auto now = Clock::now();
+                stats_.layers[k].ms = std::chrono::duration<double, std::milli>(now - last).count();
+                last = now;
+            }
+        }
+        stats_.lastRunMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        ++stats_.runs;
+        std::vector<Tensor> outs;
+        for (int id : g.outputs) {
+            const graph::Value& v = g.value(id);
+            const float* p = pointer(id);
+            outs.emplace_back(v.shape, std::vector<float>(p, p + elementCount(v.shape)));
+        }
+        return outs;
+    }
+
+    const Stats& stats() const override { return stats_; }
+    Backend backend() const override { return Backend::Cpu; }
+    std::string deviceName() const override { return stats_.device; }
+
+private:
+    const float* pointer(int value) const {
+        const graph::Value& v = graph_->value(value);
+        if (v.constant) {
+            if (v.constant->dtype != graph::DType::Float32) {
+                throw Error("value '" + v.name + "' is an integer constant read by a compute op");
+            }
+            return v.constant->f.data();
+        }
+        const int64_t off = plan_.offsets.at(static_cast<size_t>(value));
+        if (off < 0) throw Error("internal error: value '" + v.name + "' has no arena slot");
+        return reinterpret_cast<const float*>(arena_.get() + off);
+    }
+
+    std::shared_ptr<const graph::Graph> graph_;
+    int threads_;
+    cpu::ThreadPool pool_;
+    bool profile_;
+    graph::MemoryPlan plan_;
+    std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
+    std::vector<std::vector<const float*>> inPtrs_;
+    std::vector<std::vector<float*>> outPtrs_;
+    AlignedBuffer arena_, workspace_;
+    Stats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<Session> createCpuSession(const Model& model, const SessionOptions& options) {
+    return std::make_unique<CpuSession>(model, options);
+}
+
+}  // namespace percept::detail

@@ -1,0 +1,173 @@
+#include "graph/ir.h"
+
+#include <algorithm>
+
+#include "percept/error.h"
+
+namespace percept {
+
+int64_t elementCount(const Shape& shape) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+}
+
+std::string shapeToString(const Shape& shape) {
+    std::string s = "[";
+    for (size_t k = 0; k < shape.size(); ++k) {
+        if (k) s += ",";
+        s += std::to_string(shape[k]);
+    }
+    return s + "]";
+}
+
+}  // namespace percept
+
+namespace percept::graph {
+
+std::vector<int64_t> TensorData::asInts() const {
+    if (dtype == DType::Int64) return i;
+    std::vector<int64_t> r(f.size());
+    for (size_t k = 0; k < f.size(); ++k) r[k] = static_cast<int64_t>(f[k]);
+    return r;
+}
+
+std::vector<float> TensorData::asFloats() const {
+    if (dtype == DType::Float32) return f;
+    std::vector<float> r(i.size());
+    for (size_t k = 0; k < i.size(); ++k) r[k] = static_cast<float>(i[k]);
+    return r;
+}
+
+const char* activationName(Activation a) {
+    switch (a) {
+        case Activation::None: return "";
+        case Activation::Relu: return "Relu";
+        case Activation::Clip: return "Clip";
+        case Activation::LeakyRelu: return "LeakyRelu";
+        case Activation::Sigmoid: return "Sigmoid";
+    }
+    return "";
+}
+
+namespace {
+const Attribute* find(const Node& n, const std::string& key) {
+    auto it = n.attrs.find(key);
+    return it == n.attrs.end() ? nullptr : &it->second;
+}
+[[noreturn]] void badKind(const Node& n, const std::string& key, const char* want) {
+    throw Error(n.describe() + ": attribute '" + key + "' should be " + want);
+}
+}  // namespace
+
+int64_t Node::attrInt(const std::string& key, int64_t def) const {
+    const Attribute* a = find(*this, key);
+    if (!a) return def;
+    if (a->kind != Attribute::Kind::Int) badKind(*this, key, "an integer");
+    return a->i;
+}
+
+float Node::attrFloat(const std::string& key, float def) const {
+    const Attribute* a = find(*this, key);
+    if (!a) return def;
+    if (a->kind == Attribute::Kind::Int) return static_cast<float>(a->i);
+    if (a->kind != Attribute::Kind::Float) badKind(*this, key, "a float");
+    return a->f;
+}
+
+std::string Node::attrString(const std::string& key, const std::string& def) const {
+    const Attribute* a = find(*this, key);
+    if (!a) return def;
+    if (a->kind != Attribute::Kind::String) badKind(*this, key, "a string");
+    return a->s;
+}
+
+std::vector<int64_t> Node::attrInts(const std::string& key, std::vector<int64_t> def) const {
+    const Attribute* a = find(*this, key);
+    if (!a) return def;
+    if (a->kind != Attribute::Kind::Ints) badKind(*this, key, "a list of integers");
+    return a->ints;
+}
+
+std::vector<float> Node::attrFloats(const std::string& key, std::vector<float> def) const {
+    const Attribute* a = find(*this, key);
+    if (!a) return def;
+    if (a->kind != Attribute::Kind::Floats) badKind(*this, key, "a list of floats");
+    return a->floats;
+}
+
+std::string Node::describe() const { return op + " node '" + name + "'"; }
+
+std::string Node::displayOp() const {
+    return act.any() ? op + "+" + activationName(act.kind) : op;
+}
+
+int Graph::addValue(std::string name) {
+    Value v;
+    v.name = std::move(name);
+    values.push_back(std::move(v));
+    return static_cast<int>(values.size() - 1);
+}
+
+int Graph::addConstant(std::string name, ConstPtr data) {
+    int id = addValue(std::move(name));
+    Value& v = values.back();
+    v.shape = data->shape;
+    v.shapeKnown = true;
+    v.constant = std::move(data);
+    return id;
+}
+
+const float* Graph::constFloats(int id) const {
+    if (id < 0) return nullptr;
+    const Value& v = value(id);
+    if (!v.constant || v.constant->dtype != DType::Float32) return nullptr;
+    return v.constant->f.data();
+}
+
+std::vector<int> Graph::readerCounts() const {
+    std::vector<int> counts(values.size(), 0);
+    for (const Node& n : nodes)
+        for (int in : n.inputs)
+            if (in >= 0) ++counts[static_cast<size_t>(in)];
+    for (int out : outputs) ++counts[static_cast<size_t>(out)];
+    return counts;
+}
+
+void Graph::compact() {
+    std::vector<char> used(values.size(), 0);
+    for (const Node& n : nodes) {
+        for (int v : n.inputs)
+            if (v >= 0) used[static_cast<size_t>(v)] = 1;
+        for (int v : n.outputs) used[static_cast<size_t>(v)] = 1;
+    }
+    for (int v : inputs) used[static_cast<size_t>(v)] = 1;
+    for (int v : outputs) used[static_cast<size_t>(v)] = 1;
+    std::vector<int> remap(values.size(), -1);
+    std::vector<Value> kept;
+    for (size_t k = 0; k < values.size(); ++k) {
+        if (!used[k]) continue;
+        remap[k] = static_cast<int>(kept.size());
+        kept.push_back(std::move(values[k]));
+    }
+    values = std::move(kept);
+    auto fix = [&](std::vector<int>& ids) {
+        for (int& v : ids)
+            if (v >= 0) v = remap[static_cast<size_t>(v)];
+    };
+    for (Node& n : nodes) {
+        fix(n.inputs);
+        fix(n.outputs);
+    }
+    fix(inputs);
+    fix(outputs);
+}
+
+size_t Graph::weightBytes() const {
+    size_t bytes = 0;
+    for (const Value& v : values)
+        if (v.constant && v.constant->dtype == DType::Float32) bytes += v.constant->f.size() * sizeof(float);
+    return bytes;
+}
+
+}  // namespace percept::graph

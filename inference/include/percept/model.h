@@ -1,0 +1,49 @@
+#pragma once
+// A loaded, validated and optimised model. Loading parses the ONNX file, folds constant
+// sub-graphs, infers every shape, applies the graph passes and checks that every op is
+// supported: a Model that exists can be run on the CPU backend.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "percept/tensor.h"
+
+namespace percept {
+
+namespace graph { struct Graph; }
+class Model;
+namespace detail { Model modelFromGraph(graph::Graph g, const std::string& source); }
+
+struct TensorInfo {
+    std::string name;
+    Shape shape;
+};
+
+class Model {
+public:
+    // Throws percept::Error with a message naming the file and, where it applies, the node.
+    static Model load(const std::string& path);
+    static Model fromBytes(const void* data, size_t size, const std::string& sourceName = "<memory>");
+
+    const std::vector<TensorInfo>& inputs() const;
+    const std::vector<TensorInfo>& outputs() const;
+    size_t weightBytes() const;
+    int64_t flops() const;
+    size_t nodeCount() const;
+    const std::string& source() const;
+
+    // The optimised graph, for backends and tools.
+    const graph::Graph& graph() const { return *graph_; }
+    std::shared_ptr<const graph::Graph> sharedGraph() const { return graph_; }
+
+private:
+    friend Model detail::modelFromGraph(graph::Graph g, const std::string& source);
+    explicit Model(std::shared_ptr<const graph::Graph> g, std::string source);
+    std::shared_ptr<const graph::Graph> graph_;
+    std::vector<TensorInfo> inputs_, outputs_;
+    std::string source_;
+};
+
+}  // namespace percept

@@ -1,0 +1,198 @@
+// percept-bench: times a model on Percept's engine and, in the same process and on the same
+// input, on OpenCV DNN (the peer), then prints min/median/max, the ratio, and a per-layer table.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <random>
+
+#include "model_options.h"
+#include "percept/models/model_store.h"
+#include "percept/percept.h"
+
+using namespace percept;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct Figures {
+    double min = 0, med = 0, max = 0;
+};
+Figures summarize(const std::vector<double>& v) {
+    Figures f;
+    if (v.empty()) return f;
+    f.min = *std::min_element(v.begin(), v.end());
+    f.max = *std::max_element(v.begin(), v.end());
+    f.med = median(v);
+    return f;
+}
+
+void usage() {
+    std::printf(
+        "usage: percept-bench [--model M|all] [options]\n"
+        "Times a model on Percept's engine and on OpenCV DNN in the same run.\n\n"
+        "  --model M          manifest name, .onnx path, or 'all' (default: all found)\n"
+        "  --threads LIST     thread counts, e.g. 1,2 (default: 1,2)\n"
+        "  --runs R           timed runs per engine (default 30)\n"
+        "  --warmup W         untimed runs first (default 5)\n"
+        "  --backend B        cpu (default) | vulkan\n"
+        "  --device N         Vulkan device index\n"
+        "  --no-opencv        skip the OpenCV DNN peer\n"
+        "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
+        "  --json             print one JSON object per model and thread count\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::set<std::string> valued = {"--model", "--threads", "--runs", "--warmup", "--backend", "--device", "--layers"};
+    std::set<std::string> switches = {"--json", "--no-opencv", "--help", "-h"};
+    try {
+        tools::Args a(argc, argv, valued, switches);
+        if (a.has("--help") || a.has("-h")) { usage(); return 0; }
+        const bool json = a.has("--json"), withCv = !a.has("--no-opencv");
+        const int runs = std::max(1, a.getInt("--runs", 30)), warmup = std::max(0, a.getInt("--warmup", 5));
+        const int maxLayers = a.getInt("--layers", 1 << 30);
+        std::vector<int> threadCounts;
+        for (float t : a.getFloats("--threads")) threadCounts.push_back(static_cast<int>(t));
+        if (!a.has("--threads")) threadCounts = {1, 2};
+        const Backend backend = parseBackend(a.get("--backend", "cpu"));
+
+        std::vector<models::ModelRef> refs;
+        const std::string which = a.get("--model", "all");
+        if (which == "all") {
+            for (const auto& m : models::builtinManifests())
+                if (!models::findDataFile(m.file).empty()) refs.push_back(models::resolveModel(m.name));
+            if (refs.empty()) throw Error("no model files found (set PERCEPT_MODELS_DIR)");
+        } else {
+            refs.push_back(models::resolveModel(which));
+        }
+
+        for (const auto& ref : refs) {
+            const auto tLoad = Clock::now();
+            Model model = Model::load(ref.modelPath);
+            const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - tLoad).count();
+            Tensor input(model.inputs().at(0).shape);
+            std::mt19937 rng(42);
+            std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+            for (float& v : input.data) v = dist(rng);
+            cv::dnn::Net net;
+            cv::Mat blob;
+            if (withCv) {
+                net = cv::dnn::readNetFromONNX(ref.modelPath);
+                net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+                net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+                std::vector<int> dims(input.shape.begin(), input.shape.end());
+                blob = cv::Mat(static_cast<int>(dims.size()), dims.data(), CV_32F, input.data.data());
+            }
+            for (int threads : threadCounts) {
+                SessionOptions so;
+                so.backend = backend;
+                so.threads = threads;
+                so.deviceIndex = a.getInt("--device", -1);
+                const auto tSess = Clock::now();
+                auto session = Session::create(model, so);
+                const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
+                if (withCv) cv::setNumThreads(threads);
+                auto runOurs = [&] { session->run(input); };
+                auto runCv = [&] {
+                    net.setInput(blob);
+                    cv::Mat out = net.forward();
+                };
+                for (int w = 0; w < warmup; ++w) {
+                    runOurs();
+                    if (withCv) runCv();
+                }
+                // Interleaved, so both engines see the same machine noise.
+                std::vector<double> ours, peer;
+                const size_t nl = session->stats().layers.size();
+                std::vector<std::vector<double>> layerMs(nl);
+                for (int r = 0; r < runs; ++r) {
+                    auto t0 = Clock::now();
+                    runOurs();
+                    ours.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                    for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
+                    if (withCv) {
+                        t0 = Clock::now();
+                        runCv();
+                        peer.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                    }
+                }
+                const Figures fo = summarize(ours), fp = summarize(peer);
+                const Stats& st = session->stats();
+                struct Row {
+                    const LayerStats* l;
+                    double ms;
+                };
+                std::vector<Row> rows;
+                for (size_t l = 0; l < nl; ++l) rows.push_back({&st.layers[l], median(layerMs[l])});
+                std::vector<Row> heavy = rows;
+                std::stable_sort(heavy.begin(), heavy.end(), [](const Row& x, const Row& y) { return x.ms > y.ms; });
+                if (static_cast<int>(heavy.size()) > maxLayers) heavy.resize(static_cast<size_t>(std::max(0, maxLayers)));
+                double convMs = 0;
+                int64_t convFlops = 0;
+                for (const Row& r : rows)
+                    if (r.l->op.rfind("Conv", 0) == 0) convMs += r.ms, convFlops += r.l->flops;
+                const double convGflops = convMs > 0 ? convFlops / (convMs * 1e6) : 0.0;
+                if (json) {
+                    nlohmann::json j;
+                    j["model"] = ref.manifest.name;
+                    j["backend"] = backendName(backend);
+                    j["device"] = session->deviceName();
+                    j["threads"] = threads;
+                    j["runs"] = runs;
+                    j["ms"] = {{"min", fo.min}, {"median", fo.med}, {"max", fo.max}};
+                    if (withCv) {
+                        j["opencv_ms"] = {{"min", fp.min}, {"median", fp.med}, {"max", fp.max}};
+                        j["ratio_vs_opencv"] = fo.med / fp.med;
+                    }
+                    j["gflop"] = st.totalFlops / 1e9;
+                    j["conv_gflops_per_s"] = convGflops;
+                    j["model_load_ms"] = loadMs;
+                    j["session_create_ms"] = sessMs;
+                    j["peak_arena_bytes"] = st.peakArenaBytes;
+                    j["naive_activation_bytes"] = st.naiveActivationBytes;
+                    j["workspace_bytes"] = st.workspaceBytes;
+                    j["weight_bytes"] = st.weightBytes;
+                    j["layers"] = nlohmann::json::array();
+                    for (const Row& r : rows)
+                        j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms},
+                                               {"gflop", r.l->flops / 1e9}, {"gflops_per_s", r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0}});
+                    std::cout << j.dump() << std::endl;
+                    continue;
+                }
+                std::printf("\n== %s  [%s, %d thread%s]  %.3f GFLOP/inference\n", ref.manifest.name.c_str(),
+                            session->deviceName().c_str(), threads, threads == 1 ? "" : "s", st.totalFlops / 1e9);
+                std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs)\n", fo.min, fo.med, fo.max, runs);
+                if (withCv)
+                    std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med,
+                                fp.max, fo.med / fp.med);
+                std::printf("memory     : activation arena %.2f MiB (naive sum %.2f MiB, %.0f%%), workspace %.2f MiB, weights %.2f MiB\n",
+                            st.peakArenaBytes / 1048576.0, st.naiveActivationBytes / 1048576.0,
+                            100.0 * st.peakArenaBytes / std::max<size_t>(1, st.naiveActivationBytes), st.workspaceBytes / 1048576.0,
+                            st.weightBytes / 1048576.0);
+                std::printf("conv layers: %.1f GFLOP/s achieved; load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
+                if (!heavy.empty()) {
+                    std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
+                    for (const Row& r : heavy)
+                        std::printf("  %-36.36s %-18.18s %-14.14s %9.3f %9.1f %5.1f%%\n", r.l->name.c_str(), r.l->op.c_str(),
+                                    r.l->algo.c_str(), r.ms, r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0, 100.0 * r.ms / std::max(1e-9, fo.med));
+                }
+            }
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "percept-bench: %s\n", e.what());
+        return 1;
+    }
+}

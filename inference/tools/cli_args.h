@@ -1,0 +1,77 @@
+#pragma once
+// Minimal "--flag value" / "--switch" parser shared by the command-line tools.
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "percept/error.h"
+
+namespace percept::tools {
+
+class Args {
+public:
+    // valued: flags that take a value; switches: flags that do not.
+    Args(int argc, char** argv, const std::set<std::string>& valued, const std::set<std::string>& switches) {
+        for (int k = 1; k < argc; ++k) {
+            std::string a = argv[k];
+            std::string value;
+            bool inlineValue = false;
+            if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+                value = a.substr(eq + 1);
+                a = a.substr(0, eq);
+                inlineValue = true;
+            }
+            if (switches.count(a)) {
+                flags_.insert(a);
+            } else if (valued.count(a)) {
+                if (!inlineValue) {
+                    if (k + 1 >= argc) throw Error("option " + a + " needs a value");
+                    value = argv[++k];
+                }
+                values_[a] = value;
+            } else {
+                throw Error("unknown option '" + a + "' (see --help)");
+            }
+        }
+    }
+    bool has(const std::string& f) const { return flags_.count(f) || values_.count(f); }
+    std::string get(const std::string& f, const std::string& def = "") const {
+        auto it = values_.find(f);
+        return it == values_.end() ? def : it->second;
+    }
+    int getInt(const std::string& f, int def) const {
+        auto it = values_.find(f);
+        if (it == values_.end()) return def;
+        try {
+            size_t used = 0;
+            int v = std::stoi(it->second, &used);
+            if (used != it->second.size()) throw std::invalid_argument("");
+            return v;
+        } catch (const std::exception&) {
+            throw Error("option " + f + " needs an integer, got '" + it->second + "'");
+        }
+    }
+    std::vector<float> getFloats(const std::string& f) const {
+        std::vector<float> out;
+        std::string s = get(f);
+        size_t pos = 0;
+        while (pos < s.size()) {
+            size_t end = s.find(',', pos);
+            if (end == std::string::npos) end = s.size();
+            try {
+                out.push_back(std::stof(s.substr(pos, end - pos)));
+            } catch (const std::exception&) {
+                throw Error("option " + f + " needs comma-separated numbers, got '" + s + "'");
+            }
+            pos = end + 1;
+        }
+        return out;
+    }
+
+private:
+    std::set<std::string> flags_;
+    std::map<std::string, std::string> values_;
+};
+
+}  // namespace percept::tools

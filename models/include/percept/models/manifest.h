@@ -1,0 +1,50 @@
+#pragma once
+// Model manifests: what a model file is (name, file, checksum, where to download it), how its
+// input is prepared and how its outputs are named. The manifests in models/manifests/*.json
+// are compiled into the program.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace percept::models {
+
+enum class Normalization {
+    MeanStd,      // (pixel - mean[c]) / std[c], pixel in 0..255
+    MinusOneOne,  // (pixel - 127.5) / 127.5
+};
+
+struct InputSpec {
+    int size = 224;           // centre crop S x S
+    int resizeShorter = 256;  // shorter side resized to this before the crop
+    Normalization normalization = Normalization::MeanStd;
+    float mean[3] = {123.675f, 116.28f, 103.53f};
+    float std[3] = {58.395f, 57.12f, 57.375f};
+    bool rgb = true;  // channel order the model expects
+};
+
+struct DownloadSource {
+    std::string url, file, sha256;
+    long long bytes = 0;
+};
+
+struct Manifest {
+    std::string name, displayName, file, sha256, labels, licence;
+    long long bytes = 0;
+    InputSpec input;
+    // Output index i is class (i - labelOffset) of the labels file; indices below the offset
+    // are "background" (the 1001-class TensorFlow models).
+    int labelOffset = 0;
+    std::optional<DownloadSource> download;
+};
+
+// Parses one manifest (JSON text); throws percept::Error naming `source` on bad content.
+Manifest parseManifest(const std::string& json, const std::string& source);
+// The manifests compiled into the program, in a stable order (the default model first).
+const std::vector<Manifest>& builtinManifests();
+const Manifest& defaultManifest();
+// By name; nullptr when there is none.
+const Manifest* findManifest(const std::string& name);
+// The manifest whose file (or download file) has this file name; nullptr when none.
+const Manifest* findManifestForFile(const std::string& path);
+
+}  // namespace percept::models
