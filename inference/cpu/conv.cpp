@@ -1,0 +1,274 @@
+// 2-D convolution, NCHW, with three algorithms:
+//  - "1x1-gemm":    1x1 kernel, stride 1, no padding: the input already is the GEMM's B matrix
+//                   ([C x H*W] per image), so one cblas_sgemm per group, no im2col.
+//  - "depthwise":   group == C_in == C_out: a direct loop per channel (the GEMM would have
+//                   M = 1), with unrolled rows for the common 3x3 stride 1/2 case.
+//  - "im2col-gemm": everything else. The column matrix [K x OH*OW] is never built whole: it
+//                   is built a tile of output columns at a time (at most kIm2colTileBytes per
+//                   thread, after Espresso's multistage im2col), and the GEMM of each tile
+//                   writes straight into the output (ldc = OH*OW).
+// Bias and the fused activation are applied to each block as soon as it is computed.
+#include "cpu/conv.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "cpu/op_util.h"
+
+namespace percept::cpu {
+namespace {
+
+struct ConvGeom {
+    int64_t N = 0, C = 0, H = 0, W = 0;  // input
+    int64_t M = 0, OH = 0, OW = 0;       // output channels and size
+    int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+    int64_t pt = 0, pl = 0;              // top / left padding (bottom/right follow from OH/OW)
+    int64_t group = 1, Cg = 0, Mg = 0;   // channels per group
+    int64_t K() const { return Cg * kh * kw; }
+    int64_t P() const { return OH * OW; }
+};
+
+// Range [lo, hi) of output columns ox whose input column ox*stride + off lies in [0, width).
+inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWidth, int64_t& lo, int64_t& hi) {
+    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
+    hi = std::min(hi, outWidth);
+    lo = std::min(lo, hi);
+}
+
+class ConvBase : public Kernel {
+public:
+    ConvBase(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act)
+        : geo_(geom), bias_(std::move(bias)), act_(act) {}
+    size_t weightBytes() const override { return bias_.size() * sizeof(float); }
+
+protected:
+    ConvGeom geo_;
+    std::vector<float> bias_;  // M values (zeros when the node has no bias)
+    graph::FusedActivation act_;
+};
+
+// ---- 1x1, stride 1, no padding -----------------------------------------------------------
+
+class Conv1x1 final : public ConvBase {
+public:
+    using ConvBase::ConvBase;
+    const char* algo() const override { return "1x1-gemm"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const ConvGeom& q = geo_;
+        const int64_t P = q.P();
+        const float* w = inputs[1];
+        for (int64_t n = 0; n < q.N; ++n) {
+            for (int64_t g = 0; g < q.group; ++g) {
+                const float* a = w + g * q.Mg * q.Cg;                 // [Mg x Cg]
+                const float* b = inputs[0] + (n * q.C + g * q.Cg) * P;  // [Cg x P]
+                float* c = outputs[0] + (n * q.M + g * q.Mg) * P;      // [Mg x P]
+                const float* bias = bias_.data() + g * q.Mg;
+                parallelGemm(ctx.pool, false, false, q.Mg, P, q.Cg, 1.0f, a, q.Cg, b, P, 0.0f, c, P,
+                             [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+                                 biasActivateRows(act_, bias + r0, c + r0 * P + c0, P, r1 - r0, c1 - c0);
+                             });
+            }
+        }
+    }
+};
+
+// ---- Depthwise -----------------------------------------------------------------------------
+
+// Adds the 3-tap row w[0..2] * x[ox*S - pl + {0,1,2}] to y[ox] over [lo, hi), where every tap
+// is known to be inside the row: no bounds checks, so the loop vectorises.
+template <int S>
+inline void row3(float* y, const float* x, const float* w, int64_t pl, int64_t lo, int64_t hi) {
+    const float w0 = w[0], w1 = w[1], w2 = w[2];
+    const float* xs = x - pl;
+    for (int64_t ox = lo; ox < hi; ++ox) {
+        const float* p = xs + ox * S;
+        y[ox] += w0 * p[0] + w1 * p[1] + w2 * p[2];
+    }
+}
+
+class ConvDepthwise final : public ConvBase {
+public:
+    using ConvBase::ConvBase;
+    const char* algo() const override { return "depthwise"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const ConvGeom& q = geo_;
+        const float* x = inputs[0];
+        const float* w = inputs[1];
+        float* y = outputs[0];
+        // One task per (image, channel) plane.
+        ctx.pool.run(q.N * q.C, [&](int64_t t, int) {
+            const int64_t c = t % q.C;
+            plane(x + t * q.H * q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P());
+        });
+    }
+
+private:
+    void plane(const float* x, const float* w, float bias, float* y) const {
+        const ConvGeom& q = geo_;
+        const bool fast3 = q.kw == 3 && q.dw == 1 && (q.sw == 1 || q.sw == 2);
+        // Interior of a 3-wide row: output columns whose three taps are all inside the input.
+        int64_t inLo = 0, inHi = 0;
+        if (fast3) {
+            int64_t lo0, hi0, lo2, hi2;
+            validRange(-q.pl, q.sw, q.W, q.OW, lo0, hi0);
+            validRange(2 - q.pl, q.sw, q.W, q.OW, lo2, hi2);
+            inLo = lo0;
+            inHi = std::max(inLo, hi2);
+        }
+        for (int64_t oy = 0; oy < q.OH; ++oy) {
+            float* yr = y + oy * q.OW;
+            for (int64_t ox = 0; ox < q.OW; ++ox) yr[ox] = bias;
+            for (int64_t ky = 0; ky < q.kh; ++ky) {
+                const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
+                if (iy < 0 || iy >= q.H) continue;  // a padding row adds nothing
+                const float* xr = x + iy * q.W;
+                const float* wr = w + ky * q.kw;
+                if (fast3) {
+                    if (q.sw == 1) row3<1>(yr, xr, wr, q.pl, inLo, inHi);
+                    else row3<2>(yr, xr, wr, q.pl, inLo, inHi);
+                    // The border columns, tap by tap with bounds.
+                    for (int64_t kx = 0; kx < 3; ++kx) {
+                        const int64_t off = kx - q.pl;
+                        int64_t lo, hi;
+                        validRange(off, q.sw, q.W, q.OW, lo, hi);
+                        for (int64_t ox = lo; ox < std::min(hi, inLo); ++ox) yr[ox] += wr[kx] * xr[ox * q.sw + off];
+                        for (int64_t ox = std::max(lo, inHi); ox < hi; ++ox) yr[ox] += wr[kx] * xr[ox * q.sw + off];
+                    }
+                } else {
+                    // Generic: one pass over the row per tap, over the columns where it is valid.
+                    for (int64_t kx = 0; kx < q.kw; ++kx) {
+                        const int64_t off = kx * q.dw - q.pl;
+                        int64_t lo, hi;
+                        validRange(off, q.sw, q.W, q.OW, lo, hi);
+                        const float wv = wr[kx];
+                        if (q.sw == 1) {
+                            const float* xs = xr + off;
+                            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += wv * xs[ox];
+                        } else {
+                            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += wv * xr[ox * q.sw + off];
+                        }
+                    }
+                }
+            }
+            if (act_.any()) activate(act_, yr, yr, q.OW);
+        }
+    }
+};
+
+// ---- im2col + GEMM, tiled over output columns ---------------------------------------------
+
+class ConvIm2col final : public ConvBase {
+public:
+    ConvIm2col(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act) : ConvBase(geom, std::move(bias), act) {
+        tileMax_ = im2colTileColumns(geo_.K(), geo_.P());
+        slice_ = alignFloats(static_cast<size_t>(geo_.K() * tileMax_));
+    }
+    const char* algo() const override { return "im2col-gemm"; }
+    size_t workspaceBytes(int threads) const override { return static_cast<size_t>(std::max(threads, 1)) * slice_ * sizeof(float); }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const ConvGeom& q = geo_;
+        const int64_t P = q.P(), K = q.K();
+        const int threads = ctx.pool.size();
+        int64_t tile = tileMax_;
+        const int64_t jobs = q.N * q.group;
+        if (jobs < threads) {
+            // Too few (image, group) pairs to feed every thread: cut the columns finer, though
+            // not below 16 columns, where the GEMM would lose more than the threads win.
+            const int64_t perThread = (P + threads - 1) / threads;
+            tile = std::min(tile, std::max<int64_t>(perThread, std::min<int64_t>(16, P)));
+        }
+        const int64_t tilesPerJob = (P + tile - 1) / tile;
+        const float* w = inputs[1];
+        ctx.pool.run(jobs * tilesPerJob, [&](int64_t t, int th) {
+            const int64_t job = t / tilesPerJob, p0 = (t % tilesPerJob) * tile, p1 = std::min(P, p0 + tile);
+            const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
+            float* col = ctx.workspace + static_cast<size_t>(th) * slice_;
+            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W, col, p0, p1);
+            float* c = outputs[0] + (n * q.M + g * q.Mg) * P + p0;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(q.Mg), static_cast<int>(cols),
+                        static_cast<int>(K), 1.0f, w + g * q.Mg * K, static_cast<int>(K), col, static_cast<int>(cols), 0.0f, c,
+                        static_cast<int>(P));
+            biasActivateRows(act_, bias_.data() + g * q.Mg, c, P, q.Mg, cols);
+        });
+    }
+
+private:
+    // Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
+    // row-major block. Row (c, ky, kx) holds input[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw]
+    // for the output positions p = oy*OW + ox, zero where that falls in the padding.
+    void im2colTile(const float* x, float* col, int64_t p0, int64_t p1) const {
+        const ConvGeom& q = geo_;
+        float* dst = col;
+        for (int64_t c = 0; c < q.Cg; ++c) {
+            const float* plane = x + c * q.H * q.W;
+            for (int64_t ky = 0; ky < q.kh; ++ky) {
+                for (int64_t kx = 0; kx < q.kw; ++kx) {
+                    const int64_t off = kx * q.dw - q.pl;
+                    int64_t lo, hi;
+                    validRange(off, q.sw, q.W, q.OW, lo, hi);
+                    // Walk the tile one output row segment at a time.
+                    for (int64_t p = p0; p < p1;) {
+                        const int64_t oy = p / q.OW, ox0 = p - oy * q.OW;
+                        const int64_t ox1 = std::min(q.OW, ox0 + (p1 - p));
+                        const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
+                        if (iy < 0 || iy >= q.H) {
+                            std::fill(dst, dst + (ox1 - ox0), 0.0f);
+                        } else {
+                            const float* row = plane + iy * q.W;
+                            const int64_t a = std::clamp(lo, ox0, ox1), b = std::clamp(hi, a, ox1);
+                            float* d = dst - ox0;  // d[ox] is this row's slot for column ox
+                            for (int64_t ox = ox0; ox < a; ++ox) d[ox] = 0.0f;
+                            if (q.sw == 1) {
+                                if (b > a) std::memcpy(d + a, row + a + off, static_cast<size_t>(b - a) * sizeof(float));
+                            } else {
+                                for (int64_t ox = a; ox < b; ++ox) d[ox] = row[ox * q.sw + off];
+                            }
+                            for (int64_t ox = b; ox < ox1; ++ox) d[ox] = 0.0f;
+                        }
+                        dst += ox1 - ox0;
+                        p += ox1 - ox0;
+                    }
+                }
+            }
+        }
+    }
+
+    int64_t tileMax_ = 1;  // columns per tile, bounded by kIm2colTileBytes
+    size_t slice_ = 0;     // floats of workspace per thread
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
+    const Shape& x = inShape(g, n, 0);
+    const Shape& ws = inShape(g, n, 1);
+    const Shape& y = outShape(g, n);
+    if (x.size() != 4 || ws.size() != 4 || y.size() != 4) fail(n, "only 2-D convolutions on NCHW tensors are supported");
+    ConvGeom q;
+    q.N = x[0], q.C = x[1], q.H = x[2], q.W = x[3];
+    q.M = y[1], q.OH = y[2], q.OW = y[3];
+    q.kh = ws[2], q.kw = ws[3];
+    q.group = n.attrInt("group", 1);
+    if (q.group <= 0 || q.C % q.group || q.M % q.group || ws[1] * q.group != q.C || ws[0] != q.M)
+        fail(n, "weights " + shapeToString(ws) + " do not match input " + shapeToString(x) + " with group " + std::to_string(q.group));
+    q.Cg = q.C / q.group;
+    q.Mg = q.M / q.group;
+    const auto strides = n.attrInts("strides", {1, 1}), dil = n.attrInts("dilations", {1, 1}), pads = n.attrInts("pads", {0, 0, 0, 0});
+    if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4) fail(n, "strides/dilations/pads must describe 2 spatial axes");
+    q.sh = strides[0], q.sw = strides[1], q.dh = dil[0], q.dw = dil[1], q.pt = pads[0], q.pl = pads[1];
+
+    std::vector<float> bias = constInput(g, n, 2, "bias");
+    if (bias.empty()) bias.assign(static_cast<size_t>(q.M), 0.0f);
+    if (static_cast<int64_t>(bias.size()) != q.M) fail(n, "bias must have " + std::to_string(q.M) + " values");
+
+    if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && pads == std::vector<int64_t>{0, 0, 0, 0} && q.OH == q.H && q.OW == q.W)
+        return std::make_unique<Conv1x1>(q, std::move(bias), n.act);
+    if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act);
+    return std::make_unique<ConvIm2col>(q, std::move(bias), n.act);
+}
+
+}  // namespace percept::cpu

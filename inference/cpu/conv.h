@@ -1,0 +1,19 @@
+#pragma once
+// Convolution planning figures, exposed so tests can check which path a shape takes.
+#include <cstdint>
+
+namespace percept::cpu {
+
+// Upper bound of one thread's im2col column buffer (K rows x tile columns, fp32).
+inline constexpr int64_t kIm2colTileBytes = int64_t{1} << 20;
+
+// Columns per im2col tile for a reduction depth K (= C/group * kh * kw) and P output
+// positions: as many as fit in kIm2colTileBytes, at least 1, at most P.
+inline int64_t im2colTileColumns(int64_t K, int64_t P) {
+    int64_t cols = kIm2colTileBytes / (4 * (K > 0 ? K : 1));
+    if (cols > 16) cols -= cols % 16;  // whole SIMD widths, so the GEMM's panels stay aligned
+    if (cols < 1) cols = 1;
+    return cols < P ? cols : (P > 0 ? P : 1);
+}
+
+}  // namespace percept::cpu

@@ -1,0 +1,124 @@
+#pragma once
+// Helpers shared by the CPU kernels: attribute/shape access with errors that name the node,
+// the per-op factories the registry calls, and a GEMM split over the thread pool.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpu/kernel.h"
+#include "graph/ir.h"
+#include "percept/error.h"
+
+namespace percept::cpu {
+
+[[noreturn]] inline void fail(const graph::Node& n, const std::string& msg) { throw Error(n.describe() + ": " + msg); }
+
+inline bool hasInput(const graph::Node& n, size_t k) { return k < n.inputs.size() && n.inputs[k] >= 0; }
+
+// Shape of node input k (which must be present).
+inline const Shape& inShape(const graph::Graph& g, const graph::Node& n, size_t k) {
+    if (!hasInput(n, k)) fail(n, "input " + std::to_string(k) + " is missing");
+    return g.shapeOf(n.inputs[k]);
+}
+inline const Shape& outShape(const graph::Graph& g, const graph::Node& n, size_t k = 0) {
+    if (k >= n.outputs.size() || n.outputs[k] < 0) fail(n, "output " + std::to_string(k) + " is missing");
+    return g.shapeOf(n.outputs[k]);
+}
+
+// Float values of a constant input, copied; empty when the input is absent. Fails when the
+// input is present but not a constant.
+inline std::vector<float> constInput(const graph::Graph& g, const graph::Node& n, size_t k, const char* what) {
+    if (!hasInput(n, k)) return {};
+    const graph::Value& v = g.value(n.inputs[k]);
+    if (!v.constant) fail(n, std::string(what) + " (input '" + v.name + "') must be a constant");
+    return v.constant->asFloats();
+}
+
+inline int64_t normAxis(const graph::Node& n, int64_t axis, int64_t rank) {
+    if (axis < -rank || axis >= rank) fail(n, "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+    return axis < 0 ? axis + rank : axis;
+}
+
+inline int64_t product(const Shape& s, size_t begin, size_t end) {
+    int64_t p = 1;
+    for (size_t k = begin; k < end && k < s.size(); ++k) p *= s[k];
+    return p;
+}
+
+// Per-thread slices of the shared workspace start on 64-byte boundaries.
+inline size_t alignFloats(size_t floats) { return (floats + 15) / 16 * 16; }
+
+// Applies an activation while copying n values from `in` to `out` (which may be equal).
+void activate(const graph::FusedActivation& act, const float* in, float* out, int64_t n);
+
+// out[r][c] = act(out[r][c] + rowBias[r]) over a block; rowBias may be null.
+inline void biasActivateRows(const graph::FusedActivation& act, const float* rowBias, float* c, int64_t ldc, int64_t rows,
+                             int64_t cols) {
+    for (int64_t r = 0; r < rows; ++r) {
+        float* p = c + r * ldc;
+        if (rowBias) {
+            const float b = rowBias[r];
+            for (int64_t j = 0; j < cols; ++j) p[j] += b;
+        }
+        if (act.any()) activate(act, p, p, cols);
+    }
+}
+
+// C[M x N] = alpha * op(A)[M x K] * op(B)[K x N] + beta * C, row-major, cut into blocks
+// that run on the pool: by columns when N is wide, otherwise by rows. epilogue(r0, r1, c0, c1)
+// runs on each finished block while it is still in cache (bias, activation).
+template <class Epilogue>
+void parallelGemm(ThreadPool& pool, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                  int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, Epilogue&& epilogue) {
+    if (M <= 0 || N <= 0) return;
+    auto block = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+        const float* a = transA ? A + r0 : A + r0 * lda;
+        const float* b = transB ? B + c0 * ldb : B + c0;
+        if (K > 0) {
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        static_cast<int>(r1 - r0), static_cast<int>(c1 - c0), static_cast<int>(K), alpha, a,
+                        static_cast<int>(lda), b, static_cast<int>(ldb), beta, C + r0 * ldc + c0, static_cast<int>(ldc));
+        } else {
+            // K == 0: the product is empty; only the beta term remains.
+            for (int64_t r = r0; r < r1; ++r)
+                for (int64_t c = c0; c < c1; ++c) C[r * ldc + c] = beta == 0.0f ? 0.0f : beta * C[r * ldc + c];
+        }
+        epilogue(r0, r1, c0, c1);
+    };
+    const int threads = pool.size();
+    // Small products are not worth waking the pool for.
+    if (threads == 1 || M * N * std::max<int64_t>(K, 1) < 32 * 1024) {
+        block(0, M, 0, N);
+        return;
+    }
+    if (N >= 16 * threads && N >= M / 4) {
+        // Column blocks, a multiple of 16 wide so every thread's B/C panels stay aligned.
+        pool.parallelFor(N, 16, [&](int64_t c0, int64_t c1, int) { block(0, M, c0, c1); });
+    } else {
+        pool.parallelFor(M, 4, [&](int64_t r0, int64_t r1, int) { block(r0, r1, 0, N); });
+    }
+}
+
+// Factories, one per op family; kernel_registry.cpp maps op names to them.
+using Factory = std::unique_ptr<Kernel> (*)(const graph::Graph&, const graph::Node&);
+std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n);          // MaxPool, AveragePool
+std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n);    // GlobalAveragePool
+std::unique_ptr<Kernel> makeGemm(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makeEltwise(const graph::Graph& g, const graph::Node& n);       // Add, Sub, Mul, Div
+std::unique_ptr<Kernel> makeActivation(const graph::Graph& g, const graph::Node& n);    // Relu, Clip, LeakyRelu, Sigmoid
+std::unique_ptr<Kernel> makeSoftmax(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makeConcat(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makeCopy(const graph::Graph& g, const graph::Node& n);          // Flatten, Reshape, Identity, Dropout
+std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makeLrn(const graph::Graph& g, const graph::Node& n);
+std::unique_ptr<Kernel> makeBatchNorm(const graph::Graph& g, const graph::Node& n);
+
+}  // namespace percept::cpu

@@ -1,0 +1,145 @@
+// 2-D pooling on NCHW: MaxPool (with dilations), AveragePool (count_include_pad both ways) and
+// GlobalAveragePool. Every window is clipped to the input, so pads and ceil_mode (already in
+// the output shape) need no padded copy. Planes run in parallel on the pool.
+#include <algorithm>
+#include <limits>
+
+#include "cpu/op_util.h"
+
+namespace percept::cpu {
+namespace {
+
+// Range [lo, hi) of output columns ox whose input column ox*stride + off lies in [0, width).
+inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWidth, int64_t& lo, int64_t& hi) {
+    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
+    hi = std::min(hi, outWidth);
+    lo = std::min(lo, hi);
+}
+
+class PoolKernel final : public Kernel {
+public:
+    PoolKernel(bool isMax, const Shape& x, const Shape& y, std::vector<int64_t> k, std::vector<int64_t> s,
+               std::vector<int64_t> d, std::vector<int64_t> pads, bool countIncludePad, graph::FusedActivation act)
+        : max_(isMax), act_(act) {
+        planes_ = x[0] * x[1], H_ = x[2], W_ = x[3], OH_ = y[2], OW_ = y[3];
+        kh_ = k[0], kw_ = k[1], sh_ = s[0], sw_ = s[1], dh_ = d[0], dw_ = d[1], pt_ = pads[0], pl_ = pads[1];
+        if (!max_) {
+            // The divisor of each output depends only on its row and column: precompute
+            // 1/divisor once. count_include_pad = 0: the window's elements inside the input;
+            // = 1: the window clipped to the padded input (ends past it under ceil_mode are not
+            // counted), as ONNX Runtime does.
+            auto counts = [&](int64_t out, int64_t stride, int64_t kernel, int64_t padBegin, int64_t padEnd, int64_t in) {
+                std::vector<int64_t> c(static_cast<size_t>(out));
+                for (int64_t o = 0; o < out; ++o) {
+                    const int64_t b = o * stride - padBegin, e = b + kernel;
+                    c[o] = countIncludePad ? std::min(e, in + padEnd) - b : std::min(e, in) - std::max<int64_t>(b, 0);
+                }
+                return c;
+            };
+            const auto rows = counts(OH_, sh_, kh_, pads[0], pads[2], H_);
+            const auto cols = counts(OW_, sw_, kw_, pads[1], pads[3], W_);
+            inv_.resize(static_cast<size_t>(OH_ * OW_));
+            for (int64_t oy = 0; oy < OH_; ++oy)
+                for (int64_t ox = 0; ox < OW_; ++ox) {
+                    const int64_t c = rows[oy] * cols[ox];
+                    inv_[oy * OW_ + ox] = c > 0 ? 1.0f / static_cast<float>(c) : 0.0f;
+                }
+        }
+    }
+
+    const char* algo() const override { return max_ ? "max-pool" : "avg-pool"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const float* x = inputs[0];
+        float* y = outputs[0];
+        const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, OH_ * OW_));
+        ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
+            for (int64_t p = b; p < e; ++p) plane(x + p * H_ * W_, y + p * OH_ * OW_);
+        });
+    }
+
+private:
+    // Row by row: for each window row inside the input and each kernel column, fold the input
+    // row into the output row over the columns where that tap is valid. Vectorises for stride 1.
+    void plane(const float* x, float* y) const {
+        for (int64_t oy = 0; oy < OH_; ++oy) {
+            float* yr = y + oy * OW_;
+            std::fill(yr, yr + OW_, max_ ? -std::numeric_limits<float>::infinity() : 0.0f);
+            for (int64_t ky = 0; ky < kh_; ++ky) {
+                const int64_t iy = oy * sh_ - pt_ + ky * dh_;
+                if (iy < 0 || iy >= H_) continue;
+                const float* xr = x + iy * W_;
+                for (int64_t kx = 0; kx < kw_; ++kx) {
+                    const int64_t off = kx * dw_ - pl_;
+                    int64_t lo, hi;
+                    validRange(off, sw_, W_, OW_, lo, hi);
+                    if (max_) {
+                        for (int64_t ox = lo; ox < hi; ++ox) yr[ox] = std::max(yr[ox], xr[ox * sw_ + off]);
+                    } else {
+                        for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += xr[ox * sw_ + off];
+                    }
+                }
+            }
+            if (!max_) {
+                const float* inv = inv_.data() + oy * OW_;
+                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] *= inv[ox];
+            }
+            if (act_.any()) activate(act_, yr, yr, OW_);
+        }
+    }
+
+    bool max_;
+    graph::FusedActivation act_;
+    int64_t planes_, H_, W_, OH_, OW_, kh_, kw_, sh_, sw_, dh_, dw_, pt_, pl_;
+    std::vector<float> inv_;  // AveragePool: 1 / divisor per output position
+};
+
+class GlobalAveragePoolKernel final : public Kernel {
+public:
+    GlobalAveragePoolKernel(int64_t planes, int64_t size, graph::FusedActivation act) : planes_(planes), size_(size), act_(act) {}
+    const char* algo() const override { return "global-avg-pool"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const float* x = inputs[0];
+        float* y = outputs[0];
+        const float inv = 1.0f / static_cast<float>(std::max<int64_t>(size_, 1));
+        const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size_));
+        ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
+            for (int64_t p = b; p < e; ++p) {
+                const float* xp = x + p * size_;
+                float s = 0.0f;
+                for (int64_t i = 0; i < size_; ++i) s += xp[i];
+                y[p] = s * inv;
+            }
+            if (act_.any()) activate(act_, y + b, y + b, e - b);
+        });
+    }
+
+private:
+    int64_t planes_, size_;
+    graph::FusedActivation act_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n) {
+    const Shape& x = inShape(g, n, 0);
+    const Shape& y = outShape(g, n);
+    if (x.size() != 4 || y.size() != 4) fail(n, "only 2-D pooling on NCHW tensors is supported");
+    const bool isMax = n.op == "MaxPool";
+    auto k = n.attrInts("kernel_shape"), s = n.attrInts("strides", {1, 1}), d = n.attrInts("dilations", {1, 1});
+    auto pads = n.attrInts("pads", {0, 0, 0, 0});
+    if (k.size() != 2 || s.size() != 2 || d.size() != 2 || pads.size() != 4) fail(n, "kernel_shape/strides/dilations/pads must describe 2 spatial axes");
+    if (!isMax && (d[0] != 1 || d[1] != 1)) fail(n, "dilated average pooling is not supported");
+    const bool includePad = n.attrInt("count_include_pad", 0) != 0;
+    return std::make_unique<PoolKernel>(isMax, x, y, k, s, d, pads, includePad, n.act);
+}
+
+std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n) {
+    const Shape& x = inShape(g, n, 0);
+    if (x.size() < 3) fail(n, "needs an input of rank >= 3");
+    return std::make_unique<GlobalAveragePoolKernel>(x[0] * x[1], product(x, 2, x.size()), n.act);
+}
+
+}  // namespace percept::cpu
