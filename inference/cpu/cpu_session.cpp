@@ -115,10 +115,9 @@ private:
     const float* pointer(int value) const {
         const graph::Value& v = graph_->value(value);
         if (v.constant) {
-            if (v.constant->dtype != graph::DType::Float32) {
-                throw Error("value '" + v.name + "' is an integer constant read by a compute op");
-            }
-            return v.constant->f.data();
+            // Integer constants (Reshape's target shape, Pad's pads) were consumed at load
+            // time; kernels get no data pointer for them.
+            return v.constant->dtype == graph::DType::Float32 ? v.constant->f.data() : nullptr;
         }
         const int64_t off = plan_.offsets.at(static_cast<size_t>(value));
         if (off < 0) throw Error("internal error: value '" + v.name + "' has no arena slot");

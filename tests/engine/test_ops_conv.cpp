@@ -1,0 +1,199 @@
+// Conv against the seven-loop reference: every algorithm (1x1-gemm, depthwise, im2col-gemm),
+// odd channel counts, strides, asymmetric pads, dilations, groups, batch > 1, fused
+// activations, and im2col shapes large enough to need several column tiles.
+#include <gtest/gtest.h>
+
+#include "cpu/conv.h"
+#include "op_test_util.h"
+
+namespace percept::optest {
+namespace {
+
+using graph::Activation;
+
+struct ConvCase {
+    std::string name;
+    Shape x;                         // N, C, H, W
+    int64_t M, kh, kw;
+    ref::ConvParams p;
+    bool bias = true;
+    Activation act = Activation::None;
+    float a0 = 0.0f, a1 = 0.0f;      // activation parameters (LeakyRelu alpha / Clip min, max)
+    int64_t opset = 13;
+    std::string algo;                // expected CPU algorithm
+};
+
+ref::ConvParams params(int64_t group, std::vector<int64_t> strides, std::vector<int64_t> pads, std::vector<int64_t> dil = {1, 1}) {
+    ref::ConvParams p;
+    p.group = group;
+    p.strides = std::move(strides);
+    p.pads = std::move(pads);
+    p.dilations = std::move(dil);
+    return p;
+}
+
+class ConvTest : public OpTest {
+protected:
+    void check(const ConvCase& c, uint32_t seed) {
+        SCOPED_TRACE(c.name);
+        const Tensor x = randomTensor(c.x, seed);
+        const Tensor w = randomTensor({c.M, c.x[1] / c.p.group, c.kh, c.kw}, seed + 1, -0.5f, 0.5f);
+        const Tensor b = randomTensor({c.M}, seed + 2);
+        OpGraph g(c.opset);
+        const int in = g.input("x", c.x);
+        std::vector<int> ins = {in, g.constant("w", w)};
+        if (c.bias) ins.push_back(g.constant("b", b));
+        const int y = c.act == Activation::None ? g.output("y") : g.value("y");
+        graph::Node& n = g.node("Conv", ins, {y});
+        setInts(n, "kernel_shape", {c.kh, c.kw});
+        setInts(n, "strides", c.p.strides);
+        setInts(n, "pads", c.p.pads);
+        setInts(n, "dilations", c.p.dilations);
+        setInt(n, "group", c.p.group);
+        if (c.act != Activation::None) addActivation(g, c.act, y, c.a0, c.a1);
+
+        Stats stats;
+        const Tensor got = run1(g, {x}, &stats);
+        const Tensor want = ref::actAll(ref::conv2d(x, w, c.bias ? b.data.data() : nullptr, c.p), c.act, c.a0, c.a1);
+        EXPECT_TRUE(allClose(got, want, tol()));
+        // The activation was fused: one layer, which ran the fused path.
+        ASSERT_EQ(stats.layers.size(), 1u);
+        EXPECT_EQ(stats.layers[0].op, c.act == Activation::None ? std::string("Conv") : std::string("Conv+") + graph::activationName(c.act));
+        if (backend() == Backend::Cpu && !c.algo.empty()) {
+            EXPECT_EQ(stats.layers[0].algo, c.algo);
+        }
+    }
+};
+
+TEST_P(ConvTest, OneByOne) {
+    const std::vector<ConvCase> cases = {
+        {"1x1 C13->M7", {1, 13, 9, 11}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 no bias", {1, 5, 6, 7}, 3, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 groups 2", {1, 6, 5, 5}, 4, 1, 1, params(2, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 on 1x1 spatial", {1, 32, 1, 1}, 10, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 wide (splits columns)", {1, 24, 40, 41}, 19, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 stride 2", {1, 8, 9, 10}, 6, 1, 1, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"1x1 padded", {1, 3, 4, 4}, 2, 1, 1, params(1, {1, 1}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+    };
+    uint32_t seed = 100;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+TEST_P(ConvTest, Im2col) {
+    const std::vector<ConvCase> cases = {
+        {"3x3 pad 1 C3", {1, 3, 7, 9}, 5, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 stride 2 asym pads", {1, 5, 10, 9}, 13, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 stride 2 TF-same pads", {1, 7, 11, 12}, 8, 3, 3, params(1, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"5x5 dilation 2", {1, 7, 13, 12}, 3, 5, 5, params(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 dilation 2 stride 2", {1, 4, 15, 14}, 6, 3, 3, params(1, {2, 2}, {2, 1, 2, 1}, {2, 2}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"7x7 stride 2 pad 3 (stem)", {1, 3, 32, 30}, 8, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, params(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, params(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"kernel 3x3 on 2x2 pad 2", {1, 2, 2, 2}, 3, 3, 3, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"groups 2", {1, 4, 9, 8}, 8, 3, 3, params(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"groups 3", {1, 9, 7, 7}, 6, 3, 3, params(3, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"depth multiplier 2", {1, 5, 8, 8}, 10, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"batch 2 groups 3", {2, 6, 6, 5}, 9, 3, 3, params(3, {1, 2}, {0, 1, 2, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+    };
+    uint32_t seed = 200;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+TEST_P(ConvTest, Depthwise) {
+    const std::vector<ConvCase> cases = {
+        {"dw 3x3 s1 p1 C13", {1, 13, 12, 10}, 13, 3, 3, params(13, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s2 p1 C7", {1, 7, 15, 16}, 7, 3, 3, params(7, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s2 TF-same", {1, 5, 8, 8}, 5, 3, 3, params(5, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 no pad", {1, 3, 6, 20}, 3, 3, 3, params(3, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 asym pads", {1, 4, 7, 9}, 4, 3, 3, params(4, {1, 1}, {2, 0, 0, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 on 1x1", {1, 6, 1, 1}, 6, 3, 3, params(6, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 on 2x2 s2", {1, 6, 2, 2}, 6, 3, 3, params(6, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 dilation 2", {1, 5, 11, 9}, 5, 3, 3, params(5, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 dilation 2 s2", {1, 3, 14, 13}, 3, 5, 5, params(3, {2, 2}, {4, 3, 4, 3}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, params(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s3", {1, 4, 10, 11}, 4, 3, 3, params(4, {3, 3}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 1 channel", {1, 1, 5, 5}, 1, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+    };
+    uint32_t seed = 300;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+TEST_P(ConvTest, FusedActivations) {
+    const std::vector<ConvCase> cases = {
+        {"im2col + Relu", {1, 5, 8, 7}, 6, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"im2col + Clip(0,6) opset 13", {1, 5, 8, 7}, 6, 3, 3, params(1, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
+        {"im2col + Clip opset 10", {1, 5, 8, 7}, 6, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.25f, 10, "im2col-gemm"},
+        {"1x1 + LeakyRelu", {1, 9, 6, 6}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.1f, 0, 13, "1x1-gemm"},
+        {"1x1 + Clip", {1, 9, 6, 6}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, 0.0f, 0.5f, 13, "1x1-gemm"},
+        {"1x1 + Sigmoid", {1, 9, 6, 6}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
+        {"dw + Clip (MobileNet ReLU6)", {1, 7, 9, 9}, 7, 3, 3, params(7, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
+        {"dw + Relu", {1, 7, 9, 9}, 7, 3, 3, params(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw + Clip opset 10", {1, 7, 9, 9}, 7, 3, 3, params(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, -0.1f, 0.2f, 10, "depthwise"},
+        {"grouped + LeakyRelu", {1, 6, 7, 7}, 6, 3, 3, params(3, {1, 1}, {1, 1, 1, 1}), false, Activation::LeakyRelu, 0.2f, 0, 13, "im2col-gemm"},
+    };
+    uint32_t seed = 400;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// Reduction depths whose column matrix is far over the tile budget: the output is built from
+// several im2col tiles (down to one column per tile), and the workspace stays bounded.
+TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {
+    struct Big {
+        ConvCase c;
+        int64_t minTiles;
+    };
+    const std::vector<Big> cases = {
+        {{"C256 3x3 16x16", {1, 256, 16, 16}, 8, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"}, 2},
+        {{"C600 5x5 8x8", {1, 600, 8, 8}, 4, 5, 5, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 4},
+        {{"C30000 3x3 2x2 (1-column tiles)", {1, 30000, 2, 2}, 2, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 4},
+        {{"groups 2 C512 3x3 s2", {1, 512, 24, 24}, 6, 3, 3, params(2, {2, 2}, {1, 1, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 2},
+    };
+    uint32_t seed = 500;
+    for (const auto& b : cases) {
+        const ConvCase& c = b.c;
+        const int64_t K = c.x[1] / c.p.group * c.kh * c.kw;
+        const int64_t OH = (c.x[2] + c.p.pads[0] + c.p.pads[2] - c.kh) / c.p.strides[0] + 1;
+        const int64_t OW = (c.x[3] + c.p.pads[1] + c.p.pads[3] - c.kw) / c.p.strides[1] + 1;
+        const int64_t P = OH * OW;
+        ASSERT_GT(K * P * 4, cpu::kIm2colTileBytes) << c.name << ": the column matrix should exceed one tile";
+        const int64_t tile = cpu::im2colTileColumns(K, P);
+        EXPECT_GE(tile, 1);
+        EXPECT_LE(tile * K * 4, std::max<int64_t>(cpu::kIm2colTileBytes, K * 4)) << c.name;
+        EXPECT_GE((P + tile - 1) / tile, b.minTiles) << c.name;
+        check(c, seed += 10);
+        // The session's workspace is the tile buffers: bounded by threads x 1 MiB (plus alignment).
+        OpGraph g;
+        const int in = g.input("x", c.x);
+        graph::Node& n = g.node("Conv", {in, g.constant("w", Tensor({c.M, c.x[1] / c.p.group, c.kh, c.kw}))}, {g.output("y")});
+        setInts(n, "pads", c.p.pads);
+        setInts(n, "strides", c.p.strides);
+        setInt(n, "group", c.p.group);
+        const Model model = detail::modelFromGraph(g.g, "ws");
+        if (backend() == Backend::Cpu) {
+            SessionOptions opt;
+            opt.threads = threads();
+            auto session = Session::create(model, opt);
+            EXPECT_LE(session->stats().workspaceBytes, static_cast<size_t>(threads()) * (static_cast<size_t>(std::max<int64_t>(cpu::kIm2colTileBytes, K * 4)) + 64))
+                << c.name;
+        }
+    }
+}
+
+// The tile planner itself, on its boundaries.
+TEST(Im2colPlan, TileColumns) {
+    EXPECT_EQ(cpu::im2colTileColumns(9, 100), 100);                         // small: one tile
+    EXPECT_EQ(cpu::im2colTileColumns(1 << 20, 50), 1);                      // K alone over budget: 1 column
+    EXPECT_EQ(cpu::im2colTileColumns(2304, 100000) % 16, 0);                // whole SIMD widths
+    EXPECT_LE(cpu::im2colTileColumns(2304, 100000) * 2304 * 4, cpu::kIm2colTileBytes);
+    EXPECT_EQ(cpu::im2colTileColumns(4, 0), 1);
+}
+
+PERCEPT_OP_TEST_SUITE(ConvTest);
+
+}  // namespace
+}  // namespace percept::optest
