@@ -1,0 +1,197 @@
+// Data-movement ops against the references: Concat on every axis, Flatten / Reshape,
+// Transpose with several permutations, Pad in constant / reflect / edge modes (opset 2 and 11
+// forms); and the CPU registry's error for an op it does not know.
+#include <gtest/gtest.h>
+
+#include "cpu/kernel.h"
+#include "op_test_util.h"
+
+namespace percept::optest {
+namespace {
+
+class LayoutTest : public OpTest {};
+
+TEST_P(LayoutTest, Concat) {
+    struct Case {
+        std::vector<Shape> parts;
+        int64_t axis;
+    };
+    const std::vector<Case> cases = {
+        {{{1, 3, 5, 5}, {1, 13, 5, 5}}, 1},                 // SqueezeNet fire module: channels
+        {{{1, 64, 28, 28}, {1, 64, 28, 28}}, 1},            // large, one outer row
+        {{{1, 2, 4, 3}, {1, 5, 4, 3}, {1, 1, 4, 3}}, -3},   // three inputs, negative axis
+        {{{2, 3, 4}, {2, 3, 1}}, 2},                        // last axis
+        {{{2, 3, 4}, {1, 3, 4}}, 0},                        // first axis
+        {{{2, 7, 40, 40}, {2, 9, 40, 40}}, 1},              // batch 2, parallel over outer
+    };
+    uint32_t seed = 10000;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(std::to_string(c.parts.size()) + " inputs, axis " + std::to_string(c.axis));
+        OpGraph g;
+        std::vector<int> ins;
+        std::vector<Tensor> xs;
+        for (size_t k = 0; k < c.parts.size(); ++k) {
+            ins.push_back(g.input("x" + std::to_string(k), c.parts[k]));
+            xs.push_back(randomTensor(c.parts[k], ++seed));
+        }
+        setInt(g.node("Concat", ins, {g.output("y")}), "axis", c.axis);
+        EXPECT_TRUE(allClose(run1(g, xs), ref::concat(xs, c.axis), tol()));
+    }
+}
+
+TEST_P(LayoutTest, ConcatWithConstantInput) {
+    const Tensor x = randomTensor({1, 3, 4, 4}, 10100), k = randomTensor({1, 2, 4, 4}, 10101);
+    OpGraph g;
+    setInt(g.node("Concat", {g.constant("k", k), g.input("x", x.shape)}, {g.output("y")}), "axis", 1);
+    EXPECT_TRUE(allClose(run1(g, {x}), ref::concat({k, x}, 1), tol()));
+}
+
+TEST_P(LayoutTest, FlattenAndReshape) {
+    const Tensor x = randomTensor({2, 3, 4, 5}, 10200);
+    for (int64_t axis : {0, 1, 2, 4, -1}) {
+        SCOPED_TRACE("Flatten axis " + std::to_string(axis));
+        OpGraph g;
+        setInt(g.node("Flatten", {g.input("x", x.shape)}, {g.output("y")}), "axis", axis);
+        const Tensor y = run1(g, {x});
+        const int64_t a = axis < 0 ? axis + 4 : axis;
+        int64_t outer = 1;
+        for (int64_t d = 0; d < a; ++d) outer *= x.shape[d];
+        EXPECT_TRUE(allClose(y, Tensor({outer, 120 / outer}, x.data), 0.0));
+    }
+    for (const std::vector<int64_t>& spec : {std::vector<int64_t>{6, 20}, {-1, 5}, {0, 0, -1}, {120}, {2, 3, 2, 2, 5}}) {
+        SCOPED_TRACE("Reshape " + shapeToString(spec));
+        OpGraph g;
+        g.node("Reshape", {g.input("x", x.shape), g.constantInts("shape", spec)}, {g.output("y")});
+        const Tensor y = run1(g, {x});
+        EXPECT_EQ(y.data, x.data);
+        EXPECT_EQ(elementCount(y.shape), 120);
+    }
+}
+
+TEST_P(LayoutTest, Transpose) {
+    struct Case {
+        Shape s;
+        std::vector<int64_t> perm;  // empty: the default (reverse)
+    };
+    const std::vector<Case> cases = {
+        {{3, 5}, {1, 0}},
+        {{3, 5}, {}},
+        {{2, 3, 4, 5}, {0, 2, 3, 1}},   // NCHW -> NHWC
+        {{2, 4, 5, 3}, {0, 3, 1, 2}},   // NHWC -> NCHW
+        {{2, 3, 4, 5}, {0, 1, 3, 2}},   // swap the last two
+        {{2, 3, 4, 5}, {1, 0, 2, 3}},   // leading swap: contiguous rows
+        {{2, 3, 4, 5}, {3, 2, 1, 0}},
+        {{2, 1, 4, 1, 3}, {4, 1, 0, 3, 2}},  // size-1 axes
+        {{2, 3, 4}, {0, 1, 2}},          // identity
+        {{1, 64, 32, 48}, {0, 2, 3, 1}}, // large
+        {{2, 3, 2, 3, 2, 2}, {5, 0, 3, 1, 4, 2}},
+    };
+    uint32_t seed = 10300;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(shapeToString(c.s) + " perm " + shapeToString(c.perm));
+        const Tensor x = randomTensor(c.s, ++seed);
+        OpGraph g;
+        graph::Node& n = g.node("Transpose", {g.input("x", c.s)}, {g.output("y")});
+        std::vector<int64_t> perm = c.perm;
+        if (perm.empty())
+            for (int64_t d = static_cast<int64_t>(c.s.size()) - 1; d >= 0; --d) perm.push_back(d);
+        else
+            setInts(n, "perm", perm);
+        EXPECT_TRUE(allClose(run1(g, {x}), ref::transpose(x, perm), 0.0));
+    }
+}
+
+TEST_P(LayoutTest, Pad) {
+    struct Case {
+        Shape s;
+        std::vector<int64_t> pads;
+        std::string mode;
+        float value;
+    };
+    const std::vector<Case> cases = {
+        {{1, 3, 5, 6}, {0, 0, 1, 2, 0, 0, 2, 1}, "constant", 0.0f},
+        {{1, 3, 5, 6}, {0, 0, 1, 2, 0, 0, 2, 1}, "constant", -1.5f},
+        {{1, 3, 5, 6}, {0, 1, 0, 0, 0, 2, 0, 0}, "constant", 3.0f},   // channel pads
+        {{1, 3, 5, 6}, {0, 0, 2, 3, 0, 0, 4, 5}, "reflect", 0.0f},
+        {{1, 3, 5, 6}, {0, 0, 3, 1, 0, 0, 0, 2}, "edge", 0.0f},
+        {{2, 4, 3}, {1, 2, 2, 1, 0, 2}, "reflect", 0.0f},
+        {{2, 4, 3}, {1, 0, 2, 1, 3, 2}, "edge", 0.0f},
+        {{7}, {2, 3}, "constant", 1.0f},
+        {{7}, {3, 2}, "reflect", 0.0f},
+        {{1, 1, 1, 1}, {0, 0, 2, 2, 0, 0, 1, 1}, "edge", 0.0f},
+        {{1, 16, 64, 64}, {0, 0, 1, 1, 0, 0, 1, 1}, "constant", 0.0f},  // large
+        {{1, 3, 6, 6}, {0, 0, 0, 0, 0, 0, 0, 0}, "reflect", 0.0f},      // no padding at all
+    };
+    uint32_t seed = 10500;
+    for (int64_t opset : {int64_t{10}, int64_t{13}}) {
+        for (const auto& c : cases) {
+            SCOPED_TRACE(c.mode + " " + shapeToString(c.s) + " pads " + shapeToString(c.pads) + " opset " + std::to_string(opset));
+            const Tensor x = randomTensor(c.s, ++seed);
+            OpGraph g(opset);
+            const int in = g.input("x", c.s);
+            const int y = g.output("y");
+            if (opset >= 11) {
+                std::vector<int> ins = {in, g.constantInts("pads", c.pads)};
+                if (c.value != 0.0f) ins.push_back(g.constant("value", Tensor({}, {c.value})));
+                setString(g.node("Pad", ins, {y}), "mode", c.mode);
+            } else {
+                graph::Node& n = g.node("Pad", {in}, {y});
+                setInts(n, "pads", c.pads);
+                setString(n, "mode", c.mode);
+                if (c.value != 0.0f) setFloat(n, "value", c.value);
+            }
+            EXPECT_TRUE(allClose(run1(g, {x}), ref::pad(x, c.pads, c.mode, c.value), 0.0));
+        }
+    }
+}
+
+PERCEPT_OP_TEST_SUITE(LayoutTest);
+
+// An op shape inference accepts but no CPU kernel implements is an error naming the node.
+TEST(CpuRegistry, UnknownOpNamesTheNode) {
+    graph::Graph g;
+    g.opset = 13;
+    const int x = g.addValue("x");
+    g.value(x).shape = {1, 3};
+    g.value(x).shapeKnown = true;
+    const int y = g.addValue("y");
+    g.value(y).shape = {1, 3};
+    g.value(y).shapeKnown = true;
+    graph::Node n;
+    n.op = "Frobnicate";
+    n.name = "weird_node";
+    n.inputs = {x};
+    n.outputs = {y};
+    try {
+        cpu::makeKernel(g, n);
+        FAIL() << "expected percept::Error";
+    } catch (const Error& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("Frobnicate"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("weird_node"), std::string::npos) << msg;
+    }
+}
+
+// Every op the engine's shape inference accepts has a CPU kernel.
+TEST(CpuRegistry, KnowsEverySupportedOp) {
+    for (const char* op : {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu",
+                           "Clip", "LeakyRelu", "Sigmoid", "Softmax", "Concat", "Flatten", "Reshape", "Transpose", "Pad", "LRN",
+                           "BatchNormalization", "Identity", "Dropout"}) {
+        graph::Graph g;
+        g.opset = 13;
+        graph::Node n;
+        n.op = op;
+        n.name = "n";
+        try {
+            cpu::makeKernel(g, n);
+        } catch (const Error& e) {
+            // Fails on the missing inputs, not on the op being unknown.
+            EXPECT_EQ(std::string(e.what()).find("not supported by the CPU backend"), std::string::npos) << op << ": " << e.what();
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << op << ": unexpected exception " << e.what();
+        }
+    }
+}
+
+}  // namespace
+}  // namespace percept::optest
