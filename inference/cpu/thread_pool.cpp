@@ -17,31 +17,24 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::drain(const Job& job, int thread) {
-    int64_t done = 0;
-    for (int64_t t = next_.fetch_add(1); t < job.tasks; t = next_.fetch_add(1)) {
-        job.call(job.fn, t, thread);
-        ++done;
-    }
-    if (done && finished_.fetch_add(done) + done == job.tasks) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        done_.notify_all();
-    }
+    for (int64_t t = next_.fetch_add(1); t < job.tasks; t = next_.fetch_add(1)) job.call(job.fn, t, thread);
 }
 
+// Every worker takes part in every job and acknowledges it when it has found no task left;
+// the caller returns only once all have, so no worker can still hold a finished job (and its
+// dangling function) when the next one starts.
 void ThreadPool::dispatch(const Job& job) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         job_ = job;
         next_.store(0);
-        finished_.store(0);
+        acked_ = 0;
         ++generation_;
     }
     wake_.notify_all();
     drain(job, 0);
-    // Short spin first: most jobs finish within microseconds of the caller's share.
-    for (int spin = 0; spin < 2000 && finished_.load() < job.tasks; ++spin) std::this_thread::yield();
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return finished_.load() >= job.tasks; });
+    done_.wait(lock, [&] { return acked_ == workers_.size(); });
 }
 
 void ThreadPool::workerLoop(int index) {
@@ -56,6 +49,8 @@ void ThreadPool::workerLoop(int index) {
             job = job_;
         }
         drain(job, index);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (++acked_ == workers_.size()) done_.notify_one();
     }
 }
 

@@ -64,7 +64,7 @@ private:
     Job job_{};
     uint64_t generation_ = 0;
     std::atomic<int64_t> next_{0};
-    std::atomic<int64_t> finished_{0};
+    size_t acked_ = 0;  // workers done with the current job (guarded by mutex_)
     bool stop_ = false;
 };
 
