@@ -61,7 +61,8 @@ public:
         stats_.peakArenaBytes = plan_.arenaBytes;
         stats_.naiveActivationBytes = plan_.naiveBytes;
         stats_.workspaceBytes = workspace;
-        stats_.weightBytes = repacked ? repacked : g.weightBytes();
+        // The model's weights plus the copies kernels repacked for their inner loops.
+        stats_.weightBytes = g.weightBytes() + repacked;
         stats_.device = "CPU (" + std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
         // Pointer tables per node, resolved once.
         for (const auto& n : g.nodes) {
