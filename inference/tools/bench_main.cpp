@@ -12,6 +12,9 @@
 #include "model_options.h"
 #include "percept/models/model_store.h"
 #include "percept/percept.h"
+#include "synthetic_models.h"
+#include <filesystem>
+#include <fstream>
 
 using namespace percept;
 using Clock = std::chrono::steady_clock;
@@ -37,11 +40,25 @@ Figures summarize(const std::vector<double>& v) {
     return f;
 }
 
+// "synthetic:resnet18" / "synthetic:mobilenetv2": generated into the temp directory.
+models::ModelRef resolveBenchModel(const std::string& name) {
+    tools::SyntheticArch arch;
+    if (name.rfind("synthetic:", 0) != 0 || !tools::parseSyntheticArch(name, arch)) return models::resolveModel(name);
+    const std::string path = (std::filesystem::temp_directory_path() / ("percept-" + name.substr(10) + ".onnx")).string();
+    const std::string bytes = tools::makeSyntheticModel(arch);
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    models::ModelRef r;
+    r.manifest.name = name;
+    r.modelPath = path;
+    return r;
+}
+
 void usage() {
     std::printf(
         "usage: percept-bench [--model M|all] [options]\n"
         "Times a model on Percept's engine and on OpenCV DNN in the same run.\n\n"
-        "  --model M          manifest name, .onnx path, or 'all' (default: all found)\n"
+        "  --model M          manifest name, .onnx path, synthetic:resnet18, synthetic:mobilenetv2,\n"
+        "                     or 'all' (default: every model found plus both synthetic ones)\n"
         "  --threads LIST     thread counts, e.g. 1,2 (default: 1,2)\n"
         "  --runs R           timed runs per engine (default 30)\n"
         "  --warmup W         untimed runs first (default 5)\n"
@@ -73,9 +90,9 @@ int main(int argc, char** argv) {
         if (which == "all") {
             for (const auto& m : models::builtinManifests())
                 if (!models::findDataFile(m.file).empty()) refs.push_back(models::resolveModel(m.name));
-            if (refs.empty()) throw Error("no model files found (set PERCEPT_MODELS_DIR)");
+            for (const char* s : {"synthetic:resnet18", "synthetic:mobilenetv2"}) refs.push_back(resolveBenchModel(s));
         } else {
-            refs.push_back(models::resolveModel(which));
+            refs.push_back(resolveBenchModel(which));
         }
 
         for (const auto& ref : refs) {
