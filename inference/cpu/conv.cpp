@@ -2,7 +2,7 @@
 //  - "1x1-gemm":    1x1 kernel, stride 1, no padding: the input already is the GEMM's B matrix
 //                   ([C x H*W] per image), so one cblas_sgemm per group, no im2col.
 //  - "depthwise":   group == C_in == C_out: a direct loop per channel (the GEMM would have
-//                   M = 1), with unrolled rows for the common 3x3 stride 1/2 case.
+//                   M = 1), with a one-pass 3x3 stride 1/2 interior for the common case.
 //  - "im2col-gemm": everything else. The column matrix [K x OH*OW] is never built whole: it
 //                   is built a tile of output columns at a time (at most kIm2colTileBytes per
 //                   thread, after Espresso's multistage im2col), and the GEMM of each tile
@@ -76,21 +76,38 @@ public:
 
 // ---- Depthwise -----------------------------------------------------------------------------
 
-// Adds the 3-tap row w[0..2] * x[ox*S - pl + {0,1,2}] to y[ox] over [lo, hi), where every tap
-// is known to be inside the row: no bounds checks, so the loop vectorises.
+// One output row of a 3x3 depthwise conv over the interior columns [lo, hi), where all nine
+// taps are inside the input: each output is computed in one go (bias + 9 products) from the
+// three input rows, so y is written once and the loop vectorises for stride 1.
 template <int S>
-inline void row3(float* y, const float* x, const float* w, int64_t pl, int64_t lo, int64_t hi) {
-    const float w0 = w[0], w1 = w[1], w2 = w[2];
-    const float* xs = x - pl;
+inline void interior3x3(float* y, const float* r0, const float* r1, const float* r2, const float* w, float bias, int64_t pl,
+                        int64_t lo, int64_t hi) {
+    const float w00 = w[0], w01 = w[1], w02 = w[2], w10 = w[3], w11 = w[4], w12 = w[5], w20 = w[6], w21 = w[7], w22 = w[8];
     for (int64_t ox = lo; ox < hi; ++ox) {
-        const float* p = xs + ox * S;
-        y[ox] += w0 * p[0] + w1 * p[1] + w2 * p[2];
+        const int64_t i = ox * S - pl;
+        y[ox] = bias + w00 * r0[i] + w01 * r0[i + 1] + w02 * r0[i + 2] + w10 * r1[i] + w11 * r1[i + 1] + w12 * r1[i + 2] +
+                w20 * r2[i] + w21 * r2[i + 1] + w22 * r2[i + 2];
     }
 }
 
 class ConvDepthwise final : public ConvBase {
 public:
-    using ConvBase::ConvBase;
+    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act) : ConvBase(geom, std::move(bias), act) {
+        const ConvGeom& q = geo_;
+        // The output columns where each kernel column's tap is inside the input: the same for
+        // every row, so computed once here.
+        for (int64_t kx = 0; kx < q.kw; ++kx) {
+            int64_t lo, hi;
+            validRange(kx * q.dw - q.pl, q.sw, q.W, q.OW, lo, hi);
+            tapLo_.push_back(lo);
+            tapHi_.push_back(hi);
+        }
+        fast3_ = q.kh == 3 && q.kw == 3 && q.dw == 1 && (q.sw == 1 || q.sw == 2);
+        if (fast3_) {
+            inLo_ = tapLo_[0];  // tap 0 is the leftmost: its range starts last
+            inHi_ = std::max(inLo_, tapHi_[2]);  // tap 2 is the rightmost: its range ends first
+        }
+    }
     const char* algo() const override { return "depthwise"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -106,56 +123,64 @@ public:
     }
 
 private:
-    void plane(const float* x, const float* w, float bias, float* y) const {
+    // Adds tap (ky, kx) of weight wv over output columns [from, to) of a row, clipped to where
+    // the tap is inside the input.
+    void addTap(float* yr, const float* xr, float wv, int64_t kx, int64_t from, int64_t to) const {
         const ConvGeom& q = geo_;
-        const bool fast3 = q.kw == 3 && q.dw == 1 && (q.sw == 1 || q.sw == 2);
-        // Interior of a 3-wide row: output columns whose three taps are all inside the input.
-        int64_t inLo = 0, inHi = 0;
-        if (fast3) {
-            int64_t lo0, hi0, lo2, hi2;
-            validRange(-q.pl, q.sw, q.W, q.OW, lo0, hi0);
-            validRange(2 - q.pl, q.sw, q.W, q.OW, lo2, hi2);
-            inLo = lo0;
-            inHi = std::max(inLo, hi2);
-        }
-        for (int64_t oy = 0; oy < q.OH; ++oy) {
-            float* yr = y + oy * q.OW;
-            for (int64_t ox = 0; ox < q.OW; ++ox) yr[ox] = bias;
-            for (int64_t ky = 0; ky < q.kh; ++ky) {
-                const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
-                if (iy < 0 || iy >= q.H) continue;  // a padding row adds nothing
-                const float* xr = x + iy * q.W;
-                const float* wr = w + ky * q.kw;
-                if (fast3) {
-                    if (q.sw == 1) row3<1>(yr, xr, wr, q.pl, inLo, inHi);
-                    else row3<2>(yr, xr, wr, q.pl, inLo, inHi);
-                    // The border columns, tap by tap with bounds.
-                    for (int64_t kx = 0; kx < 3; ++kx) {
-                        const int64_t off = kx - q.pl;
-                        int64_t lo, hi;
-                        validRange(off, q.sw, q.W, q.OW, lo, hi);
-                        for (int64_t ox = lo; ox < std::min(hi, inLo); ++ox) yr[ox] += wr[kx] * xr[ox * q.sw + off];
-                        for (int64_t ox = std::max(lo, inHi); ox < hi; ++ox) yr[ox] += wr[kx] * xr[ox * q.sw + off];
-                    }
-                } else {
-                    // Generic: one pass over the row per tap, over the columns where it is valid.
-                    for (int64_t kx = 0; kx < q.kw; ++kx) {
-                        const int64_t off = kx * q.dw - q.pl;
-                        int64_t lo, hi;
-                        validRange(off, q.sw, q.W, q.OW, lo, hi);
-                        const float wv = wr[kx];
-                        if (q.sw == 1) {
-                            const float* xs = xr + off;
-                            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += wv * xs[ox];
-                        } else {
-                            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += wv * xr[ox * q.sw + off];
-                        }
-                    }
-                }
-            }
-            if (act_.any()) activate(act_, yr, yr, q.OW);
+        const int64_t off = kx * q.dw - q.pl;
+        const int64_t lo = std::max(from, tapLo_[kx]), hi = std::min(to, tapHi_[kx]);
+        if (q.sw == 1) {
+            const float* xs = xr + off;
+            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += wv * xs[ox];
+        } else {
+            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += wv * xr[ox * q.sw + off];
         }
     }
+
+    void plane(const float* x, const float* w, float bias, float* y) const {
+        const ConvGeom& q = geo_;
+        for (int64_t oy = 0; oy < q.OH; ++oy) {
+            float* yr = y + oy * q.OW;
+            const int64_t iy0 = oy * q.sh - q.pt;
+            if (fast3_ && iy0 >= 0 && iy0 + 2 * q.dh < q.H) {
+                // All three kernel rows inside the input: one pass over the interior columns,
+                // then the border columns.
+                const float* r0 = x + iy0 * q.W;
+                const float* r1 = r0 + q.dh * q.W;
+                const float* r2 = r1 + q.dh * q.W;
+                if (q.sw == 1) interior3x3<1>(yr, r0, r1, r2, w, bias, q.pl, inLo_, inHi_);
+                else interior3x3<2>(yr, r0, r1, r2, w, bias, q.pl, inLo_, inHi_);
+                // Border columns (one or two per side): each output on its own, with checks.
+                const float* rows[3] = {r0, r1, r2};
+                auto border = [&](int64_t ox) {
+                    float acc = bias;
+                    for (int64_t kx = 0; kx < 3; ++kx) {
+                        const int64_t ix = ox * q.sw - q.pl + kx;
+                        if (ix < 0 || ix >= q.W) continue;
+                        acc += w[kx] * rows[0][ix] + w[3 + kx] * rows[1][ix] + w[6 + kx] * rows[2][ix];
+                    }
+                    yr[ox] = acc;
+                };
+                for (int64_t ox = 0; ox < inLo_; ++ox) border(ox);
+                for (int64_t ox = inHi_; ox < q.OW; ++ox) border(ox);
+            } else {
+                // Generic: one pass over the row per tap, over the columns where it is valid;
+                // kernel rows in the padding add nothing.
+                for (int64_t ox = 0; ox < q.OW; ++ox) yr[ox] = bias;
+                for (int64_t ky = 0; ky < q.kh; ++ky) {
+                    const int64_t iy = iy0 + ky * q.dh;
+                    if (iy < 0 || iy >= q.H) continue;
+                    const float* xr = x + iy * q.W;
+                    for (int64_t kx = 0; kx < q.kw; ++kx) addTap(yr, xr, w[ky * q.kw + kx], kx, 0, q.OW);
+                }
+            }
+        }
+        if (act_.any()) activate(act_, y, y, q.P());  // the plane is still in L1
+    }
+
+    std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
+    bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across
+    int64_t inLo_ = 0, inHi_ = 0;         // fast3_: columns where all three taps are valid
 };
 
 // ---- im2col + GEMM, tiled over output columns ---------------------------------------------

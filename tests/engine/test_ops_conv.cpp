@@ -117,6 +117,10 @@ TEST_P(ConvTest, Depthwise) {
         {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, params(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 3x3 s3", {1, 4, 10, 11}, 4, 3, 3, params(4, {3, 3}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 dilation (2,1)", {1, 6, 12, 10}, 6, 3, 3, params(6, {1, 1}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 stride (1,2)", {1, 5, 9, 17}, 5, 3, 3, params(5, {1, 2}, {1, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 stride (2,1) wide", {1, 3, 7, 70}, 3, 3, 3, params(3, {2, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 pad 2 (all-border rows)", {1, 4, 3, 3}, 4, 3, 3, params(4, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 1 channel", {1, 1, 5, 5}, 1, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
     };
     uint32_t seed = 300;
