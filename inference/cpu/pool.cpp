@@ -17,6 +17,19 @@ inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWi
     lo = std::min(lo, hi);
 }
 
+// One output row of a KxK window (no dilation) over columns [lo, hi) whose windows lie wholly
+// inside the input rows starting at x: all taps unrolled, each output written once.
+template <int K, bool Max>
+inline void windowRow(float* y, const float* x, int64_t W, int64_t sw, int64_t pl, int64_t lo, int64_t hi) {
+    for (int64_t ox = lo; ox < hi; ++ox) {
+        const float* p = x + ox * sw - pl;
+        float a = Max ? p[0] : 0.0f;
+        for (int ky = 0; ky < K; ++ky)
+            for (int kx = 0; kx < K; ++kx) a = Max ? std::max(a, p[ky * W + kx]) : a + p[ky * W + kx];
+        y[ox] = a;
+    }
+}
+
 class PoolKernel final : public Kernel {
 public:
     PoolKernel(bool isMax, const Shape& x, const Shape& y, std::vector<int64_t> k, std::vector<int64_t> s,
@@ -24,6 +37,19 @@ public:
         : max_(isMax), act_(act) {
         planes_ = x[0] * x[1], H_ = x[2], W_ = x[3], OH_ = y[2], OW_ = y[3];
         kh_ = k[0], kw_ = k[1], sh_ = s[0], sw_ = s[1], dh_ = d[0], dw_ = d[1], pt_ = pads[0], pl_ = pads[1];
+        // Output columns where each kernel column is inside the input (the same on every row),
+        // and for 2x2 / 3x3 windows the interior where all of them are.
+        inLo_ = 0, inHi_ = OW_;
+        for (int64_t kx = 0; kx < kw_; ++kx) {
+            int64_t lo, hi;
+            validRange(kx * dw_ - pl_, sw_, W_, OW_, lo, hi);
+            tapLo_.push_back(lo);
+            tapHi_.push_back(hi);
+            inLo_ = std::max(inLo_, lo);
+            inHi_ = std::min(inHi_, hi);
+        }
+        inHi_ = std::max(inHi_, inLo_);
+        fastK_ = kh_ == kw_ && (kh_ == 2 || kh_ == 3) && dh_ == 1 && dw_ == 1 ? static_cast<int>(kh_) : 0;
         if (!max_) {
             // The divisor of each output depends only on its row and column: precompute
             // 1/divisor once. count_include_pad = 0: the window's elements inside the input;
@@ -63,21 +89,47 @@ private:
     // Row by row: for each window row inside the input and each kernel column, fold the input
     // row into the output row over the columns where that tap is valid. Vectorises for stride 1.
     void plane(const float* x, float* y) const {
+        const float init = max_ ? -std::numeric_limits<float>::infinity() : 0.0f;
         for (int64_t oy = 0; oy < OH_; ++oy) {
             float* yr = y + oy * OW_;
-            std::fill(yr, yr + OW_, max_ ? -std::numeric_limits<float>::infinity() : 0.0f);
-            for (int64_t ky = 0; ky < kh_; ++ky) {
-                const int64_t iy = oy * sh_ - pt_ + ky * dh_;
-                if (iy < 0 || iy >= H_) continue;
-                const float* xr = x + iy * W_;
-                for (int64_t kx = 0; kx < kw_; ++kx) {
-                    const int64_t off = kx * dw_ - pl_;
-                    int64_t lo, hi;
-                    validRange(off, sw_, W_, OW_, lo, hi);
-                    if (max_) {
-                        for (int64_t ox = lo; ox < hi; ++ox) yr[ox] = std::max(yr[ox], xr[ox * sw_ + off]);
-                    } else {
-                        for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += xr[ox * sw_ + off];
+            const int64_t iy0 = oy * sh_ - pt_;
+            if (fastK_ && iy0 >= 0 && iy0 + fastK_ <= H_) {
+                // Every window row inside the input: the interior columns in one pass.
+                const float* xr = x + iy0 * W_;
+                if (fastK_ == 3) {
+                    if (max_) windowRow<3, true>(yr, xr, W_, sw_, pl_, inLo_, inHi_);
+                    else windowRow<3, false>(yr, xr, W_, sw_, pl_, inLo_, inHi_);
+                } else {
+                    if (max_) windowRow<2, true>(yr, xr, W_, sw_, pl_, inLo_, inHi_);
+                    else windowRow<2, false>(yr, xr, W_, sw_, pl_, inLo_, inHi_);
+                }
+                // Border columns, clipped window by window.
+                auto border = [&](int64_t ox) {
+                    float a = init;
+                    for (int64_t ky = 0; ky < fastK_; ++ky)
+                        for (int64_t kx = 0; kx < fastK_; ++kx) {
+                            const int64_t ix = ox * sw_ - pl_ + kx;
+                            if (ix < 0 || ix >= W_) continue;
+                            const float v = xr[ky * W_ + ix];
+                            a = max_ ? std::max(a, v) : a + v;
+                        }
+                    yr[ox] = a;
+                };
+                for (int64_t ox = 0; ox < inLo_; ++ox) border(ox);
+                for (int64_t ox = inHi_; ox < OW_; ++ox) border(ox);
+            } else {
+                std::fill(yr, yr + OW_, init);
+                for (int64_t ky = 0; ky < kh_; ++ky) {
+                    const int64_t iy = iy0 + ky * dh_;
+                    if (iy < 0 || iy >= H_) continue;
+                    const float* xr = x + iy * W_;
+                    for (int64_t kx = 0; kx < kw_; ++kx) {
+                        const int64_t off = kx * dw_ - pl_, lo = tapLo_[kx], hi = tapHi_[kx];
+                        if (max_) {
+                            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] = std::max(yr[ox], xr[ox * sw_ + off]);
+                        } else {
+                            for (int64_t ox = lo; ox < hi; ++ox) yr[ox] += xr[ox * sw_ + off];
+                        }
                     }
                 }
             }
@@ -92,7 +144,10 @@ private:
     bool max_;
     graph::FusedActivation act_;
     int64_t planes_, H_, W_, OH_, OW_, kh_, kw_, sh_, sw_, dh_, dw_, pt_, pl_;
-    std::vector<float> inv_;  // AveragePool: 1 / divisor per output position
+    std::vector<float> inv_;              // AveragePool: 1 / divisor per output position
+    std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
+    int64_t inLo_ = 0, inHi_ = 0;         // columns where every kernel column is valid
+    int fastK_ = 0;                       // 2 or 3 for an undilated square window, else 0
 };
 
 class GlobalAveragePoolKernel final : public Kernel {
