@@ -115,10 +115,14 @@ public:
         const float* x = inputs[0];
         const float* w = inputs[1];
         float* y = outputs[0];
-        // One task per (image, channel) plane.
-        ctx.pool.run(q.N * q.C, [&](int64_t t, int) {
-            const int64_t c = t % q.C;
-            plane(x + t * q.H * q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P());
+        // Contiguous ranges of (image, channel) planes, one per thread: small planes (7x7) are
+        // far too cheap to hand out one at a time.
+        const int64_t grain = std::max<int64_t>(1, 2048 / q.P());
+        ctx.pool.parallelFor(q.N * q.C, grain, [&](int64_t t0, int64_t t1, int) {
+            for (int64_t t = t0; t < t1; ++t) {
+                const int64_t c = t % q.C;
+                plane(x + t * q.H * q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P());
+            }
         });
     }
 
@@ -198,15 +202,20 @@ public:
         const ConvGeom& q = geo_;
         const int64_t P = q.P(), K = q.K();
         const int threads = ctx.pool.size();
-        int64_t tile = tileMax_;
         const int64_t jobs = q.N * q.group;
-        if (jobs < threads) {
-            // Too few (image, group) pairs to feed every thread: cut the columns finer, though
-            // not below 16 columns, where the GEMM would lose more than the threads win.
-            const int64_t perThread = (P + threads - 1) / threads;
-            tile = std::min(tile, std::max<int64_t>(perThread, std::min<int64_t>(16, P)));
+        int64_t tilesPerJob = (P + tileMax_ - 1) / tileMax_;
+        const int64_t tasks = jobs * tilesPerJob;
+        if (threads > 1 && tasks % threads != 0 && tasks < 8 * threads) {
+            // Few tasks that do not divide among the threads (7 tiles on 2 threads leave one
+            // thread idle for a seventh of the time): cut the columns into more, smaller tiles
+            // so the count is a multiple of the thread count. Tiles only shrink, so the
+            // workspace bound holds.
+            const int64_t want = (tasks + threads - 1) / threads * threads;
+            tilesPerJob = (want + jobs - 1) / jobs;
         }
-        const int64_t tilesPerJob = (P + tile - 1) / tile;
+        // Not below 16 columns, where the GEMM would lose more than the threads win.
+        const int64_t tile = std::min(tileMax_, std::max((P + tilesPerJob - 1) / tilesPerJob, std::min<int64_t>(16, P)));
+        tilesPerJob = (P + tile - 1) / tile;
         const float* w = inputs[1];
         ctx.pool.run(jobs * tilesPerJob, [&](int64_t t, int th) {
             const int64_t job = t / tilesPerJob, p0 = (t % tilesPerJob) * tile, p1 = std::min(P, p0 + tile);
