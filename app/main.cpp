@@ -1,0 +1,59 @@
+// percept: the app. Parses the command line, opens the window and the chosen source, and in
+// --screenshot mode hands over to ScreenshotRunner.
+#include <QApplication>
+#include <QMediaDevices>
+#include <cstdio>
+
+#include "cli_options.h"
+#include "control_bar.h"
+#include "main_window.h"
+#include "screenshot_runner.h"
+#include "video_view.h"
+
+using namespace percept;
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("percept"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Percept"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setDesktopFileName(QStringLiteral("percept"));
+
+    const auto opts = app::parseCommandLine(QApplication::arguments());
+    if (!opts) return 2;
+
+    ui::MainWindow window;
+    window.resize(opts->width, opts->height);
+    if (opts->threads > 0) window.controls()->setThreads(opts->threads);
+    window.show();
+
+    app::Pipeline* pipeline = window.pipeline();
+    pipeline->start({opts->model, opts->backend, opts->threads});
+
+    app::ScreenshotRunner* runner = nullptr;
+    if (!opts->screenshot.isEmpty()) runner = new app::ScreenshotRunner(&window, opts->screenshot, opts->frames, opts->timeoutS, &app);
+
+    using Source = app::CliOptions::Source;
+    bool opened = true;
+    switch (opts->source) {
+        case Source::Image: opened = pipeline->openImageFile(opts->sourceArg); break;
+        case Source::Video: opened = pipeline->openVideo(opts->sourceArg); break;
+        case Source::Folder: opened = pipeline->openFolder(opts->sourceArg); break;
+        case Source::Path: opened = pipeline->openPath(opts->sourceArg); break;
+        case Source::Camera: {
+            const auto cams = QMediaDevices::videoInputs();
+            const int idx = opts->sourceArg.toInt();
+            if (idx < cams.size()) opened = pipeline->openCamera(cams[idx]);
+            else opened = pipeline->openDefaultCamera();
+            break;
+        }
+        case Source::Default: opened = pipeline->openDefaultCamera(); break;
+    }
+    if (!opened && opts->source != Source::Default && opts->source != Source::Camera) {
+        window.videoView()->showEmptyState(window.statusText() +
+                                           QStringLiteral("\n\nDrop a photo, a folder of photos or a video here, or use File \u25b8 Open."));
+        std::fprintf(stderr, "percept: %s\n", qPrintable(window.statusText()));
+        if (runner) runner->failSoon(window.statusText());
+    }
+    return app.exec();
+}

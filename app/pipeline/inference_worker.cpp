@@ -1,0 +1,260 @@
+#include "pipeline/inference_worker.h"
+
+#include <QFileInfo>
+#include <chrono>
+
+#include "metrics/process_memory.h"
+#include "percept/models/model_store.h"
+#include "percept/models/preprocess.h"
+#include "pipeline/image_convert.h"
+#include "pipeline/pipeline.h"
+
+namespace percept::app {
+
+using percept::Backend;
+namespace pm = percept::models;
+
+namespace {
+double msBetween(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+}  // namespace
+
+QString backendLabel(Backend b) { return b == Backend::Cpu ? QStringLiteral("CPU") : QStringLiteral("GPU (Vulkan)"); }
+
+struct InferenceWorker::LoadedModel {
+    QString key, name, details;
+    percept::Model model;
+    pm::InputSpec input;
+    int labelOffset = 0;
+    pm::Labels labels;
+};
+
+InferenceWorker::InferenceWorker(std::shared_ptr<LatestFrameMailbox> mailbox, QObject* parent)
+    : QObject(parent), mailbox_(std::move(mailbox)) {
+    energy_.configure(EnergyDomain::Cpu, "cpu");
+}
+
+InferenceWorker::~InferenceWorker() = default;
+
+void InferenceWorker::setModel(const QString& nameOrPath) {
+    try {
+        pm::ModelRef ref = pm::resolveModel(nameOrPath.toStdString());
+        percept::Model model = percept::Model::load(ref.modelPath);
+        const auto& inShape = model.inputs().at(0).shape;
+        if (inShape.size() != 4 || inShape[1] != 3 || inShape[2] != inShape[3] || inShape[2] <= 0)
+            throw percept::Error("the model's input is " + percept::shapeToString(inShape) +
+                                 "; Percept's app needs one square RGB image [1,3,S,S]");
+        const int side = static_cast<int>(inShape[3]);
+        QString note;
+        if (!ref.hasManifest) {
+            // No manifest names this file: the input size comes from the model itself, the
+            // rest from ImageNet conventions (mean/std normalisation, the ImageNet labels).
+            ref.manifest.input.size = side;
+            ref.manifest.input.resizeShorter = static_cast<int>(side / 0.875 + 0.5);
+            note = QStringLiteral("no manifest: %1x%1 input from the model, ImageNet mean/std").arg(side);
+        } else if (ref.manifest.input.size != side) {
+            throw percept::Error("the manifest '" + ref.manifest.name + "' says " + std::to_string(ref.manifest.input.size) +
+                                 " px input but the model takes " + std::to_string(side));
+        }
+        const auto& outShape = model.outputs().at(0).shape;
+        const int64_t classes = outShape.empty() ? 0 : outShape.back();
+        if (ref.labelsPath.empty() && (classes == 1000 || classes == 1001)) {
+            ref.labelsPath = pm::findDataFile("imagenet_synset_words.txt");
+            ref.manifest.labelOffset = static_cast<int>(classes - 1000);
+            if (!ref.labelsPath.empty()) note += QStringLiteral(", ImageNet labels");
+        }
+        pm::Labels labels;
+        if (!ref.labelsPath.empty()) labels = pm::Labels::load(ref.labelsPath);
+        else note += QStringLiteral(", no labels (class numbers shown)");
+
+        auto lm = std::make_unique<LoadedModel>(LoadedModel{
+            nameOrPath,
+            ref.hasManifest ? qs(ref.manifest.displayName) : QFileInfo(nameOrPath).fileName(),
+            {}, std::move(model), ref.manifest.input, ref.manifest.labelOffset, std::move(labels)});
+        lm->details = QStringLiteral("%1 MFLOP, %2 px input%3")
+                          .arg(static_cast<double>(lm->model.flops()) / 1e6, 0, 'f', 0)
+                          .arg(side)
+                          .arg(note.isEmpty() ? QString() : QStringLiteral("; ") + note);
+
+        // Compile for the active backend before committing, so a model the backend cannot run
+        // leaves the old one in place.
+        std::unique_ptr<percept::Session> session;
+        Backend target = active_;
+        QString fallback;
+        try {
+            percept::SessionOptions so;
+            so.backend = target;
+            so.threads = threads_;
+            session = percept::Session::create(lm->model, so);
+        } catch (const std::exception& e) {
+            if (target == Backend::Cpu) throw;
+            fallback = QStringLiteral("GPU (Vulkan) cannot run %1: %2; using the CPU").arg(lm->name, qs(e.what()));
+            target = Backend::Cpu;
+            percept::SessionOptions so;
+            so.threads = threads_;
+            session = percept::Session::create(lm->model, so);
+        }
+        session->run(percept::Tensor({1, 3, side, side}));  // warm-up
+
+        model_ = std::move(lm);
+        for (auto& s : sessions_) s.reset();
+        for (auto& m : metrics_) m.clear();
+        sessions_[index(target)] = std::move(session);
+        reportedNoModel_ = false;
+        emit modelReady(model_->key, model_->name, model_->details);
+        if (!fallback.isEmpty()) emit backendFailed(static_cast<int>(Backend::Vulkan), fallback);
+        activate(target);
+        if (parked_ && !mailbox_->hasFrame()) {
+            // The picture that arrived before any model could run: run it now.
+            auto r = mailbox_->put(std::move(*parked_));
+            if (r.wake) QMetaObject::invokeMethod(this, &InferenceWorker::processPending, Qt::QueuedConnection);
+        }
+        parked_.reset();
+    } catch (const std::exception& e) {
+        const QString name = QFileInfo(nameOrPath).fileName();
+        emit modelFailed(nameOrPath, QStringLiteral("Could not load model %1: %2").arg(name, Pipeline::shortenPaths(qs(e.what()), nameOrPath)));
+    }
+}
+
+percept::Session& InferenceWorker::ensureSession(Backend b) {
+    auto& s = sessions_[index(b)];
+    if (!s) {
+        percept::SessionOptions so;
+        so.backend = b;
+        so.threads = threads_;
+        s = percept::Session::create(model_->model, so);
+        const int side = model_->input.size;
+        s->run(percept::Tensor({1, 3, side, side}));  // warm-up: the first frame is not slow
+    }
+    return *s;
+}
+
+void InferenceWorker::activate(Backend b) {
+    active_ = b;
+    readySince_ = Clock::now();
+    const auto& s = sessions_[index(b)];
+    const std::string device = s ? s->deviceName() : std::string(percept::backendName(b));
+    energy_.configure(b == Backend::Cpu ? EnergyDomain::Cpu : EnergyDomain::Gpu, device);
+    metrics_[index(b)].rate.clear();
+    emit backendReady(static_cast<int>(b), qs(device));
+}
+
+void InferenceWorker::setBackend(int backend) {
+    const Backend want = static_cast<Backend>(backend);
+    std::string why;
+    if (!percept::backendAvailable(want, &why)) {
+        emit backendFailed(backend, QStringLiteral("%1 unavailable: %2").arg(backendLabel(want), qs(why)));
+        return;
+    }
+    if (!model_) {
+        active_ = want;
+        emit backendReady(backend, backendLabel(want));
+        return;
+    }
+    try {
+        ensureSession(want);
+        activate(want);
+    } catch (const std::exception& e) {
+        sessions_[index(want)].reset();
+        emit backendFailed(backend, QStringLiteral("Could not start %1: %2; staying on %3")
+                                        .arg(backendLabel(want), qs(e.what()), backendLabel(active_)));
+    }
+}
+
+void InferenceWorker::setThreads(int threads) {
+    if (threads == threads_) return;
+    threads_ = threads;
+    sessions_[index(Backend::Cpu)].reset();
+    metrics_[index(Backend::Cpu)].clear();
+    if (model_ && active_ == Backend::Cpu) {
+        try {
+            ensureSession(Backend::Cpu);
+            activate(Backend::Cpu);
+        } catch (const std::exception& e) {
+            emit error(QStringLiteral("Could not start the CPU session: %1").arg(qs(e.what())));
+        }
+    }
+}
+
+void InferenceWorker::processPending() {
+    std::optional<Frame> frame = mailbox_->take();
+    if (!frame) return;
+    if (!model_) {
+        if (!reportedNoModel_) emit error(QStringLiteral("No model loaded: pick one in the model list or drop an .onnx file"));
+        reportedNoModel_ = true;
+        parked_ = std::move(frame);
+        return;
+    }
+    const Backend b = active_;
+    try {
+        const bool creating = !sessions_[index(b)];
+        percept::Session& session = ensureSession(b);
+        if (creating) readySince_ = Clock::now();
+        const auto t0 = Clock::now();
+        QImage storage;
+        const cv::Mat view = matView(frame->image, storage);
+        percept::Tensor input = pm::preprocess(view, model_->input);
+        const auto t1 = Clock::now();
+
+        energy_.begin();
+        percept::Tensor logits;
+        try {
+            logits = session.run(input);
+        } catch (const std::exception& e) {
+            if (b == Backend::Cpu) throw;
+            // The GPU failed (device lost, out of memory...): carry on with the CPU.
+            sessions_[index(b)].reset();
+            emit backendFailed(static_cast<int>(b), QStringLiteral("GPU (Vulkan) failed: %1; continuing on the CPU").arg(qs(e.what())));
+            ensureSession(Backend::Cpu);
+            activate(Backend::Cpu);
+            return;
+        }
+        const auto t2 = Clock::now();
+        const percept::Stats& st = session.stats();
+        energy_.end(st.totalFlops, st.weightBytes + 2 * st.peakArenaBytes);
+
+        const auto preds = pm::classify(logits.data, model_->labels, model_->labelOffset, 5);
+        const auto t3 = Clock::now();
+
+        InferenceResult r;
+        r.frameSeq = frame->seq;
+        r.frameArrival = frame->arrival;
+        r.waitedForSetup = frame->arrival < readySince_;
+        r.finished = t3;
+        for (const auto& p : preds) r.top.push_back({qs(p.label), p.prob, p.index});
+        r.preprocessMs = msBetween(t0, t1);
+        r.inferenceMs = msBetween(t1, t2);
+        r.postprocessMs = msBetween(t2, t3);
+        auto& m = metrics_[index(b)];
+        m.pre.add(r.preprocessMs);
+        m.infer.add(r.inferenceMs);
+        m.post.add(r.postprocessMs);
+        m.total.add(msBetween(t0, t3));
+        m.rate.tick(t3);
+        r.medianPreprocessMs = m.pre.median();
+        r.medianInferenceMs = m.infer.median();
+        r.medianPostprocessMs = m.post.median();
+        r.medianTotalMs = m.total.median();
+        r.medianSamples = static_cast<int>(m.total.count());
+        r.inferencesPerSecond = m.rate.perSecond(t3);
+        r.backend = b;
+        r.backendLabel = backendLabel(b);
+        r.device = qs(session.deviceName());
+        r.modelKey = model_->key;
+        r.modelName = model_->name;
+        r.threads = threads_;
+        r.flops = st.totalFlops;
+        r.memory.rssBytes = residentSetBytes().value_or(0);
+        r.memory.weightBytes = st.weightBytes;
+        r.memory.arenaBytes = st.peakArenaBytes;
+        r.memory.workspaceBytes = st.workspaceBytes;
+        r.memory.deviceBytes = st.deviceMemoryBytes;
+        const EnergyFigure ef = energy_.figure();
+        r.energy = {ef.valid, ef.joulesPerInference, ef.measured, qs(ef.source), qs(ef.note)};
+        emit resultReady(r);
+    } catch (const std::exception& e) {
+        emit error(QStringLiteral("Inference failed: %1").arg(qs(e.what())));
+    }
+}
+
+}  // namespace percept::app

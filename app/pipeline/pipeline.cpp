@@ -1,0 +1,277 @@
+#include "pipeline/pipeline.h"
+
+#include <QClipboard>
+#include <QDir>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QMediaDevices>
+#include <QMimeData>
+
+#include "percept/models/manifest.h"
+#include "pipeline/inference_worker.h"
+#include "sources/camera_source.h"
+#include "sources/folder_source.h"
+#include "sources/image_source.h"
+#include "sources/video_file_source.h"
+
+namespace percept::app {
+
+namespace {
+const char* kDropInvite = "Drop a photo, a folder of photos or a video here, or use File \u25b8 Open.";
+const char* kNoCamera =
+    "No camera found.\nDrop a photo, a folder of photos or a video here,\nor use File \u25b8 Open, or paste a picture (Ctrl+V).";
+}
+
+Pipeline::Pipeline(QObject* parent) : QObject(parent), mailbox_(std::make_shared<LatestFrameMailbox>()) {
+    qRegisterMetaType<InferenceResult>();
+    qRegisterMetaType<PipelineStats>();
+    worker_ = new InferenceWorker(mailbox_);
+    worker_->moveToThread(&thread_);
+    thread_.setObjectName(QStringLiteral("percept-inference"));
+
+    connect(worker_, &InferenceWorker::resultReady, this, &Pipeline::onResult);
+    connect(worker_, &InferenceWorker::modelReady, this, [this](const QString& key, const QString& name, const QString& details) {
+        activeModelKey_ = key;
+        emit modelChanged(key, name);
+        emit statusMessage(QStringLiteral("Model %1 ready (%2)").arg(name, details), false);
+        if (lastResult_ && lastResult_->modelKey != key) rerunStill();
+    });
+    connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& key, const QString& message) {
+        emit modelFailed(key, message);
+        emit statusMessage(message, true);
+    });
+    connect(worker_, &InferenceWorker::backendReady, this, [this](int backend, const QString& device) {
+        activeBackend_ = static_cast<percept::Backend>(backend);
+        activeDevice_ = device;
+        emit backendChanged(backend, device);
+        if (lastResult_ && (lastResult_->backend != activeBackend_ || lastResult_->device != device)) rerunStill();
+    });
+    connect(worker_, &InferenceWorker::backendFailed, this, [this](int backend, const QString& message) {
+        emit backendFailed(backend, message);
+        emit statusMessage(message, true);
+    });
+    connect(worker_, &InferenceWorker::error, this, [this](const QString& message) { emit statusMessage(message, true); });
+}
+
+Pipeline::~Pipeline() {
+    stopSource();
+    thread_.quit();
+    thread_.wait();
+    delete worker_;
+}
+
+void Pipeline::start(const Options& options) {
+    thread_.start();
+    setThreads(options.threads);
+    setModel(options.model.isEmpty() ? QString::fromStdString(percept::models::defaultManifest().name) : options.model);
+    if (options.backend != percept::Backend::Cpu) setBackend(options.backend);
+}
+
+QString Pipeline::shortenPaths(QString message, const QString& path) {
+    // Engine messages name the file by its full path; the window names it by its file name.
+    const QString name = QFileInfo(path).fileName();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    message.replace(abs + QStringLiteral(": "), QString());
+    message.replace(path + QStringLiteral(": "), QString());
+    message.replace(abs, name);
+    message.replace(path, name);
+    return message;
+}
+
+// ---- engine controls -------------------------------------------------------------------------
+
+void Pipeline::setModel(const QString& nameOrPath) {
+    pendingModelKey_ = nameOrPath;
+    emit statusMessage(QStringLiteral("Loading model %1\u2026").arg(nameOrPath), false);
+    QMetaObject::invokeMethod(worker_, [w = worker_, nameOrPath] { w->setModel(nameOrPath); }, Qt::QueuedConnection);
+}
+
+void Pipeline::setBackend(percept::Backend b) {
+    const int v = static_cast<int>(b);
+    QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setBackend(v); }, Qt::QueuedConnection);
+}
+
+void Pipeline::setThreads(int threads) {
+    emit threadsRequested(threads);
+    QMetaObject::invokeMethod(worker_, [w = worker_, threads] { w->setThreads(threads); }, Qt::QueuedConnection);
+}
+
+// ---- sources ---------------------------------------------------------------------------------
+
+bool Pipeline::isModelFile(const QString& path) { return path.endsWith(QStringLiteral(".onnx"), Qt::CaseInsensitive); }
+
+bool Pipeline::isVideoFile(const QString& path) {
+    static const QStringList exts = {"mp4", "m4v", "mkv", "webm", "avi", "mov", "ogv", "mpg", "mpeg", "wmv", "ts", "mjpeg"};
+    return exts.contains(QFileInfo(path).suffix().toLower());
+}
+
+bool Pipeline::openPath(const QString& path) {
+    const QFileInfo fi(path);
+    if (!fi.exists()) {
+        emit statusMessage(QStringLiteral("%1 does not exist").arg(path), true);
+        return false;
+    }
+    if (fi.isDir()) return openFolder(path);
+    if (isModelFile(path)) {
+        setModel(fi.absoluteFilePath());
+        return true;
+    }
+    if (isVideoFile(path)) return openVideo(path);
+    return openImageFile(path);
+}
+
+bool Pipeline::openImageFile(const QString& path) {
+    QString err;
+    QImage img = loadImageFile(path, &err);
+    if (img.isNull()) {
+        emit statusMessage(QStringLiteral("Cannot open image %1: %2").arg(QFileInfo(path).fileName(), shortenPaths(err, path)), true);
+        return false;
+    }
+    setSource(new ImageSource(img, QStringLiteral("photo %1").arg(QFileInfo(path).fileName())));
+    return true;
+}
+
+bool Pipeline::openImage(const QImage& image, const QString& description) {
+    if (image.isNull() || image.width() < 1 || image.height() < 1) {
+        emit statusMessage(QStringLiteral("The picture is empty"), true);
+        return false;
+    }
+    setSource(new ImageSource(image, description));
+    return true;
+}
+
+bool Pipeline::openFolder(const QString& dir) {
+    const QStringList files = FolderSource::imageFilesIn(dir);
+    if (files.isEmpty()) {
+        emit statusMessage(QStringLiteral("No pictures (PNG, JPEG, BMP, WebP, TIFF) in %1").arg(dir), true);
+        return false;
+    }
+    setSource(new FolderSource(dir, files));
+    return true;
+}
+
+bool Pipeline::openVideo(const QString& path) {
+    if (!QFileInfo(path).isReadable()) {
+        emit statusMessage(QStringLiteral("Cannot read %1").arg(path), true);
+        return false;
+    }
+    setSource(new VideoFileSource(path));
+    return true;
+}
+
+bool Pipeline::openCamera(const QCameraDevice& device) {
+    if (device.isNull()) return openDefaultCamera();
+    setSource(new CameraSource(device));
+    return true;
+}
+
+bool Pipeline::openDefaultCamera() {
+    const QCameraDevice dev = QMediaDevices::defaultVideoInput();
+    if (dev.isNull()) {
+        stopSource();
+        emit sourceChanged(QStringLiteral("no camera"));
+        emit emptyState(QString::fromUtf8(kNoCamera));
+        emit statusMessage(QStringLiteral("No camera found: drop a photo or a video, or use File \u25b8 Open"), false);
+        return false;
+    }
+    return openCamera(dev);
+}
+
+bool Pipeline::pasteFromClipboard() {
+    const QMimeData* md = QGuiApplication::clipboard()->mimeData();
+    if (md && md->hasUrls()) {
+        for (const QUrl& u : md->urls())
+            if (u.isLocalFile()) return openPath(u.toLocalFile());
+    }
+    if (md && md->hasImage()) return openImage(qvariant_cast<QImage>(md->imageData()), QStringLiteral("pasted picture"));
+    if (md && md->hasText()) {
+        const QString t = md->text().trimmed();
+        const QString p = t.startsWith(QStringLiteral("file://")) ? QUrl(t).toLocalFile() : t;
+        if (!p.isEmpty() && QFileInfo::exists(p)) return openPath(p);
+    }
+    emit statusMessage(QStringLiteral("The clipboard holds no picture"), true);
+    return false;
+}
+
+void Pipeline::stopSource() {
+    if (source_) {
+        source_->stop();
+        source_->disconnect(this);
+        source_->deleteLater();
+    }
+    source_ = nullptr;
+    lastStill_ = QImage();
+}
+
+void Pipeline::setSource(FrameSource* source) {
+    stopSource();
+    source_ = source;
+    source->setParent(this);
+    connect(source, &FrameSource::frameReady, this, &Pipeline::onFrame);
+    connect(source, &FrameSource::message, this, [this](const QString& text, bool isError) {
+        emit statusMessage(text, isError);
+        if (!isError && source_) emit sourceChanged(source_->description());
+    });
+    connect(source, &FrameSource::failed, this, [this, source](const QString& message) {
+        emit statusMessage(message, true);
+        if (source_ == source) emit emptyState(message + QStringLiteral("\n\n") + QString::fromUtf8(kDropInvite));
+    });
+    sourceRate_.clear();
+    emit sourceChanged(source->description());
+    emit statusMessage(QStringLiteral("Showing %1").arg(source->description()), false);
+    source->start();
+}
+
+bool Pipeline::sourceIsStill() const { return source_ && source_->isStill(); }
+QString Pipeline::sourceDescription() const { return source_ ? source_->description() : QString(); }
+
+// ---- frames and results ----------------------------------------------------------------------
+
+void Pipeline::onFrame(const QImage& image) {
+    const bool still = source_ && source_->isStill();
+    if (still) lastStill_ = image;
+    sourceRate_.tick();
+    emit frameArrived(image);
+    submit(image, still);
+}
+
+void Pipeline::submit(const QImage& image, bool still) {
+    Frame f;
+    f.image = image;
+    f.seq = nextSeq_++;
+    f.arrival = Clock::now();
+    f.still = still;
+    ++stats_.framesArrived;
+    const auto r = mailbox_->put(std::move(f));
+    if (r.wake) QMetaObject::invokeMethod(worker_, &InferenceWorker::processPending, Qt::QueuedConnection);
+}
+
+void Pipeline::rerunStill() {
+    if (sourceIsStill() && !lastStill_.isNull()) submit(lastStill_, true);
+}
+
+void Pipeline::onResult(const InferenceResult& r) {
+    ++stats_.resultsReceived;
+    if (r.frameSeq <= stats_.lastShownSeq) {
+        ++stats_.staleResults;
+        return;
+    }
+    stats_.lastShownSeq = r.frameSeq;
+    ++stats_.resultsShown;
+    stats_.framesDropped = mailbox_->droppedCount();
+    stats_.sourceFps = sourceIsStill() ? 0.0 : sourceRate_.perSecond();
+    lastResult_ = r;
+    emit resultReady(r, stats_);
+}
+
+void Pipeline::presented(quint64 seq) {
+    if (!lastResult_ || lastResult_->frameSeq != seq || lastPresentedSeq_ == seq) return;
+    lastPresentedSeq_ = seq;
+    if (lastResult_->waitedForSetup) return;
+    endToEnd_.add(std::chrono::duration<double, std::milli>(Clock::now() - lastResult_->frameArrival).count());
+    stats_.endToEndMedianMs = endToEnd_.median();
+    stats_.endToEndSamples = static_cast<int>(endToEnd_.count());
+    emit statsUpdated(stats_);
+}
+
+}  // namespace percept::app

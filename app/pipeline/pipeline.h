@@ -1,0 +1,131 @@
+#pragma once
+// The frame pipeline, owned by the UI thread:
+//   FrameSource (UI thread) --frame--> LatestFrameMailbox --> InferenceWorker (own QThread)
+//   --InferenceResult (queued)--> Pipeline --> the window's overlay
+// It numbers frames on arrival, keeps the most recent still picture so a backend/model change
+// re-runs it, rejects results older than the one shown (there should be none: one worker, one
+// mailbox), and measures the end-to-end latency (frame arrival -> overlay drawn, reported back
+// by the view through presented()).
+#include <QCameraDevice>
+#include <QImage>
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+#include <memory>
+#include <optional>
+
+#include "metrics/rate_meter.h"
+#include "metrics/rolling_median.h"
+#include "percept/backend.h"
+#include "pipeline/inference_result.h"
+#include "pipeline/latest_frame_mailbox.h"
+
+namespace percept::app {
+
+class FrameSource;
+class InferenceWorker;
+
+struct PipelineStats {
+    uint64_t framesArrived = 0;
+    uint64_t framesDropped = 0;    // replaced in the mailbox before the worker took them
+    uint64_t resultsReceived = 0;
+    uint64_t resultsShown = 0;
+    uint64_t staleResults = 0;     // results for a frame older than the one already shown
+    uint64_t lastShownSeq = 0;
+    double sourceFps = 0;          // frames arriving per second (2 s window)
+    double endToEndMedianMs = 0;   // frame arrival -> overlay drawn, rolling median
+    int endToEndSamples = 0;
+};
+
+class Pipeline : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QString model;  // manifest name or .onnx path; empty = the default manifest
+        percept::Backend backend = percept::Backend::Cpu;
+        int threads = 0;
+    };
+    explicit Pipeline(QObject* parent = nullptr);
+    ~Pipeline() override;
+
+    // Starts the worker thread and loads the model (asynchronously: modelChanged / status).
+    void start(const Options& options);
+
+    // Sources. Each returns false (and emits statusMessage) when the source cannot be opened;
+    // the current source then keeps running.
+    bool openPath(const QString& path);  // photo, folder (slideshow), video, or .onnx model
+    bool openImageFile(const QString& path);
+    bool openImage(const QImage& image, const QString& description);
+    bool openFolder(const QString& dir);
+    bool openVideo(const QString& path);
+    bool openCamera(const QCameraDevice& device);
+    bool openDefaultCamera();  // the empty state when there is none
+    bool pasteFromClipboard();
+    void stopSource();
+    // Sends the last still picture through the engine again (screenshot mode, setting changes).
+    void rerunStill();
+
+    // Engine controls (applied by the worker between two frames).
+    void setModel(const QString& nameOrPath);
+    void setBackend(percept::Backend b);
+    void setThreads(int threads);
+
+    percept::Backend activeBackend() const { return activeBackend_; }
+    QString activeDevice() const { return activeDevice_; }
+    QString activeModelKey() const { return activeModelKey_; }
+    bool sourceIsStill() const;
+    QString sourceDescription() const;
+    const PipelineStats& stats() const { return stats_; }
+    const std::optional<InferenceResult>& lastResult() const { return lastResult_; }
+    static bool isModelFile(const QString& path);
+    static bool isVideoFile(const QString& path);
+    // `message` with `path` written as its file name ("x.png: " prefixes dropped).
+    static QString shortenPaths(QString message, const QString& path);
+
+public slots:
+    // The view drew the overlay for frame `seq` (end-to-end latency sample).
+    void presented(quint64 seq);
+
+signals:
+    void frameArrived(const QImage& image);
+    // A fresh result, to be shown; stats include it.
+    void resultReady(const percept::app::InferenceResult& result, const percept::app::PipelineStats& stats);
+    void statusMessage(const QString& message, bool isError);
+    void sourceChanged(const QString& description);
+    // No picture to show (no camera, the source failed): the view's empty state with this text.
+    void emptyState(const QString& message);
+    // The end-to-end figure changed (after the overlay drew a result).
+    void statsUpdated(const percept::app::PipelineStats& stats);
+    void backendChanged(int backend, const QString& device);
+    // The CPU thread count asked of the worker (0 = all).
+    void threadsRequested(int threads);
+    void backendFailed(int backend, const QString& message);
+    void modelChanged(const QString& key, const QString& displayName);
+    void modelFailed(const QString& key, const QString& message);
+
+private:
+    void setSource(FrameSource* source);
+    void onFrame(const QImage& image);
+    void onResult(const InferenceResult& r);
+    void submit(const QImage& image, bool still);
+
+    std::shared_ptr<LatestFrameMailbox> mailbox_;
+    QThread thread_;
+    InferenceWorker* worker_ = nullptr;  // lives on thread_, deleted when it finishes
+    QPointer<FrameSource> source_;
+    QImage lastStill_;
+    uint64_t nextSeq_ = 1;
+    PipelineStats stats_;
+    RateMeter sourceRate_;
+    RollingMedian endToEnd_{31};
+    uint64_t lastPresentedSeq_ = 0;
+    std::optional<InferenceResult> lastResult_;
+    percept::Backend activeBackend_ = percept::Backend::Cpu;
+    QString activeDevice_;
+    QString activeModelKey_;
+    QString pendingModelKey_;
+};
+
+}  // namespace percept::app
+
+Q_DECLARE_METATYPE(percept::app::PipelineStats)

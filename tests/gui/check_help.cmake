@@ -1,0 +1,11 @@
+# percept --help exits 0 and documents every option.
+execute_process(COMMAND ${EXE} --help RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "percept --help exited ${rc}: ${err}")
+endif()
+foreach(opt --image --video --camera --folder --model --backend --threads --screenshot --frames --timeout --size --help)
+  string(FIND "${out}" "${opt}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "percept --help does not document ${opt}:\n${out}")
+  endif()
+endforeach()

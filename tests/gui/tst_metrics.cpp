@@ -1,0 +1,264 @@
+// The pipeline's parts without a window: the RAPL reader against a fixture laid out like
+// /sys/class/powercap, NVML absent, the energy monitor's estimate and measured paths, RSS from
+// statm, rolling median, rate meter, the latest-frame mailbox, the command line.
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <thread>
+
+#include "cli_options.h"
+#include "metrics/energy_monitor.h"
+#include "metrics/nvml_reader.h"
+#include "metrics/process_memory.h"
+#include "metrics/rate_meter.h"
+#include "metrics/rapl_reader.h"
+#include "metrics/rolling_median.h"
+#include "pipeline/image_convert.h"
+#include "pipeline/latest_frame_mailbox.h"
+
+using namespace percept::app;
+
+namespace {
+void writeFile(const QString& path, const QByteArray& text) {
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(text);
+}
+// A powercap tree: two packages with core/dram sub-zones, plus an unrelated psys zone and an
+// intel-rapl-mmio zone that must be ignored.
+void makeRaplFixture(const QString& root, quint64 pkg0, quint64 pkg1) {
+    writeFile(root + "/intel-rapl:0/name", "package-0\n");
+    writeFile(root + "/intel-rapl:0/energy_uj", QByteArray::number(pkg0) + "\n");
+    writeFile(root + "/intel-rapl:0/max_energy_range_uj", "262143328850\n");
+    writeFile(root + "/intel-rapl:0/intel-rapl:0:0/name", "core\n");
+    writeFile(root + "/intel-rapl:0/intel-rapl:0:0/energy_uj", "5\n");
+    writeFile(root + "/intel-rapl:0:0/name", "core\n");  // sysfs also lists sub-zones at the top
+    writeFile(root + "/intel-rapl:0:0/energy_uj", "999999\n");
+    writeFile(root + "/intel-rapl:1/name", "package-1\n");
+    writeFile(root + "/intel-rapl:1/energy_uj", QByteArray::number(pkg1) + "\n");
+    writeFile(root + "/intel-rapl:1/max_energy_range_uj", "262143328850\n");
+    writeFile(root + "/intel-rapl:2/name", "psys\n");
+    writeFile(root + "/intel-rapl:2/energy_uj", "123\n");
+    writeFile(root + "/intel-rapl-mmio:0/name", "package-0\n");
+    writeFile(root + "/intel-rapl-mmio:0/energy_uj", "777\n");
+}
+}  // namespace
+
+class MetricsTest : public QObject {
+    Q_OBJECT
+private slots:
+    void raplReadsPackagesAndHandlesWrap() {
+        QTemporaryDir d;
+        const QString root = d.path() + "/powercap";
+        makeRaplFixture(root, 1000000, 2000000);
+        std::string why;
+        auto r = RaplReader::open(root.toStdString(), &why);
+        QVERIFY2(r, why.c_str());
+        QCOMPARE(r->zoneNames().size(), size_t(2));
+        QCOMPARE(QString::fromStdString(r->source()), QStringLiteral("RAPL package-0+package-1"));
+        QCOMPARE(*r->readJoules(), 0.0);  // energy since open
+        writeFile(root + "/intel-rapl:0/energy_uj", "1500000\n");
+        writeFile(root + "/intel-rapl:1/energy_uj", "2250000\n");
+        QCOMPARE(*r->readJoules(), 0.75);
+        // package-0 wraps: 262143328850 -> 100 means (262143328850 - 1500000) + 100 µJ more.
+        writeFile(root + "/intel-rapl:0/energy_uj", "100\n");
+        const double expected = 0.75 + (262143328850.0 - 1500000.0 + 100.0) * 1e-6;
+        QVERIFY(qAbs(*r->readJoules() - expected) < 1e-6);
+    }
+
+    void raplFallsBackToPsysAndExplainsAbsence() {
+        QTemporaryDir d;
+        const QString root = d.path() + "/pc";
+        writeFile(root + "/intel-rapl:0/name", "psys\n");
+        writeFile(root + "/intel-rapl:0/energy_uj", "42\n");
+        std::string why;
+        auto r = RaplReader::open(root.toStdString(), &why);
+        QVERIFY(r);
+        QCOMPARE(QString::fromStdString(r->source()), QStringLiteral("RAPL psys"));
+
+        QVERIFY(!RaplReader::open((d.path() + "/missing").toStdString(), &why));
+        QVERIFY(QString::fromStdString(why).contains("no powercap"));
+
+        const QString noZones = d.path() + "/empty";
+        QDir().mkpath(noZones);
+        QVERIFY(!RaplReader::open(noZones.toStdString(), &why));
+        QVERIFY(QString::fromStdString(why).contains("no RAPL package zone"));
+
+        const QString unreadable = d.path() + "/unreadable";
+        writeFile(unreadable + "/intel-rapl:0/name", "package-0\n");
+        writeFile(unreadable + "/intel-rapl:0/energy_uj", "");  // as if the read failed
+        QVERIFY(!RaplReader::open(unreadable.toStdString(), &why));
+        QVERIFY(QString::fromStdString(why).contains("not readable"));
+    }
+
+    void nvmlAbsentIsReportedNotFatal() {
+        std::string why;
+        auto n = NvmlReader::open({}, &why, "libpercept-no-such-nvml.so.1");
+        QVERIFY(!n);
+        QVERIFY(QString::fromStdString(why).contains("no libpercept-no-such-nvml.so.1"));
+    }
+
+    void energyMonitorMeasuresWithRapl() {
+        QTemporaryDir d;
+        const QString root = d.path() + "/powercap";
+        makeRaplFixture(root, 0, 0);
+        EnergyMonitor::Options o;
+        o.powercapRoot = root.toStdString();
+        o.nvmlLibrary = "libpercept-no-such-nvml.so.1";
+        EnergyMonitor m(o);
+        m.configure(EnergyDomain::Cpu, "CPU (2 threads)");
+        quint64 e0 = 0;
+        for (int i = 1; i <= 4; ++i) {
+            m.begin();
+            e0 += 30000;  // 30 mJ per inference on package-0
+            writeFile(root + "/intel-rapl:0/energy_uj", QByteArray::number(e0) + "\n");
+            m.end(0, 0);
+            writeFile(root + "/intel-rapl:0/energy_uj", QByteArray::number(e0 += 1000) + "\n");  // idle between frames: not counted
+        }
+        const EnergyFigure f = m.figure();
+        QVERIFY(f.valid);
+        QVERIFY(f.measured);
+        QCOMPARE(QString::fromStdString(f.source), QStringLiteral("RAPL package-0+package-1"));
+        QVERIFY(qAbs(f.joulesPerInference - 0.030) < 1e-9);
+    }
+
+    void energyMonitorEstimatesWithoutCounters() {
+        EnergyMonitor::Options o;
+        o.powercapRoot = "/nonexistent/powercap";
+        o.nvmlLibrary = "libpercept-no-such-nvml.so.1";
+        o.model.cpuWattsPerCore = 4.0;
+        EnergyMonitor m(o);
+        m.configure(EnergyDomain::Cpu, "CPU (1 threads)");
+        m.begin();
+        volatile double x = 0;
+        for (int i = 0; i < 20000000; ++i) x = x + i * 1e-9;  // burn ~10 ms of CPU
+        m.end(0, 0);
+        EnergyFigure f = m.figure();
+        QVERIFY(f.valid);
+        QVERIFY(!f.measured);
+        QCOMPARE(QString::fromStdString(f.source), QStringLiteral("CPU time \u00d7 4 W/core"));
+        QVERIFY(f.joulesPerInference > 0.0 && f.joulesPerInference < 10.0);
+        QVERIFY(QString::fromStdString(f.note).contains("no /nonexistent/powercap"));
+
+        // A hardware GPU without NVML: FLOPs and bytes times the coefficients.
+        m.configure(EnergyDomain::Gpu, "AMD Radeon RX 7600");
+        m.begin();
+        m.end(1000000000, 10000000);  // 1 GFLOP, 10 MB
+        f = m.figure();
+        QVERIFY(!f.measured);
+        QVERIFY(qAbs(f.joulesPerInference - (1e9 * 20e-12 + 1e7 * 100e-12)) < 1e-12);
+        QVERIFY(QString::fromStdString(f.source).contains("pJ"));
+
+        // lavapipe runs on the CPU: metered like the CPU.
+        m.configure(EnergyDomain::Gpu, "llvmpipe (LLVM 15.0.6, 256 bits)");
+        m.begin();
+        m.end(1000000000, 10000000);
+        f = m.figure();
+        QVERIFY(QString::fromStdString(f.source).startsWith("CPU time"));
+    }
+
+    void rssFromStatm() {
+        QCOMPARE(*parseStatmResidentBytes("12345 678 90 1 0 2 0\n", 4096), size_t(678) * 4096);
+        QVERIFY(!parseStatmResidentBytes("garbage", 4096));
+        const auto rss = residentSetBytes();
+        QVERIFY(rss && *rss > 1024 * 1024);
+        QVERIFY(!residentSetBytes("/nonexistent/statm"));
+    }
+
+    void rollingMedianAndRate() {
+        RollingMedian m(5);
+        QCOMPARE(m.median(), 0.0);
+        for (double v : {10.0, 1.0, 3.0}) m.add(v);
+        QCOMPARE(m.median(), 3.0);
+        m.add(2.0);
+        QCOMPARE(m.median(), 2.5);
+        for (double v : {100.0, 100.0, 100.0, 100.0}) m.add(v);  // window of 5 forgets the old ones
+        QCOMPARE(m.median(), 100.0);
+        QCOMPARE(m.count(), size_t(5));
+
+        RateMeter r(std::chrono::milliseconds(1000));
+        const auto t0 = RateMeter::Clock::now();
+        for (int i = 0; i < 11; ++i) r.tick(t0 + std::chrono::milliseconds(50 * i));
+        QVERIFY(qAbs(r.perSecond(t0 + std::chrono::milliseconds(500)) - 20.0) < 1e-9);
+        QCOMPARE(r.perSecond(t0 + std::chrono::milliseconds(5000)), 0.0);
+    }
+
+    void mailboxKeepsOnlyTheNewestFrame() {
+        LatestFrameMailbox mb;
+        Frame a, b, c;
+        a.seq = 1;
+        b.seq = 2;
+        c.seq = 3;
+        QVERIFY(mb.put(a).wake);
+        const auto r = mb.put(b);
+        QVERIFY(!r.wake);    // a wake-up is already pending
+        QVERIFY(r.dropped);  // frame 1 was never taken
+        auto f = mb.take();
+        QVERIFY(f && f->seq == 2);
+        QVERIFY(!mb.take());
+        QVERIFY(mb.put(c).wake);  // taken since: wake again
+        QCOMPARE(mb.droppedCount(), uint64_t(1));
+
+        // Producer faster than consumer: the consumer only ever sees increasing sequence numbers.
+        LatestFrameMailbox m2;
+        std::atomic<bool> done{false};
+        std::thread producer([&] {
+            for (uint64_t s = 1; s <= 20000; ++s) {
+                Frame f;
+                f.seq = s;
+                m2.put(f);
+            }
+            done = true;
+        });
+        uint64_t last = 0, taken = 0;
+        while (!done || m2.hasFrame()) {
+            if (auto f = m2.take()) {
+                QVERIFY(f->seq > last);
+                last = f->seq;
+                ++taken;
+            }
+        }
+        producer.join();
+        QCOMPARE(last, uint64_t(20000));
+        QCOMPARE(taken + m2.droppedCount(), uint64_t(20000));
+    }
+
+    void imageConversionKeepsChannelOrder() {
+        QImage rgb(2, 1, QImage::Format_RGB888);
+        rgb.setPixel(0, 0, qRgb(255, 0, 0));
+        rgb.setPixel(1, 0, qRgb(0, 0, 255));
+        QImage storage;
+        const cv::Mat m = matView(rgb, storage);
+        QCOMPARE(m.channels(), 4);  // converted to RGB32: B,G,R,A bytes
+        QCOMPARE(int(m.at<cv::Vec4b>(0, 0)[2]), 255);  // red in the R slot of BGRA
+        QCOMPARE(int(m.at<cv::Vec4b>(0, 1)[0]), 255);  // blue in the B slot
+        cv::Mat bgr(1, 1, CV_8UC3, cv::Scalar(10, 20, 30));
+        const QImage q = qimageFromMat(bgr);
+        QCOMPARE(q.pixel(0, 0), qRgb(30, 20, 10));
+    }
+
+    void commandLine() {
+        auto o = parseCommandLine({"percept", "--image", "a.png", "--model", "squeezenet1.1", "--backend", "vulkan", "--threads", "2",
+                                   "--screenshot", "out.png", "--frames", "3"});
+        QVERIFY(o);
+        QCOMPARE(int(o->source), int(CliOptions::Source::Image));
+        QCOMPARE(o->sourceArg, QStringLiteral("a.png"));
+        QCOMPARE(o->model, QStringLiteral("squeezenet1.1"));
+        QCOMPARE(int(o->backend), int(percept::Backend::Vulkan));
+        QCOMPARE(o->threads, 2);
+        QCOMPARE(o->frames, 3);
+        QVERIFY(!parseCommandLine({"percept", "--image", "a.png", "--video", "b.mp4"}));  // two sources
+        QVERIFY(!parseCommandLine({"percept", "--backend", "tpu"}));
+        QVERIFY(!parseCommandLine({"percept", "--threads", "-1"}));
+        QVERIFY(!parseCommandLine({"percept", "--frames", "2"}));  // without --screenshot
+        QVERIFY(!parseCommandLine({"percept", "--screenshot", "out.jpg"}));
+        QVERIFY(!parseCommandLine({"percept", "--bogus"}));
+        auto d = parseCommandLine({"percept"});
+        QVERIFY(d && d->source == CliOptions::Source::Default);
+    }
+};
+
+QTEST_GUILESS_MAIN(MetricsTest)
+#include "tst_metrics.moc"

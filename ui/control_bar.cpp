@@ -1,0 +1,150 @@
+#include "control_bar.h"
+
+#include <QBoxLayout>
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSpinBox>
+#include <QThread>
+
+namespace percept::ui {
+
+ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("controlBar"));
+    cpu_ = new QPushButton(tr("CPU"), this);
+    gpu_ = new QPushButton(tr("GPU (Vulkan)"), this);
+    for (QPushButton* b : {cpu_, gpu_}) {
+        b->setCheckable(true);
+        b->setMinimumWidth(90);
+        b->setFocusPolicy(Qt::TabFocus);
+    }
+    cpu_->setObjectName(QStringLiteral("cpuButton"));
+    gpu_->setObjectName(QStringLiteral("gpuButton"));
+    cpu_->setToolTip(tr("Run the model on the CPU (G toggles)"));
+    auto* group = new QButtonGroup(this);
+    group->setExclusive(true);
+    group->addButton(cpu_);
+    group->addButton(gpu_);
+    cpu_->setChecked(true);
+    connect(cpu_, &QPushButton::clicked, this, [this] { emit backendRequested(percept::Backend::Cpu); });
+    connect(gpu_, &QPushButton::clicked, this, [this] { emit backendRequested(percept::Backend::Vulkan); });
+
+    gpuNote_ = new QLabel(this);
+    gpuNote_->setObjectName(QStringLiteral("gpuNote"));
+    gpuNote_->setWordWrap(true);
+    gpuNote_->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    gpuNote_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+
+    model_ = new QComboBox(this);
+    model_->setObjectName(QStringLiteral("modelPicker"));
+    model_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    model_->setMinimumContentsLength(12);
+    model_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    model_->setToolTip(tr("Model (drop an .onnx file on the window to add one)"));
+    connect(model_, &QComboBox::activated, this, [this](int i) {
+        const QString key = model_->itemData(i).toString();
+        if (!key.isEmpty() && key != shownModel_) emit modelRequested(key);
+    });
+
+    threads_ = new QSpinBox(this);
+    threads_->setObjectName(QStringLiteral("threads"));
+    threads_->setRange(1, std::max(1, QThread::idealThreadCount()));
+    threads_->setValue(threads_->maximum());
+    threads_->setToolTip(tr("CPU threads the engine uses"));
+    connect(threads_, &QSpinBox::valueChanged, this, &ControlBar::threadsChanged);
+
+    auto* backendBox = backendBox_ = new QWidget(this);
+    auto* bl = new QHBoxLayout(backendBox);
+    bl->setContentsMargins(0, 0, 0, 0);
+    bl->setSpacing(0);
+    bl->addWidget(cpu_);
+    bl->addWidget(gpu_);
+    bl->addStretch(1);
+
+    auto* settingsBox = settingsBox_ = new QWidget(this);
+    auto* sl = new QHBoxLayout(settingsBox);
+    sl->setContentsMargins(0, 0, 0, 0);
+    auto* modelLabel = new QLabel(tr("Model"), settingsBox);
+    modelLabel->setBuddy(model_);
+    sl->addWidget(modelLabel);
+    sl->addWidget(model_, 1);
+    sl->addSpacing(8);
+    auto* threadsLabel = new QLabel(tr("Threads"), settingsBox);
+    threadsLabel->setBuddy(threads_);
+    sl->addWidget(threadsLabel);
+    sl->addWidget(threads_);
+
+    row_ = new QBoxLayout(QBoxLayout::LeftToRight);
+    row_->setContentsMargins(0, 0, 0, 0);
+    row_->addWidget(backendBox);
+    row_->addWidget(settingsBox, 1);
+
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(8, 6, 8, 6);
+    outer->setSpacing(4);
+    outer->addLayout(row_);
+    outer->addWidget(gpuNote_);
+    setGpuAvailability(false, tr("checking\u2026"));
+}
+
+void ControlBar::resizeEvent(QResizeEvent* e) {
+    // Stack the two groups on a narrow (portrait phone) window.
+    row_->setDirection(width() < 560 ? QBoxLayout::TopToBottom : QBoxLayout::LeftToRight);
+    QWidget::resizeEvent(e);
+}
+
+QSize ControlBar::minimumSizeHint() const {
+    const QSize full = QWidget::minimumSizeHint();
+    const int stacked = std::max(backendBox_->minimumSizeHint().width(), settingsBox_->minimumSizeHint().width()) + 16;
+    return {std::min(full.width(), stacked), full.height()};
+}
+
+void ControlBar::setGpuAvailability(bool available, const QString& reason) {
+    gpuAvailable_ = available;
+    gpu_->setEnabled(available);
+    if (available) {
+        gpu_->setToolTip(tr("Run the model on the GPU through Vulkan (G toggles)"));
+        gpuNote_->clear();
+        gpuNote_->hide();
+    } else {
+        const QString note = tr("GPU (Vulkan) unavailable: %1").arg(reason);
+        gpu_->setToolTip(note);
+        gpuNote_->setText(note);
+        gpuNote_->show();
+    }
+}
+
+QString ControlBar::gpuNote() const { return gpuNote_->isVisible() || !gpuNote_->text().isEmpty() ? gpuNote_->text() : QString(); }
+
+void ControlBar::setActiveBackend(percept::Backend b) {
+    active_ = b;
+    (b == percept::Backend::Cpu ? cpu_ : gpu_)->setChecked(true);
+}
+
+void ControlBar::addModel(const QString& key, const QString& displayName, bool available) {
+    if (model_->findData(key) >= 0) return;
+    model_->addItem(available ? displayName : tr("%1 (not found)").arg(displayName), key);
+    model_->setItemData(model_->count() - 1, key, Qt::ToolTipRole);
+}
+
+void ControlBar::setActiveModel(const QString& key) {
+    shownModel_ = key;
+    const int i = model_->findData(key);
+    if (i >= 0) {
+        const QSignalBlocker block(model_);
+        model_->setCurrentIndex(i);
+    }
+}
+
+QString ControlBar::activeModel() const { return shownModel_; }
+
+void ControlBar::setThreads(int threads) {
+    const QSignalBlocker block(threads_);
+    threads_->setValue(threads > 0 ? threads : threads_->maximum());
+}
+
+int ControlBar::threads() const { return threads_->value(); }
+
+}  // namespace percept::ui

@@ -1,0 +1,66 @@
+#pragma once
+// The controls under the video: CPU / GPU toggle, model picker, CPU thread count. An
+// unavailable GPU backend is shown (disabled, with the reason), not hidden, and becomes live by
+// itself in a build where the backend exists. On a narrow (portrait) window the controls stack.
+#include <QWidget>
+
+#include "percept/backend.h"
+
+class QBoxLayout;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace percept::ui {
+
+class ControlBar : public QWidget {
+    Q_OBJECT
+public:
+    explicit ControlBar(QWidget* parent = nullptr);
+
+    void setGpuAvailability(bool available, const QString& reason);
+    bool gpuAvailable() const { return gpuAvailable_; }
+    QString gpuNote() const;
+    void setActiveBackend(percept::Backend b);
+    percept::Backend activeBackend() const { return active_; }
+
+    // Adds a model entry (key = manifest name or file path) unless present.
+    void addModel(const QString& key, const QString& displayName, bool available = true);
+    void setActiveModel(const QString& key);
+    QString activeModel() const;
+    QComboBox* modelBox() const { return model_; }
+
+    void setThreads(int threads);
+    int threads() const;
+
+    QPushButton* cpuButton() const { return cpu_; }
+    QPushButton* gpuButton() const { return gpu_; }
+
+    // As narrow as the stacked (portrait) arrangement allows, so a window can be made that
+    // narrow and the bar then stacks itself.
+    QSize minimumSizeHint() const override;
+
+signals:
+    void backendRequested(percept::Backend b);
+    void modelRequested(const QString& key);
+    void threadsChanged(int threads);
+
+protected:
+    void resizeEvent(QResizeEvent*) override;
+
+private:
+    QPushButton* cpu_;
+    QPushButton* gpu_;
+    QLabel* gpuNote_;
+    QComboBox* model_;
+    QSpinBox* threads_;
+    QBoxLayout* row_;
+    QWidget* backendBox_;
+    QWidget* settingsBox_;
+    bool gpuAvailable_ = false;
+    percept::Backend active_ = percept::Backend::Cpu;
+    QString shownModel_;
+};
+
+}  // namespace percept::ui
