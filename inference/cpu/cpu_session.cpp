@@ -12,6 +12,7 @@
 #include "core/backend_registry.h"
 #include "cpu/kernel.h"
 #include "graph/flops.h"
+#include "graph/limits.h"
 #include "graph/memory_planner.h"
 #include "percept/error.h"
 
@@ -43,6 +44,9 @@ public:
         openblas_set_num_threads(1);
         const graph::Graph& g = *graph_;
         plan_ = graph::planMemory(g, sizeof(float));
+        if (plan_.arenaBytes > graph::kMaxArenaBytes)
+            throw Error("the model needs " + std::to_string(plan_.arenaBytes >> 20) + " MiB of activations, more than the engine's limit of " +
+                        std::to_string(graph::kMaxArenaBytes >> 20) + " MiB");
         size_t workspace = 0, repacked = 0;
         for (const auto& n : g.nodes) {
             kernels_.push_back(cpu::makeKernel(g, n));

@@ -54,38 +54,35 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
     switch (t.data_type()) {
         case onnx::TensorProto::FLOAT:
             data->dtype = DType::Float32;
+            if (!raw.empty()) needRaw(4); else needCount(t.float_data_size());  // before allocating
             data->f.resize(static_cast<size_t>(n));
             if (!raw.empty()) {
-                needRaw(4);
                 std::memcpy(data->f.data(), raw.data(), raw.size());
             } else {
-                needCount(t.float_data_size());
                 std::copy(t.float_data().begin(), t.float_data().end(), data->f.begin());
             }
             break;
         case onnx::TensorProto::DOUBLE:
             data->dtype = DType::Float32;
+            if (!raw.empty()) needRaw(8); else needCount(t.double_data_size());
             data->f.resize(static_cast<size_t>(n));
             if (!raw.empty()) {
-                needRaw(8);
                 for (int64_t k = 0; k < n; ++k) {
                     double d;
                     std::memcpy(&d, raw.data() + k * 8, 8);
                     data->f[static_cast<size_t>(k)] = static_cast<float>(d);
                 }
             } else {
-                needCount(t.double_data_size());
                 for (int64_t k = 0; k < n; ++k) data->f[static_cast<size_t>(k)] = static_cast<float>(t.double_data(static_cast<int>(k)));
             }
             break;
         case onnx::TensorProto::INT64:
             data->dtype = DType::Int64;
+            if (!raw.empty()) needRaw(8); else needCount(t.int64_data_size());
             data->i.resize(static_cast<size_t>(n));
             if (!raw.empty()) {
-                needRaw(8);
                 std::memcpy(data->i.data(), raw.data(), raw.size());
             } else {
-                needCount(t.int64_data_size());
                 std::copy(t.int64_data().begin(), t.int64_data().end(), data->i.begin());
             }
             break;
@@ -95,11 +92,11 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
         case onnx::TensorProto::INT16:
         case onnx::TensorProto::BOOL: {
             data->dtype = DType::Int64;
+            const int type = t.data_type();
+            const size_t es = type == onnx::TensorProto::INT32 ? 4 : type == onnx::TensorProto::INT16 ? 2 : 1;
+            if (!raw.empty()) needRaw(es); else needCount(t.int32_data_size());
             data->i.resize(static_cast<size_t>(n));
             if (!raw.empty()) {
-                const int type = t.data_type();
-                const size_t es = type == onnx::TensorProto::INT32 ? 4 : type == onnx::TensorProto::INT16 ? 2 : 1;
-                needRaw(es);
                 for (int64_t k = 0; k < n; ++k) {
                     const char* p = raw.data() + k * static_cast<int64_t>(es);
                     int64_t v = 0;
@@ -110,7 +107,6 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
                     data->i[static_cast<size_t>(k)] = v;
                 }
             } else {
-                needCount(t.int32_data_size());
                 std::copy(t.int32_data().begin(), t.int32_data().end(), data->i.begin());
             }
             break;
