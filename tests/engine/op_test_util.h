@@ -18,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/backends.h"
 #include "core/model_internal.h"
 #include "graph/ir.h"
 #include "percept/percept.h"
@@ -26,9 +27,9 @@ namespace percept::optest {
 
 // ---- Backends the op tests run on --------------------------------------------------------
 
-// Vulkan joins with `Backend::Vulkan` here once its kernels exist (or use
-// percept::testing::testBackends() from tests/common/backends.h to take every compiled-in one).
-inline std::vector<Backend> opTestBackends() { return {Backend::Cpu}; }
+// Every backend compiled into this build (tests/common/backends.h): CPU, and Vulkan when the
+// engine defines PERCEPT_HAVE_VULKAN.
+inline std::vector<Backend> opTestBackends() { return percept::testing::testBackends(); }
 
 using OpParam = std::tuple<Backend, int>;  // backend, CPU threads
 

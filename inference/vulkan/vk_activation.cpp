@@ -1,0 +1,76 @@
+// Standalone activations (Relu, Clip, LeakyRelu, Sigmoid) and the pointwise copy helpers other
+// families use (shaders/unary.comp).
+#include <limits>
+
+#include "vulkan/vk_op.h"
+
+namespace percept::vk {
+namespace {
+
+struct UnaryPush {
+    uint32_t count, blk, dstStride, dstStart;
+    float a1, b1, a2, b2;
+};
+
+// Grid-stride shaders: enough groups to fill any device, few enough that each invocation
+// loops a few times (cheap on a CPU device, where every workgroup has a launch cost).
+uint32_t strideGroups(uint64_t count) { return std::max<uint32_t>(1, std::min<uint32_t>(groupCount(count, 64), 1024)); }
+
+void unary(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t count, uint64_t blk, uint64_t dstStride, uint64_t dstStart,
+           bool block, const graph::FusedActivation& first, const graph::FusedActivation& second) {
+    if (count == 0) return;
+    const ActParams p1 = activationParams(first), p2 = activationParams(second);
+    const UnaryPush push{static_cast<uint32_t>(count), static_cast<uint32_t>(std::max<uint64_t>(blk, 1)), static_cast<uint32_t>(dstStride),
+                         static_cast<uint32_t>(dstStart), p1.a, p1.b, p2.a, p2.b};
+    const Pipeline& pipe = b.pipeline("unary", 2, {activationCode(first.kind), activationCode(second.kind), block ? 1u : 0u});
+    b.dispatch(pipe, {x, y}, 0b10, push, strideGroups(count));
+}
+
+}  // namespace
+
+void emitUnary(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t count, const graph::FusedActivation& first,
+               const graph::FusedActivation& second) {
+    unary(b, x, y, count, 0, 0, 0, false, first, second);
+}
+
+void emitBlockCopy(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t outer, uint64_t blk, uint64_t dstStride,
+                   uint64_t dstStart, const graph::FusedActivation& act) {
+    unary(b, x, y, outer * blk, blk, dstStride, dstStart, true, act, graph::FusedActivation{});
+}
+
+void buildActivation(Builder& b) {
+    const graph::Graph& g = b.graph();
+    const graph::Node& n = b.node();
+    graph::FusedActivation act;
+    if (n.op == "Relu") {
+        act.kind = graph::Activation::Relu;
+    } else if (n.op == "LeakyRelu") {
+        act.kind = graph::Activation::LeakyRelu;
+        act.alpha = n.attrFloat("alpha", 0.01f);
+    } else if (n.op == "Sigmoid") {
+        act.kind = graph::Activation::Sigmoid;
+    } else if (n.op == "Clip") {
+        act.kind = graph::Activation::Clip;
+        if (g.opset < 11) {
+            act.min = n.attrFloat("min", std::numeric_limits<float>::lowest());
+            act.max = n.attrFloat("max", std::numeric_limits<float>::max());
+        } else {
+            auto bound = [&](size_t k, float& dst) {
+                if (k >= n.inputs.size() || n.inputs[k] < 0) return;
+                const graph::Value& v = g.value(n.inputs[k]);
+                if (!v.constant) b.fail("Clip bounds must be constants");
+                const auto f = v.constant->asFloats();
+                if (f.size() != 1) b.fail("Clip bounds must be scalars");
+                dst = f[0];
+            };
+            bound(1, act.min);
+            bound(2, act.max);
+        }
+    } else {
+        b.fail("is not an activation");
+    }
+    b.setAlgo("pointwise");
+    emitUnary(b, b.input(0), b.output(0), static_cast<uint64_t>(elementCount(g.shapeOf(n.inputs[0]))), act, n.act);
+}
+
+}  // namespace percept::vk

@@ -1,0 +1,43 @@
+// Concat along any axis: per input, one block copy (shaders/unary.comp, BLOCK mode) of
+// `outer` rows of its extent on the axis times everything after, into its column of the
+// output's rows. At batch 1 on the channel axis that is one contiguous copy per input.
+#include "vulkan/vk_op.h"
+
+namespace percept::vk {
+
+void buildConcat(Builder& b) {
+    const graph::Graph& g = b.graph();
+    const graph::Node& n = b.node();
+    const Shape& y = g.shapeOf(n.outputs.at(0));
+    const int64_t rank = static_cast<int64_t>(y.size());
+    int64_t axis = n.attrInt("axis", 0);
+    if (axis < -rank || axis >= rank) b.fail("axis is out of range");
+    if (axis < 0) axis += rank;
+    int64_t outer = 1, inner = 1;
+    for (int64_t k = 0; k < axis; ++k) outer *= y[static_cast<size_t>(k)];
+    for (int64_t k = axis + 1; k < rank; ++k) inner *= y[static_cast<size_t>(k)];
+    const int64_t outBlock = y[static_cast<size_t>(axis)] * inner;
+    const TensorRef out = b.output(0);
+    int64_t start = 0;
+    b.setAlgo("copy");
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const Shape& s = g.shapeOf(n.inputs[k]);
+        if (static_cast<int64_t>(s.size()) != rank) b.fail("inputs have different ranks");
+        const int64_t blk = s[static_cast<size_t>(axis)] * inner;
+        if (blk > 0 && outer > 0) {
+            const TensorRef in = b.input(k);
+            if (outer == 1 && !n.act.any()) {
+                // One contiguous run: a buffer copy.
+                const VkDeviceSize eb = b.elementBytes();
+                b.copy(TensorRef{in.res, in.offset, static_cast<VkDeviceSize>(blk) * eb},
+                       TensorRef{out.res, out.offset + static_cast<VkDeviceSize>(start) * eb, static_cast<VkDeviceSize>(blk) * eb});
+            } else {
+                emitBlockCopy(b, in, out, static_cast<uint64_t>(outer), static_cast<uint64_t>(blk), static_cast<uint64_t>(outBlock),
+                              static_cast<uint64_t>(start), n.act);
+            }
+        }
+        start += blk;
+    }
+}
+
+}  // namespace percept::vk

@@ -1,0 +1,422 @@
+// Instance, device selection and logical device (see vk_context.h).
+#include "vulkan/vk_context.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "percept/error.h"
+#include "vulkan/vk_pipeline_cache.h"
+
+namespace percept::vk {
+namespace {
+
+constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
+
+// ---- Validation messages ------------------------------------------------------------------
+
+struct ValidationState {
+    std::atomic<uint64_t> errors{0};
+    std::mutex mutex;
+    std::string last;
+    bool active = false;
+};
+ValidationState& validation() {
+    static ValidationState* s = new ValidationState;  // process lifetime, as the instance
+    return *s;
+}
+
+VKAPI_ATTR VkBool32 VKAPI_CALL onDebugMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
+                                              const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+    const char* msg = data && data->pMessage ? data->pMessage : "(no message)";
+    if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
+        ValidationState& v = validation();
+        {
+            std::lock_guard<std::mutex> lock(v.mutex);
+            v.last = msg;
+        }
+        ++v.errors;
+        std::fprintf(stderr, "[percept vulkan] validation error: %s\n", msg);
+    } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        std::fprintf(stderr, "[percept vulkan] validation warning: %s\n", msg);
+    }
+    return VK_FALSE;
+}
+
+// ---- The process-wide instance ------------------------------------------------------------
+
+struct Instance {
+    VkInstance handle = VK_NULL_HANDLE;
+    VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+    std::vector<VkPhysicalDevice> devices;
+    std::vector<PhysicalDeviceInfo> infos;
+};
+
+std::mutex gMutex;
+uint32_t gInstanceApiVersion = VK_API_VERSION_1_1;
+Instance* gInstance = nullptr;                               // created once, kept for the process
+std::map<uint32_t, std::shared_ptr<Context>>* gContexts = nullptr;  // opened devices, by index
+
+std::string envOr(const char* name, const char* fallback = "") {
+    const char* v = std::getenv(name);
+    return v ? std::string(v) : std::string(fallback);
+}
+
+// What the loader was told about drivers, for "no device" messages.
+std::string driverHint() {
+    std::string hint;
+    for (const char* var : {"VK_DRIVER_FILES", "VK_ICD_FILENAMES"}) {
+        const std::string v = envOr(var);
+        if (!v.empty()) hint += std::string(hint.empty() ? " (" : ", ") + var + "=" + v;
+    }
+    return hint.empty() ? hint : hint + ")";
+}
+
+bool hasLayer(const char* name) {
+    uint32_t n = 0;
+    if (vkEnumerateInstanceLayerProperties(&n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkLayerProperties> layers(n);
+    if (vkEnumerateInstanceLayerProperties(&n, layers.data()) != VK_SUCCESS) return false;
+    for (const auto& l : layers)
+        if (std::strcmp(l.layerName, name) == 0) return true;
+    return false;
+}
+
+bool hasInstanceExtension(const char* layer, const char* name) {
+    uint32_t n = 0;
+    if (vkEnumerateInstanceExtensionProperties(layer, &n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkExtensionProperties> ext(n);
+    if (vkEnumerateInstanceExtensionProperties(layer, &n, ext.data()) != VK_SUCCESS) return false;
+    for (const auto& e : ext)
+        if (std::strcmp(e.extensionName, name) == 0) return true;
+    return false;
+}
+
+// Creates the instance and lists the devices; throws percept::Error. Call under gMutex.
+Instance& instance() {
+    if (gInstance) return *gInstance;
+    std::string why;
+    if (!loadLoader(&why)) throw Error("the Vulkan backend is not available: " + why);
+
+    std::vector<const char*> layers, extensions;
+    const bool wantValidation = validationRequested();
+    bool useValidation = false, debugUtils = false, syncValidation = false;
+    if (wantValidation) {
+        useValidation = hasLayer(kValidationLayer);
+        if (useValidation) {
+            layers.push_back(kValidationLayer);
+            syncValidation = hasInstanceExtension(kValidationLayer, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+            if (syncValidation) extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+        } else {
+            std::fprintf(stderr, "[percept vulkan] PERCEPT_VULKAN_VALIDATION is set but %s is not installed\n", kValidationLayer);
+        }
+        debugUtils = hasInstanceExtension(nullptr, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) ||
+                     (useValidation && hasInstanceExtension(kValidationLayer, VK_EXT_DEBUG_UTILS_EXTENSION_NAME));
+        if (debugUtils) extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+    }
+
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "Percept";
+    app.applicationVersion = VK_MAKE_VERSION(0, 1, 0);
+    app.pEngineName = "Percept";
+    app.engineVersion = VK_MAKE_VERSION(0, 1, 0);
+    // 1.3 where the loader has it (pipeline creation feedback is core there); devices need 1.1.
+    uint32_t loaderVersion = VK_API_VERSION_1_0;
+    if (vkEnumerateInstanceVersion) vkEnumerateInstanceVersion(&loaderVersion);
+    app.apiVersion = loaderVersion >= VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : VK_API_VERSION_1_1;
+    gInstanceApiVersion = app.apiVersion;
+
+    VkDebugUtilsMessengerCreateInfoEXT dbg{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+    dbg.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT;
+    dbg.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                      VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+    dbg.pfnUserCallback = onDebugMessage;
+    VkValidationFeatureEnableEXT enables[] = {VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
+    VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+    features.enabledValidationFeatureCount = 1;
+    features.pEnabledValidationFeatures = enables;
+
+    VkInstanceCreateInfo ci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    ci.pApplicationInfo = &app;
+    ci.enabledLayerCount = static_cast<uint32_t>(layers.size());
+    ci.ppEnabledLayerNames = layers.data();
+    ci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+    ci.ppEnabledExtensionNames = extensions.data();
+    // Messages from vkCreateInstance itself, then the features, in one pNext chain.
+    const void* chain = nullptr;
+    if (syncValidation) {
+        features.pNext = chain;
+        chain = &features;
+    }
+    if (debugUtils) {
+        dbg.pNext = chain;
+        chain = &dbg;
+    }
+    ci.pNext = chain;
+
+    VkInstance inst = VK_NULL_HANDLE;
+    const VkResult r = vkCreateInstance(&ci, nullptr, &inst);
+    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
+        throw Error("the Vulkan backend is not available: no Vulkan device found (the loader found no driver" + driverHint() + ")");
+    if (r != VK_SUCCESS) throw Error(std::string("the Vulkan backend is not available: vkCreateInstance failed: ") + resultName(r));
+    loadInstanceFunctions(inst);
+
+    auto inst_ = std::make_unique<Instance>();
+    inst_->handle = inst;
+    uint32_t count = 0;
+    VkResult er = vkEnumeratePhysicalDevices(inst, &count, nullptr);
+    if (er == VK_SUCCESS && count > 0) {
+        inst_->devices.resize(count);
+        er = vkEnumeratePhysicalDevices(inst, &count, inst_->devices.data());
+        inst_->devices.resize(count);
+    }
+    if (er != VK_SUCCESS && er != VK_INCOMPLETE) {
+        vkDestroyInstance(inst, nullptr);
+        throw Error(std::string("the Vulkan backend is not available: listing devices failed: ") + resultName(er));
+    }
+    if (inst_->devices.empty()) {
+        vkDestroyInstance(inst, nullptr);
+        throw Error("the Vulkan backend is not available: no Vulkan device found" + driverHint());
+    }
+    for (uint32_t k = 0; k < inst_->devices.size(); ++k) {
+        VkPhysicalDeviceProperties p;
+        vkGetPhysicalDeviceProperties(inst_->devices[k], &p);
+        inst_->infos.push_back({k, p.deviceName, p.deviceType, p.apiVersion});
+    }
+    if (debugUtils && vkCreateDebugUtilsMessengerEXT) {
+        dbg.pNext = nullptr;
+        vkCreateDebugUtilsMessengerEXT(inst, &dbg, nullptr, &inst_->messenger);
+    }
+    validation().active = useValidation;
+    gInstance = inst_.release();
+    return *gInstance;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string deviceList(const std::vector<PhysicalDeviceInfo>& infos) {
+    std::string s;
+    for (const auto& d : infos) s += (s.empty() ? "" : ", ") + std::to_string(d.index) + ": " + d.name + " (" + deviceTypeName(d.type) + ")";
+    return s;
+}
+
+int typeRank(VkPhysicalDeviceType t) {
+    switch (t) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
+        default: return 4;
+    }
+}
+
+bool usable(const Instance& inst, uint32_t k, std::string* why) {
+    const PhysicalDeviceInfo& d = inst.infos[k];
+    if (VK_API_VERSION_MAJOR(d.apiVersion) == 1 && VK_API_VERSION_MINOR(d.apiVersion) < 1) {
+        if (why) *why = "device " + std::to_string(k) + " (" + d.name + ") supports only Vulkan 1.0; Percept needs 1.1";
+        return false;
+    }
+    uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(inst.devices[k], &n, nullptr);
+    std::vector<VkQueueFamilyProperties> q(n);
+    vkGetPhysicalDeviceQueueFamilyProperties(inst.devices[k], &n, q.data());
+    for (const auto& f : q)
+        if (f.queueFlags & VK_QUEUE_COMPUTE_BIT) return true;
+    if (why) *why = "device " + std::to_string(k) + " (" + d.name + ") has no compute queue";
+    return false;
+}
+
+// The device index the options ask for; throws when nothing matches.
+uint32_t chooseDevice(const Instance& inst, const SessionOptions& o) {
+    const auto& infos = inst.infos;
+    std::string byName;
+    long byIndex = -1;
+    std::string source;
+    const std::string env = envOr("PERCEPT_VULKAN_DEVICE");
+    if (!env.empty()) {
+        source = "PERCEPT_VULKAN_DEVICE=" + env;
+        if (std::all_of(env.begin(), env.end(), [](unsigned char c) { return std::isdigit(c); })) byIndex = std::atol(env.c_str());
+        else byName = env;
+    } else if (o.deviceIndex >= 0) {
+        byIndex = o.deviceIndex;
+        source = "device index " + std::to_string(o.deviceIndex);
+    } else if (!o.deviceName.empty()) {
+        byName = o.deviceName;
+        source = "device name '" + o.deviceName + "'";
+    }
+    std::string why;
+    if (byIndex >= 0) {
+        if (static_cast<size_t>(byIndex) >= infos.size())
+            throw Error("no Vulkan device matches " + source + " (devices: " + deviceList(infos) + ")");
+        if (!usable(inst, static_cast<uint32_t>(byIndex), &why)) throw Error("the Vulkan backend cannot use " + source + ": " + why);
+        return static_cast<uint32_t>(byIndex);
+    }
+    if (!byName.empty()) {
+        const std::string want = lower(byName);
+        for (const auto& d : infos)
+            if (lower(d.name).find(want) != std::string::npos && usable(inst, d.index, nullptr)) return d.index;
+        throw Error("no Vulkan device matches " + source + " (devices: " + deviceList(infos) + ")");
+    }
+    int best = -1;
+    for (const auto& d : infos) {
+        if (!usable(inst, d.index, &why)) continue;
+        if (best < 0 || typeRank(d.type) < typeRank(infos[static_cast<size_t>(best)].type)) best = static_cast<int>(d.index);
+    }
+    if (best < 0) throw Error("the Vulkan backend is not available: no usable Vulkan device (" + why + ")");
+    return static_cast<uint32_t>(best);
+}
+
+bool hasDeviceExtension(VkPhysicalDevice pd, const char* name) {
+    uint32_t n = 0;
+    if (vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkExtensionProperties> ext(n);
+    if (vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, ext.data()) != VK_SUCCESS) return false;
+    for (const auto& e : ext)
+        if (std::strcmp(e.extensionName, name) == 0) return true;
+    return false;
+}
+
+}  // namespace
+
+struct ContextFactory {
+    static std::shared_ptr<Context> open(const Instance& inst, uint32_t index) {
+        std::shared_ptr<Context> c(new Context());
+        c->instance_ = inst.handle;
+        c->index_ = index;
+        c->physical_ = inst.devices[index];
+        VkPhysicalDeviceIDProperties idProps{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+        VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+        props2.pNext = &idProps;
+        vkGetPhysicalDeviceProperties2(c->physical_, &props2);
+        c->props_ = props2.properties;
+        c->apiVersion_ = std::min(c->props_.apiVersion, gInstanceApiVersion);
+        std::memcpy(c->uuid_, idProps.deviceUUID, VK_UUID_SIZE);
+        vkGetPhysicalDeviceMemoryProperties(c->physical_, &c->memProps_);
+
+        // One queue of the first family that computes, preferring one with timestamps.
+        uint32_t n = 0;
+        vkGetPhysicalDeviceQueueFamilyProperties(c->physical_, &n, nullptr);
+        std::vector<VkQueueFamilyProperties> fams(n);
+        vkGetPhysicalDeviceQueueFamilyProperties(c->physical_, &n, fams.data());
+        int family = -1;
+        for (uint32_t k = 0; k < n; ++k) {
+            if (!(fams[k].queueFlags & VK_QUEUE_COMPUTE_BIT)) continue;
+            if (family < 0 || (fams[static_cast<size_t>(family)].timestampValidBits == 0 && fams[k].timestampValidBits > 0))
+                family = static_cast<int>(k);
+        }
+        if (family < 0) throw Error("the Vulkan device '" + std::string(c->props_.deviceName) + "' has no compute queue");
+        c->queueFamily_ = static_cast<uint32_t>(family);
+        c->timestampBits_ = c->props_.limits.timestampComputeAndGraphics || fams[static_cast<size_t>(family)].timestampValidBits > 0
+                                ? fams[static_cast<size_t>(family)].timestampValidBits
+                                : 0;
+
+        VkPhysicalDevice16BitStorageFeatures s16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+        VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        f2.pNext = &s16;
+        vkGetPhysicalDeviceFeatures2(c->physical_, &f2);
+        c->fp16Storage_ = s16.storageBuffer16BitAccess == VK_TRUE;
+
+        VkPhysicalDevice16BitStorageFeatures s16on{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+        s16on.storageBuffer16BitAccess = c->fp16Storage_ ? VK_TRUE : VK_FALSE;
+        VkPhysicalDeviceFeatures2 on{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        on.pNext = &s16on;
+
+        std::vector<const char*> extensions;
+        if (hasDeviceExtension(c->physical_, "VK_KHR_portability_subset")) extensions.push_back("VK_KHR_portability_subset");
+
+        const float priority = 1.0f;
+        VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+        qci.queueFamilyIndex = c->queueFamily_;
+        qci.queueCount = 1;
+        qci.pQueuePriorities = &priority;
+        VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+        dci.pNext = &on;
+        dci.queueCreateInfoCount = 1;
+        dci.pQueueCreateInfos = &qci;
+        dci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+        dci.ppEnabledExtensionNames = extensions.data();
+        const VkResult r = vkCreateDevice(c->physical_, &dci, nullptr, &c->device_);
+        if (r != VK_SUCCESS)
+            throw Error("cannot open the Vulkan device '" + std::string(c->props_.deviceName) + "': vkCreateDevice failed: " + resultName(r));
+        vkGetDeviceQueue(c->device_, c->queueFamily_, 0, &c->queue_);
+        c->pipelines_ = std::make_unique<PipelineCache>(*c);
+        return c;
+    }
+};
+
+const char* deviceTypeName(VkPhysicalDeviceType t) {
+    switch (t) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
+        default: return "other";
+    }
+}
+
+std::shared_ptr<Context> Context::acquire(const SessionOptions& options) {
+    std::lock_guard<std::mutex> lock(gMutex);
+    Instance& inst = instance();
+    const uint32_t index = chooseDevice(inst, options);
+    if (!gContexts) gContexts = new std::map<uint32_t, std::shared_ptr<Context>>;
+    auto it = gContexts->find(index);
+    if (it != gContexts->end()) return it->second;
+    auto ctx = ContextFactory::open(inst, index);
+    (*gContexts)[index] = ctx;
+    return ctx;
+}
+
+Context::~Context() {
+    if (device_) vkDeviceWaitIdle(device_);
+    pipelines_.reset();
+    if (device_) vkDestroyDevice(device_, nullptr);
+}
+
+VkDeviceSize Context::bindingAlignment() const {
+    return std::max<VkDeviceSize>(64, props_.limits.minStorageBufferOffsetAlignment);
+}
+
+void Context::submit(VkCommandBuffer cb, VkFence fence) {
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cb;
+    std::lock_guard<std::mutex> lock(queueMutex_);
+    check(vkQueueSubmit(queue_, 1, &si, fence), "vkQueueSubmit");
+}
+
+std::vector<PhysicalDeviceInfo> enumerateDevices() {
+    std::lock_guard<std::mutex> lock(gMutex);
+    return instance().infos;
+}
+
+bool available(std::string* why) {
+    try {
+        std::lock_guard<std::mutex> lock(gMutex);
+        Instance& inst = instance();
+        chooseDevice(inst, SessionOptions{});
+        return true;
+    } catch (const Error& e) {
+        if (why) *why = e.what();
+        return false;
+    }
+}
+
+bool validationRequested() {
+    const std::string v = envOr("PERCEPT_VULKAN_VALIDATION");
+    return !v.empty() && v != "0";
+}
+bool validationActive() { return validation().active; }
+uint64_t validationErrorCount() { return validation().errors.load(); }
+std::string lastValidationError() {
+    std::lock_guard<std::mutex> lock(validation().mutex);
+    return validation().last;
+}
+
+}  // namespace percept::vk

@@ -1,0 +1,104 @@
+#pragma once
+// The Vulkan instance and device a session runs on: loader, instance (with the validation
+// layer when PERCEPT_VULKAN_VALIDATION is set), device selection, logical device and its one
+// compute queue. A device is opened once per process and shared by every session on it
+// (opening one costs milliseconds, its compiled pipelines far more), and stays open until the
+// process ends.
+//
+// Device choice: PERCEPT_VULKAN_DEVICE (an index, or a substring of the device name), else
+// SessionOptions::deviceIndex / deviceName, else the first discrete GPU, then integrated, then
+// virtual, then CPU implementations (lavapipe).
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "percept/backend.h"
+#include "vulkan/vk_loader.h"
+
+namespace percept::vk {
+
+class PipelineCache;
+
+struct PhysicalDeviceInfo {
+    uint32_t index = 0;
+    std::string name;
+    VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+    uint32_t apiVersion = 0;
+};
+const char* deviceTypeName(VkPhysicalDeviceType t);
+
+class Context {
+public:
+    // The device the options (or PERCEPT_VULKAN_DEVICE) ask for, opened on first use.
+    // Throws percept::Error when there is no loader, no device, or no device that matches.
+    static std::shared_ptr<Context> acquire(const SessionOptions& options);
+    ~Context();
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    VkDevice device() const { return device_; }
+    VkPhysicalDevice physicalDevice() const { return physical_; }
+    uint32_t queueFamily() const { return queueFamily_; }
+    const VkPhysicalDeviceProperties& properties() const { return props_; }
+    const VkPhysicalDeviceMemoryProperties& memoryProperties() const { return memProps_; }
+    const uint8_t* deviceUuid() const { return uuid_; }
+    uint32_t index() const { return index_; }
+    // The Vulkan version usable on this device (the lower of the instance's and the device's).
+    uint32_t apiVersion() const { return apiVersion_; }
+
+    // storageBuffer16BitAccess is on: shaders may keep tensors as float16_t in buffers.
+    bool supportsFp16Storage() const { return fp16Storage_; }
+    // Timestamp queries on the compute queue; period in nanoseconds per tick.
+    bool supportsTimestamps() const { return timestampBits_ > 0; }
+    uint32_t timestampValidBits() const { return timestampBits_; }
+    double timestampPeriodNs() const { return props_.limits.timestampPeriod; }
+    // Offsets of storage-buffer bindings must be multiples of this (and of 64, our own choice).
+    VkDeviceSize bindingAlignment() const;
+
+    // "Vulkan: llvmpipe (LLVM 15.0.6, 256 bits)".
+    std::string name() const { return std::string("Vulkan: ") + props_.deviceName; }
+
+    // Submits one command buffer signalling `fence` (queue access is serialised between
+    // sessions sharing the device); the caller waits on the fence.
+    void submit(VkCommandBuffer cb, VkFence fence);
+
+    PipelineCache& pipelines() { return *pipelines_; }
+
+private:
+    Context() = default;
+    friend struct ContextFactory;
+
+    VkInstance instance_ = VK_NULL_HANDLE;  // owned by the process-wide instance, not by us
+    VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+    VkDevice device_ = VK_NULL_HANDLE;
+    VkQueue queue_ = VK_NULL_HANDLE;
+    uint32_t queueFamily_ = 0, index_ = 0, timestampBits_ = 0, apiVersion_ = 0;
+    bool fp16Storage_ = false;
+    VkPhysicalDeviceProperties props_{};
+    VkPhysicalDeviceMemoryProperties memProps_{};
+    uint8_t uuid_[VK_UUID_SIZE] = {};
+    std::mutex queueMutex_;
+    std::unique_ptr<PipelineCache> pipelines_;
+};
+
+// Every physical device the loader reports, in its order. Throws percept::Error when there is
+// no loader or the instance cannot be created.
+std::vector<PhysicalDeviceInfo> enumerateDevices();
+
+// Whether a device can be opened with default options; `why` says why not.
+bool available(std::string* why);
+
+// ---- Validation (PERCEPT_VULKAN_VALIDATION=1) ------------------------------------------------
+// When the variable is set (and not "0"), the instance enables VK_LAYER_KHRONOS_validation
+// (with synchronisation validation) where it is installed, and a debug messenger counts its
+// error messages; sessions turn a new error into a percept::Error after creation and after
+// each run, so a test run with the variable set fails on any validation error.
+bool validationRequested();
+// Whether the layer is actually active in this process (it may not be installed).
+bool validationActive();
+uint64_t validationErrorCount();
+std::string lastValidationError();
+
+}  // namespace percept::vk

@@ -1,0 +1,138 @@
+// Gemm (Y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]) and MatMul (numpy
+// matmul: batched with broadcasting, 1-D operands promoted), both on shaders/gemm.comp through
+// element strides. A constant B is repacked once to [K][N], so the shader's columns are
+// contiguous whatever transB said.
+#include "vulkan/vk_op.h"
+
+namespace percept::vk {
+namespace {
+
+struct GemmPush {
+    uint32_t M, N, K;
+    uint32_t sAm, sAk, sBk, sBn;
+    uint32_t batch, brank;
+    uint32_t bdims[4];
+    uint32_t bsa[4];
+    uint32_t bsb[4];
+    uint32_t cRow, cCol;
+    float alpha, beta, actA, actB;
+};
+
+void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
+    if (static_cast<uint64_t>(p.M) * p.N * p.batch == 0) return;
+    if (p.batch > 65535) b.fail("more than 65535 batched matrices are not supported");
+    const uint32_t gx = groupCount(groupCount(p.N, 4), 64), gy = std::min<uint32_t>(p.M, 65535);
+    b.dispatch(b.pipeline("gemm", 4, {activationCode(b.node().act.kind), c ? 1u : 0u}), {a, bm, c ? *c : a, y}, 0b1000, p, gx, gy,
+               p.batch);
+}
+
+}  // namespace
+
+void buildGemm(Builder& b) {
+    const graph::Graph& g = b.graph();
+    const graph::Node& n = b.node();
+    GemmPush p{};
+    const ActParams ap = activationParams(n.act);
+    p.actA = ap.a;
+    p.actB = ap.b;
+    p.batch = 1;
+    auto isConst = [&](size_t k) { return k < n.inputs.size() && n.inputs[k] >= 0 && g.value(n.inputs[k]).constant != nullptr; };
+
+    if (n.op == "Gemm") {
+        const Shape& a = g.shapeOf(n.inputs.at(0));
+        const Shape& bs = g.shapeOf(n.inputs.at(1));
+        if (a.size() != 2 || bs.size() != 2) b.fail("A and B must be 2-D");
+        const bool ta = n.attrInt("transA", 0) != 0, tb = n.attrInt("transB", 0) != 0;
+        const int64_t M = ta ? a[1] : a[0], K = ta ? a[0] : a[1], N = tb ? bs[0] : bs[1];
+        if ((tb ? bs[1] : bs[0]) != K) b.fail("inner dimensions differ");
+        p.M = static_cast<uint32_t>(M);
+        p.N = static_cast<uint32_t>(N);
+        p.K = static_cast<uint32_t>(K);
+        p.sAm = ta ? 1 : static_cast<uint32_t>(K);
+        p.sAk = ta ? static_cast<uint32_t>(M) : 1;
+        p.alpha = n.attrFloat("alpha", 1.0f);
+        p.beta = n.attrFloat("beta", 1.0f);
+        TensorRef bref;
+        if (isConst(1)) {
+            // Repacked to [K][N].
+            const auto w = g.value(n.inputs[1]).constant->asFloats();
+            std::vector<float> packed(static_cast<size_t>(K * N));
+            for (int64_t k = 0; k < K; ++k)
+                for (int64_t j = 0; j < N; ++j) packed[k * N + j] = tb ? w[j * K + k] : w[k * N + j];
+            bref = b.weights(packed);
+            p.sBk = static_cast<uint32_t>(N);
+            p.sBn = 1;
+        } else {
+            bref = b.input(1);
+            p.sBk = tb ? 1 : static_cast<uint32_t>(N);
+            p.sBn = tb ? static_cast<uint32_t>(K) : 1;
+        }
+        const bool hasC = n.inputs.size() > 2 && n.inputs[2] >= 0 && p.beta != 0.0f;
+        TensorRef cref;
+        if (hasC) {
+            const Shape& cs = g.shapeOf(n.inputs[2]);
+            if (cs.size() > 2) b.fail("C must have rank <= 2");
+            const int64_t c0 = cs.size() >= 2 ? cs[cs.size() - 2] : 1;
+            const int64_t c1 = cs.empty() ? 1 : cs.back();
+            if ((c0 != 1 && c0 != M) || (c1 != 1 && c1 != N)) b.fail("C does not broadcast to [M, N]");
+            p.cRow = c0 == 1 ? 0 : static_cast<uint32_t>(c1);
+            p.cCol = c1 == 1 ? 0 : 1;
+            cref = b.input(2);
+        }
+        b.setAlgo("gemm");
+        dispatchGemm(b, p, b.input(0), bref, hasC ? &cref : nullptr, b.output(0));
+        return;
+    }
+
+    // MatMul.
+    Shape a = g.shapeOf(n.inputs.at(0)), bs = g.shapeOf(n.inputs.at(1));
+    if (a.empty() || bs.empty()) b.fail("scalar operands are not allowed");
+    if (a.size() == 1) a.insert(a.begin(), 1);
+    if (bs.size() == 1) bs.push_back(1);
+    const int64_t M = a[a.size() - 2], K = a.back(), N = bs.back();
+    if (bs[bs.size() - 2] != K) b.fail("inner dimensions differ");
+    const Shape ba(a.begin(), a.end() - 2), bb(bs.begin(), bs.end() - 2);
+    const size_t rank = std::max(ba.size(), bb.size());
+    Shape batch(rank, 1);
+    for (size_t k = 0; k < rank; ++k) {
+        const int64_t da = k < rank - ba.size() ? 1 : ba[k - (rank - ba.size())];
+        const int64_t db = k < rank - bb.size() ? 1 : bb[k - (rank - bb.size())];
+        if (da != db && da != 1 && db != 1) b.fail("batch dimensions do not broadcast");
+        batch[k] = da == 1 ? db : da;
+    }
+    auto strides = [&](const Shape& s, int64_t matrix) {
+        std::vector<int64_t> st(rank, 0);
+        int64_t step = matrix;
+        for (size_t k = 0; k < s.size(); ++k) {
+            const size_t axis = s.size() - 1 - k, out = rank - 1 - k;
+            st[out] = s[axis] == 1 ? 0 : step;
+            step *= s[axis];
+        }
+        return st;
+    };
+    const auto sa = strides(ba, M * K), sb = strides(bb, K * N);
+    // Batch axes of size 1 move nothing: drop them; at most 4 may remain.
+    std::vector<size_t> axes;
+    for (size_t k = 0; k < rank; ++k)
+        if (batch[k] != 1) axes.push_back(k);
+    if (axes.size() > 4) b.fail("more than 4 batch axes are not supported");
+    p.M = static_cast<uint32_t>(M);
+    p.N = static_cast<uint32_t>(N);
+    p.K = static_cast<uint32_t>(K);
+    p.sAm = static_cast<uint32_t>(K);
+    p.sAk = 1;
+    p.sBk = static_cast<uint32_t>(N);
+    p.sBn = 1;
+    p.brank = static_cast<uint32_t>(axes.size());
+    p.batch = static_cast<uint32_t>(elementCount(batch));
+    for (size_t k = 0; k < axes.size(); ++k) {
+        p.bdims[k] = static_cast<uint32_t>(batch[axes[k]]);
+        p.bsa[k] = static_cast<uint32_t>(sa[axes[k]]);
+        p.bsb[k] = static_cast<uint32_t>(sb[axes[k]]);
+    }
+    p.alpha = 1.0f;
+    b.setAlgo(p.batch == 1 ? "gemm" : "batched-gemm");
+    dispatchGemm(b, p, b.input(0), b.input(1), nullptr, b.output(0));
+}
+
+}  // namespace percept::vk

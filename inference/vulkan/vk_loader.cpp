@@ -1,0 +1,97 @@
+// Run-time loading of the Vulkan loader (see vk_loader.h).
+#include "vulkan/vk_loader.h"
+
+#include <dlfcn.h>
+
+#include <mutex>
+
+#include "percept/error.h"
+
+namespace percept::vk {
+
+#define PERCEPT_VK_DEFINE(name) PFN_##name name = nullptr;
+PERCEPT_VK_GLOBAL_FUNCTIONS(PERCEPT_VK_DEFINE)
+PERCEPT_VK_INSTANCE_FUNCTIONS(PERCEPT_VK_DEFINE)
+PERCEPT_VK_OPTIONAL_FUNCTIONS(PERCEPT_VK_DEFINE)
+PERCEPT_VK_OPTIONAL_GLOBAL_FUNCTIONS(PERCEPT_VK_DEFINE)
+#undef PERCEPT_VK_DEFINE
+
+namespace {
+std::mutex gLoadMutex;
+PFN_vkGetInstanceProcAddr gGetInstanceProcAddr = nullptr;
+bool gInstanceFunctionsLoaded = false;
+}  // namespace
+
+bool loadLoader(std::string* why) {
+    std::lock_guard<std::mutex> lock(gLoadMutex);
+    if (gGetInstanceProcAddr) return true;
+    // The library stays open for the life of the process (drivers keep threads and state).
+    void* lib = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) lib = dlopen("libvulkan.so", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        if (why) *why = "no Vulkan loader (libvulkan.so.1) is installed";
+        return false;
+    }
+    auto gipa = reinterpret_cast<PFN_vkGetInstanceProcAddr>(dlsym(lib, "vkGetInstanceProcAddr"));
+    if (!gipa) {
+        if (why) *why = "the Vulkan loader does not export vkGetInstanceProcAddr";
+        return false;
+    }
+#define PERCEPT_VK_LOAD_GLOBAL(name) name = reinterpret_cast<PFN_##name>(gipa(VK_NULL_HANDLE, #name));
+    PERCEPT_VK_GLOBAL_FUNCTIONS(PERCEPT_VK_LOAD_GLOBAL)
+    PERCEPT_VK_OPTIONAL_GLOBAL_FUNCTIONS(PERCEPT_VK_LOAD_GLOBAL)
+#undef PERCEPT_VK_LOAD_GLOBAL
+    if (!vkCreateInstance || !vkEnumerateInstanceLayerProperties || !vkEnumerateInstanceExtensionProperties) {
+        if (why) *why = "the Vulkan loader lacks core entry points";
+        return false;
+    }
+    gGetInstanceProcAddr = gipa;
+    return true;
+}
+
+void loadInstanceFunctions(VkInstance instance) {
+    std::lock_guard<std::mutex> lock(gLoadMutex);
+    if (gInstanceFunctionsLoaded) return;
+#define PERCEPT_VK_LOAD_INSTANCE(name)                                                  \
+    name = reinterpret_cast<PFN_##name>(gGetInstanceProcAddr(instance, #name));         \
+    if (!name) throw Error("the Vulkan loader lacks the entry point " #name);
+    PERCEPT_VK_INSTANCE_FUNCTIONS(PERCEPT_VK_LOAD_INSTANCE)
+#undef PERCEPT_VK_LOAD_INSTANCE
+#define PERCEPT_VK_LOAD_OPTIONAL(name) name = reinterpret_cast<PFN_##name>(gGetInstanceProcAddr(instance, #name));
+    PERCEPT_VK_OPTIONAL_FUNCTIONS(PERCEPT_VK_LOAD_OPTIONAL)
+#undef PERCEPT_VK_LOAD_OPTIONAL
+    gInstanceFunctionsLoaded = true;
+}
+
+const char* resultName(VkResult r) {
+    switch (r) {
+#define PERCEPT_VK_RESULT(x) \
+    case x: return #x;
+        PERCEPT_VK_RESULT(VK_SUCCESS)
+        PERCEPT_VK_RESULT(VK_NOT_READY)
+        PERCEPT_VK_RESULT(VK_TIMEOUT)
+        PERCEPT_VK_RESULT(VK_INCOMPLETE)
+        PERCEPT_VK_RESULT(VK_ERROR_OUT_OF_HOST_MEMORY)
+        PERCEPT_VK_RESULT(VK_ERROR_OUT_OF_DEVICE_MEMORY)
+        PERCEPT_VK_RESULT(VK_ERROR_INITIALIZATION_FAILED)
+        PERCEPT_VK_RESULT(VK_ERROR_DEVICE_LOST)
+        PERCEPT_VK_RESULT(VK_ERROR_MEMORY_MAP_FAILED)
+        PERCEPT_VK_RESULT(VK_ERROR_LAYER_NOT_PRESENT)
+        PERCEPT_VK_RESULT(VK_ERROR_EXTENSION_NOT_PRESENT)
+        PERCEPT_VK_RESULT(VK_ERROR_FEATURE_NOT_PRESENT)
+        PERCEPT_VK_RESULT(VK_ERROR_INCOMPATIBLE_DRIVER)
+        PERCEPT_VK_RESULT(VK_ERROR_TOO_MANY_OBJECTS)
+        PERCEPT_VK_RESULT(VK_ERROR_FORMAT_NOT_SUPPORTED)
+        PERCEPT_VK_RESULT(VK_ERROR_FRAGMENTED_POOL)
+        PERCEPT_VK_RESULT(VK_ERROR_OUT_OF_POOL_MEMORY)
+        PERCEPT_VK_RESULT(VK_ERROR_UNKNOWN)
+#undef PERCEPT_VK_RESULT
+        default: return "VkResult error";
+    }
+}
+
+void check(VkResult r, const char* what) {
+    if (r != VK_SUCCESS) throw Error(std::string("Vulkan: ") + what + " failed: " + resultName(r));
+}
+
+}  // namespace percept::vk

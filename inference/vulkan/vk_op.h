@@ -1,0 +1,153 @@
+#pragma once
+// What an op family's dispatch setup sees while a session is built (after ncnn's layer/vulkan
+// classes, reduced to functions): one factory per op family (vk_conv.cpp, vk_pool.cpp ...)
+// reads its node, registers repacked weights, picks pipelines and emits the node's commands
+// (dispatches, buffer copies, fills). The session records them all, once, into its command
+// buffer, with barriers only where a command reads or overwrites what an earlier one wrote.
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "graph/ir.h"
+#include "vulkan/vk_loader.h"
+#include "vulkan/vk_pipeline_cache.h"
+
+namespace percept::vk {
+
+class Context;
+
+// Which of the session's buffers a tensor lives in.
+enum class Resource : uint8_t {
+    Arena,     // device-local: every activation, at its planned offset
+    Weights,   // device-local: constants and repacked weights, uploaded once
+    StagingIn,   // host-visible: the inputs as the caller gives them (fp32)
+    StagingOut,  // host-visible: the outputs as the caller gets them (fp32)
+};
+
+// A range of one of the session's buffers.
+struct TensorRef {
+    Resource res = Resource::Arena;
+    VkDeviceSize offset = 0;  // bytes
+    VkDeviceSize bytes = 0;
+};
+
+struct Command {
+    enum class Kind { Dispatch, Copy, Fill } kind = Kind::Dispatch;
+    // Dispatch
+    const Pipeline* pipeline = nullptr;
+    std::vector<TensorRef> bindings;  // binding k of set 0
+    uint32_t writeMask = 0;           // bit k: the shader writes binding k
+    std::array<uint8_t, kPushConstantBytes> push{};
+    uint32_t pushBytes = 0;
+    uint32_t groups[3] = {1, 1, 1};
+    // Copy (src -> dst, dst.bytes bytes) and Fill (dst with a 32-bit pattern)
+    TensorRef src, dst;
+    uint32_t pattern = 0;
+};
+
+// The number of workgroups for `items` work items at `perGroup` items per group.
+inline uint32_t groupCount(uint64_t items, uint64_t perGroup) {
+    return static_cast<uint32_t>((items + perGroup - 1) / perGroup);
+}
+
+// fp32 -> fp16 (IEEE binary16, round to nearest even; overflow to infinity).
+uint16_t floatToHalf(float f);
+float halfToFloat(uint16_t h);
+
+class Builder {
+public:
+    virtual ~Builder() = default;
+
+    const graph::Graph& graph() const { return g_; }
+    const graph::Node& node() const { return n_; }
+    Context& context() const { return ctx_; }
+    // Tensors are stored as float16_t on the device (weights and activations).
+    bool fp16() const { return fp16_; }
+    size_t elementBytes() const { return fp16_ ? 2 : 4; }
+    // "_fp32" / "_fp16": the suffix of the embedded shader variants.
+    const char* precisionSuffix() const { return fp16_ ? "_fp16" : "_fp32"; }
+
+    // Node input k (an arena slot, or a float constant uploaded as it is) and output k.
+    virtual TensorRef input(size_t k) = 0;
+    virtual TensorRef output(size_t k = 0) = 0;
+    // A blob of weights prepared by the op (repacked, folded) in the weights buffer, stored in
+    // the session's precision.
+    virtual TensorRef weights(const std::vector<float>& data) = 0;
+
+    // The pipeline of shader `family` in the session's precision.
+    const Pipeline& pipeline(const std::string& family, uint32_t bindings, const std::vector<uint32_t>& spec = {});
+
+    template <class Push>
+    void dispatch(const Pipeline& p, std::vector<TensorRef> bindings, uint32_t writeMask, const Push& push, uint32_t gx,
+                  uint32_t gy = 1, uint32_t gz = 1) {
+        static_assert(std::is_trivially_copyable_v<Push> && sizeof(Push) <= kPushConstantBytes, "push constants too large");
+        Command c;
+        c.kind = Command::Kind::Dispatch;
+        c.pipeline = &p;
+        c.bindings = std::move(bindings);
+        c.writeMask = writeMask;
+        std::memcpy(c.push.data(), &push, sizeof(Push));
+        c.pushBytes = sizeof(Push);
+        c.groups[0] = gx;
+        c.groups[1] = gy;
+        c.groups[2] = gz;
+        emit(std::move(c));
+    }
+    void copy(const TensorRef& src, const TensorRef& dst);
+    void fill(const TensorRef& dst, uint32_t pattern);
+    // The kernel chosen, for the per-layer table ("conv-gemm", "depthwise" ...).
+    void setAlgo(std::string algo) { algo_ = std::move(algo); }
+    const std::string& algo() const { return algo_; }
+
+    [[noreturn]] void fail(const std::string& msg) const;
+
+protected:
+    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16) : g_(g), n_(n), ctx_(ctx), fp16_(fp16) {}
+    virtual void emit(Command c) = 0;
+
+private:
+    const graph::Graph& g_;
+    const graph::Node& n_;
+    Context& ctx_;
+    bool fp16_;
+    std::string algo_;
+};
+
+// Activation kinds as the shaders number them (specialisation constant 0 of every shader
+// that applies one), and the two float parameters they take from push constants.
+uint32_t activationCode(graph::Activation a);
+struct ActParams {
+    float a = 0.0f, b = 0.0f;  // LeakyRelu: a = alpha; Clip: [a, b]
+};
+ActParams activationParams(const graph::FusedActivation& act);
+
+// Factories, one per op family (the files vk_<family>.cpp).
+using OpFactory = void (*)(Builder&);
+void buildConv(Builder& b);          // Conv
+void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool
+void buildGemm(Builder& b);          // Gemm, MatMul
+void buildEltwise(Builder& b);       // Add, Sub, Mul, Div
+void buildActivation(Builder& b);    // Relu, Clip, LeakyRelu, Sigmoid
+void buildSoftmax(Builder& b);       // Softmax
+void buildConcat(Builder& b);        // Concat
+void buildCopy(Builder& b);          // Flatten, Reshape, Identity, Dropout
+void buildTranspose(Builder& b);     // Transpose
+void buildPad(Builder& b);           // Pad
+void buildLrn(Builder& b);           // LRN
+void buildBatchNorm(Builder& b);     // BatchNormalization
+
+// The factory for an op name; nullptr when the Vulkan backend does not run it.
+OpFactory findOpFactory(const std::string& op);
+
+// Elementwise helpers shared by several families (vk_activation.cpp): y = act2(act1(x)) over
+// `count` elements, x and y at element offsets; and a block copy with activation,
+// y[o*dstStride + dstStart + j] = act(x[o*blk + j]) for o < outer, j < blk.
+void emitUnary(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t count, const graph::FusedActivation& first,
+               const graph::FusedActivation& second);
+void emitBlockCopy(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t outer, uint64_t blk, uint64_t dstStride,
+                   uint64_t dstStart, const graph::FusedActivation& act);
+
+}  // namespace percept::vk
