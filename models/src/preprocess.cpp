@@ -1,6 +1,8 @@
 #include "percept/models/preprocess.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <fstream>
 #include <iterator>
 
@@ -18,11 +20,15 @@ constexpr long long kMaxImagePixels = 100LL * 1000 * 1000;
 
 cv::Mat decodeImage(const std::vector<unsigned char>& bytes, const std::string& source) {
     if (bytes.empty()) throw Error(source + ": the file is empty, not an image");
+    // OpenCV checks a header's size against OPENCV_IO_MAX_IMAGE_PIXELS (read once, at the first
+    // decode) before it allocates; its default (2^30) would let a 30000x30000 header take 2.7 GB.
+    static const bool capped = [] { return setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0) == 0; }();
+    (void)capped;
     cv::Mat img;
     try {
         img = cv::imdecode(bytes, cv::IMREAD_COLOR);
     } catch (const cv::Exception& e) {
-        throw Error(source + ": cannot decode the image (" + e.msg + ")");
+        throw Error(source + ": cannot decode the image (corrupt, or larger than " + std::to_string(kMaxImagePixels / 1000000) + " megapixels)");
     }
     if (img.empty()) throw Error(source + ": not a readable image (unknown format or corrupt data)");
     if (static_cast<long long>(img.cols) * img.rows > kMaxImagePixels)
