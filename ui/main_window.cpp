@@ -19,8 +19,10 @@
 #include "app_icon.h"
 #include "control_bar.h"
 #include "elided_label.h"
+#include "model_settings_dialog.h"
 #include "overlay_widget.h"
 #include "percept/backend.h"
+#include "pipeline/inference_worker.h"
 #include "percept/models/manifest.h"
 #include "percept/models/model_store.h"
 #include "video_view.h"
@@ -111,9 +113,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
         overlay()->clearResult();
         overlay()->setPendingText(tr("Recognising\u2026"));
     });
-    connect(pipeline_, &Pipeline::backendChanged, this, [this](int b, const QString&) { controls_->setActiveBackend(static_cast<Backend>(b)); });
+    connect(pipeline_, &Pipeline::backendChanged, this, [this](int b, const QString& device) {
+        const bool changed = controls_->activeBackend() != static_cast<Backend>(b);
+        controls_->setActiveBackend(static_cast<Backend>(b));
+        if (changed) showStatus(tr("Running on %1: %2").arg(percept::app::backendLabel(static_cast<Backend>(b)), device), false);
+    });
     connect(pipeline_, &Pipeline::backendFailed, this, [this](int, const QString&) { controls_->setActiveBackend(pipeline_->activeBackend()); });
     connect(pipeline_, &Pipeline::modelChanged, this, [this](const QString& key, const QString& name) {
+        const auto& info = pipeline_->activeModel();
+        if (!info.hasManifest && !info.userSettings)
+            showStatus(tr("%1: no manifest, so ImageNet preprocessing and labels are assumed (%2). Model \u25b8 Input and Labels\u2026 changes them.")
+                           .arg(name, info.details),
+                       false);
         controls_->addModel(key, name);
         controls_->setActiveModel(key);
         if (!overlay()->hasResult()) overlay()->setPendingText(view_->hasFrame() ? tr("Recognising\u2026") : QString());
@@ -153,6 +164,15 @@ void MainWindow::buildMenus() {
     connect(cameraMenu_, &QMenu::aboutToShow, this, &MainWindow::refreshCameraMenu);
     refreshCameraMenu();
     source->addAction(tr("&Default Camera"), this, [this] { pipeline_->openDefaultCamera(); });
+
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    QAction* settings = model->addAction(tr("&Input and Labels\u2026"), this, &MainWindow::modelSettingsDialog);
+    settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    QAction* addModel = model->addAction(tr("&Add Model File\u2026"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Add an ONNX model"), QString(), tr("ONNX models (*.onnx)"));
+        if (!f.isEmpty()) pipeline_->setModel(f);
+    });
+    addModel->setStatusTip(tr("Or drop an .onnx file on the window"));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     overlayAction_ = view->addAction(tr("Show &Overlay"));
@@ -212,6 +232,21 @@ void MainWindow::openFileDialog() {
 void MainWindow::openFolderDialog() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of photos"));
     if (!dir.isEmpty()) pipeline_->openFolder(dir);
+}
+
+void MainWindow::modelSettingsDialog() {
+    const auto& m = pipeline_->activeModel();
+    if (m.key.isEmpty()) {
+        showStatus(tr("No model is loaded"), true);
+        return;
+    }
+    auto* dlg = new ModelSettingsDialog(m, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &QDialog::accepted, this, [this, dlg, key = m.key] {
+        percept::app::ModelSettings s;
+        if (dlg->settings(&s, nullptr)) pipeline_->setModelSettings(key, s);
+    });
+    dlg->open();
 }
 
 void MainWindow::paste() { pipeline_->pasteFromClipboard(); }

@@ -42,6 +42,7 @@ public slots:
     void openFolderDialog();
     void paste();
     void saveScreenshotDialog();
+    void modelSettingsDialog();
     void showStatus(const QString& message, bool isError);
 
 protected:

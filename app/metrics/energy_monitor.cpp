@@ -81,6 +81,7 @@ EnergyFigure EnergyMonitor::figure() const {
         if (software_) f.source += " (software GPU runs on the CPU)";
     } else {
         f.source = domain_ == EnergyDomain::Cpu ? options_.model.cpuDescription() : options_.model.gpuDescription();
+        if (software_) f.source += "; a software GPU";
         f.note = why_;
     }
     return f;

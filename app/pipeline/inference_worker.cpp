@@ -22,6 +22,7 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 QString backendLabel(Backend b) { return b == Backend::Cpu ? QStringLiteral("CPU") : QStringLiteral("GPU (Vulkan)"); }
 
 struct InferenceWorker::LoadedModel {
+    ModelInfo info;
     QString key, name, details;
     percept::Model model;
     pm::InputSpec input;
@@ -63,12 +64,27 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
             ref.manifest.labelOffset = static_cast<int>(classes - 1000);
             if (!ref.labelsPath.empty()) note += QStringLiteral(", ImageNet labels");
         }
+        const auto user = userSettings_.find(nameOrPath);
+        if (user != userSettings_.end()) {
+            ref.manifest.input = user->second.input;
+            ref.manifest.input.size = side;
+            if (ref.manifest.input.resizeShorter < side) ref.manifest.input.resizeShorter = static_cast<int>(side / 0.875 + 0.5);
+            ref.labelsPath = user->second.labelsPath.toStdString();
+            ref.manifest.labelOffset = user->second.labelOffset;
+            note = QStringLiteral("your preprocessing and labels");
+        }
         pm::Labels labels;
         if (!ref.labelsPath.empty()) labels = pm::Labels::load(ref.labelsPath);
         else note += QStringLiteral(", no labels (class numbers shown)");
+        if (note.startsWith(QStringLiteral(", "))) note = note.mid(2);
 
+        ModelInfo info;
+        info.key = nameOrPath;
+        info.hasManifest = ref.hasManifest;
+        info.userSettings = user != userSettings_.end();
+        info.settings = {ref.manifest.input, qs(ref.labelsPath), ref.manifest.labelOffset};
         auto lm = std::make_unique<LoadedModel>(LoadedModel{
-            nameOrPath,
+            info, nameOrPath,
             ref.hasManifest ? qs(ref.manifest.displayName) : QFileInfo(nameOrPath).fileName(),
             {}, std::move(model), ref.manifest.input, ref.manifest.labelOffset, std::move(labels)});
         lm->details = QStringLiteral("%1 MFLOP, %2 px input%3")
@@ -101,7 +117,9 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         for (auto& m : metrics_) m.clear();
         sessions_[index(target)] = std::move(session);
         reportedNoModel_ = false;
-        emit modelReady(model_->key, model_->name, model_->details);
+        model_->info.name = model_->name;
+        model_->info.details = model_->details;
+        emit modelReady(model_->info);
         if (!fallback.isEmpty()) emit backendFailed(static_cast<int>(Backend::Vulkan), fallback);
         activate(target);
         if (parked_ && !mailbox_->hasFrame()) {
@@ -114,6 +132,11 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         const QString name = QFileInfo(nameOrPath).fileName();
         emit modelFailed(nameOrPath, QStringLiteral("Could not load model %1: %2").arg(name, Pipeline::shortenPaths(qs(e.what()), nameOrPath)));
     }
+}
+
+void InferenceWorker::setModelSettings(const QString& nameOrPath, const ModelSettings& settings) {
+    userSettings_[nameOrPath] = settings;
+    setModel(nameOrPath);
 }
 
 percept::Session& InferenceWorker::ensureSession(Backend b) {

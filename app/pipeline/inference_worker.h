@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -18,6 +19,7 @@
 #include "percept/percept.h"
 #include "pipeline/inference_result.h"
 #include "pipeline/latest_frame_mailbox.h"
+#include "pipeline/model_info.h"
 
 namespace percept::app {
 
@@ -33,6 +35,8 @@ public:
 public slots:
     // A manifest name or a path to an .onnx file. On failure the previous model stays.
     void setModel(const QString& nameOrPath);
+    // Preprocessing and labels for a model (kept per model key), then reloads it.
+    void setModelSettings(const QString& nameOrPath, const percept::app::ModelSettings& settings);
     // percept::Backend as int. An unavailable or failing backend leaves the active one in place.
     void setBackend(int backend);
     // CPU threads (0 = all).
@@ -42,7 +46,7 @@ public slots:
 
 signals:
     void resultReady(const percept::app::InferenceResult& result);
-    void modelReady(const QString& key, const QString& displayName, const QString& details);
+    void modelReady(const percept::app::ModelInfo& info);
     void modelFailed(const QString& key, const QString& message);
     void backendReady(int backend, const QString& device);
     void backendFailed(int backend, const QString& message);
@@ -69,7 +73,8 @@ private:
     EnergyMonitor energy_;
     bool reportedNoModel_ = false;
     Clock::time_point readySince_{};  // when the current model + session became ready
-    std::optional<Frame> parked_;  // a frame that arrived while no model was loaded
+    std::optional<Frame> parked_;
+    std::map<QString, ModelSettings> userSettings_;  // a frame that arrived while no model was loaded
 };
 
 }  // namespace percept::app

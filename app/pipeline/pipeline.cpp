@@ -25,16 +25,20 @@ const char* kNoCamera =
 Pipeline::Pipeline(QObject* parent) : QObject(parent), mailbox_(std::make_shared<LatestFrameMailbox>()) {
     qRegisterMetaType<InferenceResult>();
     qRegisterMetaType<PipelineStats>();
+    qRegisterMetaType<ModelInfo>();
+    qRegisterMetaType<ModelSettings>();
     worker_ = new InferenceWorker(mailbox_);
     worker_->moveToThread(&thread_);
     thread_.setObjectName(QStringLiteral("percept-inference"));
 
     connect(worker_, &InferenceWorker::resultReady, this, &Pipeline::onResult);
-    connect(worker_, &InferenceWorker::modelReady, this, [this](const QString& key, const QString& name, const QString& details) {
-        activeModelKey_ = key;
-        emit modelChanged(key, name);
-        emit statusMessage(QStringLiteral("Model %1 ready (%2)").arg(name, details), false);
-        if (lastResult_ && lastResult_->modelKey != key) rerunStill();
+    connect(worker_, &InferenceWorker::modelReady, this, [this](const ModelInfo& info) {
+        const bool reload = info.key == activeModel_.key;  // same model, new settings
+        activeModel_ = info;
+        endToEnd_.clear();
+        emit statusMessage(QStringLiteral("Model %1 ready (%2)").arg(info.name, info.details), false);
+        emit modelChanged(info.key, info.name);
+        if (lastResult_ && (reload || lastResult_->modelKey != info.key)) rerunStill();
     });
     connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& key, const QString& message) {
         emit modelFailed(key, message);
@@ -43,6 +47,7 @@ Pipeline::Pipeline(QObject* parent) : QObject(parent), mailbox_(std::make_shared
     connect(worker_, &InferenceWorker::backendReady, this, [this](int backend, const QString& device) {
         activeBackend_ = static_cast<percept::Backend>(backend);
         activeDevice_ = device;
+        endToEnd_.clear();  // the figure is per backend
         emit backendChanged(backend, device);
         if (lastResult_ && (lastResult_->backend != activeBackend_ || lastResult_->device != device)) rerunStill();
     });
@@ -84,6 +89,11 @@ void Pipeline::setModel(const QString& nameOrPath) {
     pendingModelKey_ = nameOrPath;
     emit statusMessage(QStringLiteral("Loading model %1\u2026").arg(nameOrPath), false);
     QMetaObject::invokeMethod(worker_, [w = worker_, nameOrPath] { w->setModel(nameOrPath); }, Qt::QueuedConnection);
+}
+
+void Pipeline::setModelSettings(const QString& nameOrPath, const ModelSettings& settings) {
+    emit statusMessage(QStringLiteral("Reloading %1 with new preprocessing\u2026").arg(QFileInfo(nameOrPath).fileName()), false);
+    QMetaObject::invokeMethod(worker_, [w = worker_, nameOrPath, settings] { w->setModelSettings(nameOrPath, settings); }, Qt::QueuedConnection);
 }
 
 void Pipeline::setBackend(percept::Backend b) {

@@ -19,6 +19,7 @@
 #include "percept/backend.h"
 #include "pipeline/inference_result.h"
 #include "pipeline/latest_frame_mailbox.h"
+#include "pipeline/model_info.h"
 
 namespace percept::app {
 
@@ -67,12 +68,14 @@ public:
 
     // Engine controls (applied by the worker between two frames).
     void setModel(const QString& nameOrPath);
+    void setModelSettings(const QString& nameOrPath, const ModelSettings& settings);
     void setBackend(percept::Backend b);
     void setThreads(int threads);
 
     percept::Backend activeBackend() const { return activeBackend_; }
     QString activeDevice() const { return activeDevice_; }
-    QString activeModelKey() const { return activeModelKey_; }
+    QString activeModelKey() const { return activeModel_.key; }
+    const ModelInfo& activeModel() const { return activeModel_; }
     bool sourceIsStill() const;
     QString sourceDescription() const;
     const PipelineStats& stats() const { return stats_; }
@@ -122,7 +125,7 @@ private:
     std::optional<InferenceResult> lastResult_;
     percept::Backend activeBackend_ = percept::Backend::Cpu;
     QString activeDevice_;
-    QString activeModelKey_;
+    ModelInfo activeModel_;
     QString pendingModelKey_;
 };
 

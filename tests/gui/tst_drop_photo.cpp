@@ -2,6 +2,7 @@
 // overlay within a time bound; a folder becomes a slideshow; the window also works at a phone's
 // portrait size. Uses the default model, whose labels for these photos are certain (README of
 // ../shared/models: pelican 1.000, macaw 0.998).
+#include <QClipboard>
 #include <QElapsedTimer>
 #include <QMenuBar>
 #include <QStatusBar>
@@ -64,6 +65,30 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(window_->pipeline()->sourceDescription().startsWith("slideshow"), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(window_->overlay()->shownFrameSeq() > before, 20000);
         QVERIFY(!window_->overlay()->topLabelText().isEmpty());
+    }
+
+    void pasteFromClipboardWithShortcut() {
+        const QString path = image("bird.png");
+        PERCEPT_REQUIRE_DATA(path);
+        QImage img(path);
+        QVERIFY(!img.isNull());
+        QGuiApplication::clipboard()->setImage(img);
+        QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+        QTest::keyClick(window_.get(), Qt::Key_V, Qt::ControlModifier);
+        QTRY_COMPARE_WITH_TIMEOUT(window_->pipeline()->sourceDescription(), QStringLiteral("pasted picture"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(window_->overlay()->topLabelText(), QStringLiteral("chickadee"), 20000);
+    }
+
+    void overlayToggleKeepsResultsFlowing() {
+        QVERIFY(window_->overlay()->isVisible());
+        QTest::keyClick(window_.get(), Qt::Key_O);
+        QVERIFY(!window_->overlay()->isVisible());
+        const uint64_t before = window_->pipeline()->stats().resultsShown;
+        window_->pipeline()->rerunStill();
+        QTRY_VERIFY_WITH_TIMEOUT(window_->pipeline()->stats().resultsShown > before, 10000);
+        saveScreenshot(window_.get(), "overlay_hidden.png");
+        QTest::keyClick(window_.get(), Qt::Key_O);
+        QVERIFY(window_->overlay()->isVisible());
     }
 
     void portraitPhoneLayout() {

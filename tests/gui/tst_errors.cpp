@@ -7,11 +7,13 @@
 #include <QFile>
 #include <QMediaDevices>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTemporaryDir>
 
 #include "control_bar.h"
 #include "gui_test_support.h"
 #include "main_window.h"
+#include "model_settings_dialog.h"
 #include "overlay_widget.h"
 #include "percept/backend.h"
 #include "video_view.h"
@@ -95,6 +97,25 @@ private slots:
         QVERIFY(w_->controls()->modelBox()->findData(copy) >= 0);
         QTRY_VERIFY_WITH_TIMEOUT(w_->overlay()->textLines().value(0).contains("my_tiny_net.onnx"), 20000);
         QVERIFY(!w_->overlay()->topLabelText().startsWith("class "));  // labels were found
+        // (shown once the earlier error has been up long enough: look in the message log)
+        QVERIFY(!w_->messageLog().filter("no manifest").isEmpty());
+        QVERIFY(!w_->pipeline()->activeModel().hasManifest);
+
+        // The user tells the app how this model wants its input (Model > Input and Labels...):
+        // MobileNet's [-1, 1] scaling. With it, the tiny model sees chelsea.png as the README says.
+        ui::ModelSettingsDialog dlg(w_->pipeline()->activeModel(), w_.get());
+        QCOMPARE(dlg.normalization()->currentIndex(), 0);  // ImageNet mean/std was assumed
+        QCOMPARE(dlg.labelOffset()->value(), 1);          // 1001 outputs: background first
+        dlg.normalization()->setCurrentIndex(1);
+        app::ModelSettings s;
+        QString err;
+        QVERIFY2(dlg.settings(&s, &err), qPrintable(err));
+        QCOMPARE(int(s.input.normalization), int(models::Normalization::MinusOneOne));
+        QVERIFY(dropFiles(w_.get(), {guitest::image("chelsea.png")}));
+        w_->pipeline()->setModelSettings(copy, s);
+        QTRY_VERIFY_WITH_TIMEOUT(w_->pipeline()->activeModel().userSettings, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(w_->overlay()->topLabelText(), QStringLiteral("Egyptian cat"), 20000);
+        saveScreenshot(w_.get(), "dropped_model.png");
         // Back to the built-in model through the picker.
         QComboBox* box = w_->controls()->modelBox();
         const int i = box->findData(QStringLiteral("mobilenet_v1_0.25_128"));
