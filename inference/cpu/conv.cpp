@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cpu/isa.h"
 #include "cpu/op_util.h"
 
 namespace percept::cpu {
@@ -36,6 +37,54 @@ inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWi
     lo = std::min(lo, hi);
 }
 
+// Runs the packed GEMM C[M x N] = act(A * B + bias) on the pool: by column strips when there
+// are enough of them, otherwise by strips x row panels (small spatial sizes: 7x7, 14x14).
+// `scratch` holds pool.size() slices of packBFloats() floats.
+void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
+                        int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch) {
+    const int T = pool.size();
+    const int64_t strips = (N + pg.nr - 1) / pg.nr, panels = pg.panels(M);
+    PackedGemmArgs base;
+    base.a = ap, base.M = M, base.K = K, base.b = b, base.ldb = ldb, base.c = c, base.ldc = ldc, base.bias = bias, base.act = act;
+    if (T == 1 || M * N * K < 64 * 1024) {
+        PackedGemmArgs a = base;
+        a.n0 = 0, a.n1 = N, a.mb0 = 0, a.mb1 = panels, a.packB = scratch;
+        pg.run(a);
+        return;
+    }
+    int64_t nChunks, mChunks;
+    if (strips >= 2 * T) {
+        nChunks = std::min<int64_t>(strips, 4 * T);
+        mChunks = 1;
+    } else {
+        nChunks = strips;
+        mChunks = std::min<int64_t>(panels, (2 * T + strips - 1) / strips);
+    }
+    const int64_t sPer = (strips + nChunks - 1) / nChunks, pPer = (panels + mChunks - 1) / mChunks;
+    nChunks = (strips + sPer - 1) / sPer;
+    mChunks = (panels + pPer - 1) / pPer;
+    pool.run(nChunks * mChunks, [&](int64_t t, int th) {
+        PackedGemmArgs a = base;
+        const int64_t nc = t / mChunks, mc = t % mChunks;
+        a.n0 = nc * sPer * pg.nr, a.n1 = std::min(N, (nc + 1) * sPer * pg.nr);
+        a.mb0 = mc * pPer, a.mb1 = std::min(panels, (mc + 1) * pPer);
+        a.packB = scratch + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(packBFloats()));
+        if (a.n0 < a.n1 && a.mb0 < a.mb1) pg.run(a);
+    });
+}
+
+inline size_t packScratchFloats(int threads) { return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(packBFloats())); }
+
+// The weights of a conv packed for `pg`, one block per group; empty when they are not constant.
+std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, const PackedGemm& pg, int64_t group, int64_t Mg, int64_t K) {
+    if (!hasInput(n, 1) || !g.value(n.inputs[1]).constant) return {};
+    const std::vector<float> w = g.value(n.inputs[1]).constant->asFloats();
+    const int64_t per = pg.packedFloats(Mg, K);
+    std::vector<float> out(static_cast<size_t>(per * group));
+    for (int64_t gi = 0; gi < group; ++gi) pg.pack(w.data() + gi * Mg * K, K, Mg, K, out.data() + gi * per);
+    return out;
+}
+
 class ConvBase : public Kernel {
 public:
     ConvBase(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act)
@@ -52,12 +101,23 @@ protected:
 
 class Conv1x1 final : public ConvBase {
 public:
-    using ConvBase::ConvBase;
-    const char* algo() const override { return "1x1-gemm"; }
+    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed)
+        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : pg), packed_(std::move(packed)) {}
+    const char* algo() const override { return pg_ ? (pg_->nr == 32 ? "1x1-gemm/avx512" : "1x1-gemm/avx2") : "1x1-gemm"; }
+    size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
+    size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
         const int64_t P = q.P();
+        if (pg_) {
+            const int64_t per = pg_->packedFloats(q.Mg, q.Cg);
+            for (int64_t n = 0; n < q.N; ++n)
+                for (int64_t g = 0; g < q.group; ++g)
+                    packedGemmParallel(ctx.pool, *pg_, packed_.data() + g * per, q.Mg, q.Cg, inputs[0] + (n * q.C + g * q.Cg) * P, P, P,
+                                       outputs[0] + (n * q.M + g * q.Mg) * P, P, bias_.data() + g * q.Mg, act_, ctx.workspace);
+            return;
+        }
         const float* w = inputs[1];
         for (int64_t n = 0; n < q.N; ++n) {
             for (int64_t g = 0; g < q.group; ++g) {
@@ -72,6 +132,10 @@ public:
             }
         }
     }
+
+private:
+    const PackedGemm* pg_;
+    std::vector<float> packed_;
 };
 
 // ---- Depthwise -----------------------------------------------------------------------------
@@ -92,7 +156,8 @@ inline void interior3x3(float* y, const float* r0, const float* r1, const float*
 
 class ConvDepthwise final : public ConvBase {
 public:
-    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act) : ConvBase(geom, std::move(bias), act) {
+    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, DepthwiseFn simd)
+        : ConvBase(geom, std::move(bias), act) {
         const ConvGeom& q = geo_;
         // The output columns where each kernel column's tap is inside the input: the same for
         // every row, so computed once here.
@@ -107,8 +172,10 @@ public:
             inLo_ = tapLo_[0];  // tap 0 is the leftmost: its range starts last
             inHi_ = std::max(inLo_, tapHi_[2]);  // tap 2 is the rightmost: its range ends first
         }
+        if (fast3_ && q.dh == 1 && q.sh == q.sw) simd_ = simd;
+        simdName_ = simd == depthwise3x3(Isa::Avx512) ? "depthwise/avx512" : "depthwise/avx2";
     }
-    const char* algo() const override { return "depthwise"; }
+    const char* algo() const override { return simd_ ? simdName_ : "depthwise"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
@@ -121,7 +188,12 @@ public:
         ctx.pool.parallelFor(q.N * q.C, grain, [&](int64_t t0, int64_t t1, int) {
             for (int64_t t = t0; t < t1; ++t) {
                 const int64_t c = t % q.C;
-                plane(x + t * q.H * q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P());
+                if (simd_) {
+                    const DepthwiseArgs a{x + t * q.H * q.W, q.H, q.W, w + c * 9, bias_[static_cast<size_t>(c)], y + t * q.P(), q.OH, q.OW, q.sw, q.pt, q.pl, act_};
+                    simd_(a);
+                } else {
+                    plane(x + t * q.H * q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P());
+                }
             }
         });
     }
@@ -182,6 +254,8 @@ private:
         if (act_.any()) activate(act_, y, y, q.P());  // the plane is still in L1
     }
 
+    DepthwiseFn simd_ = nullptr;          // the SIMD 3x3 kernel, when the shape and the CPU allow
+    const char* simdName_ = "";
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across
     int64_t inLo_ = 0, inHi_ = 0;         // fast3_: columns where all three taps are valid
@@ -191,14 +265,39 @@ private:
 
 class ConvIm2col final : public ConvBase {
 public:
-    ConvIm2col(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act) : ConvBase(geom, std::move(bias), act) {
+    ConvIm2col(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed)
+        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : pg), packed_(std::move(packed)) {
         tileMax_ = im2colTileColumns(geo_.K(), geo_.P());
         slice_ = alignFloats(static_cast<size_t>(geo_.K() * tileMax_));
+        if (pg_) {
+            // Packed: each thread's column tile and B panel fit the same 1 MiB as OpenBLAS's
+            // tile; tiles are whole NR strips where K allows. A K too deep for that keeps OpenBLAS.
+            const int64_t K = geo_.K();
+            const int64_t budget = kIm2colTileBytes - static_cast<int64_t>(alignFloats(static_cast<size_t>(packBFloats())) * sizeof(float));
+            int64_t cols = budget / (4 * K);
+            if (cols >= pg_->nr) cols -= cols % pg_->nr;
+            if (cols < 1) {
+                pg_ = nullptr;
+                packed_.clear();
+            } else {
+                tileMax_ = std::min(cols, std::max<int64_t>(geo_.P(), 1));
+                slice_ = alignFloats(static_cast<size_t>(K * tileMax_));
+            }
+        }
     }
-    const char* algo() const override { return "im2col-gemm"; }
-    size_t workspaceBytes(int threads) const override { return static_cast<size_t>(std::max(threads, 1)) * slice_ * sizeof(float); }
+    const char* algo() const override { return pg_ ? (pg_->nr == 32 ? "im2col-gemm/avx512" : "im2col-gemm/avx2") : "im2col-gemm"; }
+    size_t workspaceBytes(int threads) const override {
+        threads = std::max(threads, 1);
+        if (pg_) {
+            const size_t col = useFull(threads) ? alignFloats(static_cast<size_t>(geo_.K() * geo_.P())) : static_cast<size_t>(threads) * slice_;
+            return (col + packScratchFloats(threads)) * sizeof(float);
+        }
+        return static_cast<size_t>(threads) * slice_ * sizeof(float);
+    }
+    size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        if (pg_) return runPacked(inputs, outputs, ctx);
         const ConvGeom& q = geo_;
         const int64_t P = q.P(), K = q.K();
         const int threads = ctx.pool.size();
@@ -221,7 +320,7 @@ public:
             const int64_t job = t / tilesPerJob, p0 = (t % tilesPerJob) * tile, p1 = std::min(P, p0 + tile);
             const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
             float* col = ctx.workspace + static_cast<size_t>(th) * slice_;
-            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W, col, p0, p1);
+            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W, col, p0, p1, 0, q.Cg);
             float* c = outputs[0] + (n * q.M + g * q.Mg) * P + p0;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(q.Mg), static_cast<int>(cols),
                         static_cast<int>(K), 1.0f, w + g * q.Mg * K, static_cast<int>(K), col, static_cast<int>(cols), 0.0f, c,
@@ -231,13 +330,63 @@ public:
     }
 
 private:
+    // The whole column matrix at once, shared by the threads (then the GEMM can split the
+    // output channels too: small spatial sizes), when it fits the threads' tile budgets.
+    bool useFull(int threads) const {
+        const int64_t budget = kIm2colTileBytes - static_cast<int64_t>(alignFloats(static_cast<size_t>(packBFloats())) * sizeof(float));
+        return geo_.K() * geo_.P() * 4 + 64 <= threads * budget;
+    }
+
+    void runPacked(const float* const* inputs, float* const* outputs, KernelContext& ctx) {
+        const ConvGeom& q = geo_;
+        const int64_t P = q.P(), K = q.K(), per = pg_->packedFloats(q.Mg, K);
+        const int threads = ctx.pool.size();
+        if (useFull(threads)) {
+            float* col = ctx.workspace;
+            float* scratch = ctx.workspace + alignFloats(static_cast<size_t>(K * P));
+            for (int64_t n = 0; n < q.N; ++n)
+                for (int64_t g = 0; g < q.group; ++g) {
+                    const float* x = inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W;
+                    ctx.pool.parallelFor(q.Cg, 1, [&](int64_t c0, int64_t c1, int) { im2colTile(x, col, 0, P, c0, c1); });
+                    packedGemmParallel(ctx.pool, *pg_, packed_.data() + g * per, q.Mg, K, col, P, P, outputs[0] + (n * q.M + g * q.Mg) * P, P,
+                                       bias_.data() + g * q.Mg, act_, scratch);
+                }
+            return;
+        }
+        const int64_t jobs = q.N * q.group;
+        int64_t tiles = (P + tileMax_ - 1) / tileMax_;
+        if (threads > 1 && (tiles * jobs) % threads != 0 && tiles * jobs < 8 * threads) {
+            // Few tiles that do not divide among the threads: more, smaller ones.
+            const int64_t want = (tiles * jobs + threads - 1) / threads * threads;
+            tiles = (want + jobs - 1) / jobs;
+        }
+        int64_t tile = (P + tiles - 1) / tiles;
+        if (tile > pg_->nr) tile = (tile + pg_->nr - 1) / pg_->nr * pg_->nr;
+        tile = std::max<int64_t>(1, std::min(tileMax_, tile));
+        tiles = (P + tile - 1) / tile;
+        float* scratch = ctx.workspace + static_cast<size_t>(std::max(threads, 1)) * slice_;
+        ctx.pool.run(jobs * tiles, [&](int64_t t, int th) {
+            const int64_t job = t / tiles, p0 = (t % tiles) * tile, p1 = std::min(P, p0 + tile);
+            const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
+            float* col = ctx.workspace + static_cast<size_t>(th) * slice_;
+            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W, col, p0, p1, 0, q.Cg);
+            PackedGemmArgs a;
+            a.a = packed_.data() + g * per, a.M = q.Mg, a.K = K, a.b = col, a.ldb = cols;
+            a.c = outputs[0] + (n * q.M + g * q.Mg) * P + p0, a.ldc = P;
+            a.n0 = 0, a.n1 = cols, a.mb0 = 0, a.mb1 = pg_->panels(q.Mg);
+            a.bias = bias_.data() + g * q.Mg, a.act = act_;
+            a.packB = scratch + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(packBFloats()));
+            pg_->run(a);
+        });
+    }
+
     // Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
     // row-major block. Row (c, ky, kx) holds input[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw]
     // for the output positions p = oy*OW + ox, zero where that falls in the padding.
-    void im2colTile(const float* x, float* col, int64_t p0, int64_t p1) const {
+    void im2colTile(const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) const {
         const ConvGeom& q = geo_;
-        float* dst = col;
-        for (int64_t c = 0; c < q.Cg; ++c) {
+        float* dst = col + cBegin * q.kh * q.kw * (p1 - p0);
+        for (int64_t c = cBegin; c < cEnd; ++c) {
             const float* plane = x + c * q.H * q.W;
             for (int64_t ky = 0; ky < q.kh; ++ky) {
                 for (int64_t kx = 0; kx < q.kw; ++kx) {
@@ -271,6 +420,8 @@ private:
         }
     }
 
+    const PackedGemm* pg_;
+    std::vector<float> packed_;
     int64_t tileMax_ = 1;  // columns per tile, bounded by kIm2colTileBytes
     size_t slice_ = 0;     // floats of workspace per thread
 };
@@ -299,10 +450,12 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
     if (bias.empty()) bias.assign(static_cast<size_t>(q.M), 0.0f);
     if (static_cast<int64_t>(bias.size()) != q.M) fail(n, "bias must have " + std::to_string(q.M) + " values");
 
+    const Isa isa = cpuIsa();
+    const PackedGemm* pg = packedGemm(isa);
     if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && pads == std::vector<int64_t>{0, 0, 0, 0} && q.OH == q.H && q.OW == q.W)
-        return std::make_unique<Conv1x1>(q, std::move(bias), n.act);
-    if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act);
-    return std::make_unique<ConvIm2col>(q, std::move(bias), n.act);
+        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
+    if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, depthwise3x3(isa));
+    return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
 
 }  // namespace percept::cpu

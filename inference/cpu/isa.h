@@ -1,0 +1,73 @@
+#pragma once
+// Runtime CPU dispatch. The engine is compiled for the baseline x86-64 ISA; the hot kernels
+// have AVX2+FMA and AVX-512 variants (separate translation units built with GCC target
+// pragmas) chosen at session creation from what the CPU supports. PERCEPT_CPU_ISA=generic|avx2|
+// avx512 caps the level (tests run every path on one machine); it is read once per process.
+#include <cstdint>
+
+#include "graph/ir.h"
+
+namespace percept::cpu {
+
+enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+
+// The level the kernels use: the best the CPU supports, capped by PERCEPT_CPU_ISA.
+Isa cpuIsa();
+const char* isaName(Isa isa);
+
+// The packed SGEMM behind the 1x1 and im2col convolutions:
+//   C[M x N] = act(A[M x K] * B[K x N] + bias[M])   (row-major, B and C with leading dims)
+// A is packed once (weights, at session creation) into MR-row panels, [K][MR] each, zero
+// padded to a whole panel; B is packed per NR-column strip and KC-row block into the caller's
+// scratch (packBFloats() floats). Work is cut by columns [n0, n1) and row panels [mb0, mb1).
+struct PackedGemmArgs {
+    const float* a = nullptr;  // packed A
+    int64_t M = 0, K = 0;
+    const float* b = nullptr;
+    int64_t ldb = 0;
+    float* c = nullptr;
+    int64_t ldc = 0;
+    int64_t n0 = 0, n1 = 0;    // columns to compute
+    int64_t mb0 = 0, mb1 = 0;  // row panels to compute
+    const float* bias = nullptr;  // M values or null
+    graph::FusedActivation act;
+    float* packB = nullptr;    // scratch, packBFloats() floats, 64-byte aligned
+};
+
+struct PackedGemm {
+    int mr = 0, nr = 0;
+    void (*pack)(const float* a, int64_t lda, int64_t M, int64_t K, float* dst) = nullptr;
+    void (*run)(const PackedGemmArgs& args) = nullptr;
+    int64_t panels(int64_t M) const { return (M + mr - 1) / mr; }
+    int64_t packedFloats(int64_t M, int64_t K) const { return panels(M) * mr * K; }
+};
+inline constexpr int64_t kPackKc = 256;  // rows of B per packed block
+inline int64_t packBFloats() { return kPackKc * 32; }
+
+// The packed GEMM for a level, or null for Generic (OpenBLAS then).
+const PackedGemm* packedGemm(Isa isa);
+
+// Depthwise 3x3 (stride 1 or 2, no dilation) over one plane, SIMD, with the fused
+// activation; null when the level has none.
+struct DepthwiseArgs {
+    const float* x;
+    int64_t H, W;
+    const float* w;  // 9 taps
+    float bias;
+    float* y;
+    int64_t OH, OW, stride, pt, pl;
+    graph::FusedActivation act;
+};
+using DepthwiseFn = void (*)(const DepthwiseArgs&);
+DepthwiseFn depthwise3x3(Isa isa);
+
+namespace avx512 {
+extern const PackedGemm kGemm;
+void depthwise3x3(const DepthwiseArgs& a);
+}  // namespace avx512
+namespace avx2 {
+extern const PackedGemm kGemm;
+void depthwise3x3(const DepthwiseArgs& a);
+}  // namespace avx2
+
+}  // namespace percept::cpu

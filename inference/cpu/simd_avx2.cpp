@@ -1,0 +1,43 @@
+// AVX2+FMA variants of the hot kernels (see simd_kernels.inc), compiled through a GCC target
+// region; used when the CPU has AVX2 and FMA but not AVX-512 (or PERCEPT_CPU_ISA=avx2).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "cpu/isa.h"
+#include "cpu/op_util.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+namespace percept::cpu::avx2 {
+namespace {
+using V = __m256;
+constexpr int VW = 8;
+constexpr int MR = 6;
+inline V vzero() { return _mm256_setzero_ps(); }
+inline V vset1(float x) { return _mm256_set1_ps(x); }
+inline V vload(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
+inline V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
+inline V vmin(V a, V b) { return _mm256_min_ps(a, b); }
+inline void vstoren(float* p, V v, int n) {
+    alignas(32) float t[8];
+    _mm256_store_ps(t, v);
+    for (int j = 0; j < n; ++j) p[j] = t[j];
+}
+// ev = p[2j], od = p[2j+1], ev2 = p[2j+2] for j < 8; reads p[0..17].
+inline void stride2Load(const float* p, int, V& ev, V& od, V& ev2) {
+    const V a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+    const V a2 = _mm256_loadu_ps(p + 2), b2 = _mm256_loadu_ps(p + 10);
+    ev2 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a2, b2, 0x88)), 0xD8));
+}
+}  // namespace
+#include "cpu/simd_kernels.inc"
+}  // namespace percept::cpu::avx2
+
+#pragma GCC pop_options
