@@ -102,7 +102,14 @@ protected:
 class Conv1x1 final : public ConvBase {
 public:
     Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed)
-        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : pg), packed_(std::move(packed)) {}
+        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : pg), packed_(std::move(packed)) {
+        // A handful of columns (1x1 spatial: a classifier) is a matrix-vector product:
+        // OpenBLAS's GEMV streams the weights better than NR-wide tiles mostly of padding.
+        if (geo_.P() < 8) {
+            pg_ = nullptr;
+            packed_.clear();
+        }
+    }
     const char* algo() const override { return pg_ ? (pg_->nr == 32 ? "1x1-gemm/avx512" : "1x1-gemm/avx2") : "1x1-gemm"; }
     size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
     size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }

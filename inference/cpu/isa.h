@@ -17,8 +17,8 @@ const char* isaName(Isa isa);
 
 // The packed SGEMM behind the 1x1 and im2col convolutions:
 //   C[M x N] = act(A[M x K] * B[K x N] + bias[M])   (row-major, B and C with leading dims)
-// A is packed once (weights, at session creation) into MR-row panels, [K][MR] each, zero
-// padded to a whole panel; B is packed per NR-column strip and KC-row block into the caller's
+// A is packed once (weights, at session creation) into MR-row panels (zero padded to a whole
+// panel), grouped by KC-row blocks; B is packed per NR-column strip and KC-row block into the caller's
 // scratch (packBFloats() floats). Work is cut by columns [n0, n1) and row panels [mb0, mb1).
 struct PackedGemmArgs {
     const float* a = nullptr;  // packed A
@@ -41,8 +41,9 @@ struct PackedGemm {
     int64_t panels(int64_t M) const { return (M + mr - 1) / mr; }
     int64_t packedFloats(int64_t M, int64_t K) const { return panels(M) * mr * K; }
 };
-inline constexpr int64_t kPackKc = 256;  // rows of B per packed block
-inline int64_t packBFloats() { return kPackKc * 32; }
+inline constexpr int64_t kPackKc = 256;    // rows of B per packed block
+inline constexpr int64_t kPackStrips = 4;  // NR-column strips of B packed together
+inline int64_t packBFloats() { return kPackKc * 32 * kPackStrips; }
 
 // The packed GEMM for a level, or null for Generic (OpenBLAS then).
 const PackedGemm* packedGemm(Isa isa);

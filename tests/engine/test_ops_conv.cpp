@@ -146,6 +146,33 @@ TEST_P(ConvTest, FusedActivations) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
+// Shapes for the packed SIMD kernels (PERCEPT_CPU_ISA picks AVX-512 / AVX2 / generic; the
+// op tests run under each level): several full and one partial row panel (14 / 6 rows), several
+// KC blocks (K > 256), more column strips than one packed chunk, partial strips, every fused
+// activation in the epilogue, and depthwise rows longer than one vector with masked tails.
+TEST_P(ConvTest, PackedKernelShapes) {
+    const std::vector<ConvCase> cases = {
+        {"1x1 M33 K300 P150", {1, 300, 10, 15}, 33, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 M29 K70 P333 Sigmoid", {1, 70, 9, 37}, 29, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
+        {"1x1 M45 K17 P49 LeakyRelu", {1, 17, 7, 7}, 45, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.15f, 0, 13, "1x1-gemm"},
+        {"1x1 M20 K600 P9 Clip", {1, 600, 3, 3}, 20, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
+        {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"3x3 M31 C35 13x15", {1, 35, 13, 15}, 31, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
+        {"3x3 M30 C64 7x7", {1, 64, 7, 7}, 30, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"5x5 s2 groups 2 M28", {1, 18, 21, 19}, 28, 5, 5, params(2, {2, 2}, {2, 1, 2, 2}), true, Activation::LeakyRelu, 0.1f, 0, 13, "im2col-gemm"},
+        {"dw s1 wide 37x41 Clip", {1, 5, 37, 41}, 5, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "depthwise"},
+        {"dw s2 wide 35x70 Relu", {1, 3, 35, 70}, 3, 3, 3, params(3, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw s2 odd 33x33 asym", {1, 4, 33, 33}, 4, 3, 3, params(4, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw s2 34x34 pad 1", {1, 4, 34, 34}, 4, 3, 3, params(4, {2, 2}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.2f, 0, 13, "depthwise"},
+        {"dw s1 no pad 5x18 Sigmoid", {1, 6, 5, 18}, 6, 3, 3, params(6, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
+        {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, params(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
+    };
+    uint32_t seed = 450;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
 // Reduction depths whose column matrix is far over the tile budget: the output is built from
 // several im2col tiles (down to one column per tile), and the workspace stays bounded.
 TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {
