@@ -22,7 +22,7 @@ void unary(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t count, u
     const ActParams p1 = activationParams(first), p2 = activationParams(second);
     const UnaryPush push{static_cast<uint32_t>(count), static_cast<uint32_t>(std::max<uint64_t>(blk, 1)), static_cast<uint32_t>(dstStride),
                          static_cast<uint32_t>(dstStart), p1.a, p1.b, p2.a, p2.b};
-    const Pipeline& pipe = b.pipeline("unary", 2, {activationCode(first.kind), activationCode(second.kind), block ? 1u : 0u});
+    const Pipeline& pipe = b.pipeline("unary", "ss", {activationCode(first.kind), activationCode(second.kind), block ? 1u : 0u});
     b.dispatch(pipe, {x, y}, 0b10, push, strideGroups(count));
 }
 

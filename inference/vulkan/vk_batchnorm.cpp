@@ -45,7 +45,7 @@ void buildBatchNorm(Builder& b) {
     b.setAlgo("per-channel-affine");
     const TensorRef w = b.weights(ab);
     if (count == 0) return;
-    b.dispatch(b.pipeline("batchnorm", 3, {activationCode(n.act.kind)}), {b.input(0), w, b.output(0)}, 0b100, p,
+    b.dispatch(b.pipeline("batchnorm", "sss", {activationCode(n.act.kind)}), {b.input(0), w, b.output(0)}, 0b100, p,
                std::max<uint32_t>(1, std::min<uint32_t>(groupCount(static_cast<uint64_t>(count), 64), 1024)));
 }
 

@@ -322,6 +322,13 @@ struct ContextFactory {
         f2.pNext = &s16;
         vkGetPhysicalDeviceFeatures2(c->physical_, &f2);
         c->fp16Storage_ = s16.storageBuffer16BitAccess == VK_TRUE;
+        auto texelOk = [&](VkFormat f) {
+            VkFormatProperties fp;
+            vkGetPhysicalDeviceFormatProperties(c->physical_, f, &fp);
+            return (fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) != 0;
+        };
+        c->texelBuffers_ = texelOk(VK_FORMAT_R32_SFLOAT) && texelOk(VK_FORMAT_R32G32B32A32_SFLOAT);
+        if (c->fp16Storage_ && !(texelOk(VK_FORMAT_R16_SFLOAT) && texelOk(VK_FORMAT_R16G16B16A16_SFLOAT))) c->fp16Storage_ = false;
 
         VkPhysicalDevice16BitStorageFeatures s16on{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
         s16on.storageBuffer16BitAccess = c->fp16Storage_ ? VK_TRUE : VK_FALSE;

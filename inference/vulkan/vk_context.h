@@ -50,6 +50,10 @@ public:
 
     // storageBuffer16BitAccess is on: shaders may keep tensors as float16_t in buffers.
     bool supportsFp16Storage() const { return fp16Storage_; }
+    // Tensors can be read through uniform texel buffers (R32 / RGBA32 float formats, and their
+    // 16-bit forms when fp16 storage is on). Mandatory in Vulkan; checked anyway.
+    bool supportsTexelBuffers() const { return texelBuffers_; }
+    bool isCpuDevice() const { return props_.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
     // Timestamp queries on the compute queue; period in nanoseconds per tick.
     bool supportsTimestamps() const { return timestampBits_ > 0; }
     uint32_t timestampValidBits() const { return timestampBits_; }
@@ -75,7 +79,7 @@ private:
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
     uint32_t queueFamily_ = 0, index_ = 0, timestampBits_ = 0, apiVersion_ = 0;
-    bool fp16Storage_ = false;
+    bool fp16Storage_ = false, texelBuffers_ = false;
     VkPhysicalDeviceProperties props_{};
     VkPhysicalDeviceMemoryProperties memProps_{};
     uint8_t uuid_[VK_UUID_SIZE] = {};

@@ -1,11 +1,21 @@
 // 2-D convolution, NCHW. Two kernels:
-//  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, one output value per invocation.
-//  - "conv-gemm": everything else, an implicit GEMM (shaders/conv.comp) over 4 output channels x
-//    4 pixels per invocation, with the weights repacked as [group][m-block][k][4].
+//  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, 4 outputs of a row per
+//    invocation, the input row segment they share fetched once per kernel row.
+//  - "conv-gemm": everything else, an implicit GEMM (shaders/conv.comp) over 8 output channels
+//    x 4 pixels per invocation, weights repacked as [group][block of 8 channels][k][8];
+//    "conv-1x1" is its specialisation for 1x1 / stride 1 / no padding.
+// Kernel sizes, strides and dilations are specialisation constants (the tap loops unroll).
 // Bias and the fused activation are applied as each output is stored.
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
+namespace {
+
+// Input channels per dispatch of conv.comp: lavapipe ends any invocation after 65535 loop
+// iterations, and the channel loop is the one loop that runs long.
+constexpr int64_t kMaxChannelsPerDispatch = 16384;
+
+}  // namespace
 
 void buildConv(Builder& b) {
     const graph::Graph& g = b.graph();
@@ -34,47 +44,64 @@ void buildConv(Builder& b) {
     const ActParams ap = activationParams(n.act);
     const uint32_t act = activationCode(n.act.kind);
     const int64_t P = OH * OW;
+    const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const std::vector<uint32_t> geometry = {u32(kh), u32(kw), u32(strides[0]), u32(strides[1]), u32(dil[0]), u32(dil[1])};
     if (N * M * P == 0) return;
 
     if (group == C && Cg == 1 && Mg == 1) {
         b.setAlgo("depthwise");
+        constexpr int64_t TP = 4;
+        const int64_t tiles = (OW + TP - 1) / TP, count = C * OH * tiles;
         struct Push {
-            uint32_t C, H, W, OH, OW;
-            uint32_t kh, kw, sh, sw, dh, dw;
+            uint32_t C, H, W, OH, OW, tilesPerRow, count;
             int32_t pt, pl;
             float actA, actB;
-        } p{static_cast<uint32_t>(C), static_cast<uint32_t>(H), static_cast<uint32_t>(W), static_cast<uint32_t>(OH), static_cast<uint32_t>(OW),
-            static_cast<uint32_t>(kh), static_cast<uint32_t>(kw), static_cast<uint32_t>(strides[0]), static_cast<uint32_t>(strides[1]),
-            static_cast<uint32_t>(dil[0]), static_cast<uint32_t>(dil[1]), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]),
+        } p{u32(C), u32(H), u32(W), u32(OH), u32(OW), u32(tiles), u32(count), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]),
             ap.a, ap.b};
+        std::vector<uint32_t> spec = {act};
+        spec.insert(spec.end(), geometry.begin(), geometry.end());
         const TensorRef wr = b.weights(w), br = b.weights(bias);
-        b.dispatch(b.pipeline("conv_depthwise", 4, {act}), {b.input(0), wr, br, b.output(0)}, 0b1000, p, groupCount(static_cast<uint64_t>(P), 64),
-                   static_cast<uint32_t>(C), static_cast<uint32_t>(N));
+        b.dispatch(b.pipeline("conv_depthwise", "ttts", spec), {texel1(b.input(0)), texel1(wr), texel1(br), b.output(0)}, 0b1000, p,
+                   groupCount(static_cast<uint64_t>(count), 64), u32(N));
         return;
     }
 
-    b.setAlgo("conv-gemm");
-    const int64_t K = Cg * kh * kw, mBlocks = (Mg + 3) / 4;
-    std::vector<float> packed(static_cast<size_t>(group * mBlocks * K * 4), 0.0f), pbias(static_cast<size_t>(group * mBlocks * 4), 0.0f);
+    const bool fast = kh == 1 && kw == 1 && strides == std::vector<int64_t>{1, 1} && pads == std::vector<int64_t>{0, 0, 0, 0} && OH == H && OW == W;
+    b.setAlgo(fast ? "conv-1x1" : "conv-gemm");
+    const int64_t K = Cg * kh * kw, mBlocks = (Mg + 7) / 8;
+    std::vector<float> packed(static_cast<size_t>(group * mBlocks * K * 8), 0.0f), pbias(static_cast<size_t>(group * mBlocks * 8), 0.0f);
     for (int64_t gi = 0; gi < group; ++gi)
         for (int64_t m = 0; m < Mg; ++m) {
-            const int64_t mb = m / 4, lane = m % 4, om = gi * Mg + m;
-            for (int64_t k = 0; k < K; ++k) packed[static_cast<size_t>(((gi * mBlocks + mb) * K + k) * 4 + lane)] = w[static_cast<size_t>(om * K + k)];
-            pbias[static_cast<size_t>((gi * mBlocks + mb) * 4 + lane)] = bias[static_cast<size_t>(om)];
+            const int64_t mb = m / 8, lane = m % 8, om = gi * Mg + m;
+            for (int64_t k = 0; k < K; ++k) packed[static_cast<size_t>(((gi * mBlocks + mb) * K + k) * 8 + lane)] = w[static_cast<size_t>(om * K + k)];
+            pbias[static_cast<size_t>((gi * mBlocks + mb) * 8 + lane)] = bias[static_cast<size_t>(om)];
         }
     struct Push {
         uint32_t C, H, W, M, OH, OW;
-        uint32_t kh, kw, sh, sw, dh, dw;
         int32_t pt, pl;
-        uint32_t Cg, Mg, mBlocks;
+        uint32_t Cg, Mg, mBlocks, cBegin, cEnd;
+        uint32_t tiles;
         float actA, actB;
-    } p{static_cast<uint32_t>(C), static_cast<uint32_t>(H), static_cast<uint32_t>(W), static_cast<uint32_t>(M), static_cast<uint32_t>(OH),
-        static_cast<uint32_t>(OW), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw), static_cast<uint32_t>(strides[0]),
-        static_cast<uint32_t>(strides[1]), static_cast<uint32_t>(dil[0]), static_cast<uint32_t>(dil[1]), static_cast<int32_t>(pads[0]),
-        static_cast<int32_t>(pads[1]), static_cast<uint32_t>(Cg), static_cast<uint32_t>(Mg), static_cast<uint32_t>(mBlocks), ap.a, ap.b};
-    const TensorRef wr = b.weights(packed), br = b.weights(pbias);
-    b.dispatch(b.pipeline("conv", 4, {act}), {b.input(0), wr, br, b.output(0)}, 0b1000, p, groupCount(static_cast<uint64_t>(P), 64 * 4),
-               static_cast<uint32_t>(group * mBlocks), static_cast<uint32_t>(N));
+    } p{u32(C), u32(H), u32(W), u32(M), u32(OH), u32(OW), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]), u32(Cg), u32(Mg),
+        u32(mBlocks), 0, 0, 0, ap.a, ap.b};
+    // Pixels per invocation: 4, fewer on tiny planes (a classifier run as a 1x1 conv has one).
+    const int64_t TP = P >= 8 ? 4 : P >= 2 ? 2 : 1;
+    p.tiles = u32((P + TP - 1) / TP);
+    const TensorRef wr = texel4(b.weights(packed)), br = texel4(b.weights(pbias));
+    const TensorRef xr = texel1(b.input(0)), yr = b.output(0);
+    const int64_t chunks = (Cg + kMaxChannelsPerDispatch - 1) / kMaxChannelsPerDispatch;
+    for (int64_t k = 0; k < chunks; ++k) {
+        p.cBegin = u32(k * kMaxChannelsPerDispatch);
+        p.cEnd = u32(std::min(Cg, (k + 1) * kMaxChannelsPerDispatch));
+        const uint32_t split = chunks == 1 ? 0 : k == 0 ? 1 : k + 1 < chunks ? 2 : 3;
+        std::vector<uint32_t> spec = {split == 1 || split == 2 ? 0u : act};
+        spec.insert(spec.end(), geometry.begin(), geometry.end());
+        spec.push_back(fast ? 1 : 0);
+        spec.push_back(split);
+        spec.push_back(u32(TP));
+        b.dispatch(b.pipeline("conv", "ttts", spec), {xr, wr, br, yr}, 0b1000, p, groupCount(static_cast<uint64_t>(p.tiles) * mBlocks, 64),
+                   u32(group), u32(N));
+    }
 }
 
 }  // namespace percept::vk

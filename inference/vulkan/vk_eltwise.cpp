@@ -78,7 +78,7 @@ void buildEltwise(Builder& b) {
     else b.setAlgo("broadcast");
     if (count == 0) return;
     const uint32_t groups = std::max<uint32_t>(1, std::min<uint32_t>(groupCount(static_cast<uint64_t>(count), 64), 1024));
-    b.dispatch(b.pipeline("eltwise", 3, {op, activationCode(n.act.kind), same ? 1u : 0u}), {b.input(0), b.input(1), b.output(0)}, 0b100,
+    b.dispatch(b.pipeline("eltwise", "sss", {op, activationCode(n.act.kind), same ? 1u : 0u}), {b.input(0), b.input(1), b.output(0)}, 0b100,
                push, groups);
 }
 

@@ -1,7 +1,8 @@
 // Gemm (Y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]) and MatMul (numpy
 // matmul: batched with broadcasting, 1-D operands promoted), both on shaders/gemm.comp through
 // element strides. A constant B is repacked once to [K][N], so the shader's columns are
-// contiguous whatever transB said.
+// contiguous whatever transB said. The reduction runs K/4 + 3 loop iterations per invocation:
+// K may not exceed 4 x 65535 on lavapipe (checked).
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -21,9 +22,10 @@ struct GemmPush {
 void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
     if (static_cast<uint64_t>(p.M) * p.N * p.batch == 0) return;
     if (p.batch > 65535) b.fail("more than 65535 batched matrices are not supported");
+    if (p.K > 200000) b.fail("reductions longer than 200000 are not supported");
     const uint32_t gx = groupCount(groupCount(p.N, 4), 64), gy = std::min<uint32_t>(p.M, 65535);
-    b.dispatch(b.pipeline("gemm", 4, {activationCode(b.node().act.kind), c ? 1u : 0u}), {a, bm, c ? *c : a, y}, 0b1000, p, gx, gy,
-               p.batch);
+    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u}), {texel1(a), texel1(bm), texel1(c ? *c : a), y}, 0b1000,
+               p, gx, gy, p.batch);
 }
 
 }  // namespace

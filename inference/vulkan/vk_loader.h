@@ -34,6 +34,9 @@ namespace percept::vk {
     X(vkDestroyDevice)                        \
     X(vkGetDeviceQueue)                       \
     X(vkCreateBuffer)                         \
+    X(vkCreateBufferView)                     \
+    X(vkDestroyBufferView)                    \
+    X(vkGetPhysicalDeviceFormatProperties)    \
     X(vkDestroyBuffer)                        \
     X(vkGetBufferMemoryRequirements)          \
     X(vkAllocateMemory)                       \

@@ -30,7 +30,7 @@ void buildLrn(Builder& b) {
     p.actB = ap.b;
     b.setAlgo("lrn");
     if (count == 0) return;
-    b.dispatch(b.pipeline("lrn", 2, {activationCode(n.act.kind)}), {b.input(0), b.output(0)}, 0b10, p,
+    b.dispatch(b.pipeline("lrn", "ss", {activationCode(n.act.kind)}), {b.input(0), b.output(0)}, 0b10, p,
                std::max<uint32_t>(1, std::min<uint32_t>(groupCount(static_cast<uint64_t>(count), 64), 1024)));
 }
 

@@ -27,12 +27,28 @@ enum class Resource : uint8_t {
     StagingOut,  // host-visible: the outputs as the caller gets them (fp32)
 };
 
-// A range of one of the session's buffers.
+// How a shader binding sees a tensor: a storage buffer (read and write, as `sfloat[]`), or a
+// read-only uniform texel buffer of one float per texel ('1', GLSL texelFetch(...).x) or of
+// four ('4', a vec4 per texel). Texel fetches are the fast read path on CPU implementations
+// (lavapipe turns storage-buffer loads into per-lane scalar loops, texel fetches into gathers)
+// and go through the texture cache on GPUs; the format also widens fp16 for free.
+enum class Bind : uint8_t { Storage, Texel1, Texel4 };
+
+// A range of one of the session's buffers, and how a dispatch binds it.
 struct TensorRef {
     Resource res = Resource::Arena;
     VkDeviceSize offset = 0;  // bytes
     VkDeviceSize bytes = 0;
+    Bind bind = Bind::Storage;
 };
+inline TensorRef texel1(TensorRef t) {
+    t.bind = Bind::Texel1;
+    return t;
+}
+inline TensorRef texel4(TensorRef t) {
+    t.bind = Bind::Texel4;
+    return t;
+}
 
 struct Command {
     enum class Kind { Dispatch, Copy, Fill } kind = Kind::Dispatch;
@@ -77,8 +93,10 @@ public:
     // the session's precision.
     virtual TensorRef weights(const std::vector<float>& data) = 0;
 
-    // The pipeline of shader `family` in the session's precision.
-    const Pipeline& pipeline(const std::string& family, uint32_t bindings, const std::vector<uint32_t>& spec = {});
+    // The pipeline of shader `family` in the session's precision. `layout` names its bindings in
+    // order: 's' storage buffer, 't' uniform texel buffer (e.g. "tts": two texel inputs, one
+    // storage output).
+    const Pipeline& pipeline(const std::string& family, const std::string& layout, const std::vector<uint32_t>& spec = {});
 
     template <class Push>
     void dispatch(const Pipeline& p, std::vector<TensorRef> bindings, uint32_t writeMask, const Push& push, uint32_t gx,

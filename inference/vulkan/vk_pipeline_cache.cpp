@@ -120,13 +120,14 @@ PipelineCache::~PipelineCache() {
     if (cache_) vkDestroyPipelineCache(d, cache_, nullptr);
 }
 
-VkDescriptorSetLayout PipelineCache::setLayout(uint32_t bindings) {
-    auto it = layouts_.find(bindings);
+VkDescriptorSetLayout PipelineCache::setLayout(const std::string& layout) {
+    auto it = layouts_.find(layout);
     if (it != layouts_.end()) return it->second.first;
+    const uint32_t bindings = static_cast<uint32_t>(layout.size());
     std::vector<VkDescriptorSetLayoutBinding> b(bindings);
     for (uint32_t k = 0; k < bindings; ++k) {
         b[k].binding = k;
-        b[k].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        b[k].descriptorType = layout[k] == 't' ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         b[k].descriptorCount = 1;
         b[k].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     }
@@ -141,14 +142,14 @@ VkDescriptorSetLayout PipelineCache::setLayout(uint32_t bindings) {
     pi.pSetLayouts = &set;
     pi.pushConstantRangeCount = 1;
     pi.pPushConstantRanges = &pc;
-    VkPipelineLayout layout;
-    check(vkCreatePipelineLayout(ctx_.device(), &pi, nullptr, &layout), "vkCreatePipelineLayout");
-    layouts_[bindings] = {set, layout};
+    VkPipelineLayout pl;
+    check(vkCreatePipelineLayout(ctx_.device(), &pi, nullptr, &pl), "vkCreatePipelineLayout");
+    layouts_[layout] = {set, pl};
     return set;
 }
 
-const Pipeline& PipelineCache::get(const std::string& shader, uint32_t bindings, const std::vector<uint32_t>& spec) {
-    std::string key = shader + "/" + std::to_string(bindings);
+const Pipeline& PipelineCache::get(const std::string& shader, const std::string& layout, const std::vector<uint32_t>& spec) {
+    std::string key = shader + "/" + layout;
     for (uint32_t v : spec) key += ":" + std::to_string(v);
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = pipelines_.find(key);
@@ -170,9 +171,9 @@ const Pipeline& PipelineCache::get(const std::string& shader, uint32_t bindings,
 
     auto p = std::make_unique<Pipeline>();
     p->name = key;
-    p->bindings = bindings;
-    p->setLayout = setLayout(bindings);
-    p->layout = layouts_[bindings].second;
+    p->layout = layout;
+    p->setLayout = setLayout(layout);
+    p->pipelineLayout = layouts_[layout].second;
 
     std::vector<VkSpecializationMapEntry> entries(spec.size());
     for (uint32_t k = 0; k < spec.size(); ++k) entries[k] = {k, k * 4u, 4u};
@@ -188,7 +189,7 @@ const Pipeline& PipelineCache::get(const std::string& shader, uint32_t bindings,
     ci.stage.module = module;
     ci.stage.pName = "main";
     ci.stage.pSpecializationInfo = spec.empty() ? nullptr : &si;
-    ci.layout = p->layout;
+    ci.layout = p->pipelineLayout;
 
     // Creation feedback (core in 1.3) says whether the driver found the pipeline in the cache.
     VkPipelineCreationFeedback whole{};

@@ -23,10 +23,10 @@ class Context;
 constexpr uint32_t kPushConstantBytes = 128;
 
 struct Pipeline {
-    std::string name;  // shader name + specialisation, for messages
-    uint32_t bindings = 0;
-    VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;  // `bindings` storage buffers, set 0
-    VkPipelineLayout layout = VK_NULL_HANDLE;
+    std::string name;    // shader name + specialisation, for messages
+    std::string layout;  // per binding: 's' storage buffer, 't' uniform texel buffer
+    VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;  // set 0, as `layout` says
+    VkPipelineLayout pipelineLayout = VK_NULL_HANDLE;
     VkPipeline pipeline = VK_NULL_HANDLE;
 };
 
@@ -35,9 +35,10 @@ public:
     explicit PipelineCache(Context& ctx);
     ~PipelineCache();
 
-    // The pipeline of embedded shader `shader` ("conv_fp32" ...) with `bindings` storage
-    // buffers and specialisation constants spec[k] at constant_id k; created on first use.
-    const Pipeline& get(const std::string& shader, uint32_t bindings, const std::vector<uint32_t>& spec = {});
+    // The pipeline of embedded shader `shader` ("conv_fp32" ...) with the bindings `layout`
+    // describes ('s' storage buffer, 't' uniform texel buffer, in binding order) and
+    // specialisation constants spec[k] at constant_id k; created on first use.
+    const Pipeline& get(const std::string& shader, const std::string& layout, const std::vector<uint32_t>& spec = {});
 
     // Writes the cache file when its contents changed since it was loaded or last saved.
     void save();
@@ -51,14 +52,14 @@ public:
     const std::string& path() const { return path_; }
 
 private:
-    VkDescriptorSetLayout setLayout(uint32_t bindings);
+    VkDescriptorSetLayout setLayout(const std::string& layout);
 
     Context& ctx_;
     std::mutex mutex_;
     VkPipelineCache cache_ = VK_NULL_HANDLE;
     std::string path_;
     size_t savedSize_ = 0;
-    std::map<uint32_t, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
+    std::map<std::string, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
     std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
     std::map<std::string, VkShaderModule> modules_;
     uint64_t created_ = 0, hits_ = 0;

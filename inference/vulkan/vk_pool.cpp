@@ -61,7 +61,10 @@ void buildPool(Builder& b) {
     if (count == 0) return;
     const uint32_t groups = groupCount(count, 64);
     const uint32_t gx = std::min<uint32_t>(groups, 65535), gy = (groups + gx - 1) / gx;
-    b.dispatch(b.pipeline("pool", 2, {isMax ? 1u : 0u, activationCode(n.act.kind)}), {b.input(0), b.output(0)}, 0b10, p, gx, gy);
+    // Windows of up to 7x7 unroll (specialisation constants); larger ones loop.
+    const bool unroll = p.kh <= 7 && p.kw <= 7;
+    b.dispatch(b.pipeline("pool", "ts", {isMax ? 1u : 0u, activationCode(n.act.kind), unroll ? p.kh : 0u, unroll ? p.kw : 0u}),
+               {texel1(b.input(0)), b.output(0)}, 0b10, p, gx, gy);
 }
 
 }  // namespace percept::vk

@@ -102,6 +102,7 @@ private:
 
     Buffer weights_, arena_, stagingIn_, stagingOut_;
     VkDescriptorPool descPool_ = VK_NULL_HANDLE;
+    std::vector<VkBufferView> views_;  // texel views of the bindings that read through one
     std::vector<VkDescriptorSet> sets_;  // one per dispatch, in recording order
     VkCommandPool cmdPool_ = VK_NULL_HANDLE;
     VkCommandBuffer cmd_ = VK_NULL_HANDLE;
@@ -140,6 +141,7 @@ private:
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     : graph_(model.sharedGraph()), ctx_(Context::acquire(options)) {
     validationErrors_ = validationErrorCount();
+    if (!ctx_->supportsTexelBuffers()) throw Error("the Vulkan device '" + ctx_->name() + "' cannot read float uniform texel buffers");
     fp16_ = options.fp16Storage && ctx_->supportsFp16Storage();
     profile_ = options.profile && ctx_->supportsTimestamps();
     align_ = ctx_->bindingAlignment();
@@ -171,6 +173,7 @@ VulkanSession::~VulkanSession() {
     if (queries_) vkDestroyQueryPool(d, queries_, nullptr);
     if (cmdPool_) vkDestroyCommandPool(d, cmdPool_, nullptr);
     if (descPool_) vkDestroyDescriptorPool(d, descPool_, nullptr);
+    for (VkBufferView v : views_) vkDestroyBufferView(d, v, nullptr);
 }
 
 void VulkanSession::checkValidation(const char* when) {
@@ -248,7 +251,7 @@ void VulkanSession::buildCommands() {
                 struct Push {
                     uint32_t count;
                 } push{static_cast<uint32_t>(n)};
-                b.dispatch(b.pipeline("cast", 2, {0}), {src, dst}, 0b10, push, std::min<uint32_t>(groupCount(n, 64), 1024));
+                b.dispatch(b.pipeline("cast", "ss", {0}), {src, dst}, 0b10, push, std::min<uint32_t>(groupCount(n, 64), 1024));
             }
         }
     }
@@ -284,7 +287,7 @@ void VulkanSession::buildCommands() {
                 struct Push {
                     uint32_t count;
                 } push{static_cast<uint32_t>(n)};
-                b.dispatch(b.pipeline("cast", 2, {1}), {src, dst}, 0b10, push, std::min<uint32_t>(groupCount(n, 64), 1024));
+                b.dispatch(b.pipeline("cast", "ss", {1}), {src, dst}, 0b10, push, std::min<uint32_t>(groupCount(n, 64), 1024));
             }
         }
     }
@@ -344,29 +347,32 @@ VkBuffer VulkanSession::bufferOf(Resource r) const {
 }
 
 void VulkanSession::createDescriptors() {
-    uint32_t sets = 0, descriptors = 0;
+    uint32_t sets = 0, storage = 0, texel = 0;
     auto count = [&](const std::vector<Command>& cmds) {
         for (const Command& c : cmds)
             if (c.kind == Command::Kind::Dispatch) {
                 ++sets;
-                descriptors += static_cast<uint32_t>(c.bindings.size());
+                for (const TensorRef& t : c.bindings) ++(t.bind == Bind::Storage ? storage : texel);
             }
     };
     count(uploads_);
     for (const auto& n : nodeCommands_) count(n);
     count(downloads_);
     if (sets == 0) return;
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(descriptors, 1u)};
+    const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(storage, 1u)},
+                                          {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, std::max(texel, 1u)}};
     VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     pi.maxSets = sets;
-    pi.poolSizeCount = 1;
-    pi.pPoolSizes = &size;
+    pi.poolSizeCount = 2;
+    pi.pPoolSizes = sizes;
     check(vkCreateDescriptorPool(ctx_->device(), &pi, nullptr, &descPool_), "vkCreateDescriptorPool");
 
     const VkDeviceSize maxRange = ctx_->properties().limits.maxStorageBufferRange;
+    const VkDeviceSize maxTexels = ctx_->properties().limits.maxTexelBufferElements;
     auto allocate = [&](const std::vector<Command>& cmds, const std::string& where) {
         for (const Command& c : cmds) {
             if (c.kind != Command::Kind::Dispatch) continue;
+            if (c.bindings.size() != c.pipeline->layout.size()) throw Error("internal error: " + where + ": binding count differs from " + c.pipeline->name);
             VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
             ai.descriptorPool = descPool_;
             ai.descriptorSetCount = 1;
@@ -374,19 +380,44 @@ void VulkanSession::createDescriptors() {
             VkDescriptorSet set;
             check(vkAllocateDescriptorSets(ctx_->device(), &ai, &set), "vkAllocateDescriptorSets");
             std::vector<VkDescriptorBufferInfo> infos(c.bindings.size());
+            std::vector<VkBufferView> views(c.bindings.size());
             std::vector<VkWriteDescriptorSet> writes(c.bindings.size());
             for (size_t k = 0; k < c.bindings.size(); ++k) {
                 const TensorRef& t = c.bindings[k];
-                if (t.bytes > maxRange)
-                    throw Error(where + ": a tensor of " + std::to_string(t.bytes) + " bytes exceeds the device's storage buffer range (" +
-                                std::to_string(maxRange) + " bytes)");
-                infos[k] = {bufferOf(t.res), t.offset, std::max<VkDeviceSize>(t.bytes, 4)};
+                const bool isTexel = t.bind != Bind::Storage;
+                if (isTexel != (c.pipeline->layout[k] == 't'))
+                    throw Error("internal error: " + where + ": binding " + std::to_string(k) + " does not match " + c.pipeline->name);
                 writes[k] = VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
                 writes[k].dstSet = set;
                 writes[k].dstBinding = static_cast<uint32_t>(k);
                 writes[k].descriptorCount = 1;
-                writes[k].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-                writes[k].pBufferInfo = &infos[k];
+                if (!isTexel) {
+                    if (t.bytes > maxRange)
+                        throw Error(where + ": a tensor of " + std::to_string(t.bytes) + " bytes exceeds the device's storage buffer range (" +
+                                    std::to_string(maxRange) + " bytes)");
+                    infos[k] = {bufferOf(t.res), t.offset, std::max<VkDeviceSize>(t.bytes, 4)};
+                    writes[k].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                    writes[k].pBufferInfo = &infos[k];
+                } else {
+                    // One float (or four) per texel, in the session's precision; the range is
+                    // rounded up to whole texels (slots and weight blobs are padded for that).
+                    const bool four = t.bind == Bind::Texel4;
+                    const VkDeviceSize texelBytes = (fp16_ ? 2 : 4) * (four ? 4 : 1);
+                    const VkDeviceSize texels = std::max<VkDeviceSize>((t.bytes + texelBytes - 1) / texelBytes, 1);
+                    if (texels > maxTexels)
+                        throw Error(where + ": a tensor of " + std::to_string(t.bytes) + " bytes exceeds the device's texel buffer size (" +
+                                    std::to_string(maxTexels) + " texels)");
+                    VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+                    vi.buffer = bufferOf(t.res);
+                    vi.format = fp16_ ? (four ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R16_SFLOAT)
+                                      : (four ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT);
+                    vi.offset = t.offset;
+                    vi.range = texels * texelBytes;
+                    check(vkCreateBufferView(ctx_->device(), &vi, nullptr, &views[k]), "vkCreateBufferView");
+                    views_.push_back(views[k]);
+                    writes[k].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                    writes[k].pTexelBufferView = &views[k];
+                }
             }
             vkUpdateDescriptorSets(ctx_->device(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
             sets_.push_back(set);
@@ -445,8 +476,8 @@ void VulkanSession::record() {
                     bound = &c.pipeline->pipeline;
                 }
                 VkDescriptorSet set = sets_.at(setIndex++);
-                vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->layout, 0, 1, &set, 0, nullptr);
-                if (c.pushBytes) vkCmdPushConstants(cmd_, c.pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, c.pushBytes, c.push.data());
+                vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->pipelineLayout, 0, 1, &set, 0, nullptr);
+                if (c.pushBytes) vkCmdPushConstants(cmd_, c.pipeline->pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, c.pushBytes, c.push.data());
                 vkCmdDispatch(cmd_, c.groups[0], c.groups[1], c.groups[2]);
                 break;
             }
@@ -530,8 +561,8 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
 
 // ---- Builder helpers shared by the op families -------------------------------------------
 
-const Pipeline& Builder::pipeline(const std::string& family, uint32_t bindings, const std::vector<uint32_t>& spec) {
-    return ctx_.pipelines().get(family + precisionSuffix(), bindings, spec);
+const Pipeline& Builder::pipeline(const std::string& family, const std::string& layout, const std::vector<uint32_t>& spec) {
+    return ctx_.pipelines().get(family + precisionSuffix(), layout, spec);
 }
 
 void Builder::copy(const TensorRef& src, const TensorRef& dst) {

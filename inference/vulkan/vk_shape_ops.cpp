@@ -81,7 +81,7 @@ void buildTranspose(Builder& b) {
         push.st[k] = static_cast<uint32_t>(st[k]);
     }
     b.setAlgo("transpose");
-    b.dispatch(b.pipeline("transpose", 2), {in, out}, 0b10, push, strideGroups(static_cast<uint64_t>(count)));
+    b.dispatch(b.pipeline("transpose", "ss"), {in, out}, 0b10, push, strideGroups(static_cast<uint64_t>(count)));
 }
 
 void buildPad(Builder& b) {
@@ -134,7 +134,7 @@ void buildPad(Builder& b) {
     push.value = value;
     b.setAlgo(mode == 0 ? "pad-constant" : mode == 1 ? "pad-reflect" : "pad-edge");
     if (count == 0) return;
-    b.dispatch(b.pipeline("pad", 2, {mode}), {b.input(0), b.output(0)}, 0b10, push, strideGroups(static_cast<uint64_t>(count)));
+    b.dispatch(b.pipeline("pad", "ss", {mode}), {b.input(0), b.output(0)}, 0b10, push, strideGroups(static_cast<uint64_t>(count)));
 }
 
 }  // namespace percept::vk

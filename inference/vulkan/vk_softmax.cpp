@@ -28,7 +28,7 @@ void buildSoftmax(Builder& b) {
     push.actB = ap.b;
     b.setAlgo(inner == 1 ? "softmax-rows" : "softmax-strided");
     if (outer * len * inner == 0) return;
-    b.dispatch(b.pipeline("softmax", 2, {activationCode(n.act.kind)}), {b.input(0), b.output(0)}, 0b10, push,
+    b.dispatch(b.pipeline("softmax", "ss", {activationCode(n.act.kind)}), {b.input(0), b.output(0)}, 0b10, push,
                groupCount(static_cast<uint64_t>(outer * inner), 64));
 }
 

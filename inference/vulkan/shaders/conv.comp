@@ -1,66 +1,134 @@
 #version 450
-// Convolution as an implicit GEMM: Y[m][p] = act(bias[m] + sum_k W[m][k] * X[k][p]) with
-// k = (c, ky, kx) over one group's input channels and p = (oy, ox), the im2col matrix X never
-// built. Each invocation computes 4 output channels x TP consecutive output pixels; the
-// weights are repacked as [group][m-block of 4][k][4] so the 4 channels' taps for one k are
-// one vec4 load shared by the whole workgroup.
+// Convolution as an implicit GEMM: Y[m][p] = act(bias[m] + sum_k W[m][k] * X[k][p]), with
+// k = (c, ky, kx) over one group's input channels and p = (oy, ox); the im2col matrix is never
+// built. Register tiling: each invocation computes 8 output channels x TP consecutive output
+// pixels, so every input value fetched feeds 8 multiply-adds and every weight vec4 TP of them.
+// The weights are repacked as [group][block of 8 channels][k][8] (two vec4 texels per k); the
+// kernel taps are specialisation constants, so their loops unroll.
+//
+// Written for CPU implementations first (lavapipe): there, storage-buffer and shared-memory
+// loads become per-lane scalar loops and each loop iteration has a fixed cost, while texel
+// fetches become gathers; hence texel-buffer reads, unrolled taps, and no shared memory
+// (conv_tiled.comp is the shared-memory kernel for GPUs).
+//
+// FAST (1x1, stride 1, no padding): the input offset of pixel p is c*H*W + p, no bounds checks,
+// and the channel loop is unrolled by 4.
+// Channels [cBegin, cEnd) only: a reduction too long for one dispatch is split over several
+// (lavapipe stops any invocation after 65535 loop iterations); SPLIT 1 starts the sum with the
+// bias, SPLIT 2 adds to what earlier dispatches stored, SPLIT 3 adds and then activates.
 #include "common.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint ACT = 0;
-const uint TP = 4u;
+layout(constant_id = 1) const uint KH = 1;
+layout(constant_id = 2) const uint KW = 1;
+layout(constant_id = 3) const uint SH = 1;
+layout(constant_id = 4) const uint SW = 1;
+layout(constant_id = 5) const uint DH = 1;
+layout(constant_id = 6) const uint DW = 1;
+layout(constant_id = 7) const uint FAST = 0;
+layout(constant_id = 8) const uint SPLIT = 0;
+layout(constant_id = 9) const uint TP = 4;  // output pixels per invocation: 4, or fewer for tiny planes
 
-layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
-layout(std430, binding = 1) readonly buffer Wt { svec4 w[]; };
-layout(std430, binding = 2) readonly buffer Bias { svec4 bias[]; };
-layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
+layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][2]
+layout(binding = 2) uniform samplerBuffer bias;  // rgba: [g][mb][2]
+layout(std430, binding = 3) buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
-    uint kh, kw, sh, sw, dh, dw;
     int pt, pl;
-    uint Cg, Mg, mBlocks;
+    uint Cg, Mg, mBlocks, cBegin, cEnd;
+    uint tiles;  // ceil(OH*OW / TP): pixel tiles per block of 8 channels
     float actA, actB;
 } p;
 
+// Invocation x covers (channel block, pixel tile) pairs, so small planes still fill a
+// workgroup; y is the group, z the image.
 void main() {
     const uint P = p.OH * p.OW;
-    const uint p0 = gl_GlobalInvocationID.x * TP;
-    if (p0 >= P) return;
-    const uint g = gl_WorkGroupID.y / p.mBlocks, mb = gl_WorkGroupID.y - g * p.mBlocks;
+    const uint id = gl_GlobalInvocationID.x;
+    if (id >= p.tiles * p.mBlocks) return;
+    const uint mb = id / p.tiles;
+    const uint p0 = (id - mb * p.tiles) * TP;
+    const uint g = gl_WorkGroupID.y;
     const uint n = gl_WorkGroupID.z;
-    const uint K = p.Cg * p.kh * p.kw;
     const uint HW = p.H * p.W;
+    const uint K = p.Cg * KH * KW;
 
-    int iy0[TP], ix0[TP];
+    vec4 a0[TP], a1[TP];
     [[unroll]] for (uint t = 0u; t < TP; ++t) {
-        const uint q = min(p0 + t, P - 1u);
-        const uint oy = q / p.OW, ox = q - oy * p.OW;
-        iy0[t] = int(oy * p.sh) - p.pt;
-        ix0[t] = int(ox * p.sw) - p.pl;
+        a0[t] = vec4(0.0);
+        a1[t] = vec4(0.0);
     }
-    vec4 acc[TP];
-    [[unroll]] for (uint t = 0u; t < TP; ++t) acc[t] = vec4(0.0);
+    int wi = int(((g * p.mBlocks + mb) * K + p.cBegin * KH * KW) * 2u);
+    int xc = int((n * p.C + g * p.Cg + p.cBegin) * HW);
 
-    uint wi = (g * p.mBlocks + mb) * K;
-    uint xc = (n * p.C + g * p.Cg) * HW;
-    for (uint c = 0u; c < p.Cg; ++c, xc += HW) {
-        for (uint ky = 0u; ky < p.kh; ++ky) {
-            for (uint kx = 0u; kx < p.kw; ++kx, ++wi) {
-                const vec4 wv = vec4(w[wi]);
+    if (FAST == 1u) {
+        int q[TP];
+        [[unroll]] for (uint t = 0u; t < TP; ++t) q[t] = int(min(p0 + t, P - 1u));
+        uint c = p.cBegin;
+        for (; c + 4u <= p.cEnd; c += 4u) {
+            [[unroll]] for (uint u = 0u; u < 4u; ++u) {
+                const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+                wi += 2;
                 [[unroll]] for (uint t = 0u; t < TP; ++t) {
-                    const int iy = iy0[t] + int(ky * p.dh), ix = ix0[t] + int(kx * p.dw);
-                    const bool ok = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
-                    const float v = float(x[ok ? xc + uint(iy) * p.W + uint(ix) : 0u]);
-                    acc[t] += wv * (ok ? v : 0.0);
+                    const float v = texelFetch(x, xc + q[t]).x;
+                    a0[t] += w0 * v;
+                    a1[t] += w1 * v;
                 }
+                xc += int(HW);
             }
         }
+        for (; c < p.cEnd; ++c) {
+            const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+            wi += 2;
+            [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                const float v = texelFetch(x, xc + q[t]).x;
+                a0[t] += w0 * v;
+                a1[t] += w1 * v;
+            }
+            xc += int(HW);
+        }
+    } else {
+        int iy0[TP], ix0[TP];
+        [[unroll]] for (uint t = 0u; t < TP; ++t) {
+            const uint qq = min(p0 + t, P - 1u);
+            const uint oy = qq / p.OW, ox = qq - oy * p.OW;
+            iy0[t] = int(oy * SH) - p.pt;
+            ix0[t] = int(ox * SW) - p.pl;
+        }
+        for (uint c = p.cBegin; c < p.cEnd; ++c) {
+            [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
+                [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
+                    const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+                    wi += 2;
+                    [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                        const int iy = iy0[t] + int(ky * DH), ix = ix0[t] + int(kx * DW);
+                        const bool ok = uint(iy) < p.H && uint(ix) < p.W;
+                        const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
+                        const float vv = ok ? v : 0.0;
+                        a0[t] += w0 * vv;
+                        a1[t] += w1 * vv;
+                    }
+                }
+            }
+            xc += int(HW);
+        }
     }
-    const vec4 bv = vec4(bias[g * p.mBlocks + mb]);
-    const uint m0 = mb * 4u;
-    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+
+    const int bi = int((g * p.mBlocks + mb) * 2u);
+    const vec4 b0 = SPLIT <= 1u ? texelFetch(bias, bi) : vec4(0.0);
+    const vec4 b1 = SPLIT <= 1u ? texelFetch(bias, bi + 1) : vec4(0.0);
+    const uint m0 = mb * 8u;
+    [[unroll]] for (uint i = 0u; i < 8u; ++i) {
         if (m0 + i >= p.Mg) break;
         const uint yb = (n * p.M + g * p.Mg + m0 + i) * P;
-        [[unroll]] for (uint t = 0u; t < TP; ++t)
-            if (p0 + t < P) y[yb + p0 + t] = sfloat(activate(ACT, acc[t][i] + bv[i], p.actA, p.actB));
+        const float bv = i < 4u ? b0[i & 3u] : b1[i & 3u];
+        [[unroll]] for (uint t = 0u; t < TP; ++t) {
+            if (p0 + t >= P) break;
+            float v = (i < 4u ? a0[t][i & 3u] : a1[t][i & 3u]) + bv;
+            if (SPLIT >= 2u) v += float(y[yb + p0 + t]);
+            if (SPLIT == 0u || SPLIT == 3u) v = activate(ACT, v, p.actA, p.actB);
+            y[yb + p0 + t] = sfloat(v);
+        }
     }
 }

@@ -1,40 +1,61 @@
 #version 450
 // Depthwise convolution (group == C == M): each output channel reads only its own input
-// plane, so there is no reduction over channels to share; one invocation per output value,
-// the kernel taps (weights [C][kh*kw]) read from the channel's row.
+// plane. Each invocation computes TP consecutive outputs of one row; for every kernel row it
+// fetches the input row segment those outputs share once ((TP-1)*SW + (KW-1)*DW + 1 values)
+// and reuses it across the kernel columns. Taps, strides and dilations are specialisation
+// constants, so every loop but the row loop over the grid unrolls. Texel-buffer reads (see
+// conv.comp for why).
 #include "common.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint ACT = 0;
+layout(constant_id = 1) const uint KH = 3;
+layout(constant_id = 2) const uint KW = 3;
+layout(constant_id = 3) const uint SH = 1;
+layout(constant_id = 4) const uint SW = 1;
+layout(constant_id = 5) const uint DH = 1;
+layout(constant_id = 6) const uint DW = 1;
+const uint TP = 4u;
+const uint R = (TP - 1u) * SW + (KW - 1u) * DW + 1u;
 
-layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
-layout(std430, binding = 1) readonly buffer Wt { sfloat w[]; };
-layout(std430, binding = 2) readonly buffer Bias { sfloat bias[]; };
+layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 1) uniform samplerBuffer w;     // [C][KH*KW]
+layout(binding = 2) uniform samplerBuffer bias;  // [C]
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push {
-    uint C, H, W, OH, OW;
-    uint kh, kw, sh, sw, dh, dw;
+    uint C, H, W, OH, OW, tilesPerRow, count;  // count = C * OH * tilesPerRow
     int pt, pl;
     float actA, actB;
 } p;
 
 void main() {
-    const uint P = p.OH * p.OW;
-    const uint q = gl_GlobalInvocationID.x;
-    if (q >= P) return;
-    const uint c = gl_WorkGroupID.y, n = gl_WorkGroupID.z;
-    const uint oy = q / p.OW, ox = q - oy * p.OW;
-    const int y0 = int(oy * p.sh) - p.pt, x0 = int(ox * p.sw) - p.pl;
-    const uint xb = (n * p.C + c) * p.H * p.W;
-    uint wi = c * p.kh * p.kw;
-    float acc = float(bias[c]);
-    for (uint ky = 0u; ky < p.kh; ++ky) {
-        const int iy = y0 + int(ky * p.dh);
-        for (uint kx = 0u; kx < p.kw; ++kx, ++wi) {
-            const int ix = x0 + int(kx * p.dw);
-            const bool ok = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
-            const float v = float(x[ok ? xb + uint(iy) * p.W + uint(ix) : 0u]);
-            acc += float(w[wi]) * (ok ? v : 0.0);
+    // x covers (channel, row, tile) triples, so small planes still fill a workgroup.
+    const uint id = gl_GlobalInvocationID.x;
+    if (id >= p.count) return;
+    const uint perChannel = p.tilesPerRow * p.OH;
+    const uint c = id / perChannel, q = id - c * perChannel, n = gl_WorkGroupID.y;
+    const uint oy = q / p.tilesPerRow, ox0 = (q - oy * p.tilesPerRow) * TP;
+    const int xb = int((n * p.C + c) * p.H * p.W);
+    const int wb = int(c * KH * KW);
+    const int iyBase = int(oy * SH) - p.pt, ixBase = int(ox0 * SW) - p.pl;
+    const float b = texelFetch(bias, int(c)).x;
+    float acc[TP];
+    [[unroll]] for (uint t = 0u; t < TP; ++t) acc[t] = b;
+    [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
+        const int iy = iyBase + int(ky * DH);
+        const bool rowOk = uint(iy) < p.H;
+        float r[R];
+        [[unroll]] for (uint j = 0u; j < R; ++j) {
+            const int ix = ixBase + int(j);
+            const bool ok = rowOk && uint(ix) < p.W;
+            const float v = texelFetch(x, ok ? xb + iy * int(p.W) + ix : 0).x;
+            r[j] = ok ? v : 0.0;
+        }
+        [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
+            const float wv = texelFetch(w, wb + int(ky * KW + kx)).x;
+            [[unroll]] for (uint t = 0u; t < TP; ++t) acc[t] += wv * r[t * SW + kx * DW];
         }
     }
-    y[(n * p.C + c) * P + q] = sfloat(activate(ACT, acc, p.actA, p.actB));
+    const uint yb = ((n * p.C + c) * p.OH + oy) * p.OW;
+    [[unroll]] for (uint t = 0u; t < TP; ++t)
+        if (ox0 + t < p.OW) y[yb + ox0 + t] = sfloat(activate(ACT, acc[t], p.actA, p.actB));
 }

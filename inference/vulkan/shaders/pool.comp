@@ -1,15 +1,18 @@
 #version 450
-// MaxPool, AveragePool (count_include_pad either way) and GlobalAveragePool (a window the size
-// of the plane), one invocation per output value. Windows are clipped to the input, so pads
-// and ceil_mode (already in the output shape) need no padded copy. The average's divisor
-// follows the CPU kernel: the window's elements inside the input, or (count_include_pad) the
-// window clipped to the padded input.
+// MaxPool, AveragePool (count_include_pad either way) and GlobalAveragePool, one invocation
+// per output value. Windows are clipped to the input, so pads and ceil_mode (already in the
+// output shape) need no padded copy. The average's divisor follows the CPU kernel: the
+// window's elements inside the input, or (count_include_pad) the window clipped to the padded
+// input. Window sizes are specialisation constants when small (the loops unroll; KH = KW = 0:
+// taken from the push constants, as for global pooling over a whole plane). Texel-buffer reads.
 #include "common.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint IS_MAX = 0;
 layout(constant_id = 1) const uint ACT = 0;
+layout(constant_id = 2) const uint KH = 0;
+layout(constant_id = 3) const uint KW = 0;
 
-layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
+layout(binding = 0) uniform samplerBuffer x;
 layout(std430, binding = 1) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push {
     uint planes, H, W, OH, OW;
@@ -26,16 +29,38 @@ void main() {
     const uint pl = idx / plane, r = idx - pl * plane;
     const uint oy = r / p.OW, ox = r - oy * p.OW;
     const int y0 = int(oy * p.sh) - p.pt, x0 = int(ox * p.sw) - p.pl;
-    const uint base = pl * p.H * p.W;
+    const int base = int(pl * p.H * p.W);
     float acc = IS_MAX == 1u ? uintBitsToFloat(0xff800000u) : 0.0;  // -inf / 0
-    for (uint ky = 0u; ky < p.kh; ++ky) {
-        const int iy = y0 + int(ky * p.dh);
-        if (iy < 0 || iy >= int(p.H)) continue;
-        for (uint kx = 0u; kx < p.kw; ++kx) {
-            const int ix = x0 + int(kx * p.dw);
-            if (ix < 0 || ix >= int(p.W)) continue;
-            const float v = float(x[base + uint(iy) * p.W + uint(ix)]);
-            acc = IS_MAX == 1u ? max(acc, v) : acc + v;
+    if (KH > 0u) {
+        [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
+            const int iy = y0 + int(ky * p.dh);
+            [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
+                const int ix = x0 + int(kx * p.dw);
+                const bool ok = uint(iy) < p.H && uint(ix) < p.W;
+                const float v = texelFetch(x, ok ? base + iy * int(p.W) + ix : 0).x;
+                if (ok) acc = IS_MAX == 1u ? max(acc, v) : acc + v;
+            }
+        }
+    } else {
+        for (uint ky = 0u; ky < p.kh; ++ky) {
+            const int iy = y0 + int(ky * p.dh);
+            if (uint(iy) >= p.H) continue;
+            const int row = base + iy * int(p.W);
+            uint kx = 0u;
+            // Four taps per iteration where the whole window row is inside the input.
+            if (p.dw == 1u && x0 >= 0 && x0 + int(p.kw) <= int(p.W)) {
+                for (; kx + 4u <= p.kw; kx += 4u) {
+                    const int i = row + x0 + int(kx);
+                    const float v0 = texelFetch(x, i).x, v1 = texelFetch(x, i + 1).x, v2 = texelFetch(x, i + 2).x, v3 = texelFetch(x, i + 3).x;
+                    acc = IS_MAX == 1u ? max(max(acc, v0), max(v1, max(v2, v3))) : acc + ((v0 + v1) + (v2 + v3));
+                }
+            }
+            for (; kx < p.kw; ++kx) {
+                const int ix = x0 + int(kx * p.dw);
+                if (uint(ix) >= p.W) continue;
+                const float v = texelFetch(x, row + ix).x;
+                acc = IS_MAX == 1u ? max(acc, v) : acc + v;
+            }
         }
     }
     if (IS_MAX == 0u) {
