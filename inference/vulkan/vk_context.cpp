@@ -96,6 +96,22 @@ bool hasInstanceExtension(const char* layer, const char* name) {
     return false;
 }
 
+// Whether Percept can run on a device: Vulkan 1.1 and a compute queue.
+bool checkUsable(VkPhysicalDevice pd, const PhysicalDeviceInfo& d, std::string* why) {
+    if (VK_API_VERSION_MAJOR(d.apiVersion) == 1 && VK_API_VERSION_MINOR(d.apiVersion) < 1) {
+        if (why) *why = "device " + std::to_string(d.index) + " (" + d.name + ") supports only Vulkan 1.0; Percept needs 1.1";
+        return false;
+    }
+    uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> q(n);
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, q.data());
+    for (const auto& f : q)
+        if (f.queueFlags & VK_QUEUE_COMPUTE_BIT) return true;
+    if (why) *why = "device " + std::to_string(d.index) + " (" + d.name + ") has no compute queue";
+    return false;
+}
+
 // Creates the instance and lists the devices; throws percept::Error. Call under gMutex.
 Instance& instance() {
     if (gInstance) return *gInstance;
@@ -185,7 +201,9 @@ Instance& instance() {
     for (uint32_t k = 0; k < inst_->devices.size(); ++k) {
         VkPhysicalDeviceProperties p;
         vkGetPhysicalDeviceProperties(inst_->devices[k], &p);
-        inst_->infos.push_back({k, p.deviceName, p.deviceType, p.apiVersion});
+        PhysicalDeviceInfo info{k, p.deviceName, p.deviceType, p.apiVersion, true, ""};
+        info.usable = checkUsable(inst_->devices[k], info, &info.whyNotUsable);
+        inst_->infos.push_back(info);
     }
     if (debugUtils && vkCreateDebugUtilsMessengerEXT) {
         dbg.pNext = nullptr;
@@ -215,62 +233,6 @@ int typeRank(VkPhysicalDeviceType t) {
         case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
         default: return 4;
     }
-}
-
-bool usable(const Instance& inst, uint32_t k, std::string* why) {
-    const PhysicalDeviceInfo& d = inst.infos[k];
-    if (VK_API_VERSION_MAJOR(d.apiVersion) == 1 && VK_API_VERSION_MINOR(d.apiVersion) < 1) {
-        if (why) *why = "device " + std::to_string(k) + " (" + d.name + ") supports only Vulkan 1.0; Percept needs 1.1";
-        return false;
-    }
-    uint32_t n = 0;
-    vkGetPhysicalDeviceQueueFamilyProperties(inst.devices[k], &n, nullptr);
-    std::vector<VkQueueFamilyProperties> q(n);
-    vkGetPhysicalDeviceQueueFamilyProperties(inst.devices[k], &n, q.data());
-    for (const auto& f : q)
-        if (f.queueFlags & VK_QUEUE_COMPUTE_BIT) return true;
-    if (why) *why = "device " + std::to_string(k) + " (" + d.name + ") has no compute queue";
-    return false;
-}
-
-// The device index the options ask for; throws when nothing matches.
-uint32_t chooseDevice(const Instance& inst, const SessionOptions& o) {
-    const auto& infos = inst.infos;
-    std::string byName;
-    long byIndex = -1;
-    std::string source;
-    const std::string env = envOr("PERCEPT_VULKAN_DEVICE");
-    if (!env.empty()) {
-        source = "PERCEPT_VULKAN_DEVICE=" + env;
-        if (std::all_of(env.begin(), env.end(), [](unsigned char c) { return std::isdigit(c); })) byIndex = std::atol(env.c_str());
-        else byName = env;
-    } else if (o.deviceIndex >= 0) {
-        byIndex = o.deviceIndex;
-        source = "device index " + std::to_string(o.deviceIndex);
-    } else if (!o.deviceName.empty()) {
-        byName = o.deviceName;
-        source = "device name '" + o.deviceName + "'";
-    }
-    std::string why;
-    if (byIndex >= 0) {
-        if (static_cast<size_t>(byIndex) >= infos.size())
-            throw Error("no Vulkan device matches " + source + " (devices: " + deviceList(infos) + ")");
-        if (!usable(inst, static_cast<uint32_t>(byIndex), &why)) throw Error("the Vulkan backend cannot use " + source + ": " + why);
-        return static_cast<uint32_t>(byIndex);
-    }
-    if (!byName.empty()) {
-        const std::string want = lower(byName);
-        for (const auto& d : infos)
-            if (lower(d.name).find(want) != std::string::npos && usable(inst, d.index, nullptr)) return d.index;
-        throw Error("no Vulkan device matches " + source + " (devices: " + deviceList(infos) + ")");
-    }
-    int best = -1;
-    for (const auto& d : infos) {
-        if (!usable(inst, d.index, &why)) continue;
-        if (best < 0 || typeRank(d.type) < typeRank(infos[static_cast<size_t>(best)].type)) best = static_cast<int>(d.index);
-    }
-    if (best < 0) throw Error("the Vulkan backend is not available: no usable Vulkan device (" + why + ")");
-    return static_cast<uint32_t>(best);
 }
 
 bool hasDeviceExtension(VkPhysicalDevice pd, const char* name) {
@@ -358,6 +320,48 @@ struct ContextFactory {
     }
 };
 
+uint32_t pickDevice(const std::vector<PhysicalDeviceInfo>& infos, const SessionOptions& o, const std::string& env) {
+    std::string byName;
+    long byIndex = -1;
+    std::string source;
+    if (!env.empty()) {
+        source = "PERCEPT_VULKAN_DEVICE=" + env;
+        if (std::all_of(env.begin(), env.end(), [](unsigned char c) { return std::isdigit(c); })) byIndex = std::atol(env.c_str());
+        else byName = env;
+    } else if (o.deviceIndex >= 0) {
+        byIndex = o.deviceIndex;
+        source = "device index " + std::to_string(o.deviceIndex);
+    } else if (!o.deviceName.empty()) {
+        byName = o.deviceName;
+        source = "device name '" + o.deviceName + "'";
+    }
+    if (infos.empty()) throw Error("the Vulkan backend is not available: no Vulkan device found");
+    if (byIndex >= 0) {
+        if (static_cast<size_t>(byIndex) >= infos.size())
+            throw Error("no Vulkan device matches " + source + " (devices: " + deviceList(infos) + ")");
+        const PhysicalDeviceInfo& d = infos[static_cast<size_t>(byIndex)];
+        if (!d.usable) throw Error("the Vulkan backend cannot use " + source + ": " + d.whyNotUsable);
+        return d.index;
+    }
+    if (!byName.empty()) {
+        const std::string want = lower(byName);
+        for (const auto& d : infos)
+            if (lower(d.name).find(want) != std::string::npos && d.usable) return d.index;
+        throw Error("no Vulkan device matches " + source + " (devices: " + deviceList(infos) + ")");
+    }
+    const PhysicalDeviceInfo* best = nullptr;
+    std::string why;
+    for (const auto& d : infos) {
+        if (!d.usable) {
+            why = d.whyNotUsable;
+            continue;
+        }
+        if (!best || typeRank(d.type) < typeRank(best->type)) best = &d;
+    }
+    if (!best) throw Error("the Vulkan backend is not available: no usable Vulkan device (" + why + ")");
+    return best->index;
+}
+
 const char* deviceTypeName(VkPhysicalDeviceType t) {
     switch (t) {
         case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
@@ -371,7 +375,7 @@ const char* deviceTypeName(VkPhysicalDeviceType t) {
 std::shared_ptr<Context> Context::acquire(const SessionOptions& options) {
     std::lock_guard<std::mutex> lock(gMutex);
     Instance& inst = instance();
-    const uint32_t index = chooseDevice(inst, options);
+    const uint32_t index = pickDevice(inst.infos, options, envOr("PERCEPT_VULKAN_DEVICE"));
     if (!gContexts) gContexts = new std::map<uint32_t, std::shared_ptr<Context>>;
     auto it = gContexts->find(index);
     if (it != gContexts->end()) return it->second;
@@ -407,7 +411,7 @@ bool available(std::string* why) {
     try {
         std::lock_guard<std::mutex> lock(gMutex);
         Instance& inst = instance();
-        chooseDevice(inst, SessionOptions{});
+        pickDevice(inst.infos, SessionOptions{}, envOr("PERCEPT_VULKAN_DEVICE"));
         return true;
     } catch (const Error& e) {
         if (why) *why = e.what();
@@ -420,6 +424,7 @@ bool validationRequested() {
     return !v.empty() && v != "0";
 }
 bool validationActive() { return validation().active; }
+bool validationLayerInstalled() { return loadLoader(nullptr) && hasLayer(kValidationLayer); }
 uint64_t validationErrorCount() { return validation().errors.load(); }
 std::string lastValidationError() {
     std::lock_guard<std::mutex> lock(validation().mutex);

@@ -26,6 +26,8 @@ struct PhysicalDeviceInfo {
     std::string name;
     VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
     uint32_t apiVersion = 0;
+    bool usable = true;        // Vulkan 1.1 and a compute queue
+    std::string whyNotUsable;  // when !usable
 };
 const char* deviceTypeName(VkPhysicalDeviceType t);
 
@@ -87,6 +89,12 @@ private:
     std::unique_ptr<PipelineCache> pipelines_;
 };
 
+// The device index chosen from `devices` (each with `usable` saying whether Percept can run on
+// it) for these options and PERCEPT_VULKAN_DEVICE value (`env`, "" when unset): an index or a
+// case-insensitive name substring from env, else from the options, else the first usable
+// discrete GPU, then integrated, virtual, CPU. Throws percept::Error when nothing matches.
+uint32_t pickDevice(const std::vector<PhysicalDeviceInfo>& devices, const SessionOptions& options, const std::string& env);
+
 // Every physical device the loader reports, in its order. Throws percept::Error when there is
 // no loader or the instance cannot be created.
 std::vector<PhysicalDeviceInfo> enumerateDevices();
@@ -100,6 +108,8 @@ bool available(std::string* why);
 // error messages; sessions turn a new error into a percept::Error after creation and after
 // each run, so a test run with the variable set fails on any validation error.
 bool validationRequested();
+// Whether VK_LAYER_KHRONOS_validation is installed (false when there is no loader either).
+bool validationLayerInstalled();
 // Whether the layer is actually active in this process (it may not be installed).
 bool validationActive();
 uint64_t validationErrorCount();

@@ -105,8 +105,7 @@ PipelineCache::PipelineCache(Context& ctx) : ctx_(ctx), path_(pipelineCachePath(
         ci.pInitialData = nullptr;
         check(vkCreatePipelineCache(ctx_.device(), &ci, nullptr, &cache_), "vkCreatePipelineCache");
     }
-    size_t size = 0;
-    if (vkGetPipelineCacheData(ctx_.device(), cache_, &size, nullptr) == VK_SUCCESS) savedSize_ = size;
+    saved_ = std::move(initial);
 }
 
 PipelineCache::~PipelineCache() {
@@ -150,7 +149,10 @@ VkDescriptorSetLayout PipelineCache::setLayout(const std::string& layout) {
 
 const Pipeline& PipelineCache::get(const std::string& shader, const std::string& layout, const std::vector<uint32_t>& spec) {
     std::string key = shader + "/" + layout;
-    for (uint32_t v : spec) key += ":" + std::to_string(v);
+    for (uint32_t v : spec) {
+        key += ':';
+        key += std::to_string(v);
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = pipelines_.find(key);
     if (found != pipelines_.end()) return *found->second;
@@ -215,12 +217,14 @@ void PipelineCache::save() {
     if (path_.empty()) return;
     std::lock_guard<std::mutex> lock(mutex_);
     size_t size = 0;
-    if (vkGetPipelineCacheData(ctx_.device(), cache_, &size, nullptr) != VK_SUCCESS || size == savedSize_) return;
+    if (vkGetPipelineCacheData(ctx_.device(), cache_, &size, nullptr) != VK_SUCCESS) return;
     Record mine;
     std::memcpy(mine.uuid, ctx_.deviceUuid(), VK_UUID_SIZE);
     mine.data.resize(size);
     if (vkGetPipelineCacheData(ctx_.device(), cache_, &size, mine.data.data()) != VK_SUCCESS) return;
     mine.data.resize(size);
+    if (mine.data == saved_) return;
+    saved_ = mine.data;
     std::vector<Record> records = readRecords(path_);
     bool replaced = false;
     for (Record& r : records)
@@ -230,7 +234,6 @@ void PipelineCache::save() {
         }
     if (!replaced) records.push_back(std::move(mine));
     writeRecords(path_, records);
-    savedSize_ = size;
 }
 
 }  // namespace percept::vk

@@ -40,7 +40,7 @@ public:
     // specialisation constants spec[k] at constant_id k; created on first use.
     const Pipeline& get(const std::string& shader, const std::string& layout, const std::vector<uint32_t>& spec = {});
 
-    // Writes the cache file when its contents changed since it was loaded or last saved.
+    // Writes the cache file when the driver's cache data differs from what the file holds.
     void save();
 
     // Figures for reports and tests: pipelines created in this process, and how many of them
@@ -58,7 +58,7 @@ private:
     std::mutex mutex_;
     VkPipelineCache cache_ = VK_NULL_HANDLE;
     std::string path_;
-    size_t savedSize_ = 0;
+    std::vector<char> saved_;  // the cache data as the file holds it (what was loaded or last saved)
     std::map<std::string, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
     std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
     std::map<std::string, VkShaderModule> modules_;

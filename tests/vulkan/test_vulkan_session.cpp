@@ -1,0 +1,237 @@
+// A Vulkan session's behaviour beyond the op suite: stats (per-layer GPU time from timestamp
+// queries, device memory), profile off, input errors, sessions used from two threads at once,
+// kernels' edge cases against the CPU backend (channel-split reductions, tiny planes, fp16
+// storage), and the pipeline cache on disk (first vs second start, reported).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/test_data.h"
+#include "vulkan/vk_pipeline_cache.h"
+#include "vulkan_test_util.h"
+
+namespace percept::vktest {
+namespace {
+
+using namespace percept::optest;
+
+SessionOptions vulkan(bool fp16 = false) {
+    SessionOptions o;
+    o.backend = Backend::Vulkan;
+    o.fp16Storage = fp16;
+    return o;
+}
+
+// y = Conv(x) with random weights (+ Relu), as a model.
+Model convModel(const Shape& x, int64_t M, int64_t k, int64_t stride, int64_t group, uint32_t seed) {
+    OpGraph g;
+    const int in = g.input("x", x);
+    const int y = g.value("y");
+    graph::Node& n = g.node("Conv", {in, g.constant("w", randomTensor({M, x[1] / group, k, k}, seed, -0.5f, 0.5f)),
+                                     g.constant("b", randomTensor({M}, seed + 1))},
+                            {y});
+    setInts(n, "pads", {k / 2, k / 2, k / 2, k / 2});
+    setInts(n, "strides", {stride, stride});
+    setInt(n, "group", group);
+    addActivation(g, graph::Activation::Relu, y);
+    return detail::modelFromGraph(g.g, "conv");
+}
+
+Tensor runOn(const Model& m, const Tensor& x, const SessionOptions& o) { return Session::create(m, o)->run(x); }
+
+TEST(VulkanSession, StatsComeFromTimestampsAndDeviceMemory) {
+    const Model m = convModel({1, 16, 20, 20}, 24, 3, 1, 1, 11);
+    auto s = Session::create(m, vulkan());
+    const Tensor x = randomTensor({1, 16, 20, 20}, 12);
+    s->run(x);
+    const Stats& st = s->stats();
+    EXPECT_EQ(s->backend(), Backend::Vulkan);
+    EXPECT_EQ(s->deviceName().rfind("Vulkan: ", 0), 0u) << s->deviceName();
+    ASSERT_EQ(st.layers.size(), 1u);
+    EXPECT_EQ(st.layers[0].op, "Conv+Relu");
+    EXPECT_FALSE(st.layers[0].algo.empty());
+    EXPECT_GT(st.layers[0].flops, 0);
+    EXPECT_GT(st.layers[0].ms, 0.0);
+    EXPECT_LE(st.layers[0].ms, st.lastRunMs + 1.0);
+    EXPECT_GT(st.lastRunMs, 0.0);
+    EXPECT_EQ(st.runs, 1);
+    EXPECT_GT(st.peakArenaBytes, 0u);
+    EXPECT_GE(st.deviceMemoryBytes, st.peakArenaBytes + st.weightBytes);
+    std::printf("[ info ] %s: layer %.3f ms of a %.3f ms run, %zu bytes of device memory\n", s->deviceName().c_str(), st.layers[0].ms,
+                st.lastRunMs, st.deviceMemoryBytes);
+
+    SessionOptions quiet = vulkan();
+    quiet.profile = false;
+    auto q = Session::create(m, quiet);
+    q->run(x);
+    EXPECT_EQ(q->stats().layers[0].ms, 0.0);
+}
+
+TEST(VulkanSession, WrongInputIsAnError) {
+    auto s = Session::create(convModel({1, 3, 8, 8}, 4, 3, 1, 1, 21), vulkan());
+    EXPECT_THROW(s->run(Tensor({1, 3, 8, 9})), Error);
+    EXPECT_THROW(s->run(std::vector<Tensor>{}), Error);
+    EXPECT_EQ(s->run(randomTensor({1, 3, 8, 8}, 1)).shape, (Shape{1, 4, 8, 8}));
+}
+
+// Sessions share the device (and its queue) across threads.
+TEST(VulkanSession, TwoThreadsTwoSessions) {
+    const Model a = convModel({1, 8, 16, 16}, 8, 3, 1, 1, 31), b = convModel({1, 8, 12, 12}, 16, 1, 1, 1, 32);
+    const Tensor xa = randomTensor({1, 8, 16, 16}, 33), xb = randomTensor({1, 8, 12, 12}, 34);
+    const Tensor ra = runOn(a, xa, vulkan()), rb = runOn(b, xb, vulkan());
+    auto sa = Session::create(a, vulkan());
+    auto sb = Session::create(b, vulkan());
+    bool okA = true, okB = true;
+    std::thread ta([&] {
+        for (int i = 0; i < 20; ++i) okA = okA && sa->run(xa).data == ra.data;
+    });
+    std::thread tb([&] {
+        for (int i = 0; i < 20; ++i) okB = okB && sb->run(xb).data == rb.data;
+    });
+    ta.join();
+    tb.join();
+    EXPECT_TRUE(okA);
+    EXPECT_TRUE(okB);
+}
+
+struct ConvShape {
+    const char* what;
+    Shape x;
+    int64_t M, k, stride, group;
+};
+
+// Reductions split over several dispatches (lavapipe's loop limit), planes of one or a few
+// pixels (the classifier as a 1x1 conv), channel counts that are not multiples of 8, and the
+// 3x3 / depthwise specialisations, against the CPU backend.
+TEST(VulkanKernels, EdgeShapesMatchCpu) {
+    const std::vector<ConvShape> cases = {
+        {"1x1 over 20000 channels (split)", {1, 20000, 2, 2}, 3, 1, 1, 1},
+        {"3x3 over 17000 channels (split)", {1, 17000, 3, 2}, 2, 3, 1, 1},
+        {"classifier 1x1 on 1x1", {1, 1280, 1, 1}, 1001, 1, 1, 1},
+        {"3 pixels", {1, 40, 1, 3}, 13, 1, 1, 1},
+        {"odd channels 3x3 s2", {1, 13, 15, 17}, 11, 3, 2, 1},
+        {"5x5 grouped", {2, 12, 9, 9}, 6, 5, 1, 3},
+        {"depthwise 3x3 s2 on 7x7", {1, 24, 7, 7}, 24, 3, 2, 24},
+        {"depthwise 5x5 batch 2", {2, 9, 11, 10}, 9, 5, 1, 9},
+    };
+    uint32_t seed = 100;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        const Model m = convModel(c.x, c.M, c.k, c.stride, c.group, seed += 10);
+        const Tensor x = randomTensor(c.x, seed + 5);
+        const Tensor want = runOn(m, x, SessionOptions{});
+        EXPECT_TRUE(allClose(runOn(m, x, vulkan()), want, 1e-4));
+        // fp16 storage: weights and activations rounded to 11 significant bits.
+        if (vk::Context::acquire(vulkan())->supportsFp16Storage()) {
+            EXPECT_LE(maxRelDiff(runOn(m, x, vulkan(true)), want), 1e-2);
+        }
+    }
+}
+
+// Every op family once more in fp16 storage, loosely: the shaders' fp16 variants all run.
+TEST(VulkanKernels, Fp16StorageRunsEveryFamily) {
+    if (!vk::Context::acquire(vulkan())->supportsFp16Storage()) GTEST_SKIP() << "no 16-bit storage on this device";
+    OpGraph g(13);
+    const Shape s = {1, 8, 6, 6};
+    const int x = g.input("x", s);
+    const int a = g.value("a"), b = g.value("b"), c = g.value("c"), d = g.value("d"), e = g.value("e"), f = g.value("f"), h = g.value("h"),
+              i = g.value("i"), j = g.value("j"), k = g.value("k"), l = g.value("l");
+    setInts(g.node("MaxPool", {x}, {a}), "kernel_shape", {2, 2});  // [1,8,5,5]
+    setInts(g.node("Pad", {a, g.constantInts("pads", {0, 0, 1, 0, 0, 0, 0, 1})}, {b}), "pads", {0, 0, 1, 0, 0, 0, 0, 1});  // [1,8,6,6]
+    g.node("Add", {b, x}, {c});
+    graph::Node& lrn = g.node("LRN", {c}, {d});
+    setInt(lrn, "size", 3);
+    g.node("BatchNormalization", {d, g.constant("s", randomTensor({8}, 1)), g.constant("bb", randomTensor({8}, 2)),
+                                  g.constant("m", randomTensor({8}, 3)), g.constant("v", randomTensor({8}, 4, 0.5f, 1.5f))},
+           {e});
+    g.node("Sigmoid", {e}, {f});
+    setInt(g.node("Concat", {f, x}, {h}), "axis", 1);  // [1,16,6,6]
+    setInts(g.node("Transpose", {h}, {i}), "perm", {0, 2, 3, 1});
+    g.node("GlobalAveragePool", {h}, {j});
+    g.node("Flatten", {j}, {k});
+    g.node("Gemm", {k, g.constant("w", randomTensor({16, 5}, 5))}, {l});
+    graph::Node& sm = g.node("Softmax", {l}, {g.output("y")});
+    setInt(sm, "axis", 1);
+    g.g.outputs.push_back(i);
+    const Model m = detail::modelFromGraph(g.g, "families");
+    const Tensor in = randomTensor(s, 6);
+    const auto want = Session::create(m, SessionOptions{})->run(std::vector<Tensor>{in});
+    const auto got32 = Session::create(m, vulkan())->run(std::vector<Tensor>{in});
+    const auto got16 = Session::create(m, vulkan(true))->run(std::vector<Tensor>{in});
+    ASSERT_EQ(want.size(), 2u);
+    for (size_t o = 0; o < want.size(); ++o) {
+        EXPECT_TRUE(allClose(got32[o], want[o], 1e-4)) << "output " << o;
+        EXPECT_LE(maxRelDiff(got16[o], want[o]), 1e-2) << "output " << o;
+    }
+}
+
+// ---- Pipeline cache ----------------------------------------------------------------------
+
+// Child side: creates a SqueezeNet session in this (fresh) process and writes how long that
+// took and how many pipelines it created / found in the cache. Skipped unless the parent test
+// below started this process.
+TEST(VulkanPipelineCacheChild, CreateSession) {
+    const char* out = std::getenv("PERCEPT_VK_CACHE_CHILD_OUT");
+    if (!out) GTEST_SKIP() << "helper for VulkanPipelineCache.SecondStartCompilesNothing";
+    const Model m = Model::load(percept::testing::modelsDir() + "/squeezenet1.1.onnx");
+    const auto t0 = std::chrono::steady_clock::now();
+    auto s = Session::create(m, vulkan());
+    const double createMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto t1 = std::chrono::steady_clock::now();
+    s->run(Tensor(m.inputs()[0].shape));
+    const double firstRunMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+    auto ctx = vk::Context::acquire(vulkan());
+    std::ofstream(out) << createMs << " " << firstRunMs << " " << ctx->pipelines().pipelinesCreated() << " " << ctx->pipelines().pipelineCacheHits()
+                       << " " << ctx->pipelines().compileMs() << " " << ctx->pipelines().path();
+}
+
+// Two fresh processes in a row against an empty cache directory: the first writes the cache
+// file, the second starts from it. Times are reported, not asserted (machines differ; lavapipe
+// compiles its shaders at first dispatch rather than at pipeline creation).
+TEST(VulkanPipelineCache, SecondStartCompilesNothing) {
+    const std::string models = percept::testing::modelsDir();
+    PERCEPT_REQUIRE_DATA(models + "/squeezenet1.1.onnx");
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("percept-vk-cache-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string outFile = (dir / "child.txt").string();
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    struct Result {
+        double createMs = 0, firstRunMs = 0, compileMs = 0;
+        uint64_t created = 0, hits = 0;
+        std::string path;
+    };
+    auto child = [&]() {
+        const std::string cmd = "PERCEPT_VULKAN_VALIDATION=0 XDG_CACHE_HOME='" + dir.string() + "' PERCEPT_VULKAN_PIPELINE_CACHE= PERCEPT_MODELS_DIR='" +
+                                models + "' PERCEPT_VK_CACHE_CHILD_OUT='" + outFile +
+                                "' '" + self + "' --gtest_filter=VulkanPipelineCacheChild.CreateSession > /dev/null 2>&1";
+        fs::remove(outFile);
+        EXPECT_EQ(std::system(cmd.c_str()), 0);
+        Result r;
+        std::ifstream in(outFile);
+        in >> r.createMs >> r.firstRunMs >> r.created >> r.hits >> r.compileMs >> r.path;
+        return r;
+    };
+    const Result first = child();
+    const fs::path file = dir / "percept" / "vulkan_pipeline_cache.bin";
+    EXPECT_EQ(first.path, file.string());
+    ASSERT_TRUE(fs::exists(file)) << "no cache file written";
+    EXPECT_GT(fs::file_size(file), 16u);
+    const Result second = child();
+    EXPECT_EQ(second.created, first.created);
+    std::printf("[ info ] session creation: first start %.1f ms (%llu pipelines, %.1f ms creating them, first run %.1f ms), "
+                "second start %.1f ms (%llu pipelines, %llu found in the cache, %.1f ms creating them, first run %.1f ms)\n",
+                first.createMs, static_cast<unsigned long long>(first.created), first.compileMs, first.firstRunMs, second.createMs,
+                static_cast<unsigned long long>(second.created), static_cast<unsigned long long>(second.hits), second.compileMs,
+                second.firstRunMs);
+    RecordProperty("first_start_ms", std::to_string(first.createMs));
+    RecordProperty("second_start_ms", std::to_string(second.createMs));
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace percept::vktest
