@@ -34,7 +34,9 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
     gpuNote_ = new QLabel(this);
     gpuNote_->setObjectName(QStringLiteral("gpuNote"));
     gpuNote_->setWordWrap(true);
-    gpuNote_->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    QFont noteFont = gpuNote_->font();
+    noteFont.setItalic(true);
+    gpuNote_->setFont(noteFont);
     gpuNote_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
 
     model_ = new QComboBox(this);

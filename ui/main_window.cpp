@@ -66,7 +66,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
     status_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     sourceLabel_ = new QLabel(this);
     sourceLabel_->setObjectName(QStringLiteral("sourceLabel"));
-    sourceLabel_->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    QFont sourceFont = sourceLabel_->font();
+    sourceFont.setItalic(true);
+    sourceLabel_->setFont(sourceFont);
     statusBar()->addWidget(status_, 1);
     statusBar()->addPermanentWidget(sourceLabel_);
     statusBar()->setSizeGripEnabled(false);

@@ -118,13 +118,17 @@ void OverlayWidget::paintEvent(QPaintEvent*) {
     const int margin = std::max(6, px / 2);
     const int pad = std::max(8, px * 2 / 3);
     const int maxPanelW = width() - 2 * margin;
-    const int panelW = std::min(maxPanelW, std::max(px * 30, std::min(px * 33, maxPanelW)));
-    const int innerW = panelW - 2 * pad;
+    int panelW = std::min(maxPanelW, std::max(px * 30, std::min(px * 33, maxPanelW)));
+    int innerW = panelW - 2 * pad;
     if (innerW < 60) return;
 
     int top = margin;  // the panel's top: over the picture's top-left corner, or below it
     auto drawPanel = [&](int h) {
-        if (imageRect_.isValid() && height() - imageRect_.bottom() - 2 * margin >= h) top = imageRect_.bottom() + margin;
+        if (imageRect_.isValid() && height() - imageRect_.bottom() - 2 * margin >= h) {
+            top = imageRect_.bottom() + margin;  // under the picture, as wide as the view
+            panelW = maxPanelW;
+            innerW = panelW - 2 * pad;
+        }
         QPainterPath path;
         path.addRoundedRect(QRectF(margin, top, panelW, h), 8, 8);
         p.fillPath(path, QColor(12, 16, 24, 190));
