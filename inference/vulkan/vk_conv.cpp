@@ -1,11 +1,22 @@
-// 2-D convolution, NCHW. Two kernels:
+// 2-D convolution, NCHW. Three kernels:
 //  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, 4 outputs of a row per
 //    invocation, the input row segment they share fetched once per kernel row.
-//  - "conv-gemm": everything else, an implicit GEMM (shaders/conv.comp) over 8 output channels
-//    x 4 pixels per invocation, weights repacked as [group][block of 8 channels][k][8];
-//    "conv-1x1" is its specialisation for 1x1 / stride 1 / no padding.
+//  - "conv-tiled", on GPUs: an implicit GEMM with shared-memory tiles (shaders/conv_tiled.comp),
+//    64 channels x 64 pixels per workgroup, 4 x 4 per invocation, weights repacked as
+//    [group][block of 64 channels][k][64]. Used where the tile is mostly full (>= 32 channels
+//    per group, >= 64 pixels).
+//  - "conv-gemm": everything else, and everything on CPU implementations (lavapipe), where
+//    shared memory costs more than it saves: an implicit GEMM (shaders/conv.comp) over 8
+//    output channels x 4 pixels per invocation held in registers, weights repacked as
+//    [group][block of 8 channels][k][8]; "conv-1x1" is its specialisation for 1x1 / stride 1 /
+//    no padding.
+// PERCEPT_VULKAN_CONV=tiled|direct forces the choice between the two GEMM kernels (tests,
+// benchmarks).
 // Kernel sizes, strides and dilations are specialisation constants (the tap loops unroll).
 // Bias and the fused activation are applied as each output is stored.
+#include <cstdlib>
+
+#include "vulkan/vk_context.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -14,6 +25,15 @@ namespace {
 // Input channels per dispatch of conv.comp: lavapipe ends any invocation after 65535 loop
 // iterations, and the channel loop is the one loop that runs long.
 constexpr int64_t kMaxChannelsPerDispatch = 16384;
+
+bool useTiledKernel(Builder& b, int64_t Mg, int64_t P, int64_t K) {
+    if (const char* e = std::getenv("PERCEPT_VULKAN_CONV")) {
+        const std::string v = e;
+        if (v == "tiled") return K / 16 < 60000;
+        if (v == "direct") return false;
+    }
+    return !b.context().isCpuDevice() && Mg >= 32 && P >= 64 && K / 16 < 60000;
+}
 
 }  // namespace
 
@@ -63,6 +83,31 @@ void buildConv(Builder& b) {
         const TensorRef wr = b.weights(w), br = b.weights(bias);
         b.dispatch(b.pipeline("conv_depthwise", "ttts", spec), {texel1(b.input(0)), texel1(wr), texel1(br), b.output(0)}, 0b1000, p,
                    groupCount(static_cast<uint64_t>(count), 64), u32(N));
+        return;
+    }
+
+    if (useTiledKernel(b, Mg, P, Cg * kh * kw)) {
+        b.setAlgo("conv-tiled");
+        const int64_t K = Cg * kh * kw, mBlocks = (Mg + 63) / 64, pTiles = (P + 63) / 64;
+        std::vector<float> packed(static_cast<size_t>(group * mBlocks * K * 64), 0.0f), pbias(static_cast<size_t>(group * mBlocks * 64), 0.0f);
+        for (int64_t gi = 0; gi < group; ++gi)
+            for (int64_t m = 0; m < Mg; ++m) {
+                const int64_t mb = m / 64, lane = m % 64, om = gi * Mg + m;
+                for (int64_t k = 0; k < K; ++k)
+                    packed[static_cast<size_t>(((gi * mBlocks + mb) * K + k) * 64 + lane)] = w[static_cast<size_t>(om * K + k)];
+                pbias[static_cast<size_t>(gi * mBlocks * 64 + m)] = bias[static_cast<size_t>(om)];
+            }
+        struct Push {
+            uint32_t C, H, W, M, OH, OW;
+            int32_t pt, pl;
+            uint32_t Cg, Mg, mBlocks, pTiles;
+            float actA, actB;
+        } p{u32(C), u32(H), u32(W), u32(M), u32(OH), u32(OW), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]), u32(Cg), u32(Mg),
+            u32(mBlocks), u32(pTiles), ap.a, ap.b};
+        std::vector<uint32_t> spec = {act};
+        spec.insert(spec.end(), geometry.begin(), geometry.end());
+        b.dispatch(b.pipeline("conv_tiled", "ttts", spec), {texel1(b.input(0)), texel4(b.weights(packed)), texel1(b.weights(pbias)), b.output(0)},
+                   0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N));
         return;
     }
 

@@ -131,6 +131,31 @@ TEST(VulkanKernels, EdgeShapesMatchCpu) {
     }
 }
 
+// The shared-memory tiled kernel GPUs use (CPU implementations take the register-tiled one),
+// forced here so it runs under lavapipe and the validation layer too.
+TEST(VulkanKernels, TiledConvMatchesCpu) {
+    ScopedEnv force("PERCEPT_VULKAN_CONV", "tiled");
+    const std::vector<ConvShape> cases = {
+        {"3x3 64->64 on 20x20", {1, 64, 20, 20}, 64, 3, 1, 1},
+        {"1x1 40->70 on 9x11 (partial tiles)", {1, 40, 9, 11}, 70, 1, 1, 1},
+        {"3x3 s2 odd channels", {1, 13, 17, 15}, 33, 3, 2, 1},
+        {"grouped 5x5 batch 2", {2, 8, 10, 10}, 4, 5, 1, 2},
+        {"7x7 s2 stem", {1, 3, 32, 30}, 16, 7, 2, 1},
+    };
+    uint32_t seed = 700;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        const Model m = convModel(c.x, c.M, c.k, c.stride, c.group, seed += 10);
+        const Tensor x = randomTensor(c.x, seed + 5);
+        auto s = Session::create(m, vulkan());
+        EXPECT_EQ(s->stats().layers[0].algo, "conv-tiled");
+        EXPECT_TRUE(allClose(s->run(x), runOn(m, x, SessionOptions{}), 1e-4));
+        if (vk::Context::acquire(vulkan())->supportsFp16Storage()) {
+            EXPECT_LE(maxRelDiff(runOn(m, x, vulkan(true)), runOn(m, x, SessionOptions{})), 1e-2);
+        }
+    }
+}
+
 // Every op family once more in fp16 storage, loosely: the shaders' fp16 variants all run.
 TEST(VulkanKernels, Fp16StorageRunsEveryFamily) {
     if (!vk::Context::acquire(vulkan())->supportsFp16Storage()) GTEST_SKIP() << "no 16-bit storage on this device";

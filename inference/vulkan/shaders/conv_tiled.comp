@@ -1,0 +1,99 @@
+#version 450
+// Convolution as an implicit GEMM with shared-memory tiles, for GPUs: a workgroup of 16 x 16
+// invocations computes a 64-channel x 64-pixel output tile, each invocation a 4 x 4 block of
+// it. Per step of 16 reduction indices k = (c, ky, kx), the workgroup stages the tile's weights
+// (16 x 64, from the repacked [group][block of 64 channels][k][64] layout: coalesced vec4
+// loads) and its im2col inputs (16 x 64, gathered with the padding as zeros) in shared memory,
+// then every invocation runs 16 rank-1 updates of its 4 x 4 block from there: each value
+// staged is read by 16 invocations instead of being fetched 16 times.
+// (On CPU implementations shared-memory loads are per-lane scalar loops and barriers are
+// coroutine switches; conv.comp is the kernel there.)
+#include "common.glsl"
+layout(local_size_x = 16, local_size_y = 16) in;
+layout(constant_id = 0) const uint ACT = 0;
+layout(constant_id = 1) const uint KH = 1;
+layout(constant_id = 2) const uint KW = 1;
+layout(constant_id = 3) const uint SH = 1;
+layout(constant_id = 4) const uint SW = 1;
+layout(constant_id = 5) const uint DH = 1;
+layout(constant_id = 6) const uint DW = 1;
+
+layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][16]   (64 channels per k)
+layout(binding = 2) uniform samplerBuffer bias;  // [g][mb * 64]
+layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
+layout(push_constant) uniform Push {
+    uint C, H, W, M, OH, OW;
+    int pt, pl;
+    uint Cg, Mg, mBlocks, pTiles;
+    float actA, actB;
+} p;
+
+shared vec4 As[16][16];  // [k][channel quad]
+shared vec4 Bs[16][16];  // [k][pixel quad]
+
+void main() {
+    const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
+    const uint t = ty * 16u + tx;
+    const uint mb = gl_WorkGroupID.x / p.pTiles, pt0 = (gl_WorkGroupID.x - mb * p.pTiles) * 64u;
+    const uint g = gl_WorkGroupID.y, n = gl_WorkGroupID.z;
+    const uint P = p.OH * p.OW, HW = p.H * p.W;
+    const uint K = p.Cg * KH * KW;
+    const int xb = int((n * p.C + g * p.Cg) * HW);
+    const int wb = int((g * p.mBlocks + mb) * K * 16u);
+
+    // This invocation's share of the staging: k row t/16, quad t%16 of both tiles.
+    const uint lk = t / 16u, lq = t % 16u;
+    int iy0[4], ix0[4];
+    bool pin[4];
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+        const uint q = pt0 + lq * 4u + j;
+        pin[j] = q < P;
+        const uint qq = min(q, P - 1u);
+        const uint oy = qq / p.OW, ox = qq - oy * p.OW;
+        iy0[j] = int(oy * SH) - p.pt;
+        ix0[j] = int(ox * SW) - p.pl;
+    }
+
+    vec4 acc[4];
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
+
+    for (uint k0 = 0u; k0 < K; k0 += 16u) {
+        const uint k = k0 + lk;
+        vec4 wv = vec4(0.0), xv = vec4(0.0);
+        if (k < K) {
+            wv = texelFetch(w, wb + int(k * 16u + lq));
+            const uint c = k / (KH * KW), r = k - c * (KH * KW);
+            const uint ky = r / KW, kx = r - ky * KW;
+            const int xc = xb + int(c * HW);
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const int iy = iy0[j] + int(ky * DH), ix = ix0[j] + int(kx * DW);
+                const bool ok = pin[j] && uint(iy) < p.H && uint(ix) < p.W;
+                const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
+                xv[j] = ok ? v : 0.0;
+            }
+        }
+        As[lk][lq] = wv;
+        Bs[lk][lq] = xv;
+        barrier();
+        [[unroll]] for (uint kk = 0u; kk < 16u; ++kk) {
+            const vec4 a = As[kk][ty], b = Bs[kk][tx];
+            acc[0] += a.x * b;
+            acc[1] += a.y * b;
+            acc[2] += a.z * b;
+            acc[3] += a.w * b;
+        }
+        barrier();
+    }
+
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+        const uint m = mb * 64u + ty * 4u + i;
+        if (m >= p.Mg) break;
+        const float bv = texelFetch(bias, int((g * p.mBlocks) * 64u + m)).x;
+        const uint yb = (n * p.M + g * p.Mg + m) * P;
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            const uint q = pt0 + tx * 4u + j;
+            if (q < P) y[yb + q] = sfloat(activate(ACT, acc[i][j] + bv, p.actA, p.actB));
+        }
+    }
+}
