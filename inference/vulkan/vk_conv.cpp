@@ -3,8 +3,9 @@
 //    invocation, the input row segment they share fetched once per kernel row.
 //  - "conv-tiled", on GPUs: an implicit GEMM with shared-memory tiles (shaders/conv_tiled.comp),
 //    64 channels x 64 pixels per workgroup, 4 x 4 per invocation, weights repacked as
-//    [group][block of 64 channels][k][64]. Used where the tile is mostly full (>= 32 channels
-//    per group, >= 64 pixels).
+//    [group][block of 64 channels][k][64], for >= 16 channels per group. When the output has
+//    too few tiles to fill the GPU, the reduction is split over slices of k (partial sums in
+//    the workspace, then shaders/conv_reduce.comp adds them, the bias and the activation).
 //  - "conv-gemm": everything else, and everything on CPU implementations (lavapipe), where
 //    shared memory costs more than it saves: an implicit GEMM (shaders/conv.comp) over 8
 //    output channels x 4 pixels per invocation held in registers, weights repacked as
@@ -32,8 +33,11 @@ bool useTiledKernel(Builder& b, int64_t Mg, int64_t P, int64_t K) {
         if (v == "tiled") return K / 16 < 60000;
         if (v == "direct") return false;
     }
-    return !b.context().isCpuDevice() && Mg >= 32 && P >= 64 && K / 16 < 60000;
+    return !b.context().isCpuDevice() && Mg >= 16 && K / 16 < 60000;
 }
+
+// Workgroups a GPU should get at least (about two per multiprocessor of a large GPU).
+constexpr int64_t kMinWorkgroups = 256;
 
 }  // namespace
 
@@ -97,17 +101,39 @@ void buildConv(Builder& b) {
                     packed[static_cast<size_t>(((gi * mBlocks + mb) * K + k) * 64 + lane)] = w[static_cast<size_t>(om * K + k)];
                 pbias[static_cast<size_t>(gi * mBlocks * 64 + m)] = bias[static_cast<size_t>(om)];
             }
+        // Slices of the reduction (multiples of 16, at least 4 steps of 16 each) until the
+        // GPU has enough workgroups.
+        const int64_t tilesTotal = mBlocks * pTiles * group * N, steps = (K + 15) / 16;
+        int64_t slices = tilesTotal >= kMinWorkgroups ? 1 : std::min((kMinWorkgroups + tilesTotal - 1) / tilesTotal, steps / 4);
+        slices = std::max<int64_t>(slices, 1);
+        const int64_t kSlice = (steps + slices - 1) / slices * 16;
+        slices = (K + kSlice - 1) / kSlice;
         struct Push {
             uint32_t C, H, W, M, OH, OW;
             int32_t pt, pl;
             uint32_t Cg, Mg, mBlocks, pTiles;
+            uint32_t kSlice, slices, N;
             float actA, actB;
         } p{u32(C), u32(H), u32(W), u32(M), u32(OH), u32(OW), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]), u32(Cg), u32(Mg),
-            u32(mBlocks), u32(pTiles), ap.a, ap.b};
+            u32(mBlocks), u32(pTiles), u32(kSlice), u32(slices), u32(N), ap.a, ap.b};
         std::vector<uint32_t> spec = {act};
         spec.insert(spec.end(), geometry.begin(), geometry.end());
-        b.dispatch(b.pipeline("conv_tiled", "ttts", spec), {texel1(b.input(0)), texel4(b.weights(packed)), texel1(b.weights(pbias)), b.output(0)},
-                   0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+        spec.push_back(slices > 1 ? 1 : 0);
+        const TensorRef xr = texel1(b.input(0)), wr = texel4(b.weights(packed)), br = texel1(b.weights(pbias));
+        if (slices == 1) {
+            b.dispatch(b.pipeline("conv_tiled", "ttts", spec), {xr, wr, br, b.output(0)}, 0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+            return;
+        }
+        b.setAlgo("conv-tiled-splitk");
+        const uint64_t count = static_cast<uint64_t>(N * M * P);
+        const TensorRef part = b.workspace(static_cast<VkDeviceSize>(slices) * count * 4);
+        b.dispatch(b.pipeline("conv_tiled", "ttts", spec), {xr, wr, br, part}, 0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N * slices));
+        struct Reduce {
+            uint32_t count, P, M, slices;
+            float actA, actB;
+        } r{u32(static_cast<int64_t>(count)), u32(P), u32(M), u32(slices), ap.a, ap.b};
+        b.dispatch(b.pipeline("conv_reduce", "sts", {act}), {part, texel1(b.weights(bias)), b.output(0)}, 0b100, r,
+                   std::max<uint32_t>(1, std::min<uint32_t>(groupCount(count, 64), 4096)));
         return;
     }
 

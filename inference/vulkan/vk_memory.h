@@ -1,8 +1,8 @@
 #pragma once
 // The backend's allocator, deliberately tiny. The liveness plan puts every activation of a
 // session into one arena, so a session needs only a handful of large allocations: the
-// weights, the activation arena, input staging and output staging (plus one temporary upload
-// buffer at creation). Each Buffer is therefore one VkBuffer bound to its own VkDeviceMemory:
+// weights, the activation arena, input staging and output staging (plus, on GPUs, one scratch
+// buffer for split reductions, and one temporary upload buffer at creation). Each Buffer is therefore one VkBuffer bound to its own VkDeviceMemory:
 // no sub-allocation, no pools, no free lists. A general-purpose allocator (VMA and the like)
 // would buy nothing for four allocations per session; keep it this small.
 #include <cstddef>

@@ -25,6 +25,7 @@ enum class Resource : uint8_t {
     Weights,   // device-local: constants and repacked weights, uploaded once
     StagingIn,   // host-visible: the inputs as the caller gives them (fp32)
     StagingOut,  // host-visible: the outputs as the caller gets them (fp32)
+    Workspace,   // device-local scratch shared by all nodes (split reductions' partial sums, fp32)
 };
 
 // How a shader binding sees a tensor: a storage buffer (read and write, as `sfloat[]`), or a
@@ -92,6 +93,9 @@ public:
     // A blob of weights prepared by the op (repacked, folded) in the weights buffer, stored in
     // the session's precision.
     virtual TensorRef weights(const std::vector<float>& data) = 0;
+    // Scratch of `bytes` bytes, valid for this node's commands only (every node gets the same
+    // buffer; the barriers between dependent commands keep them apart).
+    virtual TensorRef workspace(VkDeviceSize bytes) = 0;
 
     // The pipeline of shader `family` in the session's precision. `layout` names its bindings in
     // order: 's' storage buffer, 't' uniform texel buffer (e.g. "tts": two texel inputs, one

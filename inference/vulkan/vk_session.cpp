@@ -98,9 +98,9 @@ private:
     std::vector<Command> uploads_, downloads_;
     std::vector<std::vector<Command>> nodeCommands_;
     std::vector<VkDeviceSize> inputStaging_, outputStaging_;  // byte offsets per graph input / output
-    VkDeviceSize stagingInBytes_ = 0, stagingOutBytes_ = 0;
+    VkDeviceSize stagingInBytes_ = 0, stagingOutBytes_ = 0, workspaceBytes_ = 0;
 
-    Buffer weights_, arena_, stagingIn_, stagingOut_;
+    Buffer weights_, arena_, stagingIn_, stagingOut_, workspace_;
     VkDescriptorPool descPool_ = VK_NULL_HANDLE;
     std::vector<VkBufferView> views_;  // texel views of the bindings that read through one
     std::vector<VkDescriptorSet> sets_;  // one per dispatch, in recording order
@@ -129,6 +129,11 @@ public:
         return s_.valueRef(n.outputs[k]);
     }
     TensorRef weights(const std::vector<float>& data) override { return s_.addWeights(data); }
+    TensorRef workspace(VkDeviceSize bytes) override {
+        bytes = std::max<VkDeviceSize>((bytes + 63) / 64 * 64, 64);
+        s_.workspaceBytes_ = std::max(s_.workspaceBytes_, bytes);
+        return {Resource::Workspace, 0, bytes};
+    }
 
 protected:
     void emit(Command c) override { out_.push_back(std::move(c)); }
@@ -159,9 +164,9 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     stats_.peakArenaBytes = plan_.arenaBytes;
     stats_.naiveActivationBytes = plan_.naiveBytes;
     stats_.weightBytes = hostWeights_.size();
-    stats_.workspaceBytes = 0;
+    stats_.workspaceBytes = static_cast<size_t>(workspaceBytes_);
     stats_.deviceMemoryBytes = static_cast<size_t>(weights_.allocatedBytes() + arena_.allocatedBytes() + stagingIn_.allocatedBytes() +
-                                                   stagingOut_.allocatedBytes());
+                                                   stagingOut_.allocatedBytes() + workspace_.allocatedBytes());
     stats_.device = ctx_->name() + (fp16_ ? " (fp16 storage)" : "");
     ctx_->pipelines().save();
     checkValidation("creating the session");
@@ -298,6 +303,7 @@ void VulkanSession::createBuffers() {
     arena_ = Buffer(*ctx_, std::max<VkDeviceSize>(plan_.arenaBytes, 16), Buffer::Kind::Device);
     stagingIn_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingInBytes_, 16), Buffer::Kind::Upload);
     stagingOut_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingOutBytes_, 16), Buffer::Kind::Readback);
+    if (workspaceBytes_ > 0) workspace_ = Buffer(*ctx_, workspaceBytes_, Buffer::Kind::Device);
 
     VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pi.queueFamilyIndex = ctx_->queueFamily();
@@ -342,6 +348,7 @@ VkBuffer VulkanSession::bufferOf(Resource r) const {
         case Resource::Weights: return weights_.handle();
         case Resource::StagingIn: return stagingIn_.handle();
         case Resource::StagingOut: return stagingOut_.handle();
+        case Resource::Workspace: return workspace_.handle();
     }
     return VK_NULL_HANDLE;
 }

@@ -8,6 +8,11 @@
 // staged is read by 16 invocations instead of being fetched 16 times.
 // (On CPU implementations shared-memory loads are per-lane scalar loops and barriers are
 // coroutine switches; conv.comp is the kernel there.)
+//
+// Split reductions (PARTIAL 1): when the output has too few tiles to fill the GPU (ResNet's
+// 7x7 stages: 8 tiles for a 132-multiprocessor GPU), the k range is cut into slices, one per
+// workgroup along z, each storing its partial sums (fp32) in the workspace; conv_reduce.comp
+// then adds the slices, the bias and the activation.
 #include "common.glsl"
 layout(local_size_x = 16, local_size_y = 16) in;
 layout(constant_id = 0) const uint ACT = 0;
@@ -17,15 +22,18 @@ layout(constant_id = 3) const uint SH = 1;
 layout(constant_id = 4) const uint SW = 1;
 layout(constant_id = 5) const uint DH = 1;
 layout(constant_id = 6) const uint DW = 1;
+layout(constant_id = 7) const uint PARTIAL = 0;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][16]   (64 channels per k)
 layout(binding = 2) uniform samplerBuffer bias;  // [g][mb * 64]
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
+layout(std430, binding = 3) writeonly buffer Part { float part[]; };  // PARTIAL: [slice][n][M][P]
 layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
     int pt, pl;
     uint Cg, Mg, mBlocks, pTiles;
+    uint kSlice, slices, N;  // k per slice (a multiple of 16), slice count, images
     float actA, actB;
 } p;
 
@@ -36,7 +44,7 @@ void main() {
     const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
     const uint t = ty * 16u + tx;
     const uint mb = gl_WorkGroupID.x / p.pTiles, pt0 = (gl_WorkGroupID.x - mb * p.pTiles) * 64u;
-    const uint g = gl_WorkGroupID.y, n = gl_WorkGroupID.z;
+    const uint g = gl_WorkGroupID.y, n = gl_WorkGroupID.z / p.slices, slice = gl_WorkGroupID.z - n * p.slices;
     const uint P = p.OH * p.OW, HW = p.H * p.W;
     const uint K = p.Cg * KH * KW;
     const int xb = int((n * p.C + g * p.Cg) * HW);
@@ -58,10 +66,11 @@ void main() {
     vec4 acc[4];
     [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
 
-    for (uint k0 = 0u; k0 < K; k0 += 16u) {
+    const uint kBegin = slice * p.kSlice, kEnd = min(K, kBegin + p.kSlice);
+    for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
         const uint k = k0 + lk;
         vec4 wv = vec4(0.0), xv = vec4(0.0);
-        if (k < K) {
+        if (k < kEnd) {
             wv = texelFetch(w, wb + int(k * 16u + lq));
             const uint c = k / (KH * KW), r = k - c * (KH * KW);
             const uint ky = r / KW, kx = r - ky * KW;
@@ -89,11 +98,19 @@ void main() {
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
         const uint m = mb * 64u + ty * 4u + i;
         if (m >= p.Mg) break;
-        const float bv = texelFetch(bias, int((g * p.mBlocks) * 64u + m)).x;
         const uint yb = (n * p.M + g * p.Mg + m) * P;
-        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-            const uint q = pt0 + tx * 4u + j;
-            if (q < P) y[yb + q] = sfloat(activate(ACT, acc[i][j] + bv, p.actA, p.actB));
+        if (PARTIAL == 1u) {
+            const uint pb = slice * p.N * p.M * P + yb;
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint q = pt0 + tx * 4u + j;
+                if (q < P) part[pb + q] = acc[i][j];
+            }
+        } else {
+            const float bv = texelFetch(bias, int((g * p.mBlocks) * 64u + m)).x;
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint q = pt0 + tx * 4u + j;
+                if (q < P) y[yb + q] = sfloat(activate(ACT, acc[i][j] + bv, p.actA, p.actB));
+            }
         }
     }
 }
