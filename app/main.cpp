@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QMediaDevices>
 #include <cstdio>
+#include <cstring>
 
 #include "cli_options.h"
 #include "control_bar.h"
@@ -12,7 +13,20 @@
 
 using namespace percept;
 
+namespace {
+// --screenshot on a machine without a display (no X11/Wayland): use Qt's offscreen platform rather
+// than failing to connect to a display.
+void preferOffscreenWhenHeadless(int argc, char** argv) {
+    bool screenshot = false;
+    for (int i = 1; i < argc; ++i) screenshot |= std::strcmp(argv[i], "--screenshot") == 0 || std::strncmp(argv[i], "--screenshot=", 13) == 0;
+    if (screenshot && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY") &&
+        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+    preferOffscreenWhenHeadless(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("percept"));
     QApplication::setApplicationDisplayName(QStringLiteral("Percept"));

@@ -68,8 +68,8 @@ void ScreenshotRunner::finish(int exitCode, const QString& why) {
     QString s;
     if (res) {
         const InferenceResult& r = *res;
-        s += QStringLiteral("Percept: %1 on %2 (%3) \u2014 %4\n").arg(r.modelName, r.backendLabel, r.device, p->sourceDescription());
-        s += QStringLiteral("top-5 of frame #%1, the result on screen (%2 results shown, %3 asked for):\n").arg(r.frameSeq).arg(shown_).arg(frames_);
+        s += QStringLiteral("Percept: %1 on %2 [%3] \u2014 %4\n").arg(r.modelName, r.backendLabel, r.device, p->sourceDescription());
+        s += QStringLiteral("top-5 of frame #%1, the result on screen (results shown: %2, asked for: %3):\n").arg(r.frameSeq).arg(shown_).arg(frames_);
         for (const auto& t : r.top) s += QStringLiteral("  %1%  %2  [%3]\n").arg(t.prob * 100.0, 6, 'f', 2).arg(t.label).arg(t.index);
         s += QStringLiteral("time (median of %1): preprocess %2 ms, inference %3 ms, postprocess %4 ms; this frame: %5 / %6 / %7 ms\n")
                  .arg(r.medianSamples)

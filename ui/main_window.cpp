@@ -319,15 +319,21 @@ void MainWindow::dropEvent(QDropEvent* e) {
     e->acceptProposedAction();
     bool sourceOpened = false;
     if (md->hasUrls()) {
+        QStringList photos, others;
         for (const QUrl& u : md->urls()) {
             if (!u.isLocalFile()) continue;
             const QString path = u.toLocalFile();
-            if (Pipeline::isModelFile(path)) {
-                pipeline_->openPath(path);  // joins the model picker once it has loaded
-            } else if (!sourceOpened) {
-                pipeline_->openPath(path);  // the first picture/folder/video; a failure is reported
-                sourceOpened = true;
-            }
+            const QFileInfo fi(path);
+            if (Pipeline::isModelFile(path)) pipeline_->openPath(path);  // joins the model picker once it has loaded
+            else if (fi.isFile() && !Pipeline::isVideoFile(path)) photos << path;
+            else others << path;
+        }
+        if (photos.size() > 1) {
+            pipeline_->openImageFiles(photos);  // several photos: a slideshow of them
+            sourceOpened = true;
+        } else if (!photos.isEmpty() || !others.isEmpty()) {
+            pipeline_->openPath(photos.isEmpty() ? others.front() : photos.front());  // a failure is reported
+            sourceOpened = true;
         }
     }
     if (!sourceOpened && md->hasImage()) pipeline_->openImage(qvariant_cast<QImage>(md->imageData()), tr("dropped picture"));

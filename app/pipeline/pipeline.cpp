@@ -160,6 +160,13 @@ bool Pipeline::openFolder(const QString& dir) {
     return true;
 }
 
+bool Pipeline::openImageFiles(const QStringList& paths) {
+    if (paths.size() == 1) return openImageFile(paths.front());
+    if (paths.isEmpty()) return false;
+    setSource(new FolderSource(QFileInfo(paths.front()).absolutePath(), paths));
+    return true;
+}
+
 bool Pipeline::openVideo(const QString& path) {
     if (!QFileInfo(path).isReadable()) {
         emit statusMessage(QStringLiteral("Cannot read %1").arg(path), true);

@@ -58,6 +58,8 @@ public:
     bool openImageFile(const QString& path);
     bool openImage(const QImage& image, const QString& description);
     bool openFolder(const QString& dir);
+    // Several photos at once (a multi-file drop): a slideshow of them.
+    bool openImageFiles(const QStringList& paths);
     bool openVideo(const QString& path);
     bool openCamera(const QCameraDevice& device);
     bool openDefaultCamera();  // the empty state when there is none

@@ -67,6 +67,12 @@ private slots:
         QVERIFY(!window_->overlay()->topLabelText().isEmpty());
     }
 
+    void dropSeveralPhotosMakesSlideshow() {
+        QVERIFY(dropFiles(window_.get(), {image("coffee.png"), image("pelican.jpeg")}));
+        QTRY_VERIFY_WITH_TIMEOUT(window_->pipeline()->sourceDescription().contains("(1/2: coffee.png)"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(window_->overlay()->topLabelText(), QStringLiteral("espresso"), 20000);
+    }
+
     void pasteFromClipboardWithShortcut() {
         const QString path = image("bird.png");
         PERCEPT_REQUIRE_DATA(path);
