@@ -151,13 +151,17 @@ void buildConv(Builder& b) {
         uint32_t C, H, W, M, OH, OW;
         int32_t pt, pl;
         uint32_t Cg, Mg, mBlocks, cBegin, cEnd;
-        uint32_t tiles;
+        uint32_t tiles, tilesPerRow;
         float actA, actB;
     } p{u32(C), u32(H), u32(W), u32(M), u32(OH), u32(OW), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]), u32(Cg), u32(Mg),
-        u32(mBlocks), 0, 0, 0, ap.a, ap.b};
+        u32(mBlocks), 0, 0, 0, 0, ap.a, ap.b};
     // Pixels per invocation: 4, fewer on tiny planes (a classifier run as a 1x1 conv has one).
     const int64_t TP = P >= 8 ? 4 : P >= 2 ? 2 : 1;
-    p.tiles = u32((P + TP - 1) / TP);
+    // Kernels wider than one column on rows of at least TP pixels: tiles along rows, so the
+    // input each kernel row needs is fetched once for all its columns.
+    const bool rows = !fast && kw > 1 && OW >= TP;
+    p.tilesPerRow = u32((OW + TP - 1) / TP);
+    p.tiles = rows ? u32(OH) * p.tilesPerRow : u32((P + TP - 1) / TP);
     const TensorRef wr = texel4(b.weights(packed)), br = texel4(b.weights(pbias));
     const TensorRef xr = texel1(b.input(0)), yr = b.output(0);
     const int64_t chunks = (Cg + kMaxChannelsPerDispatch - 1) / kMaxChannelsPerDispatch;
@@ -170,6 +174,7 @@ void buildConv(Builder& b) {
         spec.push_back(fast ? 1 : 0);
         spec.push_back(split);
         spec.push_back(u32(TP));
+        spec.push_back(rows ? 1 : 0);
         b.dispatch(b.pipeline("conv", "ttts", spec), {xr, wr, br, yr}, 0b1000, p, groupCount(static_cast<uint64_t>(p.tiles) * mBlocks, 64),
                    u32(group), u32(N));
     }

@@ -28,6 +28,11 @@ layout(constant_id = 6) const uint DW = 1;
 layout(constant_id = 7) const uint FAST = 0;
 layout(constant_id = 8) const uint SPLIT = 0;
 layout(constant_id = 9) const uint TP = 4;  // output pixels per invocation: 4, or fewer for tiny planes
+// ROWS 1: an invocation's TP pixels are consecutive in one output row (tiles = OH x ceil(OW/TP)
+// per channel block), so for each kernel row the input segment they share is fetched once
+// ((TP-1)*SW + (KW-1)*DW + 1 values) and reused across the kernel columns.
+layout(constant_id = 10) const uint ROWS = 0;
+const uint R = (TP - 1u) * SW + (KW - 1u) * DW + 1u;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][2]
@@ -37,7 +42,8 @@ layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
     int pt, pl;
     uint Cg, Mg, mBlocks, cBegin, cEnd;
-    uint tiles;  // ceil(OH*OW / TP): pixel tiles per block of 8 channels
+    uint tiles;  // pixel tiles per block of 8 channels: ceil(OH*OW / TP), or OH * tilesPerRow
+    uint tilesPerRow;
     float actA, actB;
 } p;
 
@@ -48,7 +54,10 @@ void main() {
     const uint id = gl_GlobalInvocationID.x;
     if (id >= p.tiles * p.mBlocks) return;
     const uint mb = id / p.tiles;
-    const uint p0 = (id - mb * p.tiles) * TP;
+    const uint tile = id - mb * p.tiles;
+    const uint rowY = ROWS == 1u ? tile / p.tilesPerRow : 0u;
+    const uint rowX0 = ROWS == 1u ? (tile - rowY * p.tilesPerRow) * TP : 0u;
+    const uint p0 = ROWS == 1u ? rowY * p.OW + rowX0 : tile * TP;
     const uint g = gl_WorkGroupID.y;
     const uint n = gl_WorkGroupID.z;
     const uint HW = p.H * p.W;
@@ -88,6 +97,31 @@ void main() {
             }
             xc += int(HW);
         }
+    } else if (ROWS == 1u) {
+        const int iyBase = int(rowY * SH) - p.pt, ixBase = int(rowX0 * SW) - p.pl;
+        for (uint c = p.cBegin; c < p.cEnd; ++c) {
+            [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
+                const int iy = iyBase + int(ky * DH);
+                const bool rowOk = uint(iy) < p.H;
+                float r[R];
+                [[unroll]] for (uint j = 0u; j < R; ++j) {
+                    const int ix = ixBase + int(j);
+                    const bool ok = rowOk && uint(ix) < p.W;
+                    const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
+                    r[j] = ok ? v : 0.0;
+                }
+                [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
+                    const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+                    wi += 2;
+                    [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                        const float v = r[t * SW + kx * DW];
+                        a0[t] += w0 * v;
+                        a1[t] += w1 * v;
+                    }
+                }
+            }
+            xc += int(HW);
+        }
     } else {
         int iy0[TP], ix0[TP];
         [[unroll]] for (uint t = 0u; t < TP; ++t) {
@@ -124,7 +158,7 @@ void main() {
         const uint yb = (n * p.M + g * p.Mg + m0 + i) * P;
         const float bv = i < 4u ? b0[i & 3u] : b1[i & 3u];
         [[unroll]] for (uint t = 0u; t < TP; ++t) {
-            if (p0 + t >= P) break;
+            if (ROWS == 1u ? rowX0 + t >= p.OW : p0 + t >= P) break;
             float v = (i < 4u ? a0[t][i & 3u] : a1[t][i & 3u]) + bv;
             if (SPLIT >= 2u) v += float(y[yb + p0 + t]);
             if (SPLIT == 0u || SPLIT == 3u) v = activate(ACT, v, p.actA, p.actB);
