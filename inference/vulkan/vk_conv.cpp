@@ -163,7 +163,9 @@ void buildConv(Builder& b) {
     p.tilesPerRow = u32((OW + TP - 1) / TP);
     p.tiles = rows ? u32(OH) * p.tilesPerRow : u32((P + TP - 1) / TP);
     const TensorRef wr = texel4(b.weights(packed)), br = texel4(b.weights(pbias));
-    const TensorRef xr = texel1(b.input(0)), yr = b.output(0);
+    // 1x1 on planes of a multiple of 4 pixels: each lane's 4 pixels are one four-float texel.
+    const bool vec4x = fast && TP == 4 && P % 4 == 0;
+    const TensorRef xr = vec4x ? texel4(b.input(0)) : texel1(b.input(0)), yr = b.output(0);
     const int64_t chunks = (Cg + kMaxChannelsPerDispatch - 1) / kMaxChannelsPerDispatch;
     for (int64_t k = 0; k < chunks; ++k) {
         p.cBegin = u32(k * kMaxChannelsPerDispatch);
@@ -175,6 +177,7 @@ void buildConv(Builder& b) {
         spec.push_back(split);
         spec.push_back(u32(TP));
         spec.push_back(rows ? 1 : 0);
+        spec.push_back(vec4x ? 1 : 0);
         b.dispatch(b.pipeline("conv", "ttts", spec), {xr, wr, br, yr}, 0b1000, p, groupCount(static_cast<uint64_t>(p.tiles) * mBlocks, 64),
                    u32(group), u32(N));
     }

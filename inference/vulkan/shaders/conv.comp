@@ -33,6 +33,9 @@ layout(constant_id = 9) const uint TP = 4;  // output pixels per invocation: 4, 
 // ((TP-1)*SW + (KW-1)*DW + 1 values) and reused across the kernel columns.
 layout(constant_id = 10) const uint ROWS = 0;
 const uint R = (TP - 1u) * SW + (KW - 1u) * DW + 1u;
+// VEC4X 1 (FAST, TP 4, H*W a multiple of 4): x is bound as a four-float texel view, and a
+// lane's 4 pixels of one channel are one fetch.
+layout(constant_id = 11) const uint VEC4X = 0;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][2]
@@ -71,7 +74,33 @@ void main() {
     int wi = int(((g * p.mBlocks + mb) * K + p.cBegin * KH * KW) * 2u);
     int xc = int((n * p.C + g * p.Cg + p.cBegin) * HW);
 
-    if (FAST == 1u) {
+    if (FAST == 1u && VEC4X == 1u) {
+        int xq = (xc + int(p0)) >> 2;
+        const int hw4 = int(HW >> 2);
+        uint c = p.cBegin;
+        for (; c + 4u <= p.cEnd; c += 4u) {
+            [[unroll]] for (uint u = 0u; u < 4u; ++u) {
+                const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+                const vec4 v = texelFetch(x, xq);
+                wi += 2;
+                xq += hw4;
+                [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                    a0[t] += w0 * v[t & 3u];
+                    a1[t] += w1 * v[t & 3u];
+                }
+            }
+        }
+        for (; c < p.cEnd; ++c) {
+            const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+            const vec4 v = texelFetch(x, xq);
+            wi += 2;
+            xq += hw4;
+            [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                a0[t] += w0 * v[t & 3u];
+                a1[t] += w1 * v[t & 3u];
+            }
+        }
+    } else if (FAST == 1u) {
         int q[TP];
         [[unroll]] for (uint t = 0u; t < TP; ++t) q[t] = int(min(p0 + t, P - 1u));
         uint c = p.cBegin;
