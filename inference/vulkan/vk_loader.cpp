@@ -63,6 +63,25 @@ void loadInstanceFunctions(VkInstance instance) {
     gInstanceFunctionsLoaded = true;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PERCEPT_VK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PERCEPT_VK_ASAN 1
+#endif
+#endif
+#ifdef PERCEPT_VK_ASAN
+// LeakSanitizer: what Vulkan drivers and layers keep until the process ends (lavapipe's
+// instance-level allocations, the validation layer's object tables) is theirs, not ours; the
+// devices Percept opens stay open for the life of the process on purpose (vk_context.h).
+extern "C" const char* __lsan_default_suppressions() {
+    return "leak:libvulkan_lvp.so\n"
+           "leak:libVkLayer_khronos_validation.so\n"
+           "leak:libvulkan.so\n"
+           "leak:libLLVM\n";
+}
+#endif
+
 const char* resultName(VkResult r) {
     switch (r) {
 #define PERCEPT_VK_RESULT(x) \
