@@ -3,6 +3,10 @@
 // element strides. A constant B is repacked once to [K][N], so the shader's columns are
 // contiguous whatever transB said. The reduction runs K/4 + 3 loop iterations per invocation:
 // K may not exceed 4 x 65535 on lavapipe (checked).
+#include <cstdlib>
+#include <string>
+
+#include "vulkan/vk_context.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -19,13 +23,27 @@ struct GemmPush {
     float alpha, beta, actA, actB;
 };
 
+// GPUs take the WIDE form (a workgroup per 4 columns shares their reduction); CPU
+// implementations the plain one (shared memory and barriers cost more than they save there).
+// PERCEPT_VULKAN_GEMM=wide|plain forces either (tests).
+bool useWide(Builder& b, const GemmPush& p) {
+    if (groupCount(p.N, 4) > 65535) return false;
+    if (const char* e = std::getenv("PERCEPT_VULKAN_GEMM")) {
+        if (std::string(e) == "wide") return true;
+        if (std::string(e) == "plain") return false;
+    }
+    return !b.context().isCpuDevice();
+}
+
 void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
     if (static_cast<uint64_t>(p.M) * p.N * p.batch == 0) return;
     if (p.batch > 65535) b.fail("more than 65535 batched matrices are not supported");
     if (p.K > 200000) b.fail("reductions longer than 200000 are not supported");
-    const uint32_t gx = groupCount(groupCount(p.N, 4), 64), gy = std::min<uint32_t>(p.M, 65535);
-    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u}), {texel1(a), texel1(bm), texel1(c ? *c : a), y}, 0b1000,
-               p, gx, gy, p.batch);
+    const bool wide = useWide(b, p);
+    if (wide) b.setAlgo(b.algo() + "-wide");
+    const uint32_t gx = wide ? groupCount(p.N, 4) : groupCount(groupCount(p.N, 4), 64), gy = std::min<uint32_t>(p.M, 65535);
+    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u, wide ? 1u : 0u}),
+               {texel1(a), texel1(bm), texel1(c ? *c : a), y}, 0b1000, p, gx, gy, p.batch);
 }
 
 }  // namespace

@@ -162,6 +162,36 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
     EXPECT_EQ(algos, (std::set<std::string>{"conv-tiled", "conv-tiled-splitk"}));
 }
 
+// The GEMM form GPUs use (a workgroup shares each column block's reduction), forced here: the
+// op suite's Gemm and MatMul cases once more, under validation.
+TEST(VulkanKernels, WideGemmMatchesCpu) {
+    ScopedEnv force("PERCEPT_VULKAN_GEMM", "wide");
+    struct Case {
+        Shape a, b;
+        bool transB;
+    };
+    const std::vector<Case> cases = {{{1, 1280}, {1000, 1280}, true}, {{7, 33}, {33, 5}, false}, {{3, 300}, {300, 130}, false}};
+    uint32_t seed = 900;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(shapeToString(c.a) + " x " + shapeToString(c.b));
+        OpGraph g;
+        graph::Node& n = g.node("Gemm", {g.input("a", c.a), g.constant("b", randomTensor(c.b, ++seed)), g.constant("c", randomTensor({c.transB ? c.b[0] : c.b[1]}, ++seed))},
+                                {g.output("y")});
+        setInt(n, "transB", c.transB ? 1 : 0);
+        const Model m = detail::modelFromGraph(g.g, "gemm");
+        const Tensor x = randomTensor(c.a, ++seed);
+        auto s = Session::create(m, vulkan());
+        EXPECT_EQ(s->stats().layers[0].algo, "gemm-wide");
+        EXPECT_TRUE(allClose(s->run(x), runOn(m, x, SessionOptions{}), 1e-4));
+    }
+    // Batched MatMul with broadcasting.
+    OpGraph g;
+    g.node("MatMul", {g.input("a", {2, 1, 3, 70}), g.input("b", {3, 70, 6})}, {g.output("y")});
+    const Model m = detail::modelFromGraph(g.g, "matmul");
+    const std::vector<Tensor> in = {randomTensor({2, 1, 3, 70}, 1), randomTensor({3, 70, 6}, 2)};
+    EXPECT_TRUE(allClose(Session::create(m, vulkan())->run(in)[0], Session::create(m, SessionOptions{})->run(in)[0], 1e-4));
+}
+
 // Every op family once more in fp16 storage, loosely: the shaders' fp16 variants all run.
 TEST(VulkanKernels, Fp16StorageRunsEveryFamily) {
     if (!vk::Context::acquire(vulkan())->supportsFp16Storage()) GTEST_SKIP() << "no 16-bit storage on this device";
