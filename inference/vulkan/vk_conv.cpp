@@ -1,5 +1,5 @@
 // 2-D convolution, NCHW. Three kernels:
-//  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, 4 outputs of a row per
+//  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, 8 (or 4) outputs of a row per
 //    invocation, the input row segment they share fetched once per kernel row.
 //  - "conv-tiled", on GPUs: an implicit GEMM with shared-memory tiles (shaders/conv_tiled.comp),
 //    64 channels x 64 pixels per workgroup, 4 x 4 per invocation, weights repacked as
@@ -74,7 +74,7 @@ void buildConv(Builder& b) {
 
     if (group == C && Cg == 1 && Mg == 1) {
         b.setAlgo("depthwise");
-        constexpr int64_t TP = 4;
+        const int64_t TP = OW >= 8 ? 8 : 4;
         const int64_t tiles = (OW + TP - 1) / TP, count = C * OH * tiles;
         struct Push {
             uint32_t C, H, W, OH, OW, tilesPerRow, count;
@@ -84,8 +84,14 @@ void buildConv(Builder& b) {
             ap.a, ap.b};
         std::vector<uint32_t> spec = {act};
         spec.insert(spec.end(), geometry.begin(), geometry.end());
-        const TensorRef wr = b.weights(w), br = b.weights(bias);
-        b.dispatch(b.pipeline("conv_depthwise", "ttts", spec), {texel1(b.input(0)), texel1(wr), texel1(br), b.output(0)}, 0b1000, p,
+        spec.push_back(u32(TP));
+        // Taps padded to whole four-float texels per channel.
+        const int64_t taps = kh * kw, t4 = (taps + 3) / 4;
+        std::vector<float> wp(static_cast<size_t>(C * t4 * 4), 0.0f);
+        for (int64_t ch = 0; ch < C; ++ch)
+            for (int64_t k = 0; k < taps; ++k) wp[static_cast<size_t>(ch * t4 * 4 + k)] = w[static_cast<size_t>(ch * taps + k)];
+        const TensorRef wr = texel4(b.weights(wp)), br = texel1(b.weights(bias));
+        b.dispatch(b.pipeline("conv_depthwise", "ttts", spec), {texel1(b.input(0)), wr, br, b.output(0)}, 0b1000, p,
                    groupCount(static_cast<uint64_t>(count), 64), u32(N));
         return;
     }

@@ -1,6 +1,6 @@
 #version 450
 // Depthwise convolution (group == C == M): each output channel reads only its own input
-// plane. Each invocation computes TP consecutive outputs of one row; for every kernel row it
+// plane. Each invocation computes TP (4 or 8) consecutive outputs of one row; for every kernel row it
 // fetches the input row segment those outputs share once ((TP-1)*SW + (KW-1)*DW + 1 values)
 // and reuses it across the kernel columns. Taps, strides and dilations are specialisation
 // constants, so every loop but the row loop over the grid unrolls. Texel-buffer reads (see
@@ -14,11 +14,11 @@ layout(constant_id = 3) const uint SH = 1;
 layout(constant_id = 4) const uint SW = 1;
 layout(constant_id = 5) const uint DH = 1;
 layout(constant_id = 6) const uint DW = 1;
-const uint TP = 4u;
+layout(constant_id = 7) const uint TP = 4;  // outputs per invocation: 8 on rows of >= 8, else 4
 const uint R = (TP - 1u) * SW + (KW - 1u) * DW + 1u;
 
 layout(binding = 0) uniform samplerBuffer x;
-layout(binding = 1) uniform samplerBuffer w;     // [C][KH*KW]
+layout(binding = 1) uniform samplerBuffer w;     // rgba: [C][ceil(KH*KW / 4)], zero padded
 layout(binding = 2) uniform samplerBuffer bias;  // [C]
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push {
@@ -35,7 +35,16 @@ void main() {
     const uint c = id / perChannel, q = id - c * perChannel, n = gl_WorkGroupID.y;
     const uint oy = q / p.tilesPerRow, ox0 = (q - oy * p.tilesPerRow) * TP;
     const int xb = int((n * p.C + c) * p.H * p.W);
-    const int wb = int(c * KH * KW);
+    // The channel's taps, a four-float texel at a time, before the loops.
+    const uint T4 = (KH * KW + 3u) / 4u;
+    float wt[T4 * 4u];
+    [[unroll]] for (uint j = 0u; j < T4; ++j) {
+        const vec4 v = texelFetch(w, int(c * T4 + j));
+        wt[4u * j] = v.x;
+        wt[4u * j + 1u] = v.y;
+        wt[4u * j + 2u] = v.z;
+        wt[4u * j + 3u] = v.w;
+    }
     const int iyBase = int(oy * SH) - p.pt, ixBase = int(ox0 * SW) - p.pl;
     const float b = texelFetch(bias, int(c)).x;
     float acc[TP];
@@ -51,7 +60,7 @@ void main() {
             r[j] = ok ? v : 0.0;
         }
         [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
-            const float wv = texelFetch(w, wb + int(ky * KW + kx)).x;
+            const float wv = wt[ky * KW + kx];
             [[unroll]] for (uint t = 0u; t < TP; ++t) acc[t] += wv * r[t * SW + kx * DW];
         }
     }
