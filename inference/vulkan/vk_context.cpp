@@ -275,9 +275,7 @@ struct ContextFactory {
         }
         if (family < 0) throw Error("the Vulkan device '" + std::string(c->props_.deviceName) + "' has no compute queue");
         c->queueFamily_ = static_cast<uint32_t>(family);
-        c->timestampBits_ = c->props_.limits.timestampComputeAndGraphics || fams[static_cast<size_t>(family)].timestampValidBits > 0
-                                ? fams[static_cast<size_t>(family)].timestampValidBits
-                                : 0;
+        c->timestampBits_ = fams[static_cast<size_t>(family)].timestampValidBits;
 
         VkPhysicalDevice16BitStorageFeatures s16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
         VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};

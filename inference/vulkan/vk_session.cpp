@@ -136,7 +136,16 @@ public:
     }
 
 protected:
-    void emit(Command c) override { out_.push_back(std::move(c)); }
+    void emit(Command c) override {
+        if (c.kind == Command::Kind::Dispatch) {
+            const uint32_t* limit = s_.ctx_->properties().limits.maxComputeWorkGroupCount;
+            for (int k = 0; k < 3; ++k)
+                if (c.groups[k] > limit[k])
+                    fail("needs " + std::to_string(c.groups[k]) + " workgroups along axis " + std::to_string(k) + ", more than the device's " +
+                         std::to_string(limit[k]) + " (the input is too large for this backend)");
+        }
+        out_.push_back(std::move(c));
+    }
 
 private:
     VulkanSession& s_;
