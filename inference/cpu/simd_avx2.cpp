@@ -8,8 +8,13 @@
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
 
+// GCC takes a target region; clang ignores it and takes an attribute applied to every function.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#endif
 
 namespace percept::cpu::avx2 {
 namespace {
@@ -40,4 +45,8 @@ inline void stride2Load(const float* p, int, V& ev, V& od, V& ev2) {
 #include "cpu/simd_kernels.inc"
 }  // namespace percept::cpu::avx2
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif

@@ -9,10 +9,17 @@
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
 
+// GCC takes a target region; clang ignores it and takes an attribute applied to every function.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
+#endif
 // GCC 12 flags _mm512_undefined_ps() inside _mm512_max_ps/_mm512_min_ps as maybe-uninitialized.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace percept::cpu::avx512 {
 namespace {
@@ -46,4 +53,8 @@ inline void stride2Load(const float* p, int cnt, V& ev, V& od, V& ev2) {
 #undef PERCEPT_SIMD_MASKED
 }  // namespace percept::cpu::avx512
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
