@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("percept"));
     QApplication::setApplicationDisplayName(QStringLiteral("Percept"));
     QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
-    QApplication::setDesktopFileName(QStringLiteral("percept"));
+    QApplication::setDesktopFileName(QStringLiteral("io.percept.Percept"));  // resources/io.percept.Percept.desktop
 
     const auto opts = app::parseCommandLine(QApplication::arguments());
     if (!opts) return 2;
