@@ -69,7 +69,8 @@ void usage() {
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
         "                     AVX-512, 110 with AVX2, 55 otherwise: Zen 5 at 3.45 GHz, 2 FMA pipes)\n"
-        "  --json             print one JSON object per model and thread count\n");
+        "  --json             print one JSON object per model and thread count\n"
+        "  --help, -h         print this text and exit\n");
 }
 
 }  // namespace

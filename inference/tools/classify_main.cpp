@@ -24,7 +24,8 @@ static void usage() {
         "  --threads N        CPU threads (default: all)\n"
         "  --top K            how many labels (default 5)\n"
         "  --json             print one JSON object\n"
-        "  --list             list the known models and exit\n",
+        "  --list             list the known models and exit\n"
+        "  --help, -h         print this text and exit\n",
         tools::kModelOptionsHelp);
 }
 
