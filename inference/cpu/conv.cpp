@@ -1,4 +1,5 @@
-// 2-D convolution, NCHW, with three algorithms:
+// 2-D convolution, NCHW, with four algorithms:
+//  - "winograd":    3x3 stride 1, ungrouped, with enough channels and tiles: conv_winograd.cpp.
 //  - "1x1-gemm":    1x1 kernel, stride 1, no padding: the input already is the GEMM's B matrix
 //                   ([C x H*W] per image), so one cblas_sgemm per group, no im2col.
 //  - "depthwise":   group == C_in == C_out: a direct loop per channel (the GEMM would have
@@ -9,6 +10,7 @@
 //                   writes straight into the output (ldc = OH*OW).
 // Bias and the fused activation are applied to each block as soon as it is computed.
 #include "cpu/conv.h"
+#include "cpu/conv_winograd.h"
 
 #include <algorithm>
 #include <cstring>
@@ -461,6 +463,11 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
     const PackedGemm* pg = packedGemm(isa);
     if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && pads == std::vector<int64_t>{0, 0, 0, 0} && q.OH == q.H && q.OW == q.W)
         return std::make_unique<Conv1x1>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
+    if (q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
+        g.value(n.inputs[1]).constant) {
+        const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
+        if (winogradSuits(wq)) return makeWinogradConv(wq, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act);
+    }
     if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, depthwise3x3(isa));
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }

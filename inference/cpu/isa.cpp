@@ -52,4 +52,12 @@ DepthwiseFn depthwise3x3(Isa isa) {
     }
 }
 
+WinogradFns winogradFns(Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return {&avx512::winogradInput, &avx512::winogradOutput};
+        case Isa::Avx2: return {&avx2::winogradInput, &avx2::winogradOutput};
+        default: return {};
+    }
+}
+
 }  // namespace percept::cpu

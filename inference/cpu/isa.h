@@ -62,13 +62,54 @@ struct DepthwiseArgs {
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
 DepthwiseFn depthwise3x3(Isa isa);
 
+// Winograd F(4x4, 3x3) transforms (see conv_winograd.cpp): 6x6 input tiles at a stride of 4,
+// 36 transform-domain positions, each a [channels x tiles] matrix that a packed GEMM multiplies
+// by the transformed weights. Vectors run across the tiles of one tile row.
+inline constexpr int kWinoPositions = 36;
+// Floats of one scratch row for rows of TX tiles (room for whole vectors and the 2-column overlap).
+inline int64_t winogradRowFloats(int64_t TX) { return 4 * ((TX + 15) / 16 * 16) + 16; }
+// Per-thread scratch of either transform, in floats.
+inline int64_t winogradScratchFloats(int64_t TX) { return 12 * winogradRowFloats(TX); }
+
+// One input channel's tile rows [ty0, ty1): v[pos * posStride + (ty - ty0) * TX + tx].
+struct WinoInArgs {
+    const float* x;  // the channel's plane [H][W]
+    int64_t H, W, pt, pl;
+    int64_t ty0, ty1, TX;
+    float* v;
+    int64_t posStride;
+    float* scratch;  // winogradScratchFloats(TX)
+};
+// One output channel's tile rows [ty0, ty1) back to the plane y [OH][OW], with the bias, an
+// optional residual (same layout as y, added before the activation) and the activation.
+struct WinoOutArgs {
+    const float* m;  // m[pos * posStride + (ty - ty0) * TX + tx]; readable a vector past the end
+    int64_t posStride;
+    float* y;
+    const float* residual;
+    int64_t OH, OW, ty0, ty1, TX;
+    float bias;
+    graph::FusedActivation act;
+    float* scratch;
+};
+struct WinogradFns {
+    void (*input)(const WinoInArgs&) = nullptr;
+    void (*output)(const WinoOutArgs&) = nullptr;
+};
+// Null members for Generic.
+WinogradFns winogradFns(Isa isa);
+
 namespace avx512 {
 extern const PackedGemm kGemm;
 void depthwise3x3(const DepthwiseArgs& a);
+void winogradInput(const WinoInArgs& a);
+void winogradOutput(const WinoOutArgs& a);
 }  // namespace avx512
 namespace avx2 {
 extern const PackedGemm kGemm;
 void depthwise3x3(const DepthwiseArgs& a);
+void winogradInput(const WinoInArgs& a);
+void winogradOutput(const WinoOutArgs& a);
 }  // namespace avx2
 
 }  // namespace percept::cpu

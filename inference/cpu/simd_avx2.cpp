@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
@@ -41,8 +42,42 @@ inline void stride2Load(const float* p, int, V& ev, V& od, V& ev2) {
     const V a2 = _mm256_loadu_ps(p + 2), b2 = _mm256_loadu_ps(p + 10);
     ev2 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a2, b2, 0x88)), 0xD8));
 }
+// In-lane 4x4 transpose of four vectors (each 128-bit half a 4x4 block); its own inverse.
+inline void transpose4(V& a, V& b, V& c, V& d) {
+    const V t0 = _mm256_unpacklo_ps(a, b), t1 = _mm256_unpackhi_ps(a, b);
+    const V t2 = _mm256_unpacklo_ps(c, d), t3 = _mm256_unpackhi_ps(c, d);
+    a = _mm256_shuffle_ps(t0, t2, 0x44);
+    b = _mm256_shuffle_ps(t0, t2, 0xEE);
+    c = _mm256_shuffle_ps(t1, t3, 0x44);
+    d = _mm256_shuffle_ps(t1, t3, 0xEE);
+}
+// s_k[t] = p[4t + k] for t < 8 (reads p[0..32)). The in-lane transpose leaves the tiles in the
+// order 0,2,4,6,1,3,5,7; one permute puts them back.
+inline void deint4(const float* p, V& s0, V& s1, V& s2, V& s3) {
+    s0 = vload(p), s1 = vload(p + 8), s2 = vload(p + 16), s3 = vload(p + 24);
+    transpose4(s0, s1, s2, s3);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    s0 = _mm256_permutevar8x32_ps(s0, order);
+    s1 = _mm256_permutevar8x32_ps(s1, order);
+    s2 = _mm256_permutevar8x32_ps(s2, order);
+    s3 = _mm256_permutevar8x32_ps(s3, order);
+}
+// The inverse: p[4t + k] = s_k[t] for t < 8.
+inline void int4(V s0, V s1, V s2, V s3, float* p) {
+    const __m256i order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    s0 = _mm256_permutevar8x32_ps(s0, order);
+    s1 = _mm256_permutevar8x32_ps(s1, order);
+    s2 = _mm256_permutevar8x32_ps(s2, order);
+    s3 = _mm256_permutevar8x32_ps(s3, order);
+    transpose4(s0, s1, s2, s3);
+    vstore(p, s0);
+    vstore(p + 8, s1);
+    vstore(p + 16, s2);
+    vstore(p + 24, s3);
+}
 }  // namespace
 #include "cpu/simd_kernels.inc"
+#include "cpu/simd_winograd.inc"
 }  // namespace percept::cpu::avx2
 
 #if defined(__clang__)

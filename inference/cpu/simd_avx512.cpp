@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
@@ -47,9 +48,40 @@ inline void stride2Load(const float* p, int cnt, V& ev, V& od, V& ev2) {
     const V a2 = _mm512_maskz_loadu_ps(maskN(n2), p + 2), b2 = _mm512_maskz_loadu_ps(maskN(n2 - 16), p + 18);
     ev2 = _mm512_permutex2var_ps(a2, even, b2);
 }
+// s_k[t] = p[4t + k] for t < 16 (reads p[0..64)): two rounds of two-source permutes.
+inline void deint4(const float* p, V& s0, V& s1, V& s2, V& s3) {
+    const V z0 = vload(p), z1 = vload(p + 16), z2 = vload(p + 32), z3 = vload(p + 48);
+    // Pairs (k, k+1) of 8 tiles: lane l holds tile l/2, element k + l%2.
+    const __m512i pair01 = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
+    const __m512i pair23 = _mm512_setr_epi32(2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+    const V a01 = _mm512_permutex2var_ps(z0, pair01, z1), a23 = _mm512_permutex2var_ps(z0, pair23, z1);
+    const V b01 = _mm512_permutex2var_ps(z2, pair01, z3), b23 = _mm512_permutex2var_ps(z2, pair23, z3);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    s0 = _mm512_permutex2var_ps(a01, even, b01);
+    s1 = _mm512_permutex2var_ps(a01, odd, b01);
+    s2 = _mm512_permutex2var_ps(a23, even, b23);
+    s3 = _mm512_permutex2var_ps(a23, odd, b23);
+}
+// The inverse: p[4t + k] = s_k[t] for t < 16.
+inline void int4(V s0, V s1, V s2, V s3, float* p) {
+    // Interleave pairs: lane l of lo = s0/s1 of tile l/2 (tiles 0..7), hi = tiles 8..15.
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const V a01 = _mm512_permutex2var_ps(s0, lo, s1), a01h = _mm512_permutex2var_ps(s0, hi, s1);
+    const V a23 = _mm512_permutex2var_ps(s2, lo, s3), a23h = _mm512_permutex2var_ps(s2, hi, s3);
+    // Lane l: tile l/4 (+4 for the second), element l%4 from the (k, k+1) pairs.
+    const __m512i q0 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const __m512i q1 = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    vstore(p, _mm512_permutex2var_ps(a01, q0, a23));
+    vstore(p + 16, _mm512_permutex2var_ps(a01, q1, a23));
+    vstore(p + 32, _mm512_permutex2var_ps(a01h, q0, a23h));
+    vstore(p + 48, _mm512_permutex2var_ps(a01h, q1, a23h));
+}
 }  // namespace
 #define PERCEPT_SIMD_MASKED 1
 #include "cpu/simd_kernels.inc"
+#include "cpu/simd_winograd.inc"
 #undef PERCEPT_SIMD_MASKED
 }  // namespace percept::cpu::avx512
 

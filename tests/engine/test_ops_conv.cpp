@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cpu/conv.h"
+#include "cpu/isa.h"
 #include "op_test_util.h"
 
 namespace percept::optest {
@@ -157,7 +158,7 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"1x1 M45 K17 P49 LeakyRelu", {1, 17, 7, 7}, 45, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.15f, 0, 13, "1x1-gemm"},
         {"1x1 M20 K600 P9 Clip", {1, 600, 3, 3}, 20, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
         {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
-        {"3x3 M31 C35 13x15", {1, 35, 13, 15}, 31, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"3x3 M15 C35 13x15", {1, 35, 13, 15}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
         {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
         {"3x3 M30 C64 7x7", {1, 64, 7, 7}, 30, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
@@ -170,6 +171,29 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, params(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
     };
     uint32_t seed = 450;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// Winograd F(4x4, 3x3) (3x3 stride 1, >= 16 channels each side, >= 32 tiles) on odd shapes:
+// channels not multiples of 8/16, odd and non-multiple-of-4 sizes (partial tiles), asymmetric and
+// no pads, rows wider than one vector of tiles, two KC blocks (C > 256), batch 2, every fused
+// activation, per-thread blocks (56x56) and the shared-block path (22x22 on 2 threads). Generic
+// (no packed SGEMM) keeps im2col, and so do planes of too few tiles.
+TEST_P(ConvTest, Winograd) {
+    const std::string algo = cpu::cpuIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd";
+    const std::vector<ConvCase> cases = {
+        {"C17 M19 23x21 pad 1", {1, 17, 23, 21}, 19, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"C35 M31 25x27 pad 1", {1, 35, 25, 27}, 31, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"C16 M16 26x26 no pad", {1, 16, 26, 26}, 16, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo},
+        {"C20 M24 22x23 asym pads", {1, 20, 22, 23}, 24, 3, 3, params(1, {1, 1}, {2, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo},
+        {"C16 M21 9x70 wide rows", {1, 16, 9, 70}, 21, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo},
+        {"C300 M18 22x21 two KC blocks", {1, 300, 22, 21}, 18, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo},
+        {"C64 M70 56x56 blocks", {1, 64, 56, 56}, 70, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"C40 M40 14x14 too few tiles", {1, 40, 14, 14}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+    };
+    uint32_t seed = 470;
     for (const auto& c : cases) check(c, seed += 10);
 }
 

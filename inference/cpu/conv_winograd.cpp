@@ -1,0 +1,215 @@
+// Winograd F(4x4, 3x3): U = G g G^T per (output, input) channel pair, packed at creation as 36
+// GEMM A matrices [M x C]; per frame, V = B^T d B per input tile (simd_winograd.inc), then 36
+// packed GEMMs Mx_p = U_p * V_p over [C x tiles], then Y = A^T Mx A per tile plus bias and
+// activation. F(4x4) rather than F(6x6): its rounding stays well inside the op tests' 1e-4.
+//
+// Work is cut by tile rows. When every thread can get a block of tile rows wide enough for
+// the GEMM (>= kMinBlockTiles tiles), each thread runs all three steps on its own block with
+// its own buffers (no barriers; the block's transformed data stays in L2). Otherwise (small
+// planes: 14x14, 7x7) one block covers the plane and each step is spread over the threads
+// (channels, then positions x row panels, then output channels).
+#include "cpu/conv_winograd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "cpu/isa.h"
+#include "cpu/op_util.h"
+
+namespace percept::cpu {
+namespace {
+
+constexpr int P36 = kWinoPositions;
+// Transformed input + GEMM output of one block kept within about L2 (Zen 5: 1 MiB per core).
+constexpr int64_t kBlockBytes = int64_t{1} << 20;
+constexpr int64_t kMinBlockTiles = 24;
+
+int64_t envInt(const char* name, int64_t def) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atoll(v) : def;
+}
+
+// U_p[m][c] for p = 6i + j: (G g G^T)[i][j], computed in double.
+std::vector<float> transformWeights(const std::vector<float>& w, int64_t M, int64_t C) {
+    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                   {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    std::vector<float> u(static_cast<size_t>(P36 * M * C));
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t c = 0; c < C; ++c) {
+            const float* g = w.data() + (m * C + c) * 9;
+            double t[6][3];  // G g
+            for (int i = 0; i < 6; ++i)
+                for (int b = 0; b < 3; ++b) t[i][b] = G[i][0] * g[b] + G[i][1] * g[3 + b] + G[i][2] * g[6 + b];
+            for (int i = 0; i < 6; ++i)
+                for (int j = 0; j < 6; ++j)
+                    u[static_cast<size_t>(((i * 6 + j) * M + m) * C + c)] =
+                        static_cast<float>(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+        }
+    return u;
+}
+
+class ConvWinograd final : public Kernel {
+public:
+    ConvWinograd(const WinoGeom& q, const std::vector<float>& w, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg,
+                 WinogradFns fns)
+        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), fns_(fns) {
+        TY_ = (q.OH + 3) / 4, TX_ = (q.OW + 3) / 4;
+        const std::vector<float> u = transformWeights(w, q.M, q.C);
+        perA_ = pg->packedFloats(q.M, q.C);
+        packed_.resize(static_cast<size_t>(perA_ * P36));
+        for (int p = 0; p < P36; ++p) pg->pack(u.data() + p * q.M * q.C, q.C, q.M, q.C, packed_.data() + p * perA_);
+        blockBytes_ = envInt("PERCEPT_WINO_BLOCK_BYTES", kBlockBytes);
+        minBlockTiles_ = envInt("PERCEPT_WINO_MIN_TILES", kMinBlockTiles);
+    }
+    const char* algo() const override { return pg_->nr == 32 ? "winograd/avx512" : "winograd/avx2"; }
+    size_t weightBytes() const override { return (packed_.size() + bias_.size()) * sizeof(float); }
+
+    size_t workspaceBytes(int threads) const override {
+        const Plan p = plan(threads);
+        const size_t tiles = static_cast<size_t>(p.rows * TX_);
+        const size_t data = alignFloats(P36 * q_.C * tiles + 16) + alignFloats(P36 * q_.M * tiles + 16);
+        const size_t own = alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(static_cast<size_t>(winogradScratchFloats(TX_)));
+        const size_t T = static_cast<size_t>(std::max(threads, 1));
+        return (p.perThread ? T * (data + own) : data + T * own) * sizeof(float);
+    }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const int threads = ctx.pool.size();
+        const Plan p = plan(threads);
+        const size_t tilesMax = static_cast<size_t>(p.rows * TX_);
+        const size_t vFloats = alignFloats(P36 * q_.C * tilesMax + 16), mFloats = alignFloats(P36 * q_.M * tilesMax + 16);
+        const size_t packF = alignFloats(static_cast<size_t>(packBFloats())), scrF = alignFloats(static_cast<size_t>(winogradScratchFloats(TX_)));
+        for (int64_t n = 0; n < q_.N; ++n) {
+            const float* x = inputs[0] + n * q_.C * q_.H * q_.W;
+            float* y = outputs[0] + n * q_.M * q_.OH * q_.OW;
+            if (p.perThread) {
+                ctx.pool.run(p.blocks, [&](int64_t b, int th) {
+                    float* base = ctx.workspace + static_cast<size_t>(th) * (vFloats + mFloats + packF + scrF);
+                    Bufs bufs{base, base + vFloats, base + vFloats + mFloats, base + vFloats + mFloats + packF};
+                    const int64_t ty0 = b * p.rows, ty1 = std::min(TY_, ty0 + p.rows);
+                    inputRange(x, ty0, ty1, 0, q_.C, bufs);
+                    gemmRange(ty0, ty1, bufs);
+                    outputRange(y, ty0, ty1, 0, q_.M, bufs);
+                });
+                continue;
+            }
+            // One block, each step spread over the threads.
+            float* v = ctx.workspace;
+            float* m = v + vFloats;
+            auto bufsOf = [&](int th) {
+                float* own = m + mFloats + static_cast<size_t>(th) * (packF + scrF);
+                return Bufs{v, m, own, own + packF};
+            };
+            ctx.pool.parallelFor(q_.C, 1, [&](int64_t c0, int64_t c1, int th) { inputRange(x, 0, TY_, c0, c1, bufsOf(th)); });
+            const int64_t panels = pg_->panels(q_.M);
+            // Tasks of a few row panels of one position: even shares for the threads.
+            const int64_t per = std::max<int64_t>(1, panels / 2);
+            const int64_t chunks = (panels + per - 1) / per;
+            ctx.pool.run(P36 * chunks, [&](int64_t t, int th) {
+                const int64_t pos = t / chunks, c = t % chunks;
+                gemmOne(pos, 0, TY_, c * per, std::min(panels, (c + 1) * per), bufsOf(th));
+            });
+            ctx.pool.parallelFor(q_.M, 1, [&](int64_t m0, int64_t m1, int th) { outputRange(y, 0, TY_, m0, m1, bufsOf(th)); });
+        }
+    }
+
+private:
+    struct Plan {
+        int64_t rows = 1, blocks = 1;
+        bool perThread = false;
+    };
+    struct Bufs {
+        float *v, *m, *packB, *scratch;
+    };
+
+    Plan plan(int threads) const {
+        threads = std::max(threads, 1);
+        const int64_t rowBytes = P36 * (q_.C + q_.M) * TX_ * 4;
+        // As many blocks as the L2 budget asks for, but none narrower than kMinBlockTiles
+        // (the GEMM would stream the transformed weights once per thin block).
+        const int64_t maxBlocks = std::clamp<int64_t>(TY_ * TX_ / minBlockTiles_, 1, TY_);
+        int64_t blocks = std::clamp<int64_t>((TY_ * rowBytes + blockBytes_ - 1) / blockBytes_, 1, maxBlocks);
+        Plan p;
+        if (threads > 1) {
+            if (maxBlocks < threads) {
+                p.rows = TY_, p.blocks = 1, p.perThread = false;
+                return p;
+            }
+            // A whole number of blocks per thread.
+            blocks = std::min((blocks + threads - 1) / threads * threads, maxBlocks / threads * threads);
+        }
+        p.rows = (TY_ + blocks - 1) / blocks;
+        p.blocks = (TY_ + p.rows - 1) / p.rows;
+        p.perThread = true;
+        return p;
+    }
+
+    // Input channels [c0, c1) of tile rows [ty0, ty1) into bufs.v ([36][C][tiles]).
+    void inputRange(const float* x, int64_t ty0, int64_t ty1, int64_t c0, int64_t c1, const Bufs& b) const {
+        const int64_t tiles = (ty1 - ty0) * TX_;
+        for (int64_t c = c0; c < c1; ++c) {
+            const WinoInArgs a{x + c * q_.H * q_.W, q_.H, q_.W, q_.pt, q_.pl, ty0, ty1, TX_, b.v + c * tiles, q_.C * tiles, b.scratch};
+            fns_.input(a);
+        }
+    }
+
+    void gemmOne(int64_t pos, int64_t ty0, int64_t ty1, int64_t mb0, int64_t mb1, const Bufs& b) const {
+        const int64_t tiles = (ty1 - ty0) * TX_;
+        PackedGemmArgs g;
+        g.a = packed_.data() + pos * perA_, g.M = q_.M, g.K = q_.C;
+        g.b = b.v + pos * q_.C * tiles, g.ldb = tiles;
+        g.c = b.m + pos * q_.M * tiles, g.ldc = tiles;
+        g.n0 = 0, g.n1 = tiles, g.mb0 = mb0, g.mb1 = mb1;
+        g.packB = b.packB;
+        pg_->run(g);
+    }
+
+    // Every position's GEMM of one block, on one thread.
+    void gemmRange(int64_t ty0, int64_t ty1, const Bufs& b) const {
+        for (int64_t pos = 0; pos < P36; ++pos) gemmOne(pos, ty0, ty1, 0, pg_->panels(q_.M), b);
+    }
+
+    // Output channels [m0, m1) of tile rows [ty0, ty1) from bufs.m into y.
+    void outputRange(float* y, int64_t ty0, int64_t ty1, int64_t m0, int64_t m1, const Bufs& b) const {
+        const int64_t tiles = (ty1 - ty0) * TX_;
+        for (int64_t m = m0; m < m1; ++m) {
+            const WinoOutArgs a{b.m + m * tiles, q_.M * tiles, y + m * q_.OH * q_.OW, nullptr, q_.OH, q_.OW, ty0, ty1, TX_,
+                                bias_[static_cast<size_t>(m)], act_, b.scratch};
+            fns_.output(a);
+        }
+    }
+
+    WinoGeom q_;
+    std::vector<float> bias_;
+    graph::FusedActivation act_;
+    const PackedGemm* pg_;
+    WinogradFns fns_;
+    int64_t TY_ = 0, TX_ = 0, perA_ = 0;
+    std::vector<float> packed_;  // 36 packed A matrices
+    int64_t blockBytes_ = kBlockBytes, minBlockTiles_ = kMinBlockTiles;
+};
+
+}  // namespace
+
+bool winogradSuits(const WinoGeom& q) {
+    const Isa isa = cpuIsa();
+    if (!packedGemm(isa) || !winogradFns(isa).input) return false;
+    if (const char* env = std::getenv("PERCEPT_CPU_WINOGRAD")) {
+        if (!std::strcmp(env, "on")) return true;
+        if (!std::strcmp(env, "off")) return false;
+    }
+    // Too few channels: the transforms cost more than the GEMM saves. Too few tiles: the GEMM
+    // runs on mostly padded NR-wide strips and the transformed weights (4x the originals)
+    // dominate the memory traffic.
+    const int64_t tiles = ((q.OH + 3) / 4) * ((q.OW + 3) / 4);
+    return q.C >= 16 && q.M >= 16 && tiles >= 32;
+}
+
+std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, const std::vector<float>& weights, std::vector<float> bias,
+                                         graph::FusedActivation act) {
+    const Isa isa = cpuIsa();
+    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, packedGemm(isa), winogradFns(isa));
+}
+
+}  // namespace percept::cpu
