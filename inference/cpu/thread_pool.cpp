@@ -1,6 +1,20 @@
 #include "cpu/thread_pool.h"
 
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define PERCEPT_PAUSE() _mm_pause()
+#else
+#define PERCEPT_PAUSE() std::this_thread::yield()
+#endif
+
 namespace percept::cpu {
+namespace {
+// How long an idle worker keeps spinning for the next job before it sleeps: longer than the
+// serial gap between two layers, short enough not to burn a core between frames.
+constexpr auto kSpinTime = std::chrono::microseconds(200);
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
     if (threads < 1) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -8,49 +22,68 @@ ThreadPool::ThreadPool(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
+    stop_.store(true, std::memory_order_seq_cst);
+    generation_.fetch_add(1, std::memory_order_seq_cst);
+    generation_.notify_all();
     for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::drain(const Job& job, int thread) {
-    for (int64_t t = next_.fetch_add(1); t < job.tasks; t = next_.fetch_add(1)) job.call(job.fn, t, thread);
+int64_t ThreadPool::drain(uint32_t gen, int thread) {
+    int64_t ran = 0;
+    uint64_t v = next_.load(std::memory_order_acquire);
+    for (;;) {
+        if (static_cast<uint32_t>(v >> 32) != gen) return ran;  // a later job: not ours
+        const int64_t t = static_cast<int64_t>(v & 0xffffffffu);
+        // The job cannot change while a task of its generation is unclaimed or running, so
+        // reading job_ after a successful claim is safe (tasks_ is atomic: it is read before).
+        if (t >= tasks_.load(std::memory_order_acquire)) return ran;
+        if (next_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+            job_.call(job_.fn, t, thread);
+            ++ran;
+            v = next_.load(std::memory_order_acquire);
+        }
+    }
 }
 
-// Every worker takes part in every job and acknowledges it when it has found no task left;
-// the caller returns only once all have, so no worker can still hold a finished job (and its
-// dangling function) when the next one starts.
 void ThreadPool::dispatch(const Job& job) {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        job_ = job;
-        next_.store(0);
-        acked_ = 0;
-        ++generation_;
+    const uint32_t gen = generation_.load(std::memory_order_relaxed) + 1;
+    job_ = job;
+    tasks_.store(job.tasks, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    next_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+    generation_.store(gen, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
+    const int64_t mine = drain(gen, 0);
+    // Wait for the tasks claimed by workers; they are already running, so spin (yielding now
+    // and then, in case a worker was preempted).
+    for (int spins = 0; done_.load(std::memory_order_acquire) + mine < job.tasks; ++spins) {
+        if (spins < 4096) PERCEPT_PAUSE();
+        else std::this_thread::yield();
     }
-    wake_.notify_all();
-    drain(job, 0);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return acked_ == workers_.size(); });
 }
 
 void ThreadPool::workerLoop(int index) {
-    uint64_t seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        Job job;
-        {
-            std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-            if (stop_) return;
-            seen = generation_;
-            job = job_;
+        uint32_t g = generation_.load(std::memory_order_acquire);
+        if (g == seen) {
+            const auto until = std::chrono::steady_clock::now() + kSpinTime;
+            for (int k = 1; g == seen; ++k) {
+                PERCEPT_PAUSE();
+                g = generation_.load(std::memory_order_acquire);
+                if ((k & 255) == 0 && std::chrono::steady_clock::now() > until) break;
+            }
+            if (g == seen) {
+                sleepers_.fetch_add(1, std::memory_order_seq_cst);
+                generation_.wait(seen, std::memory_order_seq_cst);
+                sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+                continue;
+            }
         }
-        drain(job, index);
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (++acked_ == workers_.size()) done_.notify_one();
+        seen = g;
+        if (stop_.load(std::memory_order_acquire)) return;
+        const int64_t ran = drain(g, index);
+        if (ran) done_.fetch_add(ran, std::memory_order_release);
     }
 }
 

@@ -1,10 +1,16 @@
 #pragma once
 // A pool of worker threads that stays warm between frames. The calling thread takes part in
 // every job, so a pool of size 1 has no workers and runs everything inline.
+//
+// A network runs dozens of short parallel steps per frame (tens of microseconds each), so
+// handing out a job must cost far less than a futex wake-up: workers spin on an atomic for a
+// short while after each job (kSpinMicros) and only then sleep; the caller spins (yielding)
+// until the tasks it did not run itself have finished. A worker that wakes late for a job
+// takes nothing from it: tasks are claimed with the job's generation in the same atomic word,
+// so the caller never waits for a thread that did not start.
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -56,16 +62,17 @@ private:
     };
     void dispatch(const Job& job);
     void workerLoop(int index);
-    void drain(const Job& job, int thread);
+    // Claims and runs tasks of generation `gen` until none is left; returns how many it ran.
+    int64_t drain(uint32_t gen, int thread);
 
     std::vector<std::thread> workers_;
-    std::mutex mutex_;
-    std::condition_variable wake_, done_;
-    Job job_{};
-    uint64_t generation_ = 0;
-    std::atomic<int64_t> next_{0};
-    size_t acked_ = 0;  // workers done with the current job (guarded by mutex_)
-    bool stop_ = false;
+    Job job_{};                          // valid while a task of the current generation is claimed
+    std::atomic<int64_t> tasks_{0};      // job_.tasks, readable before a task is claimed
+    std::atomic<uint64_t> next_{0};      // generation << 32 | next task index
+    std::atomic<uint32_t> generation_{0};  // what workers wait on
+    std::atomic<int64_t> done_{0};       // tasks of the current job finished by workers
+    std::atomic<int> sleepers_{0};       // workers blocked in generation_.wait
+    std::atomic<bool> stop_{false};
 };
 
 }  // namespace percept::cpu
