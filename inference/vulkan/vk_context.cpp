@@ -376,7 +376,12 @@ std::shared_ptr<Context> Context::acquire(const SessionOptions& options) {
     const uint32_t index = pickDevice(inst.infos, options, envOr("PERCEPT_VULKAN_DEVICE"));
     if (!gContexts) gContexts = new std::map<uint32_t, std::shared_ptr<Context>>;
     auto it = gContexts->find(index);
-    if (it != gContexts->end()) return it->second;
+    if (it != gContexts->end()) {
+        if (!it->second->lost()) return it->second;
+        // A lost device never comes back: open it afresh (the old VkDevice goes when its last
+        // session lets go of it).
+        gContexts->erase(it);
+    }
     auto ctx = ContextFactory::open(inst, index);
     (*gContexts)[index] = ctx;
     return ctx;
@@ -397,7 +402,17 @@ void Context::submit(VkCommandBuffer cb, VkFence fence) {
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cb;
     std::lock_guard<std::mutex> lock(queueMutex_);
-    check(vkQueueSubmit(queue_, 1, &si, fence), "vkQueueSubmit");
+    // A lost device answers every submit with VK_ERROR_DEVICE_LOST; say so without asking it.
+    check(lost() ? VK_ERROR_DEVICE_LOST : vkQueueSubmit(queue_, 1, &si, fence), "vkQueueSubmit");
+}
+
+void Context::check(VkResult r, const char* what) {
+    if (r == VK_ERROR_DEVICE_LOST) {
+        lost_ = true;
+        throw DeviceLostError("the Vulkan device '" + std::string(props_.deviceName) + "' was lost (VK_ERROR_DEVICE_LOST from " + what +
+                              "): the GPU was reset or stopped answering; sessions on it cannot run again");
+    }
+    vk::check(r, what);
 }
 
 std::vector<PhysicalDeviceInfo> enumerateDevices() {

@@ -3,11 +3,13 @@
 // layer when PERCEPT_VULKAN_VALIDATION is set), device selection, logical device and its one
 // compute queue. A device is opened once per process and shared by every session on it
 // (opening one costs milliseconds, its compiled pipelines far more), and stays open until the
-// process ends.
+// process ends, or until it is lost (VK_ERROR_DEVICE_LOST): then every session on it fails
+// with percept::DeviceLostError and the next acquire() opens the device afresh.
 //
 // Device choice: PERCEPT_VULKAN_DEVICE (an index, or a substring of the device name), else
 // SessionOptions::deviceIndex / deviceName, else the first discrete GPU, then integrated, then
 // virtual, then CPU implementations (lavapipe).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -67,8 +69,16 @@ public:
     std::string name() const { return std::string("Vulkan: ") + props_.deviceName; }
 
     // Submits one command buffer signalling `fence` (queue access is serialised between
-    // sessions sharing the device); the caller waits on the fence.
+    // sessions sharing the device); the caller waits on the fence. On a lost device it throws
+    // percept::DeviceLostError without submitting.
     void submit(VkCommandBuffer cb, VkFence fence);
+
+    // The device-lost path: every VkResult that can report VK_ERROR_DEVICE_LOST (queue submit,
+    // fence wait) goes through here. VK_ERROR_DEVICE_LOST marks this device lost and throws
+    // percept::DeviceLostError naming the device and `what`; any other failure throws
+    // percept::Error as vk::check() does.
+    void check(VkResult r, const char* what);
+    bool lost() const { return lost_.load(); }
 
     PipelineCache& pipelines() { return *pipelines_; }
 
@@ -86,6 +96,7 @@ private:
     VkPhysicalDeviceMemoryProperties memProps_{};
     uint8_t uuid_[VK_UUID_SIZE] = {};
     std::mutex queueMutex_;
+    std::atomic<bool> lost_{false};
     std::unique_ptr<PipelineCache> pipelines_;
 };
 

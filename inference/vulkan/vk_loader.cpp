@@ -110,6 +110,8 @@ const char* resultName(VkResult r) {
 }
 
 void check(VkResult r, const char* what) {
+    if (r == VK_ERROR_DEVICE_LOST)
+        throw DeviceLostError(std::string("the Vulkan device was lost (VK_ERROR_DEVICE_LOST from ") + what + ")");
     if (r != VK_SUCCESS) throw Error(std::string("Vulkan: ") + what + " failed: " + resultName(r));
 }
 

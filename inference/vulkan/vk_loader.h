@@ -110,7 +110,9 @@ void loadInstanceFunctions(VkInstance instance);
 
 // "VK_ERROR_OUT_OF_DEVICE_MEMORY" etc.
 const char* resultName(VkResult r);
-// Throws percept::Error("<what>: <result name>") unless r == VK_SUCCESS.
+// Throws percept::Error("<what>: <result name>") unless r == VK_SUCCESS; VK_ERROR_DEVICE_LOST
+// throws percept::DeviceLostError (Context::check also marks the device lost: prefer it where
+// a context is at hand).
 void check(VkResult r, const char* what);
 
 }  // namespace percept::vk

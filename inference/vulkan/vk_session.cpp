@@ -9,8 +9,14 @@
 // overwrites a range read) since the previous barrier; independent dispatches (SqueezeNet's
 // two expand convolutions, say) run unseparated. run() copies the input into host-visible
 // staging, submits that command buffer and waits on one fence: one submit, one wait per frame.
+//
+// A lost device (VK_ERROR_DEVICE_LOST from the submit or the fence wait) goes through
+// Context::check: the context is marked lost and run() throws percept::DeviceLostError.
+// PERCEPT_VULKAN_FAIL_AFTER=N makes the N-th run() of each session take that same path, as if
+// its fence wait had returned VK_ERROR_DEVICE_LOST (fault injection for the app's fallback).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -59,6 +65,17 @@ public:
 private:
     std::vector<std::pair<Resource, Range>> read_, written_;
 };
+
+// PERCEPT_VULKAN_FAIL_AFTER: 0 when unset or empty, else a positive run count.
+int64_t failAfterFromEnv() {
+    const char* v = std::getenv("PERCEPT_VULKAN_FAIL_AFTER");
+    if (!v || !*v) return 0;
+    char* end = nullptr;
+    const long long n = std::strtoll(v, &end, 10);
+    if (*end != '\0' || n < 0)
+        throw Error(std::string("PERCEPT_VULKAN_FAIL_AFTER must be a run count (a whole number >= 1, or 0 for off), not '") + v + "'");
+    return n;
+}
 
 class SessionBuilder;
 
@@ -109,6 +126,8 @@ private:
     VkQueryPool queries_ = VK_NULL_HANDLE;
     VkFence fence_ = VK_NULL_HANDLE;
     uint64_t validationErrors_ = 0;
+    int64_t failAfter_ = 0;  // PERCEPT_VULKAN_FAIL_AFTER (0: off)
+    int64_t runCalls_ = 0;   // run() calls that reached the submit
     Stats stats_;
 };
 
@@ -154,6 +173,7 @@ private:
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     : graph_(model.sharedGraph()), ctx_(Context::acquire(options)) {
+    failAfter_ = failAfterFromEnv();
     validationErrors_ = validationErrorCount();
     if (!ctx_->supportsTexelBuffers()) throw Error("the Vulkan device '" + ctx_->name() + "' cannot read float uniform texel buffers");
     fp16_ = options.fp16Storage && ctx_->supportsFp16Storage();
@@ -341,7 +361,7 @@ void VulkanSession::createBuffers() {
         VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
         check(vkCreateFence(ctx_->device(), &fi, nullptr, &fence), "vkCreateFence");
         ctx_->submit(once, fence);
-        check(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+        ctx_->check(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
     } catch (...) {
         if (fence) vkDestroyFence(ctx_->device(), fence, nullptr);
         vkFreeCommandBuffers(ctx_->device(), cmdPool_, 1, &once);
@@ -540,7 +560,16 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
     stagingIn_.flush();
 
     ctx_->submit(cmd_, fence_);
-    check(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    VkResult waited = vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX);
+    const char* what = "vkWaitForFences";
+    if (++runCalls_ == failAfter_ && waited == VK_SUCCESS) {
+        // Fault injection: this wait reports what a real device loss reports, and takes the
+        // same path from here (the context is marked lost; this and every other session on
+        // it fail from now on; the next session opens the device afresh).
+        waited = VK_ERROR_DEVICE_LOST;
+        what = "vkWaitForFences, simulated by PERCEPT_VULKAN_FAIL_AFTER";
+    }
+    ctx_->check(waited, what);
     check(vkResetFences(ctx_->device(), 1, &fence_), "vkResetFences");
 
     stagingOut_.invalidate();
