@@ -110,9 +110,14 @@ public:
         if (geo_.P() < 8) {
             pg_ = nullptr;
             packed_.clear();
+            // One column: our SIMD dot rows (OpenBLAS's GEMV runs its AVX2 path here).
+            if (geo_.P() == 1) dot_ = dotRows(cpuIsa());
         }
     }
-    const char* algo() const override { return pg_ ? (pg_->nr == 32 ? "1x1-gemm/avx512" : "1x1-gemm/avx2") : "1x1-gemm"; }
+    const char* algo() const override {
+        if (dot_) return cpuIsa() == Isa::Avx512 ? "1x1-gemv/avx512" : "1x1-gemv/avx2";
+        return pg_ ? (pg_->nr == 32 ? "1x1-gemm/avx512" : "1x1-gemm/avx2") : "1x1-gemm";
+    }
     size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
     size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
 
@@ -128,6 +133,16 @@ public:
             return;
         }
         const float* w = inputs[1];
+        if (dot_) {
+            for (int64_t n = 0; n < q.N; ++n)
+                for (int64_t g = 0; g < q.group; ++g) {
+                    float* y = outputs[0] + n * q.M + g * q.Mg;
+                    parallelDotRows(ctx.pool, dot_, w + g * q.Mg * q.Cg, q.Cg, inputs[0] + n * q.C + g * q.Cg, q.Cg, q.Mg, y);
+                    for (int64_t r = 0; r < q.Mg; ++r) y[r] += bias_[static_cast<size_t>(g * q.Mg + r)];
+                    if (act_.any()) activate(act_, y, y, q.Mg);
+                }
+            return;
+        }
         for (int64_t n = 0; n < q.N; ++n) {
             for (int64_t g = 0; g < q.group; ++g) {
                 const float* a = w + g * q.Mg * q.Cg;                 // [Mg x Cg]
@@ -145,6 +160,7 @@ public:
 private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
+    DotRowsFn dot_ = nullptr;  // 1x1 plane: matrix-vector product
 };
 
 // ---- Depthwise -----------------------------------------------------------------------------

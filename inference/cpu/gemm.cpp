@@ -1,8 +1,9 @@
 // Gemm (Y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]) and MatMul (numpy
 // matmul: N-D batched with broadcasting, 1-D operands promoted), both on cblas_sgemm split
-// over the thread pool.
+// over the thread pool; a single row against B^T (a classifier) on the SIMD dot kernel.
 #include <algorithm>
 
+#include "cpu/isa.h"
 #include "cpu/op_util.h"
 #include "graph/shape_inference.h"
 
@@ -21,12 +22,21 @@ public:
             cRow_ = c0 == 1 ? 0 : c1;
             cCol_ = c1 == 1 ? 0 : 1;
         }
+        // One row of A against B^T: the SIMD matrix-vector product beats OpenBLAS's AVX2 GEMV.
+        if (M_ == 1 && tb_ && !ta_) dot_ = dotRows(cpuIsa());
     }
-    const char* algo() const override { return "gemm"; }
+    const char* algo() const override { return dot_ ? (cpuIsa() == Isa::Avx512 ? "gemv/avx512" : "gemv/avx2") : "gemm"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* c = hasC_ ? inputs[2] : nullptr;
         float* y = outputs[0];
+        if (dot_) {
+            // One row times B^T (a classifier's [N x K] weights): y = alpha * B a, then beta * C.
+            parallelDotRows(ctx.pool, dot_, inputs[1], ldb_, inputs[0], K_, N_, y);
+            for (int64_t j = 0; j < N_; ++j) y[j] = alpha_ * y[j] + (c ? beta_ * c[j * cCol_] : 0.0f);
+            if (act_.any()) activate(act_, y, y, N_);
+            return;
+        }
         // beta * C and the activation are added per block after the product (beta = 0 in
         // the GEMM itself, so Y needs no prefill).
         parallelGemm(ctx.pool, ta_, tb_, M_, N_, K_, alpha_, inputs[0], lda_, inputs[1], ldb_, 0.0f, y, N_,
@@ -49,6 +59,7 @@ private:
     bool hasC_;
     int64_t cRow_ = 0, cCol_ = 0;
     graph::FusedActivation act_;
+    DotRowsFn dot_ = nullptr;
 };
 
 class MatMulKernel final : public Kernel {

@@ -52,6 +52,14 @@ DepthwiseFn depthwise3x3(Isa isa) {
     }
 }
 
+DotRowsFn dotRows(Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return &avx512::dotRows;
+        case Isa::Avx2: return &avx2::dotRows;
+        default: return nullptr;
+    }
+}
+
 WinogradFns winogradFns(Isa isa) {
     switch (isa) {
         case Isa::Avx512: return {&avx512::winogradInput, &avx512::winogradOutput};

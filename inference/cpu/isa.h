@@ -62,6 +62,12 @@ struct DepthwiseArgs {
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
 DepthwiseFn depthwise3x3(Isa isa);
 
+// y[r] = dot(w + r * ldw, x) over K, for r < rows: the matrix-vector product of a classifier
+// (1x1 conv on a 1x1 plane, Gemm with one row). Four rows share each load of x; the weights
+// stream once. Null for Generic (OpenBLAS then).
+using DotRowsFn = void (*)(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
+DotRowsFn dotRows(Isa isa);
+
 // Winograd F(4x4, 3x3) transforms (see conv_winograd.cpp): 6x6 input tiles at a stride of 4,
 // 36 transform-domain positions, each a [channels x tiles] matrix that a packed GEMM multiplies
 // by the transformed weights. Vectors run across the tiles of one tile row.
@@ -101,12 +107,14 @@ WinogradFns winogradFns(Isa isa);
 
 namespace avx512 {
 extern const PackedGemm kGemm;
+void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 void depthwise3x3(const DepthwiseArgs& a);
 void winogradInput(const WinoInArgs& a);
 void winogradOutput(const WinoOutArgs& a);
 }  // namespace avx512
 namespace avx2 {
 extern const PackedGemm kGemm;
+void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 void depthwise3x3(const DepthwiseArgs& a);
 void winogradInput(const WinoInArgs& a);
 void winogradOutput(const WinoOutArgs& a);

@@ -104,6 +104,17 @@ void parallelGemm(ThreadPool& pool, bool transA, bool transB, int64_t M, int64_t
     }
 }
 
+// y = W x for W [rows x K] (leading dimension ldw) with the SIMD dot kernel, rows split over
+// the pool (in multiples of 4, the kernel's row group) when there is enough work to share.
+template <class DotFn>
+void parallelDotRows(ThreadPool& pool, DotFn dot, const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y) {
+    if (pool.size() == 1 || rows * K < 128 * 1024) {
+        dot(w, ldw, x, K, rows, y);
+        return;
+    }
+    pool.parallelFor(rows, 4, [&](int64_t r0, int64_t r1, int) { dot(w + r0 * ldw, ldw, x, K, r1 - r0, y + r0); });
+}
+
 // Factories, one per op family; kernel_registry.cpp maps op names to them.
 using Factory = std::unique_ptr<Kernel> (*)(const graph::Graph&, const graph::Node&);
 std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n);

@@ -34,6 +34,7 @@ inline void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
 inline V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
 inline V vmin(V a, V b) { return _mm512_min_ps(a, b); }
+inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 inline __mmask16 maskN(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 inline V vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(maskN(n), p); }
 inline void vstoren(float* p, V v, int n) { _mm512_mask_storeu_ps(p, maskN(n), v); }

@@ -33,6 +33,9 @@ ref::ConvParams params(int64_t group, std::vector<int64_t> strides, std::vector<
     return p;
 }
 
+// A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.
+std::string gemv() { return cpu::cpuIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
+
 class ConvTest : public OpTest {
 protected:
     void check(const ConvCase& c, uint32_t seed) {
@@ -73,7 +76,9 @@ TEST_P(ConvTest, OneByOne) {
         {"1x1 C13->M7", {1, 13, 9, 11}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 no bias", {1, 5, 6, 7}, 3, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 groups 2", {1, 6, 5, 5}, 4, 1, 1, params(2, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 on 1x1 spatial", {1, 32, 1, 1}, 10, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 on 1x1 spatial", {1, 32, 1, 1}, 10, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, gemv()},
+        {"1x1 on 1x1 classifier C1283 M1001", {1, 1283, 1, 1}, 1001, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, gemv()},
+        {"1x1 on 1x1 groups 3 batch 2", {2, 51, 1, 1}, 21, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.3f, 13, gemv()},
         {"1x1 wide (splits columns)", {1, 24, 40, 41}, 19, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},

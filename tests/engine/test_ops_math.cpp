@@ -39,6 +39,11 @@ TEST_P(GemmTest, Variants) {
         {"tall (splits M)", 300, 64, 8, false, false, 1.0f, 1.0f, {8}, true},
         {"fused Relu", 2, 33, 47, false, true, 1.0f, 1.0f, {47}, true, true, Activation::Relu},
         {"fused Sigmoid", 2, 33, 47, false, false, 1.0f, 1.0f, {}, false, true, Activation::Sigmoid},
+        // One row against B^T takes the SIMD dot kernel: K and N off the vector width and the
+        // 4-row group, alpha/beta, C broadcast, B as an input, a fused activation.
+        {"gemv odd 1x1283 . 1001x1283^T", 1, 1283, 1001, false, true, 0.5f, 2.0f, {1, 1001}, true, true, Activation::Relu},
+        {"gemv tiny 1x3 . 5x3^T scalar C", 1, 3, 5, false, true, 1.0f, 1.0f, {}, true},
+        {"gemv B as input", 1, 37, 6, false, true, 1.0f, 1.0f, {6}, true, false},
     };
     uint32_t seed = 5000;
     for (const auto& c : cases) {
