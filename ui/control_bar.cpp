@@ -103,8 +103,18 @@ QSize ControlBar::minimumSizeHint() const {
     return {std::min(full.width(), stacked), full.height()};
 }
 
+void ControlBar::setGpuLost(const QString& what) {
+    gpuLost_ = true;
+    gpu_->setEnabled(gpuAvailable_);
+    const QString note = tr("%1 \u2014 on the CPU now; press GPU (or G) to try the GPU again").arg(what);
+    gpu_->setToolTip(note);
+    gpuNote_->setText(note);
+    gpuNote_->show();
+}
+
 void ControlBar::setGpuAvailability(bool available, const QString& reason) {
     gpuAvailable_ = available;
+    gpuLost_ = false;
     gpu_->setEnabled(available);
     if (available) {
         gpu_->setToolTip(tr("Run the model on the GPU through Vulkan (G toggles)"));
@@ -122,6 +132,7 @@ QString ControlBar::gpuNote() const { return gpuNote_->isVisible() || !gpuNote_-
 
 void ControlBar::setActiveBackend(percept::Backend b) {
     active_ = b;
+    if (b == percept::Backend::Vulkan && gpuLost_) setGpuAvailability(true, QString());  // running again
     (b == percept::Backend::Cpu ? cpu_ : gpu_)->setChecked(true);
 }
 

@@ -20,6 +20,11 @@ public:
     explicit ControlBar(QWidget* parent = nullptr);
 
     void setGpuAvailability(bool available, const QString& reason);
+    // The GPU failed mid-stream and the app went on with the CPU: the GPU button stays
+    // enabled (asking again opens the device afresh) with a note saying what happened; it
+    // clears when the GPU is running again.
+    void setGpuLost(const QString& what);
+    bool gpuLost() const { return gpuLost_; }
     bool gpuAvailable() const { return gpuAvailable_; }
     QString gpuNote() const;
     void setActiveBackend(percept::Backend b);
@@ -59,6 +64,7 @@ private:
     QWidget* backendBox_;
     QWidget* settingsBox_;
     bool gpuAvailable_ = false;
+    bool gpuLost_ = false;
     percept::Backend active_ = percept::Backend::Cpu;
     QString shownModel_;
 };

@@ -121,6 +121,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
         if (changed) showStatus(tr("Running on %1: %2").arg(percept::app::backendLabel(static_cast<Backend>(b)), device), false);
     });
     connect(pipeline_, &Pipeline::backendFailed, this, [this](int, const QString&) { controls_->setActiveBackend(pipeline_->activeBackend()); });
+    connect(pipeline_, &Pipeline::backendLost, this, [this](int, const QString&, bool lost) {
+        // The status line has the whole message; the note under the toggle says what to do.
+        controls_->setGpuLost(lost ? tr("GPU (Vulkan) lost") : tr("GPU (Vulkan) failed"));
+        controls_->setActiveBackend(Backend::Cpu);
+    });
     connect(pipeline_, &Pipeline::modelChanged, this, [this](const QString& key, const QString& name) {
         const auto& info = pipeline_->activeModel();
         if (!info.hasManifest && !info.userSettings)

@@ -50,6 +50,10 @@ signals:
     void modelFailed(const QString& key, const QString& message);
     void backendReady(int backend, const QString& device);
     void backendFailed(int backend, const QString& message);
+    // The GPU failed in the middle of the stream (device lost, or another Vulkan error from a
+    // run): its session is gone, the worker is on the CPU (backendReady follows) and has run
+    // the frame again there. `lost` = the engine reported percept::DeviceLostError.
+    void backendLost(int backend, const QString& message, bool lost);
     void error(const QString& message);
 
 private:
@@ -62,6 +66,10 @@ private:
     // Creates (and warms up) the session for `b` if it does not exist. Throws percept::Error.
     percept::Session& ensureSession(percept::Backend b);
     void activate(percept::Backend b);
+    // Runs one frame on the active backend and emits its result. A GPU failure moves the
+    // worker to the CPU and runs the same frame there, so the frame still yields a result.
+    void runFrame(const Frame& frame);
+    void gpuFailed(const std::exception& e);
     static size_t index(percept::Backend b) { return b == percept::Backend::Cpu ? 0 : 1; }
 
     std::shared_ptr<LatestFrameMailbox> mailbox_;

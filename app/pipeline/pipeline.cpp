@@ -55,6 +55,10 @@ Pipeline::Pipeline(QObject* parent) : QObject(parent), mailbox_(std::make_shared
         emit backendFailed(backend, message);
         emit statusMessage(message, true);
     });
+    connect(worker_, &InferenceWorker::backendLost, this, [this](int backend, const QString& message, bool lost) {
+        emit backendLost(backend, message, lost);
+        emit statusMessage(message, true);
+    });
     connect(worker_, &InferenceWorker::error, this, [this](const QString& message) { emit statusMessage(message, true); });
 }
 
@@ -239,6 +243,13 @@ void Pipeline::setSource(FrameSource* source) {
     source->start();
 }
 
+PipelineStats Pipeline::stats() const {
+    PipelineStats s = stats_;
+    s.framesDropped = mailbox_->droppedCount();
+    s.framesTaken = mailbox_->takenCount();
+    return s;
+}
+
 bool Pipeline::sourceIsStill() const { return source_ && source_->isStill(); }
 QString Pipeline::sourceDescription() const { return source_ ? source_->description() : QString(); }
 
@@ -276,6 +287,7 @@ void Pipeline::onResult(const InferenceResult& r) {
     stats_.lastShownSeq = r.frameSeq;
     ++stats_.resultsShown;
     stats_.framesDropped = mailbox_->droppedCount();
+    stats_.framesTaken = mailbox_->takenCount();
     stats_.sourceFps = sourceIsStill() ? 0.0 : sourceRate_.perSecond();
     lastResult_ = r;
     emit resultReady(r, stats_);

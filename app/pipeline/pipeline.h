@@ -29,6 +29,7 @@ class InferenceWorker;
 struct PipelineStats {
     uint64_t framesArrived = 0;
     uint64_t framesDropped = 0;    // replaced in the mailbox before the worker took them
+    uint64_t framesTaken = 0;      // taken by the worker: each yields a result (or an error message)
     uint64_t resultsReceived = 0;
     uint64_t resultsShown = 0;
     uint64_t staleResults = 0;     // results for a frame older than the one already shown
@@ -80,7 +81,10 @@ public:
     const ModelInfo& activeModel() const { return activeModel_; }
     bool sourceIsStill() const;
     QString sourceDescription() const;
-    const PipelineStats& stats() const { return stats_; }
+    // The figures now (the mailbox's counts read at this moment). Once the source has stopped
+    // and the worker is idle: framesArrived == framesDropped + framesTaken, and framesTaken ==
+    // resultsReceived unless an inference failed (reported through statusMessage).
+    PipelineStats stats() const;
     const std::optional<InferenceResult>& lastResult() const { return lastResult_; }
     static bool isModelFile(const QString& path);
     static bool isVideoFile(const QString& path);
@@ -105,6 +109,9 @@ signals:
     // The CPU thread count asked of the worker (0 = all).
     void threadsRequested(int threads);
     void backendFailed(int backend, const QString& message);
+    // The GPU failed mid-stream (`lost`: the device was lost); the pipeline carries on with the
+    // CPU (backendChanged follows). Asking for the GPU again opens it afresh.
+    void backendLost(int backend, const QString& message, bool lost);
     void modelChanged(const QString& key, const QString& displayName);
     void modelFailed(const QString& key, const QString& message);
 

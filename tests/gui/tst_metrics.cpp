@@ -200,6 +200,25 @@ private slots:
         QVERIFY(!mb.take());
         QVERIFY(mb.put(c).wake);  // taken since: wake again
         QCOMPARE(mb.droppedCount(), uint64_t(1));
+        QCOMPARE(mb.takenCount(), uint64_t(1));
+
+        // A frame taken but not run yet (no model) goes back unless a newer one is waiting;
+        // every frame put ends up counted once: taken, dropped or waiting.
+        auto t3 = mb.take();
+        QVERIFY(t3 && t3->seq == 3);
+        QVERIFY(mb.restore(*t3).wake);
+        QCOMPARE(mb.takenCount(), uint64_t(1));
+        QVERIFY(mb.take()->seq == 3);
+        Frame d;
+        d.seq = 4;
+        mb.put(d);
+        const auto back = mb.restore(*t3);  // frame 4 is newer: frame 3 is dropped
+        QVERIFY(back.dropped && !back.wake);
+        QCOMPARE(mb.take()->seq, uint64_t(4));
+        QCOMPARE(mb.takenCount() + mb.droppedCount(), uint64_t(4));
+        mb.dropTaken();  // the worker discards frame 4 for a newer one
+        QCOMPARE(mb.takenCount(), uint64_t(1));
+        QCOMPARE(mb.droppedCount(), uint64_t(3));
 
         // Producer faster than consumer: the consumer only ever sees increasing sequence numbers.
         LatestFrameMailbox m2;
@@ -223,6 +242,7 @@ private slots:
         producer.join();
         QCOMPARE(last, uint64_t(20000));
         QCOMPARE(taken + m2.droppedCount(), uint64_t(20000));
+        QCOMPARE(m2.takenCount(), taken);
     }
 
     void imageConversionKeepsChannelOrder() {
