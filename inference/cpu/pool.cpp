@@ -74,18 +74,70 @@ public:
         }
     }
 
-    const char* algo() const override { return max_ ? "max-pool" : "avg-pool"; }
+    const char* algo() const override { return max_ ? (separable() ? "max-pool/rows" : "max-pool") : "avg-pool"; }
+    size_t workspaceBytes(int threads) const override {
+        return separable() ? static_cast<size_t>(std::max(threads, 1)) * rowFloats() * sizeof(float) : 0;
+    }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
         float* y = outputs[0];
         const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, OH_ * OW_));
-        ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) plane(x + p * H_ * W_, y + p * OH_ * OW_);
+        ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int th) {
+            for (int64_t p = b; p < e; ++p) {
+                if (separable()) maxPlaneRows(x + p * H_ * W_, y + p * OH_ * OW_, ctx.workspace + static_cast<size_t>(th) * rowFloats());
+                else plane(x + p * H_ * W_, y + p * OH_ * OW_);
+            }
         });
     }
 
 private:
+    // Undilated MaxPool as two passes per output row, both plain loops the compiler
+    // vectorises: the max down the window's rows into a row buffer padded with -inf, then the
+    // max across each window of that buffer (the strided windows of ResNet's and SqueezeNet's
+    // 3x3 stride-2 pools were a scalar loop of 9 loads per output).
+    bool separable() const { return max_ && dh_ == 1 && dw_ == 1; }
+    size_t rowFloats() const { return static_cast<size_t>(std::max(pl_ + W_, (OW_ - 1) * sw_ + kw_) + 16) / 16 * 16; }
+
+    void maxPlaneRows(const float* x, float* y, float* t) const {
+        const float lowest = -std::numeric_limits<float>::infinity();
+        const int64_t need = (OW_ - 1) * sw_ + kw_;  // buffer columns the windows read
+        const int64_t valid = std::max<int64_t>(0, std::min(W_, need - pl_));  // input columns inside them
+        std::fill(t, t + pl_, lowest);
+        std::fill(t + pl_ + valid, t + std::max(need, pl_ + valid), lowest);
+        float* tr = t + pl_;
+        for (int64_t oy = 0; oy < OH_; ++oy) {
+            const int64_t iy0 = oy * sh_ - pt_;
+            const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min(kh_, H_ - iy0);
+            if (ky0 >= ky1) {
+                std::fill(tr, tr + valid, lowest);
+            } else {
+                const float* r = x + (iy0 + ky0) * W_;
+                std::copy(r, r + valid, tr);
+                for (int64_t ky = ky0 + 1; ky < ky1; ++ky) {
+                    r += W_;
+                    for (int64_t i = 0; i < valid; ++i) tr[i] = std::max(tr[i], r[i]);
+                }
+            }
+            float* yr = y + oy * OW_;
+            if (kw_ == 3 && sw_ == 2) {
+                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(std::max(t[2 * ox], t[2 * ox + 1]), t[2 * ox + 2]);
+            } else if (kw_ == 2 && sw_ == 2) {
+                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(t[2 * ox], t[2 * ox + 1]);
+            } else if (kw_ == 3 && sw_ == 1) {
+                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(std::max(t[ox], t[ox + 1]), t[ox + 2]);
+            } else {
+                for (int64_t ox = 0; ox < OW_; ++ox) {
+                    const float* w = t + ox * sw_;
+                    float a = w[0];
+                    for (int64_t kx = 1; kx < kw_; ++kx) a = std::max(a, w[kx]);
+                    yr[ox] = a;
+                }
+            }
+            if (act_.any()) activate(act_, yr, yr, OW_);
+        }
+    }
+
     // Row by row: for each window row inside the input and each kernel column, fold the input
     // row into the output row over the columns where that tap is valid. Vectorises for stride 1.
     void plane(const float* x, float* y) const {
