@@ -432,6 +432,8 @@ private:
                             for (int64_t ox = ox0; ox < a; ++ox) d[ox] = 0.0f;
                             if (q.sw == 1) {
                                 if (b > a) std::memcpy(d + a, row + a + off, static_cast<size_t>(b - a) * sizeof(float));
+                            } else if (q.sw == 2 && copy2_) {
+                                if (b > a) copy2_(row + a * 2 + off, d + a, b - a);
                             } else {
                                 for (int64_t ox = a; ox < b; ++ox) d[ox] = row[ox * q.sw + off];
                             }
@@ -447,6 +449,7 @@ private:
 
     const PackedGemm* pg_;
     std::vector<float> packed_;
+    CopyStride2Fn copy2_ = copyStride2(cpuIsa());
     int64_t tileMax_ = 1;  // columns per tile, bounded by kIm2colTileBytes
     size_t slice_ = 0;     // floats of workspace per thread
 };

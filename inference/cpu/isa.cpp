@@ -52,6 +52,14 @@ DepthwiseFn depthwise3x3(Isa isa) {
     }
 }
 
+CopyStride2Fn copyStride2(Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return &avx512::copyStride2;
+        case Isa::Avx2: return &avx2::copyStride2;
+        default: return nullptr;
+    }
+}
+
 DotRowsFn dotRows(Isa isa) {
     switch (isa) {
         case Isa::Avx512: return &avx512::dotRows;

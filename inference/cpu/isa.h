@@ -68,6 +68,11 @@ DepthwiseFn depthwise3x3(Isa isa);
 using DotRowsFn = void (*)(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 DotRowsFn dotRows(Isa isa);
 
+// dst[j] = src[2j] for j < n: the stride-2 rows of im2col (stems, downsampling convs), which
+// a scalar loop copies one float at a time. Reads src[0 .. 2n-2] only. Null for Generic.
+using CopyStride2Fn = void (*)(const float* src, float* dst, int64_t n);
+CopyStride2Fn copyStride2(Isa isa);
+
 // Winograd F(4x4, 3x3) transforms (see conv_winograd.cpp): 6x6 input tiles at a stride of 4,
 // 36 transform-domain positions, each a [channels x tiles] matrix that a packed GEMM multiplies
 // by the transformed weights. Vectors run across the tiles of one tile row.
@@ -107,6 +112,7 @@ WinogradFns winogradFns(Isa isa);
 
 namespace avx512 {
 extern const PackedGemm kGemm;
+void copyStride2(const float* src, float* dst, int64_t n);
 void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 void depthwise3x3(const DepthwiseArgs& a);
 void winogradInput(const WinoInArgs& a);
@@ -114,6 +120,7 @@ void winogradOutput(const WinoOutArgs& a);
 }  // namespace avx512
 namespace avx2 {
 extern const PackedGemm kGemm;
+void copyStride2(const float* src, float* dst, int64_t n);
 void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 void depthwise3x3(const DepthwiseArgs& a);
 void winogradInput(const WinoInArgs& a);

@@ -47,6 +47,11 @@ inline void stride2Load(const float* p, int, V& ev, V& od, V& ev2) {
     const V a2 = _mm256_loadu_ps(p + 2), b2 = _mm256_loadu_ps(p + 10);
     ev2 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a2, b2, 0x88)), 0xD8));
 }
+// Lane j = p[2j] for j < 8 (reads p[0..16)).
+inline V evenLanes(const float* p) {
+    const V a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+}
 // In-lane 4x4 transpose of four vectors (each 128-bit half a 4x4 block); its own inverse.
 inline void transpose4(V& a, V& b, V& c, V& d) {
     const V t0 = _mm256_unpacklo_ps(a, b), t1 = _mm256_unpackhi_ps(a, b);

@@ -49,6 +49,11 @@ inline void stride2Load(const float* p, int cnt, V& ev, V& od, V& ev2) {
     const V a2 = _mm512_maskz_loadu_ps(maskN(n2), p + 2), b2 = _mm512_maskz_loadu_ps(maskN(n2 - 16), p + 18);
     ev2 = _mm512_permutex2var_ps(a2, even, b2);
 }
+// Lane j = p[2j] for j < 16 (reads p[0..32)).
+inline V evenLanes(const float* p) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(vload(p), even, vload(p + 16));
+}
 // s_k[t] = p[4t + k] for t < 16 (reads p[0..64)): two rounds of two-source permutes.
 inline void deint4(const float* p, V& s0, V& s1, V& s2, V& s3) {
     const V z0 = vload(p), z1 = vload(p + 16), z2 = vload(p + 32), z3 = vload(p + 48);

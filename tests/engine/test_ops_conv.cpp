@@ -165,6 +165,8 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"3x3 M15 C35 13x15", {1, 35, 13, 15}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
         {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
+        {"7x7 s2 stem wide rows (SIMD stride-2 im2col)", {1, 3, 40, 100}, 16, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"3x3 s2 no pad, last column read at the plane's end", {1, 4, 9, 69}, 5, 3, 3, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 M30 C64 7x7", {1, 64, 7, 7}, 30, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"5x5 s2 groups 2 M28", {1, 18, 21, 19}, 28, 5, 5, params(2, {2, 2}, {2, 1, 2, 2}), true, Activation::LeakyRelu, 0.1f, 0, 13, "im2col-gemm"},
