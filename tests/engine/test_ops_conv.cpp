@@ -161,6 +161,8 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"1x1 M33 K300 P150", {1, 300, 10, 15}, 33, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 M29 K70 P333 Sigmoid", {1, 70, 9, 37}, 29, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
         {"1x1 M45 K17 P49 LeakyRelu", {1, 17, 7, 7}, 45, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.15f, 0, 13, "1x1-gemm"},
+        {"1x1 M28 K40 P48 (16-column strip end)", {1, 40, 6, 8}, 28, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"1x1 M30 K300 P41 (9-column strip end)", {1, 300, 1, 41}, 30, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
         {"1x1 M20 K600 P9 Clip", {1, 600, 3, 3}, 20, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
         {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"3x3 M15 C35 13x15", {1, 35, 13, 15}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
@@ -181,7 +183,7 @@ TEST_P(ConvTest, PackedKernelShapes) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
-// Winograd F(4x4, 3x3) (3x3 stride 1, >= 16 channels each side, >= 32 tiles) on odd shapes:
+// Winograd F(4x4, 3x3) (3x3 stride 1, >= 16 channels each side, >= 16 tiles) on odd shapes:
 // channels not multiples of 8/16, odd and non-multiple-of-4 sizes (partial tiles), asymmetric and
 // no pads, rows wider than one vector of tiles, two KC blocks (C > 256), batch 2, every fused
 // activation, per-thread blocks (56x56) and the shared-block path (22x22 on 2 threads). Generic
@@ -198,7 +200,8 @@ TEST_P(ConvTest, Winograd) {
         {"C64 M70 56x56 blocks", {1, 64, 56, 56}, 70, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
-        {"C40 M40 14x14 too few tiles", {1, 40, 14, 14}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"C40 M40 14x14 (16 tiles)", {1, 40, 14, 14}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"C40 M40 10x10 too few tiles", {1, 40, 10, 10}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 470;
     for (const auto& c : cases) check(c, seed += 10);
