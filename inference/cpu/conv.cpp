@@ -485,7 +485,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
     if (q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
         g.value(n.inputs[1]).constant) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
-        if (winogradSuits(wq)) return makeWinogradConv(wq, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act);
+        if (const int tile = winogradTile(wq)) return makeWinogradConv(wq, tile, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act);
     }
     if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, depthwise3x3(isa));
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});

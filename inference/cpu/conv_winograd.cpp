@@ -1,7 +1,8 @@
-// Winograd F(4x4, 3x3): U = G g G^T per (output, input) channel pair, packed at creation as 36
-// GEMM A matrices [M x C]; per frame, V = B^T d B per input tile (simd_winograd.inc), then 36
-// packed GEMMs Mx_p = U_p * V_p over [C x tiles], then Y = A^T Mx A per tile plus bias and
-// activation. F(4x4) rather than F(6x6): its rounding stays well inside the op tests' 1e-4.
+// Winograd F(4x4, 3x3) (and F(2x2, 3x3) for small planes): U = G g G^T per (output, input)
+// channel pair, packed at creation as 36 (16) GEMM A matrices [M x C]; per frame, V = B^T d B
+// per input tile (simd_winograd.inc), then 36 (16) packed GEMMs Mx_p = U_p * V_p over
+// [C x tiles], then Y = A^T Mx A per tile plus bias and activation. F(4x4) rather than
+// F(6x6): its rounding stays well inside the op tests' 1e-4.
 //
 // Work is cut by tile rows. When every thread can get a block of tile rows wide enough for
 // the GEMM (>= kMinBlockTiles tiles), each thread runs all three steps on its own block with
@@ -20,7 +21,6 @@
 namespace percept::cpu {
 namespace {
 
-constexpr int P36 = kWinoPositions;
 // Transformed input + GEMM output of one block kept within about L2 (Zen 5: 1 MiB per core).
 constexpr int64_t kBlockBytes = int64_t{1} << 20;
 constexpr int64_t kMinBlockTiles = 24;
@@ -30,21 +30,37 @@ int64_t envInt(const char* name, int64_t def) {
     return v && *v ? std::atoll(v) : def;
 }
 
-// U_p[m][c] for p = 6i + j: (G g G^T)[i][j], computed in double.
-std::vector<float> transformWeights(const std::vector<float>& w, int64_t M, int64_t C) {
-    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                   {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-    std::vector<float> u(static_cast<size_t>(P36 * M * C));
+// The two tile sizes: m x m outputs from (m+2) x (m+2) inputs, (m+2)^2 positions; G is the
+// (m+2) x 3 weight transform (points 0, +-1, +-2, inf for F(4x4); 0, +-1, inf for F(2x2)).
+struct Variant {
+    int m, n, positions;
+    const double (*G)[3];
+    void (*input)(const WinoInArgs&);
+    void (*output)(const WinoOutArgs&);
+};
+constexpr double kG4[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                              {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+constexpr double kG2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+
+Variant variant(int m, const WinogradFns& f) {
+    if (m == 4) return {4, 6, 36, kG4, f.input, f.output};
+    return {2, 4, 16, kG2, f.input2, f.output2};
+}
+
+// U_p[m][c] for p = n*i + j: (G g G^T)[i][j], computed in double.
+std::vector<float> transformWeights(const std::vector<float>& w, int64_t M, int64_t C, const Variant& v) {
+    const int n = v.n;
+    std::vector<float> u(static_cast<size_t>(v.positions * M * C));
     for (int64_t m = 0; m < M; ++m)
         for (int64_t c = 0; c < C; ++c) {
             const float* g = w.data() + (m * C + c) * 9;
             double t[6][3];  // G g
-            for (int i = 0; i < 6; ++i)
-                for (int b = 0; b < 3; ++b) t[i][b] = G[i][0] * g[b] + G[i][1] * g[3 + b] + G[i][2] * g[6 + b];
-            for (int i = 0; i < 6; ++i)
-                for (int j = 0; j < 6; ++j)
-                    u[static_cast<size_t>(((i * 6 + j) * M + m) * C + c)] =
-                        static_cast<float>(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+            for (int i = 0; i < n; ++i)
+                for (int b = 0; b < 3; ++b) t[i][b] = v.G[i][0] * g[b] + v.G[i][1] * g[3 + b] + v.G[i][2] * g[6 + b];
+            for (int i = 0; i < n; ++i)
+                for (int j = 0; j < n; ++j)
+                    u[static_cast<size_t>(((i * n + j) * M + m) * C + c)] =
+                        static_cast<float>(t[i][0] * v.G[j][0] + t[i][1] * v.G[j][1] + t[i][2] * v.G[j][2]);
         }
     return u;
 }
@@ -52,23 +68,26 @@ std::vector<float> transformWeights(const std::vector<float>& w, int64_t M, int6
 class ConvWinograd final : public Kernel {
 public:
     ConvWinograd(const WinoGeom& q, const std::vector<float>& w, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg,
-                 WinogradFns fns)
-        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), fns_(fns) {
-        TY_ = (q.OH + 3) / 4, TX_ = (q.OW + 3) / 4;
-        const std::vector<float> u = transformWeights(w, q.M, q.C);
+                 Variant v)
+        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), v_(v), P_(v.positions) {
+        TY_ = (q.OH + v.m - 1) / v.m, TX_ = (q.OW + v.m - 1) / v.m;
+        const std::vector<float> u = transformWeights(w, q.M, q.C, v);
         perA_ = pg->packedFloats(q.M, q.C);
-        packed_.resize(static_cast<size_t>(perA_ * P36));
-        for (int p = 0; p < P36; ++p) pg->pack(u.data() + p * q.M * q.C, q.C, q.M, q.C, packed_.data() + p * perA_);
+        packed_.resize(static_cast<size_t>(perA_ * P_));
+        for (int p = 0; p < P_; ++p) pg->pack(u.data() + p * q.M * q.C, q.C, q.M, q.C, packed_.data() + p * perA_);
         blockBytes_ = envInt("PERCEPT_WINO_BLOCK_BYTES", kBlockBytes);
         minBlockTiles_ = envInt("PERCEPT_WINO_MIN_TILES", kMinBlockTiles);
     }
-    const char* algo() const override { return pg_->nr == 32 ? "winograd/avx512" : "winograd/avx2"; }
+    const char* algo() const override {
+        if (v_.m == 2) return pg_->nr == 32 ? "winograd2x2/avx512" : "winograd2x2/avx2";
+        return pg_->nr == 32 ? "winograd/avx512" : "winograd/avx2";
+    }
     size_t weightBytes() const override { return (packed_.size() + bias_.size()) * sizeof(float); }
 
     size_t workspaceBytes(int threads) const override {
         const Plan p = plan(threads);
         const size_t tiles = static_cast<size_t>(p.rows * TX_);
-        const size_t data = alignFloats(P36 * q_.C * tiles + 16) + alignFloats(P36 * q_.M * tiles + 16);
+        const size_t data = alignFloats(P_ * q_.C * tiles + 16) + alignFloats(P_ * q_.M * tiles + 16);
         const size_t own = alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(static_cast<size_t>(winogradScratchFloats(TX_)));
         const size_t T = static_cast<size_t>(std::max(threads, 1));
         return (p.perThread ? T * (data + own) : data + T * own) * sizeof(float);
@@ -78,7 +97,7 @@ public:
         const int threads = ctx.pool.size();
         const Plan p = plan(threads);
         const size_t tilesMax = static_cast<size_t>(p.rows * TX_);
-        const size_t vFloats = alignFloats(P36 * q_.C * tilesMax + 16), mFloats = alignFloats(P36 * q_.M * tilesMax + 16);
+        const size_t vFloats = alignFloats(P_ * q_.C * tilesMax + 16), mFloats = alignFloats(P_ * q_.M * tilesMax + 16);
         const size_t packF = alignFloats(static_cast<size_t>(packBFloats())), scrF = alignFloats(static_cast<size_t>(winogradScratchFloats(TX_)));
         for (int64_t n = 0; n < q_.N; ++n) {
             const float* x = inputs[0] + n * q_.C * q_.H * q_.W;
@@ -106,7 +125,7 @@ public:
             // Tasks of a few row panels of one position: even shares for the threads.
             const int64_t per = std::max<int64_t>(1, panels / 2);
             const int64_t chunks = (panels + per - 1) / per;
-            ctx.pool.run(P36 * chunks, [&](int64_t t, int th) {
+            ctx.pool.run(P_ * chunks, [&](int64_t t, int th) {
                 const int64_t pos = t / chunks, c = t % chunks;
                 gemmOne(pos, 0, TY_, c * per, std::min(panels, (c + 1) * per), bufsOf(th));
             });
@@ -125,7 +144,7 @@ private:
 
     Plan plan(int threads) const {
         threads = std::max(threads, 1);
-        const int64_t rowBytes = P36 * (q_.C + q_.M) * TX_ * 4;
+        const int64_t rowBytes = P_ * (q_.C + q_.M) * TX_ * 4;
         // As many blocks as the L2 budget asks for, but none narrower than kMinBlockTiles
         // (the GEMM would stream the transformed weights once per thin block).
         const int64_t maxBlocks = std::clamp<int64_t>(TY_ * TX_ / minBlockTiles_, 1, TY_);
@@ -150,7 +169,7 @@ private:
         const int64_t tiles = (ty1 - ty0) * TX_;
         for (int64_t c = c0; c < c1; ++c) {
             const WinoInArgs a{x + c * q_.H * q_.W, q_.H, q_.W, q_.pt, q_.pl, ty0, ty1, TX_, b.v + c * tiles, q_.C * tiles, b.scratch};
-            fns_.input(a);
+            v_.input(a);
         }
     }
 
@@ -167,7 +186,7 @@ private:
 
     // Every position's GEMM of one block, on one thread.
     void gemmRange(int64_t ty0, int64_t ty1, const Bufs& b) const {
-        for (int64_t pos = 0; pos < P36; ++pos) gemmOne(pos, ty0, ty1, 0, pg_->panels(q_.M), b);
+        for (int64_t pos = 0; pos < P_; ++pos) gemmOne(pos, ty0, ty1, 0, pg_->panels(q_.M), b);
     }
 
     // Output channels [m0, m1) of tile rows [ty0, ty1) from bufs.m into y.
@@ -176,7 +195,7 @@ private:
         for (int64_t m = m0; m < m1; ++m) {
             const WinoOutArgs a{b.m + m * tiles, q_.M * tiles, y + m * q_.OH * q_.OW, nullptr, q_.OH, q_.OW, ty0, ty1, TX_,
                                 bias_[static_cast<size_t>(m)], act_, b.scratch};
-            fns_.output(a);
+            v_.output(a);
         }
     }
 
@@ -184,7 +203,8 @@ private:
     std::vector<float> bias_;
     graph::FusedActivation act_;
     const PackedGemm* pg_;
-    WinogradFns fns_;
+    Variant v_;
+    int P_;  // positions
     int64_t TY_ = 0, TX_ = 0, perA_ = 0;
     std::vector<float> packed_;  // 36 packed A matrices
     int64_t blockBytes_ = kBlockBytes, minBlockTiles_ = kMinBlockTiles;
@@ -192,25 +212,30 @@ private:
 
 }  // namespace
 
-bool winogradSuits(const WinoGeom& q) {
+int winogradTile(const WinoGeom& q) {
     const Isa isa = cpuIsa();
-    if (!packedGemm(isa) || !winogradFns(isa).input) return false;
+    if (!packedGemm(isa) || !winogradFns(isa).input) return 0;
+    const int64_t tiles4 = ((q.OH + 3) / 4) * ((q.OW + 3) / 4), tiles2 = ((q.OH + 1) / 2) * ((q.OW + 1) / 2);
     if (const char* env = std::getenv("PERCEPT_CPU_WINOGRAD")) {
-        if (!std::strcmp(env, "on")) return true;
-        if (!std::strcmp(env, "off")) return false;
+        if (!std::strcmp(env, "on") || !std::strcmp(env, "f4")) return 4;
+        if (!std::strcmp(env, "f2")) return 2;
+        if (!std::strcmp(env, "off")) return 0;
     }
-    // Too few channels: the transforms cost more than the GEMM saves. Too few tiles (7x7
-    // planes: 4): the GEMM runs on mostly padded strips and the transformed weights (4x the
-    // originals) dominate the memory traffic. Measured on Zen 5, one thread: 56x56x64 and
-    // 28x28x128 2.1-2.4x faster than im2col, 14x14x256 1.7x, 13x13 (SqueezeNet) 1.1x, 7x7x512 0.75x.
-    const int64_t tiles = ((q.OH + 3) / 4) * ((q.OW + 3) / 4);
-    return q.C >= 16 && q.M >= 16 && tiles >= 16;
+    // Too few channels: the transforms cost more than the GEMM saves. Too few tiles: the GEMM
+    // runs on mostly padded strips and the transformed weights (4x the originals for F(4x4),
+    // 1.8x for F(2x2)) dominate the memory traffic. Measured on Zen 5, one thread, against
+    // im2col: F(4x4) 2.1-2.4x on 56x56x64 and 28x28x128, 1.7x on 14x14x256, 1.1x on 13x13
+    // (SqueezeNet) but 0.75x on 7x7x512 (4 tiles), where F(2x2) has 16 tiles.
+    if (q.C < 16 || q.M < 16) return 0;
+    if (tiles4 >= 16) return 4;
+    if (tiles2 >= 16) return 2;
+    return 0;
 }
 
-std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, const std::vector<float>& weights, std::vector<float> bias,
+std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, int tile, const std::vector<float>& weights, std::vector<float> bias,
                                          graph::FusedActivation act) {
     const Isa isa = cpuIsa();
-    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, packedGemm(isa), winogradFns(isa));
+    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, packedGemm(isa), variant(tile, winogradFns(isa)));
 }
 
 }  // namespace percept::cpu

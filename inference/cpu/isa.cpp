@@ -70,8 +70,8 @@ DotRowsFn dotRows(Isa isa) {
 
 WinogradFns winogradFns(Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return {&avx512::winogradInput, &avx512::winogradOutput};
-        case Isa::Avx2: return {&avx2::winogradInput, &avx2::winogradOutput};
+        case Isa::Avx512: return {&avx512::winogradInput, &avx512::winogradOutput, &avx512::winograd2Input, &avx512::winograd2Output};
+        case Isa::Avx2: return {&avx2::winogradInput, &avx2::winogradOutput, &avx2::winograd2Input, &avx2::winograd2Output};
         default: return {};
     }
 }

@@ -103,9 +103,13 @@ struct WinoOutArgs {
     graph::FusedActivation act;
     float* scratch;
 };
+// The same for F(2x2, 3x3) (4x4 input tiles at a stride of 2, 16 positions; tile rows of 2
+// output rows): for small planes, where F(4x4) has too few tiles for the GEMM.
 struct WinogradFns {
     void (*input)(const WinoInArgs&) = nullptr;
     void (*output)(const WinoOutArgs&) = nullptr;
+    void (*input2)(const WinoInArgs&) = nullptr;
+    void (*output2)(const WinoOutArgs&) = nullptr;
 };
 // Null members for Generic.
 WinogradFns winogradFns(Isa isa);
@@ -117,6 +121,8 @@ void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t row
 void depthwise3x3(const DepthwiseArgs& a);
 void winogradInput(const WinoInArgs& a);
 void winogradOutput(const WinoOutArgs& a);
+void winograd2Input(const WinoInArgs& a);
+void winograd2Output(const WinoOutArgs& a);
 }  // namespace avx512
 namespace avx2 {
 extern const PackedGemm kGemm;
@@ -125,6 +131,8 @@ void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t row
 void depthwise3x3(const DepthwiseArgs& a);
 void winogradInput(const WinoInArgs& a);
 void winogradOutput(const WinoOutArgs& a);
+void winograd2Input(const WinoInArgs& a);
+void winograd2Output(const WinoOutArgs& a);
 }  // namespace avx2
 
 }  // namespace percept::cpu

@@ -52,6 +52,18 @@ inline V evenLanes(const float* p) {
     const V a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
 }
+// s0[t] = p[2t], s1[t] = p[2t + 1] for t < 8 (reads p[0..16)).
+inline void deint2(const float* p, V& s0, V& s1) {
+    const V a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    s0 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    s1 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+// The inverse: p[2t] = s0[t], p[2t + 1] = s1[t] for t < 8.
+inline void int2(V s0, V s1, float* p) {
+    const V lo = _mm256_unpacklo_ps(s0, s1), hi = _mm256_unpackhi_ps(s0, s1);  // pairs 0,1 | 4,5 and 2,3 | 6,7
+    vstore(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+    vstore(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
 // In-lane 4x4 transpose of four vectors (each 128-bit half a 4x4 block); its own inverse.
 inline void transpose4(V& a, V& b, V& c, V& d) {
     const V t0 = _mm256_unpacklo_ps(a, b), t1 = _mm256_unpackhi_ps(a, b);

@@ -54,6 +54,21 @@ inline V evenLanes(const float* p) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     return _mm512_permutex2var_ps(vload(p), even, vload(p + 16));
 }
+// s0[t] = p[2t], s1[t] = p[2t + 1] for t < 16 (reads p[0..32)).
+inline void deint2(const float* p, V& s0, V& s1) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const V a = vload(p), b = vload(p + 16);
+    s0 = _mm512_permutex2var_ps(a, even, b);
+    s1 = _mm512_permutex2var_ps(a, odd, b);
+}
+// The inverse: p[2t] = s0[t], p[2t + 1] = s1[t] for t < 16.
+inline void int2(V s0, V s1, float* p) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    vstore(p, _mm512_permutex2var_ps(s0, lo, s1));
+    vstore(p + 16, _mm512_permutex2var_ps(s0, hi, s1));
+}
 // s_k[t] = p[4t + k] for t < 16 (reads p[0..64)): two rounds of two-source permutes.
 inline void deint4(const float* p, V& s0, V& s1, V& s2, V& s3) {
     const V z0 = vload(p), z1 = vload(p + 16), z2 = vload(p + 32), z3 = vload(p + 48);

@@ -169,7 +169,7 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
         {"7x7 s2 stem wide rows (SIMD stride-2 im2col)", {1, 3, 40, 100}, 16, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
         {"3x3 s2 no pad, last column read at the plane's end", {1, 4, 9, 69}, 5, 3, 3, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"3x3 M30 C64 7x7", {1, 64, 7, 7}, 30, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 M15 C64 7x7", {1, 64, 7, 7}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"5x5 s2 groups 2 M28", {1, 18, 21, 19}, 28, 5, 5, params(2, {2, 2}, {2, 1, 2, 2}), true, Activation::LeakyRelu, 0.1f, 0, 13, "im2col-gemm"},
         {"dw s1 wide 37x41 Clip", {1, 5, 37, 41}, 5, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "depthwise"},
@@ -183,13 +183,15 @@ TEST_P(ConvTest, PackedKernelShapes) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
-// Winograd F(4x4, 3x3) (3x3 stride 1, >= 16 channels each side, >= 16 tiles) on odd shapes:
+// Winograd F(4x4, 3x3) (3x3 stride 1, >= 16 channels each side, >= 16 tiles; else F(2x2, 3x3)
+// when that has >= 16 tiles) on odd shapes:
 // channels not multiples of 8/16, odd and non-multiple-of-4 sizes (partial tiles), asymmetric and
 // no pads, rows wider than one vector of tiles, two KC blocks (C > 256), batch 2, every fused
 // activation, per-thread blocks (56x56) and the shared-block path (22x22 on 2 threads). Generic
 // (no packed SGEMM) keeps im2col, and so do planes of too few tiles.
 TEST_P(ConvTest, Winograd) {
     const std::string algo = cpu::cpuIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd";
+    const std::string algo2 = cpu::cpuIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd2x2";
     const std::vector<ConvCase> cases = {
         {"C17 M19 23x21 pad 1", {1, 17, 23, 21}, 19, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"C35 M31 25x27 pad 1", {1, 35, 25, 27}, 31, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
@@ -201,7 +203,14 @@ TEST_P(ConvTest, Winograd) {
         {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
         {"C40 M40 14x14 (16 tiles)", {1, 40, 14, 14}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
-        {"C40 M40 10x10 too few tiles", {1, 40, 10, 10}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        // F(2x2, 3x3) where 4x4 tiles are too few.
+        {"F2 C40 M40 10x10", {1, 40, 10, 10}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo2},
+        {"F2 C33 M40 7x7", {1, 33, 7, 7}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo2},
+        {"F2 C20 M17 9x11 asym pads", {1, 20, 9, 11}, 17, 3, 3, params(1, {1, 1}, {2, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo2},
+        {"F2 C300 M18 7x7 two KC blocks", {1, 300, 7, 7}, 18, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo2},
+        {"F2 C16 M21 2x40 wide rows", {1, 16, 2, 40}, 21, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo2},
+        {"F2 batch 2 C17 M16 10x11 no pad", {2, 17, 10, 11}, 16, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo2},
+        {"C40 M40 6x6 too few tiles", {1, 40, 6, 6}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 470;
     for (const auto& c : cases) check(c, seed += 10);
