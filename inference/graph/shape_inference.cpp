@@ -304,6 +304,16 @@ void inferNode(Graph& g, Node& n) {
         if (n.inputs[k] >= 0 && !g.value(n.inputs[k]).shapeKnown)
             fail(n, "the shape of input '" + g.value(n.inputs[k]).name + "' is unknown (the model's input needs a fixed shape)");
     const std::string& op = n.op;
+    // Backends read every constant input of a run-time node as float data, except the integer
+    // parameters consumed here (Reshape's shape, Pad's pads). An integer initializer anywhere
+    // else is a type error in the file (found by fuzzing: Mul with an int8 operand).
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const bool integerParam = (op == "Reshape" || op == "Pad") && k == 1;
+        if (n.inputs[k] < 0 || integerParam) continue;
+        const Value& v = g.value(n.inputs[k]);
+        if (v.constant && v.constant->dtype != DType::Float32)
+            fail(n, "input '" + v.name + "' is an integer tensor, but this op needs float data");
+    }
     const Shape& x = in(g, n, 0).shape;
     if (op == "Relu" || op == "Clip" || op == "LeakyRelu" || op == "Sigmoid" || op == "Identity" || op == "Dropout" ||
         op == "Softmax" || op == "LRN" || op == "BatchNormalization") {

@@ -98,5 +98,22 @@ TEST(Importer, NamesMissingInputsAndOpset) {
     }
 }
 
+TEST(Importer, IntegerOperandOfAFloatOpIsAnErrorNamingTheNode) {
+    // Found by fuzzing: Mul with an integer initializer reached the kernel with no float data.
+    OnnxBuilder b(13);
+    b.input("x", {1, 3}).output("y");
+    b.ints("s", {1}, {3});
+    b.node("Mul", {"x", "s"}, {"y"}, "Mul_1");
+    const auto bytes = b.bytes();
+    try {
+        Model::fromBytes(bytes.data(), bytes.size(), "int-mul.onnx");
+        FAIL() << "an integer operand of Mul was accepted";
+    } catch (const Error& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("Mul_1"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("integer tensor"), std::string::npos) << msg;
+    }
+}
+
 }  // namespace
 }  // namespace percept::testing
