@@ -25,11 +25,6 @@ namespace {
 constexpr int64_t kBlockBytes = int64_t{1} << 20;
 constexpr int64_t kMinBlockTiles = 24;
 
-int64_t envInt(const char* name, int64_t def) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::atoll(v) : def;
-}
-
 // The two tile sizes: m x m outputs from (m+2) x (m+2) inputs, (m+2)^2 positions; G is the
 // (m+2) x 3 weight transform (points 0, +-1, +-2, inf for F(4x4); 0, +-1, inf for F(2x2)).
 struct Variant {
@@ -75,8 +70,6 @@ public:
         perA_ = pg->packedFloats(q.M, q.C);
         packed_.resize(static_cast<size_t>(perA_ * P_));
         for (int p = 0; p < P_; ++p) pg->pack(u.data() + p * q.M * q.C, q.C, q.M, q.C, packed_.data() + p * perA_);
-        blockBytes_ = envInt("PERCEPT_WINO_BLOCK_BYTES", kBlockBytes);
-        minBlockTiles_ = envInt("PERCEPT_WINO_MIN_TILES", kMinBlockTiles);
     }
     const char* algo() const override {
         if (v_.m == 2) return pg_->nr == 32 ? "winograd2x2/avx512" : "winograd2x2/avx2";
@@ -147,8 +140,8 @@ private:
         const int64_t rowBytes = P_ * (q_.C + q_.M) * TX_ * 4;
         // As many blocks as the L2 budget asks for, but none narrower than kMinBlockTiles
         // (the GEMM would stream the transformed weights once per thin block).
-        const int64_t maxBlocks = std::clamp<int64_t>(TY_ * TX_ / minBlockTiles_, 1, TY_);
-        int64_t blocks = std::clamp<int64_t>((TY_ * rowBytes + blockBytes_ - 1) / blockBytes_, 1, maxBlocks);
+        const int64_t maxBlocks = std::clamp<int64_t>(TY_ * TX_ / kMinBlockTiles, 1, TY_);
+        int64_t blocks = std::clamp<int64_t>((TY_ * rowBytes + kBlockBytes - 1) / kBlockBytes, 1, maxBlocks);
         Plan p;
         if (threads > 1) {
             if (maxBlocks < threads) {
@@ -207,7 +200,6 @@ private:
     int P_;  // positions
     int64_t TY_ = 0, TX_ = 0, perA_ = 0;
     std::vector<float> packed_;  // 36 packed A matrices
-    int64_t blockBytes_ = kBlockBytes, minBlockTiles_ = kMinBlockTiles;
 };
 
 }  // namespace

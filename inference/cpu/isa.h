@@ -74,9 +74,8 @@ using CopyStride2Fn = void (*)(const float* src, float* dst, int64_t n);
 CopyStride2Fn copyStride2(Isa isa);
 
 // Winograd F(4x4, 3x3) transforms (see conv_winograd.cpp): 6x6 input tiles at a stride of 4,
-// 36 transform-domain positions, each a [channels x tiles] matrix that a packed GEMM multiplies
-// by the transformed weights. Vectors run across the tiles of one tile row.
-inline constexpr int kWinoPositions = 36;
+// 36 transform-domain positions (pos = 6i + j), each a [channels x tiles] matrix that a packed
+// GEMM multiplies by the transformed weights. Vectors run across the tiles of one tile row.
 // Floats of one scratch row for rows of TX tiles (room for whole vectors and the 2-column overlap).
 inline int64_t winogradRowFloats(int64_t TX) { return 4 * ((TX + 15) / 16 * 16) + 16; }
 // Per-thread scratch of either transform, in floats.
