@@ -1,6 +1,8 @@
 #include "graph/ir.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "percept/error.h"
 
@@ -28,7 +30,12 @@ namespace percept::graph {
 std::vector<int64_t> TensorData::asInts() const {
     if (dtype == DType::Int64) return i;
     std::vector<int64_t> r(f.size());
-    for (size_t k = 0; k < f.size(); ++k) r[k] = static_cast<int64_t>(f[k]);
+    // Saturating: a NaN or out-of-range float in a hostile file must not be undefined behaviour;
+    // the callers' range checks then reject the value.
+    for (size_t k = 0; k < f.size(); ++k) {
+        const float v = f[k];
+        r[k] = std::isnan(v) ? 0 : v >= 9.2e18f ? INT64_MAX : v <= -9.2e18f ? INT64_MIN : static_cast<int64_t>(v);
+    }
     return r;
 }
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include "graph/limits.h"
 #include "percept/error.h"
@@ -213,11 +215,23 @@ bool tryFold(Graph& g, const Node& n) {
             Shape so = broadcastShapes(a.shape, b.shape, n.describe());
             if (elementCount(so) > 4096 && a.dtype == DType::Int64) return false;
             auto fop = [&](auto x, auto y) -> decltype(x) {
-                if (op == "Add") return x + y;
-                if (op == "Sub") return x - y;
-                if (op == "Mul") return x * y;
-                if (y == 0) fail(n, "division by zero while folding constants");
-                return x / y;
+                using T = decltype(x);
+                if (op == "Div" && y == 0) fail(n, "division by zero while folding constants");
+                if constexpr (std::is_integral_v<T>) {
+                    // Hostile files can ask for any int64 arithmetic: overflow is an error, not UB.
+                    T r{};
+                    const bool overflow = op == "Add" ? __builtin_add_overflow(x, y, &r)
+                                        : op == "Sub" ? __builtin_sub_overflow(x, y, &r)
+                                        : op == "Mul" ? __builtin_mul_overflow(x, y, &r)
+                                        : (x == std::numeric_limits<T>::min() && y == -1) || ((r = x / y), false);
+                    if (overflow) fail(n, "integer overflow while folding constants");
+                    return r;
+                } else {
+                    if (op == "Add") return x + y;
+                    if (op == "Sub") return x - y;
+                    if (op == "Mul") return x * y;
+                    return x / y;
+                }
             };
             if (a.dtype == DType::Int64 && b.dtype == DType::Int64)
                 outs.push_back(makeInts(so, broadcastApply(a.i, a.shape, b.i, b.shape, so, fop)));
@@ -259,6 +273,9 @@ Window resolveWindow(Node& n, const Shape& x, std::vector<int64_t> kernel, bool 
     for (size_t k = 0; k < sp; ++k) {
         if (w.kernel[k] <= 0 || w.strides[k] <= 0 || w.dilations[k] <= 0) fail(n, "kernel, strides and dilations must be positive");
         if (w.pads[k] < 0 || w.pads[k + sp] < 0) fail(n, "negative pads are not supported");
+        // Each at most the tensor size limit (2^28), so the arithmetic below stays far from int64 overflow.
+        for (int64_t v : {w.kernel[k], w.strides[k], w.dilations[k], w.pads[k], w.pads[k + sp]})
+            if (v > kMaxTensorElements) fail(n, "a kernel/stride/dilation/pad value of " + std::to_string(v) + " exceeds the engine's limits");
     }
     const std::string autoPad = n.attrString("auto_pad", "NOTSET");
     out = {x[0], x[1], 0, 0};
@@ -431,6 +448,7 @@ void inferNode(Graph& g, Node& n) {
                 continue;
             }
             if (d < 0) fail(n, "invalid target dimension " + std::to_string(d));
+            if (d > 0 && known > kMaxTensorElements / d) fail(n, "target shape " + shapeToString(spec) + " exceeds the engine's tensor size limit");
             out.push_back(d);
             known *= d;
         }
@@ -464,6 +482,7 @@ void inferNode(Graph& g, Node& n) {
         Shape out = x;
         for (size_t d = 0; d < x.size(); ++d) {
             if (pads[d] < 0 || pads[d + x.size()] < 0) fail(n, "negative pads (cropping) are not supported");
+            if (pads[d] > kMaxTensorElements || pads[d + x.size()] > kMaxTensorElements) fail(n, "pads exceed the engine's tensor size limit");
             if (mode == "reflect" && (pads[d] >= x[d] || pads[d + x.size()] >= x[d])) fail(n, "reflect pads must be smaller than the dimension");
             out[d] += pads[d] + pads[d + x.size()];
         }
