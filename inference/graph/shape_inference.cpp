@@ -152,11 +152,16 @@ bool tryFold(Graph& g, const Node& n) {
                 const int64_t rank = static_cast<int64_t>(s.size() + axes.size());
                 for (auto& ax : axes) ax = normAxis(n, ax, rank);
                 std::sort(axes.begin(), axes.end());
-                for (int64_t ax : axes) s.insert(s.begin() + ax, 1);
+                if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) fail(n, "repeated axes");
+                for (int64_t ax : axes) s.insert(s.begin() + ax, 1);  // sorted and distinct: ax <= s.size()
             } else {
                 const int64_t rank = static_cast<int64_t>(s.size());
                 std::set<int64_t> drop;
-                for (auto ax : axes) drop.insert(normAxis(n, ax, rank));
+                for (auto ax : axes) {
+                    const int64_t d = normAxis(n, ax, rank);
+                    if (s[d] != 1) fail(n, "cannot squeeze axis " + std::to_string(ax) + " of size " + std::to_string(s[d]));
+                    drop.insert(d);
+                }
                 Shape r;
                 for (int64_t d = 0; d < rank; ++d)
                     if (!(drop.count(d) || (axes.empty() && s[d] == 1))) r.push_back(s[d]);
