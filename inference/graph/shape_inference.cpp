@@ -167,6 +167,7 @@ bool tryFold(Graph& g, const Node& n) {
                     if (!(drop.count(d) || (axes.empty() && s[d] == 1))) r.push_back(s[d]);
                 s = r;
             }
+            checkShape(n, s);
             auto t = std::make_shared<TensorData>(a);
             t->shape = s;
             outs.push_back(t);
