@@ -62,12 +62,18 @@ inline void deint2(const float* p, V& s0, V& s1) {
     s0 = _mm512_permutex2var_ps(a, even, b);
     s1 = _mm512_permutex2var_ps(a, odd, b);
 }
-// The inverse: p[2t] = s0[t], p[2t + 1] = s1[t] for t < 16.
-inline void int2(V s0, V s1, float* p) {
+// The inverse: z[j] holds p[16j .. 16j+16) of p[2t] = s0[t], p[2t + 1] = s1[t] for t < 16.
+inline void int2v(V s0, V s1, V z[2]) {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    vstore(p, _mm512_permutex2var_ps(s0, lo, s1));
-    vstore(p + 16, _mm512_permutex2var_ps(s0, hi, s1));
+    z[0] = _mm512_permutex2var_ps(s0, lo, s1);
+    z[1] = _mm512_permutex2var_ps(s0, hi, s1);
+}
+inline void int2(V s0, V s1, float* p) {
+    V z[2];
+    int2v(s0, s1, z);
+    vstore(p, z[0]);
+    vstore(p + 16, z[1]);
 }
 // s_k[t] = p[4t + k] for t < 16 (reads p[0..64)): two rounds of two-source permutes.
 inline void deint4(const float* p, V& s0, V& s1, V& s2, V& s3) {
@@ -84,8 +90,8 @@ inline void deint4(const float* p, V& s0, V& s1, V& s2, V& s3) {
     s2 = _mm512_permutex2var_ps(a23, even, b23);
     s3 = _mm512_permutex2var_ps(a23, odd, b23);
 }
-// The inverse: p[4t + k] = s_k[t] for t < 16.
-inline void int4(V s0, V s1, V s2, V s3, float* p) {
+// The inverse: z[j] holds p[16j .. 16j+16) of p[4t + k] = s_k[t] for t < 16.
+inline void int4v(V s0, V s1, V s2, V s3, V z[4]) {
     // Interleave pairs: lane l of lo = s0/s1 of tile l/2 (tiles 0..7), hi = tiles 8..15.
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -94,10 +100,15 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
     // Lane l: tile l/4 (+4 for the second), element l%4 from the (k, k+1) pairs.
     const __m512i q0 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
     const __m512i q1 = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    vstore(p, _mm512_permutex2var_ps(a01, q0, a23));
-    vstore(p + 16, _mm512_permutex2var_ps(a01, q1, a23));
-    vstore(p + 32, _mm512_permutex2var_ps(a01h, q0, a23h));
-    vstore(p + 48, _mm512_permutex2var_ps(a01h, q1, a23h));
+    z[0] = _mm512_permutex2var_ps(a01, q0, a23);
+    z[1] = _mm512_permutex2var_ps(a01, q1, a23);
+    z[2] = _mm512_permutex2var_ps(a01h, q0, a23h);
+    z[3] = _mm512_permutex2var_ps(a01h, q1, a23h);
+}
+inline void int4(V s0, V s1, V s2, V s3, float* p) {
+    V z[4];
+    int4v(s0, s1, s2, s3, z);
+    for (int k = 0; k < 4; ++k) vstore(p + 16 * k, z[k]);
 }
 }  // namespace
 #define PERCEPT_SIMD_MASKED 1
