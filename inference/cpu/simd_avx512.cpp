@@ -37,6 +37,14 @@ inline V vmin(V a, V b) { return _mm512_min_ps(a, b); }
 inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 inline __mmask16 maskN(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 inline V vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(maskN(n), p); }
+// Lanes i = row[start + i] where 0 <= start + i < W, zero elsewhere (masked-off lanes are not
+// read, so start may lie before the row or run past its end).
+inline V vloadRange(const float* row, int64_t start, int64_t W) {
+    const int64_t lo = start < 0 ? -start : 0, hi = W - start < 16 ? W - start : 16;
+    if (hi <= lo) return _mm512_setzero_ps();
+    const __mmask16 m = static_cast<__mmask16>(maskN(static_cast<int>(hi)) & ~maskN(static_cast<int>(lo)));
+    return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(start * 4)));
+}
 inline void vstoren(float* p, V v, int n) { _mm512_mask_storeu_ps(p, maskN(n), v); }
 // Lanes j < cnt: ev = p[2j], od = p[2j+1], ev2 = p[2j+2]; reads nothing past p[2cnt].
 inline void stride2Load(const float* p, int cnt, V& ev, V& od, V& ev2) {
