@@ -2,6 +2,7 @@
 // input, on OpenCV DNN (the peer), then prints min/median/max, the ratio, and a per-layer table.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,7 @@ void usage() {
         "  --warmup W         untimed runs first (default 5)\n"
         "  --backend B        cpu (default) | vulkan\n"
         "  --device N         Vulkan device index\n"
+        "  --fp16             Vulkan: store weights and activations as fp16 (where the device can)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
@@ -77,7 +79,7 @@ void usage() {
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--threads", "--runs", "--warmup", "--backend", "--device", "--layers", "--peak"};
-    std::set<std::string> switches = {"--json", "--no-opencv", "--help", "-h"};
+    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
                 so.backend = backend;
                 so.threads = threads;
                 so.deviceIndex = a.getInt("--device", -1);
+                so.fp16Storage = a.has("--fp16");
                 const auto tSess = Clock::now();
                 auto session = Session::create(model, so);
                 const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
@@ -154,6 +157,27 @@ int main(int argc, char** argv) {
                     }
                 }
                 const Figures fo = summarize(ours), fp = summarize(peer);
+                // Same answer as the peer on this input? (a fast wrong answer is no result)
+                double relDiff = -1;
+                bool sameTop1 = true;
+                if (withCv) {
+                    const Tensor mine = session->run(input);
+                    net.setInput(blob);
+                    const cv::Mat theirs = net.forward().reshape(1, 1);
+                    if (static_cast<size_t>(theirs.total()) == mine.data.size()) {
+                        double maxRef = 0, maxDiff = 0;
+                        size_t am = 0, at = 0;
+                        for (size_t k = 0; k < mine.data.size(); ++k) {
+                            const double t = theirs.at<float>(0, static_cast<int>(k));
+                            maxRef = std::max(maxRef, std::abs(t));
+                            maxDiff = std::max(maxDiff, std::abs(t - mine.data[k]));
+                            if (mine.data[k] > mine.data[am]) am = k;
+                            if (t > theirs.at<float>(0, static_cast<int>(at))) at = k;
+                        }
+                        relDiff = maxDiff / std::max(maxRef, 1e-30);
+                        sameTop1 = am == at;
+                    }
+                }
                 const Stats& st = session->stats();
                 struct Row {
                     const LayerStats* l;
@@ -180,6 +204,8 @@ int main(int argc, char** argv) {
                     if (withCv) {
                         j["opencv_ms"] = {{"min", fp.min}, {"median", fp.med}, {"max", fp.max}};
                         j["ratio_vs_opencv"] = fo.med / fp.med;
+                        j["max_rel_diff_vs_opencv"] = relDiff;
+                        j["same_top1_as_opencv"] = sameTop1;
                     }
                     j["gflop"] = st.totalFlops / 1e9;
                     j["conv_gflops_per_s"] = convGflops;
@@ -205,6 +231,9 @@ int main(int argc, char** argv) {
                 if (withCv)
                     std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med,
                                 fp.max, fo.med / fp.med);
+                if (withCv && relDiff >= 0)
+                    std::printf("agreement  : max |ours - opencv| = %.2g x max |opencv output|, top-1 %s\n", relDiff,
+                                sameTop1 ? "same" : "DIFFERENT");
                 std::printf("memory     : activation arena %.2f MiB (naive sum %.2f MiB, %.0f%%), workspace %.2f MiB, weights %.2f MiB\n",
                             st.peakArenaBytes / 1048576.0, st.naiveActivationBytes / 1048576.0,
                             100.0 * st.peakArenaBytes / std::max<size_t>(1, st.naiveActivationBytes), st.workspaceBytes / 1048576.0,
