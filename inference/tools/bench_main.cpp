@@ -210,8 +210,10 @@ int main(int argc, char** argv) {
                     j["gflop"] = st.totalFlops / 1e9;
                     j["conv_gflops_per_s"] = convGflops;
                     j["cpu_isa"] = cpu::isaName(isa);
-                    j["peak_gflops_per_s"] = peakPerCore * threads;
-                    j["conv_percent_of_peak"] = 100.0 * convGflops / (peakPerCore * threads);
+                    if (backend == Backend::Cpu) {
+                        j["peak_gflops_per_s"] = peakPerCore * threads;
+                        j["conv_percent_of_peak"] = 100.0 * convGflops / (peakPerCore * threads);
+                    }
                     j["model_load_ms"] = loadMs;
                     j["session_create_ms"] = sessMs;
                     j["peak_arena_bytes"] = st.peakArenaBytes;
@@ -238,9 +240,13 @@ int main(int argc, char** argv) {
                             st.peakArenaBytes / 1048576.0, st.naiveActivationBytes / 1048576.0,
                             100.0 * st.peakArenaBytes / std::max<size_t>(1, st.naiveActivationBytes), st.workspaceBytes / 1048576.0,
                             st.weightBytes / 1048576.0);
-                std::printf("conv layers: %.1f GFLOP/s achieved = %.0f%% of peak %.0f GFLOP/s (%d x %.0f, %s); load %.1f ms, session %.1f ms\n",
-                            convGflops, 100.0 * convGflops / (peakPerCore * threads), peakPerCore * threads, threads, peakPerCore,
-                            cpu::isaName(isa), loadMs, sessMs);
+                if (backend == Backend::Cpu)
+                    std::printf("conv layers: %.1f GFLOP/s achieved = %.0f%% of peak %.0f GFLOP/s (%d x %.0f, %s); load %.1f ms, session %.1f ms\n",
+                                convGflops, 100.0 * convGflops / (peakPerCore * threads), peakPerCore * threads, threads, peakPerCore,
+                                cpu::isaName(isa), loadMs, sessMs);
+                else  // the CPU's peak says nothing about a GPU
+                    std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops,
+                                loadMs, sessMs);
                 if (!heavy.empty()) {
                     std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
                     for (const Row& r : heavy)
