@@ -5,9 +5,7 @@
 // and leave the GPU button usable: asking for the GPU again opens the device afresh, and a
 // second loss is handled the same way.
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QPushButton>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <vector>
 
@@ -30,23 +28,10 @@ private slots:
         bool ok = false;
         failAfter_ = qEnvironmentVariableIntValue("PERCEPT_VULKAN_FAIL_AFTER", &ok);
         QVERIFY2(ok && failAfter_ >= 3, "run with PERCEPT_VULKAN_FAIL_AFTER=N (N >= 3), as CMakeLists.txt does");
-        std::string why;
-        if (!backendAvailable(Backend::Vulkan, &why)) {
-            if (guitest::underCi()) QFAIL(qPrintable("CI has lavapipe, but: " + QString::fromStdString(why)));
-            QSKIP(qPrintable("no Vulkan device: " + QString::fromStdString(why)));
-        }
-        const QString ffmpeg = QStandardPaths::findExecutable("ffmpeg");
-        if (ffmpeg.isEmpty()) {
-            if (guitest::underCi()) QFAIL("ffmpeg is needed to make the test video");
-            QSKIP("ffmpeg not installed");
-        }
+        PERCEPT_REQUIRE_VULKAN();
         QVERIFY(dir_.isValid());
         video_ = dir_.filePath("testsrc.mp4");
-        QProcess p;
-        p.start(ffmpeg, {"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-t", "6",
-                         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video_});
-        QVERIFY(p.waitForFinished(60000));
-        QCOMPARE(p.exitCode(), 0);
+        PERCEPT_MAKE_TEST_VIDEO(video_, 30, 6);
     }
 
     void gpuLostMidStreamFallsBackToCpu() {

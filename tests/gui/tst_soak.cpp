@@ -23,9 +23,7 @@
 // a cycle is 6 switches, ~15 s.
 #include <QComboBox>
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QPushButton>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <fcntl.h>
@@ -207,24 +205,10 @@ private slots:
     void initTestCase() {
         PERCEPT_REQUIRE_DATA(QDir(guitest::modelsDir()).filePath("mobilenet_v1_0.25_128.dequant.onnx"));
         PERCEPT_REQUIRE_DATA(QDir(guitest::modelsDir()).filePath("squeezenet1.1.onnx"));
-        std::string why;
-        if (!backendAvailable(Backend::Vulkan, &why)) {
-            if (guitest::underCi()) QFAIL(qPrintable("CI has lavapipe, but: " + QString::fromStdString(why)));
-            QSKIP(qPrintable("the soak switches between CPU and Vulkan; no Vulkan device: " + QString::fromStdString(why)));
-        }
-        const QString ffmpeg = QStandardPaths::findExecutable("ffmpeg");
-        if (ffmpeg.isEmpty()) {
-            if (guitest::underCi()) QFAIL("ffmpeg is needed to make the test video");
-            QSKIP("ffmpeg not installed");
-        }
+        PERCEPT_REQUIRE_VULKAN();  // the soak switches between CPU and Vulkan
         QVERIFY(dir_.isValid());
         video_ = dir_.filePath("testsrc100.mp4");
-        QProcess p;
-        p.start(ffmpeg, {"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                         QStringLiteral("testsrc=size=320x240:rate=%1").arg(kVideoFps), "-t", QString::number(kVideoSeconds), "-c:v",
-                         "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video_});
-        QVERIFY(p.waitForFinished(60000));
-        QCOMPARE(p.exitCode(), 0);
+        PERCEPT_MAKE_TEST_VIDEO(video_, kVideoFps, kVideoSeconds);
     }
 
     void soak() {

@@ -4,9 +4,7 @@
 // the newest processed frame), and the overlay must name the active backend. Without a usable
 // GPU the window must say "GPU (Vulkan) unavailable: ..." and carry on with the CPU.
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QPushButton>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <vector>
 
@@ -35,19 +33,9 @@ class VideoSwitchTest : public QObject {
 private slots:
     void initTestCase() {
         PERCEPT_REQUIRE_DATA(QDir(guitest::modelsDir()).filePath("mobilenet_v1_0.25_128.dequant.onnx"));
-        const QString ffmpeg = QStandardPaths::findExecutable("ffmpeg");
-        if (ffmpeg.isEmpty()) {
-            if (guitest::underCi()) QFAIL("ffmpeg is needed to make the test video");
-            QSKIP("ffmpeg not installed");
-        }
         QVERIFY(dir_.isValid());
         video_ = dir_.filePath("testsrc.mp4");
-        QProcess p;
-        p.start(ffmpeg, {"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30",
-                         "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video_});
-        QVERIFY(p.waitForFinished(60000));
-        QCOMPARE(p.exitCode(), 0);
-        QVERIFY(QFileInfo(video_).size() > 1000);
+        PERCEPT_MAKE_TEST_VIDEO(video_, 30, 6);
     }
 
     void switchBackendsWhilePlaying() {
