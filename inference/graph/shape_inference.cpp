@@ -354,7 +354,8 @@ void inferNode(Graph& g, Node& n) {
         if (op == "Softmax") normAxis(n, n.attrInt("axis", g.opset >= 13 ? -1 : 1), static_cast<int64_t>(x.size()));
         if (op == "Clip" && g.opset >= 11) {
             for (size_t k = 1; k <= 2; ++k)
-                if (hasInput(n, k) && !in(g, n, k).constant) fail(n, "min/max must be constants");
+                if (hasInput(n, k) && (!in(g, n, k).constant || in(g, n, k).constant->count() != 1))
+                    fail(n, "min/max must be constants with one value");
         }
         setOut(g, n, 0, x);
         for (size_t k = 1; k < n.outputs.size(); ++k) setOut(g, n, k, x);  // Dropout mask / BN training outputs
