@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cpu/op_util.h"
+#include "graph/loop_nest.h"
 
 namespace percept::cpu {
 namespace {
@@ -17,53 +18,9 @@ struct Sub { float operator()(float a, float b) const { return a - b; } };
 struct Mul { float operator()(float a, float b) const { return a * b; } };
 struct Div { float operator()(float a, float b) const { return a / b; } };
 
-// The merged loop nest. dims[last] is the inner run; sa/sb are element strides (0 = broadcast).
-struct Broadcast {
-    std::vector<int64_t> dims, sa, sb;
-    int64_t rows() const { return product(dims, 0, dims.size() - 1); }
-    int64_t inner() const { return dims.back(); }
-};
-
-Broadcast planBroadcast(const Shape& a, const Shape& b, const Shape& out) {
-    const size_t rank = out.size();
-    auto padded = [&](const Shape& s) {
-        Shape p(rank - s.size(), 1);
-        p.insert(p.end(), s.begin(), s.end());
-        return p;
-    };
-    const Shape pa = padded(a), pb = padded(b);
-    // Contiguous strides of each operand, 0 on the axes it repeats along.
-    auto strides = [&](const Shape& p) {
-        std::vector<int64_t> st(rank, 0);
-        int64_t step = 1;
-        for (size_t k = rank; k-- > 0;) {
-            st[k] = p[k] == 1 ? 0 : step;
-            step *= p[k];
-        }
-        return st;
-    };
-    const auto sa = strides(pa), sb = strides(pb);
-    Broadcast bc;
-    for (size_t k = 0; k < rank; ++k) {
-        if (out[k] == 1) continue;  // size-1 axes move nothing
-        if (!bc.dims.empty() && bc.sa.back() == sa[k] * out[k] && bc.sb.back() == sb[k] * out[k]) {
-            // Axis k continues the previous one in both operands: merge.
-            bc.dims.back() *= out[k];
-            bc.sa.back() = sa[k];
-            bc.sb.back() = sb[k];
-        } else {
-            bc.dims.push_back(out[k]);
-            bc.sa.push_back(sa[k]);
-            bc.sb.push_back(sb[k]);
-        }
-    }
-    if (bc.dims.empty()) {  // a single element
-        bc.dims = {1};
-        bc.sa = {0};
-        bc.sb = {0};
-    }
-    return bc;
-}
+// The merged loop nest (graph::planBroadcast): dims.back() is the inner run.
+using Broadcast = graph::BroadcastNest;
+int64_t rowsOf(const Broadcast& bc) { return product(bc.dims, 0, bc.dims.size() - 1); }
 
 // One inner run, specialised on which operand is repeated so each loop vectorises.
 template <class Op>
@@ -97,7 +54,7 @@ public:
         const float* a = inputs[0];
         const float* b = inputs[1];
         float* y = outputs[0];
-        const int64_t rows = bc_.rows(), inner = bc_.inner();
+        const int64_t rows = rowsOf(bc_), inner = bc_.dims.back();
         const int64_t ia = bc_.sa.back(), ib = bc_.sb.back();
         const int threads = ctx.pool.size();
         if (rows < 2 * threads && inner >= 8192) {
@@ -149,7 +106,7 @@ std::unique_ptr<Kernel> makeEltwise(const graph::Graph& g, const graph::Node& n)
     const Shape& b = inShape(g, n, 1);
     const Shape& y = outShape(g, n);
     if (a.size() > y.size() || b.size() > y.size()) fail(n, "operand rank exceeds the output's");
-    Broadcast bc = planBroadcast(a, b, y);
+    Broadcast bc = graph::planBroadcast(a, b, y);
     if (n.op == "Add") return std::make_unique<EltwiseKernel<Add>>(std::move(bc), n.act);
     if (n.op == "Sub") return std::make_unique<EltwiseKernel<Sub>>(std::move(bc), n.act);
     if (n.op == "Mul") return std::make_unique<EltwiseKernel<Mul>>(std::move(bc), n.act);

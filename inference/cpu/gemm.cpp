@@ -5,6 +5,7 @@
 
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
+#include "graph/loop_nest.h"
 #include "graph/shape_inference.h"
 
 namespace percept::cpu {
@@ -141,18 +142,8 @@ std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n) 
     const Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
     const Shape batch = graph::broadcastShapes(ba, bb, n.describe());
     const size_t rank = batch.size();
-    auto strides = [&](const Shape& s, int64_t matrix) {
-        // Element stride of each broadcast batch axis in one operand (0 where it repeats).
-        std::vector<int64_t> st(rank, 0);
-        int64_t step = matrix;
-        for (size_t k = 0; k < s.size(); ++k) {
-            const size_t axis = s.size() - 1 - k, out = rank - 1 - k;
-            st[out] = s[axis] == 1 ? 0 : step;
-            step *= s[axis];
-        }
-        return st;
-    };
-    const auto sa = strides(ba, M * K), sb = strides(bb, K * N);
+    // Element stride of each broadcast batch axis in one operand (0 where it repeats).
+    const auto sa = graph::broadcastStrides(ba, rank, M * K), sb = graph::broadcastStrides(bb, rank, K * N);
     const int64_t count = elementCount(batch);
     std::vector<int64_t> aOff(static_cast<size_t>(count)), bOff(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) {

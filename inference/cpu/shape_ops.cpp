@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cpu/op_util.h"
+#include "graph/loop_nest.h"
 
 namespace percept::cpu {
 namespace {
@@ -154,30 +155,10 @@ std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& 
     if (perm.empty())
         for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
     if (static_cast<int64_t>(perm.size()) != rank) fail(n, "perm has the wrong length");
-    std::vector<int64_t> stride(static_cast<size_t>(rank), 1);
-    for (int64_t k = rank - 1; k > 0; --k) stride[k - 1] = stride[k] * x[k];
-    // Output axes in order, each with its input stride; size-1 axes dropped, and an axis
-    // merged into the previous one when they are also adjacent (in order) in the input.
-    std::vector<int64_t> dims, st;
-    int64_t prevAxis = -2;
-    for (int64_t k = 0; k < rank; ++k) {
-        const int64_t p = perm[k];
+    for (int64_t p : perm)
         if (p < 0 || p >= rank) fail(n, "perm is not a permutation");
-        if (x[p] == 1) continue;
-        if (!dims.empty() && p == prevAxis + 1) {
-            dims.back() *= x[p];
-            st.back() = stride[p];
-        } else {
-            dims.push_back(x[p]);
-            st.push_back(stride[p]);
-        }
-        prevAxis = p;
-    }
-    if (dims.empty()) {
-        dims = {1};
-        st = {1};
-    }
-    return std::make_unique<TransposeKernel>(std::move(dims), std::move(st));
+    graph::TransposeNest nest = graph::planTranspose(x, perm);
+    return std::make_unique<TransposeKernel>(std::move(nest.dims), std::move(nest.st));
 }
 
 std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n) {

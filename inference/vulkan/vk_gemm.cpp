@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "graph/loop_nest.h"
+#include "graph/shape_inference.h"
 #include "vulkan/vk_context.h"
 #include "vulkan/vk_op.h"
 
@@ -112,25 +114,9 @@ void buildGemm(Builder& b) {
     const int64_t M = a[a.size() - 2], K = a.back(), N = bs.back();
     if (bs[bs.size() - 2] != K) b.fail("inner dimensions differ");
     const Shape ba(a.begin(), a.end() - 2), bb(bs.begin(), bs.end() - 2);
-    const size_t rank = std::max(ba.size(), bb.size());
-    Shape batch(rank, 1);
-    for (size_t k = 0; k < rank; ++k) {
-        const int64_t da = k < rank - ba.size() ? 1 : ba[k - (rank - ba.size())];
-        const int64_t db = k < rank - bb.size() ? 1 : bb[k - (rank - bb.size())];
-        if (da != db && da != 1 && db != 1) b.fail("batch dimensions do not broadcast");
-        batch[k] = da == 1 ? db : da;
-    }
-    auto strides = [&](const Shape& s, int64_t matrix) {
-        std::vector<int64_t> st(rank, 0);
-        int64_t step = matrix;
-        for (size_t k = 0; k < s.size(); ++k) {
-            const size_t axis = s.size() - 1 - k, out = rank - 1 - k;
-            st[out] = s[axis] == 1 ? 0 : step;
-            step *= s[axis];
-        }
-        return st;
-    };
-    const auto sa = strides(ba, M * K), sb = strides(bb, K * N);
+    const Shape batch = graph::broadcastShapes(ba, bb, n.describe());
+    const size_t rank = batch.size();
+    const auto sa = graph::broadcastStrides(ba, rank, M * K), sb = graph::broadcastStrides(bb, rank, K * N);
     // Batch axes of size 1 move nothing: drop them; at most 4 may remain.
     std::vector<size_t> axes;
     for (size_t k = 0; k < rank; ++k)

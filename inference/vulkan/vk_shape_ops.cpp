@@ -1,6 +1,7 @@
 // Ops that move data without arithmetic: Flatten / Reshape / Identity / Dropout (a buffer copy:
 // a dense row-major tensor's bytes do not change), Transpose (shaders/transpose.comp, axes
 // merged as on the CPU) and Pad (shaders/pad.comp).
+#include "graph/loop_nest.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -41,23 +42,11 @@ void buildTranspose(Builder& b) {
     if (perm.empty())
         for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
     if (static_cast<int64_t>(perm.size()) != rank) b.fail("perm has the wrong length");
-    std::vector<int64_t> stride(static_cast<size_t>(rank), 1);
-    for (int64_t k = rank - 1; k > 0; --k) stride[k - 1] = stride[k] * x[k];
-    std::vector<int64_t> dims, st;
-    int64_t prevAxis = -2;
-    for (int64_t k = 0; k < rank; ++k) {
-        const int64_t p = perm[k];
+    for (int64_t p : perm)
         if (p < 0 || p >= rank) b.fail("perm is not a permutation");
-        if (x[p] == 1) continue;
-        if (!dims.empty() && p == prevAxis + 1) {
-            dims.back() *= x[p];
-            st.back() = stride[p];
-        } else {
-            dims.push_back(x[p]);
-            st.push_back(stride[p]);
-        }
-        prevAxis = p;
-    }
+    const graph::TransposeNest nest = graph::planTranspose(x, perm);
+    const std::vector<int64_t>& dims = nest.dims;
+    const std::vector<int64_t>& st = nest.st;
     const int64_t count = elementCount(x);
     const TensorRef in = b.input(0), out = b.output(0);
     if (count == 0) return;
