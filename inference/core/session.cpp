@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "core/backend_registry.h"
+#include "graph/ir.h"
 #include "percept/error.h"
 
 namespace percept {
@@ -34,5 +35,19 @@ std::unique_ptr<Session> Session::create(const Model& model, const SessionOption
     throw Error("the Vulkan backend is not available: this build of Percept has none");
 #endif
 }
+
+namespace detail {
+
+void checkRunInputs(const graph::Graph& g, const std::vector<Tensor>& inputs) {
+    if (inputs.size() != g.inputs.size())
+        throw Error("the model takes " + std::to_string(g.inputs.size()) + " input(s), got " + std::to_string(inputs.size()));
+    for (size_t k = 0; k < inputs.size(); ++k) {
+        const graph::Value& v = g.value(g.inputs[k]);
+        if (inputs[k].shape != v.shape || static_cast<int64_t>(inputs[k].data.size()) != elementCount(v.shape))
+            throw Error("input '" + v.name + "' must have shape " + shapeToString(v.shape) + ", got " + shapeToString(inputs[k].shape));
+    }
+}
+
+}  // namespace detail
 
 }  // namespace percept

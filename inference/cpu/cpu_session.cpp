@@ -81,12 +81,8 @@ public:
 
     std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
         const graph::Graph& g = *graph_;
-        if (inputs.size() != g.inputs.size())
-            throw Error("the model takes " + std::to_string(g.inputs.size()) + " input(s), got " + std::to_string(inputs.size()));
+        detail::checkRunInputs(g, inputs);
         for (size_t k = 0; k < inputs.size(); ++k) {
-            const graph::Value& v = g.value(g.inputs[k]);
-            if (inputs[k].shape != v.shape || static_cast<int64_t>(inputs[k].data.size()) != elementCount(v.shape))
-                throw Error("input '" + v.name + "' must have shape " + shapeToString(v.shape) + ", got " + shapeToString(inputs[k].shape));
             std::memcpy(const_cast<float*>(pointer(g.inputs[k])), inputs[k].data.data(), inputs[k].data.size() * sizeof(float));
         }
         cpu::KernelContext ctx{pool_, reinterpret_cast<float*>(workspace_.get())};

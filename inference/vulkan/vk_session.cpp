@@ -545,13 +545,7 @@ void VulkanSession::record() {
 
 std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
     const graph::Graph& g = *graph_;
-    if (inputs.size() != g.inputs.size())
-        throw Error("the model takes " + std::to_string(g.inputs.size()) + " input(s), got " + std::to_string(inputs.size()));
-    for (size_t k = 0; k < inputs.size(); ++k) {
-        const graph::Value& v = g.value(g.inputs[k]);
-        if (inputs[k].shape != v.shape || static_cast<int64_t>(inputs[k].data.size()) != elementCount(v.shape))
-            throw Error("input '" + v.name + "' must have shape " + shapeToString(v.shape) + ", got " + shapeToString(inputs[k].shape));
-    }
+    detail::checkRunInputs(g, inputs);
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     auto* in = static_cast<uint8_t*>(stagingIn_.mapped());
