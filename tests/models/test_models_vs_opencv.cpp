@@ -105,11 +105,15 @@ TEST_P(ModelVsOpenCv, EveryImageMatchesReference) {
             // A swap between neighbours whose probabilities are within 1e-3 is a tie, not an error.
             const bool tieBefore = k > 0 && std::abs(pRef[tRef[k]] - pRef[tRef[k - 1]]) <= 1e-3f;
             const bool tieAfter = k + 1 < 5 && std::abs(pRef[tRef[k]] - pRef[tRef[k + 1]]) <= 1e-3f;
-            if (!tieBefore && !tieAfter) EXPECT_EQ(tOurs[k], tRef[k]) << "top-5 rank " << k << " differs";
+            if (!tieBefore && !tieAfter) {
+                EXPECT_EQ(tOurs[k], tRef[k]) << "top-5 rank " << k << " differs";
+            }
         }
         const std::string base = std::filesystem::path(img).filename().string();
         const auto& expected = kReadmeTop1.at(m->name);
-        if (expected.count(base)) EXPECT_EQ(labels.name(tOurs[0], m->labelOffset), expected.at(base));
+        if (expected.count(base)) {
+            EXPECT_EQ(labels.name(tOurs[0], m->labelOffset), expected.at(base));
+        }
     }
 }
 
