@@ -110,7 +110,8 @@ bool tryFold(Graph& g, const Node& n) {
     } else {
         for (size_t k = 0; k < n.inputs.size(); ++k)
             if (n.inputs[k] >= 0 && !g.value(n.inputs[k]).constant) return false;
-        if (n.inputs.empty()) return false;
+        // Input 0 may be an empty name (an omitted optional input); inferNode() then reports it.
+        if (n.inputs.empty() || n.inputs[0] < 0) return false;
         const TensorData& a = *g.value(n.inputs[0]).constant;
         if (op == "Identity" || op == "Dropout") {
             outs.push_back(g.value(n.inputs[0]).constant);

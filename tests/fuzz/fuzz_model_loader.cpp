@@ -3,6 +3,10 @@
 // memory) is a bug. Small models that load are also compiled and run once on the CPU backend.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
 
 #include "percept/percept.h"
 
@@ -20,6 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     } catch (const percept::Error&) {
         // The expected outcome for a broken file.
+    } catch (const std::exception& e) {
+        // Any other exception escaping the loader is a bug: name it, then crash so that
+        // libFuzzer keeps the input as a reproducer.
+        std::fprintf(stderr, "uncaught %s: %s\n", typeid(e).name(), e.what());
+        std::abort();
     }
     return 0;
 }
