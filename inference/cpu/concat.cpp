@@ -1,5 +1,7 @@
 // Concat along any axis: for each index over the axes before `axis`, each input contributes
-// one contiguous block (its extent on the axis times everything after), copied in turn.
+// one contiguous block (its extent on the axis times everything after), copied in turn. A part
+// that the memory plan placed inside the output already (graph::ConcatPlacement::InPlace: its
+// producer wrote it there) is not copied; only a fused activation is applied to it in place.
 #include <cstring>
 
 #include "cpu/op_util.h"
@@ -18,6 +20,11 @@ public:
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         float* y = outputs[0];
         const size_t parts = blocks_.size();
+        // Parts already in place: one contiguous block each (outer_ == 1).
+        auto place = [&](size_t k, float* dst) {
+            if (inputs[k] != dst) activate(act_, inputs[k], dst, blocks_[k]);  // a plain copy when no activation
+            else if (act_.any()) activate(act_, dst, dst, blocks_[k]);
+        };
         auto copyRows = [&](int64_t o0, int64_t o1, int) {
             for (int64_t o = o0; o < o1; ++o) {
                 float* dst = y + o * outBlock_;
@@ -34,8 +41,16 @@ public:
                 ctx.pool.run(static_cast<int64_t>(parts), [&](int64_t k, int) {
                     int64_t start = 0;
                     for (int64_t j = 0; j < k; ++j) start += blocks_[j];
-                    activate(act_, inputs[k], y + start, blocks_[k]);
+                    place(static_cast<size_t>(k), y + start);
                 });
+                return;
+            }
+            if (outer_ == 1) {
+                float* dst = y;
+                for (size_t k = 0; k < parts; ++k) {
+                    place(k, dst);
+                    dst += blocks_[k];
+                }
                 return;
             }
             copyRows(0, outer_, 0);

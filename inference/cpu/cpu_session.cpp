@@ -43,7 +43,8 @@ public:
         // Every GEMM runs single-threaded inside our pool's threads: one threading model.
         openblas_set_num_threads(1);
         const graph::Graph& g = *graph_;
-        plan_ = graph::planMemory(g, sizeof(float));
+        // Concat parts are written in place by their producers (the Concat kernel skips them).
+        plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace);
         if (plan_.arenaBytes > graph::kMaxArenaBytes)
             throw Error("the model needs " + std::to_string(plan_.arenaBytes >> 20) + " MiB of activations, more than the engine's limit of " +
                         std::to_string(graph::kMaxArenaBytes >> 20) + " MiB");

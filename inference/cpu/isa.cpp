@@ -68,6 +68,14 @@ DotRowsFn dotRows(Isa isa) {
     }
 }
 
+MaxPoolRowFns maxPoolRowFns(Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return {&avx512::maxInto, &avx512::maxWindow3s2};
+        case Isa::Avx2: return {&avx2::maxInto, &avx2::maxWindow3s2};
+        default: return {};
+    }
+}
+
 WinogradFns winogradFns(Isa isa) {
     switch (isa) {
         case Isa::Avx512: return {&avx512::winogradInput, &avx512::winogradOutput, &avx512::winograd2Input, &avx512::winograd2Output};

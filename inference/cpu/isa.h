@@ -73,6 +73,16 @@ DotRowsFn dotRows(Isa isa);
 using CopyStride2Fn = void (*)(const float* src, float* dst, int64_t n);
 CopyStride2Fn copyStride2(Isa isa);
 
+// MaxPool rows (pool.cpp): t[i] = max(t[i], r[i]) for i < n (the max down a window's rows),
+// and y[j] = max(t[2j], t[2j+1], t[2j+2]) for j < n (3-wide windows at stride 2 across that
+// row; t holds at least 2n + 1 floats). The strided windows are a scalar loop otherwise.
+struct MaxPoolRowFns {
+    void (*maxInto)(float* t, const float* r, int64_t n) = nullptr;
+    void (*window3s2)(const float* t, float* y, int64_t n) = nullptr;
+};
+// Null members for Generic.
+MaxPoolRowFns maxPoolRowFns(Isa isa);
+
 // Winograd F(4x4, 3x3) transforms (see conv_winograd.cpp): 6x6 input tiles at a stride of 4,
 // 36 transform-domain positions (pos = 6i + j), each a [channels x tiles] matrix that a packed
 // GEMM multiplies by the transformed weights. Vectors run across the tiles of one tile row.
@@ -115,6 +125,8 @@ WinogradFns winogradFns(Isa isa);
 
 namespace avx512 {
 extern const PackedGemm kGemm;
+void maxInto(float* t, const float* r, int64_t n);
+void maxWindow3s2(const float* t, float* y, int64_t n);
 void copyStride2(const float* src, float* dst, int64_t n);
 void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 void depthwise3x3(const DepthwiseArgs& a);
@@ -125,6 +137,8 @@ void winograd2Output(const WinoOutArgs& a);
 }  // namespace avx512
 namespace avx2 {
 extern const PackedGemm kGemm;
+void maxInto(float* t, const float* r, int64_t n);
+void maxWindow3s2(const float* t, float* y, int64_t n);
 void copyStride2(const float* src, float* dst, int64_t n);
 void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
 void depthwise3x3(const DepthwiseArgs& a);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "cpu/isa.h"
 #include "cpu/op_util.h"
 
 namespace percept::cpu {
@@ -116,11 +117,15 @@ private:
                 std::copy(r, r + valid, tr);
                 for (int64_t ky = ky0 + 1; ky < ky1; ++ky) {
                     r += W_;
-                    for (int64_t i = 0; i < valid; ++i) tr[i] = std::max(tr[i], r[i]);
+                    if (simd_.maxInto) simd_.maxInto(tr, r, valid);
+                    else
+                        for (int64_t i = 0; i < valid; ++i) tr[i] = std::max(tr[i], r[i]);
                 }
             }
             float* yr = y + oy * OW_;
-            if (kw_ == 3 && sw_ == 2) {
+            if (kw_ == 3 && sw_ == 2 && simd_.window3s2) {
+                simd_.window3s2(t, yr, OW_);
+            } else if (kw_ == 3 && sw_ == 2) {
                 for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(std::max(t[2 * ox], t[2 * ox + 1]), t[2 * ox + 2]);
             } else if (kw_ == 2 && sw_ == 2) {
                 for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(t[2 * ox], t[2 * ox + 1]);
@@ -200,6 +205,7 @@ private:
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     int64_t inLo_ = 0, inHi_ = 0;         // columns where every kernel column is valid
     int fastK_ = 0;                       // 2 or 3 for an undilated square window, else 0
+    MaxPoolRowFns simd_ = maxPoolRowFns(cpuIsa());
 };
 
 class GlobalAveragePoolKernel final : public Kernel {
@@ -214,16 +220,26 @@ public:
         const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size_));
         ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
             for (int64_t p = b; p < e; ++p) {
-                const float* xp = x + p * size_;
-                float s = 0.0f;
-                for (int64_t i = 0; i < size_; ++i) s += xp[i];
-                y[p] = s * inv;
+                y[p] = sum(x + p * size_, size_) * inv;
             }
             if (act_.any()) activate(act_, y + b, y + b, e - b);
         });
     }
 
 private:
+    // 16 independent partial sums: one running sum is a chain of dependent adds (4 cycles
+    // each) that the compiler may not reorder without -ffast-math; these vectorise.
+    static float sum(const float* x, int64_t n) {
+        float acc[16] = {};
+        int64_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            for (int j = 0; j < 16; ++j) acc[j] += x[i + j];
+        for (; i < n; ++i) acc[i & 15] += x[i];
+        float s = 0.0f;
+        for (float a : acc) s += a;
+        return s;
+    }
+
     int64_t planes_, size_;
     graph::FusedActivation act_;
 };

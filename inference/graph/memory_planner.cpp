@@ -5,11 +5,57 @@
 
 namespace percept::graph {
 
-MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment) {
+namespace {
+
+// For ConcatPlacement::InPlace: per value, the Concat output it becomes a slice of (or -1),
+// and its element offset inside that output.
+void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int64_t>& sliceElem) {
+    const size_t nv = g.values.size();
+    std::vector<int> readers(nv, 0), producer(nv, -1);
+    std::vector<bool> boundary(nv, false);
+    for (size_t s = 0; s < g.nodes.size(); ++s) {
+        for (int v : g.nodes[s].inputs)
+            if (v >= 0) ++readers[static_cast<size_t>(v)];
+        for (int v : g.nodes[s].outputs)
+            if (v >= 0 && producer[static_cast<size_t>(v)] < 0) producer[static_cast<size_t>(v)] = static_cast<int>(s);
+    }
+    for (int id : g.inputs) boundary[static_cast<size_t>(id)] = true;
+    for (int id : g.outputs) boundary[static_cast<size_t>(id)] = true;
+    for (const Node& n : g.nodes) {
+        if (n.op != "Concat" || n.outputs.size() != 1 || n.outputs[0] < 0) continue;
+        const Shape& y = g.value(n.outputs[0]).shape;
+        const int64_t rank = static_cast<int64_t>(y.size());
+        int64_t axis = n.attrInt("axis", 0);
+        if (axis < 0) axis += rank;
+        if (axis < 0 || axis >= rank) continue;
+        int64_t outer = 1;
+        for (int64_t d = 0; d < axis; ++d) outer *= y[static_cast<size_t>(d)];
+        if (outer != 1) continue;  // the parts interleave: no contiguous slice
+        int64_t at = 0;
+        for (int v : n.inputs) {
+            if (v < 0) continue;
+            const Value& x = g.value(v);
+            const size_t u = static_cast<size_t>(v);
+            const int p = producer[u];
+            if (!x.isConstant() && !boundary[u] && readers[u] == 1 && p >= 0 && g.nodes[static_cast<size_t>(p)].op != "Concat") {
+                sliceOf[u] = n.outputs[0];
+                sliceElem[u] = at;
+            }
+            at += elementCount(x.shape);
+        }
+    }
+}
+
+}  // namespace
+
+MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, ConcatPlacement concat) {
     MemoryPlan plan;
     const size_t nv = g.values.size();
     const int steps = static_cast<int>(g.nodes.size());
     plan.offsets.assign(nv, -1);
+    plan.sliceOf.assign(nv, -1);
+    std::vector<int64_t> sliceElem(nv, 0);
+    if (concat == ConcatPlacement::InPlace) findConcatSlices(g, plan.sliceOf, sliceElem);
     // Lifetime of each activation in node steps: graph inputs are born before step 0, graph
     // outputs live past the last step.
     std::vector<int> first(nv, -2), last(nv, -2);
@@ -23,6 +69,12 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment) {
     }
     for (int id : g.outputs)
         if (!g.value(id).isConstant()) last[static_cast<size_t>(id)] = steps;
+    // A Concat output holding slices is live from its first slice's producer on.
+    for (size_t v = 0; v < nv; ++v)
+        if (plan.sliceOf[v] >= 0 && first[v] >= 0) {
+            int& f = first[static_cast<size_t>(plan.sliceOf[v])];
+            f = std::min(f, first[v]);
+        }
 
     struct Item {
         int value;
@@ -35,7 +87,7 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment) {
         bytes = (bytes + alignment - 1) / alignment * alignment;
         if (bytes == 0) bytes = alignment;
         plan.naiveBytes += bytes;
-        items.push_back({static_cast<int>(v), bytes});
+        if (plan.sliceOf[v] < 0) items.push_back({static_cast<int>(v), bytes});
     }
     // Greedy by size (largest first), each placed at the lowest offset that does not collide
     // with an already placed value whose lifetime overlaps. Near-optimal for CNN chains.
@@ -60,6 +112,9 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment) {
         plan.offsets[static_cast<size_t>(it.value)] = static_cast<int64_t>(offset);
         plan.arenaBytes = std::max(plan.arenaBytes, offset + it.bytes);
     }
+    for (size_t v = 0; v < nv; ++v)
+        if (plan.sliceOf[v] >= 0)
+            plan.offsets[v] = plan.offsets[static_cast<size_t>(plan.sliceOf[v])] + sliceElem[v] * static_cast<int64_t>(elementBytes);
     return plan;
 }
 

@@ -13,11 +13,21 @@ namespace percept::graph {
 
 struct MemoryPlan {
     std::vector<int64_t> offsets;  // bytes, per value; -1 for constants and unused values
+    std::vector<int> sliceOf;       // per value: the Concat output it is a slice of, or -1
     size_t arenaBytes = 0;          // peak: what the arena needs
     size_t naiveBytes = 0;          // sum of all activation tensors (no reuse), for comparison
 };
 
-// elementBytes: 4 for fp32, 2 for fp16 storage. alignment: offset alignment in bytes.
-MemoryPlan planMemory(const Graph& g, size_t elementBytes = 4, size_t alignment = 64);
+// Copy: every Concat input has its own bytes and the Concat copies them (what a backend
+// whose Concat cannot skip a part needs). InPlace: an input that only the Concat reads, made
+// by a node other than a Concat, not a graph input or output, is placed inside the Concat's
+// output where its part goes (a contiguous slice: only when the axes before the Concat's axis
+// have extent 1), so its producer writes it there and the Concat has nothing to copy
+// (SqueezeNet's fire modules); the output's lifetime then starts with its first part.
+enum class ConcatPlacement { Copy, InPlace };
+
+// elementBytes: 4 for fp32, 2 for fp16 storage. alignment: offset alignment in bytes (slices
+// inside a Concat's output are aligned only to elementBytes).
+MemoryPlan planMemory(const Graph& g, size_t elementBytes = 4, size_t alignment = 64, ConcatPlacement concat = ConcatPlacement::Copy);
 
 }  // namespace percept::graph

@@ -59,6 +59,8 @@ const std::vector<PoolCase>& commonCases() {
         {"batch 2", {2, 3, 6, 6}, pp({2, 2}, {2, 2}, {0, 0, 0, 0})},
         {"big plane", {1, 2, 64, 70}, pp({3, 3}, {2, 2}, {1, 1, 1, 1})},
         {"ResNet stem pool 3x3 s2 p1", {1, 3, 112, 111}, pp({3, 3}, {2, 2}, {1, 1, 1, 1})},
+        {"SqueezeNet pool0 3x3 s2 ceil, wide rows", {1, 2, 111, 111}, pp({3, 3}, {2, 2}, {0, 0, 0, 0}, true)},
+        {"3x3 s2 rows of 17..35 outputs", {1, 2, 37, 71}, pp({3, 3}, {2, 2}, {0, 1, 0, 0})},
         {"3x3 s3 asym pads", {1, 3, 16, 17}, pp({3, 3}, {3, 3}, {1, 0, 1, 2})},
         {"4x4 s2 pad 2 ceil", {1, 2, 13, 12}, pp({4, 4}, {2, 2}, {2, 1, 2, 2}, true)},
     };
@@ -105,7 +107,7 @@ TEST_P(PoolTest, AveragePoolCeilModeDivisor) {
 }
 
 TEST_P(PoolTest, GlobalAveragePool) {
-    const std::vector<Shape> shapes = {{1, 13, 7, 7}, {1, 1000, 1, 1}, {2, 5, 3, 11}, {1, 3, 64, 60}, {1, 7, 9}};
+    const std::vector<Shape> shapes = {{1, 13, 7, 7}, {1, 1000, 1, 1}, {2, 5, 3, 11}, {1, 3, 64, 60}, {1, 7, 9}, {1, 9, 13, 13}};
     uint32_t seed = 4000;
     for (const Shape& s : shapes) {
         SCOPED_TRACE(shapeToString(s));

@@ -27,6 +27,8 @@ void checkNoLiveOverlap(const graph::Graph& g, const graph::MemoryPlan& plan) {
             if (plan.offsets[b] < 0) continue;
             const bool liveTogether = !(last[a] < first[b] || last[b] < first[a]);
             if (!liveTogether) continue;
+            // A Concat part placed in its output overlaps that output by design.
+            if (plan.sliceOf[a] == static_cast<int>(b) || plan.sliceOf[b] == static_cast<int>(a)) continue;
             const int64_t sb = elementCount(g.values[b].shape) * 4;
             const bool overlap = plan.offsets[a] < plan.offsets[b] + sb && plan.offsets[b] < plan.offsets[a] + sa;
             EXPECT_FALSE(overlap) << g.values[a].name << " and " << g.values[b].name << " are live together but share bytes";
@@ -43,10 +45,74 @@ TEST(MemoryPlan, RealModelsReuseMemory) {
         const auto plan = graph::planMemory(model.graph());
         checkNoLiveOverlap(model.graph(), plan);
         EXPECT_LT(plan.arenaBytes * 2, plan.naiveBytes) << "arena " << plan.arenaBytes << " naive " << plan.naiveBytes;
+        // The CPU backend places Concat parts in the Concat's output.
+        const auto inPlace = graph::planMemory(model.graph(), 4, 64, graph::ConcatPlacement::InPlace);
+        checkNoLiveOverlap(model.graph(), inPlace);
+        EXPECT_LE(inPlace.arenaBytes, plan.arenaBytes);
+        EXPECT_EQ(inPlace.naiveBytes, plan.naiveBytes);
         auto session = Session::create(model);
-        EXPECT_EQ(session->stats().peakArenaBytes, plan.arenaBytes);
-        EXPECT_EQ(session->stats().naiveActivationBytes, plan.naiveBytes);
+        EXPECT_EQ(session->stats().peakArenaBytes, inPlace.arenaBytes);
+        EXPECT_EQ(session->stats().naiveActivationBytes, inPlace.naiveBytes);
     }
+}
+
+// InPlace on a fire module (SqueezeNet's shape): both expand convs' outputs become slices of
+// the Concat's output, at the offsets of their parts, and the whole output is live (its bytes
+// untouched by anything else) from the first expand conv on; a part read by two nodes, a
+// graph input, and a Concat of interleaved parts (batch 2) keep their own bytes.
+TEST(MemoryPlan, ConcatPartsInPlace) {
+    graph::Graph g;
+    auto value = [&](const std::string& name, Shape s) {
+        graph::Value v;
+        v.name = name;
+        v.shape = std::move(s);
+        v.shapeKnown = true;
+        g.values.push_back(v);
+        return static_cast<int>(g.values.size() - 1);
+    };
+    auto node = [&](const std::string& op, std::vector<int> in, std::vector<int> out, int64_t axis = -100) {
+        graph::Node n;
+        n.op = op;
+        n.name = op + std::to_string(g.nodes.size());
+        n.inputs = std::move(in);
+        n.outputs = std::move(out);
+        if (axis != -100) {
+            graph::Attribute a;
+            a.i = axis;
+            n.attrs["axis"] = a;
+        }
+        g.nodes.push_back(n);
+    };
+    const int x = value("x", {1, 4, 5, 5}), s = value("squeeze", {1, 2, 5, 5});
+    const int e1 = value("e1", {1, 3, 5, 5}), e3 = value("e3", {1, 6, 5, 5}), cat = value("cat", {1, 9, 5, 5});
+    const int r = value("r", {1, 9, 5, 5}), cat2 = value("cat2", {1, 13, 5, 5}), both = value("both", {1, 13, 5, 5});
+    const int b = value("b", {2, 9, 5, 5}), bcat = value("bcat", {2, 18, 5, 5});
+    g.inputs = {x, b};
+    node("Relu", {x}, {s});
+    node("Relu", {s}, {e1});
+    node("Relu", {s}, {e3});
+    node("Concat", {e1, e3}, {cat}, 1);
+    node("Relu", {cat}, {r});
+    node("Concat", {r, x}, {cat2}, -3);  // r: one reader; x: a graph input
+    node("Add", {cat2, cat2}, {both});
+    node("Concat", {b, b}, {bcat}, 1);  // parts interleave at batch 2
+    g.outputs = {both, bcat, r};        // r is also a graph output
+    const auto plan = graph::planMemory(g, 4, 64, graph::ConcatPlacement::InPlace);
+    EXPECT_EQ(plan.sliceOf[e1], cat);
+    EXPECT_EQ(plan.sliceOf[e3], cat);
+    EXPECT_EQ(plan.offsets[e1], plan.offsets[cat]);
+    EXPECT_EQ(plan.offsets[e3], plan.offsets[cat] + 3 * 25 * 4);
+    EXPECT_EQ(plan.sliceOf[s], -1);
+    EXPECT_EQ(plan.sliceOf[r], -1);
+    EXPECT_EQ(plan.sliceOf[x], -1);
+    EXPECT_EQ(plan.sliceOf[b], -1);
+    // The squeeze output is read while e1 is written: it must not sit inside cat's bytes.
+    const int64_t catBytes = 9 * 25 * 4, sBytes = 2 * 25 * 4;
+    EXPECT_TRUE(plan.offsets[s] + sBytes <= plan.offsets[cat] || plan.offsets[cat] + catBytes <= plan.offsets[s]);
+    checkNoLiveOverlap(g, plan);
+    const auto copy = graph::planMemory(g);
+    EXPECT_EQ(copy.sliceOf[e1], -1);
+    EXPECT_GE(copy.arenaBytes, plan.arenaBytes);
 }
 
 }  // namespace
