@@ -65,7 +65,9 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
     const int64_t sPer = (strips + nChunks - 1) / nChunks, pPer = (panels + mChunks - 1) / mChunks;
     nChunks = (strips + sPer - 1) / sPer;
     mChunks = (panels + pPer - 1) / pPer;
-    pool.run(nChunks * mChunks, [&](int64_t t, int th) {
+    // Split by column ranges, each thread its own share first: the next layer reads the
+    // same spatial range from the same core's cache.
+    pool.runSplit(nChunks * mChunks, [&](int64_t t, int th) {
         PackedGemmArgs a = base;
         const int64_t nc = t / mChunks, mc = t % mChunks;
         a.n0 = nc * sPer * pg.nr, a.n1 = std::min(N, (nc + 1) * sPer * pg.nr);
@@ -341,7 +343,7 @@ public:
         const int64_t tile = std::min(tileMax_, std::max((P + tilesPerJob - 1) / tilesPerJob, std::min<int64_t>(16, P)));
         tilesPerJob = (P + tile - 1) / tile;
         const float* w = inputs[1];
-        ctx.pool.run(jobs * tilesPerJob, [&](int64_t t, int th) {
+        ctx.pool.runSplit(jobs * tilesPerJob, [&](int64_t t, int th) {
             const int64_t job = t / tilesPerJob, p0 = (t % tilesPerJob) * tile, p1 = std::min(P, p0 + tile);
             const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
             float* col = ctx.workspace + static_cast<size_t>(th) * slice_;
@@ -390,7 +392,7 @@ private:
         tile = std::max<int64_t>(1, std::min(tileMax_, tile));
         tiles = (P + tile - 1) / tile;
         float* scratch = ctx.workspace + static_cast<size_t>(std::max(threads, 1)) * slice_;
-        ctx.pool.run(jobs * tiles, [&](int64_t t, int th) {
+        ctx.pool.runSplit(jobs * tiles, [&](int64_t t, int th) {
             const int64_t job = t / tiles, p0 = (t % tiles) * tile, p1 = std::min(P, p0 + tile);
             const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
             float* col = ctx.workspace + static_cast<size_t>(th) * slice_;

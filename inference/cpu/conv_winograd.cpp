@@ -96,7 +96,7 @@ public:
             const float* x = inputs[0] + n * q_.C * q_.H * q_.W;
             float* y = outputs[0] + n * q_.M * q_.OH * q_.OW;
             if (p.perThread) {
-                ctx.pool.run(p.blocks, [&](int64_t b, int th) {
+                ctx.pool.runSplit(p.blocks, [&](int64_t b, int th) {  // top rows on thread 0, ...
                     float* base = ctx.workspace + static_cast<size_t>(th) * (vFloats + mFloats + packF + scrF);
                     Bufs bufs{base, base + vFloats, base + vFloats + mFloats, base + vFloats + mFloats + packF};
                     const int64_t ty0 = b * p.rows, ty1 = std::min(TY_, ty0 + p.rows);

@@ -83,6 +83,7 @@ public:
     std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
         const graph::Graph& g = *graph_;
         detail::checkRunInputs(g, inputs);
+        pool_.wake();  // while the inputs are copied in
         for (size_t k = 0; k < inputs.size(); ++k) {
             std::memcpy(const_cast<float*>(pointer(g.inputs[k])), inputs[k].data.data(), inputs[k].data.size() * sizeof(float));
         }
