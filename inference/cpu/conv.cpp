@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "cpu/isa.h"
+#include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
 
 namespace percept::cpu {
@@ -27,6 +28,7 @@ struct ConvGeom {
     int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
     int64_t pt = 0, pl = 0;              // top / left padding (bottom/right follow from OH/OW)
     int64_t group = 1, Cg = 0, Mg = 0;   // channels per group
+    bool padsZero = true;
     int64_t K() const { return Cg * kh * kw; }
     int64_t P() const { return OH * OW; }
 };
@@ -87,6 +89,47 @@ std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, cons
     std::vector<float> out(static_cast<size_t>(per * group));
     for (int64_t gi = 0; gi < group; ++gi) pg.pack(w.data() + gi * Mg * K, K, Mg, K, out.data() + gi * per);
     return out;
+}
+
+// Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
+// row-major block. Row (c, ky, kx) holds input[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw]
+// for the output positions p = oy*OW + ox, zero where that falls in the padding.
+void im2colTile(const ConvGeom& q, CopyStride2Fn copy2, const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) {
+    float* dst = col + cBegin * q.kh * q.kw * (p1 - p0);
+    for (int64_t c = cBegin; c < cEnd; ++c) {
+        const float* plane = x + c * q.H * q.W;
+        for (int64_t ky = 0; ky < q.kh; ++ky) {
+            for (int64_t kx = 0; kx < q.kw; ++kx) {
+                const int64_t off = kx * q.dw - q.pl;
+                int64_t lo, hi;
+                validRange(off, q.sw, q.W, q.OW, lo, hi);
+                // Walk the tile one output row segment at a time.
+                for (int64_t p = p0; p < p1;) {
+                    const int64_t oy = p / q.OW, ox0 = p - oy * q.OW;
+                    const int64_t ox1 = std::min(q.OW, ox0 + (p1 - p));
+                    const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
+                    if (iy < 0 || iy >= q.H) {
+                        std::fill(dst, dst + (ox1 - ox0), 0.0f);
+                    } else {
+                        const float* row = plane + iy * q.W;
+                        const int64_t a = std::clamp(lo, ox0, ox1), b = std::clamp(hi, a, ox1);
+                        float* d = dst - ox0;  // d[ox] is this row's slot for column ox
+                        for (int64_t ox = ox0; ox < a; ++ox) d[ox] = 0.0f;
+                        if (q.sw == 1) {
+                            if (b > a) std::memcpy(d + a, row + a + off, static_cast<size_t>(b - a) * sizeof(float));
+                        } else if (q.sw == 2 && copy2) {
+                            if (b > a) copy2(row + a * 2 + off, d + a, b - a);
+                        } else {
+                            for (int64_t ox = a; ox < b; ++ox) d[ox] = row[ox * q.sw + off];
+                        }
+                        for (int64_t ox = b; ox < ox1; ++ox) d[ox] = 0.0f;
+                    }
+                    dst += ox1 - ox0;
+                    p += ox1 - ox0;
+                }
+            }
+        }
+    }
 }
 
 class ConvBase : public Kernel {
@@ -407,46 +450,8 @@ private:
         });
     }
 
-    // Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
-    // row-major block. Row (c, ky, kx) holds input[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw]
-    // for the output positions p = oy*OW + ox, zero where that falls in the padding.
     void im2colTile(const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) const {
-        const ConvGeom& q = geo_;
-        float* dst = col + cBegin * q.kh * q.kw * (p1 - p0);
-        for (int64_t c = cBegin; c < cEnd; ++c) {
-            const float* plane = x + c * q.H * q.W;
-            for (int64_t ky = 0; ky < q.kh; ++ky) {
-                for (int64_t kx = 0; kx < q.kw; ++kx) {
-                    const int64_t off = kx * q.dw - q.pl;
-                    int64_t lo, hi;
-                    validRange(off, q.sw, q.W, q.OW, lo, hi);
-                    // Walk the tile one output row segment at a time.
-                    for (int64_t p = p0; p < p1;) {
-                        const int64_t oy = p / q.OW, ox0 = p - oy * q.OW;
-                        const int64_t ox1 = std::min(q.OW, ox0 + (p1 - p));
-                        const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
-                        if (iy < 0 || iy >= q.H) {
-                            std::fill(dst, dst + (ox1 - ox0), 0.0f);
-                        } else {
-                            const float* row = plane + iy * q.W;
-                            const int64_t a = std::clamp(lo, ox0, ox1), b = std::clamp(hi, a, ox1);
-                            float* d = dst - ox0;  // d[ox] is this row's slot for column ox
-                            for (int64_t ox = ox0; ox < a; ++ox) d[ox] = 0.0f;
-                            if (q.sw == 1) {
-                                if (b > a) std::memcpy(d + a, row + a + off, static_cast<size_t>(b - a) * sizeof(float));
-                            } else if (q.sw == 2 && copy2_) {
-                                if (b > a) copy2_(row + a * 2 + off, d + a, b - a);
-                            } else {
-                                for (int64_t ox = a; ox < b; ++ox) d[ox] = row[ox * q.sw + off];
-                            }
-                            for (int64_t ox = b; ox < ox1; ++ox) d[ox] = 0.0f;
-                        }
-                        dst += ox1 - ox0;
-                        p += ox1 - ox0;
-                    }
-                }
-            }
-        }
+        cpu::im2colTile(geo_, copy2_, x, col, p0, p1, cBegin, cEnd);
     }
 
     const PackedGemm* pg_;
@@ -456,9 +461,79 @@ private:
     size_t slice_ = 0;     // floats of workspace per thread
 };
 
+// ---- Conv + MaxPool ---------------------------------------------------------------------
+
+// A conv (im2col + packed GEMM) whose only reader is a MaxPool: the pooled output is computed
+// a band of output rows at a time from the conv rows that band needs (its windows' rows; a
+// band boundary row is computed twice), which stay in the thread's cache between the GEMM
+// and the pooling. The full-size conv output (SqueezeNet's and ResNet's stems: 3 MiB) is
+// never written out and read back, which on 2 threads cost more than the pooling itself.
+class ConvMaxPool final : public ConvBase {
+public:
+    ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed,
+                MaxPoolRows pool)
+        : ConvBase(geom, std::move(bias), act), pg_(pg), packed_(std::move(packed)), pool_(pool) {
+        // Bands whose conv rows (column tile and GEMM output) take about kBandBytes.
+        const int64_t perRow = (geo_.K() + geo_.M) * geo_.OW * 4;
+        const int64_t convRows = std::max(pool_.kh, kBandBytes / std::max<int64_t>(perRow, 1));
+        bandRows_ = std::max<int64_t>(1, (convRows - pool_.kh) / pool_.sh + 1);
+        bandRows_ = std::min(bandRows_, pool_.OH);
+        colsMax_ = std::max<int64_t>(1, ((bandRows_ - 1) * pool_.sh + pool_.kh) * geo_.OW);
+    }
+    const char* algo() const override { return pg_->nr == 32 ? "im2col-gemm+maxpool/avx512" : "im2col-gemm+maxpool/avx2"; }
+    size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
+    size_t workspaceBytes(int threads) const override { return static_cast<size_t>(std::max(threads, 1)) * threadFloats() * sizeof(float); }
+
+    // outputs[0]: the MaxPool's output.
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const ConvGeom& q = geo_;
+        const int64_t bands = (pool_.OH + bandRows_ - 1) / bandRows_;
+        for (int64_t n = 0; n < q.N; ++n) {
+            const float* x = inputs[0] + n * q.C * q.H * q.W;
+            float* y = outputs[0] + n * q.M * pool_.OH * pool_.OW;
+            // Bands in order, thread k its k-th share first: the rows it pools stay its own.
+            ctx.pool.runSplit(bands, [&](int64_t b, int th) {
+                float* col = ctx.workspace + static_cast<size_t>(th) * threadFloats();
+                float* band = col + alignFloats(static_cast<size_t>(q.K() * colsMax_));
+                float* packB = band + alignFloats(static_cast<size_t>(q.M * colsMax_));
+                float* rowBuf = packB + alignFloats(static_cast<size_t>(packBFloats()));
+                const int64_t oy0 = b * bandRows_, oy1 = std::min(pool_.OH, oy0 + bandRows_);
+                int64_t lo, hi;
+                pool_.inputRows(oy0, oy1, lo, hi);
+                const int64_t cols = (hi - lo) * q.OW;
+                if (cols <= 0) return;
+                im2colTile(q, copy2_, x, col, lo * q.OW, hi * q.OW, 0, q.C);
+                PackedGemmArgs a;
+                a.a = packed_.data(), a.M = q.M, a.K = q.K(), a.b = col, a.ldb = cols;
+                a.c = band, a.ldc = cols, a.n0 = 0, a.n1 = cols, a.mb0 = 0, a.mb1 = pg_->panels(q.M);
+                a.bias = bias_.data(), a.act = act_, a.packB = packB;
+                pg_->run(a);
+                for (int64_t m = 0; m < q.M; ++m) pool_.run(band + m * cols, lo, y + m * pool_.OH * pool_.OW, oy0, oy1, rowBuf);
+            });
+        }
+    }
+
+private:
+    static constexpr int64_t kBandBytes = 512 * 1024;  // half a Zen 5 L2
+    size_t threadFloats() const {
+        return alignFloats(static_cast<size_t>(geo_.K() * colsMax_)) + alignFloats(static_cast<size_t>(geo_.M * colsMax_)) +
+               alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(pool_.rowFloats());
+    }
+
+    const PackedGemm* pg_;
+    std::vector<float> packed_;
+    MaxPoolRows pool_;
+    CopyStride2Fn copy2_ = copyStride2(cpuIsa());
+    int64_t bandRows_ = 1;  // pooled output rows per band
+    int64_t colsMax_ = 1;   // conv output positions of the largest band
+};
+
 }  // namespace
 
-std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
+namespace {
+
+// The geometry and bias of a Conv node, checked.
+ConvGeom convGeom(const graph::Graph& g, const graph::Node& n, std::vector<float>& bias) {
     const Shape& x = inShape(g, n, 0);
     const Shape& ws = inShape(g, n, 1);
     const Shape& y = outShape(g, n);
@@ -475,22 +550,58 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
     const auto strides = n.attrInts("strides", {1, 1}), dil = n.attrInts("dilations", {1, 1}), pads = n.attrInts("pads", {0, 0, 0, 0});
     if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4) fail(n, "strides/dilations/pads must describe 2 spatial axes");
     q.sh = strides[0], q.sw = strides[1], q.dh = dil[0], q.dw = dil[1], q.pt = pads[0], q.pl = pads[1];
+    q.padsZero = pads == std::vector<int64_t>{0, 0, 0, 0};
 
-    std::vector<float> bias = constInput(g, n, 2, "bias");
+    bias = constInput(g, n, 2, "bias");
     if (bias.empty()) bias.assign(static_cast<size_t>(q.M), 0.0f);
     if (static_cast<int64_t>(bias.size()) != q.M) fail(n, "bias must have " + std::to_string(q.M) + " values");
+    return q;
+}
 
+bool takesWinograd(const graph::Graph& g, const graph::Node& n, const ConvGeom& q) {
+    if (!(q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
+          g.value(n.inputs[1]).constant))
+        return false;
+    return winogradTile(WinoGeom{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl}) != 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
+    std::vector<float> bias;
+    const ConvGeom q = convGeom(g, n, bias);
     const Isa isa = cpuIsa();
     const PackedGemm* pg = packedGemm(isa);
-    if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && pads == std::vector<int64_t>{0, 0, 0, 0} && q.OH == q.H && q.OW == q.W)
+    if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OH == q.H && q.OW == q.W)
         return std::make_unique<Conv1x1>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
-    if (q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
-        g.value(n.inputs[1]).constant) {
+    if (takesWinograd(g, n, q)) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
-        if (const int tile = winogradTile(wq)) return makeWinogradConv(wq, tile, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act);
+        return makeWinogradConv(wq, winogradTile(wq), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act);
     }
     if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, depthwise3x3(isa));
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
+}
+
+std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool) {
+    const PackedGemm* pg = packedGemm(cpuIsa());
+    if (!pg || conv.op != "Conv" || pool.op != "MaxPool" || !hasInput(conv, 1) || !g.value(conv.inputs[1]).constant) return nullptr;
+    std::vector<float> bias;
+    const ConvGeom q = convGeom(g, conv, bias);
+    // The im2col path only (the 1x1, Winograd and depthwise paths read their input in place
+    // or by channel), and a reduction shallow enough for a band of columns.
+    if (q.group != 1 || takesWinograd(g, conv, q) || (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero) || q.K() > 1024)
+        return nullptr;
+    const Shape& x = inShape(g, pool, 0);
+    const Shape& y = outShape(g, pool);
+    const auto k = pool.attrInts("kernel_shape"), s = pool.attrInts("strides", {1, 1}), d = pool.attrInts("dilations", {1, 1});
+    const auto pads = pool.attrInts("pads", {0, 0, 0, 0});
+    if (x.size() != 4 || y.size() != 4 || x != outShape(g, conv) || k.size() != 2 || s.size() != 2 || pads.size() != 4 ||
+        d != std::vector<int64_t>{1, 1})
+        return nullptr;
+    MaxPoolRows rows;
+    rows.H = x[2], rows.W = x[3], rows.OH = y[2], rows.OW = y[3], rows.kh = k[0], rows.kw = k[1], rows.sh = s[0], rows.sw = s[1];
+    rows.pt = pads[0], rows.pl = pads[1], rows.act = pool.act;
+    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, pg, packWeights(g, conv, *pg, 1, q.M, q.K()), rows);
 }
 
 }  // namespace percept::cpu

@@ -1,6 +1,10 @@
 #pragma once
-// Convolution planning figures, exposed so tests can check which path a shape takes.
+// Convolution planning figures, exposed so tests can check which path a shape takes, and the
+// Conv + MaxPool kernel the CPU session builds for a conv whose only reader is a MaxPool.
 #include <cstdint>
+#include <memory>
+
+#include "cpu/kernel.h"
 
 namespace percept::cpu {
 
@@ -15,5 +19,10 @@ inline int64_t im2colTileColumns(int64_t K, int64_t P) {
     if (cols < 1) cols = 1;
     return cols < P ? cols : (P > 0 ? P : 1);
 }
+
+// A kernel computing `pool` (a MaxPool) straight from `conv`'s input, a band of rows at a
+// time, or null where that does not apply (other conv paths, dilated pooling, no packed GEMM
+// on this CPU). Its run() takes the conv's inputs and writes the pool's output.
+std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool);
 
 }  // namespace percept::cpu

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/backend_registry.h"
+#include "cpu/conv.h"
 #include "cpu/kernel.h"
 #include "graph/flops.h"
 #include "graph/limits.h"
@@ -33,6 +34,51 @@ AlignedBuffer allocateAligned(size_t bytes) {
     return AlignedBuffer(static_cast<char*>(p));
 }
 
+// The step of a node whose work another node's kernel did (a MaxPool fused into its conv).
+class FusedStep final : public cpu::Kernel {
+public:
+    void run(const float* const*, float* const*, cpu::KernelContext&) override {}
+};
+
+// Convs whose only reader is the next node, a MaxPool, that run as one Conv+MaxPool kernel
+// (cpu::makeConvMaxPool) writing the pool's output; the pool's own step is then empty.
+struct Fusions {
+    std::vector<std::unique_ptr<cpu::Kernel>> kernels;  // per node: its fused kernel, or null
+    std::vector<bool> away;                             // per node: done by the previous node's kernel
+    std::vector<int> writesTo;                          // per node: the value its fused kernel writes, or -1
+    graph::PlanHints hints;                             // for the memory plan
+};
+
+Fusions findConvMaxPools(const graph::Graph& g) {
+    Fusions f;
+    const size_t nn = g.nodes.size();
+    f.kernels.resize(nn);
+    f.away.assign(nn, false);
+    f.writesTo.assign(nn, -1);
+    f.hints.bornAt.assign(g.values.size(), -1);
+    f.hints.elided.assign(g.values.size(), false);
+    std::vector<int> readers(g.values.size(), 0);
+    for (const auto& n : g.nodes)
+        for (int v : n.inputs)
+            if (v >= 0) ++readers[static_cast<size_t>(v)];
+    for (int v : g.outputs) ++readers[static_cast<size_t>(v)];
+    for (size_t k = 0; k + 1 < nn; ++k) {
+        const graph::Node& n = g.nodes[k];
+        const graph::Node& next = g.nodes[k + 1];
+        if (f.away[k] || n.op != "Conv" || n.outputs.size() != 1 || n.outputs[0] < 0 || readers[static_cast<size_t>(n.outputs[0])] != 1 ||
+            next.op != "MaxPool" || next.inputs.empty() || next.inputs[0] != n.outputs[0] || next.outputs.size() != 1 || next.outputs[0] < 0)
+            continue;
+        f.kernels[k] = cpu::makeConvMaxPool(g, n, next);
+        if (!f.kernels[k]) continue;
+        f.away[k + 1] = true;
+        f.writesTo[k] = next.outputs[0];
+        // The pool's output is written at the conv's step; the conv's output is never stored.
+        f.hints.bornAt[static_cast<size_t>(next.outputs[0])] = static_cast<int>(k);
+        f.hints.elided[static_cast<size_t>(n.outputs[0])] = true;
+    }
+    return f;
+}
+
 class CpuSession final : public Session {
 public:
     CpuSession(const Model& model, const SessionOptions& options)
@@ -43,20 +89,25 @@ public:
         // Every GEMM runs single-threaded inside our pool's threads: one threading model.
         openblas_set_num_threads(1);
         const graph::Graph& g = *graph_;
+        size_t workspace = 0, repacked = 0;
+        Fusions fusions = findConvMaxPools(g);
         // Concat parts are written in place by their producers (the Concat kernel skips them).
-        plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace);
+        plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace, fusions.hints);
         if (plan_.arenaBytes > graph::kMaxArenaBytes)
             throw Error("the model needs " + std::to_string(plan_.arenaBytes >> 20) + " MiB of activations, more than the engine's limit of " +
                         std::to_string(graph::kMaxArenaBytes >> 20) + " MiB");
-        size_t workspace = 0, repacked = 0;
-        for (const auto& n : g.nodes) {
-            kernels_.push_back(cpu::makeKernel(g, n));
+        for (size_t k = 0; k < g.nodes.size(); ++k) {
+            const graph::Node& n = g.nodes[k];
+            std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
+            if (fusions.away[k]) kernel = std::make_unique<FusedStep>();
+            if (!kernel) kernel = cpu::makeKernel(g, n);
+            kernels_.push_back(std::move(kernel));
             workspace = std::max(workspace, kernels_.back()->workspaceBytes(threads_));
             repacked += kernels_.back()->weightBytes();
             LayerStats ls;
             ls.name = n.name;
-            ls.op = n.displayOp();
-            ls.algo = kernels_.back()->algo();
+            ls.op = n.displayOp() + (fusions.writesTo[k] >= 0 ? "+MaxPool" : "");
+            ls.algo = fusions.away[k] ? "in " + g.nodes[k - 1].name : std::string(kernels_.back()->algo());
             ls.flops = graph::nodeFlops(g, n);
             stats_.totalFlops += ls.flops;
             stats_.layers.push_back(ls);
@@ -70,11 +121,15 @@ public:
         stats_.weightBytes = g.weightBytes() + repacked;
         stats_.device = "CPU (" + std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
         // Pointer tables per node, resolved once.
-        for (const auto& n : g.nodes) {
+        for (size_t k = 0; k < g.nodes.size(); ++k) {
+            const graph::Node& n = g.nodes[k];
             std::vector<const float*> ins;
-            for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
+            if (!fusions.away[k])
+                for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
             std::vector<float*> outs;
-            for (int v : n.outputs) outs.push_back(v < 0 ? nullptr : const_cast<float*>(pointer(v)));
+            if (fusions.writesTo[k] >= 0) outs.push_back(const_cast<float*>(pointer(fusions.writesTo[k])));
+            else if (!fusions.away[k])
+                for (int v : n.outputs) outs.push_back(v < 0 ? nullptr : const_cast<float*>(pointer(v)));
             inPtrs_.push_back(std::move(ins));
             outPtrs_.push_back(std::move(outs));
         }

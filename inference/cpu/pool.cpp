@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "cpu/isa.h"
+#include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
 
 namespace percept::cpu {
@@ -51,6 +52,8 @@ public:
         }
         inHi_ = std::max(inHi_, inLo_);
         fastK_ = kh_ == kw_ && (kh_ == 2 || kh_ == 3) && dh_ == 1 && dw_ == 1 ? static_cast<int>(kh_) : 0;
+        rows_.H = H_, rows_.W = W_, rows_.OH = OH_, rows_.OW = OW_, rows_.kh = kh_, rows_.kw = kw_, rows_.sh = sh_, rows_.sw = sw_;
+        rows_.pt = pt_, rows_.pl = pl_, rows_.act = act_;
         if (!max_) {
             // The divisor of each output depends only on its row and column: precompute
             // 1/divisor once. count_include_pad = 0: the window's elements inside the input;
@@ -86,62 +89,15 @@ public:
         const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, OH_ * OW_));
         ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int th) {
             for (int64_t p = b; p < e; ++p) {
-                if (separable()) maxPlaneRows(x + p * H_ * W_, y + p * OH_ * OW_, ctx.workspace + static_cast<size_t>(th) * rowFloats());
+                if (separable()) rows_.run(x + p * H_ * W_, 0, y + p * OH_ * OW_, 0, OH_, ctx.workspace + static_cast<size_t>(th) * rowFloats());
                 else plane(x + p * H_ * W_, y + p * OH_ * OW_);
             }
         });
     }
 
 private:
-    // Undilated MaxPool as two passes per output row, both plain loops the compiler
-    // vectorises: the max down the window's rows into a row buffer padded with -inf, then the
-    // max across each window of that buffer (the strided windows of ResNet's and SqueezeNet's
-    // 3x3 stride-2 pools were a scalar loop of 9 loads per output).
     bool separable() const { return max_ && dh_ == 1 && dw_ == 1; }
-    size_t rowFloats() const { return static_cast<size_t>(std::max(pl_ + W_, (OW_ - 1) * sw_ + kw_) + 16) / 16 * 16; }
-
-    void maxPlaneRows(const float* x, float* y, float* t) const {
-        const float lowest = -std::numeric_limits<float>::infinity();
-        const int64_t need = (OW_ - 1) * sw_ + kw_;  // buffer columns the windows read
-        const int64_t valid = std::max<int64_t>(0, std::min(W_, need - pl_));  // input columns inside them
-        std::fill(t, t + pl_, lowest);
-        std::fill(t + pl_ + valid, t + std::max(need, pl_ + valid), lowest);
-        float* tr = t + pl_;
-        for (int64_t oy = 0; oy < OH_; ++oy) {
-            const int64_t iy0 = oy * sh_ - pt_;
-            const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min(kh_, H_ - iy0);
-            if (ky0 >= ky1) {
-                std::fill(tr, tr + valid, lowest);
-            } else {
-                const float* r = x + (iy0 + ky0) * W_;
-                std::copy(r, r + valid, tr);
-                for (int64_t ky = ky0 + 1; ky < ky1; ++ky) {
-                    r += W_;
-                    if (simd_.maxInto) simd_.maxInto(tr, r, valid);
-                    else
-                        for (int64_t i = 0; i < valid; ++i) tr[i] = std::max(tr[i], r[i]);
-                }
-            }
-            float* yr = y + oy * OW_;
-            if (kw_ == 3 && sw_ == 2 && simd_.window3s2) {
-                simd_.window3s2(t, yr, OW_);
-            } else if (kw_ == 3 && sw_ == 2) {
-                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(std::max(t[2 * ox], t[2 * ox + 1]), t[2 * ox + 2]);
-            } else if (kw_ == 2 && sw_ == 2) {
-                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(t[2 * ox], t[2 * ox + 1]);
-            } else if (kw_ == 3 && sw_ == 1) {
-                for (int64_t ox = 0; ox < OW_; ++ox) yr[ox] = std::max(std::max(t[ox], t[ox + 1]), t[ox + 2]);
-            } else {
-                for (int64_t ox = 0; ox < OW_; ++ox) {
-                    const float* w = t + ox * sw_;
-                    float a = w[0];
-                    for (int64_t kx = 1; kx < kw_; ++kx) a = std::max(a, w[kx]);
-                    yr[ox] = a;
-                }
-            }
-            if (act_.any()) activate(act_, yr, yr, OW_);
-        }
-    }
+    size_t rowFloats() const { return rows_.rowFloats(); }
 
     // Row by row: for each window row inside the input and each kernel column, fold the input
     // row into the output row over the columns where that tap is valid. Vectorises for stride 1.
@@ -205,7 +161,7 @@ private:
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     int64_t inLo_ = 0, inHi_ = 0;         // columns where every kernel column is valid
     int fastK_ = 0;                       // 2 or 3 for an undilated square window, else 0
-    MaxPoolRowFns simd_ = maxPoolRowFns(cpuIsa());
+    MaxPoolRows rows_;                    // the separable MaxPool
 };
 
 class GlobalAveragePoolKernel final : public Kernel {
@@ -245,6 +201,57 @@ private:
 };
 
 }  // namespace
+
+size_t MaxPoolRows::rowFloats() const { return static_cast<size_t>(std::max(pl + W, (OW - 1) * sw + kw) + 16) / 16 * 16; }
+
+void MaxPoolRows::inputRows(int64_t oy0, int64_t oy1, int64_t& lo, int64_t& hi) const {
+    lo = std::max<int64_t>(0, oy0 * sh - pt);
+    hi = std::min(H, (oy1 - 1) * sh - pt + kh);
+    hi = std::max(hi, lo);
+}
+
+void MaxPoolRows::run(const float* x, int64_t xRow0, float* y, int64_t oy0, int64_t oy1, float* t) const {
+    const float lowest = -std::numeric_limits<float>::infinity();
+    const int64_t need = (OW - 1) * sw + kw;  // buffer columns the windows read
+    const int64_t valid = std::max<int64_t>(0, std::min(W, need - pl));  // input columns inside them
+    std::fill(t, t + pl, lowest);
+    std::fill(t + pl + valid, t + std::max(need, pl + valid), lowest);
+    float* tr = t + pl;
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+        const int64_t iy0 = oy * sh - pt;
+        const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min(kh, H - iy0);
+        if (ky0 >= ky1) {
+            std::fill(tr, tr + valid, lowest);
+        } else {
+            const float* r = x + (iy0 + ky0 - xRow0) * W;
+            std::copy(r, r + valid, tr);
+            for (int64_t ky = ky0 + 1; ky < ky1; ++ky) {
+                r += W;
+                if (simd.maxInto) simd.maxInto(tr, r, valid);
+                else
+                    for (int64_t i = 0; i < valid; ++i) tr[i] = std::max(tr[i], r[i]);
+            }
+        }
+        float* yr = y + oy * OW;
+        if (kw == 3 && sw == 2 && simd.window3s2) {
+            simd.window3s2(t, yr, OW);
+        } else if (kw == 3 && sw == 2) {
+            for (int64_t ox = 0; ox < OW; ++ox) yr[ox] = std::max(std::max(t[2 * ox], t[2 * ox + 1]), t[2 * ox + 2]);
+        } else if (kw == 2 && sw == 2) {
+            for (int64_t ox = 0; ox < OW; ++ox) yr[ox] = std::max(t[2 * ox], t[2 * ox + 1]);
+        } else if (kw == 3 && sw == 1) {
+            for (int64_t ox = 0; ox < OW; ++ox) yr[ox] = std::max(std::max(t[ox], t[ox + 1]), t[ox + 2]);
+        } else {
+            for (int64_t ox = 0; ox < OW; ++ox) {
+                const float* w = t + ox * sw;
+                float a = w[0];
+                for (int64_t kx = 1; kx < kw; ++kx) a = std::max(a, w[kx]);
+                yr[ox] = a;
+            }
+        }
+        if (act.any()) activate(act, yr, yr, OW);
+    }
+}
 
 std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n) {
     const Shape& x = inShape(g, n, 0);

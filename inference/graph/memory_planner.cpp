@@ -48,7 +48,7 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
 
 }  // namespace
 
-MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, ConcatPlacement concat) {
+MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, ConcatPlacement concat, const PlanHints& hints) {
     MemoryPlan plan;
     const size_t nv = g.values.size();
     const int steps = static_cast<int>(g.nodes.size());
@@ -69,6 +69,8 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     }
     for (int id : g.outputs)
         if (!g.value(id).isConstant()) last[static_cast<size_t>(id)] = steps;
+    for (size_t v = 0; v < nv && v < hints.bornAt.size(); ++v)
+        if (hints.bornAt[v] >= 0 && first[v] != -2) first[v] = std::min(first[v], hints.bornAt[v]);
     // A Concat output holding slices is live from its first slice's producer on.
     for (size_t v = 0; v < nv; ++v)
         if (plan.sliceOf[v] >= 0 && first[v] >= 0) {
@@ -83,6 +85,7 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     std::vector<Item> items;
     for (size_t v = 0; v < nv; ++v) {
         if (first[v] == -2 || g.values[v].isConstant()) continue;
+        if (v < hints.elided.size() && hints.elided[v]) continue;
         size_t bytes = static_cast<size_t>(elementCount(g.values[v].shape)) * elementBytes;
         bytes = (bytes + alignment - 1) / alignment * alignment;
         if (bytes == 0) bytes = alignment;

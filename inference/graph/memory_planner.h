@@ -26,8 +26,18 @@ struct MemoryPlan {
 // (SqueezeNet's fire modules); the output's lifetime then starts with its first part.
 enum class ConcatPlacement { Copy, InPlace };
 
+// What a backend that fuses nodes tells the planner (each vector empty, or one entry per value).
+struct PlanHints {
+    // Step at which a value is written when that is before its producer's step (a kernel of
+    // an earlier node writes it), else -1: its bytes are then live from that step.
+    std::vector<int> bornAt;
+    // Values never stored (a fused kernel keeps them in its own scratch): no bytes.
+    std::vector<bool> elided;
+};
+
 // elementBytes: 4 for fp32, 2 for fp16 storage. alignment: offset alignment in bytes (slices
 // inside a Concat's output are aligned only to elementBytes).
-MemoryPlan planMemory(const Graph& g, size_t elementBytes = 4, size_t alignment = 64, ConcatPlacement concat = ConcatPlacement::Copy);
+MemoryPlan planMemory(const Graph& g, size_t elementBytes = 4, size_t alignment = 64, ConcatPlacement concat = ConcatPlacement::Copy,
+                      const PlanHints& hints = {});
 
 }  // namespace percept::graph

@@ -216,6 +216,80 @@ TEST_P(ConvTest, Winograd) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
+// A conv whose only reader is a MaxPool runs as one Conv+MaxPool kernel on the CPU (bands
+// of pooled rows computed from the conv rows they need): stems (SqueezeNet's 3x3 s2, ResNet's
+// 7x7 s2 pad 3 + pool pad 1), ceil_mode, pooling with stride 1, planes tall enough for many
+// bands (band edges recomputed), output channels not a multiple of the GEMM panel, batch 2,
+// fused activations before the pool. Where the conv's output has a second reader, or the
+// conv takes another path (Winograd), the two stay separate.
+TEST_P(ConvTest, ConvThenMaxPool) {
+    struct Case {
+        std::string name;
+        ConvCase conv;
+        ref::PoolParams pool;
+        bool fused;  // on AVX2/AVX-512
+    };
+    auto poolParams = [](std::vector<int64_t> k, std::vector<int64_t> st, std::vector<int64_t> pads, bool ceil) {
+        ref::PoolParams p;
+        p.kernel = std::move(k), p.strides = std::move(st), p.pads = std::move(pads), p.ceilMode = ceil;
+        return p;
+    };
+    const std::vector<Case> cases = {
+        {"SqueezeNet stem", {"", {1, 3, 57, 59}, 64, 3, 3, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 0, 0, 0}, true), true},
+        {"ResNet stem", {"", {1, 3, 64, 62}, 20, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {1, 1, 1, 1}, false), true},
+        {"tall plane, many bands", {"", {1, 2, 400, 41}, 17, 3, 3, params(1, {2, 2}, {1, 1, 1, 1}), false, Activation::Clip, 0.0f, 0.3f, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), true},
+        {"pool stride 1 pad 1", {"", {1, 4, 30, 33}, 9, 5, 5, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, ""}, poolParams({3, 3}, {1, 1}, {1, 1, 1, 1}, false), true},
+        {"batch 2 asym pads", {"", {2, 3, 35, 36}, 30, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true},
+        {"Winograd conv stays separate", {"", {1, 16, 24, 24}, 16, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), false},
+    };
+    const bool simd = cpu::cpuIsa() != cpu::Isa::Generic;
+    uint32_t seed = 700;
+    for (const auto& c : cases) {
+        for (bool secondReader : {false, true}) {
+            SCOPED_TRACE(c.name + (secondReader ? " (conv output read twice)" : ""));
+            const ConvCase& cc = c.conv;
+            seed += 10;
+            const Tensor x = randomTensor(cc.x, seed);
+            const Tensor w = randomTensor({cc.M, cc.x[1], cc.kh, cc.kw}, seed + 1, -0.5f, 0.5f);
+            const Tensor b = randomTensor({cc.M}, seed + 2);
+            OpGraph g;
+            std::vector<int> ins = {g.input("x", cc.x), g.constant("w", w)};
+            if (cc.bias) ins.push_back(g.constant("b", b));
+            const int convOut = g.value("c");
+            graph::Node& conv = g.node("Conv", ins, {convOut}, "conv");
+            setInts(conv, "kernel_shape", {cc.kh, cc.kw});
+            setInts(conv, "strides", cc.p.strides);
+            setInts(conv, "pads", cc.p.pads);
+            int pooled = convOut;
+            if (cc.act != Activation::None) {
+                pooled = g.value("a");
+                switch (cc.act) {
+                    case Activation::Relu: g.node("Relu", {convOut}, {pooled}); break;
+                    case Activation::LeakyRelu: setFloat(g.node("LeakyRelu", {convOut}, {pooled}), "alpha", cc.a0); break;
+                    default: g.node("Clip", {convOut, g.constant("lo", Tensor({}, {cc.a0})), g.constant("hi", Tensor({}, {cc.a1}))}, {pooled}); break;
+                }
+            }
+            graph::Node& pool = g.node("MaxPool", {pooled}, {g.output("y")}, "pool");
+            setInts(pool, "kernel_shape", c.pool.kernel);
+            setInts(pool, "strides", c.pool.strides);
+            setInts(pool, "pads", c.pool.pads);
+            if (c.pool.ceilMode) setInt(pool, "ceil_mode", 1);
+            if (secondReader) g.node("Relu", {pooled}, {g.output("also")});
+            Stats stats;
+            const auto got = run(g, {x}, &stats);
+            const Tensor convRef = ref::actAll(ref::conv2d(x, w, cc.bias ? b.data.data() : nullptr, cc.p), cc.act, cc.a0, cc.a1);
+            ASSERT_FALSE(got.empty());
+            EXPECT_TRUE(allClose(got[0], ref::pool2d(convRef, c.pool, true), tol()));
+            if (backend() == Backend::Cpu) {
+                const bool fused = simd && c.fused && !secondReader;
+                ASSERT_EQ(stats.layers.size(), secondReader ? 3u : 2u);
+                EXPECT_EQ(stats.layers[0].algo.rfind("im2col-gemm+maxpool", 0) == 0, fused) << stats.layers[0].algo;
+                EXPECT_EQ(stats.layers[1].algo == "in conv", fused) << stats.layers[1].algo;
+            }
+        }
+    }
+}
+
 // Reduction depths whose column matrix is far over the tile budget: the output is built from
 // several im2col tiles (down to one column per tile), and the workspace stays bounded.
 TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {
