@@ -13,6 +13,7 @@
 #include "cpu/conv_winograd.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "cpu/isa.h"
@@ -473,9 +474,14 @@ public:
     ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed,
                 MaxPoolRows pool)
         : ConvBase(geom, std::move(bias), act), pg_(pg), packed_(std::move(packed)), pool_(pool) {
-        // Bands whose conv rows (column tile and GEMM output) take about kBandBytes.
-        const int64_t perRow = (geo_.K() + geo_.M) * geo_.OW * 4;
-        const int64_t convRows = std::max(pool_.kh, kBandBytes / std::max<int64_t>(perRow, 1));
+        // Bands whose conv output rows take about kBandBytes (they are written by the GEMM and
+        // read back by the pooling: they should stay in cache); the column tile is streamed
+        // once into the GEMM's packed panels. A band recomputes the kh - sh conv rows it
+        // shares with the next, so short bands (deep K: ResNet's 7x7 stem) cost FLOPs.
+        const int64_t perRow = geo_.M * geo_.OW * 4;
+        int64_t convRows = std::max(pool_.kh, kBandBytes / std::max<int64_t>(perRow, 1));
+        const int64_t colRowBytes = geo_.K() * geo_.OW * 4;
+        convRows = std::max(pool_.kh, std::min(convRows, kColBytes / std::max<int64_t>(colRowBytes, 1)));
         bandRows_ = std::max<int64_t>(1, (convRows - pool_.kh) / pool_.sh + 1);
         bandRows_ = std::min(bandRows_, pool_.OH);
         colsMax_ = std::max<int64_t>(1, ((bandRows_ - 1) * pool_.sh + pool_.kh) * geo_.OW);
@@ -514,7 +520,8 @@ public:
     }
 
 private:
-    static constexpr int64_t kBandBytes = 512 * 1024;  // half a Zen 5 L2
+    static constexpr int64_t kBandBytes = 512 * 1024;     // half a Zen 5 L2
+    static constexpr int64_t kColBytes = 2 * 1024 * 1024;  // column tile bound
     size_t threadFloats() const {
         return alignFloats(static_cast<size_t>(geo_.K() * colsMax_)) + alignFloats(static_cast<size_t>(geo_.M * colsMax_)) +
                alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(pool_.rowFloats());
@@ -583,6 +590,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
 }
 
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool) {
+    if (const char* env = std::getenv("PERCEPT_CPU_CONVPOOL"); env && !std::strcmp(env, "off")) return nullptr;
     const PackedGemm* pg = packedGemm(cpuIsa());
     if (!pg || conv.op != "Conv" || pool.op != "MaxPool" || !hasInput(conv, 1) || !g.value(conv.inputs[1]).constant) return nullptr;
     std::vector<float> bias;
