@@ -31,13 +31,7 @@ public:
     // in [0, size()) and identifies per-thread scratch. Returns when every task has run.
     template <class F>
     void run(int64_t tasks, F&& fn) {
-        if (tasks <= 0) return;
-        if (tasks == 1 || workers_.empty()) {
-            for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
-            return;
-        }
-        Job job{tasks, const_cast<void*>(static_cast<const void*>(&fn)), [](void* f, int64_t t, int th) { (*static_cast<std::remove_reference_t<F>*>(f))(t, th); }, false};
-        dispatch(job);
+        submit(tasks, fn, false);
     }
 
     // Like run(), but thread k takes the k-th contiguous share of [0, tasks) first and only
@@ -48,13 +42,7 @@ public:
     // slower on 2 threads than on 1 when tasks went to whichever thread came first).
     template <class F>
     void runSplit(int64_t tasks, F&& fn) {
-        if (tasks <= 0) return;
-        if (tasks == 1 || workers_.empty()) {
-            for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
-            return;
-        }
-        Job job{tasks, const_cast<void*>(static_cast<const void*>(&fn)), [](void* f, int64_t t, int th) { (*static_cast<std::remove_reference_t<F>*>(f))(t, th); }, true};
-        dispatch(job);
+        submit(tasks, fn, true);
     }
 
     // Wakes workers that went to sleep (idle longer than their spin time), without waiting
@@ -81,6 +69,17 @@ public:
     }
 
 private:
+    // run() / runSplit(): inline when there is one task or no worker, else one job.
+    template <class F>
+    void submit(int64_t tasks, F& fn, bool split) {
+        if (tasks <= 0) return;
+        if (tasks == 1 || workers_.empty()) {
+            for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+            return;
+        }
+        dispatch(Job{tasks, const_cast<void*>(static_cast<const void*>(&fn)), [](void* f, int64_t t, int th) { (*static_cast<F*>(f))(t, th); }, split});
+    }
+
     struct Job {
         int64_t tasks;
         void* fn;

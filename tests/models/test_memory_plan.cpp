@@ -36,6 +36,16 @@ void checkNoLiveOverlap(const graph::Graph& g, const graph::MemoryPlan& plan) {
     }
 }
 
+// A value of known shape appended to a hand-made graph; returns its id.
+int addValue(graph::Graph& g, const std::string& name, Shape shape) {
+    graph::Value v;
+    v.name = name;
+    v.shape = std::move(shape);
+    v.shapeKnown = true;
+    g.values.push_back(v);
+    return static_cast<int>(g.values.size() - 1);
+}
+
 TEST(MemoryPlan, RealModelsReuseMemory) {
     for (const auto& m : models::builtinManifests()) {
         SCOPED_TRACE(m.name);
@@ -64,14 +74,7 @@ TEST(MemoryPlan, RealModelsReuseMemory) {
 // graph input, and a Concat of interleaved parts (batch 2) keep their own bytes.
 TEST(MemoryPlan, ConcatPartsInPlace) {
     graph::Graph g;
-    auto value = [&](const std::string& name, Shape s) {
-        graph::Value v;
-        v.name = name;
-        v.shape = std::move(s);
-        v.shapeKnown = true;
-        g.values.push_back(v);
-        return static_cast<int>(g.values.size() - 1);
-    };
+    auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
     auto node = [&](const std::string& op, std::vector<int> in, std::vector<int> out, int64_t axis = -100) {
         graph::Node n;
         n.op = op;
@@ -122,14 +125,7 @@ TEST(MemoryPlan, ConcatPartsInPlace) {
 // being read, so the two must not share bytes; the value between them is never stored.
 TEST(MemoryPlan, FusionHints) {
     graph::Graph g;
-    auto value = [&](const std::string& name, Shape s) {
-        graph::Value v;
-        v.name = name;
-        v.shape = std::move(s);
-        v.shapeKnown = true;
-        g.values.push_back(v);
-        return static_cast<int>(g.values.size() - 1);
-    };
+    auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
     const int x = value("x", {1, 8, 16, 16}), c = value("conv", {1, 8, 16, 16}), p = value("pool", {1, 8, 8, 8}), y = value("y", {1, 8, 8, 8});
     g.inputs = {x};
     g.outputs = {y};
