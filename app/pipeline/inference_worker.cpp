@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <chrono>
+#include <utility>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -49,6 +50,21 @@ struct InferenceWorker::LoadedModel {
 InferenceWorker::InferenceWorker(std::shared_ptr<LatestFrameMailbox> mailbox, QObject* parent)
     : QObject(parent), mailbox_(std::move(mailbox)) {
     energy_.configure(EnergyDomain::Cpu, "cpu");
+    // The engine's algorithm switches (PERCEPT_CPU_ISA, PERCEPT_VULKAN_FAIL_AFTER ...), read
+    // once here at the app's edge; a bad value is reported with the first model and ignored.
+    try {
+        tuning_ = percept::Tuning::fromEnvironment();
+    } catch (const std::exception& e) {
+        tuningError_ = qs(e.what());
+    }
+}
+
+percept::SessionOptions InferenceWorker::sessionOptions(Backend b) const {
+    percept::SessionOptions so;
+    so.backend = b;
+    so.threads = threads_;
+    so.tuning = tuning_;
+    return so;
 }
 
 InferenceWorker::~InferenceWorker() = default;
@@ -113,20 +129,16 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         std::unique_ptr<percept::Session> session;
         Backend target = active_;
         QString fallback;
+        if (!tuningError_.isEmpty()) emit error(std::exchange(tuningError_, QString()) + QStringLiteral(" (using the defaults)"));
         try {
-            percept::SessionOptions so;
-            so.backend = target;
-            so.threads = threads_;
-            session = percept::Session::create(lm->model, so);
+            session = percept::Session::create(lm->model, sessionOptions(target));
             session->run(percept::Tensor({1, 3, side, side}));  // warm-up
         } catch (const std::exception& e) {
             if (target == Backend::Cpu) throw;
             session.reset();
             fallback = QStringLiteral("GPU (Vulkan) cannot run %1: %2; using the CPU").arg(lm->name, qs(e.what()));
             target = Backend::Cpu;
-            percept::SessionOptions so;
-            so.threads = threads_;
-            session = percept::Session::create(lm->model, so);
+            session = percept::Session::create(lm->model, sessionOptions(target));
             session->run(percept::Tensor({1, 3, side, side}));  // warm-up
         }
 
@@ -162,10 +174,7 @@ void InferenceWorker::setModelSettings(const QString& nameOrPath, const ModelSet
 percept::Session& InferenceWorker::ensureSession(Backend b) {
     auto& s = sessions_[index(b)];
     if (!s) {
-        percept::SessionOptions so;
-        so.backend = b;
-        so.threads = threads_;
-        s = percept::Session::create(model_->model, so);
+        s = percept::Session::create(model_->model, sessionOptions(b));
         const int side = model_->input.size;
         s->run(percept::Tensor({1, 3, side, side}));  // warm-up: the first frame is not slow
     }

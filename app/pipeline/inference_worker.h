@@ -65,6 +65,7 @@ private:
     };
     // Creates (and warms up) the session for `b` if it does not exist. Throws percept::Error.
     percept::Session& ensureSession(percept::Backend b);
+    percept::SessionOptions sessionOptions(percept::Backend b) const;
     void activate(percept::Backend b);
     // Runs one frame on the active backend and emits its result. A GPU failure moves the
     // worker to the CPU and runs the same frame there, so the frame still yields a result.
@@ -78,6 +79,8 @@ private:
     std::array<BackendMetrics, 2> metrics_;
     percept::Backend active_ = percept::Backend::Cpu;
     int threads_ = 0;
+    percept::Tuning tuning_;
+    QString tuningError_;
     EnergyMonitor energy_;
     bool reportedNoModel_ = false;
     Clock::time_point readySince_{};  // when the current model + session became ready

@@ -9,6 +9,7 @@
 
 namespace percept::graph {
 struct Graph;
+struct Node;
 }
 
 namespace percept::detail {
@@ -17,10 +18,15 @@ namespace percept::detail {
 // number and shape.
 void checkRunInputs(const graph::Graph& g, const std::vector<Tensor>& inputs);
 
+// Whether a backend has a kernel for this node (after ggml's supports_op), asked before a
+// session is made; `why` names the op and the backend otherwise.
+bool supportsOp(Backend b, const graph::Graph& g, const graph::Node& n, std::string* why);
+
 std::unique_ptr<Session> createCpuSession(const Model& model, const SessionOptions& options);
 #ifdef PERCEPT_HAVE_VULKAN
 std::unique_ptr<Session> createVulkanSession(const Model& model, const SessionOptions& options);
 bool vulkanAvailable(std::string* why);
+bool vulkanSupportsOp(const graph::Graph& g, const graph::Node& n, std::string* why);
 #endif
 
 }  // namespace percept::detail

@@ -1,8 +1,10 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/backend_registry.h"
 #include "core/model_internal.h"
 #include "graph/flops.h"
+#include "graph/fusion.h"
 #include "graph/passes.h"
 #include "graph/shape_inference.h"
 #include "onnx/onnx_importer.h"
@@ -55,6 +57,15 @@ const std::vector<TensorInfo>& Model::outputs() const { return outputs_; }
 size_t Model::weightBytes() const { return graph_->weightBytes(); }
 size_t Model::nodeCount() const { return graph_->nodes.size(); }
 const std::string& Model::source() const { return source_; }
+
+std::vector<std::string> Model::unsupportedOps(Backend backend) const {
+    std::vector<std::string> out;
+    for (const auto& n : graph_->nodes) {
+        std::string why;
+        if (!detail::supportsOp(backend, *graph_, n, &why)) out.push_back(n.describe() + ": " + why);
+    }
+    return out;
+}
 
 int64_t Model::flops() const {
     int64_t total = 0;

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "core/backend_registry.h"
+#include "cpu/kernel.h"
 #include "graph/ir.h"
 #include "percept/error.h"
 
@@ -37,6 +38,16 @@ std::unique_ptr<Session> Session::create(const Model& model, const SessionOption
 }
 
 namespace detail {
+
+bool supportsOp(Backend b, const graph::Graph& g, const graph::Node& n, std::string* why) {
+    if (b == Backend::Cpu) return cpu::cpuSupports(g, n, why);
+#ifdef PERCEPT_HAVE_VULKAN
+    return vulkanSupportsOp(g, n, why);
+#else
+    if (why) *why = "this build of Percept has no Vulkan backend";
+    return false;
+#endif
+}
 
 void checkRunInputs(const graph::Graph& g, const std::vector<Tensor>& inputs) {
     if (inputs.size() != g.inputs.size())

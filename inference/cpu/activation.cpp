@@ -1,41 +1,112 @@
-// Pointwise activations: the fused form (applyActivation / activate, called by Conv, Gemm,
-// Add ... on blocks still in cache) and the standalone Relu, Clip, LeakyRelu, Sigmoid ops.
+// Pointwise functions (graph/activations.def): the fused form (applyActivation / activate,
+// called by Conv, Gemm, Add ... on blocks still in cache) and the standalone unary ops.
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "cpu/op_util.h"
+#include "graph/schemas.h"
 
 namespace percept::cpu {
 
 using graph::Activation;
 using graph::FusedActivation;
 
-// One loop per kind, so the switch is outside and each loop vectorises.
+namespace {
+
+// out[i] = f(in[i]): one loop per kind, so the switch is outside and the loop vectorises
+// where f allows.
+template <class F>
+inline void map(const float* in, float* out, int64_t n, F f) {
+    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+}
+
+inline float sigmoidOf(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+inline float softplusOf(float v) { return v > 20.0f ? v : std::log1p(std::exp(v)); }
+
+}  // namespace
+
+// erf as a rational function on [-4, 4] (Eigen's generic_fast_erf_float: a few ulp in fp32,
+// no libm call, so it vectorises); the shaders use the same coefficients (common.glsl).
+float erfApprox(float v) {
+    const float x = v < -4.0f ? -4.0f : v > 4.0f ? 4.0f : v;
+    const float x2 = x * x;
+    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = p * x2 - 2.10102402082508e-06f;
+    p = p * x2 - 5.69250639462346e-05f;
+    p = p * x2 - 7.34990630326855e-04f;
+    p = p * x2 - 2.95459980854025e-03f;
+    p = p * x2 - 1.60960333262415e-02f;
+    p = p * x;
+    float q = x2 * -1.45660718464996e-05f - 2.13374055278905e-04f;
+    q = q * x2 - 1.68282697438203e-03f;
+    q = q * x2 - 7.37332916720468e-03f;
+    q = q * x2 - 1.42647390514189e-02f;
+    return p / q;
+}
+
 void activate(const FusedActivation& act, const float* in, float* out, int64_t n) {
+    const float a = act.alpha, b = act.beta;
     switch (act.kind) {
         case Activation::None:
             if (in != out) std::memcpy(out, in, static_cast<size_t>(n) * sizeof(float));
             return;
-        case Activation::Relu:
-            for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
-            return;
+        case Activation::Relu: return map(in, out, n, [](float v) { return v > 0.0f ? v : 0.0f; });
         case Activation::Clip: {
             const float lo = act.min, hi = act.max;
-            for (int64_t i = 0; i < n; ++i) {
-                const float v = in[i] < lo ? lo : in[i];
-                out[i] = v > hi ? hi : v;
-            }
-            return;
+            return map(in, out, n, [=](float v) {
+                v = v < lo ? lo : v;
+                return v > hi ? hi : v;
+            });
         }
-        case Activation::LeakyRelu: {
-            const float a = act.alpha;
-            for (int64_t i = 0; i < n; ++i) out[i] = in[i] < 0.0f ? in[i] * a : in[i];
-            return;
-        }
-        case Activation::Sigmoid:
-            for (int64_t i = 0; i < n; ++i) out[i] = 1.0f / (1.0f + std::exp(-in[i]));
-            return;
+        case Activation::LeakyRelu: return map(in, out, n, [=](float v) { return v < 0.0f ? v * a : v; });
+        case Activation::Sigmoid: return map(in, out, n, sigmoidOf);
+        case Activation::HardSigmoid:
+            return map(in, out, n, [=](float v) { return std::fmin(1.0f, std::fmax(0.0f, a * v + b)); });
+        case Activation::HardSwish:
+            return map(in, out, n, [](float v) { return v * std::fmin(1.0f, std::fmax(0.0f, v * (1.0f / 6.0f) + 0.5f)); });
+        case Activation::Silu: return map(in, out, n, [](float v) { return v * sigmoidOf(v); });
+        case Activation::Tanh: return map(in, out, n, [](float v) { return std::tanh(v); });
+        case Activation::Erf: return map(in, out, n, erfApprox);
+        case Activation::Gelu: return map(in, out, n, [](float v) { return 0.5f * v * (1.0f + erfApprox(v * 0.70710678118654752f)); });
+        case Activation::GeluTanh:
+            return map(in, out, n, [](float v) { return 0.5f * v * (1.0f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v))); });
+        case Activation::Elu: return map(in, out, n, [=](float v) { return v < 0.0f ? a * std::expm1(v) : v; });
+        case Activation::Selu: return map(in, out, n, [=](float v) { return v <= 0.0f ? b * (a * std::exp(v) - a) : b * v; });
+        case Activation::Celu: return map(in, out, n, [=](float v) { return std::fmax(0.0f, v) + std::fmin(0.0f, a * std::expm1(v / a)); });
+        case Activation::ThresholdedRelu: return map(in, out, n, [=](float v) { return v > a ? v : 0.0f; });
+        case Activation::Softplus: return map(in, out, n, softplusOf);
+        case Activation::Softsign: return map(in, out, n, [](float v) { return v / (1.0f + std::fabs(v)); });
+        case Activation::Mish: return map(in, out, n, [](float v) { return v * std::tanh(softplusOf(v)); });
+        case Activation::Shrink: return map(in, out, n, [=](float v) { return v < -b ? v + a : v > b ? v - a : 0.0f; });
+        case Activation::Exp: return map(in, out, n, [](float v) { return std::exp(v); });
+        case Activation::Log: return map(in, out, n, [](float v) { return std::log(v); });
+        case Activation::Neg: return map(in, out, n, [](float v) { return -v; });
+        case Activation::Abs: return map(in, out, n, [](float v) { return std::fabs(v); });
+        case Activation::Sqrt: return map(in, out, n, [](float v) { return std::sqrt(v); });
+        case Activation::Reciprocal: return map(in, out, n, [](float v) { return 1.0f / v; });
+        case Activation::Sin: return map(in, out, n, [](float v) { return std::sin(v); });
+        case Activation::Cos: return map(in, out, n, [](float v) { return std::cos(v); });
+        case Activation::Tan: return map(in, out, n, [](float v) { return std::tan(v); });
+        case Activation::Asin: return map(in, out, n, [](float v) { return std::asin(v); });
+        case Activation::Acos: return map(in, out, n, [](float v) { return std::acos(v); });
+        case Activation::Atan: return map(in, out, n, [](float v) { return std::atan(v); });
+        case Activation::Sinh: return map(in, out, n, [](float v) { return std::sinh(v); });
+        case Activation::Cosh: return map(in, out, n, [](float v) { return std::cosh(v); });
+        case Activation::Asinh: return map(in, out, n, [](float v) { return std::asinh(v); });
+        case Activation::Acosh: return map(in, out, n, [](float v) { return std::acosh(v); });
+        case Activation::Atanh: return map(in, out, n, [](float v) { return std::atanh(v); });
+        case Activation::Ceil: return map(in, out, n, [](float v) { return std::ceil(v); });
+        case Activation::Floor: return map(in, out, n, [](float v) { return std::floor(v); });
+        case Activation::Round: return map(in, out, n, [](float v) { return std::nearbyint(v); });  // default mode: halves to even
+        case Activation::Sign: return map(in, out, n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; });
+        case Activation::Not: return map(in, out, n, [](float v) { return v == 0.0f ? 1.0f : 0.0f; });
+        case Activation::IsNaN: return map(in, out, n, [](float v) { return std::isnan(v) ? 1.0f : 0.0f; });
+        case Activation::IsInf:
+            return map(in, out, n, [=](float v) { return std::isinf(v) && ((v > 0 && a != 0.0f) || (v < 0 && b != 0.0f)) ? 1.0f : 0.0f; });
+        case Activation::Truncate: return map(in, out, n, [](float v) { return std::trunc(v); });
+        case Activation::NonZero: return map(in, out, n, [](float v) { return v != 0.0f ? 1.0f : 0.0f; });
     }
 }
 
@@ -69,34 +140,11 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeActivation(const graph::Graph& g, const graph::Node& n) {
-    FusedActivation act;
-    if (n.op == "Relu") {
-        act.kind = Activation::Relu;
-    } else if (n.op == "LeakyRelu") {
-        act.kind = Activation::LeakyRelu;
-        act.alpha = n.attrFloat("alpha", 0.01f);
-    } else if (n.op == "Sigmoid") {
-        act.kind = Activation::Sigmoid;
-    } else if (n.op == "Clip") {
-        act.kind = Activation::Clip;
-        if (g.opset < 11) {
-            // Opset 6: attributes, defaulting to the float range.
-            act.min = n.attrFloat("min", std::numeric_limits<float>::lowest());
-            act.max = n.attrFloat("max", std::numeric_limits<float>::max());
-        } else {
-            // Opset 11+: optional constant scalar inputs 1 (min) and 2 (max).
-            auto lo = constInput(g, n, 1, "min");
-            auto hi = constInput(g, n, 2, "max");
-            if (lo.size() > 1 || hi.size() > 1) fail(n, "min and max must be scalars");
-            if (!lo.empty()) act.min = lo[0];
-            if (!hi.empty()) act.max = hi[0];
-        }
-    } else {
-        fail(n, "is not an activation");
-    }
+std::unique_ptr<Kernel> makeActivation(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
+    const std::optional<FusedActivation> act = graph::activationOf(n);
+    if (!act) fail(n, "is not a pointwise function");
     // A pass may fuse a following activation into this one too: apply both in turn.
-    return std::make_unique<ActivationKernel>(act, n.act, elementCount(inShape(g, n, 0)));
+    return std::make_unique<ActivationKernel>(*act, n.act, elementCount(inShape(g, n, 0)));
 }
 
 }  // namespace percept::cpu

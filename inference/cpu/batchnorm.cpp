@@ -41,7 +41,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeBatchNorm(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeBatchNorm(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     if (x.size() < 2) fail(n, "needs an input of rank >= 2");
     const int64_t C = x[1];

@@ -68,7 +68,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeConcat(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeConcat(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& y = outShape(g, n);
     const int64_t rank = static_cast<int64_t>(y.size());
     const int64_t axis = normAxis(n, n.attrInt("axis", 0), rank);

@@ -149,21 +149,19 @@ protected:
 
 class Conv1x1 final : public ConvBase {
 public:
-    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed)
-        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : pg), packed_(std::move(packed)) {
+    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed)
+        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : simd.gemm), packed_(std::move(packed)) {
         // A handful of columns (1x1 spatial: a classifier) is a matrix-vector product:
         // OpenBLAS's GEMV streams the weights better than NR-wide tiles mostly of padding.
         if (geo_.P() < 8) {
             pg_ = nullptr;
             packed_.clear();
             // One column: our SIMD dot rows (OpenBLAS's GEMV runs its AVX2 path here).
-            if (geo_.P() == 1) dot_ = dotRows(cpuIsa());
+            if (geo_.P() == 1) dot_ = simd.dotRows;
         }
+        algo_ = dot_ ? std::string("1x1-gemv/") + simd.name() : pg_ ? std::string("1x1-gemm/") + simd.name() : "1x1-gemm";
     }
-    const char* algo() const override {
-        if (dot_) return cpuIsa() == Isa::Avx512 ? "1x1-gemv/avx512" : "1x1-gemv/avx2";
-        return pg_ ? (pg_->nr == 32 ? "1x1-gemm/avx512" : "1x1-gemm/avx2") : "1x1-gemm";
-    }
+    const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
     size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
 
@@ -207,6 +205,7 @@ private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
     DotRowsFn dot_ = nullptr;  // 1x1 plane: matrix-vector product
+    std::string algo_;
 };
 
 // ---- Depthwise -----------------------------------------------------------------------------
@@ -227,7 +226,7 @@ inline void interior3x3(float* y, const float* r0, const float* r1, const float*
 
 class ConvDepthwise final : public ConvBase {
 public:
-    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, DepthwiseFn simd)
+    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& kernels)
         : ConvBase(geom, std::move(bias), act) {
         const ConvGeom& q = geo_;
         // The output columns where each kernel column's tap is inside the input: the same for
@@ -243,10 +242,10 @@ public:
             inLo_ = tapLo_[0];  // tap 0 is the leftmost: its range starts last
             inHi_ = std::max(inLo_, tapHi_[2]);  // tap 2 is the rightmost: its range ends first
         }
-        if (fast3_ && q.dh == 1 && q.sh == q.sw) simd_ = simd;
-        simdName_ = simd == depthwise3x3(Isa::Avx512) ? "depthwise/avx512" : "depthwise/avx2";
+        if (fast3_ && q.dh == 1 && q.sh == q.sw) simd_ = kernels.depthwise3x3;
+        algo_ = simd_ ? std::string("depthwise/") + kernels.name() : "depthwise";
     }
-    const char* algo() const override { return simd_ ? simdName_ : "depthwise"; }
+    const char* algo() const override { return algo_.c_str(); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
@@ -326,7 +325,7 @@ private:
     }
 
     DepthwiseFn simd_ = nullptr;          // the SIMD 3x3 kernel, when the shape and the CPU allow
-    const char* simdName_ = "";
+    std::string algo_;
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across
     int64_t inLo_ = 0, inHi_ = 0;         // fast3_: columns where all three taps are valid
@@ -336,8 +335,8 @@ private:
 
 class ConvIm2col final : public ConvBase {
 public:
-    ConvIm2col(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed)
-        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : pg), packed_(std::move(packed)) {
+    ConvIm2col(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed)
+        : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : simd.gemm), packed_(std::move(packed)), copy2_(simd.copyStride2) {
         tileMax_ = im2colTileColumns(geo_.K(), geo_.P());
         slice_ = alignFloats(static_cast<size_t>(geo_.K() * tileMax_));
         if (pg_) {
@@ -457,7 +456,7 @@ private:
 
     const PackedGemm* pg_;
     std::vector<float> packed_;
-    CopyStride2Fn copy2_ = copyStride2(cpuIsa());
+    CopyStride2Fn copy2_;
     int64_t tileMax_ = 1;  // columns per tile, bounded by kIm2colTileBytes
     size_t slice_ = 0;     // floats of workspace per thread
 };
@@ -471,9 +470,9 @@ private:
 // never written out and read back, which on 2 threads cost more than the pooling itself.
 class ConvMaxPool final : public ConvBase {
 public:
-    ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg, std::vector<float> packed,
+    ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed,
                 MaxPoolRows pool)
-        : ConvBase(geom, std::move(bias), act), pg_(pg), packed_(std::move(packed)), pool_(pool) {
+        : ConvBase(geom, std::move(bias), act), pg_(simd.gemm), packed_(std::move(packed)), pool_(pool), copy2_(simd.copyStride2) {
         // Bands whose conv output rows take about kBandBytes (they are written by the GEMM and
         // read back by the pooling: they should stay in cache); the column tile is streamed
         // once into the GEMM's packed panels. A band recomputes the kh - sh conv rows it
@@ -530,7 +529,7 @@ private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
     MaxPoolRows pool_;
-    CopyStride2Fn copy2_ = copyStride2(cpuIsa());
+    CopyStride2Fn copy2_;
     int64_t bandRows_ = 1;  // pooled output rows per band
     int64_t colsMax_ = 1;   // conv output positions of the largest band
 };
@@ -565,39 +564,39 @@ ConvGeom convGeom(const graph::Graph& g, const graph::Node& n, std::vector<float
     return q;
 }
 
-bool takesWinograd(const graph::Graph& g, const graph::Node& n, const ConvGeom& q) {
+bool takesWinograd(const graph::Graph& g, const graph::Node& n, const ConvGeom& q, const KernelConfig& cfg) {
     if (!(q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
           g.value(n.inputs[1]).constant))
         return false;
-    return winogradTile(WinoGeom{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl}) != 0;
+    return winogradTile(WinoGeom{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl}, cfg) != 0;
 }
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
-    const Isa isa = cpuIsa();
-    const PackedGemm* pg = packedGemm(isa);
+    const PackedGemm* pg = cfg.simd.gemm;
     if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OH == q.H && q.OW == q.W)
-        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
-    if (takesWinograd(g, n, q)) {
+        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
+    if (takesWinograd(g, n, q, cfg)) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
-        return makeWinogradConv(wq, winogradTile(wq), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act);
+        return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
     }
-    if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, depthwise3x3(isa));
-    return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, pg, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
+    if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd);
+    return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
 
-std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool) {
-    if (const char* env = std::getenv("PERCEPT_CPU_CONVPOOL"); env && !std::strcmp(env, "off")) return nullptr;
-    const PackedGemm* pg = packedGemm(cpuIsa());
-    if (!pg || conv.op != "Conv" || pool.op != "MaxPool" || !hasInput(conv, 1) || !g.value(conv.inputs[1]).constant) return nullptr;
+std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg) {
+    const PackedGemm* pg = cfg.simd.gemm;
+    if (!cfg.tuning.convMaxPool || !pg || conv.op != graph::OpKind::Conv || pool.op != graph::OpKind::MaxPool || !hasInput(conv, 1) ||
+        !g.value(conv.inputs[1]).constant)
+        return nullptr;
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, conv, bias);
     // The im2col path only (the 1x1, Winograd and depthwise paths read their input in place
     // or by channel), and a reduction shallow enough for a band of columns.
-    if (q.group != 1 || takesWinograd(g, conv, q) || (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero) || q.K() > 1024)
+    if (q.group != 1 || takesWinograd(g, conv, q, cfg) || (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero) || q.K() > 1024)
         return nullptr;
     const Shape& x = inShape(g, pool, 0);
     const Shape& y = outShape(g, pool);
@@ -608,8 +607,8 @@ std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node
         return nullptr;
     MaxPoolRows rows;
     rows.H = x[2], rows.W = x[3], rows.OH = y[2], rows.OW = y[3], rows.kh = k[0], rows.kw = k[1], rows.sh = s[0], rows.sw = s[1];
-    rows.pt = pads[0], rows.pl = pads[1], rows.act = pool.act;
-    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, pg, packWeights(g, conv, *pg, 1, q.M, q.K()), rows);
+    rows.pt = pads[0], rows.pl = pads[1], rows.act = pool.act, rows.simd = cfg.simd.maxPool;
+    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, packWeights(g, conv, *pg, 1, q.M, q.K()), rows);
 }
 
 }  // namespace percept::cpu

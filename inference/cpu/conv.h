@@ -22,8 +22,8 @@ inline int64_t im2colTileColumns(int64_t K, int64_t P) {
 
 // A kernel computing `pool` (a MaxPool) straight from `conv`'s input, a band of rows at a
 // time, or null where that does not apply (other conv paths, dilated pooling, no packed GEMM
-// on this CPU). Its run() takes the conv's inputs and writes the pool's output.
-// PERCEPT_CPU_CONVPOOL=off keeps the two kernels apart (for comparisons).
-std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool);
+// on this CPU, tuning.convMaxPool off). Its run() takes the conv's inputs and writes the
+// pool's output.
+std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg);
 
 }  // namespace percept::cpu

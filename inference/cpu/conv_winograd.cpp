@@ -204,14 +204,14 @@ private:
 
 }  // namespace
 
-int winogradTile(const WinoGeom& q) {
-    const Isa isa = cpuIsa();
-    if (!packedGemm(isa) || !winogradFns(isa).input) return 0;
+int winogradTile(const WinoGeom& q, const KernelConfig& cfg) {
+    if (!cfg.simd.gemm || !cfg.simd.winograd.input) return 0;
     const int64_t tiles4 = ((q.OH + 3) / 4) * ((q.OW + 3) / 4), tiles2 = ((q.OH + 1) / 2) * ((q.OW + 1) / 2);
-    if (const char* env = std::getenv("PERCEPT_CPU_WINOGRAD")) {
-        if (!std::strcmp(env, "on") || !std::strcmp(env, "f4")) return 4;
-        if (!std::strcmp(env, "f2")) return 2;
-        if (!std::strcmp(env, "off")) return 0;
+    switch (cfg.tuning.winograd) {
+        case Tuning::Winograd::F4: return 4;
+        case Tuning::Winograd::F2: return 2;
+        case Tuning::Winograd::Off: return 0;
+        case Tuning::Winograd::Auto: break;
     }
     // Too few channels: the transforms cost more than the GEMM saves. Too few tiles: the GEMM
     // runs on mostly padded strips and the transformed weights (4x the originals for F(4x4),
@@ -225,9 +225,8 @@ int winogradTile(const WinoGeom& q) {
 }
 
 std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, int tile, const std::vector<float>& weights, std::vector<float> bias,
-                                         graph::FusedActivation act) {
-    const Isa isa = cpuIsa();
-    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, packedGemm(isa), variant(tile, winogradFns(isa)));
+                                         graph::FusedActivation act, const CpuKernels& simd) {
+    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, simd.gemm, variant(tile, simd.winograd));
 }
 
 }  // namespace percept::cpu

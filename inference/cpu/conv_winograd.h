@@ -17,12 +17,12 @@ struct WinoGeom {
 };
 
 // The Winograd output tile for a conv of this geometry on this CPU: 4 (F(4x4, 3x3)), 2
-// (F(2x2, 3x3), small planes) or 0 (im2col). PERCEPT_CPU_WINOGRAD = f4 (or on) | f2 | off
-// overrides the shape rule (for benchmarks and tests).
-int winogradTile(const WinoGeom& q);
+// (F(2x2, 3x3), small planes) or 0 (im2col). tuning.winograd overrides the shape rule (for
+// benchmarks and tests).
+int winogradTile(const WinoGeom& q, const KernelConfig& cfg);
 
 // weights: M x C x 3 x 3 (constant); transformed and packed here, once.
 std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, int tile, const std::vector<float>& weights, std::vector<float> bias,
-                                         graph::FusedActivation act);
+                                         graph::FusedActivation act, const CpuKernels& simd);
 
 }  // namespace percept::cpu

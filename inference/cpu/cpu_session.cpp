@@ -13,6 +13,7 @@
 #include "cpu/conv.h"
 #include "cpu/kernel.h"
 #include "graph/flops.h"
+#include "graph/fusion.h"
 #include "graph/limits.h"
 #include "graph/memory_planner.h"
 #include "percept/error.h"
@@ -40,8 +41,9 @@ public:
     void run(const float* const*, float* const*, cpu::KernelContext&) override {}
 };
 
-// Convs whose only reader is the next node, a MaxPool, that run as one Conv+MaxPool kernel
-// (cpu::makeConvMaxPool) writing the pool's output; the pool's own step is then empty.
+// Pairs of nodes run as one kernel: the graph's Conv+MaxPool candidates (graph/fusion.h) that
+// the CPU kernels can take (cpu::makeConvMaxPool writes the pool's output; the pool's own
+// step is then empty).
 struct Fusions {
     std::vector<std::unique_ptr<cpu::Kernel>> kernels;  // per node: its fused kernel, or null
     std::vector<bool> away;                             // per node: done by the previous node's kernel
@@ -49,7 +51,7 @@ struct Fusions {
     graph::PlanHints hints;                             // for the memory plan
 };
 
-Fusions findConvMaxPools(const graph::Graph& g) {
+Fusions fuseConvMaxPools(const graph::Graph& g, const cpu::KernelConfig& cfg) {
     Fusions f;
     const size_t nn = g.nodes.size();
     f.kernels.resize(nn);
@@ -57,24 +59,16 @@ Fusions findConvMaxPools(const graph::Graph& g) {
     f.writesTo.assign(nn, -1);
     f.hints.bornAt.assign(g.values.size(), -1);
     f.hints.elided.assign(g.values.size(), false);
-    std::vector<int> readers(g.values.size(), 0);
-    for (const auto& n : g.nodes)
-        for (int v : n.inputs)
-            if (v >= 0) ++readers[static_cast<size_t>(v)];
-    for (int v : g.outputs) ++readers[static_cast<size_t>(v)];
-    for (size_t k = 0; k + 1 < nn; ++k) {
-        const graph::Node& n = g.nodes[k];
-        const graph::Node& next = g.nodes[k + 1];
-        if (f.away[k] || n.op != "Conv" || n.outputs.size() != 1 || n.outputs[0] < 0 || readers[static_cast<size_t>(n.outputs[0])] != 1 ||
-            next.op != "MaxPool" || next.inputs.empty() || next.inputs[0] != n.outputs[0] || next.outputs.size() != 1 || next.outputs[0] < 0)
-            continue;
-        f.kernels[k] = cpu::makeConvMaxPool(g, n, next);
-        if (!f.kernels[k]) continue;
-        f.away[k + 1] = true;
-        f.writesTo[k] = next.outputs[0];
+    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) {
+        const graph::Node& conv = g.nodes[c];
+        const graph::Node& pool = g.nodes[p];
+        f.kernels[c] = cpu::makeConvMaxPool(g, conv, pool, cfg);
+        if (!f.kernels[c]) continue;
+        f.away[p] = true;
+        f.writesTo[c] = pool.outputs[0];
         // The pool's output is written at the conv's step; the conv's output is never stored.
-        f.hints.bornAt[static_cast<size_t>(next.outputs[0])] = static_cast<int>(k);
-        f.hints.elided[static_cast<size_t>(n.outputs[0])] = true;
+        f.hints.bornAt[static_cast<size_t>(pool.outputs[0])] = static_cast<int>(c);
+        f.hints.elided[static_cast<size_t>(conv.outputs[0])] = true;
     }
     return f;
 }
@@ -85,12 +79,15 @@ public:
         : graph_(model.sharedGraph()),
           threads_(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
           pool_(threads_),
-          profile_(options.profile) {
+          profile_(options.profile),
+          tuning_(options.tuning),
+          simd_(cpu::cpuKernels(cpu::bestIsa(options.tuning.cpuIsa))) {
         // Every GEMM runs single-threaded inside our pool's threads: one threading model.
         openblas_set_num_threads(1);
         const graph::Graph& g = *graph_;
         size_t workspace = 0, repacked = 0;
-        Fusions fusions = findConvMaxPools(g);
+        const cpu::KernelConfig cfg{simd_, tuning_};
+        Fusions fusions = fuseConvMaxPools(g, cfg);
         // Concat parts are written in place by their producers (the Concat kernel skips them).
         plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace, fusions.hints);
         if (plan_.arenaBytes > graph::kMaxArenaBytes)
@@ -100,7 +97,7 @@ public:
             const graph::Node& n = g.nodes[k];
             std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
             if (fusions.away[k]) kernel = std::make_unique<FusedStep>();
-            if (!kernel) kernel = cpu::makeKernel(g, n);
+            if (!kernel) kernel = cpu::makeKernel(g, n, cfg);
             kernels_.push_back(std::move(kernel));
             workspace = std::max(workspace, kernels_.back()->workspaceBytes(threads_));
             repacked += kernels_.back()->weightBytes();
@@ -186,6 +183,8 @@ private:
     int threads_;
     cpu::ThreadPool pool_;
     bool profile_;
+    Tuning tuning_;
+    const cpu::CpuKernels& simd_;
     graph::MemoryPlan plan_;
     std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
     std::vector<std::vector<const float*>> inPtrs_;

@@ -101,17 +101,19 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeEltwise(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeEltwise(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& a = inShape(g, n, 0);
     const Shape& b = inShape(g, n, 1);
     const Shape& y = outShape(g, n);
     if (a.size() > y.size() || b.size() > y.size()) fail(n, "operand rank exceeds the output's");
     Broadcast bc = graph::planBroadcast(a, b, y);
-    if (n.op == "Add") return std::make_unique<EltwiseKernel<Add>>(std::move(bc), n.act);
-    if (n.op == "Sub") return std::make_unique<EltwiseKernel<Sub>>(std::move(bc), n.act);
-    if (n.op == "Mul") return std::make_unique<EltwiseKernel<Mul>>(std::move(bc), n.act);
-    if (n.op == "Div") return std::make_unique<EltwiseKernel<Div>>(std::move(bc), n.act);
-    fail(n, "is not an elementwise binary op");
+    switch (n.op) {
+        case graph::OpKind::Add: return std::make_unique<EltwiseKernel<Add>>(std::move(bc), n.act);
+        case graph::OpKind::Sub: return std::make_unique<EltwiseKernel<Sub>>(std::move(bc), n.act);
+        case graph::OpKind::Mul: return std::make_unique<EltwiseKernel<Mul>>(std::move(bc), n.act);
+        case graph::OpKind::Div: return std::make_unique<EltwiseKernel<Div>>(std::move(bc), n.act);
+        default: fail(n, "is not an elementwise binary op");
+    }
 }
 
 }  // namespace percept::cpu

@@ -14,7 +14,7 @@ namespace {
 class GemmKernel final : public Kernel {
 public:
     GemmKernel(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb, float alpha, float beta, bool hasC,
-               const Shape& cShape, graph::FusedActivation act)
+               const Shape& cShape, graph::FusedActivation act, const CpuKernels& simd)
         : ta_(ta), tb_(tb), M_(M), N_(N), K_(K), lda_(lda), ldb_(ldb), alpha_(alpha), beta_(beta), hasC_(hasC && beta != 0.0f), act_(act) {
         if (hasC_) {
             // C right-aligned against [M, N]: a size-1 (or missing) axis repeats (stride 0).
@@ -24,9 +24,10 @@ public:
             cCol_ = c1 == 1 ? 0 : 1;
         }
         // One row of A against B^T: the SIMD matrix-vector product beats OpenBLAS's AVX2 GEMV.
-        if (M_ == 1 && tb_ && !ta_) dot_ = dotRows(cpuIsa());
+        if (M_ == 1 && tb_ && !ta_) dot_ = simd.dotRows;
+        algo_ = dot_ ? std::string("gemv/") + simd.name() : "gemm";
     }
-    const char* algo() const override { return dot_ ? (cpuIsa() == Isa::Avx512 ? "gemv/avx512" : "gemv/avx2") : "gemm"; }
+    const char* algo() const override { return algo_.c_str(); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* c = hasC_ ? inputs[2] : nullptr;
@@ -61,6 +62,7 @@ private:
     int64_t cRow_ = 0, cCol_ = 0;
     graph::FusedActivation act_;
     DotRowsFn dot_ = nullptr;
+    std::string algo_;
 };
 
 class MatMulKernel final : public Kernel {
@@ -113,7 +115,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeGemm(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeGemm(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& a = inShape(g, n, 0);
     const Shape& b = inShape(g, n, 1);
     if (a.size() != 2 || b.size() != 2) fail(n, "A and B must be 2-D");
@@ -128,10 +130,10 @@ std::unique_ptr<Kernel> makeGemm(const graph::Graph& g, const graph::Node& n) {
         if (elementCount(cShape) == 0) fail(n, "C is empty");
     }
     return std::make_unique<GemmKernel>(ta, tb, M, N, K, a[1], b[1], n.attrFloat("alpha", 1.0f), n.attrFloat("beta", 1.0f),
-                                        hasInput(n, 2), cShape, n.act);
+                                        hasInput(n, 2), cShape, n.act, cfg.simd);
 }
 
-std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     Shape a = inShape(g, n, 0), b = inShape(g, n, 1);
     if (a.empty() || b.empty()) fail(n, "scalar operands are not allowed");
     if (a.size() == 1) a.insert(a.begin(), 1);  // [K] -> [1, K]

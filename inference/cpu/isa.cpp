@@ -1,10 +1,8 @@
 #include "cpu/isa.h"
 
-#include <cstdlib>
-#include <cstring>
-
 namespace percept::cpu {
 namespace {
+
 Isa detect() {
     __builtin_cpu_init();
     Isa best = Isa::Generic;
@@ -12,21 +10,12 @@ Isa detect() {
     if (best == Isa::Avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
         best = Isa::Avx512;
-    if (const char* env = std::getenv("PERCEPT_CPU_ISA")) {
-        Isa cap = best;
-        if (!std::strcmp(env, "generic")) cap = Isa::Generic;
-        else if (!std::strcmp(env, "avx2")) cap = Isa::Avx2;
-        else if (!std::strcmp(env, "avx512")) cap = Isa::Avx512;
-        if (static_cast<int>(cap) < static_cast<int>(best)) best = cap;
-    }
     return best;
 }
-}  // namespace
 
-Isa cpuIsa() {
-    static const Isa isa = detect();
-    return isa;
-}
+const CpuKernels kGeneric{};
+
+}  // namespace
 
 const char* isaName(Isa isa) {
     switch (isa) {
@@ -36,51 +25,23 @@ const char* isaName(Isa isa) {
     }
 }
 
-const PackedGemm* packedGemm(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512: return &avx512::kGemm;
-        case Isa::Avx2: return &avx2::kGemm;
-        default: return nullptr;
+Isa bestIsa(Tuning::CpuIsa cap) {
+    static const Isa detected = detect();
+    Isa limit = detected;
+    switch (cap) {
+        case Tuning::CpuIsa::Best: break;
+        case Tuning::CpuIsa::Generic: limit = Isa::Generic; break;
+        case Tuning::CpuIsa::Avx2: limit = Isa::Avx2; break;
+        case Tuning::CpuIsa::Avx512: limit = Isa::Avx512; break;
     }
+    return static_cast<int>(limit) < static_cast<int>(detected) ? limit : detected;
 }
 
-DepthwiseFn depthwise3x3(Isa isa) {
+const CpuKernels& cpuKernels(Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return &avx512::depthwise3x3;
-        case Isa::Avx2: return &avx2::depthwise3x3;
-        default: return nullptr;
-    }
-}
-
-CopyStride2Fn copyStride2(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512: return &avx512::copyStride2;
-        case Isa::Avx2: return &avx2::copyStride2;
-        default: return nullptr;
-    }
-}
-
-DotRowsFn dotRows(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512: return &avx512::dotRows;
-        case Isa::Avx2: return &avx2::dotRows;
-        default: return nullptr;
-    }
-}
-
-MaxPoolRowFns maxPoolRowFns(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512: return {&avx512::maxInto, &avx512::maxWindow3s2};
-        case Isa::Avx2: return {&avx2::maxInto, &avx2::maxWindow3s2};
-        default: return {};
-    }
-}
-
-WinogradFns winogradFns(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512: return {&avx512::winogradInput, &avx512::winogradOutput, &avx512::winograd2Input, &avx512::winograd2Output};
-        case Isa::Avx2: return {&avx2::winogradInput, &avx2::winogradOutput, &avx2::winograd2Input, &avx2::winograd2Output};
-        default: return {};
+        case Isa::Avx512: return avx512::kKernels;
+        case Isa::Avx2: return avx2::kKernels;
+        default: return kGeneric;
     }
 }
 

@@ -1,18 +1,19 @@
 #pragma once
-// Runtime CPU dispatch. The engine is compiled for the baseline x86-64 ISA; the hot kernels
-// have AVX2+FMA and AVX-512 variants (separate translation units built with GCC target
-// pragmas) chosen at session creation from what the CPU supports. PERCEPT_CPU_ISA=generic|avx2|
-// avx512 caps the level (tests run every path on one machine); it is read once per process.
+// Runtime CPU dispatch, after XNNPACK's configs: the engine is compiled for the baseline
+// x86-64 ISA; the hot kernels have AVX2+FMA and AVX-512 variants (separate translation units
+// built with GCC target pragmas), and each level exports ONE table of them (CpuKernels, at the
+// end of this header). A session picks the table once, from what the CPU supports capped by
+// SessionOptions::tuning.cpuIsa (tests run every level on one machine), and hands it to every
+// kernel it builds.
 #include <cstdint>
 
 #include "graph/ir.h"
+#include "percept/backend.h"
 
 namespace percept::cpu {
 
 enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
 
-// The level the kernels use: the best the CPU supports, capped by PERCEPT_CPU_ISA.
-Isa cpuIsa();
 const char* isaName(Isa isa);
 
 // The packed SGEMM behind the 1x1 and im2col convolutions:
@@ -45,9 +46,6 @@ inline constexpr int64_t kPackKc = 256;    // rows of B per packed block
 inline constexpr int64_t kPackStrips = 4;  // NR-column strips of B packed together
 inline int64_t packBFloats() { return kPackKc * 32 * kPackStrips; }
 
-// The packed GEMM for a level, or null for Generic (OpenBLAS then).
-const PackedGemm* packedGemm(Isa isa);
-
 // Depthwise 3x3 (stride 1 or 2, no dilation) over one plane, SIMD, with the fused
 // activation; null when the level has none.
 struct DepthwiseArgs {
@@ -60,18 +58,15 @@ struct DepthwiseArgs {
     graph::FusedActivation act;
 };
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
-DepthwiseFn depthwise3x3(Isa isa);
 
 // y[r] = dot(w + r * ldw, x) over K, for r < rows: the matrix-vector product of a classifier
 // (1x1 conv on a 1x1 plane, Gemm with one row). Four rows share each load of x; the weights
 // stream once. Null for Generic (OpenBLAS then).
 using DotRowsFn = void (*)(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
-DotRowsFn dotRows(Isa isa);
 
 // dst[j] = src[2j] for j < n: the stride-2 rows of im2col (stems, downsampling convs), which
 // a scalar loop copies one float at a time. Reads src[0 .. 2n-2] only. Null for Generic.
 using CopyStride2Fn = void (*)(const float* src, float* dst, int64_t n);
-CopyStride2Fn copyStride2(Isa isa);
 
 // MaxPool rows (pool.cpp): t[i] = max(t[i], r[i]) for i < n (the max down a window's rows),
 // and y[j] = max(t[2j], t[2j+1], t[2j+2]) for j < n (3-wide windows at stride 2 across that
@@ -80,8 +75,6 @@ struct MaxPoolRowFns {
     void (*maxInto)(float* t, const float* r, int64_t n) = nullptr;
     void (*window3s2)(const float* t, float* y, int64_t n) = nullptr;
 };
-// Null members for Generic.
-MaxPoolRowFns maxPoolRowFns(Isa isa);
 
 // Winograd F(4x4, 3x3) transforms (see conv_winograd.cpp): 6x6 input tiles at a stride of 4,
 // 36 transform-domain positions (pos = 6i + j), each a [channels x tiles] matrix that a packed
@@ -120,32 +113,27 @@ struct WinogradFns {
     void (*input2)(const WinoInArgs&) = nullptr;
     void (*output2)(const WinoOutArgs&) = nullptr;
 };
-// Null members for Generic.
-WinogradFns winogradFns(Isa isa);
+// One level's kernels. The generic table has every member null: the callers then take their
+// portable loops (and OpenBLAS for the GEMM).
+struct CpuKernels {
+    Isa isa = Isa::Generic;
+    const PackedGemm* gemm = nullptr;
+    DepthwiseFn depthwise3x3 = nullptr;
+    DotRowsFn dotRows = nullptr;
+    CopyStride2Fn copyStride2 = nullptr;
+    MaxPoolRowFns maxPool;
+    WinogradFns winograd;
+    // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
+    const char* name() const { return isaName(isa); }
+};
 
-namespace avx512 {
-extern const PackedGemm kGemm;
-void maxInto(float* t, const float* r, int64_t n);
-void maxWindow3s2(const float* t, float* y, int64_t n);
-void copyStride2(const float* src, float* dst, int64_t n);
-void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
-void depthwise3x3(const DepthwiseArgs& a);
-void winogradInput(const WinoInArgs& a);
-void winogradOutput(const WinoOutArgs& a);
-void winograd2Input(const WinoInArgs& a);
-void winograd2Output(const WinoOutArgs& a);
-}  // namespace avx512
-namespace avx2 {
-extern const PackedGemm kGemm;
-void maxInto(float* t, const float* r, int64_t n);
-void maxWindow3s2(const float* t, float* y, int64_t n);
-void copyStride2(const float* src, float* dst, int64_t n);
-void dotRows(const float* w, int64_t ldw, const float* x, int64_t K, int64_t rows, float* y);
-void depthwise3x3(const DepthwiseArgs& a);
-void winogradInput(const WinoInArgs& a);
-void winogradOutput(const WinoOutArgs& a);
-void winograd2Input(const WinoInArgs& a);
-void winograd2Output(const WinoOutArgs& a);
-}  // namespace avx2
+// The best level this CPU supports, capped by `cap`.
+Isa bestIsa(Tuning::CpuIsa cap);
+// That level's table.
+const CpuKernels& cpuKernels(Isa isa);
+
+// Each SIMD translation unit's table (simd_table.inc).
+namespace avx512 { extern const CpuKernels kKernels; }
+namespace avx2 { extern const CpuKernels kKernels; }
 
 }  // namespace percept::cpu

@@ -5,9 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
+#include "cpu/isa.h"
 #include "cpu/thread_pool.h"
 #include "graph/ir.h"
+#include "percept/backend.h"
 
 namespace percept::cpu {
 
@@ -32,9 +35,19 @@ public:
     virtual const char* algo() const { return ""; }
 };
 
-// Builds the kernel for a node of a shape-inferred graph. Throws percept::Error naming the
-// node when the op or one of its attributes is not supported.
-std::unique_ptr<Kernel> makeKernel(const graph::Graph& g, const graph::Node& node);
+// What a kernel factory gets besides its node: the session's SIMD level (one table of
+// kernels, cpu/isa.h) and its algorithm switches.
+struct KernelConfig {
+    const CpuKernels& simd;
+    const Tuning& tuning;
+};
+
+// Builds the kernel for a node of a shape-inferred graph (kernel_registry.cpp). Throws
+// percept::Error naming the node when the CPU backend cannot run it.
+std::unique_ptr<Kernel> makeKernel(const graph::Graph& g, const graph::Node& node, const KernelConfig& cfg);
+
+// Whether the CPU backend runs this node; `why` says why not.
+bool cpuSupports(const graph::Graph& g, const graph::Node& node, std::string* why);
 
 // Applies a fused activation to n values in place.
 void applyActivation(const graph::FusedActivation& act, float* data, int64_t n);

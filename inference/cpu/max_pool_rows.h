@@ -15,7 +15,7 @@ struct MaxPoolRows {
     int64_t H = 0, W = 0, OH = 0, OW = 0;  // input and output plane
     int64_t kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0;
     graph::FusedActivation act;  // applied to the output
-    MaxPoolRowFns simd = maxPoolRowFns(cpuIsa());
+    MaxPoolRowFns simd;          // the session's SIMD rows (null members: scalar loops)
 
     // Floats of the row buffer `t` that run() needs.
     size_t rowFloats() const;

@@ -55,6 +55,8 @@ inline size_t alignFloats(size_t floats) { return (floats + 15) / 16 * 16; }
 
 // Applies an activation while copying n values from `in` to `out` (which may be equal).
 void activate(const graph::FusedActivation& act, const float* in, float* out, int64_t n);
+// erf in fp32 without libm (a rational approximation, a few ulp; activation.cpp).
+float erfApprox(float v);
 
 // out[r][c] = act(out[r][c] + rowBias[r]) over a block; rowBias may be null.
 inline void biasActivateRows(const graph::FusedActivation& act, const float* rowBias, float* c, int64_t ldc, int64_t rows,
@@ -115,21 +117,23 @@ void parallelDotRows(ThreadPool& pool, DotFn dot, const float* w, int64_t ldw, c
     pool.parallelFor(rows, 4, [&](int64_t r0, int64_t r1, int) { dot(w + r0 * ldw, ldw, x, K, r1 - r0, y + r0); });
 }
 
-// Factories, one per op family; kernel_registry.cpp maps op names to them.
-using Factory = std::unique_ptr<Kernel> (*)(const graph::Graph&, const graph::Node&);
-std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n);          // MaxPool, AveragePool
-std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n);    // GlobalAveragePool
-std::unique_ptr<Kernel> makeGemm(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makeEltwise(const graph::Graph& g, const graph::Node& n);       // Add, Sub, Mul, Div
-std::unique_ptr<Kernel> makeActivation(const graph::Graph& g, const graph::Node& n);    // Relu, Clip, LeakyRelu, Sigmoid
-std::unique_ptr<Kernel> makeSoftmax(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makeConcat(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makeCopy(const graph::Graph& g, const graph::Node& n);          // Flatten, Reshape, Identity, Dropout
-std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makeLrn(const graph::Graph& g, const graph::Node& n);
-std::unique_ptr<Kernel> makeBatchNorm(const graph::Graph& g, const graph::Node& n);
+// Factories, one per op family; kernel_registry.cpp has the table from OpKind to them.
+using Factory = std::unique_ptr<Kernel> (*)(const graph::Graph&, const graph::Node&, const KernelConfig&);
+#define PERCEPT_CPU_FACTORY(name) std::unique_ptr<Kernel> name(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg)
+PERCEPT_CPU_FACTORY(makeConv);
+PERCEPT_CPU_FACTORY(makePool);        // MaxPool, AveragePool
+PERCEPT_CPU_FACTORY(makeGlobalPool);  // GlobalAveragePool
+PERCEPT_CPU_FACTORY(makeGemm);
+PERCEPT_CPU_FACTORY(makeMatMul);
+PERCEPT_CPU_FACTORY(makeEltwise);     // Add, Sub, Mul, Div
+PERCEPT_CPU_FACTORY(makeActivation);  // every unary pointwise op (graph/activations.def)
+PERCEPT_CPU_FACTORY(makeSoftmax);
+PERCEPT_CPU_FACTORY(makeConcat);
+PERCEPT_CPU_FACTORY(makeCopy);        // Flatten, Reshape, Identity, Dropout
+PERCEPT_CPU_FACTORY(makeTranspose);
+PERCEPT_CPU_FACTORY(makePad);
+PERCEPT_CPU_FACTORY(makeLrn);
+PERCEPT_CPU_FACTORY(makeBatchNorm);
+#undef PERCEPT_CPU_FACTORY
 
 }  // namespace percept::cpu

@@ -35,7 +35,7 @@ inline void windowRow(float* y, const float* x, int64_t W, int64_t sw, int64_t p
 class PoolKernel final : public Kernel {
 public:
     PoolKernel(bool isMax, const Shape& x, const Shape& y, std::vector<int64_t> k, std::vector<int64_t> s,
-               std::vector<int64_t> d, std::vector<int64_t> pads, bool countIncludePad, graph::FusedActivation act)
+               std::vector<int64_t> d, std::vector<int64_t> pads, bool countIncludePad, graph::FusedActivation act, MaxPoolRowFns simd)
         : max_(isMax), act_(act) {
         planes_ = x[0] * x[1], H_ = x[2], W_ = x[3], OH_ = y[2], OW_ = y[3];
         kh_ = k[0], kw_ = k[1], sh_ = s[0], sw_ = s[1], dh_ = d[0], dw_ = d[1], pt_ = pads[0], pl_ = pads[1];
@@ -53,7 +53,7 @@ public:
         inHi_ = std::max(inHi_, inLo_);
         fastK_ = kh_ == kw_ && (kh_ == 2 || kh_ == 3) && dh_ == 1 && dw_ == 1 ? static_cast<int>(kh_) : 0;
         rows_.H = H_, rows_.W = W_, rows_.OH = OH_, rows_.OW = OW_, rows_.kh = kh_, rows_.kw = kw_, rows_.sh = sh_, rows_.sw = sw_;
-        rows_.pt = pt_, rows_.pl = pl_, rows_.act = act_;
+        rows_.pt = pt_, rows_.pl = pl_, rows_.act = act_, rows_.simd = simd;
         if (!max_) {
             // The divisor of each output depends only on its row and column: precompute
             // 1/divisor once. count_include_pad = 0: the window's elements inside the input;
@@ -253,20 +253,20 @@ void MaxPoolRows::run(const float* x, int64_t xRow0, float* y, int64_t oy0, int6
     }
 }
 
-std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     const Shape& y = outShape(g, n);
     if (x.size() != 4 || y.size() != 4) fail(n, "only 2-D pooling on NCHW tensors is supported");
-    const bool isMax = n.op == "MaxPool";
+    const bool isMax = n.op == graph::OpKind::MaxPool;
     auto k = n.attrInts("kernel_shape"), s = n.attrInts("strides", {1, 1}), d = n.attrInts("dilations", {1, 1});
     auto pads = n.attrInts("pads", {0, 0, 0, 0});
     if (k.size() != 2 || s.size() != 2 || d.size() != 2 || pads.size() != 4) fail(n, "kernel_shape/strides/dilations/pads must describe 2 spatial axes");
     if (!isMax && (d[0] != 1 || d[1] != 1)) fail(n, "dilated average pooling is not supported");
     const bool includePad = n.attrInt("count_include_pad", 0) != 0;
-    return std::make_unique<PoolKernel>(isMax, x, y, k, s, d, pads, includePad, n.act);
+    return std::make_unique<PoolKernel>(isMax, x, y, k, s, d, pads, includePad, n.act, cfg.simd.maxPool);
 }
 
-std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     if (x.size() < 3) fail(n, "needs an input of rank >= 3");
     return std::make_unique<GlobalAveragePoolKernel>(x[0] * x[1], product(x, 2, x.size()), n.act);

@@ -141,14 +141,14 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeCopy(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeCopy(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const int64_t count = elementCount(inShape(g, n, 0));
     if (elementCount(outShape(g, n)) != count) fail(n, "output and input sizes differ");
-    const bool mask = n.op == "Dropout" && n.outputs.size() > 1 && n.outputs[1] >= 0;
+    const bool mask = n.op == graph::OpKind::Dropout && n.outputs.size() > 1 && n.outputs[1] >= 0;
     return std::make_unique<CopyKernel>(count, mask, n.act);
 }
 
-std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     const int64_t rank = static_cast<int64_t>(x.size());
     std::vector<int64_t> perm = n.attrInts("perm");
@@ -161,7 +161,7 @@ std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& 
     return std::make_unique<TransposeKernel>(std::move(nest.dims), std::move(nest.st));
 }
 
-std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     const Shape& y = outShape(g, n);
     if (x.empty()) fail(n, "cannot pad a scalar");

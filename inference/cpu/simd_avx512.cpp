@@ -1,6 +1,6 @@
 // AVX-512 variants of the hot kernels (see simd_kernels.inc), compiled for AVX-512 through a
-// GCC target region so the rest of the engine stays baseline x86-64; used only when cpuIsa()
-// says the CPU has it.
+// GCC target region so the rest of the engine stays baseline x86-64; used only when the
+// session picked this level (cpu/isa.h).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -122,6 +122,8 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
 #define PERCEPT_SIMD_MASKED 1
 #include "cpu/simd_kernels.inc"
 #include "cpu/simd_winograd.inc"
+constexpr Isa kIsa = Isa::Avx512;
+#include "cpu/simd_table.inc"
 #undef PERCEPT_SIMD_MASKED
 }  // namespace percept::cpu::avx512
 

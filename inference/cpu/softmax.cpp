@@ -80,7 +80,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeSoftmax(const graph::Graph& g, const graph::Node& n) {
+std::unique_ptr<Kernel> makeSoftmax(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     const int64_t rank = static_cast<int64_t>(x.size());
     if (rank == 0) fail(n, "cannot normalise a scalar");

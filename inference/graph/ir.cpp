@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 
 #include "percept/error.h"
 
@@ -28,7 +29,7 @@ std::string shapeToString(const Shape& shape) {
 namespace percept::graph {
 
 std::vector<int64_t> TensorData::asInts() const {
-    if (dtype == DType::Int64) return i;
+    if (dtype != DType::Float32) return i;
     std::vector<int64_t> r(f.size());
     // Saturating: a NaN or out-of-range float in a hostile file must not be undefined behaviour;
     // the callers' range checks then reject the value.
@@ -47,14 +48,22 @@ std::vector<float> TensorData::asFloats() const {
 }
 
 const char* activationName(Activation a) {
-    switch (a) {
-        case Activation::None: return "";
-        case Activation::Relu: return "Relu";
-        case Activation::Clip: return "Clip";
-        case Activation::LeakyRelu: return "LeakyRelu";
-        case Activation::Sigmoid: return "Sigmoid";
+    static constexpr const char* kNames[] = {
+#define PERCEPT_ACT(name) #name,
+#include "graph/activations.def"
+#undef PERCEPT_ACT
+    };
+    const size_t i = static_cast<size_t>(a);
+    return a == Activation::None || i >= std::size(kNames) ? "" : kNames[i];
+}
+
+const char* dtypeName(DType t) {
+    switch (t) {
+        case DType::Float32: return "float32";
+        case DType::Int64: return "int64";
+        case DType::Bool: return "bool";
     }
-    return "";
+    return "?";
 }
 
 namespace {
@@ -103,10 +112,10 @@ std::vector<float> Node::attrFloats(const std::string& key, std::vector<float> d
     return a->floats;
 }
 
-std::string Node::describe() const { return op + " node '" + name + "'"; }
+std::string Node::describe() const { return std::string(opName()) + " node '" + name + "'"; }
 
 std::string Node::displayOp() const {
-    return act.any() ? op + "+" + activationName(act.kind) : op;
+    return act.any() ? std::string(opName()) + "+" + activationName(act.kind) : std::string(opName());
 }
 
 int Graph::addValue(std::string name) {
@@ -121,6 +130,7 @@ int Graph::addConstant(std::string name, ConstPtr data) {
     Value& v = values.back();
     v.shape = data->shape;
     v.shapeKnown = true;
+    v.dtype = data->dtype;
     v.constant = std::move(data);
     return id;
 }

@@ -9,14 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "graph/op_kind.h"
 #include "percept/tensor.h"
 
 namespace percept::graph {
 
-enum class DType { Float32, Int64 };
+// Element types. Constants hold Int64 and Bool data in TensorData::i (Bool as 0/1). A value
+// computed at run time is stored as fp32 whatever its type: integers (ArgMax's indices, a
+// Cast's result) exactly while below 2^24, booleans (comparisons, Not) as 0.0/1.0. The type
+// decides what an op may do with the value and is checked at load: graph outputs must be
+// Float32, and integer arithmetic on run-time values is refused.
+enum class DType : uint8_t { Float32, Int64, Bool };
+const char* dtypeName(DType t);
 
-// Constant tensor data (initializers, folded sub-graphs). Int64 data exists only for shape
-// arithmetic; ops that compute run on Float32.
+// Constant tensor data (initializers, folded sub-graphs).
 struct TensorData {
     DType dtype = DType::Float32;
     Shape shape;
@@ -34,6 +40,7 @@ struct Value {
     std::string name;
     Shape shape;
     bool shapeKnown = false;
+    DType dtype = DType::Float32;
     ConstPtr constant;  // non-null for initializers and folded constants
     bool isConstant() const { return constant != nullptr; }
 };
@@ -48,12 +55,18 @@ struct Attribute {
     ConstPtr t;
 };
 
-enum class Activation { None, Relu, Clip, LeakyRelu, Sigmoid };
+enum class Activation : uint8_t {
+#define PERCEPT_ACT(name) name,
+#include "graph/activations.def"
+#undef PERCEPT_ACT
+};
 
-// An activation fused into the op that produces the value (Conv, Gemm, Add).
+// A pointwise function with its parameters (graph/activations.def): the work of a unary op,
+// or an activation fused into the op that produces the value (Conv, Gemm, Add ...).
 struct FusedActivation {
     Activation kind = Activation::None;
-    float alpha = 0.0f;  // LeakyRelu slope
+    float alpha = 0.0f;  // LeakyRelu/Elu/Celu/ThresholdedRelu/HardSigmoid alpha, Selu alpha, Shrink bias
+    float beta = 0.0f;   // HardSigmoid beta, Selu gamma, Shrink lambd
     float min = -std::numeric_limits<float>::infinity();
     float max = std::numeric_limits<float>::infinity();
     bool any() const { return kind != Activation::None; }
@@ -63,7 +76,7 @@ const char* activationName(Activation a);
 
 struct Node {
     std::string name;
-    std::string op;
+    OpKind op = OpKind::Identity;
     std::vector<int> inputs;   // value indices; -1 = absent optional input
     std::vector<int> outputs;  // value indices
     std::map<std::string, Attribute> attrs;
@@ -75,7 +88,8 @@ struct Node {
     std::string attrString(const std::string& key, const std::string& def) const;
     std::vector<int64_t> attrInts(const std::string& key, std::vector<int64_t> def = {}) const;
     std::vector<float> attrFloats(const std::string& key, std::vector<float> def = {}) const;
-    // "Conv 'name'" for error messages.
+    const char* opName() const { return graph::opName(op); }
+    // "Conv node 'name'" for error messages.
     std::string describe() const;
     // Op name including the fused activation, e.g. "Conv+Relu".
     std::string displayOp() const;

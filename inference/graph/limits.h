@@ -12,6 +12,6 @@ inline constexpr int64_t kMaxTensorElements = int64_t{1} << 28;  // 1 GiB of fp3
 inline constexpr size_t kMaxArenaBytes = size_t{2} << 30;
 inline constexpr int kMaxNodes = 100000;
 inline constexpr int64_t kMinOpset = 6;
-inline constexpr int64_t kMaxOpset = 18;
+inline constexpr int64_t kMaxOpset = 21;
 
 }  // namespace percept::graph

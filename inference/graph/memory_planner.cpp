@@ -22,7 +22,7 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
     for (int id : g.inputs) boundary[static_cast<size_t>(id)] = true;
     for (int id : g.outputs) boundary[static_cast<size_t>(id)] = true;
     for (const Node& n : g.nodes) {
-        if (n.op != "Concat" || n.outputs.size() != 1 || n.outputs[0] < 0) continue;
+        if (n.op != OpKind::Concat || n.outputs.size() != 1 || n.outputs[0] < 0) continue;
         const Shape& y = g.value(n.outputs[0]).shape;
         const int64_t rank = static_cast<int64_t>(y.size());
         int64_t axis = n.attrInt("axis", 0);
@@ -37,7 +37,7 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
             const Value& x = g.value(v);
             const size_t u = static_cast<size_t>(v);
             const int p = producer[u];
-            if (!x.isConstant() && !boundary[u] && readers[u] == 1 && p >= 0 && g.nodes[static_cast<size_t>(p)].op != "Concat") {
+            if (!x.isConstant() && !boundary[u] && readers[u] == 1 && p >= 0 && g.nodes[static_cast<size_t>(p)].op != OpKind::Concat) {
                 sliceOf[u] = n.outputs[0];
                 sliceElem[u] = at;
             }

@@ -1,5 +1,6 @@
 #pragma once
-// Graph passes, run once at load time in this order by the model loader.
+// Graph passes, run once at load time in this order by the model loader (the fusions are in
+// graph/fusion.h).
 #include "graph/ir.h"
 
 namespace percept::graph {
@@ -9,11 +10,6 @@ namespace percept::graph {
 void sortTopologically(Graph& g);
 // Dropout (inference) and Identity forward their input.
 void removeIdentityOps(Graph& g);
-// BatchNormalization right after a Conv (its only reader) becomes the Conv's weights/bias.
-void foldBatchNormIntoConv(Graph& g);
-// Relu / Clip / LeakyRelu / Sigmoid that are the only reader of a Conv, Gemm, MatMul or Add
-// output are fused into it.
-void fuseActivations(Graph& g);
 // Drops nodes whose outputs nobody reads, then unused values.
 void removeDeadNodes(Graph& g);
 

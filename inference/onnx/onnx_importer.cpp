@@ -4,8 +4,10 @@
 
 #include <cstring>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
+#include "graph/half.h"
 #include "graph/limits.h"
 #include "percept/error.h"
 
@@ -76,6 +78,21 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
                 for (int64_t k = 0; k < n; ++k) data->f[static_cast<size_t>(k)] = static_cast<float>(t.double_data(static_cast<int>(k)));
             }
             break;
+        case onnx::TensorProto::FLOAT16:
+        case onnx::TensorProto::BFLOAT16: {
+            // Half-precision weights (fp16 exports) are widened to fp32 once, here.
+            data->dtype = DType::Float32;
+            const bool bf16 = t.data_type() == onnx::TensorProto::BFLOAT16;
+            if (!raw.empty()) needRaw(2); else needCount(t.int32_data_size());  // packed in int32_data otherwise
+            data->f.resize(static_cast<size_t>(n));
+            for (int64_t k = 0; k < n; ++k) {
+                uint16_t h;
+                if (!raw.empty()) std::memcpy(&h, raw.data() + k * 2, 2);
+                else h = static_cast<uint16_t>(t.int32_data(static_cast<int>(k)));
+                data->f[static_cast<size_t>(k)] = bf16 ? graph::bfloat16ToFloat(h) : graph::halfToFloat(h);
+            }
+            break;
+        }
         case onnx::TensorProto::INT64:
             data->dtype = DType::Int64;
             if (!raw.empty()) needRaw(8); else needCount(t.int64_data_size());
@@ -91,8 +108,8 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
         case onnx::TensorProto::UINT8:
         case onnx::TensorProto::INT16:
         case onnx::TensorProto::BOOL: {
-            data->dtype = DType::Int64;
             const int type = t.data_type();
+            data->dtype = type == onnx::TensorProto::BOOL ? DType::Bool : DType::Int64;
             const size_t es = type == onnx::TensorProto::INT32 ? 4 : type == onnx::TensorProto::INT16 ? 2 : 1;
             if (!raw.empty()) needRaw(es); else needCount(t.int32_data_size());
             data->i.resize(static_cast<size_t>(n));
@@ -103,17 +120,39 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
                     if (type == onnx::TensorProto::INT32) { int32_t x; std::memcpy(&x, p, 4); v = x; }
                     else if (type == onnx::TensorProto::INT16) { int16_t x; std::memcpy(&x, p, 2); v = x; }
                     else if (type == onnx::TensorProto::INT8) v = static_cast<int8_t>(*p);
+                    else if (type == onnx::TensorProto::BOOL) v = *p != 0;
                     else v = static_cast<uint8_t>(*p);
                     data->i[static_cast<size_t>(k)] = v;
                 }
             } else {
                 std::copy(t.int32_data().begin(), t.int32_data().end(), data->i.begin());
+                if (type == onnx::TensorProto::BOOL)
+                    for (auto& v : data->i) v = v != 0;
+            }
+            break;
+        }
+        case onnx::TensorProto::UINT16:
+        case onnx::TensorProto::UINT32:
+        case onnx::TensorProto::UINT64: {
+            data->dtype = DType::Int64;
+            const int type = t.data_type();
+            const size_t es = type == onnx::TensorProto::UINT16 ? 2 : type == onnx::TensorProto::UINT32 ? 4 : 8;
+            if (!raw.empty()) needRaw(es);
+            else needCount(type == onnx::TensorProto::UINT64 ? t.uint64_data_size() : t.int32_data_size());
+            data->i.resize(static_cast<size_t>(n));
+            for (int64_t k = 0; k < n; ++k) {
+                uint64_t v = 0;
+                if (!raw.empty()) std::memcpy(&v, raw.data() + k * static_cast<int64_t>(es), es);  // little-endian
+                else if (type == onnx::TensorProto::UINT64) v = t.uint64_data(static_cast<int>(k));
+                else v = static_cast<uint32_t>(t.int32_data(static_cast<int>(k)));
+                if (v > static_cast<uint64_t>(INT64_MAX)) fail(what + ": an unsigned value does not fit in int64");
+                data->i[static_cast<size_t>(k)] = static_cast<int64_t>(v);
             }
             break;
         }
         default:
             fail(what + ": tensor element type " + std::to_string(t.data_type()) +
-                 " is not supported (float32, float64 and integer tensors are)");
+                 " is not supported (float16/32/64, bfloat16, integer and bool tensors are)");
     }
     return data;
 }
@@ -211,14 +250,35 @@ graph::Graph importOnnx(const void* bytes, size_t size, const std::string& sourc
     }
     if (out.inputs.empty()) fail(sourceName + ": the graph has no (non-initializer) input");
 
+    // Ops the engine does not know are collected first, so the error names all of them (and
+    // up to three of each one's nodes).
+    std::map<std::string, std::vector<std::string>> unknown;
+    for (const auto& np : g.node()) {
+        const std::string nodeName = np.name().empty() ? np.op_type() : np.name();
+        if (!np.domain().empty() && np.domain() != "ai.onnx")
+            fail(sourceName + ": " + np.op_type() + " node '" + nodeName + "' is from op domain '" + np.domain() +
+                 "', which the engine does not support");
+        if (!graph::opKindFromName(np.op_type())) unknown[np.op_type()].push_back(nodeName);
+    }
+    if (!unknown.empty()) {
+        std::string msg = sourceName + ": unsupported op" + (unknown.size() > 1 ? "s" : "");
+        bool first = true;
+        for (const auto& [op, nodes] : unknown) {
+            msg += std::string(first ? ": " : "; ") + op + " (" + graph::unknownOpReason(op) + "; node";
+            msg += nodes.size() > 1 ? "s " : " ";
+            for (size_t k = 0; k < nodes.size() && k < 3; ++k) msg += (k ? ", '" : "'") + nodes[k] + "'";
+            if (nodes.size() > 3) msg += " and " + std::to_string(nodes.size() - 3) + " more";
+            msg += ")";
+            first = false;
+        }
+        fail(msg);
+    }
+
     int unnamed = 0;
     for (const auto& np : g.node()) {
         graph::Node n;
-        n.op = np.op_type();
-        n.name = np.name().empty() ? n.op + "_" + std::to_string(unnamed++) : np.name();
-        if (!np.domain().empty() && np.domain() != "ai.onnx")
-            fail(sourceName + ": " + n.describe() + " is from op domain '" + np.domain() +
-                 "', which the engine does not support");
+        n.op = *graph::opKindFromName(np.op_type());
+        n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(unnamed++) : np.name();
         const std::string where = sourceName + ": " + n.describe();
         for (const auto& a : np.attribute()) n.attrs[a.name()] = convertAttribute(a, where);
         for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? -1 : lookup(name, where));

@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
         const int runs = std::max(1, a.getInt("--runs", 30)), warmup = std::max(0, a.getInt("--warmup", 5));
         const int maxLayers = a.getInt("--layers", 1 << 30);
         // The CPU kernels' dispatch level decides the reachable peak (512-bit FMAs or 256-bit).
-        const cpu::Isa isa = cpu::cpuIsa();
+        const Tuning tuning = Tuning::fromEnvironment();
+        const cpu::Isa isa = cpu::bestIsa(tuning.cpuIsa);
         const double peakPerCore = a.has("--peak") ? std::stod(a.get("--peak", "220"))
                                                    : (isa == cpu::Isa::Avx512 ? 220.0 : isa == cpu::Isa::Avx2 ? 110.0 : 55.0);
         std::vector<int> threadCounts;
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
                 so.threads = threads;
                 so.deviceIndex = a.getInt("--device", -1);
                 so.fp16Storage = a.has("--fp16");
+                so.tuning = tuning;
                 const auto tSess = Clock::now();
                 auto session = Session::create(model, so);
                 const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         so.backend = parseBackend(a.get("--backend", "cpu"));
         so.threads = a.getInt("--threads", 0);
         so.deviceIndex = a.getInt("--device", -1);
+        so.tuning = Tuning::fromEnvironment();
         auto session = Session::create(model, so);
         models::Labels labels;
         if (!ref.labelsPath.empty()) labels = models::Labels::load(ref.labelsPath);

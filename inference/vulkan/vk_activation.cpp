@@ -1,7 +1,8 @@
-// Standalone activations (Relu, Clip, LeakyRelu, Sigmoid) and the pointwise copy helpers other
+// Standalone pointwise ops (graph/activations.def) and the pointwise copy helpers other
 // families use (shaders/unary.comp).
-#include <limits>
+#include <optional>
 
+#include "graph/schemas.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -39,38 +40,11 @@ void emitBlockCopy(Builder& b, const TensorRef& x, const TensorRef& y, uint64_t 
 }
 
 void buildActivation(Builder& b) {
-    const graph::Graph& g = b.graph();
     const graph::Node& n = b.node();
-    graph::FusedActivation act;
-    if (n.op == "Relu") {
-        act.kind = graph::Activation::Relu;
-    } else if (n.op == "LeakyRelu") {
-        act.kind = graph::Activation::LeakyRelu;
-        act.alpha = n.attrFloat("alpha", 0.01f);
-    } else if (n.op == "Sigmoid") {
-        act.kind = graph::Activation::Sigmoid;
-    } else if (n.op == "Clip") {
-        act.kind = graph::Activation::Clip;
-        if (g.opset < 11) {
-            act.min = n.attrFloat("min", std::numeric_limits<float>::lowest());
-            act.max = n.attrFloat("max", std::numeric_limits<float>::max());
-        } else {
-            auto bound = [&](size_t k, float& dst) {
-                if (k >= n.inputs.size() || n.inputs[k] < 0) return;
-                const graph::Value& v = g.value(n.inputs[k]);
-                if (!v.constant) b.fail("Clip bounds must be constants");
-                const auto f = v.constant->asFloats();
-                if (f.size() != 1) b.fail("Clip bounds must be scalars");
-                dst = f[0];
-            };
-            bound(1, act.min);
-            bound(2, act.max);
-        }
-    } else {
-        b.fail("is not an activation");
-    }
+    const std::optional<graph::FusedActivation> act = graph::activationOf(n);
+    if (!act) b.fail("is not a pointwise function");
     b.setAlgo("pointwise");
-    emitUnary(b, b.input(0), b.output(0), static_cast<uint64_t>(elementCount(g.shapeOf(n.inputs[0]))), act, n.act);
+    emitUnary(b, b.input(0), b.output(0), static_cast<uint64_t>(elementCount(b.graph().shapeOf(n.inputs[0]))), *act, n.act);
 }
 
 }  // namespace percept::vk

@@ -28,11 +28,8 @@ namespace {
 constexpr int64_t kMaxChannelsPerDispatch = 16384;
 
 bool useTiledKernel(Builder& b, int64_t Mg, int64_t P, int64_t K) {
-    if (const char* e = std::getenv("PERCEPT_VULKAN_CONV")) {
-        const std::string v = e;
-        if (v == "tiled") return K / 16 < 60000;
-        if (v == "direct") return false;
-    }
+    if (b.tuning().vulkanConv == Tuning::VulkanConv::Tiled) return K / 16 < 60000;
+    if (b.tuning().vulkanConv == Tuning::VulkanConv::Direct) return false;
     return !b.context().isCpuDevice() && Mg >= 16 && K / 16 < 60000;
 }
 

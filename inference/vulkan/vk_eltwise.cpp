@@ -17,10 +17,10 @@ void buildEltwise(Builder& b) {
     const graph::BroadcastNest nest = graph::planBroadcast(a, bs, out);
     if (nest.dims.size() > 6) b.fail("broadcasts over more than 6 (merged) axes are not supported");
     uint32_t op = 0;
-    if (n.op == "Add") op = 0;
-    else if (n.op == "Sub") op = 1;
-    else if (n.op == "Mul") op = 2;
-    else if (n.op == "Div") op = 3;
+    if (n.op == graph::OpKind::Add) op = 0;
+    else if (n.op == graph::OpKind::Sub) op = 1;
+    else if (n.op == graph::OpKind::Mul) op = 2;
+    else if (n.op == graph::OpKind::Div) op = 3;
     else b.fail("is not an elementwise binary op");
 
     const bool same = nest.dims.size() == 1 && nest.sa[0] == 1 && nest.sb[0] == 1;

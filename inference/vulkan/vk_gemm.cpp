@@ -27,13 +27,11 @@ struct GemmPush {
 
 // GPUs take the WIDE form (a workgroup per 4 columns shares their reduction); CPU
 // implementations the plain one (shared memory and barriers cost more than they save there).
-// PERCEPT_VULKAN_GEMM=wide|plain forces either (tests).
+// tuning.vulkanGemm forces either (tests).
 bool useWide(Builder& b, const GemmPush& p) {
     if (groupCount(p.N, 4) > 65535) return false;
-    if (const char* e = std::getenv("PERCEPT_VULKAN_GEMM")) {
-        if (std::string(e) == "wide") return true;
-        if (std::string(e) == "plain") return false;
-    }
+    if (b.tuning().vulkanGemm == Tuning::VulkanGemm::Wide) return true;
+    if (b.tuning().vulkanGemm == Tuning::VulkanGemm::Plain) return false;
     return !b.context().isCpuDevice();
 }
 
@@ -60,7 +58,7 @@ void buildGemm(Builder& b) {
     p.batch = 1;
     auto isConst = [&](size_t k) { return k < n.inputs.size() && n.inputs[k] >= 0 && g.value(n.inputs[k]).constant != nullptr; };
 
-    if (n.op == "Gemm") {
+    if (n.op == graph::OpKind::Gemm) {
         const Shape& a = g.shapeOf(n.inputs.at(0));
         const Shape& bs = g.shapeOf(n.inputs.at(1));
         if (a.size() != 2 || bs.size() != 2) b.fail("A and B must be 2-D");

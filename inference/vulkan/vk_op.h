@@ -11,7 +11,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "graph/half.h"
 #include "graph/ir.h"
+#include "percept/backend.h"
 #include "vulkan/vk_loader.h"
 #include "vulkan/vk_pipeline_cache.h"
 
@@ -70,9 +72,8 @@ inline uint32_t groupCount(uint64_t items, uint64_t perGroup) {
     return static_cast<uint32_t>((items + perGroup - 1) / perGroup);
 }
 
-// fp32 -> fp16 (IEEE binary16, round to nearest even; overflow to infinity).
-uint16_t floatToHalf(float f);
-float halfToFloat(uint16_t h);
+using graph::floatToHalf;
+using graph::halfToFloat;
 
 class Builder {
 public:
@@ -83,6 +84,8 @@ public:
     Context& context() const { return ctx_; }
     // Tensors are stored as float16_t on the device (weights and activations).
     bool fp16() const { return fp16_; }
+    // The session's algorithm switches.
+    const Tuning& tuning() const { return tuning_; }
     size_t elementBytes() const { return fp16_ ? 2 : 4; }
     // "_fp32" / "_fp16": the suffix of the embedded shader variants.
     const char* precisionSuffix() const { return fp16_ ? "_fp16" : "_fp32"; }
@@ -127,7 +130,8 @@ public:
     [[noreturn]] void fail(const std::string& msg) const;
 
 protected:
-    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16) : g_(g), n_(n), ctx_(ctx), fp16_(fp16) {}
+    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16, const Tuning& tuning)
+        : g_(g), n_(n), ctx_(ctx), fp16_(fp16), tuning_(tuning) {}
     virtual void emit(Command c) = 0;
 
 private:
@@ -135,14 +139,16 @@ private:
     const graph::Node& n_;
     Context& ctx_;
     bool fp16_;
+    const Tuning& tuning_;
     std::string algo_;
 };
 
 // Activation kinds as the shaders number them (specialisation constant 0 of every shader
-// that applies one), and the two float parameters they take from push constants.
+// that applies one: ACT_* in the generated activation_codes.glsl, the graph::Activation
+// numbers), and the two float parameters they take from push constants.
 uint32_t activationCode(graph::Activation a);
 struct ActParams {
-    float a = 0.0f, b = 0.0f;  // LeakyRelu: a = alpha; Clip: [a, b]
+    float a = 0.0f, b = 0.0f;  // Clip: [a, b] = [min, max]; otherwise alpha and beta
 };
 ActParams activationParams(const graph::FusedActivation& act);
 
@@ -152,7 +158,7 @@ void buildConv(Builder& b);          // Conv
 void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool
 void buildGemm(Builder& b);          // Gemm, MatMul
 void buildEltwise(Builder& b);       // Add, Sub, Mul, Div
-void buildActivation(Builder& b);    // Relu, Clip, LeakyRelu, Sigmoid
+void buildActivation(Builder& b);    // every unary pointwise op (graph/activations.def)
 void buildSoftmax(Builder& b);       // Softmax
 void buildConcat(Builder& b);        // Concat
 void buildCopy(Builder& b);          // Flatten, Reshape, Identity, Dropout
@@ -161,8 +167,9 @@ void buildPad(Builder& b);           // Pad
 void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
 
-// The factory for an op name; nullptr when the Vulkan backend does not run it.
-OpFactory findOpFactory(const std::string& op);
+// The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
+// backend does not run it.
+OpFactory findOpFactory(const graph::Node& n, std::string* why);
 
 // Elementwise helpers shared by several families (vk_activation.cpp): y = act2(act1(x)) over
 // `count` elements, x and y at element offsets; and a block copy with activation,

@@ -1,113 +1,184 @@
-// The table from ONNX op name to the Vulkan dispatch setup of its family, plus the small
-// helpers the families share (activation codes, fp16 conversion).
-#include <cmath>
-#include <cstring>
-#include <string_view>
-#include <unordered_map>
+// The table from OpKind to the Vulkan dispatch setup of its family, plus the small helpers
+// the families share (activation codes and parameters).
+#include <string>
 
+#include "core/backend_registry.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
 
-OpFactory findOpFactory(const std::string& op) {
-    static const std::unordered_map<std::string_view, OpFactory> table = {
-        {"Conv", buildConv},
-        {"MaxPool", buildPool},
-        {"AveragePool", buildPool},
-        {"GlobalAveragePool", buildPool},
-        {"Gemm", buildGemm},
-        {"MatMul", buildGemm},
-        {"Add", buildEltwise},
-        {"Sub", buildEltwise},
-        {"Mul", buildEltwise},
-        {"Div", buildEltwise},
-        {"Relu", buildActivation},
-        {"Clip", buildActivation},
-        {"LeakyRelu", buildActivation},
-        {"Sigmoid", buildActivation},
-        {"Softmax", buildSoftmax},
-        {"Concat", buildConcat},
-        {"Flatten", buildCopy},
-        {"Reshape", buildCopy},
-        {"Identity", buildCopy},
-        {"Dropout", buildCopy},
-        {"Transpose", buildTranspose},
-        {"Pad", buildPad},
-        {"LRN", buildLrn},
-        {"BatchNormalization", buildBatchNorm},
-    };
-    auto it = table.find(op);
-    return it == table.end() ? nullptr : it->second;
+namespace {
+
+using graph::OpKind;
+
+struct VkOp {
+    OpKind kind;
+    OpFactory build = nullptr;
+    const char* missing = nullptr;  // why there is no builder
+};
+
+constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
+constexpr const char* kNotYet = "the Vulkan backend has no kernel for it";
+
+// One entry per line of graph/ops.def, in that order (checked below).
+constexpr VkOp kVkOps[] = {
+    {OpKind::Conv, buildConv},
+    {OpKind::ConvTranspose, nullptr, kNotYet},
+    {OpKind::MaxPool, buildPool},
+    {OpKind::AveragePool, buildPool},
+    {OpKind::GlobalAveragePool, buildPool},
+    {OpKind::GlobalMaxPool, nullptr, kNotYet},
+    {OpKind::LRN, buildLrn},
+    {OpKind::BatchNormalization, buildBatchNorm},
+    {OpKind::InstanceNormalization, nullptr, kNotYet},
+    {OpKind::LayerNormalization, nullptr, kNotYet},
+    {OpKind::MeanVarianceNormalization, nullptr, kNotYet},
+    {OpKind::Gemm, buildGemm},
+    {OpKind::MatMul, buildGemm},
+    {OpKind::Relu, buildActivation},
+    {OpKind::Clip, buildActivation},
+    {OpKind::LeakyRelu, buildActivation},
+    {OpKind::Sigmoid, buildActivation},
+    {OpKind::HardSigmoid, nullptr, kNotYet},
+    {OpKind::HardSwish, nullptr, kNotYet},
+    {OpKind::Tanh, nullptr, kNotYet},
+    {OpKind::Erf, nullptr, kNotYet},
+    {OpKind::Gelu, nullptr, kNotYet},
+    {OpKind::Elu, nullptr, kNotYet},
+    {OpKind::Selu, nullptr, kNotYet},
+    {OpKind::Celu, nullptr, kNotYet},
+    {OpKind::ThresholdedRelu, nullptr, kNotYet},
+    {OpKind::Softplus, nullptr, kNotYet},
+    {OpKind::Softsign, nullptr, kNotYet},
+    {OpKind::Mish, nullptr, kNotYet},
+    {OpKind::Shrink, nullptr, kNotYet},
+    {OpKind::Exp, nullptr, kNotYet},
+    {OpKind::Log, nullptr, kNotYet},
+    {OpKind::Neg, nullptr, kNotYet},
+    {OpKind::Abs, nullptr, kNotYet},
+    {OpKind::Sqrt, nullptr, kNotYet},
+    {OpKind::Reciprocal, nullptr, kNotYet},
+    {OpKind::Sin, nullptr, kNotYet},
+    {OpKind::Cos, nullptr, kNotYet},
+    {OpKind::Tan, nullptr, kNotYet},
+    {OpKind::Asin, nullptr, kNotYet},
+    {OpKind::Acos, nullptr, kNotYet},
+    {OpKind::Atan, nullptr, kNotYet},
+    {OpKind::Sinh, nullptr, kNotYet},
+    {OpKind::Cosh, nullptr, kNotYet},
+    {OpKind::Asinh, nullptr, kNotYet},
+    {OpKind::Acosh, nullptr, kNotYet},
+    {OpKind::Atanh, nullptr, kNotYet},
+    {OpKind::Ceil, nullptr, kNotYet},
+    {OpKind::Floor, nullptr, kNotYet},
+    {OpKind::Round, nullptr, kNotYet},
+    {OpKind::Sign, nullptr, kNotYet},
+    {OpKind::Not, nullptr, kNotYet},
+    {OpKind::IsNaN, nullptr, kNotYet},
+    {OpKind::IsInf, nullptr, kNotYet},
+    {OpKind::Add, buildEltwise},
+    {OpKind::Sub, buildEltwise},
+    {OpKind::Mul, buildEltwise},
+    {OpKind::Div, buildEltwise},
+    {OpKind::Pow, nullptr, kNotYet},
+    {OpKind::Mod, nullptr, kNotYet},
+    {OpKind::PRelu, nullptr, kNotYet},
+    {OpKind::Min, nullptr, kNotYet},
+    {OpKind::Max, nullptr, kNotYet},
+    {OpKind::Sum, nullptr, kNotYet},
+    {OpKind::Mean, nullptr, kNotYet},
+    {OpKind::Equal, nullptr, kNotYet},
+    {OpKind::Less, nullptr, kNotYet},
+    {OpKind::LessOrEqual, nullptr, kNotYet},
+    {OpKind::Greater, nullptr, kNotYet},
+    {OpKind::GreaterOrEqual, nullptr, kNotYet},
+    {OpKind::And, nullptr, kNotYet},
+    {OpKind::Or, nullptr, kNotYet},
+    {OpKind::Xor, nullptr, kNotYet},
+    {OpKind::Where, nullptr, kNotYet},
+    {OpKind::Softmax, buildSoftmax},
+    {OpKind::LogSoftmax, nullptr, kNotYet},
+    {OpKind::Hardmax, nullptr, kNotYet},
+    {OpKind::ReduceMean, nullptr, kNotYet},
+    {OpKind::ReduceSum, nullptr, kNotYet},
+    {OpKind::ReduceMax, nullptr, kNotYet},
+    {OpKind::ReduceMin, nullptr, kNotYet},
+    {OpKind::ReduceProd, nullptr, kNotYet},
+    {OpKind::ReduceL1, nullptr, kNotYet},
+    {OpKind::ReduceL2, nullptr, kNotYet},
+    {OpKind::ReduceSumSquare, nullptr, kNotYet},
+    {OpKind::ReduceLogSum, nullptr, kNotYet},
+    {OpKind::ReduceLogSumExp, nullptr, kNotYet},
+    {OpKind::ArgMax, nullptr, kNotYet},
+    {OpKind::ArgMin, nullptr, kNotYet},
+    {OpKind::CumSum, nullptr, kNotYet},
+    {OpKind::Identity, buildCopy},
+    {OpKind::Dropout, buildCopy},
+    {OpKind::Flatten, buildCopy},
+    {OpKind::Reshape, buildCopy},
+    {OpKind::Squeeze, nullptr, kNotYet},
+    {OpKind::Unsqueeze, nullptr, kNotYet},
+    {OpKind::Transpose, buildTranspose},
+    {OpKind::Concat, buildConcat},
+    {OpKind::Split, nullptr, kNotYet},
+    {OpKind::Slice, nullptr, kNotYet},
+    {OpKind::Gather, nullptr, kNotYet},
+    {OpKind::GatherElements, nullptr, kNotYet},
+    {OpKind::GatherND, nullptr, kNotYet},
+    {OpKind::ScatterND, nullptr, kNotYet},
+    {OpKind::ScatterElements, nullptr, kNotYet},
+    {OpKind::Expand, nullptr, kNotYet},
+    {OpKind::Tile, nullptr, kNotYet},
+    {OpKind::Pad, buildPad},
+    {OpKind::DepthToSpace, nullptr, kNotYet},
+    {OpKind::SpaceToDepth, nullptr, kNotYet},
+    {OpKind::Resize, nullptr, kNotYet},
+    {OpKind::Upsample, nullptr, kNotYet},
+    {OpKind::Trilu, nullptr, kNotYet},
+    {OpKind::Cast, nullptr, kNotYet},
+    {OpKind::CastLike, nullptr, kNotYet},
+    {OpKind::Constant, nullptr, kFolded},
+    {OpKind::ConstantOfShape, nullptr, kFolded},
+    {OpKind::Shape, nullptr, kFolded},
+    {OpKind::Size, nullptr, kFolded},
+    {OpKind::Range, nullptr, kFolded},
+    {OpKind::EyeLike, nullptr, kFolded},
+    {OpKind::OneHot, nullptr, kFolded},
+    {OpKind::NonZero, nullptr, kFolded},
+    {OpKind::Compress, nullptr, kFolded},
+};
+static_assert(graph::coversEveryOp(kVkOps), "vulkan/vk_ops.cpp: one entry per line of graph/ops.def, in order");
+
+}  // namespace
+
+OpFactory findOpFactory(const graph::Node& n, std::string* why) {
+    const VkOp& e = kVkOps[static_cast<size_t>(n.op)];
+    if (!e.build && why) *why = std::string(n.opName()) + " on Vulkan: " + e.missing;
+    return e.build;
 }
 
-uint32_t activationCode(graph::Activation a) {
-    switch (a) {
-        case graph::Activation::None: return 0;
-        case graph::Activation::Relu: return 1;
-        case graph::Activation::Clip: return 2;
-        case graph::Activation::LeakyRelu: return 3;
-        case graph::Activation::Sigmoid: return 4;
-    }
-    return 0;
-}
+}  // namespace percept::vk
+
+namespace percept::detail {
+
+bool vulkanSupportsOp(const graph::Graph& g, const graph::Node& n, std::string* why) { return vk::findOpFactory(n, why) != nullptr; }
+
+}  // namespace percept::detail
+
+namespace percept::vk {
+
+uint32_t activationCode(graph::Activation a) { return static_cast<uint32_t>(a); }
 
 ActParams activationParams(const graph::FusedActivation& act) {
     ActParams p;
-    if (act.kind == graph::Activation::LeakyRelu) p.a = act.alpha;
     if (act.kind == graph::Activation::Clip) {
         p.a = act.min;
         p.b = act.max;
+    } else {
+        p.a = act.alpha;
+        p.b = act.beta;
     }
     return p;
-}
-
-uint16_t floatToHalf(float f) {
-    uint32_t x;
-    std::memcpy(&x, &f, 4);
-    const uint32_t sign = (x >> 16) & 0x8000u;
-    const uint32_t exp = (x >> 23) & 0xffu;
-    uint32_t mant = x & 0x7fffffu;
-    if (exp == 0xffu) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0u));  // inf / nan
-    const int e = static_cast<int>(exp) - 127 + 15;
-    if (e >= 31) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow: infinity
-    if (e <= 0) {
-        // Subnormal half (or zero): shift the mantissa with its implicit bit, round to nearest even.
-        if (e < -10) return static_cast<uint16_t>(sign);
-        mant |= 0x800000u;
-        const uint32_t shift = static_cast<uint32_t>(14 - e);
-        uint32_t h = mant >> shift;
-        const uint32_t rem = mant & ((1u << shift) - 1u), half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (h & 1u))) ++h;
-        return static_cast<uint16_t>(sign | h);
-    }
-    uint32_t h = (static_cast<uint32_t>(e) << 10) | (mant >> 13);
-    const uint32_t rem = mant & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // may carry into the exponent: correct
-    return static_cast<uint16_t>(sign | h);
-}
-
-float halfToFloat(uint16_t h) {
-    const uint32_t sign = (h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, x;
-    if (exp == 0x1fu) {
-        x = sign | 0x7f800000u | (mant << 13);
-    } else if (exp == 0) {
-        if (mant == 0) {
-            x = sign;
-        } else {
-            int e = -1;
-            do {
-                ++e;
-                mant <<= 1;
-            } while (!(mant & 0x400u));
-            x = sign | (static_cast<uint32_t>(127 - 15 - e) << 23) | ((mant & 0x3ffu) << 13);
-        }
-    } else {
-        x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-    }
-    float f;
-    std::memcpy(&f, &x, 4);
-    return f;
 }
 
 }  // namespace percept::vk

@@ -17,7 +17,7 @@ void buildPool(Builder& b) {
         float actA, actB;
     } p{};
     bool isMax = false;
-    if (n.op == "GlobalAveragePool") {
+    if (n.op == graph::OpKind::GlobalAveragePool) {
         if (x.size() < 3) b.fail("needs an input of rank >= 3");
         int64_t plane = 1;
         for (size_t k = 2; k < x.size(); ++k) plane *= x[k];
@@ -31,7 +31,7 @@ void buildPool(Builder& b) {
         b.setAlgo("global-avg-pool");
     } else {
         if (x.size() != 4 || y.size() != 4) b.fail("only 2-D pooling on NCHW tensors is supported");
-        isMax = n.op == "MaxPool";
+        isMax = n.op == graph::OpKind::MaxPool;
         auto k = n.attrInts("kernel_shape"), s = n.attrInts("strides", {1, 1}), d = n.attrInts("dilations", {1, 1});
         auto pads = n.attrInts("pads", {0, 0, 0, 0});
         if (k.size() != 2 || s.size() != 2 || d.size() != 2 || pads.size() != 4) b.fail("kernel_shape/strides/dilations/pads must describe 2 spatial axes");

@@ -12,8 +12,9 @@
 //
 // A lost device (VK_ERROR_DEVICE_LOST from the submit or the fence wait) goes through
 // Context::check: the context is marked lost and run() throws percept::DeviceLostError.
-// PERCEPT_VULKAN_FAIL_AFTER=N makes the N-th run() of each session take that same path, as if
-// its fence wait had returned VK_ERROR_DEVICE_LOST (fault injection for the app's fallback).
+// SessionOptions::tuning.vulkanFailAfter = N (PERCEPT_VULKAN_FAIL_AFTER=N at the program's
+// edge) makes the N-th run() of each session take that same path, as if its fence wait had
+// returned VK_ERROR_DEVICE_LOST (fault injection for the app's fallback).
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -66,17 +67,6 @@ private:
     std::vector<std::pair<Resource, Range>> read_, written_;
 };
 
-// PERCEPT_VULKAN_FAIL_AFTER: 0 when unset or empty, else a positive run count.
-int64_t failAfterFromEnv() {
-    const char* v = std::getenv("PERCEPT_VULKAN_FAIL_AFTER");
-    if (!v || !*v) return 0;
-    char* end = nullptr;
-    const long long n = std::strtoll(v, &end, 10);
-    if (*end != '\0' || n < 0)
-        throw Error(std::string("PERCEPT_VULKAN_FAIL_AFTER must be a run count (a whole number >= 1, or 0 for off), not '") + v + "'");
-    return n;
-}
-
 class SessionBuilder;
 
 class VulkanSession final : public Session {
@@ -126,7 +116,8 @@ private:
     VkQueryPool queries_ = VK_NULL_HANDLE;
     VkFence fence_ = VK_NULL_HANDLE;
     uint64_t validationErrors_ = 0;
-    int64_t failAfter_ = 0;  // PERCEPT_VULKAN_FAIL_AFTER (0: off)
+    Tuning tuning_;
+    int64_t failAfter_ = 0;  // tuning.vulkanFailAfter (0: off)
     int64_t runCalls_ = 0;   // run() calls that reached the submit
     Stats stats_;
 };
@@ -135,7 +126,7 @@ private:
 class SessionBuilder final : public Builder {
 public:
     SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out)
-        : Builder(*s.graph_, n, *s.ctx_, s.fp16_), s_(s), out_(out) {}
+        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out) {}
 
     TensorRef input(size_t k) override {
         const graph::Node& n = node();
@@ -173,7 +164,8 @@ private:
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     : graph_(model.sharedGraph()), ctx_(Context::acquire(options)) {
-    failAfter_ = failAfterFromEnv();
+    tuning_ = options.tuning;
+    failAfter_ = tuning_.vulkanFailAfter;
     validationErrors_ = validationErrorCount();
     if (!ctx_->supportsTexelBuffers()) throw Error("the Vulkan device '" + ctx_->name() + "' cannot read float uniform texel buffers");
     fp16_ = options.fp16Storage && ctx_->supportsFp16Storage();
@@ -270,7 +262,7 @@ void VulkanSession::buildCommands() {
     // A pseudo-node for the transfers, so they go through a Builder like every op.
     graph::Node transfer;
     transfer.name = "staging";
-    transfer.op = "Staging";
+    transfer.op = graph::OpKind::Identity;
     {
         SessionBuilder b(*this, transfer, uploads_);
         for (size_t k = 0; k < g.inputs.size(); ++k) {
@@ -292,8 +284,9 @@ void VulkanSession::buildCommands() {
 
     for (const auto& n : g.nodes) {
         nodeCommands_.emplace_back();
-        OpFactory f = findOpFactory(n.op);
-        if (!f) throw Error(n.describe() + ": op '" + n.op + "' is not supported by the Vulkan backend");
+        std::string why;
+        OpFactory f = findOpFactory(n, &why);
+        if (!f) throw Error(n.describe() + ": " + why);
         for (int out : n.outputs)
             if (out >= 0 && !g.value(out).shapeKnown) throw Error(n.describe() + ": output shape is unknown (shape inference has not run)");
         SessionBuilder b(*this, n, nodeCommands_.back());
@@ -561,7 +554,7 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
         // same path from here (the context is marked lost; this and every other session on
         // it fail from now on; the next session opens the device afresh).
         waited = VK_ERROR_DEVICE_LOST;
-        what = "vkWaitForFences, simulated by PERCEPT_VULKAN_FAIL_AFTER";
+        what = "vkWaitForFences, simulated by PERCEPT_VULKAN_FAIL_AFTER (tuning.vulkanFailAfter)";
     }
     ctx_->check(waited, what);
     check(vkResetFences(ctx_->device(), 1, &fence_), "vkResetFences");

@@ -30,7 +30,7 @@ void buildCopy(Builder& b) {
         }
     }
     // Dropout's optional mask output: everything kept.
-    if (n.op == "Dropout" && n.outputs.size() > 1 && n.outputs[1] >= 0) b.fill(b.output(1), onePattern(b.fp16()));
+    if (n.op == graph::OpKind::Dropout && n.outputs.size() > 1 && n.outputs[1] >= 0) b.fill(b.output(1), onePattern(b.fp16()));
 }
 
 void buildTranspose(Builder& b) {

@@ -14,12 +14,14 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "common/backends.h"
 #include "core/model_internal.h"
+#include "cpu/isa.h"
 #include "graph/ir.h"
 #include "percept/percept.h"
 
@@ -30,6 +32,9 @@ namespace percept::optest {
 // Every backend compiled into this build (tests/common/backends.h): CPU, and Vulkan when the
 // engine defines PERCEPT_HAVE_VULKAN.
 inline std::vector<Backend> opTestBackends() { return percept::testing::testBackends(); }
+
+// The CPU kernels' SIMD level in this run (PERCEPT_CPU_ISA caps it; CTest runs every level).
+inline cpu::Isa testIsa() { return cpu::bestIsa(Tuning::fromEnvironment().cpuIsa); }
 
 using OpParam = std::tuple<Backend, int>;  // backend, CPU threads
 
@@ -93,7 +98,9 @@ struct OpGraph {
     }
     graph::Node& node(const std::string& op, std::vector<int> inputs, std::vector<int> outputs, const std::string& name = "") {
         graph::Node n;
-        n.op = op;
+        const auto kind = graph::opKindFromName(op);
+        if (!kind) throw std::invalid_argument("op test: unknown op " + op);
+        n.op = *kind;
         n.name = name.empty() ? op + "_" + std::to_string(g.nodes.size()) : name;
         n.inputs = std::move(inputs);
         n.outputs = std::move(outputs);
@@ -147,6 +154,7 @@ inline void addActivation(OpGraph& b, graph::Activation kind, int from, float p0
             break;
         }
         case graph::Activation::None: break;
+        default: throw std::invalid_argument(std::string("addActivation: no builder for ") + graph::activationName(kind));
     }
 }
 
@@ -158,6 +166,7 @@ inline std::vector<Tensor> runGraph(graph::Graph g, const std::vector<Tensor>& i
     SessionOptions opt;
     opt.backend = backend;
     opt.threads = threads;
+    opt.tuning = Tuning::fromEnvironment();  // PERCEPT_CPU_ISA: every ISA level runs these tests
     auto session = Session::create(model, opt);
     std::vector<Tensor> out = session->run(inputs);
     // Run twice: a kernel must not depend on state left by a previous run (or on a zeroed arena).
@@ -233,8 +242,8 @@ inline float act(graph::Activation kind, float v, float p0 = 0.0f, float p1 = 0.
         case graph::Activation::Sigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
         case graph::Activation::LeakyRelu: return v >= 0 ? v : v * p0;
         case graph::Activation::Clip: return std::min(std::max(v, p0), p1);
+        default: throw std::invalid_argument(std::string("ref::act: no reference for ") + graph::activationName(kind));
     }
-    return v;
 }
 inline Tensor actAll(Tensor t, graph::Activation kind, float p0 = 0.0f, float p1 = 0.0f) {
     for (float& v : t.data) v = act(kind, v, p0, p1);

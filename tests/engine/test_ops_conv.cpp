@@ -34,7 +34,7 @@ ref::ConvParams params(int64_t group, std::vector<int64_t> strides, std::vector<
 }
 
 // A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.
-std::string gemv() { return cpu::cpuIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
+std::string gemv() { return testIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
 
 class ConvTest : public OpTest {
 protected:
@@ -190,8 +190,8 @@ TEST_P(ConvTest, PackedKernelShapes) {
 // activation, per-thread blocks (56x56) and the shared-block path (22x22 on 2 threads). Generic
 // (no packed SGEMM) keeps im2col, and so do planes of too few tiles.
 TEST_P(ConvTest, Winograd) {
-    const std::string algo = cpu::cpuIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd";
-    const std::string algo2 = cpu::cpuIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd2x2";
+    const std::string algo = testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd";
+    const std::string algo2 = testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd2x2";
     const std::vector<ConvCase> cases = {
         {"C17 M19 23x21 pad 1", {1, 17, 23, 21}, 19, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"C35 M31 25x27 pad 1", {1, 35, 25, 27}, 31, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
@@ -242,7 +242,7 @@ TEST_P(ConvTest, ConvThenMaxPool) {
         {"batch 2 asym pads", {"", {2, 3, 35, 36}, 30, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true},
         {"Winograd conv stays separate", {"", {1, 16, 24, 24}, 16, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), false},
     };
-    const bool simd = cpu::cpuIsa() != cpu::Isa::Generic;
+    const bool simd = testIsa() != cpu::Isa::Generic;
     uint32_t seed = 700;
     for (const auto& c : cases) {
         for (bool secondReader : {false, true}) {

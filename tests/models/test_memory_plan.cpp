@@ -77,7 +77,7 @@ TEST(MemoryPlan, ConcatPartsInPlace) {
     auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
     auto node = [&](const std::string& op, std::vector<int> in, std::vector<int> out, int64_t axis = -100) {
         graph::Node n;
-        n.op = op;
+        n.op = *graph::opKindFromName(op);
         n.name = op + std::to_string(g.nodes.size());
         n.inputs = std::move(in);
         n.outputs = std::move(out);
@@ -131,7 +131,7 @@ TEST(MemoryPlan, FusionHints) {
     g.outputs = {y};
     auto node = [&](const std::string& op, int in, int out) {
         graph::Node n;
-        n.op = op;
+        n.op = *graph::opKindFromName(op);
         n.name = op + std::to_string(g.nodes.size());
         n.inputs = {in};
         n.outputs = {out};

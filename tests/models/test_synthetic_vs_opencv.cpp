@@ -27,10 +27,10 @@ TEST_P(SyntheticVsOpenCv, LogitsMatch) {
     // Every BatchNormalization folded, every Relu/Clip fused: only Conv, MaxPool, Add, pooling,
     // Reshape and Gemm remain.
     for (const auto& n : model.graph().nodes) {
-        EXPECT_NE(n.op, "BatchNormalization");
-        EXPECT_NE(n.op, "Relu");
-        EXPECT_NE(n.op, "Clip");
-        EXPECT_NE(n.op, "Shape");
+        EXPECT_NE(n.op, graph::OpKind::BatchNormalization);
+        EXPECT_NE(n.op, graph::OpKind::Relu);
+        EXPECT_NE(n.op, graph::OpKind::Clip);
+        EXPECT_NE(n.op, graph::OpKind::Shape);
     }
     Tensor input({1, 3, 224, 224});
     std::mt19937 rng(3);

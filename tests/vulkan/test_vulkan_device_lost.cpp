@@ -37,10 +37,9 @@ TEST(VulkanDeviceLost, FailAfterLosesTheDeviceAndANewSessionRecovers) {
     const Tensor expect = Session::create(m, SessionOptions{})->run(x);
 
     std::unique_ptr<Session> s, other;
-    {
-        ScopedEnv fail("PERCEPT_VULKAN_FAIL_AFTER", "3");
-        s = Session::create(m, vulkan());
-    }
+    SessionOptions failing = vulkan();
+    failing.tuning.vulkanFailAfter = 3;
+    s = Session::create(m, failing);
     other = Session::create(m, vulkan());  // same device, no fault of its own
     EXPECT_LT(maxRelDiff(other->run(x), expect), 1e-4);
 
@@ -77,10 +76,12 @@ TEST(VulkanDeviceLost, FailAfterLosesTheDeviceAndANewSessionRecovers) {
 
 TEST(VulkanDeviceLost, FailAfterCountsEachSessionsRuns) {
     ScopedEnv fail("PERCEPT_VULKAN_FAIL_AFTER", "1");
+    SessionOptions o = vulkan();
+    o.tuning = Tuning::fromEnvironment();  // as the app and tools read it, at their edge
     const Model m = convModel();
     const Tensor x = randomTensor({1, 8, 12, 12}, 8);
     for (int k = 0; k < 2; ++k) {
-        auto s = Session::create(m, vulkan());
+        auto s = Session::create(m, o);
         EXPECT_THROW(s->run(x), DeviceLostError) << "session " << k;
     }
 }
@@ -90,14 +91,16 @@ TEST(VulkanDeviceLost, FailAfterValuesAreChecked) {
     {
         ScopedEnv fail("PERCEPT_VULKAN_FAIL_AFTER", "soon");
         try {
-            Session::create(m, vulkan());
+            Tuning::fromEnvironment();
             FAIL() << "a bad value must be an error";
         } catch (const Error& e) {
             EXPECT_NE(std::string(e.what()).find("PERCEPT_VULKAN_FAIL_AFTER"), std::string::npos) << e.what();
         }
     }
     ScopedEnv off("PERCEPT_VULKAN_FAIL_AFTER", "0");
-    auto s = Session::create(m, vulkan());
+    SessionOptions o = vulkan();
+    o.tuning = Tuning::fromEnvironment();
+    auto s = Session::create(m, o);
     for (int k = 0; k < 3; ++k) EXPECT_NO_THROW(s->run(randomTensor({1, 8, 12, 12}, 9)));
 }
 

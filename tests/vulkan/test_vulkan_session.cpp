@@ -135,7 +135,8 @@ TEST(VulkanKernels, EdgeShapesMatchCpu) {
 // The shared-memory tiled kernel GPUs use (CPU implementations take the register-tiled one),
 // forced here so it runs under lavapipe and the validation layer too.
 TEST(VulkanKernels, TiledConvMatchesCpu) {
-    ScopedEnv force("PERCEPT_VULKAN_CONV", "tiled");
+    SessionOptions tiled = vulkan(), tiled16 = vulkan(true);
+    tiled.tuning.vulkanConv = tiled16.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
     const std::vector<ConvShape> cases = {
         {"3x3 64->64 on 20x20", {1, 64, 20, 20}, 64, 3, 1, 1},
         {"1x1 40->70 on 9x11 (partial tiles)", {1, 40, 9, 11}, 70, 1, 1, 1},
@@ -150,12 +151,12 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
         SCOPED_TRACE(c.what);
         const Model m = convModel(c.x, c.M, c.k, c.stride, c.group, seed += 10);
         const Tensor x = randomTensor(c.x, seed + 5);
-        auto s = Session::create(m, vulkan());
+        auto s = Session::create(m, tiled);
         algos.insert(s->stats().layers[0].algo);
         EXPECT_EQ(s->stats().layers[0].algo.rfind("conv-tiled", 0), 0u) << s->stats().layers[0].algo;
         EXPECT_TRUE(allClose(s->run(x), runOn(m, x, SessionOptions{}), 1e-4));
         if (vk::Context::acquire(vulkan())->supportsFp16Storage()) {
-            EXPECT_LE(maxRelDiff(runOn(m, x, vulkan(true)), runOn(m, x, SessionOptions{})), 1e-2);
+            EXPECT_LE(maxRelDiff(runOn(m, x, tiled16), runOn(m, x, SessionOptions{})), 1e-2);
         }
     }
     // Both forms ran: whole reductions, and reductions split over slices of k.
@@ -165,7 +166,8 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
 // The GEMM form GPUs use (a workgroup shares each column block's reduction), forced here: the
 // op suite's Gemm and MatMul cases once more, under validation.
 TEST(VulkanKernels, WideGemmMatchesCpu) {
-    ScopedEnv force("PERCEPT_VULKAN_GEMM", "wide");
+    SessionOptions wide = vulkan();
+    wide.tuning.vulkanGemm = Tuning::VulkanGemm::Wide;
     struct Case {
         Shape a, b;
         bool transB;
@@ -180,7 +182,7 @@ TEST(VulkanKernels, WideGemmMatchesCpu) {
         setInt(n, "transB", c.transB ? 1 : 0);
         const Model m = detail::modelFromGraph(g.g, "gemm");
         const Tensor x = randomTensor(c.a, ++seed);
-        auto s = Session::create(m, vulkan());
+        auto s = Session::create(m, wide);
         EXPECT_EQ(s->stats().layers[0].algo, "gemm-wide");
         EXPECT_TRUE(allClose(s->run(x), runOn(m, x, SessionOptions{}), 1e-4));
     }
@@ -189,7 +191,7 @@ TEST(VulkanKernels, WideGemmMatchesCpu) {
     g.node("MatMul", {g.input("a", {2, 1, 3, 70}), g.input("b", {3, 70, 6})}, {g.output("y")});
     const Model m = detail::modelFromGraph(g.g, "matmul");
     const std::vector<Tensor> in = {randomTensor({2, 1, 3, 70}, 1), randomTensor({3, 70, 6}, 2)};
-    EXPECT_TRUE(allClose(Session::create(m, vulkan())->run(in)[0], Session::create(m, SessionOptions{})->run(in)[0], 1e-4));
+    EXPECT_TRUE(allClose(Session::create(m, wide)->run(in)[0], Session::create(m, SessionOptions{})->run(in)[0], 1e-4));
 }
 
 // Every op family once more in fp16 storage, loosely: the shaders' fp16 variants all run.

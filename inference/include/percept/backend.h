@@ -1,5 +1,6 @@
 #pragma once
 // Backend choice and the options a session is compiled with.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,31 @@ enum class Backend { Cpu, Vulkan };
 const char* backendName(Backend b);
 // Parses "cpu" / "vulkan" (case-insensitive); throws percept::Error otherwise.
 Backend parseBackend(const std::string& name);
+
+// Algorithm switches, for comparisons and tests; the defaults are what the engine chooses by
+// itself. Kernels read them from here, never from the environment: programs that want the
+// PERCEPT_* variables to apply call Tuning::fromEnvironment() once, at their edge.
+struct Tuning {
+    // CPU: cap on the SIMD level the kernels use (PERCEPT_CPU_ISA=generic|avx2|avx512|neon).
+    enum class CpuIsa { Best, Generic, Avx2, Avx512 } cpuIsa = CpuIsa::Best;
+    // CPU: 3x3 stride-1 convs by Winograd F(4x4) / F(2x2) / never, or by the shape rule
+    // (PERCEPT_CPU_WINOGRAD=f4|f2|off).
+    enum class Winograd { Auto, F4, F2, Off } winograd = Winograd::Auto;
+    // CPU: a conv whose only reader is a MaxPool runs as one Conv+MaxPool kernel
+    // (PERCEPT_CPU_CONVPOOL=off turns it off).
+    bool convMaxPool = true;
+    // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
+    // (PERCEPT_VULKAN_CONV=tiled|direct).
+    enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
+    // Vulkan: the wide (GPU) or plain GEMM kernel, or by device type (PERCEPT_VULKAN_GEMM=wide|plain).
+    enum class VulkanGemm { Auto, Wide, Plain } vulkanGemm = VulkanGemm::Auto;
+    // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
+    // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).
+    int64_t vulkanFailAfter = 0;
+
+    // The PERCEPT_* variables above, read now; an unknown value is a percept::Error naming it.
+    static Tuning fromEnvironment();
+};
 
 struct SessionOptions {
     Backend backend = Backend::Cpu;
@@ -25,6 +51,7 @@ struct SessionOptions {
     bool fp16Storage = false;
     // Record per-layer timings (CPU: wall clock per layer; Vulkan: timestamp queries).
     bool profile = true;
+    Tuning tuning;
 };
 
 // Whether a backend is compiled in and has a usable device; `why` says why not.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "percept/backend.h"
 #include "percept/tensor.h"
 
 namespace percept {
@@ -33,6 +34,10 @@ public:
     int64_t flops() const;
     size_t nodeCount() const;
     const std::string& source() const;
+
+    // The nodes a backend cannot run, one sentence each ("Erf node 'x': Erf on Vulkan: ..."),
+    // asked before a session is made; empty when the backend runs the whole model.
+    std::vector<std::string> unsupportedOps(Backend backend) const;
 
     // The optimised graph, for backends and tools.
     const graph::Graph& graph() const { return *graph_; }

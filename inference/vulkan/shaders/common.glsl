@@ -13,20 +13,92 @@
 #define svec4 vec4
 #endif
 
-// Activation codes (vk_ops.cpp activationCode): 0 none, 1 Relu, 2 Clip [a, b],
-// 3 LeakyRelu (slope a), 4 Sigmoid. `kind` is a specialisation constant in every caller, so
-// the driver folds the branches away.
+// Activation codes: ACT_<Name>, generated from graph/activations.def (activation_codes.glsl,
+// written by CMake), the same numbers as graph::Activation. `kind` is a specialisation constant
+// in every caller, so the driver folds the branches away. a, b: the parameters
+// (vk_ops.cpp activationParams: Clip [a, b] = [min, max], otherwise alpha and beta).
+#include "activation_codes.glsl"
+
+// erf as a rational function on [-4, 4] (Eigen's generic_fast_erf_float: a few ulp in fp32);
+// the same coefficients as the CPU kernels (cpu/activation.cpp).
+float erfApprox(float v) {
+    const float x = clamp(v, -4.0, 4.0);
+    const float x2 = x * x;
+    float p = x2 * -2.72614225801306e-10 + 2.77068142495902e-08;
+    p = p * x2 - 2.10102402082508e-06;
+    p = p * x2 - 5.69250639462346e-05;
+    p = p * x2 - 7.34990630326855e-04;
+    p = p * x2 - 2.95459980854025e-03;
+    p = p * x2 - 1.60960333262415e-02;
+    p = p * x;
+    float q = x2 * -1.45660718464996e-05 - 2.13374055278905e-04;
+    q = q * x2 - 1.68282697438203e-03;
+    q = q * x2 - 7.37332916720468e-03;
+    q = q * x2 - 1.42647390514189e-02;
+    return p / q;
+}
+
+float sigmoidOf(float v) { return 1.0 / (1.0 + exp(-v)); }
+// log(1 + e^v) without overflow for large v.
+float softplusOf(float v) { return v > 20.0 ? v : log(1.0 + exp(v)); }
+float tanhOf(float v) {
+    // GLSL's tanh overflows in exp for |v| > ~44 on some drivers: saturate first.
+    if (abs(v) > 10.0) return sign(v);
+    return tanh(v);
+}
+
 float activate(uint kind, float v, float a, float b) {
-    if (kind == 1u) return max(v, 0.0);
-    if (kind == 2u) return min(max(v, a), b);
-    if (kind == 3u) return v < 0.0 ? v * a : v;
-    if (kind == 4u) return 1.0 / (1.0 + exp(-v));
-    return v;
+    switch (kind) {
+        case ACT_Relu: return max(v, 0.0);
+        case ACT_Clip: return min(max(v, a), b);
+        case ACT_LeakyRelu: return v < 0.0 ? v * a : v;
+        case ACT_Sigmoid: return sigmoidOf(v);
+        case ACT_HardSigmoid: return clamp(a * v + b, 0.0, 1.0);
+        case ACT_HardSwish: return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
+        case ACT_Silu: return v * sigmoidOf(v);
+        case ACT_Tanh: return tanhOf(v);
+        case ACT_Erf: return erfApprox(v);
+        case ACT_Gelu: return 0.5 * v * (1.0 + erfApprox(v * 0.70710678118654752));
+        case ACT_GeluTanh: return 0.5 * v * (1.0 + tanhOf(0.79788456080286536 * (v + 0.044715 * v * v * v)));
+        case ACT_Elu: return v < 0.0 ? a * (exp(v) - 1.0) : v;
+        case ACT_Selu: return v <= 0.0 ? b * (a * exp(v) - a) : b * v;
+        case ACT_Celu: return max(0.0, v) + min(0.0, a * (exp(v / a) - 1.0));
+        case ACT_ThresholdedRelu: return v > a ? v : 0.0;
+        case ACT_Softplus: return softplusOf(v);
+        case ACT_Softsign: return v / (1.0 + abs(v));
+        case ACT_Mish: return v * tanhOf(softplusOf(v));
+        case ACT_Shrink: return v < -b ? v + a : v > b ? v - a : 0.0;
+        case ACT_Exp: return exp(v);
+        case ACT_Log: return log(v);
+        case ACT_Neg: return -v;
+        case ACT_Abs: return abs(v);
+        case ACT_Sqrt: return sqrt(v);
+        case ACT_Reciprocal: return 1.0 / v;
+        case ACT_Sin: return sin(v);
+        case ACT_Cos: return cos(v);
+        case ACT_Tan: return tan(v);
+        case ACT_Asin: return asin(v);
+        case ACT_Acos: return acos(v);
+        case ACT_Atan: return atan(v);
+        case ACT_Sinh: return sinh(v);
+        case ACT_Cosh: return cosh(v);
+        case ACT_Asinh: return asinh(v);
+        case ACT_Acosh: return acosh(v);
+        case ACT_Atanh: return atanh(v);
+        case ACT_Ceil: return ceil(v);
+        case ACT_Floor: return floor(v);
+        case ACT_Round: return roundEven(v);
+        case ACT_Sign: return sign(v);
+        case ACT_Not: return v == 0.0 ? 1.0 : 0.0;
+        case ACT_IsNaN: return isnan(v) ? 1.0 : 0.0;
+        case ACT_IsInf: return (isinf(v) && ((v > 0.0 && a != 0.0) || (v < 0.0 && b != 0.0))) ? 1.0 : 0.0;
+        case ACT_Truncate: return trunc(v);
+        case ACT_NonZero: return v != 0.0 ? 1.0 : 0.0;
+        default: return v;
+    }
 }
 vec4 activate4(uint kind, vec4 v, float a, float b) {
-    if (kind == 1u) return max(v, vec4(0.0));
-    if (kind == 2u) return min(max(v, vec4(a)), vec4(b));
-    if (kind == 3u) return mix(v, v * a, lessThan(v, vec4(0.0)));
-    if (kind == 4u) return 1.0 / (1.0 + exp(-v));
-    return v;
+    if (kind == ACT_None) return v;
+    if (kind == ACT_Relu) return max(v, vec4(0.0));
+    return vec4(activate(kind, v.x, a, b), activate(kind, v.y, a, b), activate(kind, v.z, a, b), activate(kind, v.w, a, b));
 }

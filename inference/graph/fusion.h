@@ -1,0 +1,24 @@
+#pragma once
+// Every fusion the engine does, in one place. The graph-level ones rewrite the graph at load
+// time (core/model.cpp runs them after shape inference); the backend-level one lists where a
+// backend may run two nodes as one kernel, and the backend decides whether its kernels can.
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "graph/ir.h"
+
+namespace percept::graph {
+
+// BatchNormalization right after a Conv (its only reader) becomes the Conv's weights/bias.
+void foldBatchNormIntoConv(Graph& g);
+// A pointwise op (graph/activations.def) that is the only reader of a Conv, Gemm, MatMul or
+// Add output is fused into it.
+void fuseActivations(Graph& g);
+
+// Backend-level: (conv, pool) node indices where a Conv's only reader is the next node, a
+// MaxPool (the stems of SqueezeNet and ResNet). The CPU backend runs each as one Conv+MaxPool
+// kernel where its kernels allow (cpu::makeConvMaxPool), so the conv output is never stored.
+std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g);
+
+}  // namespace percept::graph

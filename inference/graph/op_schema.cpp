@@ -1,0 +1,145 @@
+// The schema table: one entry per line of graph/ops.def, in that order (checked below).
+// An entry without infer() is an op the engine recognises but cannot run: loading a model
+// that uses it fails with the op's name.
+#include "graph/op_schema.h"
+
+#include "graph/schemas.h"
+
+namespace percept::graph {
+namespace {
+
+using namespace schema;
+
+constexpr OpSchema kSchemas[] = {
+    {OpKind::Conv, 2, 3, inferConv, flopsConv},
+    {OpKind::ConvTranspose, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::MaxPool, 1, 1, inferPool, flopsPool},
+    {OpKind::AveragePool, 1, 1, inferPool, flopsPool},
+    {OpKind::GlobalAveragePool, 1, 1, inferGlobalPool, flopsGlobalPool},
+    {OpKind::GlobalMaxPool, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::LRN, 1, 1, inferLrn, flopsLrn},
+    {OpKind::BatchNormalization, 5, 5, inferBatchNorm, flopsBatchNorm},
+    {OpKind::InstanceNormalization, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::LayerNormalization, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::MeanVarianceNormalization, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Gemm, 2, 3, inferGemm, flopsGemm},
+    {OpKind::MatMul, 2, 2, inferMatMul, flopsMatMul},
+    {OpKind::Relu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Clip, 1, 3, inferUnary, flopsPointwise},
+    {OpKind::LeakyRelu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Sigmoid, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::HardSigmoid, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::HardSwish, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Tanh, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Erf, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Gelu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Elu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Selu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Celu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ThresholdedRelu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Softplus, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Softsign, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Mish, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Shrink, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Exp, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Log, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Neg, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Abs, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Sqrt, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Reciprocal, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Sin, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Cos, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Tan, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Asin, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Acos, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Atan, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Sinh, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Cosh, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Asinh, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Acosh, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Atanh, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Ceil, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Floor, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Round, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Sign, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Not, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::IsNaN, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::IsInf, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Add, 2, 2, inferBinary, flopsPointwise},
+    {OpKind::Sub, 2, 2, inferBinary, flopsPointwise},
+    {OpKind::Mul, 2, 2, inferBinary, flopsPointwise},
+    {OpKind::Div, 2, 2, inferBinary, flopsPointwise},
+    {OpKind::Pow, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Mod, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::PRelu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Min, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Max, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Sum, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Mean, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Equal, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Less, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::LessOrEqual, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Greater, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::GreaterOrEqual, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::And, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Or, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Xor, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Where, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Softmax, 1, 1, inferSoftmax, flopsSoftmax},
+    {OpKind::LogSoftmax, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Hardmax, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceMean, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceSum, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceMax, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceMin, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceProd, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceL1, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceL2, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceSumSquare, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceLogSum, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ReduceLogSumExp, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ArgMax, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ArgMin, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::CumSum, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Identity, 1, 1, inferIdentity, nullptr},
+    {OpKind::Dropout, 1, 3, inferIdentity, nullptr},
+    {OpKind::Flatten, 1, 1, inferFlatten, nullptr},
+    {OpKind::Reshape, 1, 2, inferReshape, nullptr},
+    {OpKind::Squeeze, 1, 2, nullptr, nullptr, true},
+    {OpKind::Unsqueeze, 1, 2, nullptr, nullptr, true},
+    {OpKind::Transpose, 1, 1, inferTranspose, nullptr},
+    {OpKind::Concat, 1, -1, inferConcat, nullptr},
+    {OpKind::Split, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Slice, 1, 5, nullptr, nullptr, true},
+    {OpKind::Gather, 2, 2, nullptr, nullptr, true},
+    {OpKind::GatherElements, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::GatherND, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ScatterND, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ScatterElements, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Expand, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Tile, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Pad, 1, 4, inferPad, nullptr},
+    {OpKind::DepthToSpace, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::SpaceToDepth, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Resize, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Upsample, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Trilu, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Cast, 1, 1, nullptr, nullptr, true},
+    {OpKind::CastLike, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Constant, 0, 0, nullptr, nullptr, true},
+    {OpKind::ConstantOfShape, 1, 1, nullptr, nullptr, true},
+    {OpKind::Shape, 1, 1, nullptr, nullptr, true},
+    {OpKind::Size, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Range, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::EyeLike, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::OneHot, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::NonZero, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Compress, 1, -1, nullptr, nullptr},  // not supported yet
+};
+static_assert(coversEveryOp(kSchemas), "graph/op_schema.cpp: one schema per line of ops.def, in order");
+
+}  // namespace
+
+const OpSchema& schemaOf(OpKind k) { return kSchemas[static_cast<size_t>(k)]; }
+
+}  // namespace percept::graph

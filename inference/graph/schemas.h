@@ -1,0 +1,52 @@
+#pragma once
+// The schema functions of every op family (schema_<family>.cpp), which op_schema.cpp puts in
+// its table, and the pointwise reading shared by passes and backends.
+#include <optional>
+
+#include "graph/ir.h"
+
+namespace percept::graph {
+
+// The pointwise function a unary node computes (Relu, Tanh, HardSigmoid ...) with its
+// parameters read from the node's canonical attributes; nullopt for any other op.
+std::optional<FusedActivation> activationOf(const Node& n);
+
+namespace schema {
+
+// schema_conv.cpp
+void inferConv(Graph& g, Node& n);
+int64_t flopsConv(const Graph& g, const Node& n);
+void inferPool(Graph& g, Node& n);  // MaxPool, AveragePool
+int64_t flopsPool(const Graph& g, const Node& n);
+void inferGlobalPool(Graph& g, Node& n);
+int64_t flopsGlobalPool(const Graph& g, const Node& n);
+void inferLrn(Graph& g, Node& n);
+int64_t flopsLrn(const Graph& g, const Node& n);
+void inferBatchNorm(Graph& g, Node& n);
+int64_t flopsBatchNorm(const Graph& g, const Node& n);
+
+// schema_linear.cpp
+void inferGemm(Graph& g, Node& n);
+int64_t flopsGemm(const Graph& g, const Node& n);
+void inferMatMul(Graph& g, Node& n);
+int64_t flopsMatMul(const Graph& g, const Node& n);
+
+// schema_pointwise.cpp
+void inferUnary(Graph& g, Node& n);
+void inferBinary(Graph& g, Node& n);  // Add, Sub, Mul, Div
+int64_t flopsPointwise(const Graph& g, const Node& n);
+
+// schema_reduce.cpp
+void inferSoftmax(Graph& g, Node& n);
+int64_t flopsSoftmax(const Graph& g, const Node& n);
+
+// schema_layout.cpp
+void inferIdentity(Graph& g, Node& n);  // Identity, Dropout
+void inferFlatten(Graph& g, Node& n);
+void inferReshape(Graph& g, Node& n);
+void inferTranspose(Graph& g, Node& n);
+void inferConcat(Graph& g, Node& n);
+void inferPad(Graph& g, Node& n);
+
+}  // namespace schema
+}  // namespace percept::graph
