@@ -96,6 +96,9 @@ public:
     // A blob of weights prepared by the op (repacked, folded) in the weights buffer, stored in
     // the session's precision.
     virtual TensorRef weights(const std::vector<float>& data) = 0;
+    // 32-bit words uploaded as they are whatever the session's precision (indices, offsets,
+    // integer parameters a shader reads as uint/int; bind as storage and declare uint[]/int[]).
+    virtual TensorRef rawWeights(const std::vector<uint32_t>& words) = 0;
     // Scratch of `bytes` bytes, valid for this node's commands only (every node gets the same
     // buffer; the barriers between dependent commands keep them apart).
     virtual TensorRef workspace(VkDeviceSize bytes) = 0;

@@ -84,6 +84,7 @@ private:
 
     TensorRef valueRef(int value);
     TensorRef addWeights(const std::vector<float>& data);
+    TensorRef addRawWeights(const std::vector<uint32_t>& words);
     void buildCommands();
     void createBuffers();
     void createDescriptors();
@@ -94,6 +95,7 @@ private:
     std::shared_ptr<const graph::Graph> graph_;
     std::shared_ptr<Context> ctx_;
     bool fp16_ = false, profile_ = false;
+    std::string fp32Reason_;  // why fp16 storage was asked for but not used
     graph::MemoryPlan plan_;
     VkDeviceSize align_ = 64;
 
@@ -139,6 +141,7 @@ public:
         return s_.valueRef(n.outputs[k]);
     }
     TensorRef weights(const std::vector<float>& data) override { return s_.addWeights(data); }
+    TensorRef rawWeights(const std::vector<uint32_t>& words) override { return s_.addRawWeights(words); }
     TensorRef workspace(VkDeviceSize bytes) override {
         bytes = std::max<VkDeviceSize>((bytes + 63) / 64 * 64, 64);
         s_.workspaceBytes_ = std::max(s_.workspaceBytes_, bytes);
@@ -169,6 +172,15 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     validationErrors_ = validationErrorCount();
     if (!ctx_->supportsTexelBuffers()) throw Error("the Vulkan device '" + ctx_->name() + "' cannot read float uniform texel buffers");
     fp16_ = options.fp16Storage && ctx_->supportsFp16Storage();
+    // Integer and boolean values computed at run time (indices, masks) are held as floats
+    // (graph/ir.h): fp16 would keep integers exact only up to 2048, so such graphs keep fp32.
+    bool runtimeIntegers = false;
+    for (const auto& v : model.graph().values)
+        if (!v.constant && v.dtype != graph::DType::Float32) runtimeIntegers = true;
+    if (fp16_ && runtimeIntegers) {
+        fp16_ = false;
+        fp32Reason_ = " (fp32 storage: the model computes integer tensors)";
+    }
     profile_ = options.profile && ctx_->supportsTimestamps();
     align_ = ctx_->bindingAlignment();
     const graph::Graph& g = *graph_;
@@ -188,7 +200,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     stats_.workspaceBytes = static_cast<size_t>(workspaceBytes_);
     stats_.deviceMemoryBytes = static_cast<size_t>(weights_.allocatedBytes() + arena_.allocatedBytes() + stagingIn_.allocatedBytes() +
                                                    stagingOut_.allocatedBytes() + workspace_.allocatedBytes());
-    stats_.device = ctx_->name() + (fp16_ ? " (fp16 storage)" : "");
+    stats_.device = ctx_->name() + (fp16_ ? " (fp16 storage)" : fp32Reason_);
     ctx_->pipelines().save();
     checkValidation("creating the session");
 }
@@ -208,6 +220,14 @@ void VulkanSession::checkValidation(const char* when) {
         validationErrors_ = now;
         throw Error(std::string("Vulkan validation error while ") + when + ": " + lastValidationError());
     }
+}
+
+TensorRef VulkanSession::addRawWeights(const std::vector<uint32_t>& words) {
+    const VkDeviceSize off = (hostWeights_.size() + align_ - 1) / align_ * align_;
+    const VkDeviceSize bytes = std::max<VkDeviceSize>(words.size() * 4, 16);
+    hostWeights_.resize(static_cast<size_t>(off + (bytes + 15) / 16 * 16), 0);
+    if (!words.empty()) std::memcpy(hostWeights_.data() + off, words.data(), words.size() * 4);
+    return {Resource::Weights, off, bytes};
 }
 
 TensorRef VulkanSession::addWeights(const std::vector<float>& data) {
