@@ -153,7 +153,8 @@ bool compareWithExpectations(const std::vector<Result>& results, const Expectati
         const std::string reason = got.reason.empty() ? "" : " (" + got.reason + ")";
         if (got.status == Status::Fail || got.status == Status::Crash) never.push_back(where + statusName(got.status) + reason);
         if (!recorded) {
-            (got.status == Status::Pass ? newlyPassing : changed).push_back(where + "not in the expectations, now " + statusName(got.status) + reason);
+            (got.status == Status::Pass ? newlyPassing : changed)
+                .push_back(where + "not in the expectations, now " + statusName(got.status) + reason);
         } else if (want != got.status) {
             (got.status == Status::Pass ? newlyPassing : changed)
                 .push_back(where + "expected " + statusName(want) + ", now " + statusName(got.status) + reason);
@@ -265,7 +266,10 @@ int run(const Args& args) {
             const bool inRun = std::find(args.folders.begin(), args.folders.end(), folder) != args.folders.end() &&
                                filter.matches(it->first.first);
             if (inRun)
-                for (Backend b : args.backends) it->second.status[static_cast<int>(b)].reset(), it->second.reason[static_cast<int>(b)].clear();
+                for (Backend b : args.backends) {
+                    it->second.status[static_cast<int>(b)].reset();
+                    it->second.reason[static_cast<int>(b)].clear();
+                }
             const bool empty = !it->second.status[0] && !it->second.status[1];
             it = empty ? expected.erase(it) : std::next(it);
         }

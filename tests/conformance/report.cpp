@@ -67,7 +67,8 @@ void printRefusals(const std::vector<Result>& results, size_t top) {
         if (types) {
             std::vector<std::pair<std::string, int>> order(byType.begin(), byType.end());
             std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-            std::printf("\nRefused on %s before reaching the engine (the public Tensor is float32): %d (test, mode) runs:", backendName(b), types);
+            std::printf("\nRefused on %s before reaching the engine (the public Tensor is float32): %d (test, mode) runs:",
+                        backendName(b), types);
             for (size_t k = 0; k < order.size(); ++k) std::printf("%s %s %d", k ? "," : "", order[k].first.c_str(), order[k].second);
             std::printf("\n");
         }
@@ -75,7 +76,8 @@ void printRefusals(const std::vector<Result>& results, size_t top) {
         std::vector<std::pair<std::string, const Group*>> order;
         for (const auto& [op, g] : byOp) order.emplace_back(op, &g);
         std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.second->count > y.second->count; });
-        std::printf("\nRefused by the engine on %s: %d (test, mode) runs; by op, the %zu most refused (of %zu), with the most common reason:\n",
+        std::printf("\nRefused by the engine on %s: %d (test, mode) runs; by op, the %zu most refused (of %zu), "
+                    "with the most common reason:\n",
                     backendName(b), total, std::min(top, order.size()), order.size());
         for (size_t k = 0; k < order.size() && k < top; ++k) {
             const Group& g = *order[k].second;
