@@ -213,7 +213,7 @@ int run(const Args& args) {
     std::vector<std::string> workerErrors;
     for (Backend b : args.backends) {
         if (std::string why = backendMissing(b, iso); !why.empty()) {
-            std::printf("FAILED: the %s backend is not available: %s\n", backendName(b), why.c_str());
+            std::printf("FAILED (%s): %s\n", backendName(b), why.c_str());
             return 1;
         }
         // A test with one input is the same model in both modes: run it once.
