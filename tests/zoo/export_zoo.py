@@ -31,6 +31,7 @@ import json
 import os
 import sys
 import time
+import warnings
 import zlib
 
 import numpy as np
@@ -212,8 +213,10 @@ def export_one(arch, opset, out_dir, photos, key):
 
     onnx_path = os.path.join(out_dir, eid + ".onnx")
     t1 = time.time()
-    torch.onnx.export(model, torch.from_numpy(x), onnx_path + ".tmp", opset_version=opset,
-                      input_names=["input"], output_names=["logits"], do_constant_folding=True)
+    with warnings.catch_warnings():  # the tracer's notes on torchvision's Python-side shape code
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, torch.from_numpy(x), onnx_path + ".tmp", opset_version=opset,
+                          input_names=["input"], output_names=["logits"], do_constant_folding=True)
     t_export = time.time() - t1
     proto = onnx.load(onnx_path + ".tmp")
     onnx.checker.check_model(proto)
