@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <vector>
 
 #include "cpu/op_util.h"
 #include "graph/schemas.h"
@@ -100,7 +101,7 @@ void activate(const FusedActivation& act, const float* in, float* out, int64_t n
         case Activation::Ceil: return map(in, out, n, [](float v) { return std::ceil(v); });
         case Activation::Floor: return map(in, out, n, [](float v) { return std::floor(v); });
         case Activation::Round: return map(in, out, n, [](float v) { return std::nearbyint(v); });  // default mode: halves to even
-        case Activation::Sign: return map(in, out, n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; });
+        case Activation::Sign: return map(in, out, n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v; });  // 0 and NaN as they are
         case Activation::Not: return map(in, out, n, [](float v) { return v == 0.0f ? 1.0f : 0.0f; });
         case Activation::IsNaN: return map(in, out, n, [](float v) { return std::isnan(v) ? 1.0f : 0.0f; });
         case Activation::IsInf:
@@ -118,15 +119,16 @@ namespace {
 
 class ActivationKernel final : public Kernel {
 public:
-    ActivationKernel(FusedActivation act, FusedActivation then, int64_t count) : act_(act), then_(then), count_(count) {}
+    ActivationKernel(FusedActivation act, FusedActivation then, int64_t count, ActivateFn fn, std::vector<float> owned)
+        : act_(act), then_(then), count_(count), fn_(fn), owned_(std::move(owned)) {}
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        const float* x = inputs[0];
+        const float* x = owned_.empty() ? inputs[0] : owned_.data();
         float* y = outputs[0];
         // Chunks of 16K values: big enough to amortise the pool, small enough to share.
         auto chunk = [&](int64_t b, int64_t e, int) {
-            activate(act_, x + b, y + b, e - b);
-            applyActivation(then_, y + b, e - b);
+            fn_(act_, x + b, y + b, e - b);
+            if (then_.any()) fn_(then_, y + b, y + b, e - b);
         };
         if (count_ < 64 * 1024) chunk(0, count_, 0);
         else ctx.pool.parallelFor(count_, 16 * 1024, chunk);
@@ -136,6 +138,8 @@ public:
 private:
     FusedActivation act_, then_;
     int64_t count_;
+    ActivateFn fn_;  // the session's SIMD rows (cpu/isa.h) or the portable activate
+    std::vector<float> owned_;  // a boolean constant input (Not), which reaches run() as nullptr
 };
 
 }  // namespace
@@ -144,7 +148,10 @@ std::unique_ptr<Kernel> makeActivation(const graph::Graph& g, const graph::Node&
     const std::optional<FusedActivation> act = graph::activationOf(n);
     if (!act) fail(n, "is not a pointwise function");
     // A pass may fuse a following activation into this one too: apply both in turn.
-    return std::make_unique<ActivationKernel>(*act, n.act, elementCount(inShape(g, n, 0)));
+    const graph::Value& x = g.value(n.inputs.at(0));
+    std::vector<float> owned;
+    if (x.constant && x.constant->dtype != graph::DType::Float32) owned = x.constant->asFloats();
+    return std::make_unique<ActivationKernel>(*act, n.act, elementCount(inShape(g, n, 0)), activationFn(cfg.simd), std::move(owned));
 }
 
 }  // namespace percept::cpu
