@@ -25,6 +25,8 @@ inline void map(const float* in, float* out, int64_t n, F f) {
 
 inline float sigmoidOf(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 inline float softplusOf(float v) { return v > 20.0f ? v : std::log1p(std::exp(v)); }
+// min(1, max(0, v)) with NaN passing through, as numpy's clip.
+inline float clamp01(float v) { return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v; }
 
 }  // namespace
 
@@ -47,13 +49,15 @@ float erfApprox(float v) {
     return p / q;
 }
 
+// Every function gives NaN for NaN (numpy, IEEE), so the comparisons below are written to let
+// it through (v < 0 ? 0 : v, not v > 0 ? v : 0).
 void activate(const FusedActivation& act, const float* in, float* out, int64_t n) {
     const float a = act.alpha, b = act.beta;
     switch (act.kind) {
         case Activation::None:
             if (in != out) std::memcpy(out, in, static_cast<size_t>(n) * sizeof(float));
             return;
-        case Activation::Relu: return map(in, out, n, [](float v) { return v > 0.0f ? v : 0.0f; });
+        case Activation::Relu: return map(in, out, n, [](float v) { return v < 0.0f ? 0.0f : v; });
         case Activation::Clip: {
             const float lo = act.min, hi = act.max;
             return map(in, out, n, [=](float v) {
@@ -64,9 +68,9 @@ void activate(const FusedActivation& act, const float* in, float* out, int64_t n
         case Activation::LeakyRelu: return map(in, out, n, [=](float v) { return v < 0.0f ? v * a : v; });
         case Activation::Sigmoid: return map(in, out, n, sigmoidOf);
         case Activation::HardSigmoid:
-            return map(in, out, n, [=](float v) { return std::fmin(1.0f, std::fmax(0.0f, a * v + b)); });
+            return map(in, out, n, [=](float v) { return clamp01(a * v + b); });
         case Activation::HardSwish:
-            return map(in, out, n, [](float v) { return v * std::fmin(1.0f, std::fmax(0.0f, v * (1.0f / 6.0f) + 0.5f)); });
+            return map(in, out, n, [](float v) { return v * clamp01(v * (1.0f / 6.0f) + 0.5f); });
         case Activation::Silu: return map(in, out, n, [](float v) { return v * sigmoidOf(v); });
         case Activation::Tanh: return map(in, out, n, [](float v) { return std::tanh(v); });
         case Activation::Erf: return map(in, out, n, erfApprox);
@@ -75,12 +79,15 @@ void activate(const FusedActivation& act, const float* in, float* out, int64_t n
             return map(in, out, n, [](float v) { return 0.5f * v * (1.0f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v))); });
         case Activation::Elu: return map(in, out, n, [=](float v) { return v < 0.0f ? a * std::expm1(v) : v; });
         case Activation::Selu: return map(in, out, n, [=](float v) { return v <= 0.0f ? b * (a * std::exp(v) - a) : b * v; });
-        case Activation::Celu: return map(in, out, n, [=](float v) { return std::fmax(0.0f, v) + std::fmin(0.0f, a * std::expm1(v / a)); });
-        case Activation::ThresholdedRelu: return map(in, out, n, [=](float v) { return v > a ? v : 0.0f; });
+        // max(0, x) + min(0, a (e^(x/a) - 1)): the second term is 0 for x > 0 and the first for
+        // x <= 0, whatever the sign of a.
+        case Activation::Celu: return map(in, out, n, [=](float v) { return v > 0.0f ? v : a * std::expm1(v / a); });
+        case Activation::ThresholdedRelu: return map(in, out, n, [=](float v) { return v <= a ? 0.0f : v; });
         case Activation::Softplus: return map(in, out, n, softplusOf);
         case Activation::Softsign: return map(in, out, n, [](float v) { return v / (1.0f + std::fabs(v)); });
         case Activation::Mish: return map(in, out, n, [](float v) { return v * std::tanh(softplusOf(v)); });
-        case Activation::Shrink: return map(in, out, n, [=](float v) { return v < -b ? v + a : v > b ? v - a : 0.0f; });
+        case Activation::Shrink:
+            return map(in, out, n, [=](float v) { return v >= -b && v <= b ? 0.0f : v < 0.0f ? v + a : v - a; });
         case Activation::Exp: return map(in, out, n, [](float v) { return std::exp(v); });
         case Activation::Log: return map(in, out, n, [](float v) { return std::log(v); });
         case Activation::Neg: return map(in, out, n, [](float v) { return -v; });

@@ -46,8 +46,10 @@ float nanValue() { return uintBitsToFloat(0x7fc00000u); }
 float infValue() { return uintBitsToFloat(0x7f800000u); }
 float logOf(float v) { return v > 0.0 ? log(v) : v == 0.0 ? -infValue() : nanValue(); }
 float sqrtOf(float v) { return v >= 0.0 ? sqrt(v) : nanValue(); }
-float asinOf(float v) { return abs(v) <= 1.0 ? asin(v) : nanValue(); }
-float acosOf(float v) { return abs(v) <= 1.0 ? acos(v) : nanValue(); }
+// Through atan (the drivers' asin/acos polynomials are off by up to 4e-4), with 1 - v^2 as
+// (1 - v)(1 + v), exact near |v| = 1.
+float asinOf(float v) { return abs(v) <= 1.0 ? atan(v, sqrt((1.0 - v) * (1.0 + v))) : nanValue(); }
+float acosOf(float v) { return abs(v) <= 1.0 ? atan(sqrt((1.0 - v) * (1.0 + v)), v) : nanValue(); }
 // The log forms with their large-|v| branch, where v * v would overflow.
 float asinhOf(float v) {
     const float a = abs(v);
@@ -108,6 +110,10 @@ float tanhOf(float v) {
 }
 
 float activate(uint kind, float v, float a, float b) {
+    // NaN gives NaN (numpy, IEEE; GLSL's min/max/clamp/step leave it undefined), except the
+    // predicates.
+    if (kind != ACT_None && isnan(v))
+        return kind == ACT_IsNaN || kind == ACT_NonZero ? 1.0 : kind == ACT_IsInf || kind == ACT_Not ? 0.0 : v;
     switch (kind) {
         case ACT_Relu: return max(v, 0.0);
         case ACT_Clip: return min(max(v, a), b);
@@ -122,7 +128,7 @@ float activate(uint kind, float v, float a, float b) {
         case ACT_GeluTanh: return 0.5 * v * (1.0 + tanhOf(0.79788456080286536 * (v + 0.044715 * v * v * v)));
         case ACT_Elu: return v < 0.0 ? a * (exp(v) - 1.0) : v;
         case ACT_Selu: return v <= 0.0 ? b * (a * exp(v) - a) : b * v;
-        case ACT_Celu: return max(0.0, v) + min(0.0, a * (exp(v / a) - 1.0));
+        case ACT_Celu: return v > 0.0 ? v : a * (exp(v / a) - 1.0);  // max(0, x) + min(0, a (e^(x/a) - 1)) for any a
         case ACT_ThresholdedRelu: return v > a ? v : 0.0;
         case ACT_Softplus: return softplusOf(v);
         case ACT_Softsign: return v / (1.0 + abs(v));
@@ -159,6 +165,6 @@ float activate(uint kind, float v, float a, float b) {
 }
 vec4 activate4(uint kind, vec4 v, float a, float b) {
     if (kind == ACT_None) return v;
-    if (kind == ACT_Relu) return max(v, vec4(0.0));
+    if (kind == ACT_Relu) return mix(max(v, vec4(0.0)), v, isnan(v));
     return vec4(activate(kind, v.x, a, b), activate(kind, v.y, a, b), activate(kind, v.z, a, b), activate(kind, v.w, a, b));
 }
