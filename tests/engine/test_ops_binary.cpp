@@ -400,5 +400,36 @@ TEST_P(SelectTest, RefusedForms) {
 
 PERCEPT_OP_TEST_SUITE(SelectTest);
 
+// Shape arithmetic with the pointwise ops (torch's dynamic-shape exports): folded at load
+// time, so Reshape gets a constant shape and the graph runs as one copy.
+TEST(PointwiseFolding, ShapeArithmetic) {
+    const Tensor x = randomTensor({2, 3, 4}, 8600);
+    OpGraph g;
+    const int in = g.input("x", x.shape);
+    auto v = [&](const std::string& name) { return g.value(name); };
+    auto ints = [&](const std::string& name, std::vector<int64_t> vals) { return intConstant(g, name, {3}, vals); };
+    const int s = v("s"), neg = v("neg"), abs = v("abs"), mod = v("mod"), sign = v("sign"), less = v("less"), eq = v("eq"), both = v("both"),
+              any = v("any"), one = v("one"), w = v("w"), shape = v("shape");
+    g.node("Shape", {in}, {s});                                       // [2, 3, 4]
+    g.node("Neg", {s}, {neg});
+    g.node("Abs", {neg}, {abs});                                      // [2, 3, 4]
+    setInt(g.node("Mod", {abs, ints("three", {3, 3, 3})}, {mod}), "fmod", 0);  // [2, 0, 1]
+    g.node("Sign", {mod}, {sign});                                    // [1, 0, 1]
+    g.node("Less", {sign, ints("ones", {1, 1, 1})}, {less});          // [F, T, F]
+    g.node("Equal", {s, ints("probe", {2, 3, 9})}, {eq});             // [T, T, F]
+    g.node("And", {less, eq}, {both});                                // [F, T, F]
+    g.node("Xor", {both, eq}, {any});                                 // [T, F, F]
+    g.node("Not", {any}, {one});                                      // [F, T, T]
+    g.node("Where", {one, ints("minus", {-1, -1, -1}), s}, {w});     // [2, -1, -1]
+    g.node("Max", {w, ints("floor", {1, -1, 4})}, {shape});          // [2, -1, 4]
+    g.node("Reshape", {in, shape}, {g.output("y")});
+    const Model m = detail::modelFromGraph(g.g, "folding");
+    EXPECT_EQ(m.nodeCount(), 1u);
+    ASSERT_EQ(m.outputs().size(), 1u);
+    EXPECT_EQ(m.outputs()[0].shape, (Shape{2, 3, 4}));
+    const auto y = Session::create(m, SessionOptions{})->run(std::vector<Tensor>{x});
+    EXPECT_EQ(y[0].data, x.data);
+}
+
 }  // namespace
 }  // namespace percept::optest

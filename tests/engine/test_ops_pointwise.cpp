@@ -167,19 +167,23 @@ TEST_P(UnaryTest, BooleanResults) {
 }
 
 TEST_P(UnaryTest, NotOfBooleanConstant) {
-    // Not of a constant boolean tensor (held as integers on the host) selecting per element.
-    const Tensor x = randomTensor({2, 3}, 20500), z = randomTensor({2, 3}, 20501);
+    // Not of a constant boolean tensor (held as integers on the host) selecting per element:
+    // large enough that constant folding leaves it to the backend.
+    const int64_t n = 5003;
+    const Tensor x = randomTensor({2, n}, 20500), z = randomTensor({2, n}, 20501);
     OpGraph g;
     auto mask = std::make_shared<graph::TensorData>();
     mask->dtype = graph::DType::Bool;
-    mask->shape = {3};
-    mask->i = {1, 0, 1};
+    mask->shape = {n};
+    for (int64_t i = 0; i < n; ++i) mask->i.push_back(i % 3 != 1);
     const int nb = g.value("not");
     g.node("Not", {g.g.addConstant("mask", mask)}, {nb});
     g.node("Where", {nb, g.input("x", x.shape), g.input("z", z.shape)}, {g.output("y")});
     Tensor want(x.shape);
-    for (int64_t i = 0; i < 6; ++i) want.data[i] = i % 3 == 1 ? x.data[i] : z.data[i];
-    EXPECT_TRUE(closeEach(run(g, {x, z})[0], want, 0.0, 0.0));
+    for (int64_t i = 0; i < 2 * n; ++i) want.data[i] = (i % n) % 3 == 1 ? x.data[i] : z.data[i];
+    Stats stats;
+    EXPECT_TRUE(closeEach(run(g, {x, z}, &stats)[0], want, 0.0, 0.0));
+    EXPECT_EQ(stats.layers.size(), 2u);  // Not ran on the backend
 }
 
 TEST_P(UnaryTest, ClipOpset10Attributes) {
