@@ -142,7 +142,10 @@ ConstPtr foldPointwise(const Graph& g, const Node& n) {
                 });
             return mapAll(n, ops, t, [isMin](const auto& v) {
                 double r = v[0];
-                for (double x : v) r = std::isnan(r) || std::isnan(x) ? std::numeric_limits<double>::quiet_NaN() : isMin ? std::min(r, x) : std::max(r, x);
+                for (double x : v) {
+                    if (std::isnan(r) || std::isnan(x)) return std::numeric_limits<double>::quiet_NaN();  // numpy: NaN wins
+                    r = isMin ? std::min(r, x) : std::max(r, x);
+                }
                 return r;
             });
         }

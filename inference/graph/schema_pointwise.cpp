@@ -201,6 +201,9 @@ void inferPRelu(Graph& g, Node& n) {
     // The slope broadcasts to X (unidirectionally): the output is X's shape.
     const Shape& x = inShape(g, n, 0);
     const Shape& s = inShape(g, n, 1);
+    // Before opset 7 the slope's layout was unspecified (caffe2 exports gave [C] for NCHW,
+    // meaning per channel, which numpy broadcasting would apply along the last axis).
+    if (g.opset < 7 && elementCount(s) != 1) fail(n, "a slope of several values before opset 7 has no defined broadcasting");
     if (s.size() > x.size() || broadcastShapes(x, s, n.describe()) != x)
         fail(n, "slope " + shapeToString(s) + " does not broadcast to X " + shapeToString(x));
     setOut(g, n, 0, x);

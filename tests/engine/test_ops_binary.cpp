@@ -292,7 +292,10 @@ TEST_P(SelectTest, ComparisonsOfIntegersAndBooleans) {
 
 TEST_P(SelectTest, Logic) {
     const std::vector<std::pair<std::string, std::function<bool(bool, bool)>>> ops = {
-        {"And", [](bool p, bool q) { return p && q; }}, {"Or", [](bool p, bool q) { return p || q; }}, {"Xor", [](bool p, bool q) { return p != q; }}};
+        {"And", [](bool p, bool q) { return p && q; }},
+        {"Or", [](bool p, bool q) { return p || q; }},
+        {"Xor", [](bool p, bool q) { return p != q; }},
+    };
     uint32_t seed = 8200;
     for (const auto& [op, f] : ops) {
         for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{{{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {3, 1}}, {{1, 5}, {4, 1}}}) {
@@ -372,8 +375,13 @@ TEST_P(SelectTest, RefusedForms) {
     };
     // Mod of floats without fmod=1.
     expectRefused([](OpGraph& g) { g.node("Mod", {g.input("a", {4}), g.input("b", {4})}, {g.output("y")}); });
-    // A slope that does not broadcast to X.
+    // A slope that does not broadcast to X; a per-channel slope before opset 7 (undefined layout).
     expectRefused([](OpGraph& g) { g.node("PRelu", {g.input("x", {1, 13, 5, 7}), g.input("s", {13})}, {g.output("y")}); });
+    {
+        OpGraph g(6);
+        g.node("PRelu", {g.input("x", {1, 13, 5, 7}), g.constant("s", randomTensor({13, 1, 1}, 1))}, {g.output("y")});
+        EXPECT_THROW(load(g), Error);
+    }
     // Where with a float condition; comparisons of a float with an integer tensor.
     expectRefused([](OpGraph& g) { g.node("Where", {g.input("c", {4}), g.input("x", {4}), g.input("z", {4})}, {g.output("y")}); });
     expectRefused([](OpGraph& g) {

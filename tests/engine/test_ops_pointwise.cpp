@@ -292,9 +292,8 @@ TEST(PointwiseSimd, VectorRowsMatchTheScalarFunctions) {
             int bad = 0;
             for (size_t i = 0; i < x.size() && bad < 5; ++i) {
                 const double g = got[i], w = want[i];
-                const bool ok = std::isnan(w) ? std::isnan(g)
-                              : std::isinf(w) ? g == w
-                                              : std::fabs(g - w) <= 1e-6 * std::fabs(w) + 1e-37 + (cancels ? 2.5e-7 * std::max(1.0f, std::fabs(x[i])) : 0.0);
+                const double tolerance = 1e-6 * std::fabs(w) + 1e-37 + (cancels ? 2.5e-7 * std::max(1.0f, std::fabs(x[i])) : 0.0);
+                const bool ok = std::isnan(w) ? std::isnan(g) : std::isinf(w) ? g == w : std::fabs(g - w) <= tolerance;
                 if (!ok) {
                     ADD_FAILURE() << "x = " << x[i] << ": vector " << g << ", scalar " << w;
                     ++bad;
