@@ -1,12 +1,28 @@
 #pragma once
 // Convolution planning figures, exposed so tests can check which path a shape takes, and the
 // Conv + MaxPool kernel the CPU session builds for a conv whose only reader is a MaxPool.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
 #include "cpu/kernel.h"
+#include "graph/ir.h"
+#include "graph/window.h"
 
 namespace percept::cpu {
+
+using graph::Spatial3;
+using graph::spatial3;
+
+// Range [lo, hi) of the columns i (of outWidth) whose target column i*stride + off lies in
+// [0, width): a conv's output columns reading inside the input row, a pool's window taps, a
+// transposed conv's input columns writing inside the output row.
+inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWidth, int64_t& lo, int64_t& hi) {
+    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
+    hi = std::min(hi, outWidth);
+    lo = std::min(lo, hi);
+}
 
 // Upper bound of one thread's im2col column buffer (K rows x tile columns, fp32).
 inline constexpr int64_t kIm2colTileBytes = int64_t{1} << 20;

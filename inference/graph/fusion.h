@@ -12,8 +12,8 @@ namespace percept::graph {
 
 // BatchNormalization right after a Conv (its only reader) becomes the Conv's weights/bias.
 void foldBatchNormIntoConv(Graph& g);
-// A pointwise op (graph/activations.def) that is the only reader of a Conv, Gemm, MatMul or
-// Add output is fused into it.
+// A pointwise op (graph/activations.def) that is the only reader of a Conv, ConvTranspose,
+// Gemm, MatMul or Add output is fused into it.
 void fuseActivations(Graph& g);
 
 // Backend-level: (conv, pool) node indices where a Conv's only reader is the next node, a

@@ -158,7 +158,7 @@ ActParams activationParams(const graph::FusedActivation& act);
 // Factories, one per op family (the files vk_<family>.cpp).
 using OpFactory = void (*)(Builder&);
 void buildConv(Builder& b);          // Conv
-void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool
+void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
 void buildGemm(Builder& b);          // Gemm, MatMul
 void buildEltwise(Builder& b);       // Add, Sub, Mul, Div
 void buildActivation(Builder& b);    // every unary pointwise op (graph/activations.def)
@@ -169,6 +169,8 @@ void buildTranspose(Builder& b);     // Transpose
 void buildPad(Builder& b);           // Pad
 void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
+// Convolution family
+void buildConvTranspose(Builder& b);  // ConvTranspose
 
 // The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
 // backend does not run it.
