@@ -153,6 +153,67 @@ TEST_P(ConvTest, FusedActivations) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
+// Every algorithm with activations beyond the in-register ones (Relu, Clip, LeakyRelu) that
+// the SIMD epilogues compute: HardSigmoid, HardSwish (MobileNetV3), Silu (EfficientNet),
+// Gelu, Tanh, Elu. The activation is set on the conv as graph::fuseActivations sets it (the
+// standalone ops' schemas belong to the pointwise family), and checked against libm in double.
+double actRef(const graph::FusedActivation& a, double v) {
+    switch (a.kind) {
+        case Activation::HardSigmoid: return std::clamp(a.alpha * v + a.beta, 0.0, 1.0);
+        case Activation::HardSwish: return v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0);
+        case Activation::Silu: return v / (1.0 + std::exp(-v));
+        case Activation::Gelu: return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+        case Activation::Tanh: return std::tanh(v);
+        case Activation::Elu: return v < 0 ? a.alpha * std::expm1(v) : v;
+        default: throw std::invalid_argument("actRef");
+    }
+}
+
+std::vector<graph::FusedActivation> wideActivations() {
+    std::vector<graph::FusedActivation> acts(6);
+    acts[0].kind = Activation::HardSigmoid, acts[0].alpha = 1.0f / 6.0f, acts[0].beta = 0.5f;
+    acts[1].kind = Activation::HardSwish;
+    acts[2].kind = Activation::Silu;
+    acts[3].kind = Activation::Gelu;
+    acts[4].kind = Activation::Tanh;
+    acts[5].kind = Activation::Elu, acts[5].alpha = 0.7f;
+    return acts;
+}
+
+TEST_P(ConvTest, EveryActivationOnEveryPath) {
+    struct Shape2 {
+        std::string name;
+        Shape x;
+        int64_t M, k, group, stride, pad;
+    };
+    const std::vector<Shape2> shapes = {
+        {"1x1 packed", {1, 20, 9, 11}, 18, 1, 1, 1, 0},
+        {"1x1 gemv", {1, 40, 1, 1}, 21, 1, 1, 1, 0},
+        {"im2col packed", {1, 7, 10, 9}, 17, 3, 1, 2, 1},
+        {"depthwise 3x3 SIMD", {1, 6, 12, 37}, 6, 3, 6, 1, 1},
+        {"depthwise 5x5", {1, 4, 9, 9}, 4, 5, 4, 1, 2},
+        {"winograd", {1, 16, 20, 20}, 16, 3, 1, 1, 1},
+    };
+    uint32_t seed = 480;
+    for (const auto& sh : shapes)
+        for (const auto& act : wideActivations()) {
+            SCOPED_TRACE(sh.name + " + " + graph::activationName(act.kind));
+            const Tensor x = randomTensor(sh.x, seed += 3, -2.0f, 2.0f);
+            const Tensor w = randomTensor({sh.M, sh.x[1] / sh.group, sh.k, sh.k}, seed + 1, -0.5f, 0.5f);
+            const Tensor b = randomTensor({sh.M}, seed + 2);
+            OpGraph g;
+            graph::Node& n = g.node("Conv", {g.input("x", sh.x), g.constant("w", w), g.constant("b", b)}, {g.output("y")});
+            setInts(n, "kernel_shape", {sh.k, sh.k});
+            setInts(n, "strides", {sh.stride, sh.stride});
+            setInts(n, "pads", {sh.pad, sh.pad, sh.pad, sh.pad});
+            setInt(n, "group", sh.group);
+            n.act = act;
+            Tensor want = ref::conv2d(x, w, b.data.data(), params(sh.group, {sh.stride, sh.stride}, {sh.pad, sh.pad, sh.pad, sh.pad}));
+            for (float& v : want.data) v = static_cast<float>(actRef(act, v));
+            EXPECT_TRUE(allClose(run1(g, {x}), want, tol()));
+        }
+}
+
 // Shapes for the packed SIMD kernels (PERCEPT_CPU_ISA picks AVX-512 / AVX2 / generic; the
 // op tests run under each level): several full and one partial row panel (14 / 6 rows), several
 // KC blocks (K > 256), more column strips than one packed chunk, partial strips, every fused
