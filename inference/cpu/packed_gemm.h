@@ -1,0 +1,27 @@
+#pragma once
+// Drivers of the packed SIMD GEMM (cpu/isa.h's PackedGemm) shared by the convolution family's
+// kernels: the conv's split over the thread pool, and B matrices packed once ahead (the
+// constant weights of Gemm and MatMul).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "cpu/isa.h"
+#include "cpu/thread_pool.h"
+#include "graph/ir.h"
+
+namespace percept::cpu {
+
+// Runs C[M x N] = act(A * B + bias) (A packed) on the pool: by column strips when there are
+// enough of them, otherwise by strips x row panels (small spatial sizes: 7x7, 14x14).
+// `scratch` holds pool.size() slices of packBFloats() floats (packScratchFloats).
+void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
+                        int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch);
+size_t packScratchFloats(int threads);
+
+// B [K x N] (row-major; `transposed`: given as [N x K]) times alpha, packed for
+// PackedGemmArgs::bPacked at `nr` columns per strip; bPackedCols is N rounded up to nr.
+std::vector<float> packBMatrix(const float* b, bool transposed, int64_t K, int64_t N, float alpha, int nr);
+inline int64_t packedCols(int64_t N, int nr) { return (N + nr - 1) / nr * nr; }
+
+}  // namespace percept::cpu
