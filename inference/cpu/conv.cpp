@@ -112,21 +112,24 @@ protected:
 
 class Conv1x1 final : public ConvBase {
 public:
-    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed)
+    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed,
+            const float* constW)
         : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : simd.gemm), packed_(std::move(packed)) {
         // A handful of columns (1x1 spatial: a classifier) is a matrix-vector product:
         // OpenBLAS's GEMV streams the weights better than NR-wide tiles mostly of padding.
         if (geo_.P() < 8) {
             pg_ = nullptr;
             packed_.clear();
-            // One column: our SIMD dot rows (OpenBLAS's GEMV runs its AVX2 path here).
+            // One column: our SIMD dot rows (OpenBLAS's GEMV runs its AVX2 path here), over a
+            // cache-line aligned copy of constant weights.
             if (geo_.P() == 1) dot_ = simd.dotRows;
+            if (dot_ && constW) wRows_ = gemvRows(constW, false, geo_.M, geo_.Cg);
         }
         algo_ = dot_ ? std::string("1x1-gemv/") + simd.name() : pg_ ? std::string("1x1-gemm/") + simd.name() : "1x1-gemm";
     }
     const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
-    size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
+    size_t weightBytes() const override { return ConvBase::weightBytes() + (packed_.size() + wRows_.size()) * sizeof(float); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
@@ -139,7 +142,7 @@ public:
                                        outputs[0] + (n * q.M + g * q.Mg) * P, P, bias_.data() + g * q.Mg, act_, ctx.workspace);
             return;
         }
-        const float* w = inputs[1];
+        const float* w = wRows_.empty() ? inputs[1] : wRows_.data();
         if (dot_) {
             for (int64_t n = 0; n < q.N; ++n)
                 for (int64_t g = 0; g < q.group; ++g) {
@@ -168,6 +171,7 @@ private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
     DotRowsFn dot_ = nullptr;  // 1x1 plane: matrix-vector product
+    AlignedFloats wRows_;      // dot_: the constant weights, rows aligned
     std::string algo_;
 };
 
@@ -544,7 +548,8 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
     const ConvGeom q = convGeom(g, n, bias);
     const PackedGemm* pg = cfg.simd.gemm;
     if (q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W)
-        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
+        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{},
+                                         g.constFloats(n.inputs[1]));
     if (takesWinograd(g, n, q, cfg)) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
         return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);

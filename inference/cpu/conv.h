@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cpu/kernel.h"
+#include "graph/fusion.h"
 #include "graph/ir.h"
 #include "graph/window.h"
 
@@ -41,5 +42,12 @@ inline int64_t im2colTileColumns(int64_t K, int64_t P) {
 // on this CPU, tuning.convMaxPool off). Its run() takes the conv's inputs and writes the
 // pool's output.
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg);
+
+// A kernel computing a squeeze-and-excitation block (graph::squeezeExciteCandidates) in one
+// step (pool.cpp): the channel means, the two small matrix-vector products with their
+// activations, and the channel scale, the means and the scale split the same way over the
+// threads so each re-reads its own channels from its cache. Its run() takes the pool's input
+// x and writes the Mul's output. Null when tuning.squeezeExcite is off.
+std::unique_ptr<Kernel> makeSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg);
 
 }  // namespace percept::cpu

@@ -119,13 +119,10 @@ public:
         }
         if (M_ == 1 && !ta_ && simd.dotRows && (tb_ || constB)) {
             // One row: the SIMD matrix-vector product over B^T's rows (a classifier's [N x K]
-            // weights; a [K x N] constant is transposed once here) beats OpenBLAS's GEMV.
+            // weights, copied to cache-line aligned rows; a [K x N] constant transposed once
+            // here) beats OpenBLAS's GEMV. A computed B^T is read where it is.
             dot_ = simd.dotRows;
-            if (!tb_) {
-                bT_.resize(static_cast<size_t>(N_ * K_));
-                for (int64_t k = 0; k < K_; ++k)
-                    for (int64_t j = 0; j < N_; ++j) bT_[static_cast<size_t>(j * K_ + k)] = constB[k * N_ + j];
-            }
+            if (constB) bT_ = gemvRows(constB, !tb_, N_, K_);
         } else if (simd.gemm && constB && !ta_) {
             pg_ = simd.gemm;
             bPacked_ = packBMatrix(constB, tb_, K_, N_, alpha_, pg_->nr);
@@ -177,9 +174,9 @@ private:
     int64_t cRow_ = 0, cCol_ = 0;
     graph::FusedActivation act_;
     DotRowsFn dot_ = nullptr;
-    std::vector<float> bT_;        // gemv of a [K x N] constant: B^T
+    AlignedFloats bT_;             // gemv of a constant: B^T, rows aligned
     const PackedGemm* pg_ = nullptr;
-    std::vector<float> bPacked_;   // packed constant B (alpha folded in)
+    AlignedFloats bPacked_;        // packed constant B (alpha folded in)
     std::string algo_;
 };
 
@@ -203,9 +200,7 @@ public:
         if (M_ == 1 && constB && oneB && simd.dotRows) {
             // A row vector times constant weights (per batch): the SIMD dot kernel over B^T.
             dot_ = simd.dotRows;
-            bT_.resize(static_cast<size_t>(N_ * K_));
-            for (int64_t k = 0; k < K_; ++k)
-                for (int64_t j = 0; j < N_; ++j) bT_[static_cast<size_t>(j * K_ + k)] = constB[k * N_ + j];
+            bT_ = gemvRows(constB, true, N_, K_);
         } else if (simd.gemm) {
             pg_ = simd.gemm;
             if (constB) {
@@ -215,7 +210,7 @@ public:
                 packedPer_ = K_ * packedCols(N_, pg_->nr);
                 bPacked_.resize(static_cast<size_t>(packedPer_ * static_cast<int64_t>(index.size())));
                 for (const auto& [off, k] : index) {
-                    const std::vector<float> p = packBMatrix(constB + off, false, K_, N_, 1.0f, pg_->nr);
+                    const AlignedFloats p = packBMatrix(constB + off, false, K_, N_, 1.0f, pg_->nr);
                     std::copy(p.begin(), p.end(), bPacked_.begin() + k * packedPer_);
                 }
                 for (int64_t o : bOff_) bIndex_.push_back(index.at(o));
@@ -285,9 +280,9 @@ private:
     std::vector<int64_t> aOff_, bOff_;  // element offsets of each batch's A and B matrices
     graph::FusedActivation act_;
     DotRowsFn dot_ = nullptr;
-    std::vector<float> bT_;            // gemv: B^T
+    AlignedFloats bT_;                 // gemv: B^T
     const PackedGemm* pg_ = nullptr;
-    std::vector<float> bPacked_;       // constant B: each distinct matrix packed
+    AlignedFloats bPacked_;            // constant B: each distinct matrix packed
     std::vector<int64_t> bIndex_;      // per batch: its packed B
     int64_t packedPer_ = 0;            // floats of one packed B
     std::string algo_;

@@ -43,9 +43,9 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
 
 size_t packScratchFloats(int threads) { return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(packBFloats())); }
 
-std::vector<float> packBMatrix(const float* b, bool transposed, int64_t K, int64_t N, float alpha, int nr) {
+AlignedFloats packBMatrix(const float* b, bool transposed, int64_t K, int64_t N, float alpha, int nr) {
     const int64_t cols = packedCols(N, nr);
-    std::vector<float> out(static_cast<size_t>(K * cols), 0.0f);
+    AlignedFloats out(static_cast<size_t>(K * cols), 0.0f);
     for (int64_t k0 = 0; k0 < K; k0 += kPackKc) {
         const int64_t kc = std::min<int64_t>(kPackKc, K - k0);
         float* block = out.data() + k0 * cols;
@@ -54,6 +54,13 @@ std::vector<float> packBMatrix(const float* b, bool transposed, int64_t K, int64
             for (int64_t k = 0; k < kc; ++k) dst[k * nr] = alpha * (transposed ? b[n * K + k0 + k] : b[(k0 + k) * N + n]);
         }
     }
+    return out;
+}
+
+AlignedFloats gemvRows(const float* w, bool transposed, int64_t rows, int64_t K) {
+    AlignedFloats out(static_cast<size_t>(rows * K));
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < K; ++k) out[static_cast<size_t>(r * K + k)] = transposed ? w[k * rows + r] : w[r * K + k];
     return out;
 }
 

@@ -21,4 +21,14 @@ void fuseActivations(Graph& g);
 // kernel where its kernels allow (cpu::makeConvMaxPool), so the conv output is never stored.
 std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g);
 
+// Backend-level (fusion_se.cpp): squeeze-and-excitation blocks (MobileNetV3, EfficientNet),
+//     s = GlobalAveragePool(x); t = act1(Conv1x1(s)); g = act2(Conv1x1(t)); y = Mul(x, g)
+// (either Mul operand order; act2 is the gate: Sigmoid or HardSigmoid, fused into the conv;
+// act1 any). Each intermediate has one reader and is no graph output, so a backend may run the
+// block as one kernel at the pool's step, writing y and never storing s, t or g.
+struct SqueezeExcite {
+    size_t pool = 0, reduce = 0, expand = 0, mul = 0;  // node indices, in graph order
+};
+std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g);
+
 }  // namespace percept::graph

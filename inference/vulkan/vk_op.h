@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "graph/fusion.h"
 #include "graph/half.h"
 #include "graph/ir.h"
 #include "percept/backend.h"
@@ -171,6 +172,11 @@ void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
 // Convolution family
 void buildConvTranspose(Builder& b);  // ConvTranspose
+// A squeeze-and-excitation block (graph::squeezeExciteCandidates) built at its pool's step
+// (vk_squeeze_excite.cpp): b.input(0) is the pool's input and b.output(0) the Mul's output.
+// fitsSqueezeExcite: whether the fused shader takes the block (else its nodes run one by one).
+bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se);
+void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se);
 
 // The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
 // backend does not run it.
