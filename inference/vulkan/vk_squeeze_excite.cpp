@@ -50,10 +50,11 @@ void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se) {
     } p{u32(N), u32(C), u32(Cr), u32(plane), a1.a, a1.b, a2.a, a2.b, ao.a, ao.b};
     b.setAlgo("squeeze-excite");
     if (N * C * plane == 0) return;
-    const TensorRef xr = texel1(b.input(0)), wr = texel1(b.weights(blob)), work = b.workspace(static_cast<VkDeviceSize>(2 * N * C * 4));
+    const bool vec4 = plane % 4 == 0;
+    const TensorRef xr = vec4 ? texel4(b.input(0)) : texel1(b.input(0)), wr = texel1(b.weights(blob)), work = b.workspace(static_cast<VkDeviceSize>(2 * N * C * 4));
     const TensorRef y = b.output(0);
     auto pipeline = [&](uint32_t mode) {
-        return &b.pipeline("squeeze_excite", "ttss", {mode, activationCode(reduce.act.kind), activationCode(expand.act.kind), activationCode(mul.act.kind)});
+        return &b.pipeline("squeeze_excite", "ttss", {mode, activationCode(reduce.act.kind), activationCode(expand.act.kind), activationCode(mul.act.kind), vec4 ? 1u : 0u});
     };
     const uint64_t quads = static_cast<uint64_t>(N * C * ((plane + 3) / 4));
     b.dispatch(*pipeline(0), {xr, wr, work, y}, 0b0100, p, std::max<uint32_t>(1, std::min<uint32_t>(groupCount(static_cast<uint64_t>(N * C), 64), 4096)));
