@@ -36,6 +36,7 @@ Tuning Tuning::fromEnvironment() {
     t.winograd = choose("PERCEPT_CPU_WINOGRAD", Winograd::Auto,
                         {{"f4", Winograd::F4}, {"on", Winograd::F4}, {"f2", Winograd::F2}, {"off", Winograd::Off}, {"auto", Winograd::Auto}});
     t.convMaxPool = choose("PERCEPT_CPU_CONVPOOL", true, {{"on", true}, {"off", false}});
+    t.squeezeExcite = choose("PERCEPT_CPU_SE", true, {{"on", true}, {"off", false}});
     t.vulkanConv = choose("PERCEPT_VULKAN_CONV", VulkanConv::Auto,
                           {{"tiled", VulkanConv::Tiled}, {"direct", VulkanConv::Direct}, {"auto", VulkanConv::Auto}});
     t.vulkanGemm = choose("PERCEPT_VULKAN_GEMM", VulkanGemm::Auto,

@@ -1,10 +1,11 @@
-// 2-D convolution, NCHW, with four algorithms:
+// Convolution, NCHW (1-D [N,C,L] runs as [N,C,1,L]; 3-D [N,C,D,H,W] through im2col), with
+// four algorithms:
 //  - "winograd":    3x3 stride 1, ungrouped, with enough channels and tiles: conv_winograd.cpp.
 //  - "1x1-gemm":    1x1 kernel, stride 1, no padding: the input already is the GEMM's B matrix
 //                   ([C x H*W] per image), so one cblas_sgemm per group, no im2col.
 //  - "depthwise":   group == C_in == C_out: a direct loop per channel (the GEMM would have
 //                   M = 1), with a one-pass 3x3 stride 1/2 interior for the common case.
-//  - "im2col-gemm": everything else. The column matrix [K x OH*OW] is never built whole: it
+//  - "im2col-gemm": everything else, 3-D included. The column matrix [K x P] is never built whole: it
 //                   is built a tile of output columns at a time (at most kIm2colTileBytes per
 //                   thread, after Espresso's multistage im2col), and the GEMM of each tile
 //                   writes straight into the output (ldc = OH*OW).
@@ -19,6 +20,7 @@
 #include "cpu/isa.h"
 #include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
+#include "cpu/packed_gemm.h"
 
 namespace percept::cpu {
 namespace {
@@ -30,57 +32,13 @@ struct ConvGeom {
     int64_t pt = 0, pl = 0;              // top / left padding (bottom/right follow from OH/OW)
     int64_t group = 1, Cg = 0, Mg = 0;   // channels per group
     bool padsZero = true;
-    int64_t K() const { return Cg * kh * kw; }
-    int64_t P() const { return OH * OW; }
+    // Depth (3-D convs; 1 otherwise): input and output depth, kernel, stride, dilation, front pad.
+    int64_t D = 1, OD = 1, kd = 1, sd = 1, dd = 1, pf = 0;
+    bool planar() const { return D == 1 && OD == 1 && kd == 1; }
+    int64_t K() const { return Cg * kd * kh * kw; }
+    int64_t P() const { return OD * OH * OW; }
+    int64_t inPlane() const { return D * H * W; }
 };
-
-// Range [lo, hi) of output columns ox whose input column ox*stride + off lies in [0, width).
-inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWidth, int64_t& lo, int64_t& hi) {
-    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-    hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
-    hi = std::min(hi, outWidth);
-    lo = std::min(lo, hi);
-}
-
-// Runs the packed GEMM C[M x N] = act(A * B + bias) on the pool: by column strips when there
-// are enough of them, otherwise by strips x row panels (small spatial sizes: 7x7, 14x14).
-// `scratch` holds pool.size() slices of packBFloats() floats.
-void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
-                        int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch) {
-    const int T = pool.size();
-    const int64_t strips = (N + pg.nr - 1) / pg.nr, panels = pg.panels(M);
-    PackedGemmArgs base;
-    base.a = ap, base.M = M, base.K = K, base.b = b, base.ldb = ldb, base.c = c, base.ldc = ldc, base.bias = bias, base.act = act;
-    if (T == 1 || M * N * K < 64 * 1024) {
-        PackedGemmArgs a = base;
-        a.n0 = 0, a.n1 = N, a.mb0 = 0, a.mb1 = panels, a.packB = scratch;
-        pg.run(a);
-        return;
-    }
-    int64_t nChunks, mChunks;
-    if (strips >= 2 * T) {
-        nChunks = std::min<int64_t>(strips, 4 * T);
-        mChunks = 1;
-    } else {
-        nChunks = strips;
-        mChunks = std::min<int64_t>(panels, (2 * T + strips - 1) / strips);
-    }
-    const int64_t sPer = (strips + nChunks - 1) / nChunks, pPer = (panels + mChunks - 1) / mChunks;
-    nChunks = (strips + sPer - 1) / sPer;
-    mChunks = (panels + pPer - 1) / pPer;
-    // Split by column ranges, each thread its own share first: the next layer reads the
-    // same spatial range from the same core's cache.
-    pool.runSplit(nChunks * mChunks, [&](int64_t t, int th) {
-        PackedGemmArgs a = base;
-        const int64_t nc = t / mChunks, mc = t % mChunks;
-        a.n0 = nc * sPer * pg.nr, a.n1 = std::min(N, (nc + 1) * sPer * pg.nr);
-        a.mb0 = mc * pPer, a.mb1 = std::min(panels, (mc + 1) * pPer);
-        a.packB = scratch + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(packBFloats()));
-        if (a.n0 < a.n1 && a.mb0 < a.mb1) pg.run(a);
-    });
-}
-
-inline size_t packScratchFloats(int threads) { return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(packBFloats())); }
 
 // The weights of a conv packed for `pg`, one block per group; empty when they are not constant.
 std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, const PackedGemm& pg, int64_t group, int64_t Mg, int64_t K) {
@@ -93,40 +51,45 @@ std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, cons
 }
 
 // Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
-// row-major block. Row (c, ky, kx) holds input[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw]
-// for the output positions p = oy*OW + ox, zero where that falls in the padding.
+// row-major block. Row (c, kz, ky, kx) holds input[c][iz][iy][ix] at iz = oz*sd - pf + kz*dd,
+// iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw for the output positions
+// p = (oz*OH + oy)*OW + ox, zero where that falls in the padding (2-D: oz = iz = 0).
 void im2colTile(const ConvGeom& q, CopyStride2Fn copy2, const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) {
-    float* dst = col + cBegin * q.kh * q.kw * (p1 - p0);
+    float* dst = col + cBegin * q.kd * q.kh * q.kw * (p1 - p0);
     for (int64_t c = cBegin; c < cEnd; ++c) {
-        const float* plane = x + c * q.H * q.W;
-        for (int64_t ky = 0; ky < q.kh; ++ky) {
-            for (int64_t kx = 0; kx < q.kw; ++kx) {
-                const int64_t off = kx * q.dw - q.pl;
-                int64_t lo, hi;
-                validRange(off, q.sw, q.W, q.OW, lo, hi);
-                // Walk the tile one output row segment at a time.
-                for (int64_t p = p0; p < p1;) {
-                    const int64_t oy = p / q.OW, ox0 = p - oy * q.OW;
-                    const int64_t ox1 = std::min(q.OW, ox0 + (p1 - p));
-                    const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
-                    if (iy < 0 || iy >= q.H) {
-                        std::fill(dst, dst + (ox1 - ox0), 0.0f);
-                    } else {
-                        const float* row = plane + iy * q.W;
-                        const int64_t a = std::clamp(lo, ox0, ox1), b = std::clamp(hi, a, ox1);
-                        float* d = dst - ox0;  // d[ox] is this row's slot for column ox
-                        for (int64_t ox = ox0; ox < a; ++ox) d[ox] = 0.0f;
-                        if (q.sw == 1) {
-                            if (b > a) std::memcpy(d + a, row + a + off, static_cast<size_t>(b - a) * sizeof(float));
-                        } else if (q.sw == 2 && copy2) {
-                            if (b > a) copy2(row + a * 2 + off, d + a, b - a);
+        const float* volume = x + c * q.inPlane();
+        for (int64_t kz = 0; kz < q.kd; ++kz) {
+            for (int64_t ky = 0; ky < q.kh; ++ky) {
+                for (int64_t kx = 0; kx < q.kw; ++kx) {
+                    const int64_t off = kx * q.dw - q.pl;
+                    int64_t lo, hi;
+                    validRange(off, q.sw, q.W, q.OW, lo, hi);
+                    // Walk the tile one output row segment at a time.
+                    for (int64_t p = p0; p < p1;) {
+                        const int64_t row = p / q.OW, ox0 = p - row * q.OW;
+                        const int64_t ox1 = std::min(q.OW, ox0 + (p1 - p));
+                        const int64_t oz = q.planar() ? 0 : row / q.OH, oy = row - oz * q.OH;
+                        const int64_t iz = oz * q.sd - q.pf + kz * q.dd;
+                        const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
+                        if (iy < 0 || iy >= q.H || iz < 0 || iz >= q.D) {
+                            std::fill(dst, dst + (ox1 - ox0), 0.0f);
                         } else {
-                            for (int64_t ox = a; ox < b; ++ox) d[ox] = row[ox * q.sw + off];
+                            const float* in = volume + (iz * q.H + iy) * q.W;
+                            const int64_t a = std::clamp(lo, ox0, ox1), b = std::clamp(hi, a, ox1);
+                            float* d = dst - ox0;  // d[ox] is this row's slot for column ox
+                            for (int64_t ox = ox0; ox < a; ++ox) d[ox] = 0.0f;
+                            if (q.sw == 1) {
+                                if (b > a) std::memcpy(d + a, in + a + off, static_cast<size_t>(b - a) * sizeof(float));
+                            } else if (q.sw == 2 && copy2) {
+                                if (b > a) copy2(in + a * 2 + off, d + a, b - a);
+                            } else {
+                                for (int64_t ox = a; ox < b; ++ox) d[ox] = in[ox * q.sw + off];
+                            }
+                            for (int64_t ox = b; ox < ox1; ++ox) d[ox] = 0.0f;
                         }
-                        for (int64_t ox = b; ox < ox1; ++ox) d[ox] = 0.0f;
+                        dst += ox1 - ox0;
+                        p += ox1 - ox0;
                     }
-                    dst += ox1 - ox0;
-                    p += ox1 - ox0;
                 }
             }
         }
@@ -149,21 +112,24 @@ protected:
 
 class Conv1x1 final : public ConvBase {
 public:
-    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed)
+    Conv1x1(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed,
+            const float* constW)
         : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : simd.gemm), packed_(std::move(packed)) {
         // A handful of columns (1x1 spatial: a classifier) is a matrix-vector product:
         // OpenBLAS's GEMV streams the weights better than NR-wide tiles mostly of padding.
         if (geo_.P() < 8) {
             pg_ = nullptr;
             packed_.clear();
-            // One column: our SIMD dot rows (OpenBLAS's GEMV runs its AVX2 path here).
+            // One column: our SIMD dot rows (OpenBLAS's GEMV runs its AVX2 path here), over a
+            // cache-line aligned copy of constant weights.
             if (geo_.P() == 1) dot_ = simd.dotRows;
+            if (dot_ && constW) wRows_ = gemvRows(constW, false, geo_.M, geo_.Cg);
         }
         algo_ = dot_ ? std::string("1x1-gemv/") + simd.name() : pg_ ? std::string("1x1-gemm/") + simd.name() : "1x1-gemm";
     }
     const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
-    size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
+    size_t weightBytes() const override { return ConvBase::weightBytes() + (packed_.size() + wRows_.size()) * sizeof(float); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
@@ -176,7 +142,7 @@ public:
                                        outputs[0] + (n * q.M + g * q.Mg) * P, P, bias_.data() + g * q.Mg, act_, ctx.workspace);
             return;
         }
-        const float* w = inputs[1];
+        const float* w = wRows_.empty() ? inputs[1] : wRows_.data();
         if (dot_) {
             for (int64_t n = 0; n < q.N; ++n)
                 for (int64_t g = 0; g < q.group; ++g) {
@@ -205,6 +171,7 @@ private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
     DotRowsFn dot_ = nullptr;  // 1x1 plane: matrix-vector product
+    AlignedFloats wRows_;      // dot_: the constant weights, rows aligned
     std::string algo_;
 };
 
@@ -390,7 +357,7 @@ public:
             const int64_t job = t / tilesPerJob, p0 = (t % tilesPerJob) * tile, p1 = std::min(P, p0 + tile);
             const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
             float* col = ctx.workspace + static_cast<size_t>(th) * slice_;
-            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W, col, p0, p1, 0, q.Cg);
+            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.inPlane(), col, p0, p1, 0, q.Cg);
             float* c = outputs[0] + (n * q.M + g * q.Mg) * P + p0;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(q.Mg), static_cast<int>(cols),
                         static_cast<int>(K), 1.0f, w + g * q.Mg * K, static_cast<int>(K), col, static_cast<int>(cols), 0.0f, c,
@@ -416,7 +383,7 @@ private:
             float* scratch = ctx.workspace + alignFloats(static_cast<size_t>(K * P));
             for (int64_t n = 0; n < q.N; ++n)
                 for (int64_t g = 0; g < q.group; ++g) {
-                    const float* x = inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W;
+                    const float* x = inputs[0] + (n * q.C + g * q.Cg) * q.inPlane();
                     ctx.pool.parallelFor(q.Cg, 1, [&](int64_t c0, int64_t c1, int) { im2colTile(x, col, 0, P, c0, c1); });
                     packedGemmParallel(ctx.pool, *pg_, packed_.data() + g * per, q.Mg, K, col, P, P, outputs[0] + (n * q.M + g * q.Mg) * P, P,
                                        bias_.data() + g * q.Mg, act_, scratch);
@@ -439,7 +406,7 @@ private:
             const int64_t job = t / tiles, p0 = (t % tiles) * tile, p1 = std::min(P, p0 + tile);
             const int64_t n = job / q.group, g = job % q.group, cols = p1 - p0;
             float* col = ctx.workspace + static_cast<size_t>(th) * slice_;
-            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.H * q.W, col, p0, p1, 0, q.Cg);
+            im2colTile(inputs[0] + (n * q.C + g * q.Cg) * q.inPlane(), col, p0, p1, 0, q.Cg);
             PackedGemmArgs a;
             a.a = packed_.data() + g * per, a.M = q.Mg, a.K = K, a.b = col, a.ldb = cols;
             a.c = outputs[0] + (n * q.M + g * q.Mg) * P + p0, a.ldc = P;
@@ -494,7 +461,7 @@ public:
         const ConvGeom& q = geo_;
         const int64_t bands = (pool_.OH + bandRows_ - 1) / bandRows_;
         for (int64_t n = 0; n < q.N; ++n) {
-            const float* x = inputs[0] + n * q.C * q.H * q.W;
+            const float* x = inputs[0] + n * q.C * q.inPlane();
             float* y = outputs[0] + n * q.M * pool_.OH * pool_.OW;
             // Bands in order, thread k its k-th share first: the rows it pools stay its own.
             ctx.pool.runSplit(bands, [&](int64_t b, int th) {
@@ -543,20 +510,23 @@ ConvGeom convGeom(const graph::Graph& g, const graph::Node& n, std::vector<float
     const Shape& x = inShape(g, n, 0);
     const Shape& ws = inShape(g, n, 1);
     const Shape& y = outShape(g, n);
-    if (x.size() != 4 || ws.size() != 4 || y.size() != 4) fail(n, "only 2-D convolutions on NCHW tensors are supported");
+    if (ws.size() != x.size()) fail(n, "weights " + shapeToString(ws) + " do not have the input's rank");
+    const Spatial3 s = spatial3(n, x, y);
     ConvGeom q;
-    q.N = x[0], q.C = x[1], q.H = x[2], q.W = x[3];
-    q.M = y[1], q.OH = y[2], q.OW = y[3];
-    q.kh = ws[2], q.kw = ws[3];
+    q.N = x[0], q.C = x[1], q.M = y[1];
+    q.D = s.in[0], q.H = s.in[1], q.W = s.in[2];
+    q.OD = s.out[0], q.OH = s.out[1], q.OW = s.out[2];
+    q.kd = s.kernel[0], q.kh = s.kernel[1], q.kw = s.kernel[2];
+    q.sd = s.stride[0], q.sh = s.stride[1], q.sw = s.stride[2];
+    q.dd = s.dilation[0], q.dh = s.dilation[1], q.dw = s.dilation[2];
+    q.pf = s.padBegin[0], q.pt = s.padBegin[1], q.pl = s.padBegin[2];
+    q.padsZero = true;
+    for (int k = 0; k < 3; ++k) q.padsZero = q.padsZero && s.padBegin[k] == 0 && s.padEnd[k] == 0;
     q.group = n.attrInt("group", 1);
-    if (q.group <= 0 || q.C % q.group || q.M % q.group || ws[1] * q.group != q.C || ws[0] != q.M)
+    if (q.group <= 0 || q.C % q.group || q.M % q.group || ws[1] * q.group != q.C || ws[0] != q.M || elementCount(ws) != q.M * (q.C / q.group) * s.taps())
         fail(n, "weights " + shapeToString(ws) + " do not match input " + shapeToString(x) + " with group " + std::to_string(q.group));
     q.Cg = q.C / q.group;
     q.Mg = q.M / q.group;
-    const auto strides = n.attrInts("strides", {1, 1}), dil = n.attrInts("dilations", {1, 1}), pads = n.attrInts("pads", {0, 0, 0, 0});
-    if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4) fail(n, "strides/dilations/pads must describe 2 spatial axes");
-    q.sh = strides[0], q.sw = strides[1], q.dh = dil[0], q.dw = dil[1], q.pt = pads[0], q.pl = pads[1];
-    q.padsZero = pads == std::vector<int64_t>{0, 0, 0, 0};
 
     bias = constInput(g, n, 2, "bias");
     if (bias.empty()) bias.assign(static_cast<size_t>(q.M), 0.0f);
@@ -565,7 +535,7 @@ ConvGeom convGeom(const graph::Graph& g, const graph::Node& n, std::vector<float
 }
 
 bool takesWinograd(const graph::Graph& g, const graph::Node& n, const ConvGeom& q, const KernelConfig& cfg) {
-    if (!(q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
+    if (!(q.planar() && q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
           g.value(n.inputs[1]).constant))
         return false;
     return winogradTile(WinoGeom{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl}, cfg) != 0;
@@ -577,13 +547,14 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
     const PackedGemm* pg = cfg.simd.gemm;
-    if (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OH == q.H && q.OW == q.W)
-        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{});
+    if (q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W)
+        return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{},
+                                         g.constFloats(n.inputs[1]));
     if (takesWinograd(g, n, q, cfg)) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
         return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
     }
-    if (q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd);
+    if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd);
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
 
@@ -596,7 +567,7 @@ std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node
     const ConvGeom q = convGeom(g, conv, bias);
     // The im2col path only (the 1x1, Winograd and depthwise paths read their input in place
     // or by channel), and a reduction shallow enough for a band of columns.
-    if (q.group != 1 || takesWinograd(g, conv, q, cfg) || (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero) || q.K() > 1024)
+    if (inShape(g, conv, 0).size() != 4 || q.group != 1 || takesWinograd(g, conv, q, cfg) || (q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.padsZero) || q.K() > 1024)
         return nullptr;
     const Shape& x = inShape(g, pool, 0);
     const Shape& y = outShape(g, pool);

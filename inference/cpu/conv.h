@@ -1,12 +1,29 @@
 #pragma once
 // Convolution planning figures, exposed so tests can check which path a shape takes, and the
 // Conv + MaxPool kernel the CPU session builds for a conv whose only reader is a MaxPool.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
 #include "cpu/kernel.h"
+#include "graph/fusion.h"
+#include "graph/ir.h"
+#include "graph/window.h"
 
 namespace percept::cpu {
+
+using graph::Spatial3;
+using graph::spatial3;
+
+// Range [lo, hi) of the columns i (of outWidth) whose target column i*stride + off lies in
+// [0, width): a conv's output columns reading inside the input row, a pool's window taps, a
+// transposed conv's input columns writing inside the output row.
+inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWidth, int64_t& lo, int64_t& hi) {
+    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
+    hi = std::min(hi, outWidth);
+    lo = std::min(lo, hi);
+}
 
 // Upper bound of one thread's im2col column buffer (K rows x tile columns, fp32).
 inline constexpr int64_t kIm2colTileBytes = int64_t{1} << 20;
@@ -25,5 +42,12 @@ inline int64_t im2colTileColumns(int64_t K, int64_t P) {
 // on this CPU, tuning.convMaxPool off). Its run() takes the conv's inputs and writes the
 // pool's output.
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg);
+
+// A kernel computing a squeeze-and-excitation block (graph::squeezeExciteCandidates) in one
+// step (pool.cpp): the channel means, the two small matrix-vector products with their
+// activations, and the channel scale, the means and the scale split the same way over the
+// threads so each re-reads its own channels from its cache. Its run() takes the pool's input
+// x and writes the Mul's output. Null when tuning.squeezeExcite is off.
+std::unique_ptr<Kernel> makeSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg);
 
 }  // namespace percept::cpu

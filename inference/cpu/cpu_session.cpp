@@ -41,35 +41,47 @@ public:
     void run(const float* const*, float* const*, cpu::KernelContext&) override {}
 };
 
-// Pairs of nodes run as one kernel: the graph's Conv+MaxPool candidates (graph/fusion.h) that
-// the CPU kernels can take (cpu::makeConvMaxPool writes the pool's output; the pool's own
-// step is then empty).
+// Nodes run as one kernel: the graph's Conv+MaxPool candidates and squeeze-and-excitation
+// blocks (graph/fusion.h) that the CPU kernels can take. The fused kernel runs at its first
+// node's step and writes its last node's output (cpu::makeConvMaxPool, cpu::makeSqueezeExcite);
+// the other nodes' steps are empty.
 struct Fusions {
     std::vector<std::unique_ptr<cpu::Kernel>> kernels;  // per node: its fused kernel, or null
-    std::vector<bool> away;                             // per node: done by the previous node's kernel
+    std::vector<int> doneBy;                            // per node: the node whose kernel does its work, or -1
     std::vector<int> writesTo;                          // per node: the value its fused kernel writes, or -1
+    std::vector<std::string> label;                     // per node: what its fused kernel adds ("+MaxPool")
     graph::PlanHints hints;                             // for the memory plan
 };
 
-Fusions fuseConvMaxPools(const graph::Graph& g, const cpu::KernelConfig& cfg) {
+Fusions fuseNodes(const graph::Graph& g, const cpu::KernelConfig& cfg) {
     Fusions f;
     const size_t nn = g.nodes.size();
     f.kernels.resize(nn);
-    f.away.assign(nn, false);
+    f.doneBy.assign(nn, -1);
     f.writesTo.assign(nn, -1);
+    f.label.assign(nn, "");
     f.hints.bornAt.assign(g.values.size(), -1);
     f.hints.elided.assign(g.values.size(), false);
-    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) {
-        const graph::Node& conv = g.nodes[c];
-        const graph::Node& pool = g.nodes[p];
-        f.kernels[c] = cpu::makeConvMaxPool(g, conv, pool, cfg);
-        if (!f.kernels[c]) continue;
-        f.away[p] = true;
-        f.writesTo[c] = pool.outputs[0];
-        // The pool's output is written at the conv's step; the conv's output is never stored.
-        f.hints.bornAt[static_cast<size_t>(pool.outputs[0])] = static_cast<int>(c);
-        f.hints.elided[static_cast<size_t>(conv.outputs[0])] = true;
-    }
+    // first: the kernel's node; rest: the nodes it absorbs, the last one's output written.
+    auto take = [&](size_t first, std::unique_ptr<cpu::Kernel> kernel, const std::vector<size_t>& rest, const char* label) {
+        if (!kernel) return;
+        for (size_t k : rest)
+            if (f.kernels[k] || f.doneBy[k] >= 0 || f.doneBy[first] >= 0) return;  // a node is fused once
+        f.kernels[first] = std::move(kernel);
+        const int out = g.nodes[rest.back()].outputs[0];
+        f.writesTo[first] = out;
+        f.label[first] = label;
+        // The last output is written at the first node's step; the others are never stored.
+        f.hints.bornAt[static_cast<size_t>(out)] = static_cast<int>(first);
+        f.hints.elided[static_cast<size_t>(g.nodes[first].outputs[0])] = true;
+        for (size_t k : rest) {
+            f.doneBy[k] = static_cast<int>(first);
+            if (k != rest.back()) f.hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
+        }
+    };
+    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take(c, cpu::makeConvMaxPool(g, g.nodes[c], g.nodes[p], cfg), {p}, "+MaxPool");
+    for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
+        take(se.pool, cpu::makeSqueezeExcite(g, se, cfg), {se.reduce, se.expand, se.mul}, "+SqueezeExcite");
     return f;
 }
 
@@ -87,7 +99,7 @@ public:
         const graph::Graph& g = *graph_;
         size_t workspace = 0, repacked = 0;
         const cpu::KernelConfig cfg{simd_, tuning_};
-        Fusions fusions = fuseConvMaxPools(g, cfg);
+        Fusions fusions = fuseNodes(g, cfg);
         // Concat parts are written in place by their producers (the Concat kernel skips them).
         plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace, fusions.hints);
         if (plan_.arenaBytes > graph::kMaxArenaBytes)
@@ -96,15 +108,16 @@ public:
         for (size_t k = 0; k < g.nodes.size(); ++k) {
             const graph::Node& n = g.nodes[k];
             std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
-            if (fusions.away[k]) kernel = std::make_unique<FusedStep>();
+            const bool away = fusions.doneBy[k] >= 0;
+            if (away) kernel = std::make_unique<FusedStep>();
             if (!kernel) kernel = cpu::makeKernel(g, n, cfg);
             kernels_.push_back(std::move(kernel));
             workspace = std::max(workspace, kernels_.back()->workspaceBytes(threads_));
             repacked += kernels_.back()->weightBytes();
             LayerStats ls;
             ls.name = n.name;
-            ls.op = n.displayOp() + (fusions.writesTo[k] >= 0 ? "+MaxPool" : "");
-            ls.algo = fusions.away[k] ? "in " + g.nodes[k - 1].name : std::string(kernels_.back()->algo());
+            ls.op = n.displayOp() + fusions.label[k];
+            ls.algo = away ? "in " + g.nodes[static_cast<size_t>(fusions.doneBy[k])].name : std::string(kernels_.back()->algo());
             ls.flops = graph::nodeFlops(g, n);
             stats_.totalFlops += ls.flops;
             stats_.layers.push_back(ls);
@@ -120,12 +133,13 @@ public:
         // Pointer tables per node, resolved once.
         for (size_t k = 0; k < g.nodes.size(); ++k) {
             const graph::Node& n = g.nodes[k];
+            const bool away = fusions.doneBy[k] >= 0;
             std::vector<const float*> ins;
-            if (!fusions.away[k])
+            if (!away)
                 for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
             std::vector<float*> outs;
             if (fusions.writesTo[k] >= 0) outs.push_back(const_cast<float*>(pointer(fusions.writesTo[k])));
-            else if (!fusions.away[k])
+            else if (!away)
                 for (int v : n.outputs) outs.push_back(v < 0 ? nullptr : const_cast<float*>(pointer(v)));
             inPtrs_.push_back(std::move(ins));
             outPtrs_.push_back(std::move(outs));

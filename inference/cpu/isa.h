@@ -33,6 +33,12 @@ struct PackedGemmArgs {
     const float* bias = nullptr;  // M values or null
     graph::FusedActivation act;
     float* packB = nullptr;    // scratch, packBFloats() floats, 64-byte aligned
+    // Convolution family (Gemm/MatMul with constant B): B already packed, the strips of NR
+    // columns of each KC block as [kc][NR] (zero padded), block k0 at k0 * bPackedCols, strip s
+    // of it at s * kc * NR (cpu/packed_gemm.h's packBMatrix writes it); b, ldb and packB are then unused and n0
+    // must be a multiple of NR.
+    const float* bPacked = nullptr;
+    int64_t bPackedCols = 0;   // the packed width: N rounded up to whole strips
 };
 
 struct PackedGemm {

@@ -16,11 +16,11 @@ constexpr const char* kNotYet = "the CPU backend has no kernel for it";
 
 constexpr CpuOp kCpuOps[] = {
     {OpKind::Conv, makeConv},
-    {OpKind::ConvTranspose, nullptr, kNotYet},
+    {OpKind::ConvTranspose, makeConvTranspose},
     {OpKind::MaxPool, makePool},
     {OpKind::AveragePool, makePool},
     {OpKind::GlobalAveragePool, makeGlobalPool},
-    {OpKind::GlobalMaxPool, nullptr, kNotYet},
+    {OpKind::GlobalMaxPool, makeGlobalPool},
     {OpKind::LRN, makeLrn},
     {OpKind::BatchNormalization, makeBatchNorm},
     {OpKind::InstanceNormalization, nullptr, kNotYet},

@@ -124,7 +124,7 @@ using Factory = std::unique_ptr<Kernel> (*)(const graph::Graph&, const graph::No
 #define PERCEPT_CPU_FACTORY(name) std::unique_ptr<Kernel> name(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg)
 PERCEPT_CPU_FACTORY(makeConv);
 PERCEPT_CPU_FACTORY(makePool);        // MaxPool, AveragePool
-PERCEPT_CPU_FACTORY(makeGlobalPool);  // GlobalAveragePool
+PERCEPT_CPU_FACTORY(makeGlobalPool);  // GlobalAveragePool, GlobalMaxPool
 PERCEPT_CPU_FACTORY(makeGemm);
 PERCEPT_CPU_FACTORY(makeMatMul);
 PERCEPT_CPU_FACTORY(makeEltwise);     // every pointwise op of 2+ inputs (Add ... Where)
@@ -136,6 +136,8 @@ PERCEPT_CPU_FACTORY(makeTranspose);
 PERCEPT_CPU_FACTORY(makePad);
 PERCEPT_CPU_FACTORY(makeLrn);
 PERCEPT_CPU_FACTORY(makeBatchNorm);
+// Convolution family
+PERCEPT_CPU_FACTORY(makeConvTranspose);
 #undef PERCEPT_CPU_FACTORY
 
 }  // namespace percept::cpu

@@ -1,22 +1,46 @@
-// 2-D pooling on NCHW: MaxPool (with dilations), AveragePool (count_include_pad both ways) and
-// GlobalAveragePool. Every window is clipped to the input, so pads and ceil_mode (already in
-// the output shape) need no padded copy. Planes run in parallel on the pool.
+// Pooling on NCHW: MaxPool and AveragePool (dilations, count_include_pad both ways) in 1-D
+// (as 2-D planes of one row), 2-D and 3-D, and GlobalAveragePool / GlobalMaxPool. Every window
+// is clipped to the input, so pads and ceil_mode (already in the output shape) need no padded
+// copy. Planes run in parallel on the pool.
 #include <algorithm>
 #include <limits>
 
+#include "cpu/conv.h"
 #include "cpu/isa.h"
 #include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
+#include "cpu/packed_gemm.h"
 
 namespace percept::cpu {
 namespace {
 
-// Range [lo, hi) of output columns ox whose input column ox*stride + off lies in [0, width).
-inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWidth, int64_t& lo, int64_t& hi) {
-    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-    hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
-    hi = std::min(hi, outWidth);
-    lo = std::min(lo, hi);
+// The divisor of AveragePool along one axis, per output position o: the window's taps
+// b + k*dilation (b = o*stride - padBegin, k < kernel) inside the input (count_include_pad = 0),
+// or inside the padded input [-padBegin, in + padEnd) (= 1; taps past it under ceil_mode are
+// not counted, as ONNX Runtime does). The divisor of a window is the product over its axes.
+std::vector<int64_t> averageCounts(int64_t out, int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t padBegin,
+                                   int64_t padEnd, bool includePad) {
+    std::vector<int64_t> c(static_cast<size_t>(out), 0);
+    const int64_t lo = includePad ? -padBegin : 0, hi = includePad ? in + padEnd : in;
+    for (int64_t o = 0; o < out; ++o)
+        for (int64_t k = 0; k < kernel; ++k) {
+            const int64_t i = o * stride - padBegin + k * dilation;
+            c[static_cast<size_t>(o)] += i >= lo && i < hi ? 1 : 0;
+        }
+    return c;
+}
+
+// 1 / (rows[i] * cols[j] * ...) over the output positions, 0 where a window holds nothing.
+std::vector<float> inverseCounts(const std::vector<int64_t>& d, const std::vector<int64_t>& h, const std::vector<int64_t>& w) {
+    std::vector<float> inv;
+    inv.reserve(d.size() * h.size() * w.size());
+    for (int64_t cd : d)
+        for (int64_t ch : h)
+            for (int64_t cw : w) {
+                const int64_t c = cd * ch * cw;
+                inv.push_back(c > 0 ? 1.0f / static_cast<float>(c) : 0.0f);
+            }
+    return inv;
 }
 
 // One output row of a KxK window (no dilation) over columns [lo, hi) whose windows lie wholly
@@ -55,26 +79,9 @@ public:
         rows_.H = H_, rows_.W = W_, rows_.OH = OH_, rows_.OW = OW_, rows_.kh = kh_, rows_.kw = kw_, rows_.sh = sh_, rows_.sw = sw_;
         rows_.pt = pt_, rows_.pl = pl_, rows_.act = act_, rows_.simd = simd;
         if (!max_) {
-            // The divisor of each output depends only on its row and column: precompute
-            // 1/divisor once. count_include_pad = 0: the window's elements inside the input;
-            // = 1: the window clipped to the padded input (ends past it under ceil_mode are not
-            // counted), as ONNX Runtime does.
-            auto counts = [&](int64_t out, int64_t stride, int64_t kernel, int64_t padBegin, int64_t padEnd, int64_t in) {
-                std::vector<int64_t> c(static_cast<size_t>(out));
-                for (int64_t o = 0; o < out; ++o) {
-                    const int64_t b = o * stride - padBegin, e = b + kernel;
-                    c[o] = countIncludePad ? std::min(e, in + padEnd) - b : std::min(e, in) - std::max<int64_t>(b, 0);
-                }
-                return c;
-            };
-            const auto rows = counts(OH_, sh_, kh_, pads[0], pads[2], H_);
-            const auto cols = counts(OW_, sw_, kw_, pads[1], pads[3], W_);
-            inv_.resize(static_cast<size_t>(OH_ * OW_));
-            for (int64_t oy = 0; oy < OH_; ++oy)
-                for (int64_t ox = 0; ox < OW_; ++ox) {
-                    const int64_t c = rows[oy] * cols[ox];
-                    inv_[oy * OW_ + ox] = c > 0 ? 1.0f / static_cast<float>(c) : 0.0f;
-                }
+            // The divisor of each output depends only on its row and column: 1/divisor once.
+            inv_ = inverseCounts({1}, averageCounts(OH_, H_, kh_, sh_, dh_, pads[0], pads[2], countIncludePad),
+                                 averageCounts(OW_, W_, kw_, sw_, dw_, pads[1], pads[3], countIncludePad));
         }
     }
 
@@ -164,10 +171,80 @@ private:
     MaxPoolRows rows_;                    // the separable MaxPool
 };
 
-class GlobalAveragePoolKernel final : public Kernel {
+// 3-D windows [N,C,D,H,W]: a direct loop over each output's window, clipped to the input
+// (the taps inside it along each axis computed once per output coordinate). Planes in parallel.
+class Pool3dKernel final : public Kernel {
 public:
-    GlobalAveragePoolKernel(int64_t planes, int64_t size, graph::FusedActivation act) : planes_(planes), size_(size), act_(act) {}
-    const char* algo() const override { return "global-avg-pool"; }
+    Pool3dKernel(bool isMax, int64_t planes, const Spatial3& s, bool countIncludePad, graph::FusedActivation act)
+        : max_(isMax), planes_(planes), s_(s), act_(act) {
+        for (int a = 0; a < 3; ++a) {
+            // Per output coordinate along axis a: the first input index and the taps [k0, k1)
+            // that fall inside the input.
+            auto& t = axes_[a];
+            for (int64_t o = 0; o < s.out[a]; ++o) {
+                const int64_t b = o * s.stride[a] - s.padBegin[a], d = s.dilation[a];
+                int64_t k0 = b >= 0 ? 0 : (-b + d - 1) / d;
+                int64_t k1 = s.in[a] - b <= 0 ? 0 : std::min(s.kernel[a], (s.in[a] - b + d - 1) / d);
+                k0 = std::min(k0, k1);
+                t.push_back({b, k0, k1});
+            }
+        }
+        if (!max_)
+            inv_ = inverseCounts(averageCounts(s.out[0], s.in[0], s.kernel[0], s.stride[0], s.dilation[0], s.padBegin[0], s.padEnd[0], countIncludePad),
+                                 averageCounts(s.out[1], s.in[1], s.kernel[1], s.stride[1], s.dilation[1], s.padBegin[1], s.padEnd[1], countIncludePad),
+                                 averageCounts(s.out[2], s.in[2], s.kernel[2], s.stride[2], s.dilation[2], s.padBegin[2], s.padEnd[2], countIncludePad));
+    }
+    const char* algo() const override { return max_ ? "max-pool-3d" : "avg-pool-3d"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const int64_t inPlane = s_.inPlane(), outPlane = s_.outPlane();
+        const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, outPlane));
+        ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
+            for (int64_t p = b; p < e; ++p) volume(inputs[0] + p * inPlane, outputs[0] + p * outPlane);
+        });
+    }
+
+private:
+    struct Taps {
+        int64_t begin, k0, k1;  // input index of tap 0; taps [k0, k1) are inside the input
+    };
+
+    void volume(const float* x, float* y) const {
+        const int64_t H = s_.in[1], W = s_.in[2];
+        for (int64_t oz = 0; oz < s_.out[0]; ++oz)
+            for (int64_t oy = 0; oy < s_.out[1]; ++oy) {
+                float* yr = y + (oz * s_.out[1] + oy) * s_.out[2];
+                const Taps tz = axes_[0][oz], ty = axes_[1][oy];
+                for (int64_t ox = 0; ox < s_.out[2]; ++ox) {
+                    const Taps tx = axes_[2][ox];
+                    float a = max_ ? -std::numeric_limits<float>::infinity() : 0.0f;
+                    for (int64_t kz = tz.k0; kz < tz.k1; ++kz)
+                        for (int64_t ky = ty.k0; ky < ty.k1; ++ky) {
+                            const float* r = x + ((tz.begin + kz * s_.dilation[0]) * H + ty.begin + ky * s_.dilation[1]) * W + tx.begin;
+                            for (int64_t kx = tx.k0; kx < tx.k1; ++kx) {
+                                const float v = r[kx * s_.dilation[2]];
+                                a = max_ ? std::max(a, v) : a + v;
+                            }
+                        }
+                    yr[ox] = max_ ? a : a * inv_[static_cast<size_t>((oz * s_.out[1] + oy) * s_.out[2] + ox)];
+                }
+                if (act_.any()) activate(act_, yr, yr, s_.out[2]);
+            }
+    }
+
+    bool max_;
+    int64_t planes_;
+    Spatial3 s_;
+    graph::FusedActivation act_;
+    std::vector<Taps> axes_[3];
+    std::vector<float> inv_;  // AveragePool: 1 / divisor per output position
+};
+
+// GlobalAveragePool and GlobalMaxPool: one value per (image, channel) plane.
+class GlobalPoolKernel final : public Kernel {
+public:
+    GlobalPoolKernel(bool isMax, int64_t planes, int64_t size, graph::FusedActivation act) : max_(isMax), planes_(planes), size_(size), act_(act) {}
+    const char* algo() const override { return max_ ? "global-max-pool" : "global-avg-pool"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
@@ -175,14 +252,11 @@ public:
         const float inv = 1.0f / static_cast<float>(std::max<int64_t>(size_, 1));
         const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size_));
         ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) {
-                y[p] = sum(x + p * size_, size_) * inv;
-            }
+            for (int64_t p = b; p < e; ++p) y[p] = max_ ? maxOf(x + p * size_, size_) : sum(x + p * size_, size_) * inv;
             if (act_.any()) activate(act_, y + b, y + b, e - b);
         });
     }
 
-private:
     // 16 independent partial sums: one running sum is a chain of dependent adds (4 cycles
     // each) that the compiler may not reorder without -ffast-math; these vectorise.
     static float sum(const float* x, int64_t n) {
@@ -195,9 +269,88 @@ private:
         for (float a : acc) s += a;
         return s;
     }
+    static float maxOf(const float* x, int64_t n) {
+        float acc[16];
+        std::fill(acc, acc + 16, -std::numeric_limits<float>::infinity());
+        int64_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            for (int j = 0; j < 16; ++j) acc[j] = std::max(acc[j], x[i + j]);
+        for (; i < n; ++i) acc[i & 15] = std::max(acc[i & 15], x[i]);
+        float m = acc[0];
+        for (float a : acc) m = std::max(m, a);
+        return m;
+    }
 
+private:
+    bool max_;
     int64_t planes_, size_;
     graph::FusedActivation act_;
+};
+
+// Squeeze-and-excitation in one step: y[n][c] = x[n][c] * act2(W2 act1(W1 mean(x[n]) + b1) + b2)[c].
+class SqueezeExciteKernel final : public Kernel {
+public:
+    SqueezeExciteKernel(int64_t N, int64_t C, int64_t plane, int64_t Cr, const std::vector<float>& w1, std::vector<float> b1,
+                        const std::vector<float>& w2, std::vector<float> b2, graph::FusedActivation act1, graph::FusedActivation act2,
+                        graph::FusedActivation actOut, DotRowsFn dot)
+        : N_(N), C_(C), plane_(plane), Cr_(Cr), w1_(gemvRows(w1.data(), false, Cr, C)), b1_(std::move(b1)), w2_(gemvRows(w2.data(), false, C, Cr)),
+          b2_(std::move(b2)), act1_(act1), act2_(act2), actOut_(actOut), dot_(dot) {}
+    const char* algo() const override { return dot_ ? "squeeze-excite/simd" : "squeeze-excite"; }
+    size_t workspaceBytes(int) const override { return alignFloats(static_cast<size_t>(N_ * (2 * C_ + Cr_))) * sizeof(float); }
+    size_t weightBytes() const override { return (w1_.size() + b1_.size() + w2_.size() + b2_.size()) * sizeof(float); }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const float* x = inputs[0];
+        float* y = outputs[0];
+        float* means = ctx.workspace;             // [N][C]
+        float* gate = means + N_ * C_;            // [N][C]
+        float* hidden = gate + N_ * C_;           // [N][Cr]
+        const float inv = 1.0f / static_cast<float>(std::max<int64_t>(plane_, 1));
+        // The planes split by the same rule twice (parallelFor: thread k its k-th range).
+        const int64_t planes = N_ * C_, grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_));
+        ctx.pool.parallelFor(planes, grain, [&](int64_t b, int64_t e, int) {
+            for (int64_t p = b; p < e; ++p) means[p] = GlobalPoolKernel::sum(x + p * plane_, plane_) * inv;
+        });
+        for (int64_t n = 0; n < N_; ++n) {
+            matVec(ctx.pool, w1_.data(), b1_.data(), means + n * C_, C_, Cr_, act1_, hidden + n * Cr_);
+            matVec(ctx.pool, w2_.data(), b2_.data(), hidden + n * Cr_, Cr_, C_, act2_, gate + n * C_);
+        }
+        ctx.pool.parallelFor(planes, grain, [&](int64_t b, int64_t e, int) {
+            for (int64_t p = b; p < e; ++p) {
+                const float s = gate[p];
+                const float* xp = x + p * plane_;
+                float* yp = y + p * plane_;
+                for (int64_t i = 0; i < plane_; ++i) yp[i] = xp[i] * s;
+                if (actOut_.any()) activate(actOut_, yp, yp, plane_);
+            }
+        });
+    }
+
+private:
+    // out = act(W in + b) for W [rows x K] (the rows split over the pool when there are
+    // enough: a late stage's 1152 x 288 weights are 1.3 MiB).
+    void matVec(ThreadPool& pool, const float* w, const float* b, const float* in, int64_t K, int64_t rows, const graph::FusedActivation& act,
+                float* out) const {
+        if (dot_) {
+            parallelDotRows(pool, dot_, w, K, in, K, rows, out);
+        } else {
+            for (int64_t r = 0; r < rows; ++r) {
+                float acc = 0.0f;
+                for (int64_t k = 0; k < K; ++k) acc += w[r * K + k] * in[k];
+                out[r] = acc;
+            }
+        }
+        for (int64_t r = 0; r < rows; ++r) out[r] += b[r];
+        if (act.any()) activate(act, out, out, rows);
+    }
+
+    int64_t N_, C_, plane_, Cr_;
+    AlignedFloats w1_;  // [Cr x C], rows cache-line aligned (the GEMVs stream them)
+    std::vector<float> b1_;
+    AlignedFloats w2_;  // [C x Cr]
+    std::vector<float> b2_;
+    graph::FusedActivation act1_, act2_, actOut_;
+    DotRowsFn dot_;
 };
 
 }  // namespace
@@ -256,20 +409,40 @@ void MaxPoolRows::run(const float* x, int64_t xRow0, float* y, int64_t oy0, int6
 std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     const Shape& y = outShape(g, n);
-    if (x.size() != 4 || y.size() != 4) fail(n, "only 2-D pooling on NCHW tensors is supported");
+    const Spatial3 s = spatial3(n, x, y);
     const bool isMax = n.op == graph::OpKind::MaxPool;
-    auto k = n.attrInts("kernel_shape"), s = n.attrInts("strides", {1, 1}), d = n.attrInts("dilations", {1, 1});
-    auto pads = n.attrInts("pads", {0, 0, 0, 0});
-    if (k.size() != 2 || s.size() != 2 || d.size() != 2 || pads.size() != 4) fail(n, "kernel_shape/strides/dilations/pads must describe 2 spatial axes");
-    if (!isMax && (d[0] != 1 || d[1] != 1)) fail(n, "dilated average pooling is not supported");
     const bool includePad = n.attrInt("count_include_pad", 0) != 0;
-    return std::make_unique<PoolKernel>(isMax, x, y, k, s, d, pads, includePad, n.act, cfg.simd.maxPool);
+    if (s.spatialAxes == 3) return std::make_unique<Pool3dKernel>(isMax, x[0] * x[1], s, includePad, n.act);
+    // 1-D and 2-D: planes of [H, W] (1-D: H = 1).
+    return std::make_unique<PoolKernel>(isMax, Shape{x[0], x[1], s.in[1], s.in[2]}, Shape{y[0], y[1], s.out[1], s.out[2]},
+                                        std::vector<int64_t>{s.kernel[1], s.kernel[2]}, std::vector<int64_t>{s.stride[1], s.stride[2]},
+                                        std::vector<int64_t>{s.dilation[1], s.dilation[2]},
+                                        std::vector<int64_t>{s.padBegin[1], s.padBegin[2], s.padEnd[1], s.padEnd[2]}, includePad, n.act,
+                                        cfg.simd.maxPool);
 }
 
 std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     if (x.size() < 3) fail(n, "needs an input of rank >= 3");
-    return std::make_unique<GlobalAveragePoolKernel>(x[0] * x[1], product(x, 2, x.size()), n.act);
+    return std::make_unique<GlobalPoolKernel>(n.op == graph::OpKind::GlobalMaxPool, x[0] * x[1], product(x, 2, x.size()), n.act);
+}
+
+std::unique_ptr<Kernel> makeSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg) {
+    if (!cfg.tuning.squeezeExcite) return nullptr;
+    const graph::Node& pool = g.nodes.at(se.pool);
+    const graph::Node& reduce = g.nodes.at(se.reduce);
+    const graph::Node& expand = g.nodes.at(se.expand);
+    const graph::Node& mul = g.nodes.at(se.mul);
+    const Shape& x = inShape(g, pool, 0);
+    const int64_t C = x[1], Cr = inShape(g, reduce, 1)[0];
+    auto biasOf = [&](const graph::Node& n, int64_t count) {
+        std::vector<float> b = constInput(g, n, 2, "bias");
+        if (b.empty()) b.assign(static_cast<size_t>(count), 0.0f);
+        return b;
+    };
+    return std::make_unique<SqueezeExciteKernel>(x[0], C, product(x, 2, x.size()), Cr, constInput(g, reduce, 1, "weights"), biasOf(reduce, Cr),
+                                                 constInput(g, expand, 1, "weights"), biasOf(expand, C), reduce.act, expand.act, mul.act,
+                                                 cfg.simd.dotRows);
 }
 
 }  // namespace percept::cpu

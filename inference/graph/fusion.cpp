@@ -85,7 +85,8 @@ void fuseActivations(Graph& g) {
         if (p < 0 || readers[static_cast<size_t>(x)] != 1 || isGraphOutput(g, x)) continue;
         Node& src = g.nodes[static_cast<size_t>(p)];
         if (src.act.any() || src.outputs.size() != 1) continue;
-        if (src.op != OpKind::Conv && src.op != OpKind::Gemm && src.op != OpKind::MatMul && src.op != OpKind::Add) continue;
+        if (src.op != OpKind::Conv && src.op != OpKind::ConvTranspose && src.op != OpKind::Gemm && src.op != OpKind::MatMul && src.op != OpKind::Add)
+            continue;
         src.act = *act;
         src.outputs[0] = a.outputs[0];
         drop[k] = 1;

@@ -12,8 +12,8 @@ namespace percept::graph {
 
 // BatchNormalization right after a Conv (its only reader) becomes the Conv's weights/bias.
 void foldBatchNormIntoConv(Graph& g);
-// A pointwise op (graph/activations.def) that is the only reader of a Conv, Gemm, MatMul or
-// Add output is fused into it.
+// A pointwise op (graph/activations.def) that is the only reader of a Conv, ConvTranspose,
+// Gemm, MatMul or Add output is fused into it.
 void fuseActivations(Graph& g);
 
 // Pointwise functions exporters write as several ops, each rewritten as one unary node (run
@@ -27,5 +27,15 @@ void fusePointwisePatterns(Graph& g);
 // MaxPool (the stems of SqueezeNet and ResNet). The CPU backend runs each as one Conv+MaxPool
 // kernel where its kernels allow (cpu::makeConvMaxPool), so the conv output is never stored.
 std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g);
+
+// Backend-level (fusion_se.cpp): squeeze-and-excitation blocks (MobileNetV3, EfficientNet),
+//     s = GlobalAveragePool(x); t = act1(Conv1x1(s)); g = act2(Conv1x1(t)); y = Mul(x, g)
+// (either Mul operand order; act2 is the gate: Sigmoid or HardSigmoid, fused into the conv;
+// act1 any). Each intermediate has one reader and is no graph output, so a backend may run the
+// block as one kernel at the pool's step, writing y and never storing s, t or g.
+struct SqueezeExcite {
+    size_t pool = 0, reduce = 0, expand = 0, mul = 0;  // node indices, in graph order
+};
+std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g);
 
 }  // namespace percept::graph

@@ -12,11 +12,11 @@ using namespace schema;
 
 constexpr OpSchema kSchemas[] = {
     {OpKind::Conv, 2, 3, inferConv, flopsConv},
-    {OpKind::ConvTranspose, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::ConvTranspose, 2, 3, inferConvTranspose, flopsConvTranspose},
     {OpKind::MaxPool, 1, 1, inferPool, flopsPool},
     {OpKind::AveragePool, 1, 1, inferPool, flopsPool},
     {OpKind::GlobalAveragePool, 1, 1, inferGlobalPool, flopsGlobalPool},
-    {OpKind::GlobalMaxPool, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::GlobalMaxPool, 1, 1, inferGlobalPool, flopsGlobalPool},
     {OpKind::LRN, 1, 1, inferLrn, flopsLrn},
     {OpKind::BatchNormalization, 5, 5, inferBatchNorm, flopsBatchNorm},
     {OpKind::InstanceNormalization, 1, -1, nullptr, nullptr},  // not supported yet

@@ -16,9 +16,11 @@ namespace schema {
 // schema_conv.cpp
 void inferConv(Graph& g, Node& n);
 int64_t flopsConv(const Graph& g, const Node& n);
+void inferConvTranspose(Graph& g, Node& n);
+int64_t flopsConvTranspose(const Graph& g, const Node& n);
 void inferPool(Graph& g, Node& n);  // MaxPool, AveragePool
 int64_t flopsPool(const Graph& g, const Node& n);
-void inferGlobalPool(Graph& g, Node& n);
+void inferGlobalPool(Graph& g, Node& n);  // GlobalAveragePool, GlobalMaxPool
 int64_t flopsGlobalPool(const Graph& g, const Node& n);
 void inferLrn(Graph& g, Node& n);
 int64_t flopsLrn(const Graph& g, const Node& n);

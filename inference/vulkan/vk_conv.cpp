@@ -1,4 +1,5 @@
-// 2-D convolution, NCHW. Three kernels:
+// Convolution, NCHW: 2-D, 1-D as 2-D planes of one row ([N,C,L] is [N,C,1,L]), 3-D through the
+// "conv-gemm" kernel with a depth axis. Three kernels:
 //  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, 8 (or 4) outputs of a row per
 //    invocation, the input row segment they share fetched once per kernel row.
 //  - "conv-tiled", on GPUs: an implicit GEMM with shared-memory tiles (shaders/conv_tiled.comp),
@@ -6,7 +7,7 @@
 //    [group][block of 64 channels][k][64], for >= 16 channels per group. When the output has
 //    too few tiles to fill the GPU, the reduction is split over slices of k (partial sums in
 //    the workspace, then shaders/conv_reduce.comp adds them, the bias and the activation).
-//  - "conv-gemm": everything else, and everything on CPU implementations (lavapipe), where
+//  - "conv-gemm": everything else (3-D included), and everything on CPU implementations (lavapipe), where
 //    shared memory costs more than it saves: an implicit GEMM (shaders/conv.comp) over 8
 //    output channels x 4 pixels per invocation held in registers, weights repacked as
 //    [group][block of 8 channels][k][8]; "conv-1x1" is its specialisation for 1x1 / stride 1 /
@@ -17,6 +18,7 @@
 // Bias and the fused activation are applied as each output is stored.
 #include <cstdlib>
 
+#include "graph/window.h"
 #include "vulkan/vk_context.h"
 #include "vulkan/vk_op.h"
 
@@ -44,14 +46,20 @@ void buildConv(Builder& b) {
     const Shape& x = g.shapeOf(n.inputs.at(0));
     const Shape& ws = g.shapeOf(n.inputs.at(1));
     const Shape& y = g.shapeOf(n.outputs.at(0));
-    if (x.size() != 4 || ws.size() != 4 || y.size() != 4) b.fail("only 2-D convolutions on NCHW tensors are supported");
-    const int64_t N = x[0], C = x[1], H = x[2], W = x[3], M = y[1], OH = y[2], OW = y[3], kh = ws[2], kw = ws[3];
+    if (ws.size() != x.size()) b.fail("weights " + shapeToString(ws) + " do not have the input's rank");
+    const graph::Spatial3 s = graph::spatial3(n, x, y);
+    const int64_t N = x[0], C = x[1], M = y[1];
+    const int64_t D = s.in[0], H = s.in[1], W = s.in[2], OD = s.out[0], OH = s.out[1], OW = s.out[2];
+    const int64_t kd = s.kernel[0], kh = s.kernel[1], kw = s.kernel[2];
     const int64_t group = n.attrInt("group", 1);
-    if (group <= 0 || C % group || M % group || ws[1] * group != C || ws[0] != M)
+    if (group <= 0 || C % group || M % group || ws[1] * group != C || ws[0] != M || elementCount(ws) != M * (C / group) * s.taps())
         b.fail("weights " + shapeToString(ws) + " do not match input " + shapeToString(x) + " with group " + std::to_string(group));
     const int64_t Cg = C / group, Mg = M / group;
-    const auto strides = n.attrInts("strides", {1, 1}), dil = n.attrInts("dilations", {1, 1}), pads = n.attrInts("pads", {0, 0, 0, 0});
-    if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4) b.fail("strides/dilations/pads must describe 2 spatial axes");
+    // 2-D planes (1-D convs too): the depthwise and tiled kernels; 3-D: conv.comp's depth axis.
+    const bool planar = D == 1 && OD == 1 && kd == 1;
+    const std::vector<int64_t> strides = {s.stride[1], s.stride[2]}, dil = {s.dilation[1], s.dilation[2]};
+    const std::vector<int64_t> pads = {s.padBegin[1], s.padBegin[2], s.padEnd[1], s.padEnd[2]};
+    const bool padsZero = pads == std::vector<int64_t>{0, 0, 0, 0} && s.padBegin[0] == 0 && s.padEnd[0] == 0;
     const graph::Value& wv = g.value(n.inputs[1]);
     if (!wv.constant) b.fail("weights must be a constant");
     const std::vector<float> w = wv.constant->asFloats();
@@ -64,12 +72,12 @@ void buildConv(Builder& b) {
     }
     const ActParams ap = activationParams(n.act);
     const uint32_t act = activationCode(n.act.kind);
-    const int64_t P = OH * OW;
+    const int64_t P = OD * OH * OW;
     const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
     const std::vector<uint32_t> geometry = {u32(kh), u32(kw), u32(strides[0]), u32(strides[1]), u32(dil[0]), u32(dil[1])};
     if (N * M * P == 0) return;
 
-    if (group == C && Cg == 1 && Mg == 1) {
+    if (planar && group == C && Cg == 1 && Mg == 1) {
         b.setAlgo("depthwise");
         const int64_t TP = OW >= 8 ? 8 : 4;
         const int64_t tiles = (OW + TP - 1) / TP, count = C * OH * tiles;
@@ -93,7 +101,7 @@ void buildConv(Builder& b) {
         return;
     }
 
-    if (useTiledKernel(b, Mg, P, Cg * kh * kw)) {
+    if (planar && useTiledKernel(b, Mg, P, Cg * kh * kw)) {
         b.setAlgo("conv-tiled");
         const int64_t K = Cg * kh * kw, mBlocks = (Mg + 63) / 64, pTiles = (P + 63) / 64;
         std::vector<float> packed(static_cast<size_t>(group * mBlocks * K * 64), 0.0f), pbias(static_cast<size_t>(group * mBlocks * 64), 0.0f);
@@ -140,9 +148,10 @@ void buildConv(Builder& b) {
         return;
     }
 
-    const bool fast = kh == 1 && kw == 1 && strides == std::vector<int64_t>{1, 1} && pads == std::vector<int64_t>{0, 0, 0, 0} && OH == H && OW == W;
-    b.setAlgo(fast ? "conv-1x1" : "conv-gemm");
-    const int64_t K = Cg * kh * kw, mBlocks = (Mg + 7) / 8;
+    const bool fast = kd == 1 && kh == 1 && kw == 1 && s.stride[0] == 1 && strides == std::vector<int64_t>{1, 1} && padsZero && OD == D &&
+                      OH == H && OW == W;
+    b.setAlgo(fast ? "conv-1x1" : planar ? "conv-gemm" : "conv-gemm-3d");
+    const int64_t K = Cg * kd * kh * kw, mBlocks = (Mg + 7) / 8;
     std::vector<float> packed(static_cast<size_t>(group * mBlocks * K * 8), 0.0f), pbias(static_cast<size_t>(group * mBlocks * 8), 0.0f);
     for (int64_t gi = 0; gi < group; ++gi)
         for (int64_t m = 0; m < Mg; ++m) {
@@ -156,15 +165,17 @@ void buildConv(Builder& b) {
         uint32_t Cg, Mg, mBlocks, cBegin, cEnd;
         uint32_t tiles, tilesPerRow;
         float actA, actB;
+        uint32_t D, OD;
+        int32_t pf;
     } p{u32(C), u32(H), u32(W), u32(M), u32(OH), u32(OW), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]), u32(Cg), u32(Mg),
-        u32(mBlocks), 0, 0, 0, 0, ap.a, ap.b};
+        u32(mBlocks), 0, 0, 0, 0, ap.a, ap.b, u32(D), u32(OD), static_cast<int32_t>(s.padBegin[0])};
     // Pixels per invocation: 4, fewer on tiny planes (a classifier run as a 1x1 conv has one).
     const int64_t TP = P >= 8 ? 4 : P >= 2 ? 2 : 1;
     // Kernels wider than one column on rows of at least TP pixels: tiles along rows, so the
     // input each kernel row needs is fetched once for all its columns.
     const bool rows = !fast && kw > 1 && OW >= TP;
     p.tilesPerRow = u32((OW + TP - 1) / TP);
-    p.tiles = rows ? u32(OH) * p.tilesPerRow : u32((P + TP - 1) / TP);
+    p.tiles = rows ? u32(OD * OH) * p.tilesPerRow : u32((P + TP - 1) / TP);
     const TensorRef wr = texel4(b.weights(packed)), br = texel4(b.weights(pbias));
     // 1x1 on planes of a multiple of 4 pixels: each lane's 4 pixels are one four-float texel.
     const bool vec4x = fast && TP == 4 && P % 4 == 0;
@@ -181,6 +192,7 @@ void buildConv(Builder& b) {
         spec.push_back(u32(TP));
         spec.push_back(rows ? 1 : 0);
         spec.push_back(vec4x ? 1 : 0);
+        spec.insert(spec.end(), {u32(kd), u32(s.stride[0]), u32(s.dilation[0])});
         b.dispatch(b.pipeline("conv", "ttts", spec), {xr, wr, br, yr}, 0b1000, p, groupCount(static_cast<uint64_t>(p.tiles) * mBlocks, 64),
                    u32(group), u32(N));
     }

@@ -1,8 +1,11 @@
 // Gemm (Y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]) and MatMul (numpy
 // matmul: batched with broadcasting, 1-D operands promoted), both on shaders/gemm.comp through
-// element strides. A constant B is repacked once to [K][N], so the shader's columns are
-// contiguous whatever transB said. The reduction runs K/4 + 3 loop iterations per invocation:
-// K may not exceed 4 x 65535 on lavapipe (checked).
+// element strides, one dispatch for a whole batch (attention's heads). A constant B is
+// repacked once to [K][N4] (N rounded up to 4, zero padded), so the shader's columns are
+// contiguous whatever transB said and 4 of them are one texel; a computed B and A are read as
+// four-float texels too where their layout allows. Each invocation computes up to 8 rows x 4
+// columns. The reduction runs K/4 + 3 loop iterations per invocation: K may not exceed
+// 4 x 65535 on lavapipe (checked).
 #include <cstdlib>
 #include <string>
 
@@ -35,15 +38,54 @@ bool useWide(Builder& b, const GemmPush& p) {
     return !b.context().isCpuDevice();
 }
 
-void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
+// How the plain form reads A and B (four-float texels where the strides allow) and how many
+// rows each invocation takes.
+struct Layout {
+    bool a4 = false, b4 = false;
+    uint32_t rows = 1;
+};
+
+Layout plainLayout(const GemmPush& p) {
+    Layout l;
+    auto mult4 = [&](const uint32_t* s) {
+        for (uint32_t k = 0; k < p.brank; ++k)
+            if (s[k] % 4 != 0) return false;
+        return true;
+    };
+    l.a4 = p.sAk == 1 && p.K % 4 == 0 && p.sAm % 4 == 0 && mult4(p.bsa);
+    l.b4 = p.sBn == 1 && p.sBk % 4 == 0 && p.N % 4 == 0 && mult4(p.bsb);
+    l.rows = p.M >= 8 ? 8 : p.M >= 4 ? 4 : 1;
+    return l;
+}
+
+// bPadded: B is a repacked constant whose rows are padded to whole texels (B4 whatever N).
+void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y, bool bPadded) {
     if (static_cast<uint64_t>(p.M) * p.N * p.batch == 0) return;
     if (p.batch > 65535) b.fail("more than 65535 batched matrices are not supported");
     if (p.K > 200000) b.fail("reductions longer than 200000 are not supported");
     const bool wide = useWide(b, p);
-    if (wide) b.setAlgo(b.algo() + "-wide");
-    const uint32_t gx = wide ? groupCount(p.N, 4) : groupCount(groupCount(p.N, 4), 64), gy = std::min<uint32_t>(p.M, 65535);
-    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u, wide ? 1u : 0u}),
-               {texel1(a), texel1(bm), texel1(c ? *c : a), y}, 0b1000, p, gx, gy, p.batch);
+    Layout l;
+    if (wide) {
+        b.setAlgo(b.algo() + "-wide");
+    } else {
+        l = plainLayout(p);
+        l.b4 = l.b4 || (bPadded && p.sBn == 1 && p.sBk % 4 == 0);
+    }
+    const uint32_t gx = wide ? groupCount(p.N, 4) : groupCount(groupCount(p.N, 4), 64);
+    const uint32_t gy = std::min<uint32_t>(wide ? p.M : groupCount(p.M, l.rows), 65535);
+    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u, wide ? 1u : 0u, l.rows, l.a4 ? 1u : 0u, l.b4 ? 1u : 0u}),
+               {l.a4 ? texel4(a) : texel1(a), l.b4 ? texel4(bm) : texel1(bm), texel1(c ? *c : a), y}, 0b1000, p, gx, gy, p.batch);
+}
+
+// Constant B matrices [count][K][N] (or one [N][K] when transposed) as [count][K][N4].
+std::vector<float> padB(const std::vector<float>& w, int64_t count, int64_t K, int64_t N, bool transposed) {
+    const int64_t n4 = (N + 3) / 4 * 4;
+    std::vector<float> packed(static_cast<size_t>(count * K * n4), 0.0f);
+    for (int64_t i = 0; i < count; ++i)
+        for (int64_t k = 0; k < K; ++k)
+            for (int64_t j = 0; j < N; ++j)
+                packed[static_cast<size_t>((i * K + k) * n4 + j)] = transposed ? w[static_cast<size_t>(j * K + k)] : w[static_cast<size_t>((i * K + k) * N + j)];
+    return packed;
 }
 
 }  // namespace
@@ -73,14 +115,11 @@ void buildGemm(Builder& b) {
         p.alpha = n.attrFloat("alpha", 1.0f);
         p.beta = n.attrFloat("beta", 1.0f);
         TensorRef bref;
-        if (isConst(1)) {
-            // Repacked to [K][N].
-            const auto w = g.value(n.inputs[1]).constant->asFloats();
-            std::vector<float> packed(static_cast<size_t>(K * N));
-            for (int64_t k = 0; k < K; ++k)
-                for (int64_t j = 0; j < N; ++j) packed[k * N + j] = tb ? w[j * K + k] : w[k * N + j];
-            bref = b.weights(packed);
-            p.sBk = static_cast<uint32_t>(N);
+        const bool bConst = isConst(1);
+        if (bConst) {
+            // Repacked to [K][N4].
+            bref = b.weights(padB(g.value(n.inputs[1]).constant->asFloats(), 1, K, N, tb));
+            p.sBk = static_cast<uint32_t>((N + 3) / 4 * 4);
             p.sBn = 1;
         } else {
             bref = b.input(1);
@@ -100,7 +139,7 @@ void buildGemm(Builder& b) {
             cref = b.input(2);
         }
         b.setAlgo("gemm");
-        dispatchGemm(b, p, b.input(0), bref, hasC ? &cref : nullptr, b.output(0));
+        dispatchGemm(b, p, b.input(0), bref, hasC ? &cref : nullptr, b.output(0), bConst);
         return;
     }
 
@@ -114,7 +153,10 @@ void buildGemm(Builder& b) {
     const Shape ba(a.begin(), a.end() - 2), bb(bs.begin(), bs.end() - 2);
     const Shape batch = graph::broadcastShapes(ba, bb, n.describe());
     const size_t rank = batch.size();
-    const auto sa = graph::broadcastStrides(ba, rank, M * K), sb = graph::broadcastStrides(bb, rank, K * N);
+    // A constant B is repacked to [K][N4] per matrix.
+    const bool bConst = isConst(1);
+    const int64_t n4 = (N + 3) / 4 * 4;
+    const auto sa = graph::broadcastStrides(ba, rank, M * K), sb = graph::broadcastStrides(bb, rank, K * (bConst ? n4 : N));
     // Batch axes of size 1 move nothing: drop them; at most 4 may remain.
     std::vector<size_t> axes;
     for (size_t k = 0; k < rank; ++k)
@@ -125,7 +167,7 @@ void buildGemm(Builder& b) {
     p.K = static_cast<uint32_t>(K);
     p.sAm = static_cast<uint32_t>(K);
     p.sAk = 1;
-    p.sBk = static_cast<uint32_t>(N);
+    p.sBk = static_cast<uint32_t>(bConst ? n4 : N);
     p.sBn = 1;
     p.brank = static_cast<uint32_t>(axes.size());
     p.batch = static_cast<uint32_t>(elementCount(batch));
@@ -136,7 +178,8 @@ void buildGemm(Builder& b) {
     }
     p.alpha = 1.0f;
     b.setAlgo(p.batch == 1 ? "gemm" : "batched-gemm");
-    dispatchGemm(b, p, b.input(0), b.input(1), nullptr, b.output(0));
+    const TensorRef bref = bConst ? b.weights(padB(g.value(n.inputs[1]).constant->asFloats(), elementCount(bb), K, N, false)) : b.input(1);
+    dispatchGemm(b, p, b.input(0), bref, nullptr, b.output(0), bConst);
 }
 
 }  // namespace percept::vk

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "graph/fusion.h"
 #include "graph/half.h"
 #include "graph/ir.h"
 #include "percept/backend.h"
@@ -158,7 +159,7 @@ ActParams activationParams(const graph::FusedActivation& act);
 // Factories, one per op family (the files vk_<family>.cpp).
 using OpFactory = void (*)(Builder&);
 void buildConv(Builder& b);          // Conv
-void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool
+void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
 void buildGemm(Builder& b);          // Gemm, MatMul
 void buildEltwise(Builder& b);       // every pointwise op of 2+ inputs but Where (Add ... Xor)
 void buildWhere(Builder& b);         // Where
@@ -170,6 +171,13 @@ void buildTranspose(Builder& b);     // Transpose
 void buildPad(Builder& b);           // Pad
 void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
+// Convolution family
+void buildConvTranspose(Builder& b);  // ConvTranspose
+// A squeeze-and-excitation block (graph::squeezeExciteCandidates) built at its pool's step
+// (vk_squeeze_excite.cpp): b.input(0) is the pool's input and b.output(0) the Mul's output.
+// fitsSqueezeExcite: whether the fused shader takes the block (else its nodes run one by one).
+bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se);
+void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se);
 
 // The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
 // backend does not run it.

@@ -19,11 +19,11 @@ constexpr const char* kNotYet = "the Vulkan backend has no kernel for it";
 // One entry per line of graph/ops.def, in that order (checked below).
 constexpr VkOp kVkOps[] = {
     {OpKind::Conv, buildConv},
-    {OpKind::ConvTranspose, nullptr, kNotYet},
+    {OpKind::ConvTranspose, buildConvTranspose},
     {OpKind::MaxPool, buildPool},
     {OpKind::AveragePool, buildPool},
     {OpKind::GlobalAveragePool, buildPool},
-    {OpKind::GlobalMaxPool, nullptr, kNotYet},
+    {OpKind::GlobalMaxPool, buildPool},
     {OpKind::LRN, buildLrn},
     {OpKind::BatchNormalization, buildBatchNorm},
     {OpKind::InstanceNormalization, nullptr, kNotYet},

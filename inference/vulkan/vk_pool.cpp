@@ -1,5 +1,6 @@
-// MaxPool, AveragePool and GlobalAveragePool (shaders/pool.comp; the global form is a window
-// the size of the whole plane).
+// MaxPool and AveragePool (1-D, 2-D, 3-D), GlobalAveragePool and GlobalMaxPool
+// (shaders/pool.comp; the global forms are a window the size of the whole plane).
+#include "graph/window.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -10,54 +11,42 @@ void buildPool(Builder& b) {
     const Shape& x = g.shapeOf(n.inputs.at(0));
     const Shape& y = g.shapeOf(n.outputs.at(0));
     struct Push {
-        uint32_t planes, H, W, OH, OW;
-        uint32_t kh, kw, sh, sw, dh, dw;
-        int32_t pt, pl, pb, pr;
+        uint32_t planes, D, H, W, OD, OH, OW;
+        uint32_t kd, kh, kw, sd, sh, sw, dd, dh, dw;
+        int32_t pf, pt, pl, pk, pb, pr;
         uint32_t includePad;
         float actA, actB;
     } p{};
-    bool isMax = false;
-    if (n.op == graph::OpKind::GlobalAveragePool) {
+    const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const bool isMax = n.op == graph::OpKind::MaxPool || n.op == graph::OpKind::GlobalMaxPool;
+    if (n.op == graph::OpKind::GlobalAveragePool || n.op == graph::OpKind::GlobalMaxPool) {
         if (x.size() < 3) b.fail("needs an input of rank >= 3");
         int64_t plane = 1;
         for (size_t k = 2; k < x.size(); ++k) plane *= x[k];
-        p.planes = static_cast<uint32_t>(x[0] * x[1]);
-        p.H = 1;
-        p.W = static_cast<uint32_t>(plane);
-        p.OH = p.OW = 1;
-        p.kh = 1;
-        p.kw = static_cast<uint32_t>(plane);
-        p.sh = p.sw = p.dh = p.dw = 1;
-        b.setAlgo("global-avg-pool");
+        p.planes = u32(x[0] * x[1]);
+        p.D = p.H = p.OD = p.OH = p.OW = 1;
+        p.W = u32(plane);
+        p.kd = p.kh = 1;
+        p.kw = u32(plane);
+        p.sd = p.sh = p.sw = p.dd = p.dh = p.dw = 1;
+        b.setAlgo(isMax ? "global-max-pool" : "global-avg-pool");
     } else {
-        if (x.size() != 4 || y.size() != 4) b.fail("only 2-D pooling on NCHW tensors is supported");
-        isMax = n.op == graph::OpKind::MaxPool;
-        auto k = n.attrInts("kernel_shape"), s = n.attrInts("strides", {1, 1}), d = n.attrInts("dilations", {1, 1});
-        auto pads = n.attrInts("pads", {0, 0, 0, 0});
-        if (k.size() != 2 || s.size() != 2 || d.size() != 2 || pads.size() != 4) b.fail("kernel_shape/strides/dilations/pads must describe 2 spatial axes");
-        if (!isMax && (d[0] != 1 || d[1] != 1)) b.fail("dilated average pooling is not supported");
-        p.planes = static_cast<uint32_t>(x[0] * x[1]);
-        p.H = static_cast<uint32_t>(x[2]);
-        p.W = static_cast<uint32_t>(x[3]);
-        p.OH = static_cast<uint32_t>(y[2]);
-        p.OW = static_cast<uint32_t>(y[3]);
-        p.kh = static_cast<uint32_t>(k[0]);
-        p.kw = static_cast<uint32_t>(k[1]);
-        p.sh = static_cast<uint32_t>(s[0]);
-        p.sw = static_cast<uint32_t>(s[1]);
-        p.dh = static_cast<uint32_t>(d[0]);
-        p.dw = static_cast<uint32_t>(d[1]);
-        p.pt = static_cast<int32_t>(pads[0]);
-        p.pl = static_cast<int32_t>(pads[1]);
-        p.pb = static_cast<int32_t>(pads[2]);
-        p.pr = static_cast<int32_t>(pads[3]);
+        const graph::Spatial3 s = graph::spatial3(n, x, y);
+        p.planes = u32(x[0] * x[1]);
+        p.D = u32(s.in[0]), p.H = u32(s.in[1]), p.W = u32(s.in[2]);
+        p.OD = u32(s.out[0]), p.OH = u32(s.out[1]), p.OW = u32(s.out[2]);
+        p.kd = u32(s.kernel[0]), p.kh = u32(s.kernel[1]), p.kw = u32(s.kernel[2]);
+        p.sd = u32(s.stride[0]), p.sh = u32(s.stride[1]), p.sw = u32(s.stride[2]);
+        p.dd = u32(s.dilation[0]), p.dh = u32(s.dilation[1]), p.dw = u32(s.dilation[2]);
+        p.pf = static_cast<int32_t>(s.padBegin[0]), p.pt = static_cast<int32_t>(s.padBegin[1]), p.pl = static_cast<int32_t>(s.padBegin[2]);
+        p.pk = static_cast<int32_t>(s.padEnd[0]), p.pb = static_cast<int32_t>(s.padEnd[1]), p.pr = static_cast<int32_t>(s.padEnd[2]);
         p.includePad = n.attrInt("count_include_pad", 0) != 0 ? 1 : 0;
-        b.setAlgo(isMax ? "max-pool" : "avg-pool");
+        b.setAlgo(std::string(isMax ? "max-pool" : "avg-pool") + (s.spatialAxes == 3 ? "-3d" : ""));
     }
     const ActParams ap = activationParams(n.act);
     p.actA = ap.a;
     p.actB = ap.b;
-    const uint64_t count = static_cast<uint64_t>(p.planes) * p.OH * p.OW;
+    const uint64_t count = static_cast<uint64_t>(p.planes) * p.OD * p.OH * p.OW;
     if (count == 0) return;
     const uint32_t groups = groupCount(count, 64);
     const uint32_t gx = std::min<uint32_t>(groups, 65535), gy = (groups + gx - 1) / gx;

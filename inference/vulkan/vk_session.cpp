@@ -98,6 +98,11 @@ private:
     std::string fp32Reason_;  // why fp16 storage was asked for but not used
     graph::MemoryPlan plan_;
     VkDeviceSize align_ = 64;
+    // Squeeze-and-excitation blocks built as one step at their pool's node (vk_op.h's
+    // buildSqueezeExcite): per node, the block it starts (index into seBlocks_) or -1, and the
+    // node whose step does its work or -1.
+    std::vector<graph::SqueezeExcite> seBlocks_;
+    std::vector<int> seAt_, doneBy_;
 
     // Weights as they will be uploaded (fp32 or fp16 bytes), and where each constant went.
     std::vector<uint8_t> hostWeights_;
@@ -127,8 +132,9 @@ private:
 // The Builder an op factory gets for one node.
 class SessionBuilder final : public Builder {
 public:
-    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out)
-        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out) {}
+    // writes >= 0: the value output(0) is (a fused block's last output), instead of the node's.
+    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1)
+        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes) {}
 
     TensorRef input(size_t k) override {
         const graph::Node& n = node();
@@ -136,6 +142,7 @@ public:
         return s_.valueRef(n.inputs[k]);
     }
     TensorRef output(size_t k) override {
+        if (k == 0 && writes_ >= 0) return s_.valueRef(writes_);
         const graph::Node& n = node();
         if (k >= n.outputs.size() || n.outputs[k] < 0) fail("output " + std::to_string(k) + " is missing");
         return s_.valueRef(n.outputs[k]);
@@ -163,6 +170,7 @@ protected:
 private:
     VulkanSession& s_;
     std::vector<Command>& out_;
+    int writes_;
 };
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
@@ -184,7 +192,21 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     profile_ = options.profile && ctx_->supportsTimestamps();
     align_ = ctx_->bindingAlignment();
     const graph::Graph& g = *graph_;
-    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_));
+    // Fused blocks: the Mul's output is written at the pool's step, the intermediates never.
+    graph::PlanHints hints;
+    hints.bornAt.assign(g.values.size(), -1);
+    hints.elided.assign(g.values.size(), false);
+    seAt_.assign(g.nodes.size(), -1);
+    doneBy_.assign(g.nodes.size(), -1);
+    for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g)) {
+        if (!fitsSqueezeExcite(g, se)) continue;
+        seAt_[se.pool] = static_cast<int>(seBlocks_.size());
+        seBlocks_.push_back(se);
+        hints.bornAt[static_cast<size_t>(g.nodes[se.mul].outputs[0])] = static_cast<int>(se.pool);
+        for (size_t k : {se.pool, se.reduce, se.expand}) hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
+        for (size_t k : {se.reduce, se.expand, se.mul}) doneBy_[k] = static_cast<int>(se.pool);
+    }
+    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::Copy, hints);
 
     buildCommands();
     createBuffers();
@@ -302,8 +324,29 @@ void VulkanSession::buildCommands() {
         }
     }
 
-    for (const auto& n : g.nodes) {
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+        const graph::Node& n = g.nodes[k];
         nodeCommands_.emplace_back();
+        LayerStats ls;
+        ls.name = n.name;
+        ls.op = n.displayOp();
+        ls.flops = graph::nodeFlops(g, n);
+        stats_.totalFlops += ls.flops;
+        if (doneBy_[k] >= 0) {
+            // Its work was done at a fused block's first step.
+            ls.algo = "in " + g.nodes[static_cast<size_t>(doneBy_[k])].name;
+            stats_.layers.push_back(ls);
+            continue;
+        }
+        if (seAt_[k] >= 0) {
+            const graph::SqueezeExcite& se = seBlocks_[static_cast<size_t>(seAt_[k])];
+            SessionBuilder b(*this, n, nodeCommands_.back(), g.nodes[se.mul].outputs[0]);
+            buildSqueezeExcite(b, se);
+            ls.op += "+SqueezeExcite";
+            ls.algo = b.algo();
+            stats_.layers.push_back(ls);
+            continue;
+        }
         std::string why;
         OpFactory f = findOpFactory(n, &why);
         if (!f) throw Error(n.describe() + ": " + why);
@@ -311,12 +354,7 @@ void VulkanSession::buildCommands() {
             if (out >= 0 && !g.value(out).shapeKnown) throw Error(n.describe() + ": output shape is unknown (shape inference has not run)");
         SessionBuilder b(*this, n, nodeCommands_.back());
         f(b);
-        LayerStats ls;
-        ls.name = n.name;
-        ls.op = n.displayOp();
         ls.algo = b.algo();
-        ls.flops = graph::nodeFlops(g, n);
-        stats_.totalFlops += ls.flops;
         stats_.layers.push_back(ls);
     }
 

@@ -1,6 +1,7 @@
 // Conv against the seven-loop reference: every algorithm (1x1-gemm, depthwise, im2col-gemm),
 // odd channel counts, strides, asymmetric pads, dilations, groups, batch > 1, fused
-// activations, and im2col shapes large enough to need several column tiles.
+// activations, and im2col shapes large enough to need several column tiles; 1-D and 3-D convs
+// against an N-D reference (auto_pad included).
 #include <gtest/gtest.h>
 
 #include "cpu/conv.h"
@@ -150,6 +151,67 @@ TEST_P(ConvTest, FusedActivations) {
     };
     uint32_t seed = 400;
     for (const auto& c : cases) check(c, seed += 10);
+}
+
+// Every algorithm with activations beyond the in-register ones (Relu, Clip, LeakyRelu) that
+// the SIMD epilogues compute: HardSigmoid, HardSwish (MobileNetV3), Silu (EfficientNet),
+// Gelu, Tanh, Elu. The activation is set on the conv as graph::fuseActivations sets it (the
+// standalone ops' schemas belong to the pointwise family), and checked against libm in double.
+double actRef(const graph::FusedActivation& a, double v) {
+    switch (a.kind) {
+        case Activation::HardSigmoid: return std::clamp(a.alpha * v + a.beta, 0.0, 1.0);
+        case Activation::HardSwish: return v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0);
+        case Activation::Silu: return v / (1.0 + std::exp(-v));
+        case Activation::Gelu: return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+        case Activation::Tanh: return std::tanh(v);
+        case Activation::Elu: return v < 0 ? a.alpha * std::expm1(v) : v;
+        default: throw std::invalid_argument("actRef");
+    }
+}
+
+std::vector<graph::FusedActivation> wideActivations() {
+    std::vector<graph::FusedActivation> acts(6);
+    acts[0].kind = Activation::HardSigmoid, acts[0].alpha = 1.0f / 6.0f, acts[0].beta = 0.5f;
+    acts[1].kind = Activation::HardSwish;
+    acts[2].kind = Activation::Silu;
+    acts[3].kind = Activation::Gelu;
+    acts[4].kind = Activation::Tanh;
+    acts[5].kind = Activation::Elu, acts[5].alpha = 0.7f;
+    return acts;
+}
+
+TEST_P(ConvTest, EveryActivationOnEveryPath) {
+    struct Shape2 {
+        std::string name;
+        Shape x;
+        int64_t M, k, group, stride, pad;
+    };
+    const std::vector<Shape2> shapes = {
+        {"1x1 packed", {1, 20, 9, 11}, 18, 1, 1, 1, 0},
+        {"1x1 gemv", {1, 40, 1, 1}, 21, 1, 1, 1, 0},
+        {"im2col packed", {1, 7, 10, 9}, 17, 3, 1, 2, 1},
+        {"depthwise 3x3 SIMD", {1, 6, 12, 37}, 6, 3, 6, 1, 1},
+        {"depthwise 5x5", {1, 4, 9, 9}, 4, 5, 4, 1, 2},
+        {"winograd", {1, 16, 20, 20}, 16, 3, 1, 1, 1},
+    };
+    uint32_t seed = 480;
+    for (const auto& sh : shapes)
+        for (const auto& act : wideActivations()) {
+            SCOPED_TRACE(sh.name + " + " + graph::activationName(act.kind));
+            const Tensor x = randomTensor(sh.x, seed += 3, -2.0f, 2.0f);
+            const Tensor w = randomTensor({sh.M, sh.x[1] / sh.group, sh.k, sh.k}, seed + 1, -0.5f, 0.5f);
+            const Tensor b = randomTensor({sh.M}, seed + 2);
+            OpGraph g;
+            graph::Node& n = g.node("Conv", {g.input("x", sh.x), g.constant("w", w), g.constant("b", b)}, {g.output("y")});
+            setInts(n, "kernel_shape", {sh.k, sh.k});
+            setInts(n, "strides", {sh.stride, sh.stride});
+            setInts(n, "pads", {sh.pad, sh.pad, sh.pad, sh.pad});
+            setInt(n, "group", sh.group);
+            n.act = act;
+            Tensor want = ref::conv2d(x, w, b.data.data(), params(sh.group, {sh.stride, sh.stride}, {sh.pad, sh.pad, sh.pad, sh.pad}));
+            for (float& v : want.data) v = static_cast<float>(actRef(act, v));
+            EXPECT_TRUE(allClose(run1(g, {x}), want, tol()));
+        }
 }
 
 // Shapes for the packed SIMD kernels (PERCEPT_CPU_ISA picks AVX-512 / AVX2 / generic; the
@@ -344,6 +406,139 @@ TEST(Im2colPlan, TileColumns) {
 }
 
 PERCEPT_OP_TEST_SUITE(ConvTest);
+
+// ---- 1-D and 3-D convolutions --------------------------------------------------------------
+
+struct ConvNdCase {
+    std::string name;
+    Shape x;  // N, C, spatial...
+    int64_t M = 1;
+    std::vector<int64_t> kernel = {};
+    int64_t group = 1;
+    std::vector<int64_t> strides = {}, pads = {}, dilations = {};  // empty: absent (defaults)
+    std::string autoPad = "";
+    Activation act = Activation::None;
+    std::string algo = "";  // expected CPU algorithm family
+};
+
+// The conv of ONNX's definition on any number of spatial axes, from explicit begin pads and the
+// output's spatial shape, in double.
+Tensor convNdRef(const Tensor& x, const Tensor& w, const Tensor& b, int64_t group, const std::vector<int64_t>& strides,
+                 const std::vector<int64_t>& padBegin, const std::vector<int64_t>& dil, const Shape& outSpatial) {
+    const size_t sp = outSpatial.size();
+    const int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0], Cg = C / group, Mg = M / group;
+    const Shape xs(x.shape.begin() + 2, x.shape.end()), ks(w.shape.begin() + 2, w.shape.end());
+    const int64_t taps = elementCount(ks), inPlane = elementCount(xs), outPlane = elementCount(outSpatial);
+    Shape os = {N, M};
+    os.insert(os.end(), outSpatial.begin(), outSpatial.end());
+    Tensor y(os);
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t m = 0; m < M; ++m)
+            for (int64_t o = 0; o < outPlane; ++o) {
+                const auto oi = unravel(o, outSpatial);
+                double acc = b.data[m];
+                for (int64_t c = 0; c < Cg; ++c)
+                    for (int64_t t = 0; t < taps; ++t) {
+                        const auto kk = unravel(t, ks);
+                        std::vector<int64_t> ii(sp);
+                        bool inside = true;
+                        for (size_t a = 0; a < sp; ++a) {
+                            ii[a] = oi[a] * strides[a] - padBegin[a] + kk[a] * dil[a];
+                            inside = inside && ii[a] >= 0 && ii[a] < xs[a];
+                        }
+                        if (inside)
+                            acc += static_cast<double>(x.data[(n * C + (m / Mg) * Cg + c) * inPlane + ravel(ii, xs)]) *
+                                   w.data[(m * Cg + c) * taps + t];
+                    }
+                y.data[(n * M + m) * outPlane + o] = static_cast<float>(acc);
+            }
+    return y;
+}
+
+class ConvNdTest : public OpTest {
+protected:
+    void check(const ConvNdCase& c, uint32_t seed) {
+        SCOPED_TRACE(c.name);
+        const size_t sp = c.kernel.size();
+        Shape ws = {c.M, c.x[1] / c.group};
+        ws.insert(ws.end(), c.kernel.begin(), c.kernel.end());
+        const Tensor x = randomTensor(c.x, seed), w = randomTensor(ws, seed + 1, -0.5f, 0.5f), b = randomTensor({c.M}, seed + 2);
+        OpGraph g;
+        const int y = c.act == Activation::None ? g.output("y") : g.value("y");
+        graph::Node& n = g.node("Conv", {g.input("x", c.x), g.constant("w", w), g.constant("b", b)}, {y});
+        if (c.group != 1) setInt(n, "group", c.group);
+        if (!c.strides.empty()) setInts(n, "strides", c.strides);
+        if (!c.pads.empty()) setInts(n, "pads", c.pads);
+        if (!c.dilations.empty()) setInts(n, "dilations", c.dilations);
+        if (!c.autoPad.empty()) setString(n, "auto_pad", c.autoPad);
+        if (c.act != Activation::None) addActivation(g, c.act, y);
+        // The output size and begin pads, from ONNX's formulas (auto_pad SAME: ceil(in / stride),
+        // the odd pad at the end for SAME_UPPER).
+        std::vector<int64_t> st(sp, 1), dl(sp, 1), pb(sp, 0);
+        Shape out(sp);
+        for (size_t a = 0; a < sp; ++a) {
+            if (!c.strides.empty()) st[a] = c.strides[a];
+            if (!c.dilations.empty()) dl[a] = c.dilations[a];
+            const int64_t in = c.x[2 + a], ext = (c.kernel[a] - 1) * dl[a] + 1;
+            if (c.autoPad == "SAME_UPPER" || c.autoPad == "SAME_LOWER") {
+                out[a] = (in + st[a] - 1) / st[a];
+                const int64_t total = std::max<int64_t>(0, (out[a] - 1) * st[a] + ext - in);
+                pb[a] = c.autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            } else {
+                const int64_t p0 = c.pads.empty() ? 0 : c.pads[a], p1 = c.pads.empty() ? 0 : c.pads[sp + a];
+                pb[a] = p0;
+                out[a] = (in + p0 + p1 - ext) / st[a] + 1;
+            }
+        }
+        Stats stats;
+        const Tensor got = run1(g, {x}, &stats);
+        EXPECT_TRUE(allClose(got, ref::actAll(convNdRef(x, w, b, c.group, st, pb, dl, out), c.act), tol()));
+        ASSERT_EQ(stats.layers.size(), 1u);
+        if (backend() == Backend::Cpu && !c.algo.empty()) {
+            const std::string& algo = stats.layers[0].algo;
+            EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
+        }
+    }
+};
+
+// 1-D convs run as 2-D planes of one row: every 2-D algorithm applies.
+TEST_P(ConvNdTest, OneD) {
+    const std::vector<ConvNdCase> cases = {
+        {"k3", {1, 4, 17}, 5, {3}, 1, {}, {}, {}, "", Activation::None, "im2col-gemm"},
+        {"k5 stride 2 asym pads", {2, 3, 20}, 6, {5}, 1, {2}, {2, 1}, {}, "", Activation::None, "im2col-gemm"},
+        {"dilation 3 pad 3", {1, 5, 15}, 4, {3}, 1, {}, {3, 3}, {3}, "", Activation::None, "im2col-gemm"},
+        {"groups 2", {1, 6, 11}, 4, {3}, 2, {1}, {1, 1}, {}, "", Activation::None, "im2col-gemm"},
+        {"depthwise k5 stride 2", {1, 7, 23}, 7, {5}, 7, {2}, {2, 2}, {}, "", Activation::Relu, "depthwise"},
+        {"1x1", {1, 9, 31}, 5, {1}, 1, {}, {}, {}, "", Activation::None, "1x1-gemm"},
+        {"SAME_UPPER stride 2", {1, 3, 10}, 4, {4}, 1, {2}, {}, {}, "SAME_UPPER", Activation::None, "im2col-gemm"},
+        {"SAME_LOWER", {1, 3, 9}, 4, {4}, 1, {}, {}, {}, "SAME_LOWER", Activation::None, "im2col-gemm"},
+        {"VALID", {1, 3, 9}, 2, {3}, 1, {2}, {}, {}, "VALID", Activation::None, "im2col-gemm"},
+        {"long (wav2vec-like k10 s5) Clip", {1, 8, 400}, 16, {10}, 1, {5}, {}, {}, "", Activation::Clip, "im2col-gemm"},
+    };
+    uint32_t seed = 600;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// 3-D convs: im2col over (c, kz, ky, kx), 1x1x1 as a plain GEMM.
+TEST_P(ConvNdTest, ThreeD) {
+    const std::vector<ConvNdCase> cases = {
+        {"3x3x3", {1, 3, 5, 6, 7}, 4, {3, 3, 3}, 1, {}, {}, {}, "", Activation::None, "im2col-gemm"},
+        {"3x3x3 pad 1 stride 2", {1, 4, 7, 6, 9}, 5, {3, 3, 3}, 1, {2, 2, 2}, {1, 1, 1, 1, 1, 1}, {}, "", Activation::Relu, "im2col-gemm"},
+        {"asym pads strides (1,2,3)", {1, 2, 6, 7, 8}, 3, {2, 3, 2}, 1, {1, 2, 3}, {1, 0, 1, 0, 2, 1}, {}, "", Activation::None, "im2col-gemm"},
+        {"dilation (2,1,2)", {1, 3, 7, 5, 7}, 2, {3, 2, 3}, 1, {}, {2, 0, 2, 2, 1, 2}, {2, 1, 2}, "", Activation::None, "im2col-gemm"},
+        {"groups 2 batch 2", {2, 4, 4, 5, 5}, 6, {3, 1, 3}, 2, {}, {1, 0, 1, 1, 0, 1}, {}, "", Activation::None, "im2col-gemm"},
+        {"depthwise 3-D", {1, 5, 4, 6, 6}, 5, {3, 3, 3}, 5, {1, 2, 2}, {1, 1, 1, 1, 1, 1}, {}, "", Activation::None, "im2col-gemm"},
+        {"1x1x1", {1, 13, 3, 4, 5}, 7, {1, 1, 1}, 1, {}, {}, {}, "", Activation::Sigmoid, "1x1-gemm"},
+        {"SAME_UPPER stride 2", {1, 3, 5, 6, 7}, 4, {3, 3, 3}, 1, {2, 2, 2}, {}, {}, "SAME_UPPER", Activation::None, "im2col-gemm"},
+        {"C40 M24 (packed panels, tiles)", {1, 40, 6, 12, 12}, 24, {3, 3, 3}, 1, {}, {1, 1, 1, 1, 1, 1}, {}, "", Activation::None, "im2col-gemm"},
+    };
+    uint32_t seed = 650;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+PERCEPT_OP_TEST_SUITE(ConvNdTest);
+
+
 
 }  // namespace
 }  // namespace percept::optest

@@ -25,6 +25,9 @@ struct Tuning {
     // CPU: a conv whose only reader is a MaxPool runs as one Conv+MaxPool kernel
     // (PERCEPT_CPU_CONVPOOL=off turns it off).
     bool convMaxPool = true;
+    // CPU: a squeeze-and-excitation block (GlobalAveragePool, two 1x1 convs, Mul) runs as one
+    // kernel (PERCEPT_CPU_SE=off runs its nodes one by one).
+    bool squeezeExcite = true;
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;

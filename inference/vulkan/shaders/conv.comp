@@ -11,7 +11,10 @@
 // fetches become gathers; hence texel-buffer reads, unrolled taps, and no shared memory
 // (conv_tiled.comp is the shared-memory kernel for GPUs).
 //
-// FAST (1x1, stride 1, no padding): the input offset of pixel p is c*H*W + p, no bounds checks,
+// 3-D convs add a depth axis (KD, SD, DD; D, OD, pf): pixels p = (oz*OH + oy)*OW + ox, taps
+// (c, kz, ky, kx); 2-D and 1-D ones have KD = D = OD = 1, which the compiler folds away.
+//
+// FAST (1x1, stride 1, no padding): the input offset of pixel p is c*D*H*W + p, no bounds checks,
 // and the channel loop is unrolled by 4.
 // Channels [cBegin, cEnd) only: a reduction too long for one dispatch is split over several
 // (lavapipe stops any invocation after 65535 loop iterations); SPLIT 1 starts the sum with the
@@ -36,6 +39,9 @@ const uint R = (TP - 1u) * SW + (KW - 1u) * DW + 1u;
 // VEC4X 1 (FAST, TP 4, H*W a multiple of 4): x is bound as a four-float texel view, and a
 // lane's 4 pixels of one channel are one fetch.
 layout(constant_id = 11) const uint VEC4X = 0;
+layout(constant_id = 12) const uint KD = 1;
+layout(constant_id = 13) const uint SD = 1;
+layout(constant_id = 14) const uint DD = 1;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][2]
@@ -45,15 +51,17 @@ layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
     int pt, pl;
     uint Cg, Mg, mBlocks, cBegin, cEnd;
-    uint tiles;  // pixel tiles per block of 8 channels: ceil(OH*OW / TP), or OH * tilesPerRow
+    uint tiles;  // pixel tiles per block of 8 channels: ceil(OD*OH*OW / TP), or OD*OH * tilesPerRow
     uint tilesPerRow;
     float actA, actB;
+    uint D, OD;
+    int pf;
 } p;
 
 // Invocation x covers (channel block, pixel tile) pairs, so small planes still fill a
 // workgroup; y is the group, z the image.
 void main() {
-    const uint P = p.OH * p.OW;
+    const uint P = p.OD * p.OH * p.OW;
     const uint id = gl_GlobalInvocationID.x;
     if (id >= p.tiles * p.mBlocks) return;
     const uint mb = id / p.tiles;
@@ -63,15 +71,15 @@ void main() {
     const uint p0 = ROWS == 1u ? rowY * p.OW + rowX0 : tile * TP;
     const uint g = gl_WorkGroupID.y;
     const uint n = gl_WorkGroupID.z;
-    const uint HW = p.H * p.W;
-    const uint K = p.Cg * KH * KW;
+    const uint HW = p.D * p.H * p.W;  // one input channel
+    const uint K = p.Cg * KD * KH * KW;
 
     vec4 a0[TP], a1[TP];
     [[unroll]] for (uint t = 0u; t < TP; ++t) {
         a0[t] = vec4(0.0);
         a1[t] = vec4(0.0);
     }
-    int wi = int(((g * p.mBlocks + mb) * K + p.cBegin * KH * KW) * 2u);
+    int wi = int(((g * p.mBlocks + mb) * K + p.cBegin * KD * KH * KW) * 2u);
     int xc = int((n * p.C + g * p.Cg + p.cBegin) * HW);
 
     if (FAST == 1u && VEC4X == 1u) {
@@ -127,50 +135,62 @@ void main() {
             xc += int(HW);
         }
     } else if (ROWS == 1u) {
-        const int iyBase = int(rowY * SH) - p.pt, ixBase = int(rowX0 * SW) - p.pl;
+        // rowY counts output rows over the depth slices: (oz, oy).
+        const uint oz = KD == 1u && p.OD == 1u ? 0u : rowY / p.OH, oy = rowY - oz * p.OH;
+        const int izBase = int(oz * SD) - p.pf, iyBase = int(oy * SH) - p.pt, ixBase = int(rowX0 * SW) - p.pl;
         for (uint c = p.cBegin; c < p.cEnd; ++c) {
-            [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
-                const int iy = iyBase + int(ky * DH);
-                const bool rowOk = uint(iy) < p.H;
-                float r[R];
-                [[unroll]] for (uint j = 0u; j < R; ++j) {
-                    const int ix = ixBase + int(j);
-                    const bool ok = rowOk && uint(ix) < p.W;
-                    const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
-                    r[j] = ok ? v : 0.0;
-                }
-                [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
-                    const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
-                    wi += 2;
-                    [[unroll]] for (uint t = 0u; t < TP; ++t) {
-                        const float v = r[t * SW + kx * DW];
-                        a0[t] += w0 * v;
-                        a1[t] += w1 * v;
+            [[unroll]] for (uint kz = 0u; kz < KD; ++kz) {
+                const int iz = izBase + int(kz * DD);
+                const bool sliceOk = uint(iz) < p.D;
+                [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
+                    const int iy = iyBase + int(ky * DH);
+                    const bool rowOk = sliceOk && uint(iy) < p.H;
+                    const int rowBase = xc + (iz * int(p.H) + iy) * int(p.W);
+                    float r[R];
+                    [[unroll]] for (uint j = 0u; j < R; ++j) {
+                        const int ix = ixBase + int(j);
+                        const bool ok = rowOk && uint(ix) < p.W;
+                        const float v = texelFetch(x, ok ? rowBase + ix : 0).x;
+                        r[j] = ok ? v : 0.0;
+                    }
+                    [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
+                        const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+                        wi += 2;
+                        [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                            const float v = r[t * SW + kx * DW];
+                            a0[t] += w0 * v;
+                            a1[t] += w1 * v;
+                        }
                     }
                 }
             }
             xc += int(HW);
         }
     } else {
-        int iy0[TP], ix0[TP];
+        int iz0[TP], iy0[TP], ix0[TP];
+        const uint plane = p.OH * p.OW;
         [[unroll]] for (uint t = 0u; t < TP; ++t) {
             const uint qq = min(p0 + t, P - 1u);
-            const uint oy = qq / p.OW, ox = qq - oy * p.OW;
+            const uint oz = KD == 1u && p.OD == 1u ? 0u : qq / plane, r = qq - oz * plane;
+            const uint oy = r / p.OW, ox = r - oy * p.OW;
+            iz0[t] = int(oz * SD) - p.pf;
             iy0[t] = int(oy * SH) - p.pt;
             ix0[t] = int(ox * SW) - p.pl;
         }
         for (uint c = p.cBegin; c < p.cEnd; ++c) {
-            [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
-                [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
-                    const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
-                    wi += 2;
-                    [[unroll]] for (uint t = 0u; t < TP; ++t) {
-                        const int iy = iy0[t] + int(ky * DH), ix = ix0[t] + int(kx * DW);
-                        const bool ok = uint(iy) < p.H && uint(ix) < p.W;
-                        const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
-                        const float vv = ok ? v : 0.0;
-                        a0[t] += w0 * vv;
-                        a1[t] += w1 * vv;
+            [[unroll]] for (uint kz = 0u; kz < KD; ++kz) {
+                [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
+                    [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
+                        const vec4 w0 = texelFetch(w, wi), w1 = texelFetch(w, wi + 1);
+                        wi += 2;
+                        [[unroll]] for (uint t = 0u; t < TP; ++t) {
+                            const int iz = iz0[t] + int(kz * DD), iy = iy0[t] + int(ky * DH), ix = ix0[t] + int(kx * DW);
+                            const bool ok = uint(iz) < p.D && uint(iy) < p.H && uint(ix) < p.W;
+                            const float v = texelFetch(x, ok ? xc + (iz * int(p.H) + iy) * int(p.W) + ix : 0).x;
+                            const float vv = ok ? v : 0.0;
+                            a0[t] += w0 * vv;
+                            a1[t] += w1 * vv;
+                        }
                     }
                 }
             }

@@ -1,0 +1,67 @@
+#include "cpu/packed_gemm.h"
+
+#include <algorithm>
+
+#include "cpu/op_util.h"
+
+namespace percept::cpu {
+
+void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
+                        int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch) {
+    const int T = pool.size();
+    const int64_t strips = (N + pg.nr - 1) / pg.nr, panels = pg.panels(M);
+    PackedGemmArgs base;
+    base.a = ap, base.M = M, base.K = K, base.b = b, base.ldb = ldb, base.c = c, base.ldc = ldc, base.bias = bias, base.act = act;
+    if (T == 1 || M * N * K < 64 * 1024) {
+        PackedGemmArgs a = base;
+        a.n0 = 0, a.n1 = N, a.mb0 = 0, a.mb1 = panels, a.packB = scratch;
+        pg.run(a);
+        return;
+    }
+    int64_t nChunks, mChunks;
+    if (strips >= 2 * T) {
+        nChunks = std::min<int64_t>(strips, 4 * T);
+        mChunks = 1;
+    } else {
+        nChunks = strips;
+        mChunks = std::min<int64_t>(panels, (2 * T + strips - 1) / strips);
+    }
+    const int64_t sPer = (strips + nChunks - 1) / nChunks, pPer = (panels + mChunks - 1) / mChunks;
+    nChunks = (strips + sPer - 1) / sPer;
+    mChunks = (panels + pPer - 1) / pPer;
+    // Split by column ranges, each thread its own share first: the next layer reads the
+    // same spatial range from the same core's cache.
+    pool.runSplit(nChunks * mChunks, [&](int64_t t, int th) {
+        PackedGemmArgs a = base;
+        const int64_t nc = t / mChunks, mc = t % mChunks;
+        a.n0 = nc * sPer * pg.nr, a.n1 = std::min(N, (nc + 1) * sPer * pg.nr);
+        a.mb0 = mc * pPer, a.mb1 = std::min(panels, (mc + 1) * pPer);
+        a.packB = scratch + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(packBFloats()));
+        if (a.n0 < a.n1 && a.mb0 < a.mb1) pg.run(a);
+    });
+}
+
+size_t packScratchFloats(int threads) { return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(packBFloats())); }
+
+AlignedFloats packBMatrix(const float* b, bool transposed, int64_t K, int64_t N, float alpha, int nr) {
+    const int64_t cols = packedCols(N, nr);
+    AlignedFloats out(static_cast<size_t>(K * cols), 0.0f);
+    for (int64_t k0 = 0; k0 < K; k0 += kPackKc) {
+        const int64_t kc = std::min<int64_t>(kPackKc, K - k0);
+        float* block = out.data() + k0 * cols;
+        for (int64_t n = 0; n < N; ++n) {
+            float* dst = block + (n / nr) * kc * nr + n % nr;  // strip n / nr, lane n % nr
+            for (int64_t k = 0; k < kc; ++k) dst[k * nr] = alpha * (transposed ? b[n * K + k0 + k] : b[(k0 + k) * N + n]);
+        }
+    }
+    return out;
+}
+
+AlignedFloats gemvRows(const float* w, bool transposed, int64_t rows, int64_t K) {
+    AlignedFloats out(static_cast<size_t>(rows * K));
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < K; ++k) out[static_cast<size_t>(r * K + k)] = transposed ? w[k * rows + r] : w[r * K + k];
+    return out;
+}
+
+}  // namespace percept::cpu

@@ -1,0 +1,269 @@
+// Gemm and MatMul against the naive references: every Gemm attribute form, C broadcasts,
+// constant and computed B; MatMul's numpy batching and broadcasting, 1-D operands; the
+// products of attention (both operands computed, per head), of a transformer's MLP (a
+// constant B against a 3-D A: one product over all rows), batched constant B; the fused
+// activation of any kind; and which CPU algorithm each takes (packed SIMD GEMM, GEMV,
+// OpenBLAS at the generic level).
+#include <gtest/gtest.h>
+
+#include "cpu/isa.h"
+#include "op_test_util.h"
+
+namespace percept::optest {
+namespace {
+
+using graph::Activation;
+
+bool simdLevel() { return testIsa() != cpu::Isa::Generic; }
+
+// The CPU algorithm's family ("packed-gemm/avx512" -> "packed-gemm").
+std::string family(const Stats& s) {
+    const std::string& a = s.layers.at(0).algo;
+    return a.substr(0, a.find('/'));
+}
+
+// Pointwise functions beyond the in-register ones, set on the node as graph::fuseActivations
+// sets them (the standalone ops' schemas belong to the pointwise family), checked in double.
+struct WideAct {
+    graph::FusedActivation act;
+    double (*f)(double);
+};
+std::vector<WideAct> wideActivations() {
+    std::vector<WideAct> out;
+    auto add = [&](Activation k, double (*f)(double)) {
+        graph::FusedActivation a;
+        a.kind = k;
+        out.push_back({a, f});
+    };
+    add(Activation::Gelu, [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); });
+    add(Activation::HardSwish, [](double v) { return v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0); });
+    add(Activation::Silu, [](double v) { return v / (1.0 + std::exp(-v)); });
+    add(Activation::Tanh, [](double v) { return std::tanh(v); });
+    add(Activation::Sigmoid, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+    return out;
+}
+
+// ---- Gemm --------------------------------------------------------------------------------
+
+class GemmTest : public OpTest {};
+
+TEST_P(GemmTest, Variants) {
+    struct Case {
+        std::string name;
+        int64_t M, K, N;
+        bool ta, tb;
+        float alpha, beta;
+        Shape c;            // empty vector + hasC=false: no C
+        bool hasC;
+        bool bConst = true;  // B as an initializer (weights) or as a second graph input
+        Activation act = Activation::None;
+    };
+    const std::vector<Case> cases = {
+        {"classifier 1x1024 . 1000x1024^T + C[1000]", 1, 1024, 1000, false, true, 1.0f, 1.0f, {1000}, true},
+        {"plain", 5, 7, 3, false, false, 1.0f, 1.0f, {}, false},
+        {"transA", 5, 7, 3, true, false, 1.0f, 1.0f, {}, false},
+        {"transA transB", 6, 4, 9, true, true, 1.0f, 1.0f, {6, 9}, true},
+        {"alpha beta C[1,N]", 4, 13, 11, false, true, 0.5f, 2.0f, {1, 11}, true},
+        {"C[M,1]", 4, 5, 6, false, false, 1.0f, -1.5f, {4, 1}, true},
+        {"scalar C", 3, 5, 7, false, false, 2.0f, 0.25f, {}, true},
+        {"beta 0 ignores C", 3, 5, 7, false, false, 1.0f, 0.0f, {3, 7}, true},
+        {"B as input", 7, 9, 5, false, false, 1.0f, 1.0f, {5}, true, false},
+        {"B as input, transposed", 7, 9, 5, true, true, 1.5f, 1.0f, {7, 5}, true, false},
+        {"wide (splits N)", 8, 200, 300, false, true, 1.0f, 1.0f, {300}, true},
+        {"tall (splits M)", 300, 64, 8, false, false, 1.0f, 1.0f, {8}, true},
+        {"fused Relu", 2, 33, 47, false, true, 1.0f, 1.0f, {47}, true, true, Activation::Relu},
+        {"fused Sigmoid", 2, 33, 47, false, false, 1.0f, 1.0f, {}, false, true, Activation::Sigmoid},
+        // One row against B^T takes the SIMD dot kernel: K and N off the vector width and the
+        // 4-row group, alpha/beta, C broadcast, B as an input, a fused activation.
+        {"gemv odd 1x1283 . 1001x1283^T", 1, 1283, 1001, false, true, 0.5f, 2.0f, {1, 1001}, true, true, Activation::Relu},
+        {"gemv tiny 1x3 . 5x3^T scalar C", 1, 3, 5, false, true, 1.0f, 1.0f, {}, true},
+        {"gemv B as input", 1, 37, 6, false, true, 1.0f, 1.0f, {6}, true, false},
+        {"gemv of a [K x N] constant", 1, 70, 33, false, false, 2.0f, 1.0f, {33}, true},
+        // The packed GEMM with B packed ahead (alpha folded in): odd M (not whole 14/6-row
+        // panels), N off the strip width, K over one KC block, K deep enough to bound the packed
+        // rows (several row chunks), C broadcasts before the activation.
+        {"packed odd 45x300 . 300x77", 45, 300, 77, false, false, 1.5f, 1.0f, {77}, true, true, Activation::Relu},
+        {"packed transB 29x67 . 99x67^T C[M,1]", 29, 67, 99, false, true, 1.0f, 0.5f, {29, 1}, true, true, Activation::Sigmoid},
+        {"packed deep K 60x3000 . 3000x70", 60, 3000, 70, false, true, 1.0f, 1.0f, {}, false},
+        {"packed wide 8x64 . 64x700 Clip", 8, 64, 700, false, false, 1.0f, 1.0f, {700}, true, true, Activation::Clip},
+    };
+    uint32_t seed = 5000;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        const Tensor a = randomTensor(c.ta ? Shape{c.K, c.M} : Shape{c.M, c.K}, ++seed);
+        const Tensor b = randomTensor(c.tb ? Shape{c.N, c.K} : Shape{c.K, c.N}, ++seed);
+        const Tensor cc = randomTensor(c.c, ++seed);
+        OpGraph g;
+        std::vector<int> ins = {g.input("a", a.shape)};
+        ins.push_back(c.bConst ? g.constant("b", b) : g.input("b", b.shape));
+        if (c.hasC) ins.push_back(g.constant("c", cc));
+        const int y = c.act == Activation::None ? g.output("y") : g.value("y");
+        graph::Node& n = g.node("Gemm", ins, {y});
+        setInt(n, "transA", c.ta);
+        setInt(n, "transB", c.tb);
+        setFloat(n, "alpha", c.alpha);
+        setFloat(n, "beta", c.beta);
+        if (c.act != Activation::None) addActivation(g, c.act, y, 0.0f, 0.5f);
+        std::vector<Tensor> feeds = {a};
+        if (!c.bConst) feeds.push_back(b);
+        Stats stats;
+        const Tensor got = run1(g, feeds, &stats);
+        const Tensor want = ref::actAll(ref::gemm(a, b, c.hasC ? &cc : nullptr, c.ta, c.tb, c.alpha, c.beta), c.act, 0.0f, 0.5f);
+        EXPECT_TRUE(allClose(got, want, tol()));
+        ASSERT_EQ(stats.layers.size(), 1u);
+        if (backend() == Backend::Cpu) {
+            // One row against B^T or a constant: GEMV; a constant B (not transA): the packed GEMM.
+            const std::string want = !simdLevel()                                         ? "gemm"
+                                     : c.M == 1 && !c.ta && (c.tb || c.bConst)            ? "gemv"
+                                     : c.bConst && !c.ta                                  ? "packed-gemm"
+                                                                                          : "gemm";
+            EXPECT_EQ(family(stats), want);
+        }
+    }
+}
+
+// Every path (packed with and without C, GEMV, OpenBLAS with a computed B) with activations
+// that no SIMD epilogue computes in registers.
+TEST_P(GemmTest, WideActivations) {
+    struct Case {
+        std::string name;
+        int64_t M, K, N;
+        bool tb, hasC, bConst;
+    };
+    const std::vector<Case> cases = {
+        {"packed, C", 19, 40, 50, true, true, true},
+        {"packed, no C", 19, 40, 50, false, false, true},
+        {"gemv", 1, 64, 45, true, true, true},
+        {"computed B", 7, 30, 20, false, true, false},
+    };
+    uint32_t seed = 5300;
+    for (const auto& c : cases)
+        for (const auto& wa : wideActivations()) {
+            SCOPED_TRACE(c.name + " + " + graph::activationName(wa.act.kind));
+            const Tensor a = randomTensor({c.M, c.K}, ++seed), b = randomTensor(c.tb ? Shape{c.N, c.K} : Shape{c.K, c.N}, ++seed);
+            const Tensor cc = randomTensor({c.N}, ++seed);
+            OpGraph g;
+            std::vector<int> ins = {g.input("a", a.shape), c.bConst ? g.constant("b", b) : g.input("b", b.shape)};
+            if (c.hasC) ins.push_back(g.constant("c", cc));
+            graph::Node& n = g.node("Gemm", ins, {g.output("y")});
+            setInt(n, "transB", c.tb);
+            n.act = wa.act;
+            std::vector<Tensor> feeds = {a};
+            if (!c.bConst) feeds.push_back(b);
+            Tensor want = ref::gemm(a, b, c.hasC ? &cc : nullptr, false, c.tb, 1.0f, 1.0f);
+            for (float& v : want.data) v = static_cast<float>(wa.f(v));
+            EXPECT_TRUE(allClose(run1(g, feeds), want, tol()));
+        }
+}
+
+PERCEPT_OP_TEST_SUITE(GemmTest);
+
+// ---- MatMul ------------------------------------------------------------------------------
+
+class MatMulTest : public OpTest {};
+
+TEST_P(MatMulTest, Shapes) {
+    struct Case {
+        Shape a, b;
+        bool bConst;
+        Activation act = Activation::None;
+    };
+    const std::vector<Case> cases = {
+        {{3, 4}, {4, 5}, true},
+        {{3, 4}, {4, 5}, false},
+        {{2, 3, 4}, {4, 5}, true},              // stacked A, shared B: one tall GEMM
+        {{2, 3, 4}, {2, 4, 5}, false},          // batched
+        {{2, 1, 3, 4}, {3, 4, 6}, false},       // batch broadcast both ways -> [2,3,3,6]
+        {{1, 3, 4}, {5, 4, 2}, false},          // A broadcast over B's batch
+        {{8, 5, 6}, {8, 6, 7}, false},          // batches >= threads
+        {{4}, {4, 5}, true},                    // 1-D A -> [5]
+        {{2, 3, 4}, {4}, true},                 // 1-D B -> [2,3]
+        {{4}, {2, 4, 3}, false},                // 1-D A against a batch -> [2,3]
+        {{1, 64}, {64, 130}, true, Activation::Relu},
+        {{37, 50}, {50, 3}, true, Activation::Clip},
+        {{2, 1, 5, 8}, {3, 8, 6}, true},        // constant batched B, A broadcast: each B packed once
+        {{3, 20, 16}, {3, 16, 24}, true},       // constant batched B
+        {{1, 45, 300}, {300, 77}, true},        // KC blocks, odd panels and strips
+    };
+    uint32_t seed = 6000;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(shapeToString(c.a) + " x " + shapeToString(c.b));
+        const Tensor a = randomTensor(c.a, ++seed), b = randomTensor(c.b, ++seed);
+        OpGraph g;
+        const int in = g.input("a", c.a);
+        const int bi = c.bConst ? g.constant("b", b) : g.input("b", c.b);
+        const int y = c.act == Activation::None ? g.output("y") : g.value("y");
+        g.node("MatMul", {in, bi}, {y});
+        if (c.act != Activation::None) addActivation(g, c.act, y, -0.5f, 0.5f);
+        std::vector<Tensor> feeds = {a};
+        if (!c.bConst) feeds.push_back(b);
+        EXPECT_TRUE(allClose(run1(g, feeds), ref::actAll(ref::matmul(a, b), c.act, -0.5f, 0.5f), tol()));
+    }
+}
+
+// The products of a ViT block: attention's Q K^T and A V per head (both operands computed,
+// [1, heads, tokens, d]), and the MLP's constant weights against [1, tokens, dim] (one product
+// over all tokens, B packed at load), with fused activations of any kind; the CPU algorithm.
+TEST_P(MatMulTest, TransformerProducts) {
+    struct Case {
+        std::string name;
+        Shape a, b;
+        bool bConst;
+        std::string algo;  // at the SIMD levels
+        Activation act = Activation::None;
+    };
+    const std::vector<Case> cases = {
+        {"Q K^T 4 heads", {1, 4, 37, 16}, {1, 4, 16, 37}, false, "packed-batched-gemm"},
+        {"A V 4 heads", {1, 4, 37, 37}, {1, 4, 37, 16}, false, "packed-batched-gemm"},
+        {"Q K^T 12 heads of 23 tokens (more tasks than threads)", {1, 12, 23, 8}, {1, 12, 8, 23}, false, "packed-batched-gemm"},
+        {"one head, 130 tokens (rows split)", {1, 1, 130, 64}, {1, 1, 64, 130}, false, "packed-gemm"},
+        {"batch 2 x 3 heads", {2, 3, 29, 8}, {2, 3, 8, 29}, false, "packed-batched-gemm"},
+        {"MLP up [1,50,96] x [96,200]", {1, 50, 96}, {96, 200}, true, "packed-gemm"},
+        {"MLP down [2,50,200] x [200,96] (stacked: one product)", {2, 50, 200}, {200, 96}, true, "packed-gemm"},
+        {"MLP computed B", {1, 50, 96}, {96, 70}, false, "packed-gemm"},
+    };
+    const std::vector<WideAct> acts = wideActivations();
+    uint32_t seed = 6500;
+    for (const auto& c : cases)
+        for (const WideAct* wa : std::vector<const WideAct*>{nullptr, &acts[0]}) {
+            SCOPED_TRACE(c.name + (wa ? " + Gelu" : ""));
+            const Tensor a = randomTensor(c.a, ++seed), b = randomTensor(c.b, ++seed);
+            OpGraph g;
+            graph::Node& n = g.node("MatMul", {g.input("a", c.a), c.bConst ? g.constant("b", b) : g.input("b", c.b)}, {g.output("y")});
+            if (wa) n.act = wa->act;
+            std::vector<Tensor> feeds = {a};
+            if (!c.bConst) feeds.push_back(b);
+            Stats stats;
+            const Tensor got = run1(g, feeds, &stats);
+            Tensor want = ref::matmul(a, b);
+            if (wa)
+                for (float& v : want.data) v = static_cast<float>(wa->f(v));
+            EXPECT_TRUE(allClose(got, want, tol()));
+            if (backend() == Backend::Cpu) {
+                const bool batched = c.algo == "packed-batched-gemm";
+                EXPECT_EQ(family(stats), simdLevel() ? c.algo : batched ? "batched-gemm" : "gemm");
+            }
+        }
+}
+
+TEST_P(MatMulTest, WideActivations) {
+    uint32_t seed = 6700;
+    for (const auto& wa : wideActivations())
+        for (bool bConst : {true, false}) {
+            SCOPED_TRACE(std::string(graph::activationName(wa.act.kind)) + (bConst ? " constant B" : " computed B"));
+            const Tensor a = randomTensor({2, 9, 33}, ++seed), b = randomTensor({33, 41}, ++seed);
+            OpGraph g;
+            graph::Node& n = g.node("MatMul", {g.input("a", a.shape), bConst ? g.constant("b", b) : g.input("b", b.shape)}, {g.output("y")});
+            n.act = wa.act;
+            std::vector<Tensor> feeds = {a};
+            if (!bConst) feeds.push_back(b);
+            Tensor want = ref::matmul(a, b);
+            for (float& v : want.data) v = static_cast<float>(wa.f(v));
+            EXPECT_TRUE(allClose(run1(g, feeds), want, tol()));
+        }
+}
+
+PERCEPT_OP_TEST_SUITE(MatMulTest);
+
+}  // namespace
+}  // namespace percept::optest
