@@ -134,6 +134,11 @@ PERCEPT_CPU_FACTORY(makeTranspose);
 PERCEPT_CPU_FACTORY(makePad);
 PERCEPT_CPU_FACTORY(makeLrn);
 PERCEPT_CPU_FACTORY(makeBatchNorm);
+// Ops along axes (reduce family)
+PERCEPT_CPU_FACTORY(makeReduce);      // Reduce*, GlobalMaxPool (makeSoftmax runs LogSoftmax and Hardmax too)
+PERCEPT_CPU_FACTORY(makeArgExtreme);  // ArgMax, ArgMin
+PERCEPT_CPU_FACTORY(makeCumSum);
+PERCEPT_CPU_FACTORY(makeNorm);        // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
 #undef PERCEPT_CPU_FACTORY
 
 }  // namespace percept::cpu

@@ -15,6 +15,10 @@ void foldBatchNormIntoConv(Graph& g);
 // A pointwise op (graph/activations.def) that is the only reader of a Conv, Gemm, MatMul or
 // Add output is fused into it.
 void fuseActivations(Graph& g);
+// Reduce family (fusion_norm.cpp): the decomposed layer normalisation older exporters emit
+// (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add) becomes one LayerNormalization;
+// runs before fuseActivations.
+void fuseLayerNorm(Graph& g);
 
 // Backend-level: (conv, pool) node indices where a Conv's only reader is the next node, a
 // MaxPool (the stems of SqueezeNet and ResNet). The CPU backend runs each as one Conv+MaxPool

@@ -37,8 +37,20 @@ void inferBinary(Graph& g, Node& n);  // Add, Sub, Mul, Div
 int64_t flopsPointwise(const Graph& g, const Node& n);
 
 // schema_reduce.cpp
-void inferSoftmax(Graph& g, Node& n);
+void inferSoftmax(Graph& g, Node& n);  // Softmax, LogSoftmax, Hardmax
 int64_t flopsSoftmax(const Graph& g, const Node& n);
+void inferReduce(Graph& g, Node& n);  // Reduce*
+int64_t flopsReduce(const Graph& g, const Node& n);
+void inferGlobalMaxPool(Graph& g, Node& n);
+void inferArgMax(Graph& g, Node& n);  // ArgMax, ArgMin
+void inferCumSum(Graph& g, Node& n);
+int64_t flopsAlongAxis(const Graph& g, const Node& n);  // ArgMax, ArgMin, CumSum
+
+// schema_norm.cpp (reduce family)
+void inferLayerNorm(Graph& g, Node& n);
+void inferInstanceNorm(Graph& g, Node& n);
+void inferMeanVarianceNorm(Graph& g, Node& n);
+int64_t flopsNorm(const Graph& g, const Node& n);
 
 // schema_layout.cpp
 void inferIdentity(Graph& g, Node& n);  // Identity, Dropout

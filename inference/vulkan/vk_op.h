@@ -169,6 +169,11 @@ void buildTranspose(Builder& b);     // Transpose
 void buildPad(Builder& b);           // Pad
 void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
+// Ops along axes (reduce family; buildSoftmax runs LogSoftmax and Hardmax too)
+void buildReduce(Builder& b);        // Reduce*, GlobalMaxPool
+void buildArgExtreme(Builder& b);    // ArgMax, ArgMin
+void buildCumSum(Builder& b);        // CumSum
+void buildNorm(Builder& b);          // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
 
 // The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
 // backend does not run it.

@@ -1,0 +1,163 @@
+// The normalisations with statistics computed at run time, one kernel: for every kept index
+// ("row") of graph::planReduce's nest over the normalised axes, the mean and variance of its
+// elements in one pass, then y = (x - mean) * inv * scale + bias in a second.
+//  LayerNormalization: axes axis..end, scale/bias per element of the row; optional Mean and
+//                      InvStdDev outputs, inv = 1 / sqrt(var + eps).
+//  InstanceNormalization: axes 2..end (each channel plane), scale/bias per channel.
+//  MeanVarianceNormalization: any axes, no scale; inv = 1 / (sqrt(var) + 1e-9), as ONNX's
+//                      function body has it.
+// The sums are of x - x0 (x0 the row's first element) in double: one pass, and no
+// cancellation when the mean is large against the spread (sum(x^2) - n mean^2 in float loses
+// every digit there). Rows run in parallel.
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/op_util.h"
+#include "graph/loop_nest.h"
+
+namespace percept::cpu {
+namespace {
+
+using graph::OpKind;
+
+enum class Affine { None, PerElement, PerChannel };
+
+struct NormParams {
+    graph::ReduceNest nest;
+    float epsIn = 0.0f, epsOut = 0.0f;  // inv = 1 / (sqrt(var + epsIn) + epsOut)
+    Affine affine = Affine::None;
+    int64_t channels = 1;  // PerChannel: row o has channel o % channels
+    bool bias = false;     // input 2 is present (LayerNormalization's B is optional)
+    bool mean = false, invStd = false;  // LayerNormalization's optional outputs
+};
+
+// sum(x - x0) and sum((x - x0)^2) over n values spaced `stride` apart, added to s1, s2.
+void shiftedSums(const float* p, int64_t n, int64_t stride, double x0, double& s1, double& s2) {
+    if (stride != 1) {
+        for (int64_t i = 0; i < n; ++i) {
+            const double d = p[i * stride] - x0;
+            s1 += d;
+            s2 += d * d;
+        }
+        return;
+    }
+    // 8 independent lanes: the compiler vectorises them (one running sum it may not reorder).
+    double a1[8] = {}, a2[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) {
+            const double d = p[i + j] - x0;
+            a1[j] += d;
+            a2[j] += d * d;
+        }
+    for (; i < n; ++i) {
+        const double d = p[i] - x0;
+        a1[0] += d;
+        a2[0] += d * d;
+    }
+    for (int j = 0; j < 8; ++j) s1 += a1[j], s2 += a2[j];
+}
+
+class NormKernel final : public Kernel {
+public:
+    explicit NormKernel(NormParams p) : p_(std::move(p)), count_(p_.nest.reduced()), len_(p_.nest.redDims.back()) {}
+    const char* algo() const override { return "norm-rows"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const int64_t rows = p_.nest.outputs();
+        if (rows == 0 || count_ == 0) return;
+        auto range = [&](int64_t o0, int64_t o1, int) {
+            for (int64_t o = o0; o < o1; ++o) row(o, inputs, outputs);
+        };
+        if (rows * count_ < 16 * 1024) range(0, rows, 0);
+        else ctx.pool.parallelFor(rows, std::max<int64_t>(1, 4096 / count_), range);
+    }
+
+private:
+    int64_t runOffset(int64_t r) const { return graph::nestOffset(r, p_.nest.redDims, p_.nest.redStrides, p_.nest.redDims.size() - 1); }
+
+    void row(int64_t o, const float* const* inputs, float* const* outputs) const {
+        const int64_t off = graph::nestOffset(o, p_.nest.keptDims, p_.nest.keptStrides, p_.nest.keptDims.size());
+        const float* x = inputs[0] + off;
+        float* y = outputs[0] + off;
+        const int64_t runs = count_ / len_, stride = p_.nest.redStrides.back();
+        const double x0 = x[0];
+        double s1 = 0.0, s2 = 0.0;
+        for (int64_t r = 0; r < runs; ++r) shiftedSums(x + runOffset(r), len_, stride, x0, s1, s2);
+        const double mu = s1 / static_cast<double>(count_);
+        const double var = std::max(0.0, s2 / static_cast<double>(count_) - mu * mu);
+        const double meanD = x0 + mu;
+        const double invD = 1.0 / (std::sqrt(var + p_.epsIn) + p_.epsOut);
+        if (p_.mean) outputs[1][o] = static_cast<float>(meanD);
+        if (p_.invStd) outputs[2][o] = static_cast<float>(invD);
+
+        const float mean = static_cast<float>(meanD), inv = static_cast<float>(invD);
+        const float* scale = p_.affine == Affine::None ? nullptr : inputs[1];
+        const float* bias = p_.bias ? inputs[2] : nullptr;
+        float a = inv, b = 0.0f;  // y = (x - mean) * a + b, per row unless per element
+        if (p_.affine == Affine::PerChannel) {
+            const int64_t c = o % p_.channels;
+            a = inv * scale[c];
+            b = bias ? bias[c] : 0.0f;
+        }
+        for (int64_t r = 0; r < runs; ++r) {
+            const int64_t ro = runOffset(r);
+            const float* xp = x + ro;
+            float* yp = y + ro;
+            if (p_.affine == Affine::PerElement) {
+                // The row's elements in order: run r holds elements [r * len, (r + 1) * len).
+                const float* sc = scale + r * len_;
+                const float* bi = bias ? bias + r * len_ : nullptr;
+                if (stride == 1 && bi) {
+                    for (int64_t i = 0; i < len_; ++i) yp[i] = (xp[i] - mean) * (inv * sc[i]) + bi[i];
+                } else {
+                    for (int64_t i = 0; i < len_; ++i) yp[i * stride] = (xp[i * stride] - mean) * (inv * sc[i]) + (bi ? bi[i] : 0.0f);
+                }
+            } else if (stride == 1) {
+                for (int64_t i = 0; i < len_; ++i) yp[i] = (xp[i] - mean) * a + b;
+            } else {
+                for (int64_t i = 0; i < len_; ++i) yp[i * stride] = (xp[i * stride] - mean) * a + b;
+            }
+        }
+    }
+
+    NormParams p_;
+    int64_t count_, len_;
+};
+
+bool hasOutput(const graph::Node& n, size_t k) { return k < n.outputs.size() && n.outputs[k] >= 0; }
+
+}  // namespace
+
+std::unique_ptr<Kernel> makeNorm(const graph::Graph& g, const graph::Node& n, const KernelConfig&) {
+    const Shape& x = inShape(g, n, 0);
+    const int64_t rank = static_cast<int64_t>(x.size());
+    NormParams p;
+    std::vector<int64_t> axes;
+    switch (n.op) {
+        case OpKind::LayerNormalization:
+            for (int64_t a = normAxis(n, n.attrInt("axis", -1), rank); a < rank; ++a) axes.push_back(a);
+            p.epsIn = n.attrFloat("epsilon", 1e-5f);
+            p.affine = Affine::PerElement;
+            p.mean = hasOutput(n, 1);
+            p.invStd = hasOutput(n, 2);
+            break;
+        case OpKind::InstanceNormalization:
+            for (int64_t a = 2; a < rank; ++a) axes.push_back(a);
+            p.epsIn = n.attrFloat("epsilon", 1e-5f);
+            p.affine = Affine::PerChannel;
+            p.channels = x.at(1);
+            break;
+        case OpKind::MeanVarianceNormalization:
+            axes = n.attrInts("axes");
+            p.epsOut = 1e-9f;
+            break;
+        default: fail(n, "is not a normalisation");
+    }
+    if (p.affine != Affine::None && !hasInput(n, 1)) fail(n, "the scale input is missing");
+    p.bias = p.affine != Affine::None && hasInput(n, 2);
+    p.nest = graph::planReduce(x, axes);
+    return std::make_unique<NormKernel>(std::move(p));
+}
+
+}  // namespace percept::cpu
