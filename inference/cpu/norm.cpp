@@ -6,9 +6,11 @@
 //  InstanceNormalization: axes 2..end (each channel plane), scale/bias per channel.
 //  MeanVarianceNormalization: any axes, no scale; inv = 1 / (sqrt(var) + 1e-9), as ONNX's
 //                      function body has it.
-// The sums are of x - x0 (x0 the row's first element) in double: one pass, and no
-// cancellation when the mean is large against the spread (sum(x^2) - n mean^2 in float loses
-// every digit there). Rows run in parallel.
+// Everything is relative to x0, the row's first element: the sums of x - x0 and (x - x0)^2 in
+// double (one pass, and no cancellation when the mean is large against the spread, where
+// sum(x^2) - n mean^2 in float loses every digit), and the output as ((x - x0) - mu) * a + b
+// with mu = mean - x0 (x - x0 is exact in float for x near x0, while x - mean would round the
+// mean to float first: an error of ulp(mean) / stddev). Rows run in parallel.
 #include <algorithm>
 #include <cmath>
 
@@ -84,17 +86,17 @@ private:
         const double x0 = x[0];
         double s1 = 0.0, s2 = 0.0;
         for (int64_t r = 0; r < runs; ++r) shiftedSums(x + runOffset(r), len_, stride, x0, s1, s2);
-        const double mu = s1 / static_cast<double>(count_);
-        const double var = std::max(0.0, s2 / static_cast<double>(count_) - mu * mu);
-        const double meanD = x0 + mu;
+        const double muD = s1 / static_cast<double>(count_);
+        const double var = std::max(0.0, s2 / static_cast<double>(count_) - muD * muD);
+        const double meanD = x0 + muD;
         const double invD = 1.0 / (std::sqrt(var + p_.epsIn) + p_.epsOut);
         if (p_.mean) outputs[1][o] = static_cast<float>(meanD);
         if (p_.invStd) outputs[2][o] = static_cast<float>(invD);
 
-        const float mean = static_cast<float>(meanD), inv = static_cast<float>(invD);
+        const float shift = x[0], mu = static_cast<float>(s1 / static_cast<double>(count_)), inv = static_cast<float>(invD);
         const float* scale = p_.affine == Affine::None ? nullptr : inputs[1];
         const float* bias = p_.bias ? inputs[2] : nullptr;
-        float a = inv, b = 0.0f;  // y = (x - mean) * a + b, per row unless per element
+        float a = inv, b = 0.0f;  // y = ((x - shift) - mu) * a + b, per row unless per element
         if (p_.affine == Affine::PerChannel) {
             const int64_t c = o % p_.channels;
             a = inv * scale[c];
@@ -109,14 +111,14 @@ private:
                 const float* sc = scale + r * len_;
                 const float* bi = bias ? bias + r * len_ : nullptr;
                 if (stride == 1 && bi) {
-                    for (int64_t i = 0; i < len_; ++i) yp[i] = (xp[i] - mean) * (inv * sc[i]) + bi[i];
+                    for (int64_t i = 0; i < len_; ++i) yp[i] = ((xp[i] - shift) - mu) * (inv * sc[i]) + bi[i];
                 } else {
-                    for (int64_t i = 0; i < len_; ++i) yp[i * stride] = (xp[i * stride] - mean) * (inv * sc[i]) + (bi ? bi[i] : 0.0f);
+                    for (int64_t i = 0; i < len_; ++i) yp[i * stride] = ((xp[i * stride] - shift) - mu) * (inv * sc[i]) + (bi ? bi[i] : 0.0f);
                 }
             } else if (stride == 1) {
-                for (int64_t i = 0; i < len_; ++i) yp[i] = (xp[i] - mean) * a + b;
+                for (int64_t i = 0; i < len_; ++i) yp[i] = ((xp[i] - shift) - mu) * a + b;
             } else {
-                for (int64_t i = 0; i < len_; ++i) yp[i * stride] = (xp[i * stride] - mean) * a + b;
+                for (int64_t i = 0; i < len_; ++i) yp[i * stride] = ((xp[i * stride] - shift) - mu) * a + b;
             }
         }
     }

@@ -4,6 +4,7 @@
 // int64 scalar, 0-D or 1-D), against naive references written from ONNX's definitions.
 #include <gtest/gtest.h>
 
+#include "graph/half.h"
 #include "graph/op_schema.h"
 #include "op_test_util.h"
 
@@ -165,6 +166,31 @@ TEST_P(SoftmaxFamilyTest, HardmaxTiesAndNaN) {
     EXPECT_TRUE(allClose(hardmax(x, -1, 13), want, 0.0));  // the reference agrees
 }
 
+// fp16 storage on Vulkan: values stored in half precision, arithmetic in fp32.
+TEST_P(SoftmaxFamilyTest, VulkanFp16Storage) {
+    if (backend() != Backend::Vulkan) GTEST_SKIP() << "fp16 storage is a Vulkan session option";
+    const Shape s = {2, 5, 3, 4};
+    const Tensor x = randomTensor(s, 31500, -4.0f, 4.0f);
+    for (const std::string op : {"LogSoftmax", "Hardmax"})
+        for (int64_t opset : {11, 13}) {
+            SCOPED_TRACE(op + " opset " + std::to_string(opset));
+            OpGraph g(opset);
+            setInt(g.node(op, {g.input("x", s)}, {g.output("y")}), "axis", 1);
+            SessionOptions opt;
+            opt.backend = Backend::Vulkan;
+            opt.fp16Storage = true;
+            std::string device;
+            const auto out = runWithOptions(g.g, {x}, opt, &device);
+            EXPECT_NE(device.find("fp16 storage"), std::string::npos) << device;
+            // Hardmax's maxima compare values rounded to fp16, so its reference reads them too.
+            Tensor xh = x;
+            for (float& v : xh.data) v = graph::halfToFloat(graph::floatToHalf(v));
+            const Tensor want = op == "Hardmax" ? hardmax(xh, 1, opset) : logSoftmax(x, 1, opset);
+            ASSERT_EQ(out.size(), 1u);
+            EXPECT_TRUE(allClose(out[0], want, 1e-2));
+        }
+}
+
 PERCEPT_OP_TEST_SUITE(SoftmaxFamilyTest);
 
 // ---- ArgMax, ArgMin ----------------------------------------------------------------------
@@ -283,6 +309,22 @@ TEST_P(CumSumTest, RefusesComputedAxis) {
     OpGraph g(14);
     g.node("CumSum", {g.input("x", {2, 3}), g.input("axis", {1})}, {g.output("y")});
     EXPECT_THROW(detail::modelFromGraph(g.g, "op-test"), Error);
+}
+
+TEST_P(CumSumTest, VulkanFp16Storage) {
+    if (backend() != Backend::Vulkan) GTEST_SKIP() << "fp16 storage is a Vulkan session option";
+    const Shape s = {3, 50, 4};
+    const Tensor x = randomTensor(s, 34000, -1.0f, 1.0f);
+    OpGraph g(14);
+    setInt(g.node("CumSum", {g.input("x", s), g.g.addConstant("axis", scalarAxis(1, true))}, {g.output("y")}), "reverse", 1);
+    SessionOptions opt;
+    opt.backend = Backend::Vulkan;
+    opt.fp16Storage = true;
+    std::string device;
+    const auto out = runWithOptions(g.g, {x}, opt, &device);
+    EXPECT_NE(device.find("fp16 storage"), std::string::npos) << device;
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(allClose(out[0], cumSum(x, 1, false, true), 1e-2));
 }
 
 PERCEPT_OP_TEST_SUITE(CumSumTest);

@@ -95,13 +95,11 @@ std::vector<int64_t> normalised(std::vector<int64_t> axes, size_t rank) {
     return axes;
 }
 
-// One run through the load pipeline and a session with options of the test's own (fp16
-// storage), or with outputs NaN (runGraph compares two runs with ==, which NaN fails).
-Tensor runWith(OpGraph& g, const Tensor& x, SessionOptions opt, std::string* device = nullptr) {
-    auto session = Session::create(detail::modelFromGraph(g.g, "op-test"), opt);
-    Tensor y = session->run(x);
-    if (device) *device = session->stats().device;
-    return y;
+// runWithOptions for a one-input graph.
+Tensor runWith(OpGraph& g, const Tensor& x, const SessionOptions& opt, std::string* device = nullptr) {
+    auto out = runWithOptions(g.g, {x}, opt, device);
+    EXPECT_EQ(out.size(), 1u);
+    return out.empty() ? Tensor() : out[0];
 }
 
 // The load pipeline refuses the graph with a message containing `what`.

@@ -3,7 +3,9 @@
 // workgroup per row (kept index of graph::planReduce's nest over the normalised axes).
 // Each invocation runs Welford's update over every 64th element of the row, the 64 states are
 // merged pairwise in shared memory (Chan et al.), then every invocation writes its elements:
-// y = (x - mean) * inv * scale + bias, inv = 1 / (sqrt(var + epsIn) + epsOut).
+// y = (x - mean) * inv * scale + bias, inv = 1 / (sqrt(var + epsIn) + epsOut). As on the CPU,
+// everything is relative to the row's first element x0 (x - x0 is exact for x near x0; x - mean
+// would round a large mean to float first).
 #include "common.glsl"
 #include "reduce_nest.glsl"
 layout(local_size_x = 64) in;
@@ -31,9 +33,10 @@ void main() {
     const uint lid = gl_LocalInvocationID.x;
     for (uint o = gl_WorkGroupID.x; o < p.rows; o += gl_NumWorkGroups.x) {
         const uint base = nestOffset(o, p.nKept, p.keptDims, p.keptStrides);
-        float n = 0.0, mean = 0.0, m2 = 0.0;
+        const float x0 = float(x[base]);
+        float n = 0.0, mean = 0.0, m2 = 0.0;  // of x - x0
         for (uint r = lid; r < p.count; r += 64u) {
-            const float v = float(x[base + nestOffset(r, p.nRed, p.redDims, p.redStrides)]);
+            const float v = float(x[base + nestOffset(r, p.nRed, p.redDims, p.redStrides)]) - x0;
             n += 1.0;
             const float d = v - mean;
             mean += d / n;
@@ -60,7 +63,7 @@ void main() {
         const float inv = 1.0 / (sqrt(var + p.epsIn) + p.epsOut);
         barrier();  // everyone has read the totals before the next row overwrites them
         if (lid == 0u) {
-            if (HAS_MEAN != 0u) meanOut[o] = sfloat(mu);
+            if (HAS_MEAN != 0u) meanOut[o] = sfloat(x0 + mu);
             if (HAS_INVSTD != 0u) invOut[o] = sfloat(inv);
         }
         float a = inv, b = 0.0;
@@ -71,7 +74,7 @@ void main() {
         }
         for (uint r = lid; r < p.count; r += 64u) {
             const uint at = base + nestOffset(r, p.nRed, p.redDims, p.redStrides);
-            float v = (float(x[at]) - mu);
+            float v = (float(x[at]) - x0) - mu;
             if (AFFINE == 1u) v = v * (inv * float(scale[r])) + (HAS_BIAS != 0u ? float(bias[r]) : 0.0);
             else v = v * a + b;
             y[at] = sfloat(v);
