@@ -1,16 +1,17 @@
 // The normalisations with statistics computed at run time, one kernel: for every kept index
 // ("row") of graph::planReduce's nest over the normalised axes, the mean and variance of its
-// elements in one pass, then y = (x - mean) * inv * scale + bias in a second.
+// elements in one pass over memory, then y = (x - mean) * inv * scale + bias in a second.
 //  LayerNormalization: axes axis..end, scale/bias per element of the row; optional Mean and
 //                      InvStdDev outputs, inv = 1 / sqrt(var + eps).
 //  InstanceNormalization: axes 2..end (each channel plane), scale/bias per channel.
 //  MeanVarianceNormalization: any axes, no scale; inv = 1 / (sqrt(var) + 1e-9), as ONNX's
 //                      function body has it.
-// Everything is relative to x0, the row's first element: the sums of x - x0 and (x - x0)^2 in
-// double (one pass, and no cancellation when the mean is large against the spread, where
-// sum(x^2) - n mean^2 in float loses every digit), and the output as ((x - x0) - mu) * a + b
-// with mu = mean - x0 (x - x0 is exact in float for x near x0, while x - mean would round the
-// mean to float first: an error of ulp(mean) / stddev). Rows run in parallel.
+// Statistics: blocks of 256 contiguous values, each reduced in float while it sits in L1 (the
+// sum of its values less its first, then the sum of squares about its own mean: no
+// cancellation, whatever the offset), the blocks merged in double by Chan's formula. The output is ((x - x0) - mu) * a + b, x0 the
+// row's first element and mu = mean - x0 from the double mean: x - x0 is exact in float for x
+// near x0, while x - mean would round a large mean to float first (an error of
+// ulp(mean) / stddev). Rows run in parallel.
 #include <algorithm>
 #include <cmath>
 
@@ -33,31 +34,60 @@ struct NormParams {
     bool mean = false, invStd = false;  // LayerNormalization's optional outputs
 };
 
-// sum(x - x0) and sum((x - x0)^2) over n values spaced `stride` apart, added to s1, s2.
-void shiftedSums(const float* p, int64_t n, int64_t stride, double x0, double& s1, double& s2) {
+// Count, mean and sum of squared deviations of the values seen so far (double).
+struct Moments {
+    double n = 0.0, mean = 0.0, m2 = 0.0;
+    // Chan et al.'s merge with another set's moments.
+    void merge(double nb, double meanb, double m2b) {
+        const double total = n + nb, d = meanb - mean;
+        if (total == 0.0) return;
+        mean += d * (nb / total);
+        m2 += m2b + d * d * (n * nb / total);
+        n = total;
+    }
+};
+
+// Adds n values spaced `stride` apart to m.
+void addMoments(const float* p, int64_t n, int64_t stride, Moments& m) {
     if (stride != 1) {
-        for (int64_t i = 0; i < n; ++i) {
-            const double d = p[i * stride] - x0;
-            s1 += d;
-            s2 += d * d;
-        }
+        for (int64_t i = 0; i < n; ++i) m.merge(1.0, p[i * stride], 0.0);  // Welford's update
         return;
     }
-    // 8 independent lanes: the compiler vectorises them (one running sum it may not reorder).
-    double a1[8] = {}, a2[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j) {
-            const double d = p[i + j] - x0;
-            a1[j] += d;
-            a2[j] += d * d;
+    constexpr int64_t kBlock = 256;
+    for (int64_t b = 0; b < n; b += kBlock) {
+        const float* q = p + b;
+        const int64_t len = std::min(kBlock, n - b);
+        const double lenD = static_cast<double>(len);
+        // 16 independent float lanes: the compiler vectorises them (one running sum it may not
+        // reorder); 16 values per lane keeps each lane's rounding at a few ulp. The sum is of
+        // q - q0, small values near the block's spread, so a large offset costs no precision.
+        const float q0 = q[0];
+        float s[16] = {};
+        int64_t i = 0;
+        for (; i + 16 <= len; i += 16)
+            for (int j = 0; j < 16; ++j) s[j] += q[i + j] - q0;
+        for (; i < len; ++i) s[i & 15] += q[i] - q0;
+        double sum = 0.0;
+        for (float v : s) sum += v;
+        const double mean = q0 + sum / lenD;
+        // Squares about the float-rounded mean mf, then moved to the exact mean:
+        // sum((q - mean)^2) = sum((q - mf)^2) - len * (mean - mf)^2.
+        const float mf = static_cast<float>(mean);
+        float d2[16] = {};
+        for (i = 0; i + 16 <= len; i += 16)
+            for (int j = 0; j < 16; ++j) {
+                const float d = q[i + j] - mf;
+                d2[j] += d * d;
+            }
+        for (; i < len; ++i) {
+            const float d = q[i] - mf;
+            d2[i & 15] += d * d;
         }
-    for (; i < n; ++i) {
-        const double d = p[i] - x0;
-        a1[0] += d;
-        a2[0] += d * d;
+        double m2 = 0.0;
+        for (float v : d2) m2 += v;
+        const double off = mean - mf;
+        m.merge(lenD, mean, std::max(0.0, m2 - lenD * off * off));
     }
-    for (int j = 0; j < 8; ++j) s1 += a1[j], s2 += a2[j];
 }
 
 class NormKernel final : public Kernel {
@@ -83,17 +113,15 @@ private:
         const float* x = inputs[0] + off;
         float* y = outputs[0] + off;
         const int64_t runs = count_ / len_, stride = p_.nest.redStrides.back();
-        const double x0 = x[0];
-        double s1 = 0.0, s2 = 0.0;
-        for (int64_t r = 0; r < runs; ++r) shiftedSums(x + runOffset(r), len_, stride, x0, s1, s2);
-        const double muD = s1 / static_cast<double>(count_);
-        const double var = std::max(0.0, s2 / static_cast<double>(count_) - muD * muD);
-        const double meanD = x0 + muD;
+        Moments mo;
+        for (int64_t r = 0; r < runs; ++r) addMoments(x + runOffset(r), len_, stride, mo);
+        const double var = mo.m2 / static_cast<double>(count_);
+        const double meanD = mo.mean;
         const double invD = 1.0 / (std::sqrt(var + p_.epsIn) + p_.epsOut);
         if (p_.mean) outputs[1][o] = static_cast<float>(meanD);
         if (p_.invStd) outputs[2][o] = static_cast<float>(invD);
 
-        const float shift = x[0], mu = static_cast<float>(s1 / static_cast<double>(count_)), inv = static_cast<float>(invD);
+        const float shift = x[0], mu = static_cast<float>(meanD - shift), inv = static_cast<float>(invD);
         const float* scale = p_.affine == Affine::None ? nullptr : inputs[1];
         const float* bias = p_.bias ? inputs[2] : nullptr;
         float a = inv, b = 0.0f;  // y = ((x - shift) - mu) * a + b, per row unless per element
