@@ -129,9 +129,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
     connect(pipeline_, &Pipeline::modelChanged, this, [this](const QString& key, const QString& name) {
         const auto& info = pipeline_->activeModel();
         if (!info.hasManifest && !info.userSettings)
-            showStatus(tr("%1: no manifest, so ImageNet preprocessing and labels are assumed (%2). Model \u25b8 Input and Labels\u2026 changes them.")
-                           .arg(name, info.details),
-                       false);
+            showStatus(tr("%1 (no manifest): %2. Model \u25b8 Input and Labels\u2026 changes them.").arg(name, info.conventions), false);
         controls_->addModel(key, name);
         controls_->setActiveModel(key);
         if (!overlay()->hasResult()) overlay()->setPendingText(view_->hasFrame() ? tr("Recognising\u2026") : QString());

@@ -8,6 +8,7 @@
 #endif
 
 #include "metrics/process_memory.h"
+#include "percept/models/conventions.h"
 #include "percept/models/model_store.h"
 #include "percept/models/preprocess.h"
 #include "pipeline/image_convert.h"
@@ -45,6 +46,7 @@ struct InferenceWorker::LoadedModel {
     pm::InputSpec input;
     int labelOffset = 0;
     pm::Labels labels;
+    percept::OutputKind outputKind = percept::OutputKind::Values;  // Softmax inside: not applied again
 };
 
 InferenceWorker::InferenceWorker(std::shared_ptr<LatestFrameMailbox> mailbox, QObject* parent)
@@ -78,47 +80,39 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
             throw percept::Error("the model's input is " + percept::shapeToString(inShape) +
                                  "; Percept's app needs one square RGB image [1,3,S,S]");
         const int side = static_cast<int>(inShape[3]);
-        QString note;
-        if (!ref.hasManifest) {
-            // No manifest names this file: the input size comes from the model itself, the
-            // rest from ImageNet conventions (mean/std normalisation, the ImageNet labels).
-            ref.manifest.input.size = side;
-            ref.manifest.input.resizeShorter = static_cast<int>(side / 0.875 + 0.5);
-            note = QStringLiteral("no manifest: %1x%1 input from the model, ImageNet mean/std").arg(side);
-        } else if (ref.manifest.input.size != side) {
-            throw percept::Error("the manifest '" + ref.manifest.name + "' says " + std::to_string(ref.manifest.input.size) +
-                                 " px input but the model takes " + std::to_string(side));
-        }
-        const auto& outShape = model.outputs().at(0).shape;
-        const int64_t classes = outShape.empty() ? 0 : outShape.back();
-        if (ref.labelsPath.empty() && (classes == 1000 || classes == 1001)) {
-            ref.labelsPath = pm::findDataFile("imagenet_synset_words.txt");
-            ref.manifest.labelOffset = static_cast<int>(classes - 1000);
-            if (!ref.labelsPath.empty()) note += QStringLiteral(", ImageNet labels");
-        }
+        // Preprocessing and labels: the manifest, the model's metadata, or a calibration on
+        // the reference photos (on a CPU session, kept if the CPU is the backend to use).
+        std::unique_ptr<percept::Session> cpuSession;
+        auto runOnCpu = [&](const percept::Tensor& t) {
+            if (!cpuSession) cpuSession = percept::Session::create(model, sessionOptions(Backend::Cpu));
+            return cpuSession->run(t);
+        };
+        pm::Conventions conv = pm::resolveConventions(ref, model, runOnCpu);
         const auto user = userSettings_.find(nameOrPath);
         if (user != userSettings_.end()) {
-            ref.manifest.input = user->second.input;
-            ref.manifest.input.size = side;
-            if (ref.manifest.input.resizeShorter < side) ref.manifest.input.resizeShorter = static_cast<int>(side / 0.875 + 0.5);
-            ref.labelsPath = user->second.labelsPath.toStdString();
-            ref.manifest.labelOffset = user->second.labelOffset;
-            note = QStringLiteral("your preprocessing and labels");
+            conv.input = user->second.input;
+            conv.input.size = side;
+            if (conv.input.resizeShorter < side) conv.input.resizeShorter = static_cast<int>(side / 0.875 + 0.5);
+            conv.labels.clear();
+            conv.labelsPath = user->second.labelsPath.toStdString();
+            conv.labelOffset = user->second.labelOffset;
+            conv.source = pm::ConventionSource::User;
+            conv.note = conv.labelsPath.empty() ? "your preprocessing, no labels (class numbers shown)" : "your preprocessing and labels";
         }
-        pm::Labels labels;
-        if (!ref.labelsPath.empty()) labels = pm::Labels::load(ref.labelsPath);
-        else note += QStringLiteral(", no labels (class numbers shown)");
-        if (note.startsWith(QStringLiteral(", "))) note = note.mid(2);
+        pm::Labels labels = pm::loadLabels(conv);
+        const QString note = qs(conv.note);
 
         ModelInfo info;
         info.key = nameOrPath;
         info.hasManifest = ref.hasManifest;
         info.userSettings = user != userSettings_.end();
-        info.settings = {ref.manifest.input, qs(ref.labelsPath), ref.manifest.labelOffset};
+        info.settings = {conv.input, qs(conv.labelsPath), conv.labelOffset};
+        info.conventions = note;
+        const percept::OutputKind outputKind = model.outputs().at(0).kind;
         auto lm = std::make_unique<LoadedModel>(LoadedModel{
             info, nameOrPath,
             ref.hasManifest ? qs(ref.manifest.displayName) : QFileInfo(nameOrPath).fileName(),
-            {}, std::move(model), ref.manifest.input, ref.manifest.labelOffset, std::move(labels)});
+            {}, std::move(model), conv.input, conv.labelOffset, std::move(labels), outputKind});
         lm->details = QStringLiteral("%1 MFLOP, %2 px input%3")
                           .arg(static_cast<double>(lm->model.flops()) / 1e6, 0, 'f', 0)
                           .arg(side)
@@ -131,8 +125,18 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         QString fallback;
         if (!tuningError_.isEmpty()) emit error(std::exchange(tuningError_, QString()) + QStringLiteral(" (using the defaults)"));
         try {
-            session = percept::Session::create(lm->model, sessionOptions(target));
-            session->run(percept::Tensor({1, 3, side, side}));  // warm-up
+            if (target == Backend::Vulkan) {
+                // Asked before compiling: an op the backend lacks is named at once.
+                const auto gaps = lm->model.unsupportedOps(Backend::Vulkan);
+                if (!gaps.empty())
+                    throw percept::Error(gaps.front() + (gaps.size() > 1 ? " (and " + std::to_string(gaps.size() - 1) + " more nodes)" : ""));
+            }
+            if (target == Backend::Cpu && cpuSession) {
+                session = std::move(cpuSession);  // the calibration's session, already warm
+            } else {
+                session = percept::Session::create(lm->model, sessionOptions(target));
+                session->run(percept::Tensor({1, 3, side, side}));  // warm-up
+            }
         } catch (const std::exception& e) {
             if (target == Backend::Cpu) throw;
             session.reset();
@@ -288,7 +292,7 @@ void InferenceWorker::runFrame(const Frame& frame) {
         const percept::Stats& st = session.stats();
         energy_.end(st.totalFlops, st.weightBytes + 2 * st.peakArenaBytes);
 
-        const auto preds = pm::classify(logits.data, model_->labels, model_->labelOffset, 5);
+        const auto preds = pm::classify(logits.data, model_->outputKind, model_->labels, model_->labelOffset, 5);
         const auto t3 = Clock::now();
 
         InferenceResult r;

@@ -19,6 +19,9 @@ struct ModelInfo {
     QString key;       // manifest name or file path
     QString name;      // display name
     QString details;   // "602 MFLOP, 224 px input; ..."
+    // Where the preprocessing and labels came from: "input calibrated on reference photos: ±1,
+    // RGB: 8 of 8 recognised; ImageNet labels (1001 outputs)" (models::Conventions::note).
+    QString conventions;
     bool hasManifest = false;
     bool userSettings = false;  // ModelSettings given by the user are in force
     ModelSettings settings;

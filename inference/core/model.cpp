@@ -36,10 +36,50 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
 
 }  // namespace detail
 
+namespace {
+
+// What an output holds: the op that produces it, looked through pure reshapes, is a Softmax
+// (probabilities) or LogSoftmax over the axis that remains the class axis.
+OutputKind outputKind(const graph::Graph& g, int value) {
+    for (int steps = 0; steps < 8; ++steps) {
+        const graph::Node* producer = nullptr;
+        for (const auto& n : g.nodes)
+            for (int o : n.outputs)
+                if (o == value) producer = &n;
+        if (!producer) return OutputKind::Values;
+        switch (producer->op) {
+            case graph::OpKind::Softmax:
+            case graph::OpKind::LogSoftmax: {
+                // Only a softmax over the last axis (with everything before it of size 1
+                // after the reshapes) normalises the class scores the app reads.
+                const Shape& s = g.shapeOf(producer->outputs[0]);
+                const int64_t axis = producer->attrInt("axis", static_cast<int64_t>(s.size()) - 1);
+                const bool lastAxis = axis == static_cast<int64_t>(s.size()) - 1 || elementCount(s) == s[static_cast<size_t>(axis)];
+                if (!lastAxis) return OutputKind::Values;
+                return producer->op == graph::OpKind::Softmax ? OutputKind::Probabilities : OutputKind::LogProbabilities;
+            }
+            case graph::OpKind::Reshape:
+            case graph::OpKind::Flatten:
+            case graph::OpKind::Squeeze:
+            case graph::OpKind::Unsqueeze:
+            case graph::OpKind::Identity:
+                if (producer->inputs.empty() || producer->inputs[0] < 0) return OutputKind::Values;
+                value = producer->inputs[0];
+                continue;
+            default: return OutputKind::Values;
+        }
+    }
+    return OutputKind::Values;
+}
+
+}  // namespace
+
 Model::Model(std::shared_ptr<const graph::Graph> g, std::string source) : graph_(std::move(g)), source_(std::move(source)) {
     for (int id : graph_->inputs) inputs_.push_back({graph_->value(id).name, graph_->value(id).shape});
-    for (int id : graph_->outputs) outputs_.push_back({graph_->value(id).name, graph_->value(id).shape});
+    for (int id : graph_->outputs) outputs_.push_back({graph_->value(id).name, graph_->value(id).shape, outputKind(*graph_, id)});
 }
+
+const std::map<std::string, std::string>& Model::metadata() const { return graph_->metadata; }
 
 Model Model::load(const std::string& path) {
     std::ifstream f(path, std::ios::binary);

@@ -9,11 +9,7 @@ namespace {
 
 using graph::OpKind;
 
-struct CpuOp {
-    OpKind kind;
-    Factory make = nullptr;
-    const char* missing = nullptr;  // why there is no factory
-};
+using CpuOp = graph::BackendOp<Factory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
 constexpr const char* kNotYet = "the CPU backend has no kernel for it";
@@ -152,7 +148,7 @@ const CpuOp& entry(OpKind k) { return kCpuOps[static_cast<size_t>(k)]; }
 
 bool cpuSupports(const graph::Graph& g, const graph::Node& node, std::string* why) {
     const CpuOp& e = entry(node.op);
-    if (e.make) return true;
+    if (e.fn) return true;
     if (why) *why = std::string(node.opName()) + " on the CPU: " + e.missing;
     return false;
 }
@@ -162,7 +158,7 @@ std::unique_ptr<Kernel> makeKernel(const graph::Graph& g, const graph::Node& nod
     if (!cpuSupports(g, node, &why)) fail(node, why);
     for (int out : node.outputs)
         if (out >= 0 && !g.value(out).shapeKnown) fail(node, "output shape is unknown (shape inference has not run)");
-    return entry(node.op).make(g, node, cfg);
+    return entry(node.op).fn(g, node, cfg);
 }
 
 }  // namespace percept::cpu

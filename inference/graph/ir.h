@@ -101,6 +101,9 @@ struct Graph {
     std::vector<int> inputs;  // non-constant graph inputs
     std::vector<int> outputs;
     int64_t opset = 0;
+    // The model file's metadata_props (key -> value): producers record preprocessing and
+    // labels there (models/README.md lists the keys Percept reads).
+    std::map<std::string, std::string> metadata;
 
     int addValue(std::string name);
     int addConstant(std::string name, ConstPtr data);

@@ -29,6 +29,15 @@ std::optional<OpKind> opKindFromName(std::string_view name);
 // are out of scope (recurrent, control flow, random, sequence, training), else a generic one.
 const char* unknownOpReason(std::string_view name);
 
+// An entry of a backend's kernel table: the backend's function for the op, or null and why the
+// backend does not run it.
+template <class Fn>
+struct BackendOp {
+    OpKind kind;
+    Fn fn = nullptr;
+    const char* missing = nullptr;
+};
+
 // A per-kind table (schemas, backend kernels) is complete when it has one entry per kind, in
 // ops.def order; the tables static_assert this.
 template <class Entry, size_t N>

@@ -209,6 +209,11 @@ graph::Graph importOnnx(const void* bytes, size_t size, const std::string& sourc
              std::to_string(graph::kMaxNodes));
 
     graph::Graph out;
+    for (const auto& kv : model.metadata_props()) {
+        if (kv.key().size() > 256 || kv.value().size() > (size_t{1} << 20))
+            fail(sourceName + ": a metadata_props entry is larger than the engine accepts (256 B key, 1 MiB value)");
+        out.metadata[kv.key()] = kv.value();
+    }
     for (const auto& op : model.opset_import())
         if (op.domain().empty() || op.domain() == "ai.onnx") out.opset = op.version();
     if (out.opset == 0) out.opset = 1;  // IR v3 files without opset_import default to opset 1

@@ -1,4 +1,5 @@
 // percept-classify: one image through one model, top-k with probabilities and the time split.
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -52,20 +53,22 @@ int main(int argc, char** argv) {
         models::ModelRef ref = models::resolveModel(a.get("--model", models::defaultManifest().name));
         Model model = Model::load(ref.modelPath);
         const Shape& inShape = model.inputs().at(0).shape;
-        tools::applyModelOptions(a, ref, inShape.size() == 4 ? static_cast<int>(inShape[3]) : 0);
         SessionOptions so;
         so.backend = parseBackend(a.get("--backend", "cpu"));
         so.threads = a.getInt("--threads", 0);
         so.deviceIndex = a.getInt("--device", -1);
         so.tuning = Tuning::fromEnvironment();
         auto session = Session::create(model, so);
-        models::Labels labels;
-        if (!ref.labelsPath.empty()) labels = models::Labels::load(ref.labelsPath);
+        std::function<Tensor(const Tensor&)> calibrate;
+        if (!tools::hasInputOptions(a)) calibrate = [&](const Tensor& t) { return session->run(t); };
+        models::Conventions conv = models::resolveConventions(ref, model, calibrate);
+        tools::applyModelOptions(a, conv);
+        const models::Labels labels = models::loadLabels(conv);
         const double loadMs = msSince(tLoad);
 
         const auto tPre = Clock::now();
         const cv::Mat img = models::loadImage(a.get("--image"));
-        Tensor input = models::preprocess(img, ref.manifest.input);
+        Tensor input = models::preprocess(img, conv.input);
         if (input.shape != inShape)
             throw Error("the preprocessed image has shape " + shapeToString(input.shape) + " but the model wants " +
                         shapeToString(inShape) + " (use --size)");
@@ -76,7 +79,7 @@ int main(int argc, char** argv) {
         const double runMs = msSince(tRun);
 
         const auto tPost = Clock::now();
-        auto preds = models::classify(logits.data, labels, ref.manifest.labelOffset, top);
+        auto preds = models::classify(logits.data, model.outputs().at(0).kind, labels, conv.labelOffset, top);
         const double postMs = msSince(tPost);
 
         if (json) {
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
             j["model"] = ref.manifest.name;
             j["model_path"] = ref.modelPath;
             j["image"] = a.get("--image");
+            j["input_convention"] = conv.note;
             j["backend"] = backendName(session->backend());
             j["device"] = session->deviceName();
             j["top"] = nlohmann::json::array();
@@ -95,6 +99,7 @@ int main(int argc, char** argv) {
             for (const auto& p : preds) std::printf("  %6.2f%%  %-28s [%d]\n", p.prob * 100.0, p.label.c_str(), p.index);
             std::printf("time: decode+preprocess %.2f ms, inference %.2f ms, postprocess %.3f ms (model load %.1f ms)\n", preMs,
                         runMs, postMs, loadMs);
+            std::printf("input: %s\n", conv.note.c_str());
         }
         return 0;
     } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli_args.h"
+#include "percept/models/conventions.h"
 #include "percept/models/model_store.h"
 
 namespace percept::tools {
@@ -10,27 +11,32 @@ namespace percept::tools {
 inline const char* kModelOptionsHelp =
     "  --model M          manifest name (see --list) or path to an .onnx file\n"
     "  --labels FILE      labels file (default: the manifest's)\n"
-    "  --size S           input crop size (default: manifest, else the model's input)\n"
+    "  --size S           input crop size (default: the model's input)\n"
     "  --resize-shorter N shorter side before the crop (default: round(S/0.875))\n"
     "  --norm MODE        mean_std | minus_one_one\n"
     "  --mean R,G,B       pixel means (0..255) for mean_std\n"
     "  --std R,G,B        pixel stds (0..255) for mean_std\n"
     "  --bgr              feed channels in BGR order\n"
-    "  --label-offset K   output index K is the first labels-file class\n";
+    "  --label-offset K   output index K is the first labels-file class\n"
+    "  (a file no manifest names: its metadata_props, else a calibration on reference photos,\n"
+    "   choose the input convention unless --norm/--mean/--std/--bgr set it)\n";
 
 inline void addModelOptions(std::set<std::string>& valued, std::set<std::string>& switches) {
     valued.insert({"--model", "--labels", "--size", "--resize-shorter", "--norm", "--mean", "--std", "--label-offset"});
     switches.insert("--bgr");
 }
 
-// Applies the command line's overrides to a resolved model; `modelInputSide` is the model's
-// own input side, used when no manifest says otherwise.
-inline void applyModelOptions(const Args& a, models::ModelRef& ref, int modelInputSide) {
-    auto& in = ref.manifest.input;
-    if (!ref.hasManifest && modelInputSide > 0) {
-        in.size = modelInputSide;
-        in.resizeShorter = static_cast<int>(modelInputSide / 0.875 + 0.5);
-    }
+// Whether the command line sets the input convention itself (no calibration then).
+inline bool hasInputOptions(const Args& a) {
+    for (const char* f : {"--norm", "--mean", "--std", "--bgr"})
+        if (a.has(f)) return true;
+    return false;
+}
+
+// Applies the command line's overrides to a model's conventions (resolved from its manifest,
+// metadata or a calibration: models::resolveConventions).
+inline void applyModelOptions(const Args& a, models::Conventions& c) {
+    auto& in = c.input;
     if (a.has("--size")) {
         in.size = a.getInt("--size", in.size);
         in.resizeShorter = static_cast<int>(in.size / 0.875 + 0.5);
@@ -47,11 +53,18 @@ inline void applyModelOptions(const Args& a, models::ModelRef& ref, int modelInp
         if (!a.has(f)) continue;
         auto v = a.getFloats(f);
         if (v.size() != 3) throw Error(std::string(f) + " needs three values R,G,B");
-        for (int c = 0; c < 3; ++c) (std::string(f) == "--mean" ? in.mean : in.std)[c] = v[c];
+        for (int k = 0; k < 3; ++k) (std::string(f) == "--mean" ? in.mean : in.std)[k] = v[k];
     }
     if (a.has("--bgr")) in.rgb = false;
-    ref.manifest.labelOffset = a.getInt("--label-offset", ref.manifest.labelOffset);
-    if (a.has("--labels")) ref.labelsPath = a.get("--labels");
+    if (hasInputOptions(a)) {
+        c.source = models::ConventionSource::User;
+        c.note = "input as given on the command line";
+    }
+    c.labelOffset = a.getInt("--label-offset", c.labelOffset);
+    if (a.has("--labels")) {
+        c.labels.clear();
+        c.labelsPath = a.get("--labels");
+    }
 }
 
 }  // namespace percept::tools

@@ -11,11 +11,7 @@ namespace {
 
 using graph::OpKind;
 
-struct VkOp {
-    OpKind kind;
-    OpFactory build = nullptr;
-    const char* missing = nullptr;  // why there is no builder
-};
+using VkOp = graph::BackendOp<OpFactory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
 constexpr const char* kNotYet = "the Vulkan backend has no kernel for it";
@@ -153,8 +149,8 @@ static_assert(graph::coversEveryOp(kVkOps), "vulkan/vk_ops.cpp: one entry per li
 
 OpFactory findOpFactory(const graph::Node& n, std::string* why) {
     const VkOp& e = kVkOps[static_cast<size_t>(n.op)];
-    if (!e.build && why) *why = std::string(n.opName()) + " on Vulkan: " + e.missing;
-    return e.build;
+    if (!e.fn && why) *why = std::string(n.opName()) + " on Vulkan: " + e.missing;
+    return e.fn;
 }
 
 }  // namespace percept::vk

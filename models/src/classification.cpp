@@ -26,6 +26,13 @@ Labels Labels::load(const std::string& path) {
     return l;
 }
 
+Labels Labels::fromNames(std::vector<std::string> names) {
+    if (names.empty()) throw Error("the list of labels is empty");
+    Labels l;
+    l.names_ = std::move(names);
+    return l;
+}
+
 std::string Labels::name(int index, int labelOffset) const {
     const int k = index - labelOffset;
     if (k < 0) return "background";
@@ -44,6 +51,19 @@ std::vector<float> softmax(const std::vector<float>& logits) {
     return p;
 }
 
+std::vector<float> probabilities(const std::vector<float>& outputs, OutputKind kind) {
+    switch (kind) {
+        case OutputKind::Probabilities: return outputs;
+        case OutputKind::LogProbabilities: {
+            std::vector<float> p(outputs.size());
+            for (size_t k = 0; k < p.size(); ++k) p[k] = std::exp(outputs[k]);
+            return p;
+        }
+        case OutputKind::Values: break;
+    }
+    return softmax(outputs);
+}
+
 std::vector<int> topK(const std::vector<float>& values, int k) {
     std::vector<int> idx(values.size());
     std::iota(idx.begin(), idx.end(), 0);
@@ -55,8 +75,8 @@ std::vector<int> topK(const std::vector<float>& values, int k) {
     return idx;
 }
 
-std::vector<Prediction> classify(const std::vector<float>& logits, const Labels& labels, int labelOffset, int k) {
-    const auto probs = softmax(logits);
+std::vector<Prediction> classify(const std::vector<float>& outputs, OutputKind kind, const Labels& labels, int labelOffset, int k) {
+    const auto probs = probabilities(outputs, kind);
     std::vector<Prediction> out;
     for (int i : topK(probs, k)) out.push_back({i, labels.name(i, labelOffset), probs[static_cast<size_t>(i)]});
     return out;

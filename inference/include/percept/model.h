@@ -4,6 +4,7 @@
 // supported: a Model that exists can be run on the CPU backend.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +18,14 @@ namespace graph { struct Graph; }
 class Model;
 namespace detail { Model modelFromGraph(graph::Graph g, const std::string& source); }
 
+// What a graph output holds, from the op that produces it (through reshapes): a model that
+// ends in Softmax already gives probabilities, and a second softmax would flatten them.
+enum class OutputKind { Values, Probabilities, LogProbabilities };
+
 struct TensorInfo {
     std::string name;
     Shape shape;
+    OutputKind kind = OutputKind::Values;  // outputs only
 };
 
 class Model {
@@ -34,6 +40,8 @@ public:
     int64_t flops() const;
     size_t nodeCount() const;
     const std::string& source() const;
+    // The file's metadata_props, as written by the exporter (empty when none).
+    const std::map<std::string, std::string>& metadata() const;
 
     // The nodes a backend cannot run, one sentence each ("Erf node 'x': Erf on Vulkan: ..."),
     // asked before a session is made; empty when the backend runs the whole model.

@@ -1,0 +1,64 @@
+// percept-tag-model: writes a model's preprocessing and labels into its own metadata_props
+// (the keys of models/include/percept/models/conventions.h), so the file carries them wherever
+// it goes and Percept (app or percept-classify) needs no manifest for it.
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "cli_args.h"
+#include "model_file_edit.h"
+#include "model_options.h"
+#include "percept/percept.h"
+
+using namespace percept;
+
+namespace {
+
+void usage() {
+    std::printf(
+        "usage: percept-tag-model --model M --out FILE.onnx [options]\n"
+        "Writes the model's input preprocessing and labels into the file's metadata_props:\n"
+        "from its manifest, else as resolved for an unknown file (its metadata, a calibration\n"
+        "on reference photos), with the options below on top.\n"
+        "%s"
+        "  --no-labels        do not embed the labels\n"
+        "  --help, -h         print this and exit\n",
+        tools::kModelOptionsHelp);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::set<std::string> valued = {"--out"};
+    std::set<std::string> switches = {"--no-labels", "--help", "-h"};
+    tools::addModelOptions(valued, switches);
+    try {
+        tools::Args a(argc, argv, valued, switches);
+        if (a.has("--help") || a.has("-h")) {
+            usage();
+            return 0;
+        }
+        if (!a.has("--model") || !a.has("--out")) {
+            usage();
+            return 2;
+        }
+        models::ModelRef ref = models::resolveModel(a.get("--model"));
+        const Model model = Model::load(ref.modelPath);
+        auto session = Session::create(model);
+        std::function<Tensor(const Tensor&)> calibrate;
+        if (!tools::hasInputOptions(a)) calibrate = [&](const Tensor& t) { return session->run(t); };
+        models::Conventions conv = models::resolveConventions(ref, model, calibrate);
+        tools::applyModelOptions(a, conv);
+        std::vector<std::string> labels;
+        if (!a.has("--no-labels")) {
+            const models::Labels l = models::loadLabels(conv);
+            for (size_t k = 0; k < l.size(); ++k) labels.push_back(l.name(static_cast<int>(k) + conv.labelOffset, conv.labelOffset));
+        }
+        tools::writeWithMetadata(ref.modelPath, a.get("--out"), models::metadataFromConventions(conv, labels));
+        std::printf("%s: %s%s\n", a.get("--out").c_str(), conv.note.c_str(), labels.empty() ? "" : (", " + std::to_string(labels.size()) + " labels embedded").c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "percept-tag-model: %s\n", e.what());
+        return 1;
+    }
+}
