@@ -56,14 +56,17 @@ struct ReduceNest {
 };
 ReduceNest planReduce(const Shape& x, const std::vector<int64_t>& axes);
 
-// Offset in x of the i-th element (row-major) of a nest of dims / strides.
+// Offset in x of the i-th element (row-major) of the first `count` axes of a nest of dims /
+// strides; i must be below their product (so the outermost axis needs no remainder).
 inline int64_t nestOffset(int64_t i, const std::vector<int64_t>& dims, const std::vector<int64_t>& strides, size_t count) {
+    if (count == 0) return 0;
     int64_t off = 0;
-    for (size_t k = count; k-- > 0;) {
-        off += (i % dims[k]) * strides[k];
-        i /= dims[k];
+    for (size_t k = count - 1; k > 0; --k) {
+        const int64_t q = i / dims[k];
+        off += (i - q * dims[k]) * strides[k];
+        i = q;
     }
-    return off;
+    return off + i * strides[0];
 }
 
 }  // namespace percept::graph

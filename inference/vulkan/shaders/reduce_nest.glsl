@@ -2,15 +2,18 @@
 // vk_reduce.cpp's reduceNestPush): outputs walk the kept axes, each reducing over the reduced
 // axes; up to 4 merged blocks of each (ceil(rank / 2) for rank <= 8).
 
-// Offset of the i-th element (row-major) of a nest of n dims / strides.
+// Offset of the i-th element (row-major) of a nest of n dims / strides; i is below their
+// product, so the outermost axis needs no division (a single-block nest needs none at all).
 uint nestOffset(uint i, uint n, uvec4 dims, uvec4 strides) {
+    if (n == 0u) return 0u;
     uint off = 0u;
-    for (int k = int(n) - 1; k >= 0; --k) {
+    for (int k = int(n) - 1; k > 0; --k) {
         const uint d = dims[k];
-        off += (i % d) * strides[k];
-        i /= d;
+        const uint q = i / d;
+        off += (i - q * d) * strides[k];
+        i = q;
     }
-    return off;
+    return off + i * strides[0];
 }
 
 float infinity() { return uintBitsToFloat(0x7f800000u); }
