@@ -16,7 +16,8 @@ void foldBatchNormIntoConv(Graph& g);
 // Add output is fused into it.
 void fuseActivations(Graph& g);
 // Reduce family (fusion_norm.cpp): the decomposed layer normalisation older exporters emit
-// (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add) becomes one LayerNormalization;
+// (torch: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add; Keras through tf2onnx:
+// the same statistics, then x * inv + (beta - mean * inv)) becomes one LayerNormalization;
 // runs before fuseActivations.
 void fuseLayerNorm(Graph& g);
 

@@ -6,8 +6,13 @@
 //   sq  = Pow(d, 2) | Mul(d, d)
 //   var = ReduceMean(sq, same axes, keepdims=1)
 //   sd  = Sqrt(Add(var, eps))                      (eps a one-value constant, either operand)
+// then the torch tail
 //   n   = Div(d, sd) | Mul(d, Reciprocal(sd))      (Mul either way round)
 //   y   = Add(Mul(n, gamma), beta)                 (both optional, constants, either operand)
+// or the Keras one (tf.nn.batch_normalization: x * inv + (beta - mu * inv))
+//   inv = Mul(Reciprocal(sd), gamma)               (gamma optional)
+//   y   = Add(Mul(x, inv), Sub(beta, Mul(mu, inv)))
+//       | Add(Mul(x, inv), Neg(Mul(mu, inv))) | Sub(Mul(x, inv), Mul(mu, inv))   (no beta)
 //
 // Only exact matches: every intermediate has exactly the readers the pattern gives it and is
 // not a graph output, the same x feeds the first ReduceMean and the Sub, and gamma / beta vary
@@ -61,11 +66,13 @@ public:
         if (n.inputs[1] == v) return n.inputs[0];
         return -2;
     }
-    // A float constant holding one value.
-    const TensorData* scalarConst(int v) const {
+    // A constant holding one value: float, or any type with anyType (Pow's exponent may be an
+    // integer).
+    const TensorData* scalarConst(int v, bool anyType = false) const {
         if (v < 0) return nullptr;
         const Value& val = g_.value(v);
-        return val.constant && val.constant->dtype == DType::Float32 && val.constant->count() == 1 ? val.constant.get() : nullptr;
+        if (!val.constant || val.constant->count() != 1 || (!anyType && val.constant->dtype != DType::Float32)) return nullptr;
+        return val.constant.get();
     }
 
 private:
@@ -106,6 +113,148 @@ ConstPtr expandAffine(const Value& v, const Shape& xs, const Shape& norm) {
     return out;
 }
 
+// The pattern's pieces found so far.
+struct Match {
+    int x = -1, mu = -1, d = -1, sd = -1, y = -1;
+    int64_t axis = 0;
+    float eps = 0.0f;
+    ConstPtr gamma, beta;
+    std::vector<int> nodes;
+};
+
+// After sd: the torch tail, n = Div(d, sd) | Mul(d, Reciprocal(sd)), then y = Add(Mul(n, gamma),
+// beta) with each affine step optional. `normalise` is d's reader other than the square.
+bool torchTail(Graph& g, Matcher& m, Match& t, int normalise, const Shape& xs, const Shape& norm) {
+    const Node& nn = m.node(normalise);
+    if (nn.op == OpKind::Div && nn.inputs == std::vector<int>{t.d, t.sd} && !nn.act.any() && m.soleReader(t.sd) == normalise) {
+        // n = d / sd
+    } else if (nn.op == OpKind::Mul) {
+        const int recip = m.soleReader(t.sd);
+        if (recip < 0 || m.node(recip).op != OpKind::Reciprocal || m.node(recip).act.any()) return false;
+        const int rs = m.node(recip).outputs.at(0);
+        if (m.soleReader(rs) != normalise || m.otherOperand(normalise, OpKind::Mul, rs) != t.d) return false;
+        t.nodes.push_back(recip);
+    } else {
+        return false;
+    }
+    t.nodes.push_back(normalise);
+    t.y = nn.outputs.at(0);
+    auto affine = [&](OpKind op, ConstPtr& out) {
+        const int r = m.soleReader(t.y);
+        if (r < 0) return;
+        const int c = m.otherOperand(r, op, t.y);
+        if (c < 0 || !(out = expandAffine(g.value(c), xs, norm))) return;
+        t.nodes.push_back(r);
+        t.y = m.node(r).outputs[0];
+    };
+    affine(OpKind::Mul, t.gamma);
+    affine(OpKind::Add, t.beta);
+    return true;
+}
+
+// After sd: the Keras tail (tf.nn.batch_normalization as tf2onnx writes it), the mean read a
+// second time:  inv = Mul(Reciprocal(sd), gamma)  (gamma optional),
+//               y = Add(Mul(x, inv), Sub(beta, Mul(mu, inv)))  or, without beta,
+//               y = Add(Mul(x, inv), Neg(Mul(mu, inv))) | Sub(Mul(x, inv), Mul(mu, inv)).
+bool kerasTail(Graph& g, Matcher& m, Match& t, int meanReader, const Shape& xs, const Shape& norm) {
+    const int recip = m.soleReader(t.sd);
+    if (recip < 0 || m.node(recip).op != OpKind::Reciprocal || m.node(recip).act.any()) return false;
+    t.nodes.push_back(recip);
+    int inv = m.node(recip).outputs.at(0);
+    if (const int r = m.soleReader(inv); r >= 0) {
+        const int c = m.otherOperand(r, OpKind::Mul, inv);
+        if (c < 0 || !(t.gamma = expandAffine(g.value(c), xs, norm))) return false;
+        t.nodes.push_back(r);
+        inv = m.node(r).outputs[0];
+    }
+    // inv feeds exactly Mul(x, inv) and Mul(mu, inv); the latter is the mean's second reader.
+    const std::vector<int> invReaders = m.readersOf(inv);
+    if (invReaders.size() != 2 || m.isOutput(inv) || m.otherOperand(meanReader, OpKind::Mul, t.mu) != inv) return false;
+    const int scaleX = invReaders[0] == meanReader ? invReaders[1] : invReaders[0];
+    if (m.otherOperand(scaleX, OpKind::Mul, inv) != t.x) return false;
+    const int xs_ = m.node(scaleX).outputs[0], ms = m.node(meanReader).outputs[0];
+    const int last = m.soleReader(ms);
+    if (last < 0) return false;
+    t.nodes.push_back(scaleX);
+    t.nodes.push_back(meanReader);
+    const Node& ln = m.node(last);
+    if (ln.op == OpKind::Sub && ln.inputs == std::vector<int>{xs_, ms} && !ln.act.any() && m.soleReader(xs_) == last) {
+        t.nodes.push_back(last);  // y = x * inv - mu * inv
+        t.y = ln.outputs[0];
+        return true;
+    }
+    // bb = Sub(beta, ms) | Neg(ms), then y = Add(xs, bb)
+    if (ln.act.any()) return false;
+    if (ln.op == OpKind::Sub && ln.inputs.size() == 2 && ln.inputs[1] == ms) {
+        if (!(t.beta = expandAffine(g.value(ln.inputs[0]), xs, norm))) return false;
+    } else if (ln.op != OpKind::Neg || ln.inputs != std::vector<int>{ms}) {
+        return false;
+    }
+    const int bb = ln.outputs[0];
+    const int add = m.soleReader(bb);
+    if (add < 0 || m.soleReader(xs_) != add || m.otherOperand(add, OpKind::Add, bb) != xs_) return false;
+    t.nodes.push_back(last);
+    t.nodes.push_back(add);
+    t.y = m.node(add).outputs[0];
+    return true;
+}
+
+// The head, mean1 .. sd, then whichever tail follows.
+bool matchLayerNorm(Graph& g, Matcher& m, int mean1, Match& t) {
+    const Node& n1 = m.node(mean1);
+    if (n1.inputs.empty() || n1.inputs[0] < 0) return false;
+    t.x = n1.inputs[0];
+    const Shape xs = g.shapeOf(t.x);
+    const int64_t rank = static_cast<int64_t>(xs.size());
+    std::vector<int64_t> axes, axes2;
+    if (!isTrailingMean(n1, rank, axes)) return false;
+    t.axis = axes.front();
+    const Shape norm(xs.begin() + t.axis, xs.end());
+    t.nodes = {mean1};
+    t.mu = n1.outputs[0];
+    // d = Sub(x, mu); the mean has no other reader (torch) or one Mul (Keras).
+    const std::vector<int> muReaders = m.readersOf(t.mu);
+    if (muReaders.empty() || muReaders.size() > 2 || m.isOutput(t.mu)) return false;
+    int sub = -1, meanReader = -1;
+    for (int r : muReaders) {
+        const Node& n = m.node(r);
+        if (n.op == OpKind::Sub && n.inputs == std::vector<int>{t.x, t.mu} && !n.act.any() && sub < 0) sub = r;
+        else meanReader = r;
+    }
+    if (sub < 0 || (muReaders.size() == 2) != (meanReader >= 0)) return false;
+    t.d = m.node(sub).outputs.at(0);
+    t.nodes.push_back(sub);
+    // d feeds the square and, in the torch form, the normalising Div / Mul; nothing else.
+    const std::vector<int> dReaders = m.readersOf(t.d);
+    if (dReaders.size() != (meanReader >= 0 ? 1u : 2u) || m.isOutput(t.d)) return false;
+    int square = -1, normalise = -1;
+    for (int r : dReaders) {
+        const Node& n = m.node(r);
+        const TensorData* two = n.op == OpKind::Pow && n.inputs.size() == 2 && n.inputs[0] == t.d ? m.scalarConst(n.inputs[1], true) : nullptr;
+        if ((two && two->asFloats()[0] == 2.0f) || (n.op == OpKind::Mul && n.inputs == std::vector<int>{t.d, t.d})) square = r;
+        else normalise = r;
+    }
+    if (square < 0 || m.node(square).act.any()) return false;
+    t.nodes.push_back(square);
+    // var = ReduceMean(sq) over the same axes
+    const int mean2 = m.soleReader(m.node(square).outputs.at(0));
+    if (mean2 < 0 || !isTrailingMean(m.node(mean2), rank, axes2) || axes2 != axes) return false;
+    t.nodes.push_back(mean2);
+    // sd = Sqrt(Add(var, eps))
+    const int addEps = m.soleReader(m.node(mean2).outputs[0]);
+    if (addEps < 0) return false;
+    const TensorData* eps = m.scalarConst(m.otherOperand(addEps, OpKind::Add, m.node(mean2).outputs[0]));
+    if (!eps || !(eps->f[0] >= 0.0f)) return false;
+    t.eps = eps->f[0];
+    t.nodes.push_back(addEps);
+    const int sqrtNode = m.soleReader(m.node(addEps).outputs[0]);
+    if (sqrtNode < 0 || m.node(sqrtNode).op != OpKind::Sqrt || m.node(sqrtNode).act.any()) return false;
+    t.nodes.push_back(sqrtNode);
+    t.sd = m.node(sqrtNode).outputs.at(0);
+    const bool tail = meanReader >= 0 ? kerasTail(g, m, t, meanReader, xs, norm) : normalise >= 0 && torchTail(g, m, t, normalise, xs, norm);
+    return tail && g.shapeOf(t.y) == xs;
+}
+
 }  // namespace
 
 void fuseLayerNorm(Graph& g) {
@@ -113,101 +262,36 @@ void fuseLayerNorm(Graph& g) {
     std::vector<char> drop(g.nodes.size(), 0);
     std::vector<std::pair<size_t, Node>> fused;  // (position of the pattern's last node, the LayerNormalization)
     for (size_t k0 = 0; k0 < g.nodes.size(); ++k0) {
-        const Node& mean1 = g.nodes[k0];
-        if (mean1.op != OpKind::ReduceMean || drop[k0] || mean1.inputs.empty() || mean1.inputs[0] < 0) continue;
-        const int x = mean1.inputs[0];
-        const Shape xs = g.shapeOf(x);
-        const int64_t rank = static_cast<int64_t>(xs.size());
-        std::vector<int64_t> axes, axes2;
-        if (!isTrailingMean(mean1, rank, axes)) continue;
-        std::vector<int> nodes = {static_cast<int>(k0)};
-        // d = Sub(x, mu)
-        const int sub = m.soleReader(mean1.outputs[0]);
-        if (sub < 0 || m.node(sub).op != OpKind::Sub || m.node(sub).inputs != std::vector<int>{x, mean1.outputs[0]} || m.node(sub).act.any()) continue;
-        const int d = m.node(sub).outputs.at(0);
-        nodes.push_back(sub);
-        // d feeds the square and the normalising Div / Mul, nothing else.
-        const std::vector<int> dReaders = m.readersOf(d);
-        if (dReaders.size() != 2 || m.isOutput(d)) continue;
-        int square = -1, normalise = -1;
-        for (int r : dReaders) {
-            const Node& n = m.node(r);
-            const TensorData* two = n.op == OpKind::Pow && n.inputs.size() == 2 && n.inputs[0] == d ? m.scalarConst(n.inputs[1]) : nullptr;
-            if ((two && two->f[0] == 2.0f) || (n.op == OpKind::Mul && n.inputs == std::vector<int>{d, d})) square = r;
-            else normalise = r;
-        }
-        if (square < 0 || normalise < 0 || m.node(square).act.any()) continue;
-        nodes.push_back(square);
-        // var = ReduceMean(sq) over the same axes
-        const int mean2 = m.soleReader(m.node(square).outputs.at(0));
-        if (mean2 < 0 || !isTrailingMean(m.node(mean2), rank, axes2) || axes2 != axes) continue;
-        nodes.push_back(mean2);
-        // sd = Sqrt(Add(var, eps))
-        const int addEps = m.soleReader(m.node(mean2).outputs[0]);
-        if (addEps < 0) continue;
-        const TensorData* eps = m.scalarConst(m.otherOperand(addEps, OpKind::Add, m.node(mean2).outputs[0]));
-        if (!eps || !(eps->f[0] >= 0.0f)) continue;
-        nodes.push_back(addEps);
-        const int sqrtNode = m.soleReader(m.node(addEps).outputs[0]);
-        if (sqrtNode < 0 || m.node(sqrtNode).op != OpKind::Sqrt || m.node(sqrtNode).act.any()) continue;
-        nodes.push_back(sqrtNode);
-        const int sd = m.node(sqrtNode).outputs.at(0);
-        // n = Div(d, sd) | Mul(d, Reciprocal(sd))
-        int normalised = -1;
-        const Node& nn = m.node(normalise);
-        if (nn.op == OpKind::Div && nn.inputs == std::vector<int>{d, sd} && !nn.act.any() && m.soleReader(sd) == normalise) {
-            normalised = nn.outputs.at(0);
-        } else if (nn.op == OpKind::Mul) {
-            const int recip = m.soleReader(sd);
-            if (recip < 0 || m.node(recip).op != OpKind::Reciprocal || m.node(recip).act.any()) continue;
-            const int rs = m.node(recip).outputs.at(0);
-            if (m.soleReader(rs) != normalise || m.otherOperand(normalise, OpKind::Mul, rs) != d) continue;
-            nodes.push_back(recip);
-            normalised = nn.outputs.at(0);
-        } else {
-            continue;
-        }
-        nodes.push_back(normalise);
-        // y = Add(Mul(n, gamma), beta), each optional
-        const int64_t axis = axes.front();
-        const Shape norm(xs.begin() + axis, xs.end());
-        int y = normalised;
-        ConstPtr gamma, beta;
-        auto affine = [&](OpKind op, ConstPtr& out) {
-            const int r = m.soleReader(y);
-            if (r < 0) return;
-            const int c = m.otherOperand(r, op, y);
-            if (c < 0 || !(out = expandAffine(g.value(c), xs, norm))) return;
-            nodes.push_back(r);
-            y = m.node(r).outputs[0];
-        };
-        affine(OpKind::Mul, gamma);
-        affine(OpKind::Add, beta);
-        if (g.shapeOf(y) != xs) continue;
-        // Every intermediate read only inside the pattern (soleReader checked each link; the
-        // last value may be read by anything).
+        if (g.nodes[k0].op != OpKind::ReduceMean || drop[k0]) continue;
+        Match t;
+        if (!matchLayerNorm(g, m, static_cast<int>(k0), t)) continue;
+        bool taken = false;  // a node of an earlier match (patterns cannot share nodes, but be sure)
+        for (int k : t.nodes) taken = taken || drop[static_cast<size_t>(k)];
+        if (taken) continue;
+        const Shape xs = g.shapeOf(t.x);
+        const Shape norm(xs.begin() + t.axis, xs.end());
         Node ln;
         ln.op = OpKind::LayerNormalization;
-        ln.name = g.nodes[static_cast<size_t>(nodes.back())].name + "_layernorm";
-        if (!gamma) {
+        ln.name = g.nodes[static_cast<size_t>(t.nodes.back())].name + "_layernorm";
+        if (!t.gamma) {
             auto ones = std::make_shared<TensorData>();
             ones->shape = norm;
             ones->f.assign(static_cast<size_t>(elementCount(norm)), 1.0f);
-            gamma = ones;
+            t.gamma = ones;
         }
-        ln.inputs = {x, g.addConstant(ln.name + "_scale", gamma)};
-        if (beta) ln.inputs.push_back(g.addConstant(ln.name + "_bias", beta));
-        ln.outputs = {y};
+        ln.inputs = {t.x, g.addConstant(ln.name + "_scale", t.gamma)};
+        if (t.beta) ln.inputs.push_back(g.addConstant(ln.name + "_bias", t.beta));
+        ln.outputs = {t.y};
         Attribute a;
         a.kind = Attribute::Kind::Int;
-        a.i = axis;
+        a.i = t.axis;
         ln.attrs["axis"] = a;
         Attribute e;
         e.kind = Attribute::Kind::Float;
-        e.f = eps->f[0];
+        e.f = t.eps;
         ln.attrs["epsilon"] = e;
-        for (int k : nodes) drop[static_cast<size_t>(k)] = 1;
-        fused.emplace_back(static_cast<size_t>(*std::max_element(nodes.begin(), nodes.end())), std::move(ln));
+        for (int k : t.nodes) drop[static_cast<size_t>(k)] = 1;
+        fused.emplace_back(static_cast<size_t>(*std::max_element(t.nodes.begin(), t.nodes.end())), std::move(ln));
     }
     if (fused.empty()) return;
     std::vector<Node> kept;

@@ -34,6 +34,7 @@ void inferLayerNorm(Graph& g, Node& n) {
     const int64_t stash = n.attrInt("stash_type", 1);
     if (stash != 1) fail(n, "stash_type " + std::to_string(stash) + " is not supported (the statistics are computed in float32, stash_type 1)");
     const Shape normalized(x.begin() + axis, x.end());
+    if (elementCount(normalized) == 0) fail(n, "the normalised axes " + shapeToString(normalized) + " hold no elements (no mean or variance)");
     requireShape(g, n, 1, normalized, "Scale");
     if (hasInput(n, 2)) requireShape(g, n, 2, normalized, "B");
     setInt(n, "axis", axis);

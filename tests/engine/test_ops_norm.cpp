@@ -239,12 +239,15 @@ PERCEPT_OP_TEST_SUITE(StatNormTest);
 // ---- The decomposed layer normalisation ----------------------------------------------------
 
 // The pattern as exporters write it, in one of its spellings:
-//   torch:    Pow(d, 2), Add(var, eps), Div(d, sd), Mul(n, gamma), Add(., beta)
-//   tf2onnx:  Mul(d, d), Add(eps, var), Mul(Reciprocal(sd), d), Mul(gamma, n), Add(beta, .)
+//   Torch:    Pow(d, 2), Add(var, eps), Div(d, sd), Mul(n, gamma), Add(., beta)
+//   TorchAlt: Mul(d, d), Add(eps, var), Mul(Reciprocal(sd), d), Mul(gamma, n), Add(beta, .)
+//   Keras:    Mul(d, d), inv = Mul(Reciprocal(sd), gamma), Add(Mul(x, inv), Sub(beta, Mul(mu, inv)))
+//             (without affine: Sub(Mul(x, inv), Mul(mu, inv)); with KerasNeg: Add(., Neg(.)))
+enum class Spelling { Torch, TorchAlt, Keras, KerasNeg };
 struct Decomposed {
-    bool tf2onnx = false;
+    Spelling spelling = Spelling::Torch;
     bool affine = true;
-    bool meanIsOutput = false;  // a second reader of the mean: must not fuse
+    bool meanIsOutput = false;  // another reader of the mean: must not fuse
     std::vector<int64_t> axes = {-1};
 };
 
@@ -253,6 +256,7 @@ struct Decomposed {
 // directly); otherwise the graph is as the importer builds it.
 int addDecomposed(OpGraph& g, int x, const Shape& xs, const Decomposed& d, const Tensor& gamma, const Tensor& beta, bool shaped) {
     const int64_t rank = static_cast<int64_t>(xs.size());
+    const bool keras = d.spelling == Spelling::Keras || d.spelling == Spelling::KerasNeg, torch = d.spelling == Spelling::Torch;
     Shape stat = xs;
     std::vector<int64_t> canon;
     for (int64_t a : d.axes) canon.push_back(a < 0 ? a + rank : a), stat[static_cast<size_t>(canon.back())] = 1;
@@ -268,25 +272,48 @@ int addDecomposed(OpGraph& g, int x, const Shape& xs, const Decomposed& d, const
     const int diff = value("d", xs);
     g.node("Sub", {x, mu}, {diff});
     const int sq = value("sq", xs);
-    if (d.tf2onnx) g.node("Mul", {diff, diff}, {sq});
-    else g.node("Pow", {diff, g.constant("two", Tensor({}, {2.0f}))}, {sq});
-    const int var = value("var", stat), ve = value("ve", stat), sd = value("sd", stat), nrm = value("n", xs);
+    if (torch) g.node("Pow", {diff, g.constant("two", Tensor({}, {2.0f}))}, {sq});
+    else g.node("Mul", {diff, diff}, {sq});
+    const int var = value("var", stat), ve = value("ve", stat), sd = value("sd", stat);
     mean(sq, var);
     const int eps = g.constant("eps", Tensor({}, {1e-5f}));
-    g.node("Add", d.tf2onnx ? std::vector<int>{eps, var} : std::vector<int>{var, eps}, {ve});
+    g.node("Add", torch ? std::vector<int>{var, eps} : std::vector<int>{eps, var}, {ve});
     g.node("Sqrt", {ve}, {sd});
-    if (d.tf2onnx) {
+    const int gm = d.affine ? g.constant("gamma", gamma) : -1, bt = d.affine ? g.constant("beta", beta) : -1;
+    if (keras) {
+        int inv = value("rs", stat);
+        g.node("Reciprocal", {sd}, {inv});
+        if (d.affine) {
+            const int scaled = value("inv", xs);
+            g.node("Mul", {inv, gm}, {scaled});
+            inv = scaled;
+        }
+        const int xsv = value("x_inv", xs), ms = value("mu_inv", d.affine ? xs : stat), y = value("y_pattern", xs);
+        g.node("Mul", {x, inv}, {xsv});
+        g.node("Mul", {mu, inv}, {ms});
+        if (d.spelling == Spelling::KerasNeg || d.affine) {
+            const int bb = value("bb", d.affine ? xs : stat);
+            if (d.spelling == Spelling::KerasNeg) g.node("Neg", {ms}, {bb});
+            else g.node("Sub", {bt, ms}, {bb});
+            g.node("Add", {xsv, bb}, {y});
+        } else {
+            g.node("Sub", {xsv, ms}, {y});
+        }
+        return y;
+    }
+    const int nrm = value("n", xs);
+    if (torch) {
+        g.node("Div", {diff, sd}, {nrm});
+    } else {
         const int rs = value("rs", stat);
         g.node("Reciprocal", {sd}, {rs});
         g.node("Mul", {rs, diff}, {nrm});
-    } else {
-        g.node("Div", {diff, sd}, {nrm});
     }
     if (!d.affine) return nrm;
-    const int scaled = value("scaled", xs), gm = g.constant("gamma", gamma), bt = g.constant("beta", beta);
-    g.node("Mul", d.tf2onnx ? std::vector<int>{gm, nrm} : std::vector<int>{nrm, gm}, {scaled});
+    const int scaled = value("scaled", xs);
+    g.node("Mul", torch ? std::vector<int>{nrm, gm} : std::vector<int>{gm, nrm}, {scaled});
     const int y = value("y_pattern", xs);
-    g.node("Add", d.tf2onnx ? std::vector<int>{bt, scaled} : std::vector<int>{scaled, bt}, {y});
+    g.node("Add", torch ? std::vector<int>{scaled, bt} : std::vector<int>{bt, scaled}, {y});
     return y;
 }
 
@@ -305,11 +332,16 @@ TEST(LayerNormFusion, FusesExactMatchesOnly) {
     };
     const std::vector<Case> cases = {
         {"torch", {}, true},
-        {"tf2onnx", {true}, true},
-        {"no affine", {false, false}, true},
-        {"two trailing axes", {false, true, false, {1, 2}}, true},
-        {"mean also read elsewhere", {false, true, true}, false},
-        {"not the trailing axes", {false, true, false, {1}}, false},
+        {"torch, other spellings", {Spelling::TorchAlt}, true},
+        {"keras", {Spelling::Keras}, true},
+        {"keras, no beta (Neg)", {Spelling::KerasNeg, false}, true},
+        {"keras, no affine", {Spelling::Keras, false}, true},
+        {"no affine", {Spelling::Torch, false}, true},
+        {"two trailing axes", {Spelling::Torch, true, false, {1, 2}}, true},
+        {"keras, two trailing axes", {Spelling::Keras, true, false, {1, 2}}, true},
+        {"mean also read elsewhere", {Spelling::Torch, true, true}, false},
+        {"keras, mean also read elsewhere", {Spelling::Keras, true, true}, false},
+        {"not the trailing axes", {Spelling::Torch, true, false, {1}}, false},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.name);
@@ -358,12 +390,12 @@ TEST_P(LayerNormFusionTest, FusedAndUnfusedPatternsRun) {
     const Shape xs = {1, 7, 48};
     const Tensor gamma = randomTensor({48}, 44000), beta = randomTensor({48}, 44001), in = randomTensor(xs, 44002, -2.0f, 2.0f);
     const Tensor want = layerNorm(in, -1, gamma, &beta, 1e-5f).y;
-    for (const bool tf2onnx : {false, true})
+    for (const Spelling spelling : {Spelling::Torch, Spelling::TorchAlt, Spelling::Keras})
         for (const bool meanIsOutput : {false, true}) {
-            SCOPED_TRACE(std::string(tf2onnx ? "tf2onnx" : "torch") + (meanIsOutput ? ", mean also an output: unfused" : ""));
+            SCOPED_TRACE(std::to_string(static_cast<int>(spelling)) + (meanIsOutput ? ", mean also an output: unfused" : ""));
             OpGraph g(13);
             Decomposed d;
-            d.tf2onnx = tf2onnx;
+            d.spelling = spelling;
             d.meanIsOutput = meanIsOutput;
             const int y = addDecomposed(g, g.input("x", xs), xs, d, gamma, beta, false);
             g.g.outputs.push_back(y);
