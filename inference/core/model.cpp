@@ -21,6 +21,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         graph::removeIdentityOps(g);
         graph::foldBatchNormIntoConv(g);
         graph::fuseLayerNorm(g);
+        graph::fusePointwisePatterns(g);
         graph::fuseActivations(g);
         graph::removeDeadNodes(g);
         for (int out : g.outputs)

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <vector>
 
 #include "cpu/op_util.h"
 #include "graph/schemas.h"
@@ -24,6 +25,8 @@ inline void map(const float* in, float* out, int64_t n, F f) {
 
 inline float sigmoidOf(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 inline float softplusOf(float v) { return v > 20.0f ? v : std::log1p(std::exp(v)); }
+// min(1, max(0, v)) with NaN passing through, as numpy's clip.
+inline float clamp01(float v) { return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v; }
 
 }  // namespace
 
@@ -46,13 +49,15 @@ float erfApprox(float v) {
     return p / q;
 }
 
+// Every function gives NaN for NaN (numpy, IEEE), so the comparisons below are written to let
+// it through (v < 0 ? 0 : v, not v > 0 ? v : 0).
 void activate(const FusedActivation& act, const float* in, float* out, int64_t n) {
     const float a = act.alpha, b = act.beta;
     switch (act.kind) {
         case Activation::None:
             if (in != out) std::memcpy(out, in, static_cast<size_t>(n) * sizeof(float));
             return;
-        case Activation::Relu: return map(in, out, n, [](float v) { return v > 0.0f ? v : 0.0f; });
+        case Activation::Relu: return map(in, out, n, [](float v) { return v < 0.0f ? 0.0f : v; });
         case Activation::Clip: {
             const float lo = act.min, hi = act.max;
             return map(in, out, n, [=](float v) {
@@ -63,9 +68,9 @@ void activate(const FusedActivation& act, const float* in, float* out, int64_t n
         case Activation::LeakyRelu: return map(in, out, n, [=](float v) { return v < 0.0f ? v * a : v; });
         case Activation::Sigmoid: return map(in, out, n, sigmoidOf);
         case Activation::HardSigmoid:
-            return map(in, out, n, [=](float v) { return std::fmin(1.0f, std::fmax(0.0f, a * v + b)); });
+            return map(in, out, n, [=](float v) { return clamp01(a * v + b); });
         case Activation::HardSwish:
-            return map(in, out, n, [](float v) { return v * std::fmin(1.0f, std::fmax(0.0f, v * (1.0f / 6.0f) + 0.5f)); });
+            return map(in, out, n, [](float v) { return v * clamp01(v * (1.0f / 6.0f) + 0.5f); });
         case Activation::Silu: return map(in, out, n, [](float v) { return v * sigmoidOf(v); });
         case Activation::Tanh: return map(in, out, n, [](float v) { return std::tanh(v); });
         case Activation::Erf: return map(in, out, n, erfApprox);
@@ -74,12 +79,15 @@ void activate(const FusedActivation& act, const float* in, float* out, int64_t n
             return map(in, out, n, [](float v) { return 0.5f * v * (1.0f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v))); });
         case Activation::Elu: return map(in, out, n, [=](float v) { return v < 0.0f ? a * std::expm1(v) : v; });
         case Activation::Selu: return map(in, out, n, [=](float v) { return v <= 0.0f ? b * (a * std::exp(v) - a) : b * v; });
-        case Activation::Celu: return map(in, out, n, [=](float v) { return std::fmax(0.0f, v) + std::fmin(0.0f, a * std::expm1(v / a)); });
-        case Activation::ThresholdedRelu: return map(in, out, n, [=](float v) { return v > a ? v : 0.0f; });
+        // max(0, x) + min(0, a (e^(x/a) - 1)): the second term is 0 for x > 0 and the first for
+        // x <= 0, whatever the sign of a.
+        case Activation::Celu: return map(in, out, n, [=](float v) { return v > 0.0f ? v : a * std::expm1(v / a); });
+        case Activation::ThresholdedRelu: return map(in, out, n, [=](float v) { return v <= a ? 0.0f : v; });
         case Activation::Softplus: return map(in, out, n, softplusOf);
         case Activation::Softsign: return map(in, out, n, [](float v) { return v / (1.0f + std::fabs(v)); });
         case Activation::Mish: return map(in, out, n, [](float v) { return v * std::tanh(softplusOf(v)); });
-        case Activation::Shrink: return map(in, out, n, [=](float v) { return v < -b ? v + a : v > b ? v - a : 0.0f; });
+        case Activation::Shrink:
+            return map(in, out, n, [=](float v) { return v >= -b && v <= b ? 0.0f : v < 0.0f ? v + a : v - a; });
         case Activation::Exp: return map(in, out, n, [](float v) { return std::exp(v); });
         case Activation::Log: return map(in, out, n, [](float v) { return std::log(v); });
         case Activation::Neg: return map(in, out, n, [](float v) { return -v; });
@@ -100,7 +108,7 @@ void activate(const FusedActivation& act, const float* in, float* out, int64_t n
         case Activation::Ceil: return map(in, out, n, [](float v) { return std::ceil(v); });
         case Activation::Floor: return map(in, out, n, [](float v) { return std::floor(v); });
         case Activation::Round: return map(in, out, n, [](float v) { return std::nearbyint(v); });  // default mode: halves to even
-        case Activation::Sign: return map(in, out, n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; });
+        case Activation::Sign: return map(in, out, n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v; });  // 0 and NaN as they are
         case Activation::Not: return map(in, out, n, [](float v) { return v == 0.0f ? 1.0f : 0.0f; });
         case Activation::IsNaN: return map(in, out, n, [](float v) { return std::isnan(v) ? 1.0f : 0.0f; });
         case Activation::IsInf:
@@ -118,15 +126,16 @@ namespace {
 
 class ActivationKernel final : public Kernel {
 public:
-    ActivationKernel(FusedActivation act, FusedActivation then, int64_t count) : act_(act), then_(then), count_(count) {}
+    ActivationKernel(FusedActivation act, FusedActivation then, int64_t count, ActivateFn fn, std::vector<float> owned)
+        : act_(act), then_(then), count_(count), fn_(fn), owned_(std::move(owned)) {}
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        const float* x = inputs[0];
+        const float* x = owned_.empty() ? inputs[0] : owned_.data();
         float* y = outputs[0];
         // Chunks of 16K values: big enough to amortise the pool, small enough to share.
         auto chunk = [&](int64_t b, int64_t e, int) {
-            activate(act_, x + b, y + b, e - b);
-            applyActivation(then_, y + b, e - b);
+            fn_(act_, x + b, y + b, e - b);
+            if (then_.any()) fn_(then_, y + b, y + b, e - b);
         };
         if (count_ < 64 * 1024) chunk(0, count_, 0);
         else ctx.pool.parallelFor(count_, 16 * 1024, chunk);
@@ -136,6 +145,8 @@ public:
 private:
     FusedActivation act_, then_;
     int64_t count_;
+    ActivateFn fn_;  // the session's SIMD rows (cpu/isa.h) or the portable activate
+    std::vector<float> owned_;  // a boolean constant input (Not), which reaches run() as nullptr
 };
 
 }  // namespace
@@ -144,7 +155,10 @@ std::unique_ptr<Kernel> makeActivation(const graph::Graph& g, const graph::Node&
     const std::optional<FusedActivation> act = graph::activationOf(n);
     if (!act) fail(n, "is not a pointwise function");
     // A pass may fuse a following activation into this one too: apply both in turn.
-    return std::make_unique<ActivationKernel>(*act, n.act, elementCount(inShape(g, n, 0)));
+    const graph::Value& x = g.value(n.inputs.at(0));
+    std::vector<float> owned;
+    if (x.constant && x.constant->dtype != graph::DType::Float32) owned = x.constant->asFloats();
+    return std::make_unique<ActivationKernel>(*act, n.act, elementCount(inShape(g, n, 0)), activationFn(cfg.simd), std::move(owned));
 }
 
 }  // namespace percept::cpu

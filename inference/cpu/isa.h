@@ -113,6 +113,12 @@ struct WinogradFns {
     void (*input2)(const WinoInArgs&) = nullptr;
     void (*output2)(const WinoOutArgs&) = nullptr;
 };
+// y = act(x) over n values (x == y allowed): the level's vector rows for the functions real
+// models use (Relu, Clip, LeakyRelu, Sigmoid, SiLU, HardSigmoid, HardSwish, Tanh, Gelu, Erf,
+// Exp), every other kind through the portable cpu::activate. Null for Generic (the caller
+// then takes cpu::activate: cpu::activationFn).
+using ActivateFn = void (*)(const graph::FusedActivation& act, const float* x, float* y, int64_t n);
+
 // One level's kernels. The generic table has every member null: the callers then take their
 // portable loops (and OpenBLAS for the GEMM).
 struct CpuKernels {
@@ -123,6 +129,7 @@ struct CpuKernels {
     CopyStride2Fn copyStride2 = nullptr;
     MaxPoolRowFns maxPool;
     WinogradFns winograd;
+    ActivateFn activate = nullptr;
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };

@@ -57,6 +57,8 @@ inline size_t alignFloats(size_t floats) { return (floats + 15) / 16 * 16; }
 void activate(const graph::FusedActivation& act, const float* in, float* out, int64_t n);
 // erf in fp32 without libm (a rational approximation, a few ulp; activation.cpp).
 float erfApprox(float v);
+// The session's activation rows: its SIMD level's (simd.activate) or the portable activate.
+inline ActivateFn activationFn(const CpuKernels& simd) { return simd.activate ? simd.activate : &activate; }
 
 // out[r][c] = act(out[r][c] + rowBias[r]) over a block; rowBias may be null.
 inline void biasActivateRows(const graph::FusedActivation& act, const float* rowBias, float* c, int64_t ldc, int64_t rows,
@@ -125,7 +127,7 @@ PERCEPT_CPU_FACTORY(makePool);        // MaxPool, AveragePool
 PERCEPT_CPU_FACTORY(makeGlobalPool);  // GlobalAveragePool
 PERCEPT_CPU_FACTORY(makeGemm);
 PERCEPT_CPU_FACTORY(makeMatMul);
-PERCEPT_CPU_FACTORY(makeEltwise);     // Add, Sub, Mul, Div
+PERCEPT_CPU_FACTORY(makeEltwise);     // every pointwise op of 2+ inputs (Add ... Where)
 PERCEPT_CPU_FACTORY(makeActivation);  // every unary pointwise op (graph/activations.def)
 PERCEPT_CPU_FACTORY(makeSoftmax);
 PERCEPT_CPU_FACTORY(makeConcat);

@@ -29,6 +29,27 @@ inline void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
 inline V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
 inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
 inline V vmin(V a, V b) { return _mm256_min_ps(a, b); }
+// For the vector functions (simd_activation.inc): lane masks, selects and exponent scaling.
+using M = __m256;
+inline V vabs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+inline V vcopysign(V mag, V sgn) {
+    const V s = _mm256_set1_ps(-0.0f);
+    return _mm256_or_ps(_mm256_andnot_ps(s, mag), _mm256_and_ps(s, sgn));
+}
+inline M vlt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+inline V vselect(M m, V t, V f) { return _mm256_blendv_ps(f, t, m); }
+inline V vround(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+// 2^n for integer-valued n in [-126, 127], built in the exponent field.
+inline V vpow2(V n) {
+    const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+// p * 2^n for integer-valued n in [-150, 130]: in two steps, so 2^n need not be a normal
+// float (the first product is exact; the second rounds once, into subnormals or inf).
+inline V vscale2(V p, V n) {
+    const V n1 = _mm256_floor_ps(n * _mm256_set1_ps(0.5f));
+    return p * vpow2(n1) * vpow2(n - n1);
+}
 inline float vhsum(V a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -98,6 +119,7 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
     vstore(p + 24, s3);
 }
 }  // namespace
+#include "cpu/simd_activation.inc"
 #include "cpu/simd_kernels.inc"
 #include "cpu/simd_winograd.inc"
 constexpr Isa kIsa = Isa::Avx2;

@@ -34,6 +34,18 @@ inline void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
 inline V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
 inline V vmin(V a, V b) { return _mm512_min_ps(a, b); }
+// For the vector functions (simd_activation.inc): lane masks, selects and exponent scaling.
+using M = __mmask16;
+inline V vabs(V a) { return _mm512_abs_ps(a); }
+inline V vcopysign(V mag, V sgn) {
+    const V s = _mm512_set1_ps(-0.0f);
+    return _mm512_or_ps(_mm512_andnot_ps(s, mag), _mm512_and_ps(s, sgn));
+}
+inline M vlt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+inline V vselect(M m, V t, V f) { return _mm512_mask_blend_ps(m, f, t); }
+inline V vround(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+// p * 2^n for integer-valued n: scalef rounds once, into subnormals or inf as needed.
+inline V vscale2(V p, V n) { return _mm512_scalef_ps(p, n); }
 inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 inline __mmask16 maskN(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 inline V vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(maskN(n), p); }
@@ -120,6 +132,7 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
 }
 }  // namespace
 #define PERCEPT_SIMD_MASKED 1
+#include "cpu/simd_activation.inc"
 #include "cpu/simd_kernels.inc"
 #include "cpu/simd_winograd.inc"
 constexpr Isa kIsa = Isa::Avx512;

@@ -256,6 +256,23 @@ bool tryFold(Graph& g, const Node& n) {
             case OpKind::Sub:
             case OpKind::Mul:
             case OpKind::Div: out = foldArithmetic(g, n, a); break;
+            // Pointwise family: shape arithmetic (constant_folding_pointwise.cpp).
+            case OpKind::Equal:
+            case OpKind::Less:
+            case OpKind::LessOrEqual:
+            case OpKind::Greater:
+            case OpKind::GreaterOrEqual:
+            case OpKind::And:
+            case OpKind::Or:
+            case OpKind::Xor:
+            case OpKind::Not:
+            case OpKind::Where:
+            case OpKind::Min:
+            case OpKind::Max:
+            case OpKind::Neg:
+            case OpKind::Abs:
+            case OpKind::Sign:
+            case OpKind::Mod: out = foldPointwise(g, n); break;
             default: return false;
         }
     }

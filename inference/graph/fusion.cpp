@@ -77,7 +77,9 @@ void fuseActivations(Graph& g) {
     for (size_t k = 0; k < g.nodes.size(); ++k) {
         Node& a = g.nodes[k];
         const std::optional<FusedActivation> act = activationOf(a);
-        if (!act) continue;
+        // A unary op that carries a second function of its own stays as it is (an Identity's
+        // fused function is its whole work: activationOf returns it).
+        if (!act || (a.act.any() && a.op != OpKind::Identity)) continue;
         const int x = a.inputs.at(0);
         const int p = prod[static_cast<size_t>(x)];
         if (p < 0 || readers[static_cast<size_t>(x)] != 1 || isGraphOutput(g, x)) continue;

@@ -21,6 +21,13 @@ void fuseActivations(Graph& g);
 // runs before fuseActivations.
 void fuseLayerNorm(Graph& g);
 
+// Pointwise functions exporters write as several ops, each rewritten as one unary node (run
+// before fuseActivations, which may then fuse it): x * Sigmoid(x) -> Silu (an Identity
+// carrying it: SiLU has no ONNX op), x * HardSigmoid(x) with alpha 1/6, beta 1/2 -> HardSwish,
+// torch's GELU before opset 20 (Div by sqrt 2, Erf, Add 1, two Muls) -> Gelu.
+// graph/fusion_pointwise.cpp.
+void fusePointwisePatterns(Graph& g);
+
 // Backend-level: (conv, pool) node indices where a Conv's only reader is the next node, a
 // MaxPool (the stems of SqueezeNet and ResNet). The CPU backend runs each as one Conv+MaxPool
 // kernel where its kernels allow (cpu::makeConvMaxPool), so the conv output is never stored.

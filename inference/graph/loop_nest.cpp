@@ -15,25 +15,35 @@ std::vector<int64_t> broadcastStrides(const Shape& s, size_t rank, int64_t item)
     return st;
 }
 
-BroadcastNest planBroadcast(const Shape& a, const Shape& b, const Shape& out) {
-    const size_t rank = out.size();
-    const auto sa = broadcastStrides(a, rank), sb = broadcastStrides(b, rank);
-    BroadcastNest nest;
+BroadcastNestN planBroadcastN(const std::vector<Shape>& operands, const Shape& out) {
+    const size_t rank = out.size(), n = operands.size();
+    std::vector<std::vector<int64_t>> full(n);
+    for (size_t i = 0; i < n; ++i) full[i] = broadcastStrides(operands[i], rank);
+    BroadcastNestN nest;
+    nest.st.resize(n);
     for (size_t k = 0; k < rank; ++k) {
         if (out[k] == 1) continue;  // size-1 axes move nothing
-        if (!nest.dims.empty() && nest.sa.back() == sa[k] * out[k] && nest.sb.back() == sb[k] * out[k]) {
-            // Axis k continues the previous one in both operands: merge.
+        // Axis k continues the previous one in every operand: merge.
+        bool merge = !nest.dims.empty();
+        for (size_t i = 0; i < n && merge; ++i) merge = nest.st[i].back() == full[i][k] * out[k];
+        if (merge) {
             nest.dims.back() *= out[k];
-            nest.sa.back() = sa[k];
-            nest.sb.back() = sb[k];
+            for (size_t i = 0; i < n; ++i) nest.st[i].back() = full[i][k];
         } else {
             nest.dims.push_back(out[k]);
-            nest.sa.push_back(sa[k]);
-            nest.sb.push_back(sb[k]);
+            for (size_t i = 0; i < n; ++i) nest.st[i].push_back(full[i][k]);
         }
     }
-    if (nest.dims.empty()) nest = {{1}, {0}, {0}};  // a single element
+    if (nest.dims.empty()) {  // a single element
+        nest.dims = {1};
+        for (auto& s : nest.st) s = {0};
+    }
     return nest;
+}
+
+BroadcastNest planBroadcast(const Shape& a, const Shape& b, const Shape& out) {
+    BroadcastNestN nest = planBroadcastN({a, b}, out);
+    return {std::move(nest.dims), std::move(nest.st[0]), std::move(nest.st[1])};
 }
 
 TransposeNest planTranspose(const Shape& x, const std::vector<int64_t>& perm) {

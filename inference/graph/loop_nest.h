@@ -22,6 +22,14 @@ struct BroadcastNest {
 };
 BroadcastNest planBroadcast(const Shape& a, const Shape& b, const Shape& out);
 
+// The same for any number of operands (Where's three, the variadic Sum/Min/Max): st[i][k] is
+// operand i's stride on axis k. planBroadcast is this with two operands.
+struct BroadcastNestN {
+    std::vector<int64_t> dims;
+    std::vector<std::vector<int64_t>> st;
+};
+BroadcastNestN planBroadcastN(const std::vector<Shape>& operands, const Shape& out);
+
 // y = transpose(x, perm): the output walked in order, dims[k] iterations stepping st[k]
 // elements through x. `perm` must be a permutation of x's axes (checked by the caller).
 struct TransposeNest {

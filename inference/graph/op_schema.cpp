@@ -28,63 +28,63 @@ constexpr OpSchema kSchemas[] = {
     {OpKind::Clip, 1, 3, inferUnary, flopsPointwise},
     {OpKind::LeakyRelu, 1, 1, inferUnary, flopsPointwise},
     {OpKind::Sigmoid, 1, 1, inferUnary, flopsPointwise},
-    {OpKind::HardSigmoid, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::HardSwish, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Tanh, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Erf, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Gelu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Elu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Selu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Celu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ThresholdedRelu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Softplus, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Softsign, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Mish, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Shrink, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Exp, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Log, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Neg, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Abs, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Sqrt, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Reciprocal, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Sin, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Cos, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Tan, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Asin, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Acos, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Atan, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Sinh, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Cosh, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Asinh, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Acosh, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Atanh, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Ceil, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Floor, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Round, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Sign, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Not, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::IsNaN, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::IsInf, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::HardSigmoid, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::HardSwish, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Tanh, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Erf, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Gelu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Elu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Selu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Celu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::ThresholdedRelu, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Softplus, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Softsign, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Mish, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Shrink, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Exp, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Log, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Neg, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Abs, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Sqrt, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Reciprocal, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Sin, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Cos, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Tan, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Asin, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Acos, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Atan, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Sinh, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Cosh, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Asinh, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Acosh, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Atanh, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Ceil, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Floor, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Round, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Sign, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::Not, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::IsNaN, 1, 1, inferUnary, flopsPointwise},
+    {OpKind::IsInf, 1, 1, inferUnary, flopsPointwise},
     {OpKind::Add, 2, 2, inferBinary, flopsPointwise},
     {OpKind::Sub, 2, 2, inferBinary, flopsPointwise},
     {OpKind::Mul, 2, 2, inferBinary, flopsPointwise},
     {OpKind::Div, 2, 2, inferBinary, flopsPointwise},
-    {OpKind::Pow, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Mod, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::PRelu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Min, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Max, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Sum, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Mean, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Equal, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Less, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::LessOrEqual, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Greater, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::GreaterOrEqual, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::And, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Or, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Xor, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Where, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Pow, 2, 2, inferPow, flopsPointwise},
+    {OpKind::Mod, 2, 2, inferMod, flopsPointwise},
+    {OpKind::PRelu, 2, 2, inferPRelu, flopsPointwise},
+    {OpKind::Min, 1, -1, inferVariadic, flopsVariadic},
+    {OpKind::Max, 1, -1, inferVariadic, flopsVariadic},
+    {OpKind::Sum, 1, -1, inferVariadic, flopsVariadic},
+    {OpKind::Mean, 1, -1, inferVariadic, flopsVariadic},
+    {OpKind::Equal, 2, 2, inferCompare, flopsPointwise},
+    {OpKind::Less, 2, 2, inferCompare, flopsPointwise},
+    {OpKind::LessOrEqual, 2, 2, inferCompare, flopsPointwise},
+    {OpKind::Greater, 2, 2, inferCompare, flopsPointwise},
+    {OpKind::GreaterOrEqual, 2, 2, inferCompare, flopsPointwise},
+    {OpKind::And, 2, 2, inferLogical, flopsPointwise},
+    {OpKind::Or, 2, 2, inferLogical, flopsPointwise},
+    {OpKind::Xor, 2, 2, inferLogical, flopsPointwise},
+    {OpKind::Where, 3, 3, inferWhere, flopsPointwise},
     {OpKind::Softmax, 1, 1, inferSoftmax, flopsSoftmax},
     {OpKind::LogSoftmax, 1, 1, inferSoftmax, flopsSoftmax},
     {OpKind::Hardmax, 1, 1, inferSoftmax, flopsSoftmax},

@@ -35,6 +35,14 @@ int64_t flopsMatMul(const Graph& g, const Node& n);
 void inferUnary(Graph& g, Node& n);
 void inferBinary(Graph& g, Node& n);  // Add, Sub, Mul, Div
 int64_t flopsPointwise(const Graph& g, const Node& n);
+void inferPow(Graph& g, Node& n);
+void inferMod(Graph& g, Node& n);
+void inferPRelu(Graph& g, Node& n);
+void inferVariadic(Graph& g, Node& n);  // Min, Max, Sum, Mean
+int64_t flopsVariadic(const Graph& g, const Node& n);
+void inferCompare(Graph& g, Node& n);  // Equal, Less, LessOrEqual, Greater, GreaterOrEqual
+void inferLogical(Graph& g, Node& n);  // And, Or, Xor
+void inferWhere(Graph& g, Node& n);
 
 // schema_reduce.cpp
 void inferSoftmax(Graph& g, Node& n);  // Softmax, LogSoftmax, Hardmax

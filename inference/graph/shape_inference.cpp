@@ -44,8 +44,9 @@ Shape broadcastShapes(const Shape& a, const Shape& b, const std::string& who) {
 void inferShapesAndFold(Graph& g) {
     for (int id : g.inputs) {
         Value& v = g.value(id);
-        if (!v.shapeKnown || v.shape.empty())
+        if (!v.shapeKnown)
             throw Error("input '" + v.name + "' has no fixed shape; the engine needs one (e.g. [1,3,224,224])");
+        if (v.shape.empty()) throw Error("input '" + v.name + "' is a scalar (shape []); the engine's inputs have rank 1 or more");
     }
     std::vector<Node> kept;
     kept.reserve(g.nodes.size());

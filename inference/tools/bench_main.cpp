@@ -1,15 +1,20 @@
 // percept-bench: times a model on Percept's engine and, in the same process and on the same
 // input, on OpenCV DNN (the peer), then prints min/median/max, the ratio, and a per-layer table.
+// With reference outputs (--reference, or a model zoo's PyTorch / ONNX Runtime outputs with
+// --zoo) it also says how closely the engine's answer agrees with each.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <random>
 
+#include "agreement.h"
+#include "bench_cases.h"
 #include "cpu/isa.h"
 #include "model_options.h"
 #include "percept/models/model_store.h"
@@ -42,29 +47,79 @@ Figures summarize(const std::vector<double>& v) {
     return f;
 }
 
-// "synthetic:resnet18" / "synthetic:mobilenetv2": generated into the temp directory.
-models::ModelRef resolveBenchModel(const std::string& name) {
+// A manifest name or .onnx path; "synthetic:resnet18" / "synthetic:mobilenetv2": generated
+// into the temp directory.
+tools::BenchCase resolveBenchModel(const std::string& name) {
     tools::SyntheticArch arch;
-    if (name.rfind("synthetic:", 0) != 0 || !tools::parseSyntheticArch(name, arch)) return models::resolveModel(name);
+    if (name.rfind("synthetic:", 0) != 0 || !tools::parseSyntheticArch(name, arch)) {
+        const models::ModelRef r = models::resolveModel(name);
+        return {r.manifest.name, r.modelPath, {}, {}};
+    }
     const std::string path = (std::filesystem::temp_directory_path() / ("percept-" + name.substr(10) + ".onnx")).string();
     const std::string bytes = tools::makeSyntheticModel(arch);
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    models::ModelRef r;
-    r.manifest.name = name;
-    r.modelPath = path;
-    return r;
+    return {name, path, {}, {}};
+}
+
+// One line of the closing agreement table: a model on one backend and thread count, or the
+// reason the engine refused it.
+struct SummaryRow {
+    std::string model, backend, refused;
+    int threads = 0;  // 0: not a CPU session
+    double medianMs = 0;
+    std::vector<std::pair<std::string, tools::Agreement>> agreement;
+};
+
+// The fp32 contract the zoo tests hold the engine to; the table flags what exceeds it.
+constexpr double kAgreementTolerance = 1e-4;
+
+void printSummary(const std::vector<SummaryRow>& rows, const std::vector<std::string>& refNames) {
+    std::printf("\n== agreement with the references: max |ours - reference| / max |reference|, top-1 (! = beyond %.0e or another top-1)\n",
+                kAgreementTolerance);
+    std::printf("%-26s %-7s %7s %10s", "model", "backend", "threads", "median ms");
+    for (const auto& r : refNames) std::printf("  %-18s", r.c_str());
+    std::printf("\n");
+    int bad = 0;
+    for (const SummaryRow& r : rows) {
+        if (!r.refused.empty()) {
+            std::printf("%-26s %-7s refused: %s\n", r.model.c_str(), r.backend.c_str(), r.refused.c_str());
+            continue;
+        }
+        const std::string threads = r.threads > 0 ? std::to_string(r.threads) : "-";  // a GPU's session has no thread count
+        std::printf("%-26s %-7s %7s %10.3f", r.model.c_str(), r.backend.c_str(), threads.c_str(), r.medianMs);
+        for (const auto& name : refNames) {
+            auto it = std::find_if(r.agreement.begin(), r.agreement.end(), [&](const auto& a) { return a.first == name; });
+            if (it == r.agreement.end()) {
+                std::printf("  %-18s", "-");
+                continue;
+            }
+            const bool ok = it->second.maxRelDiff <= kAgreementTolerance && it->second.sameTop1();
+            bad += !ok;
+            char cell[40];
+            std::snprintf(cell, sizeof cell, "%.1e %s%s", it->second.maxRelDiff, it->second.sameTop1() ? "same" : "DIFF", ok ? "" : " !");
+            std::printf("  %-18s", cell);
+        }
+        std::printf("\n");
+    }
+    if (bad) std::printf("%d comparison%s beyond the tolerance\n", bad, bad == 1 ? "" : "s");
 }
 
 void usage() {
     std::printf(
-        "usage: percept-bench [--model M|all] [options]\n"
+        "usage: percept-bench [--model M|all | --zoo DIR] [options]\n"
         "Times a model on Percept's engine and on OpenCV DNN in the same run.\n\n"
         "  --model M          manifest name, .onnx path, synthetic:resnet18, synthetic:mobilenetv2,\n"
         "                     or 'all' (default: every model found plus both synthetic ones)\n"
-        "  --threads LIST     thread counts, e.g. 1,2 (default: 1,2)\n"
+        "  --input FILE       the input tensor (.npy, float32) instead of random numbers\n"
+        "  --reference FILE   the expected output (.npy) for --input: prints the agreement with it\n"
+        "  --zoo DIR          every <id>.onnx of a model zoo (tests/zoo/export_zoo.py) on its\n"
+        "                     <id>.input.npy, checked against <id>.torch.npy and <id>.ort.npy;\n"
+        "                     models the engine refuses are listed with the reason\n"
+        "  --threads LIST     CPU thread counts, e.g. 1,2 (default: 1,2)\n"
         "  --runs R           timed runs per engine (default 30)\n"
         "  --warmup W         untimed runs first (default 5)\n"
-        "  --backend B        cpu (default) | vulkan\n"
+        "  --backend LIST     cpu, vulkan or cpu,vulkan (default: cpu; with --zoo: cpu,vulkan);\n"
+        "                     Vulkan runs once per model, whatever the thread counts\n"
         "  --device N         Vulkan device index\n"
         "  --fp16             Vulkan: store weights and activations as fp16 (where the device can)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
@@ -75,188 +130,285 @@ void usage() {
         "  --help, -h         print this text and exit\n");
 }
 
+// The command line's choices that every run shares.
+struct BenchOptions {
+    bool json = false, withCv = true, fp16 = false;
+    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1;
+    Tuning tuning;
+    cpu::Isa isa = cpu::Isa::Generic;
+    double peakPerCore = 55.0;
+};
+
+// An error's message without the model file's path in front (the tables name the model).
+std::string withoutPath(std::string msg, const std::string& path) {
+    if (msg.rfind(path + ": ", 0) == 0) msg.erase(0, path.size() + 2);
+    return msg;
+}
+
+// OpenCV DNN on the same file and input, or nothing where OpenCV cannot run the model (many of
+// today's architectures): the peer is then left out for that model, said so, and the rest goes on.
+struct Peer {
+    cv::dnn::Net net;
+    cv::Mat blob;
+    bool ok = false;
+};
+Peer makePeer(const std::string& path, Tensor& input, bool json) {
+    Peer p;
+    try {
+        p.net = cv::dnn::readNetFromONNX(path);
+        p.net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+        p.net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        std::vector<int> dims(input.shape.begin(), input.shape.end());
+        p.blob = cv::Mat(static_cast<int>(dims.size()), dims.data(), CV_32F, input.data.data());
+        p.net.setInput(p.blob);
+        p.net.forward();
+        p.ok = true;
+    } catch (const cv::Exception& e) {
+        if (!json) std::printf("(opencv-dnn cannot run %s: %s; no peer for it)\n", path.c_str(), e.msg.c_str());
+    }
+    return p;
+}
+
+// Times one session (interleaved with the peer), checks its answer, prints the run's figures.
+SummaryRow runSession(const tools::BenchCase& c, const Model& model, double loadMs, Tensor& input, Peer& peer, Backend backend,
+                      int threads, const BenchOptions& o) {
+    SessionOptions so;
+    so.backend = backend;
+    so.threads = threads;
+    so.deviceIndex = o.device;
+    so.fp16Storage = o.fp16;
+    so.tuning = o.tuning;
+    const auto tSess = Clock::now();
+    auto session = Session::create(model, so);
+    const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
+    const bool withCv = peer.ok;
+    if (withCv) cv::setNumThreads(threads);
+    auto runOurs = [&] { session->run(input); };
+    auto runCv = [&] {
+        peer.net.setInput(peer.blob);
+        cv::Mat out = peer.net.forward();
+    };
+    for (int w = 0; w < o.warmup; ++w) {
+        runOurs();
+        if (withCv) runCv();
+    }
+    // Interleaved, so both engines see the same machine noise.
+    std::vector<double> ours, theirs;
+    const size_t nl = session->stats().layers.size();
+    std::vector<std::vector<double>> layerMs(nl);
+    for (int r = 0; r < o.runs; ++r) {
+        auto t0 = Clock::now();
+        runOurs();
+        ours.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
+        if (withCv) {
+            t0 = Clock::now();
+            runCv();
+            theirs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        }
+    }
+    const Figures fo = summarize(ours), fp = summarize(theirs);
+    // Same answer as the peer and the references on this input? (a fast wrong answer is no result)
+    const Tensor mine = session->run(input);
+    SummaryRow row{c.name, backendName(backend), "", backend == Backend::Cpu ? threads : 0, fo.med, {}};
+    std::optional<tools::Agreement> vsCv;
+    if (withCv) {
+        peer.net.setInput(peer.blob);
+        const cv::Mat out = peer.net.forward().reshape(1, 1);
+        if (static_cast<size_t>(out.total()) == mine.data.size()) vsCv = tools::compareOutputs(mine.data.data(), out.ptr<float>(), mine.data.size());
+    }
+    for (const auto& [who, ref] : c.references) {
+        if (ref.data.size() != mine.data.size())
+            throw Error(c.name + ": the " + who + " reference has " + std::to_string(ref.data.size()) + " values, the output " +
+                        std::to_string(mine.data.size()));
+        row.agreement.emplace_back(who, tools::compareOutputs(mine.data.data(), ref.data.data(), ref.data.size()));
+    }
+
+    const Stats& st = session->stats();
+    struct Row {
+        const LayerStats* l;
+        double ms;
+    };
+    std::vector<Row> rows;
+    for (size_t l = 0; l < nl; ++l) rows.push_back({&st.layers[l], median(layerMs[l])});
+    std::vector<Row> heavy = rows;
+    std::stable_sort(heavy.begin(), heavy.end(), [](const Row& x, const Row& y) { return x.ms > y.ms; });
+    if (static_cast<int>(heavy.size()) > o.maxLayers) heavy.resize(static_cast<size_t>(std::max(0, o.maxLayers)));
+    double convMs = 0;
+    int64_t convFlops = 0;
+    for (const Row& r : rows)
+        if (r.l->op.rfind("Conv", 0) == 0) convMs += r.ms, convFlops += r.l->flops;
+    const double convGflops = convMs > 0 ? convFlops / (convMs * 1e6) : 0.0;
+    if (o.json) {
+        nlohmann::json j;
+        j["model"] = c.name;
+        j["backend"] = backendName(backend);
+        j["device"] = session->deviceName();
+        j["threads"] = threads;
+        j["runs"] = o.runs;
+        j["ms"] = {{"min", fo.min}, {"median", fo.med}, {"max", fo.max}};
+        if (withCv) {
+            j["opencv_ms"] = {{"min", fp.min}, {"median", fp.med}, {"max", fp.max}};
+            j["ratio_vs_opencv"] = fo.med / fp.med;
+            j["max_rel_diff_vs_opencv"] = vsCv ? vsCv->maxRelDiff : -1.0;
+            j["same_top1_as_opencv"] = vsCv ? vsCv->sameTop1() : true;
+        }
+        for (const auto& [who, g] : row.agreement) j["references"][who] = {{"max_rel_diff", g.maxRelDiff}, {"same_top1", g.sameTop1()}};
+        j["gflop"] = st.totalFlops / 1e9;
+        j["conv_gflops_per_s"] = convGflops;
+        j["cpu_isa"] = cpu::isaName(o.isa);
+        if (backend == Backend::Cpu) {
+            j["peak_gflops_per_s"] = o.peakPerCore * threads;
+            j["conv_percent_of_peak"] = 100.0 * convGflops / (o.peakPerCore * threads);
+        }
+        j["model_load_ms"] = loadMs;
+        j["session_create_ms"] = sessMs;
+        j["peak_arena_bytes"] = st.peakArenaBytes;
+        j["naive_activation_bytes"] = st.naiveActivationBytes;
+        j["workspace_bytes"] = st.workspaceBytes;
+        j["weight_bytes"] = st.weightBytes;
+        j["layers"] = nlohmann::json::array();
+        for (const Row& r : rows)
+            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms},
+                                   {"gflop", r.l->flops / 1e9}, {"gflops_per_s", r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0}});
+        std::cout << j.dump() << std::endl;
+        return row;
+    }
+    std::printf("\n== %s  [%s, %d thread%s]  %.3f GFLOP/inference\n", c.name.c_str(), session->deviceName().c_str(), threads,
+                threads == 1 ? "" : "s", st.totalFlops / 1e9);
+    std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs)\n", fo.min, fo.med, fo.max, o.runs);
+    if (withCv)
+        std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med, fp.max,
+                    fo.med / fp.med);
+    if (vsCv)
+        std::printf("agreement  : max |ours - opencv| = %.2g x max |opencv output|, top-1 %s\n", vsCv->maxRelDiff,
+                    vsCv->sameTop1() ? "same" : "DIFFERENT");
+    for (const auto& [who, g] : row.agreement)
+        std::printf("agreement  : max |ours - %s| = %.2g x max |%s output|, top-1 %s\n", who.c_str(), g.maxRelDiff, who.c_str(),
+                    g.sameTop1() ? "same" : "DIFFERENT");
+    std::printf("memory     : activation arena %.2f MiB (naive sum %.2f MiB, %.0f%%), workspace %.2f MiB, weights %.2f MiB\n",
+                st.peakArenaBytes / 1048576.0, st.naiveActivationBytes / 1048576.0,
+                100.0 * st.peakArenaBytes / std::max<size_t>(1, st.naiveActivationBytes), st.workspaceBytes / 1048576.0,
+                st.weightBytes / 1048576.0);
+    if (backend == Backend::Cpu)
+        std::printf("conv layers: %.1f GFLOP/s achieved = %.0f%% of peak %.0f GFLOP/s (%d x %.0f, %s); load %.1f ms, session %.1f ms\n",
+                    convGflops, 100.0 * convGflops / (o.peakPerCore * threads), o.peakPerCore * threads, threads, o.peakPerCore,
+                    cpu::isaName(o.isa), loadMs, sessMs);
+    else  // the CPU's peak says nothing about a GPU
+        std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
+    if (!heavy.empty()) {
+        std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
+        for (const Row& r : heavy)
+            std::printf("  %-36.36s %-18.18s %-14.14s %9.3f %9.1f %5.1f%%\n", r.l->name.c_str(), r.l->op.c_str(), r.l->algo.c_str(),
+                        r.ms, r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0, 100.0 * r.ms / std::max(1e-9, fo.med));
+    }
+    return row;
+}
+
+// A model (or backend) the engine refuses: in the zoo, a line of the tables, not the end.
+SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, const Error& e, bool json) {
+    SummaryRow row{c.name, backend, withoutPath(e.what(), c.path), 0, 0, {}};
+    if (json) std::cout << nlohmann::json{{"model", c.name}, {"backend", backend}, {"refused", row.refused}}.dump() << std::endl;
+    else std::printf("\n== %s  [%s]  refused: %s\n", c.name.c_str(), backend.c_str(), row.refused.c_str());
+    return row;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::set<std::string> valued = {"--model", "--threads", "--runs", "--warmup", "--backend", "--device", "--layers", "--peak"};
+    std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
+                                    "--device", "--layers", "--peak"};
     std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
-        const bool json = a.has("--json"), withCv = !a.has("--no-opencv");
-        const int runs = std::max(1, a.getInt("--runs", 30)), warmup = std::max(0, a.getInt("--warmup", 5));
-        const int maxLayers = a.getInt("--layers", 1 << 30);
+        BenchOptions o;
+        o.json = a.has("--json");
+        o.withCv = !a.has("--no-opencv");
+        o.fp16 = a.has("--fp16");
+        o.runs = std::max(1, a.getInt("--runs", 30));
+        o.warmup = std::max(0, a.getInt("--warmup", 5));
+        o.maxLayers = a.getInt("--layers", 1 << 30);
+        o.device = a.getInt("--device", -1);
         // The CPU kernels' dispatch level decides the reachable peak (512-bit FMAs or 256-bit).
-        const Tuning tuning = Tuning::fromEnvironment();
-        const cpu::Isa isa = cpu::bestIsa(tuning.cpuIsa);
-        const double peakPerCore = a.has("--peak") ? std::stod(a.get("--peak", "220"))
-                                                   : (isa == cpu::Isa::Avx512 ? 220.0 : isa == cpu::Isa::Avx2 ? 110.0 : 55.0);
+        o.tuning = Tuning::fromEnvironment();
+        o.isa = cpu::bestIsa(o.tuning.cpuIsa);
+        o.peakPerCore = a.has("--peak") ? std::stod(a.get("--peak", "220"))
+                                        : (o.isa == cpu::Isa::Avx512 ? 220.0 : o.isa == cpu::Isa::Avx2 ? 110.0 : 55.0);
         std::vector<int> threadCounts;
         for (float t : a.getFloats("--threads")) threadCounts.push_back(static_cast<int>(t));
         if (!a.has("--threads")) threadCounts = {1, 2};
-        const Backend backend = parseBackend(a.get("--backend", "cpu"));
+        if (threadCounts.empty()) throw Error("--threads needs at least one count");
 
-        std::vector<models::ModelRef> refs;
+        const bool zoo = a.has("--zoo");
         const std::string which = a.get("--model", "all");
-        if (which == "all") {
-            for (const auto& m : models::builtinManifests())
-                if (!models::findDataFile(m.file).empty()) refs.push_back(models::resolveModel(m.name));
-            for (const char* s : {"synthetic:resnet18", "synthetic:mobilenetv2"}) refs.push_back(resolveBenchModel(s));
-        } else {
-            refs.push_back(resolveBenchModel(which));
+        if (zoo && a.has("--model")) throw Error("--zoo and --model exclude each other");
+        if (a.has("--reference") && !a.has("--input")) throw Error("--reference needs --input (the input it is the output for)");
+        if (a.has("--input") && (zoo || which == "all")) throw Error("--input needs one --model");
+        std::vector<Backend> backends;
+        const std::string backendList = a.get("--backend", zoo ? "cpu,vulkan" : "cpu");
+        for (size_t pos = 0; pos <= backendList.size();) {
+            const size_t end = std::min(backendList.find(',', pos), backendList.size());
+            backends.push_back(parseBackend(backendList.substr(pos, end - pos)));
+            pos = end + 1;
         }
 
-        for (const auto& ref : refs) {
+        std::vector<tools::BenchCase> cases;
+        if (zoo) {
+            cases = tools::zooCases(a.get("--zoo"));
+        } else if (which == "all") {
+            for (const auto& m : models::builtinManifests())
+                if (!models::findDataFile(m.file).empty()) cases.push_back(resolveBenchModel(m.name));
+            for (const char* s : {"synthetic:resnet18", "synthetic:mobilenetv2"}) cases.push_back(resolveBenchModel(s));
+        } else {
+            cases.push_back(resolveBenchModel(which));
+            if (a.has("--input")) cases.back().input = tools::readNpyTensor(a.get("--input"));
+            if (a.has("--reference")) cases.back().references.emplace_back("reference", tools::readNpyTensor(a.get("--reference")));
+        }
+
+        std::vector<SummaryRow> summary;
+        std::vector<std::string> refNames;
+        for (const auto& c : cases) {
+            for (const auto& r : c.references)
+                if (std::find(refNames.begin(), refNames.end(), r.first) == refNames.end()) refNames.push_back(r.first);
             const auto tLoad = Clock::now();
-            Model model = Model::load(ref.modelPath);
-            const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - tLoad).count();
-            Tensor input(model.inputs().at(0).shape);
-            std::mt19937 rng(42);
-            std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-            for (float& v : input.data) v = dist(rng);
-            cv::dnn::Net net;
-            cv::Mat blob;
-            if (withCv) {
-                net = cv::dnn::readNetFromONNX(ref.modelPath);
-                net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-                net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-                std::vector<int> dims(input.shape.begin(), input.shape.end());
-                blob = cv::Mat(static_cast<int>(dims.size()), dims.data(), CV_32F, input.data.data());
+            std::optional<Model> model;
+            try {
+                model.emplace(Model::load(c.path));
+            } catch (const Error& e) {
+                if (!zoo) throw;
+                summary.push_back(refusedRow(c, "all", e, o.json));
+                continue;
             }
-            for (int threads : threadCounts) {
-                SessionOptions so;
-                so.backend = backend;
-                so.threads = threads;
-                so.deviceIndex = a.getInt("--device", -1);
-                so.fp16Storage = a.has("--fp16");
-                so.tuning = tuning;
-                const auto tSess = Clock::now();
-                auto session = Session::create(model, so);
-                const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
-                if (withCv) cv::setNumThreads(threads);
-                auto runOurs = [&] { session->run(input); };
-                auto runCv = [&] {
-                    net.setInput(blob);
-                    cv::Mat out = net.forward();
-                };
-                for (int w = 0; w < warmup; ++w) {
-                    runOurs();
-                    if (withCv) runCv();
-                }
-                // Interleaved, so both engines see the same machine noise.
-                std::vector<double> ours, peer;
-                const size_t nl = session->stats().layers.size();
-                std::vector<std::vector<double>> layerMs(nl);
-                for (int r = 0; r < runs; ++r) {
-                    auto t0 = Clock::now();
-                    runOurs();
-                    ours.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-                    for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
-                    if (withCv) {
-                        t0 = Clock::now();
-                        runCv();
-                        peer.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+            const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - tLoad).count();
+            Tensor input;
+            if (c.input) {
+                input = *c.input;
+            } else {
+                input = Tensor(model->inputs().at(0).shape);
+                std::mt19937 rng(42);
+                std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+                for (float& v : input.data) v = dist(rng);
+            }
+            Peer peer;
+            if (o.withCv) peer = makePeer(c.path, input, o.json);
+            for (Backend backend : backends) {
+                // Thread counts are the CPU's; a Vulkan session runs once (the peer with the most threads).
+                const std::vector<int> counts = backend == Backend::Cpu ? threadCounts : std::vector<int>{threadCounts.back()};
+                for (int threads : counts) {
+                    try {
+                        summary.push_back(runSession(c, *model, loadMs, input, peer, backend, threads, o));
+                    } catch (const DeviceLostError&) {
+                        throw;
+                    } catch (const Error& e) {
+                        if (!zoo) throw;
+                        summary.push_back(refusedRow(c, backendName(backend), e, o.json));
+                        break;
                     }
-                }
-                const Figures fo = summarize(ours), fp = summarize(peer);
-                // Same answer as the peer on this input? (a fast wrong answer is no result)
-                double relDiff = -1;
-                bool sameTop1 = true;
-                if (withCv) {
-                    const Tensor mine = session->run(input);
-                    net.setInput(blob);
-                    const cv::Mat theirs = net.forward().reshape(1, 1);
-                    if (static_cast<size_t>(theirs.total()) == mine.data.size()) {
-                        double maxRef = 0, maxDiff = 0;
-                        size_t am = 0, at = 0;
-                        for (size_t k = 0; k < mine.data.size(); ++k) {
-                            const double t = theirs.at<float>(0, static_cast<int>(k));
-                            maxRef = std::max(maxRef, std::abs(t));
-                            maxDiff = std::max(maxDiff, std::abs(t - mine.data[k]));
-                            if (mine.data[k] > mine.data[am]) am = k;
-                            if (t > theirs.at<float>(0, static_cast<int>(at))) at = k;
-                        }
-                        relDiff = maxDiff / std::max(maxRef, 1e-30);
-                        sameTop1 = am == at;
-                    }
-                }
-                const Stats& st = session->stats();
-                struct Row {
-                    const LayerStats* l;
-                    double ms;
-                };
-                std::vector<Row> rows;
-                for (size_t l = 0; l < nl; ++l) rows.push_back({&st.layers[l], median(layerMs[l])});
-                std::vector<Row> heavy = rows;
-                std::stable_sort(heavy.begin(), heavy.end(), [](const Row& x, const Row& y) { return x.ms > y.ms; });
-                if (static_cast<int>(heavy.size()) > maxLayers) heavy.resize(static_cast<size_t>(std::max(0, maxLayers)));
-                double convMs = 0;
-                int64_t convFlops = 0;
-                for (const Row& r : rows)
-                    if (r.l->op.rfind("Conv", 0) == 0) convMs += r.ms, convFlops += r.l->flops;
-                const double convGflops = convMs > 0 ? convFlops / (convMs * 1e6) : 0.0;
-                if (json) {
-                    nlohmann::json j;
-                    j["model"] = ref.manifest.name;
-                    j["backend"] = backendName(backend);
-                    j["device"] = session->deviceName();
-                    j["threads"] = threads;
-                    j["runs"] = runs;
-                    j["ms"] = {{"min", fo.min}, {"median", fo.med}, {"max", fo.max}};
-                    if (withCv) {
-                        j["opencv_ms"] = {{"min", fp.min}, {"median", fp.med}, {"max", fp.max}};
-                        j["ratio_vs_opencv"] = fo.med / fp.med;
-                        j["max_rel_diff_vs_opencv"] = relDiff;
-                        j["same_top1_as_opencv"] = sameTop1;
-                    }
-                    j["gflop"] = st.totalFlops / 1e9;
-                    j["conv_gflops_per_s"] = convGflops;
-                    j["cpu_isa"] = cpu::isaName(isa);
-                    if (backend == Backend::Cpu) {
-                        j["peak_gflops_per_s"] = peakPerCore * threads;
-                        j["conv_percent_of_peak"] = 100.0 * convGflops / (peakPerCore * threads);
-                    }
-                    j["model_load_ms"] = loadMs;
-                    j["session_create_ms"] = sessMs;
-                    j["peak_arena_bytes"] = st.peakArenaBytes;
-                    j["naive_activation_bytes"] = st.naiveActivationBytes;
-                    j["workspace_bytes"] = st.workspaceBytes;
-                    j["weight_bytes"] = st.weightBytes;
-                    j["layers"] = nlohmann::json::array();
-                    for (const Row& r : rows)
-                        j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms},
-                                               {"gflop", r.l->flops / 1e9}, {"gflops_per_s", r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0}});
-                    std::cout << j.dump() << std::endl;
-                    continue;
-                }
-                std::printf("\n== %s  [%s, %d thread%s]  %.3f GFLOP/inference\n", ref.manifest.name.c_str(),
-                            session->deviceName().c_str(), threads, threads == 1 ? "" : "s", st.totalFlops / 1e9);
-                std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs)\n", fo.min, fo.med, fo.max, runs);
-                if (withCv)
-                    std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med,
-                                fp.max, fo.med / fp.med);
-                if (withCv && relDiff >= 0)
-                    std::printf("agreement  : max |ours - opencv| = %.2g x max |opencv output|, top-1 %s\n", relDiff,
-                                sameTop1 ? "same" : "DIFFERENT");
-                std::printf("memory     : activation arena %.2f MiB (naive sum %.2f MiB, %.0f%%), workspace %.2f MiB, weights %.2f MiB\n",
-                            st.peakArenaBytes / 1048576.0, st.naiveActivationBytes / 1048576.0,
-                            100.0 * st.peakArenaBytes / std::max<size_t>(1, st.naiveActivationBytes), st.workspaceBytes / 1048576.0,
-                            st.weightBytes / 1048576.0);
-                if (backend == Backend::Cpu)
-                    std::printf("conv layers: %.1f GFLOP/s achieved = %.0f%% of peak %.0f GFLOP/s (%d x %.0f, %s); load %.1f ms, session %.1f ms\n",
-                                convGflops, 100.0 * convGflops / (peakPerCore * threads), peakPerCore * threads, threads, peakPerCore,
-                                cpu::isaName(isa), loadMs, sessMs);
-                else  // the CPU's peak says nothing about a GPU
-                    std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops,
-                                loadMs, sessMs);
-                if (!heavy.empty()) {
-                    std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
-                    for (const Row& r : heavy)
-                        std::printf("  %-36.36s %-18.18s %-14.14s %9.3f %9.1f %5.1f%%\n", r.l->name.c_str(), r.l->op.c_str(),
-                                    r.l->algo.c_str(), r.ms, r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0, 100.0 * r.ms / std::max(1e-9, fo.med));
                 }
             }
         }
+        if (!o.json && !refNames.empty()) printSummary(summary, refNames);
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "percept-bench: %s\n", e.what());

@@ -44,7 +44,10 @@ void buildActivation(Builder& b) {
     const std::optional<graph::FusedActivation> act = graph::activationOf(n);
     if (!act) b.fail("is not a pointwise function");
     b.setAlgo("pointwise");
-    emitUnary(b, b.input(0), b.output(0), static_cast<uint64_t>(elementCount(b.graph().shapeOf(n.inputs[0]))), *act, n.act);
+    // A boolean constant input (Not) is held as integers on the host: uploaded as floats.
+    const graph::Value& x = b.graph().value(n.inputs.at(0));
+    const TensorRef in = x.constant && x.constant->dtype != graph::DType::Float32 ? b.weights(x.constant->asFloats()) : b.input(0);
+    emitUnary(b, in, b.output(0), static_cast<uint64_t>(elementCount(x.shape)), *act, n.act);
 }
 
 }  // namespace percept::vk

@@ -160,7 +160,8 @@ using OpFactory = void (*)(Builder&);
 void buildConv(Builder& b);          // Conv
 void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool
 void buildGemm(Builder& b);          // Gemm, MatMul
-void buildEltwise(Builder& b);       // Add, Sub, Mul, Div
+void buildEltwise(Builder& b);       // every pointwise op of 2+ inputs but Where (Add ... Xor)
+void buildWhere(Builder& b);         // Where
 void buildActivation(Builder& b);    // every unary pointwise op (graph/activations.def)
 void buildSoftmax(Builder& b);       // Softmax
 void buildConcat(Builder& b);        // Concat

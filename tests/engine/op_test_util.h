@@ -248,15 +248,66 @@ inline Shape broadcastShape(const Shape& a, const Shape& b) {
 // ---- Naive references --------------------------------------------------------------------
 namespace ref {
 
+// Every pointwise function of graph/activations.def, in double, written from ONNX's
+// definitions. p0/p1: the parameters as FusedActivation holds them (alpha/beta; Clip min/max;
+// Selu alpha/gamma; Shrink bias/lambd; IsInf detect_positive/detect_negative as 1/0).
 inline float act(graph::Activation kind, float v, float p0 = 0.0f, float p1 = 0.0f) {
+    using graph::Activation;
+    const double x = v, a = p0, b = p1;
+    const double softplus = std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));  // log(1 + e^x) without overflow
+    // NaN in, NaN out (numpy), but for the predicates.
+    if (std::isnan(v) && kind != Activation::IsNaN && kind != Activation::IsInf && kind != Activation::Not && kind != Activation::NonZero)
+        return v;
+    double r = 0.0;
     switch (kind) {
-        case graph::Activation::None: return v;
-        case graph::Activation::Relu: return v > 0 ? v : 0;
-        case graph::Activation::Sigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
-        case graph::Activation::LeakyRelu: return v >= 0 ? v : v * p0;
-        case graph::Activation::Clip: return std::min(std::max(v, p0), p1);
-        default: throw std::invalid_argument(std::string("ref::act: no reference for ") + graph::activationName(kind));
+        case Activation::None: return v;
+        case Activation::Relu: return v > 0 ? v : 0;
+        case Activation::Sigmoid: r = 1.0 / (1.0 + std::exp(-x)); break;
+        case Activation::LeakyRelu: return v >= 0 ? v : static_cast<float>(x * a);
+        case Activation::Clip: return std::min(std::max(v, p0), p1);
+        case Activation::HardSigmoid: r = std::max(0.0, std::min(1.0, a * x + b)); break;
+        case Activation::HardSwish: r = x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5)); break;
+        case Activation::Silu: r = x / (1.0 + std::exp(-x)); break;
+        case Activation::Tanh: r = std::tanh(x); break;
+        case Activation::Erf: r = std::erf(x); break;
+        case Activation::Gelu: r = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); break;
+        case Activation::GeluTanh: r = 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x))); break;
+        case Activation::Elu: r = x < 0 ? a * (std::exp(x) - 1.0) : x; break;
+        case Activation::Selu: r = x <= 0 ? b * (a * std::exp(x) - a) : b * x; break;
+        case Activation::Celu: r = std::max(0.0, x) + std::min(0.0, a * (std::exp(x / a) - 1.0)); break;
+        case Activation::ThresholdedRelu: r = x > a ? x : 0.0; break;
+        case Activation::Softplus: r = softplus; break;
+        case Activation::Softsign: r = x / (1.0 + std::fabs(x)); break;
+        case Activation::Mish: r = x * std::tanh(softplus); break;
+        case Activation::Shrink: r = x < -b ? x + a : x > b ? x - a : 0.0; break;
+        case Activation::Exp: r = std::exp(x); break;
+        case Activation::Log: r = std::log(x); break;
+        case Activation::Neg: r = -x; break;
+        case Activation::Abs: r = std::fabs(x); break;
+        case Activation::Sqrt: r = std::sqrt(x); break;
+        case Activation::Reciprocal: r = 1.0 / x; break;
+        case Activation::Sin: r = std::sin(x); break;
+        case Activation::Cos: r = std::cos(x); break;
+        case Activation::Tan: r = std::tan(x); break;
+        case Activation::Asin: r = std::asin(x); break;
+        case Activation::Acos: r = std::acos(x); break;
+        case Activation::Atan: r = std::atan(x); break;
+        case Activation::Sinh: r = std::sinh(x); break;
+        case Activation::Cosh: r = std::cosh(x); break;
+        case Activation::Asinh: r = std::asinh(x); break;
+        case Activation::Acosh: r = std::acosh(x); break;
+        case Activation::Atanh: r = std::atanh(x); break;
+        case Activation::Ceil: r = std::ceil(x); break;
+        case Activation::Floor: r = std::floor(x); break;
+        case Activation::Round: r = std::nearbyint(x); break;  // halves to even (the default rounding mode)
+        case Activation::Sign: r = x > 0 ? 1.0 : x < 0 ? -1.0 : x; break;
+        case Activation::Not: return v == 0 ? 1.0f : 0.0f;
+        case Activation::IsNaN: return std::isnan(v) ? 1.0f : 0.0f;
+        case Activation::IsInf: return std::isinf(v) && ((v > 0 && p0 != 0) || (v < 0 && p1 != 0)) ? 1.0f : 0.0f;
+        case Activation::Truncate: r = std::trunc(x); break;
+        case Activation::NonZero: return v != 0 ? 1.0f : 0.0f;
     }
+    return static_cast<float>(r);
 }
 inline Tensor actAll(Tensor t, graph::Activation kind, float p0 = 0.0f, float p1 = 0.0f) {
     for (float& v : t.data) v = act(kind, v, p0, p1);

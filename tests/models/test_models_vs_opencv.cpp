@@ -11,8 +11,8 @@
 #include <opencv2/dnn.hpp>
 
 #include "common/backends.h"
-#include "common/npy.h"
 #include "common/test_data.h"
+#include "npy.h"
 #include "percept/models/classification.h"
 #include "percept/models/model_store.h"
 #include "percept/models/preprocess.h"
@@ -124,8 +124,8 @@ class SqueezeNetReference : public ::testing::TestWithParam<Backend> {};
 TEST_P(SqueezeNetReference, MatchesOriginalModelOutput) {
     const std::string dir = modelsDir();
     PERCEPT_REQUIRE_DATA(dir + "/testdata/squeezenet1.1/output_0.npy");
-    const NpyArray in = readNpy(dir + "/testdata/squeezenet1.1/input_0.npy");
-    const NpyArray out = readNpy(dir + "/testdata/squeezenet1.1/output_0.npy");
+    const tools::NpyArray in = tools::readNpy(dir + "/testdata/squeezenet1.1/input_0.npy");
+    const tools::NpyArray out = tools::readNpy(dir + "/testdata/squeezenet1.1/output_0.npy");
     Model model = Model::load(dir + "/squeezenet1.1.onnx");
     SessionOptions so;
     so.backend = GetParam();

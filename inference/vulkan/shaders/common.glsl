@@ -38,6 +38,68 @@ float erfApprox(float v) {
     return p / q;
 }
 
+// GLSL leaves log, sqrt, pow, asin, acos, acosh, atanh undefined outside their domains (and
+// sign of NaN); ONNX (numpy, IEEE) gives NaN, or +-inf at the poles. These helpers spell that
+// out so no driver decides.
+bool signBit(float v) { return (floatBitsToUint(v) & 0x80000000u) != 0u; }
+float nanValue() { return uintBitsToFloat(0x7fc00000u); }
+float infValue() { return uintBitsToFloat(0x7f800000u); }
+float logOf(float v) { return v > 0.0 ? log(v) : v == 0.0 ? -infValue() : nanValue(); }
+float sqrtOf(float v) { return v >= 0.0 ? sqrt(v) : nanValue(); }
+// Through atan (the drivers' asin/acos polynomials are off by up to 4e-4), with 1 - v^2 as
+// (1 - v)(1 + v), exact near |v| = 1.
+float asinOf(float v) { return abs(v) <= 1.0 ? atan(v, sqrt((1.0 - v) * (1.0 + v))) : nanValue(); }
+float acosOf(float v) { return abs(v) <= 1.0 ? atan(sqrt((1.0 - v) * (1.0 + v)), v) : nanValue(); }
+// The log forms with their large-|v| branch, where v * v would overflow.
+float asinhOf(float v) {
+    const float a = abs(v);
+    const float r = a > 1e18 ? log(a) + 0.69314718055994531 : log(a + sqrt(a * a + 1.0));
+    return v < 0.0 ? -r : r;
+}
+float acoshOf(float v) {
+    if (!(v >= 1.0)) return nanValue();
+    return v > 1e18 ? log(v) + 0.69314718055994531 : log(v + sqrt(v * v - 1.0));
+}
+float atanhOf(float v) {
+    const float a = abs(v);
+    if (!(a <= 1.0)) return nanValue();
+    const float r = a == 1.0 ? infValue() : 0.5 * log((1.0 + a) / (1.0 - a));
+    return v < 0.0 ? -r : r;
+}
+float signOf(float v) { return v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : v; }  // 0 and NaN as they are
+// pow as C/numpy: negative bases with integer exponents, zero bases, NaN rules.
+float powOf(float x, float y) {
+    if (y == 0.0 || x == 1.0 || (x == -1.0 && isinf(y))) return 1.0;
+    if (isnan(x) || isnan(y)) return nanValue();
+    if (y == 2.0) return x * x;
+    const bool intY = floor(y) == y;
+    const bool oddY = intY && abs(y) < 16777216.0 && mod(y, 2.0) == 1.0;
+    if (x == 0.0) {
+        const float r = y > 0.0 ? 0.0 : infValue();
+        return oddY && signBit(x) ? -r : r;
+    }
+    if (x < 0.0 && !intY) return nanValue();
+    const float r = exp2(y * log2(abs(x)));
+    return x < 0.0 && oddY ? -r : r;
+}
+// C's fmod (the sign of the dividend), ONNX Mod with fmod=1: x - trunc(x / y) y, with the
+// quotient corrected by one where x / y rounded across an integer. Exact while |x / y| stays
+// well inside 2^24.
+float fmodOf(float x, float y) {
+    if (y == 0.0 || isnan(x) || isnan(y) || isinf(x)) return nanValue();
+    if (isinf(y)) return x;
+    const float ay = abs(y);
+    float r = fma(-trunc(x / y), y, x);
+    if (x >= 0.0) {
+        if (r < 0.0) r += ay;
+        if (r >= ay) r -= ay;
+    } else {
+        if (r > 0.0) r -= ay;
+        if (r <= -ay) r += ay;
+    }
+    return r;
+}
+
 float sigmoidOf(float v) { return 1.0 / (1.0 + exp(-v)); }
 // log(1 + e^v) without overflow for large v.
 float softplusOf(float v) { return v > 20.0 ? v : log(1.0 + exp(v)); }
@@ -48,6 +110,10 @@ float tanhOf(float v) {
 }
 
 float activate(uint kind, float v, float a, float b) {
+    // NaN gives NaN (numpy, IEEE; GLSL's min/max/clamp/step leave it undefined), except the
+    // predicates.
+    if (kind != ACT_None && isnan(v))
+        return kind == ACT_IsNaN || kind == ACT_NonZero ? 1.0 : kind == ACT_IsInf || kind == ACT_Not ? 0.0 : v;
     switch (kind) {
         case ACT_Relu: return max(v, 0.0);
         case ACT_Clip: return min(max(v, a), b);
@@ -62,33 +128,33 @@ float activate(uint kind, float v, float a, float b) {
         case ACT_GeluTanh: return 0.5 * v * (1.0 + tanhOf(0.79788456080286536 * (v + 0.044715 * v * v * v)));
         case ACT_Elu: return v < 0.0 ? a * (exp(v) - 1.0) : v;
         case ACT_Selu: return v <= 0.0 ? b * (a * exp(v) - a) : b * v;
-        case ACT_Celu: return max(0.0, v) + min(0.0, a * (exp(v / a) - 1.0));
+        case ACT_Celu: return v > 0.0 ? v : a * (exp(v / a) - 1.0);  // max(0, x) + min(0, a (e^(x/a) - 1)) for any a
         case ACT_ThresholdedRelu: return v > a ? v : 0.0;
         case ACT_Softplus: return softplusOf(v);
         case ACT_Softsign: return v / (1.0 + abs(v));
         case ACT_Mish: return v * tanhOf(softplusOf(v));
         case ACT_Shrink: return v < -b ? v + a : v > b ? v - a : 0.0;
         case ACT_Exp: return exp(v);
-        case ACT_Log: return log(v);
+        case ACT_Log: return logOf(v);
         case ACT_Neg: return -v;
         case ACT_Abs: return abs(v);
-        case ACT_Sqrt: return sqrt(v);
+        case ACT_Sqrt: return sqrtOf(v);
         case ACT_Reciprocal: return 1.0 / v;
         case ACT_Sin: return sin(v);
         case ACT_Cos: return cos(v);
         case ACT_Tan: return tan(v);
-        case ACT_Asin: return asin(v);
-        case ACT_Acos: return acos(v);
+        case ACT_Asin: return asinOf(v);
+        case ACT_Acos: return acosOf(v);
         case ACT_Atan: return atan(v);
         case ACT_Sinh: return sinh(v);
         case ACT_Cosh: return cosh(v);
-        case ACT_Asinh: return asinh(v);
-        case ACT_Acosh: return acosh(v);
-        case ACT_Atanh: return atanh(v);
+        case ACT_Asinh: return asinhOf(v);
+        case ACT_Acosh: return acoshOf(v);
+        case ACT_Atanh: return atanhOf(v);
         case ACT_Ceil: return ceil(v);
         case ACT_Floor: return floor(v);
         case ACT_Round: return roundEven(v);
-        case ACT_Sign: return sign(v);
+        case ACT_Sign: return signOf(v);
         case ACT_Not: return v == 0.0 ? 1.0 : 0.0;
         case ACT_IsNaN: return isnan(v) ? 1.0 : 0.0;
         case ACT_IsInf: return (isinf(v) && ((v > 0.0 && a != 0.0) || (v < 0.0 && b != 0.0))) ? 1.0 : 0.0;
@@ -99,6 +165,6 @@ float activate(uint kind, float v, float a, float b) {
 }
 vec4 activate4(uint kind, vec4 v, float a, float b) {
     if (kind == ACT_None) return v;
-    if (kind == ACT_Relu) return max(v, vec4(0.0));
+    if (kind == ACT_Relu) return mix(max(v, vec4(0.0)), v, isnan(v));
     return vec4(activate(kind, v.x, a, b), activate(kind, v.y, a, b), activate(kind, v.z, a, b), activate(kind, v.w, a, b));
 }

@@ -1,12 +1,19 @@
 #version 450
-// Add / Sub / Mul / Div with numpy broadcasting and a fused activation. The host merges the
-// axes (as the CPU kernel does) into at most 6 dims, each with a per-operand element stride
-// (0 where that operand repeats). MODE 1: both operands contiguous and of the output's size.
+// The pointwise ops of two inputs with numpy broadcasting and a fused activation (Add ... Xor,
+// and each step of Sum / Mean / Min / Max; vk_eltwise.cpp). The host merges the axes (as the
+// CPU kernel does) into at most 6 dims, each with a per-operand element stride (0 where that
+// operand repeats). MODE 1: both operands contiguous and of the output's size. A variadic
+// op's later steps bind the output as operand A too (read then written at the same index).
+// Booleans are 0/1 (graph/ir.h).
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint OP = 0;  // 0 add, 1 sub, 2 mul, 3 div
+layout(constant_id = 0) const uint OP = 0;  // OP_* below (vk_eltwise.cpp's EltOp)
 layout(constant_id = 1) const uint ACT = 0;
 layout(constant_id = 2) const uint MODE = 0;
+
+const uint OP_ADD = 0u, OP_SUB = 1u, OP_MUL = 2u, OP_DIV = 3u, OP_POW = 4u, OP_SQUARE = 5u, OP_FMOD = 6u, OP_PRELU = 7u,
+           OP_MIN = 8u, OP_MAX = 9u, OP_ADD_DIV = 10u, OP_EQUAL = 11u, OP_LESS = 12u, OP_LESS_EQUAL = 13u, OP_GREATER = 14u,
+           OP_GREATER_EQUAL = 15u, OP_AND = 16u, OP_OR = 17u, OP_XOR = 18u;
 
 layout(std430, binding = 0) readonly buffer A { sfloat a[]; };
 layout(std430, binding = 1) readonly buffer B { sfloat b[]; };
@@ -17,13 +24,32 @@ layout(push_constant) uniform Push {
     uint sa[6];
     uint sb[6];
     float actA, actB;
+    float param;  // OP_ADD_DIV: the divisor (Mean's input count)
 } p;
 
+float flag(bool c) { return c ? 1.0 : 0.0; }
+
 float op(float u, float v) {
-    if (OP == 0u) return u + v;
-    if (OP == 1u) return u - v;
-    if (OP == 2u) return u * v;
-    return u / v;
+    if (OP == OP_ADD) return u + v;
+    if (OP == OP_SUB) return u - v;
+    if (OP == OP_MUL) return u * v;
+    if (OP == OP_DIV) return u / v;
+    if (OP == OP_POW) return powOf(u, v);
+    if (OP == OP_SQUARE) return u * u;
+    if (OP == OP_FMOD) return fmodOf(u, v);
+    if (OP == OP_PRELU) return u < 0.0 ? u * v : u;
+    // numpy's minimum/maximum: NaN in either operand gives NaN.
+    if (OP == OP_MIN) return (u < v || isnan(u)) ? u : v;
+    if (OP == OP_MAX) return (u > v || isnan(u)) ? u : v;
+    if (OP == OP_ADD_DIV) return (u + v) / p.param;
+    if (OP == OP_EQUAL) return flag(u == v);
+    if (OP == OP_LESS) return flag(u < v);
+    if (OP == OP_LESS_EQUAL) return flag(u <= v);
+    if (OP == OP_GREATER) return flag(u > v);
+    if (OP == OP_GREATER_EQUAL) return flag(u >= v);
+    if (OP == OP_AND) return flag(u != 0.0 && v != 0.0);
+    if (OP == OP_OR) return flag(u != 0.0 || v != 0.0);
+    return flag((u != 0.0) != (v != 0.0));  // OP_XOR
 }
 
 void main() {

@@ -1,5 +1,6 @@
 #pragma once
-// Reads a little-endian float32 .npy file (format 1.0/2.0, C order) into shape + data.
+// Reads a little-endian float32 .npy file (format 1.0/2.0, C order) into shape + data: the
+// reference inputs/outputs of the tests and of percept-bench --reference.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -7,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace percept::testing {
+namespace percept::tools {
 
 struct NpyArray {
     std::vector<int64_t> shape;
@@ -53,4 +54,4 @@ inline NpyArray readNpy(const std::string& path) {
     return a;
 }
 
-}  // namespace percept::testing
+}  // namespace percept::tools
