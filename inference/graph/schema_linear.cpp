@@ -14,7 +14,12 @@ void inferGemm(Graph& g, Node& n) {
     const int64_t m = ta ? x[1] : x[0], k = ta ? x[0] : x[1];
     const int64_t kb = tb ? b[1] : b[0], nn = tb ? b[0] : b[1];
     if (k != kb) fail(n, "inner dimensions differ: " + shapeToString(x) + " x " + shapeToString(b));
-    if (hasInput(n, 2)) broadcastShapes(inShape(g, n, 2), {m, nn}, n.describe());
+    if (hasInput(n, 2)) {
+        // Before opset 7, C broadcasts only with broadcast=1; without it, it must be [M, N].
+        if (g.opset < 7 && n.attrInt("broadcast", 0) == 0 && inShape(g, n, 2) != Shape{m, nn})
+            fail(n, "C " + shapeToString(inShape(g, n, 2)) + " is not [M, N] and broadcast=0 (opset < 7)");
+        broadcastShapes(inShape(g, n, 2), {m, nn}, n.describe());
+    }
     setOut(g, n, 0, {m, nn});
 }
 

@@ -134,6 +134,37 @@ void requireType(const Graph& g, const Node& n, size_t k, DType t, const char* w
     if (v.dtype != t) fail(n, "input '" + v.name + "' is " + dtypeName(v.dtype) + "; " + why);
 }
 
+// Opsets before 7 broadcast only when asked (broadcast=1), and then align B with A starting at
+// `axis` (default: B's dims are A's trailing dims). Rewritten into numpy broadcasting, which
+// is what the backends do: B gets trailing 1s (a constant B is replaced by a reshaped copy; a
+// computed one that would need it is refused).
+void applyLegacyBroadcast(Graph& g, Node& n) {
+    if (g.opset >= 7) return;
+    const Shape a = inShape(g, n, 0), b = inShape(g, n, 1);
+    const bool asked = n.attrInt("broadcast", 0) != 0;
+    n.attrs.erase("broadcast");
+    if (!asked) {
+        if (a != b) fail(n, "shapes " + shapeToString(a) + " and " + shapeToString(b) + " differ and broadcast=0 (opset < 7 broadcasts only when asked)");
+        n.attrs.erase("axis");
+        return;
+    }
+    const int64_t ra = static_cast<int64_t>(a.size()), rb = static_cast<int64_t>(b.size());
+    if (rb > ra) fail(n, "B " + shapeToString(b) + " has a higher rank than A " + shapeToString(a));
+    const int64_t axis = n.has("axis") ? n.attrInt("axis", 0) : ra - rb;
+    n.attrs.erase("axis");
+    if (axis < 0 || axis + rb > ra) fail(n, "broadcast axis " + std::to_string(axis) + " does not fit B " + shapeToString(b) + " into A " + shapeToString(a));
+    for (int64_t k = 0; k < rb; ++k)
+        if (b[k] != a[axis + k] && b[k] != 1)
+            fail(n, "B " + shapeToString(b) + " does not match A " + shapeToString(a) + " from axis " + std::to_string(axis));
+    if (axis + rb == ra) return;  // trailing alignment: numpy's rule gives the same result
+    const Value& bv = in(g, n, 1);
+    if (!bv.constant) fail(n, "legacy broadcasting of a computed B along axis " + std::to_string(axis) + " is not supported");
+    auto t = std::make_shared<TensorData>(*bv.constant);
+    t->shape.resize(static_cast<size_t>(ra - axis), 1);
+    const std::string name = bv.name + "_broadcast_axis" + std::to_string(axis);
+    n.inputs[1] = g.addConstant(name, t);
+}
+
 }  // namespace
 
 void inferUnary(Graph& g, Node& n) {
@@ -174,6 +205,7 @@ int64_t flopsVariadic(const Graph& g, const Node& n) {
 
 void inferBinary(Graph& g, Node& n) {
     requireFloatInputs(g, n);
+    applyLegacyBroadcast(g, n);
     setOut(g, n, 0, broadcastShapes(inShape(g, n, 0), inShape(g, n, 1), n.describe()));
 }
 
@@ -184,6 +216,7 @@ void inferPow(Graph& g, Node& n) {
     // constant converted when the kernel is built).
     const DType e = in(g, n, 1).dtype;
     if (e == DType::Bool) fail(n, "a boolean exponent is not a numeric type");
+    applyLegacyBroadcast(g, n);
     setOut(g, n, 0, broadcastShapes(inShape(g, n, 0), inShape(g, n, 1), n.describe()));
 }
 
@@ -227,11 +260,13 @@ void inferCompare(Graph& g, Node& n) {
     // Integers and booleans computed at run time are exact in fp32, so comparing them is exact.
     const DType t = sameType(g, n);
     if (t == DType::Bool && n.op != OpKind::Equal) fail(n, "ordering comparisons take numeric tensors, not booleans");
+    applyLegacyBroadcast(g, n);
     setOut(g, n, 0, broadcastShapes(inShape(g, n, 0), inShape(g, n, 1), n.describe()), DType::Bool);
 }
 
 void inferLogical(Graph& g, Node& n) {
     for (size_t k = 0; k < 2; ++k) requireType(g, n, k, DType::Bool, "And/Or/Xor take boolean tensors");
+    applyLegacyBroadcast(g, n);
     setOut(g, n, 0, broadcastShapes(inShape(g, n, 0), inShape(g, n, 1), n.describe()), DType::Bool);
 }
 
