@@ -20,6 +20,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         graph::inferShapesAndFold(g);
         graph::removeIdentityOps(g);
         graph::foldBatchNormIntoConv(g);
+        graph::fuseLayerNorm(g);
         graph::fusePointwisePatterns(g);
         graph::fuseActivations(g);
         graph::removeDeadNodes(g);

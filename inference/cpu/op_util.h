@@ -124,7 +124,7 @@ using Factory = std::unique_ptr<Kernel> (*)(const graph::Graph&, const graph::No
 #define PERCEPT_CPU_FACTORY(name) std::unique_ptr<Kernel> name(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg)
 PERCEPT_CPU_FACTORY(makeConv);
 PERCEPT_CPU_FACTORY(makePool);        // MaxPool, AveragePool
-PERCEPT_CPU_FACTORY(makeGlobalPool);  // GlobalAveragePool, GlobalMaxPool
+PERCEPT_CPU_FACTORY(makeGlobalPool);  // GlobalAveragePool
 PERCEPT_CPU_FACTORY(makeGemm);
 PERCEPT_CPU_FACTORY(makeMatMul);
 PERCEPT_CPU_FACTORY(makeEltwise);     // every pointwise op of 2+ inputs (Add ... Where)
@@ -138,6 +138,11 @@ PERCEPT_CPU_FACTORY(makeLrn);
 PERCEPT_CPU_FACTORY(makeBatchNorm);
 // Convolution family
 PERCEPT_CPU_FACTORY(makeConvTranspose);
+// Ops along axes (reduce family)
+PERCEPT_CPU_FACTORY(makeReduce);      // Reduce*, GlobalMaxPool (makeSoftmax runs LogSoftmax and Hardmax too)
+PERCEPT_CPU_FACTORY(makeArgExtreme);  // ArgMax, ArgMin
+PERCEPT_CPU_FACTORY(makeCumSum);
+PERCEPT_CPU_FACTORY(makeNorm);        // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
 #undef PERCEPT_CPU_FACTORY
 
 }  // namespace percept::cpu

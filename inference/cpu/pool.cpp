@@ -1,5 +1,5 @@
 // Pooling on NCHW: MaxPool and AveragePool (dilations, count_include_pad both ways) in 1-D
-// (as 2-D planes of one row), 2-D and 3-D, and GlobalAveragePool / GlobalMaxPool. Every window
+// (as 2-D planes of one row), 2-D and 3-D, and GlobalAveragePool (GlobalMaxPool: reduce.cpp). Every window
 // is clipped to the input, so pads and ceil_mode (already in the output shape) need no padded
 // copy. Planes run in parallel on the pool.
 #include <algorithm>
@@ -240,11 +240,12 @@ private:
     std::vector<float> inv_;  // AveragePool: 1 / divisor per output position
 };
 
-// GlobalAveragePool and GlobalMaxPool: one value per (image, channel) plane.
+// GlobalAveragePool: one mean per (image, channel) plane. (GlobalMaxPool is a reduction:
+// cpu/reduce.cpp.)
 class GlobalPoolKernel final : public Kernel {
 public:
-    GlobalPoolKernel(bool isMax, int64_t planes, int64_t size, graph::FusedActivation act) : max_(isMax), planes_(planes), size_(size), act_(act) {}
-    const char* algo() const override { return max_ ? "global-max-pool" : "global-avg-pool"; }
+    GlobalPoolKernel(int64_t planes, int64_t size, graph::FusedActivation act) : planes_(planes), size_(size), act_(act) {}
+    const char* algo() const override { return "global-avg-pool"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
@@ -252,7 +253,7 @@ public:
         const float inv = 1.0f / static_cast<float>(std::max<int64_t>(size_, 1));
         const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size_));
         ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) y[p] = max_ ? maxOf(x + p * size_, size_) : sum(x + p * size_, size_) * inv;
+            for (int64_t p = b; p < e; ++p) y[p] = sum(x + p * size_, size_) * inv;
             if (act_.any()) activate(act_, y + b, y + b, e - b);
         });
     }
@@ -269,20 +270,8 @@ public:
         for (float a : acc) s += a;
         return s;
     }
-    static float maxOf(const float* x, int64_t n) {
-        float acc[16];
-        std::fill(acc, acc + 16, -std::numeric_limits<float>::infinity());
-        int64_t i = 0;
-        for (; i + 16 <= n; i += 16)
-            for (int j = 0; j < 16; ++j) acc[j] = std::max(acc[j], x[i + j]);
-        for (; i < n; ++i) acc[i & 15] = std::max(acc[i & 15], x[i]);
-        float m = acc[0];
-        for (float a : acc) m = std::max(m, a);
-        return m;
-    }
 
 private:
-    bool max_;
     int64_t planes_, size_;
     graph::FusedActivation act_;
 };
@@ -424,7 +413,7 @@ std::unique_ptr<Kernel> makePool(const graph::Graph& g, const graph::Node& n, co
 std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
     if (x.size() < 3) fail(n, "needs an input of rank >= 3");
-    return std::make_unique<GlobalPoolKernel>(n.op == graph::OpKind::GlobalMaxPool, x[0] * x[1], product(x, 2, x.size()), n.act);
+    return std::make_unique<GlobalPoolKernel>(x[0] * x[1], product(x, 2, x.size()), n.act);
 }
 
 std::unique_ptr<Kernel> makeSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg) {

@@ -1,22 +1,33 @@
-// Softmax, numerically stable (the maximum is subtracted before exp).
-//  opset < 13: the input is coerced to 2-D [prod(dims[:axis]), prod(dims[axis:])] and each row
-//              is normalised (axis defaults to 1).
-//  opset >= 13: normalised along the single axis `axis` (default -1). When that axis is not
-//              the last, the reduction runs across rows of the trailing extent with per-thread
-//              scratch for the running max and sum, so the loops stay contiguous.
+// The softmax family along an axis: Softmax, LogSoftmax (both numerically stable: the maximum
+// is subtracted before exp) and Hardmax (1 at the first maximum, cpu/arg_extreme.h's order).
+// The schema's canonical attributes say where: `axis`, and coerce_2d = 1 for the opset < 13
+// form, where every axis from `axis` on is normalised as one (the input seen as 2-D). When the
+// axis is not the last, the work runs across rows of the trailing extent with per-thread
+// scratch for the running max and sum, so the loops stay contiguous.
 #include <algorithm>
 #include <cmath>
 
+#include "cpu/arg_extreme.h"
 #include "cpu/op_util.h"
+#include "graph/loop_nest.h"
 
 namespace percept::cpu {
 namespace {
 
+enum class Mode { Softmax, LogSoftmax, Hardmax };
+
 class SoftmaxKernel final : public Kernel {
 public:
-    SoftmaxKernel(int64_t outer, int64_t len, int64_t inner, graph::FusedActivation act)
-        : outer_(outer), len_(len), inner_(inner), act_(act) {}
-    const char* algo() const override { return inner_ == 1 ? "softmax-rows" : "softmax-strided"; }
+    SoftmaxKernel(Mode mode, graph::AxisSplit s, graph::FusedActivation act)
+        : mode_(mode), outer_(s.outer), len_(s.len), inner_(s.inner), act_(act) {}
+    const char* algo() const override {
+        switch (mode_) {
+            case Mode::Softmax: return inner_ == 1 ? "softmax-rows" : "softmax-strided";
+            case Mode::LogSoftmax: return inner_ == 1 ? "logsoftmax-rows" : "logsoftmax-strided";
+            case Mode::Hardmax: return "hardmax";
+        }
+        return "";
+    }
     size_t workspaceBytes(int threads) const override {
         return inner_ == 1 ? 0 : static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(2 * inner_)) * sizeof(float);
     }
@@ -25,9 +36,11 @@ public:
         const float* x = inputs[0];
         float* y = outputs[0];
         const int64_t block = len_ * inner_;
+        if (outer_ * block == 0) return;
         auto range = [&](int64_t o0, int64_t o1, int th) {
             for (int64_t o = o0; o < o1; ++o) {
-                if (inner_ == 1) row(x + o * block, y + o * block);
+                if (mode_ == Mode::Hardmax) hardmax(x + o * block, y + o * block);
+                else if (inner_ == 1) row(x + o * block, y + o * block);
                 else strided(x + o * block, y + o * block, ctx.workspace + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(2 * inner_)));
                 applyActivation(act_, y + o * block, block);
             }
@@ -41,6 +54,12 @@ private:
         float m = x[0];
         for (int64_t i = 1; i < len_; ++i) m = std::max(m, x[i]);
         float s = 0.0f;
+        if (mode_ == Mode::LogSoftmax) {
+            for (int64_t i = 0; i < len_; ++i) s += std::exp(x[i] - m);
+            const float shift = m + std::log(s);
+            for (int64_t i = 0; i < len_; ++i) y[i] = x[i] - shift;
+            return;
+        }
         for (int64_t i = 0; i < len_; ++i) {
             y[i] = std::exp(x[i] - m);
             s += y[i];
@@ -67,6 +86,15 @@ private:
                 s[j] += yr[j];
             }
         }
+        if (mode_ == Mode::LogSoftmax) {
+            for (int64_t j = 0; j < inner_; ++j) s[j] = m[j] + std::log(s[j]);
+            for (int64_t k = 0; k < len_; ++k) {
+                const float* xr = x + k * inner_;
+                float* yr = y + k * inner_;
+                for (int64_t j = 0; j < inner_; ++j) yr[j] = xr[j] - s[j];
+            }
+            return;
+        }
         for (int64_t j = 0; j < inner_; ++j) s[j] = 1.0f / s[j];
         for (int64_t k = 0; k < len_; ++k) {
             float* yr = y + k * inner_;
@@ -74,6 +102,13 @@ private:
         }
     }
 
+    // x: [len x inner]; a one-hot of each column's first maximum.
+    void hardmax(const float* x, float* y) const {
+        std::fill(y, y + len_ * inner_, 0.0f);
+        for (int64_t j = 0; j < inner_; ++j) y[argExtreme<true>(x + j, len_, inner_, false) * inner_ + j] = 1.0f;
+    }
+
+    Mode mode_;
     int64_t outer_, len_, inner_;
     graph::FusedActivation act_;
 };
@@ -82,13 +117,9 @@ private:
 
 std::unique_ptr<Kernel> makeSoftmax(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     const Shape& x = inShape(g, n, 0);
-    const int64_t rank = static_cast<int64_t>(x.size());
-    if (rank == 0) fail(n, "cannot normalise a scalar");
-    const int64_t axis = normAxis(n, n.attrInt("axis", g.opset >= 13 ? -1 : 1), rank);
-    const size_t a = static_cast<size_t>(axis);
-    if (g.opset < 13)
-        return std::make_unique<SoftmaxKernel>(product(x, 0, a), product(x, a, x.size()), 1, n.act);
-    return std::make_unique<SoftmaxKernel>(product(x, 0, a), x[a], product(x, a + 1, x.size()), n.act);
+    const Mode mode = n.op == graph::OpKind::LogSoftmax ? Mode::LogSoftmax : n.op == graph::OpKind::Hardmax ? Mode::Hardmax : Mode::Softmax;
+    const graph::AxisSplit s = graph::splitAtAxis(x, normAxis(n, n.attrInt("axis", -1), static_cast<int64_t>(x.size())), n.attrInt("coerce_2d", 0) != 0);
+    return std::make_unique<SoftmaxKernel>(mode, s, n.act);
 }
 
 }  // namespace percept::cpu

@@ -15,6 +15,11 @@ void foldBatchNormIntoConv(Graph& g);
 // A pointwise op (graph/activations.def) that is the only reader of a Conv, ConvTranspose,
 // Gemm, MatMul or Add output is fused into it.
 void fuseActivations(Graph& g);
+// Reduce family (fusion_norm.cpp): the decomposed layer normalisation older exporters emit
+// (torch: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add; Keras through tf2onnx:
+// the same statistics, then x * inv + (beta - mean * inv)) becomes one LayerNormalization;
+// runs before fuseActivations.
+void fuseLayerNorm(Graph& g);
 
 // Pointwise functions exporters write as several ops, each rewritten as one unary node (run
 // before fuseActivations, which may then fuse it): x * Sigmoid(x) -> Silu (an Identity

@@ -1,5 +1,7 @@
 #include "graph/loop_nest.h"
 
+#include <algorithm>
+
 namespace percept::graph {
 
 std::vector<int64_t> broadcastStrides(const Shape& s, size_t rank, int64_t item) {
@@ -64,6 +66,62 @@ TransposeNest planTranspose(const Shape& x, const std::vector<int64_t>& perm) {
         prevAxis = p;
     }
     if (nest.dims.empty()) nest = {{1}, {1}};
+    return nest;
+}
+
+// ---- Ops along axes (reduce family) ----
+
+AxisSplit splitAtAxis(const Shape& x, int64_t axis, bool toEnd) {
+    AxisSplit s;
+    for (size_t k = 0; k < x.size(); ++k) {
+        const int64_t a = static_cast<int64_t>(k);
+        if (a < axis) s.outer *= x[k];
+        else if (a == axis || toEnd) s.len *= x[k];
+        else s.inner *= x[k];
+    }
+    return s;
+}
+
+int64_t ReduceNest::outputs() const {
+    int64_t p = 1;
+    for (int64_t d : keptDims) p *= d;
+    return p;
+}
+
+int64_t ReduceNest::reduced() const {
+    int64_t p = 1;
+    for (int64_t d : redDims) p *= d;
+    return p;
+}
+
+int64_t ReduceNest::inner() const { return !keptStrides.empty() && keptStrides.back() == 1 ? keptDims.back() : 1; }
+
+ReduceNest planReduce(const Shape& x, const std::vector<int64_t>& axes) {
+    ReduceNest nest;
+    int64_t stride = 1;
+    int lastKind = -1;  // 0 kept, 1 reduced: the kind of the block the previous (outer-side) axis joined
+    // Walk from the innermost axis out, so each block's stride is its innermost axis's.
+    std::vector<int64_t> kd, ks, rd, rs;
+    for (size_t k = x.size(); k-- > 0;) {
+        const int64_t d = x[k];
+        if (d == 1) continue;  // moves nothing
+        const int kind = std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(k)) ? 1 : 0;
+        auto& dims = kind ? rd : kd;
+        auto& strides = kind ? rs : ks;
+        if (kind == lastKind) {
+            dims.back() *= d;  // continues the block one axis in: same stride
+        } else {
+            dims.push_back(d);
+            strides.push_back(stride);
+        }
+        lastKind = kind;
+        stride *= d;
+    }
+    nest.keptDims.assign(kd.rbegin(), kd.rend());
+    nest.keptStrides.assign(ks.rbegin(), ks.rend());
+    nest.redDims.assign(rd.rbegin(), rd.rend());
+    nest.redStrides.assign(rs.rbegin(), rs.rend());
+    if (nest.redDims.empty()) nest.redDims = {1}, nest.redStrides = {1};
     return nest;
 }
 

@@ -16,12 +16,12 @@ constexpr OpSchema kSchemas[] = {
     {OpKind::MaxPool, 1, 1, inferPool, flopsPool},
     {OpKind::AveragePool, 1, 1, inferPool, flopsPool},
     {OpKind::GlobalAveragePool, 1, 1, inferGlobalPool, flopsGlobalPool},
-    {OpKind::GlobalMaxPool, 1, 1, inferGlobalPool, flopsGlobalPool},
+    {OpKind::GlobalMaxPool, 1, 1, inferGlobalMaxPool, flopsGlobalPool},
     {OpKind::LRN, 1, 1, inferLrn, flopsLrn},
     {OpKind::BatchNormalization, 5, 5, inferBatchNorm, flopsBatchNorm},
-    {OpKind::InstanceNormalization, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::LayerNormalization, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::MeanVarianceNormalization, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::InstanceNormalization, 3, 3, inferInstanceNorm, flopsNorm},
+    {OpKind::LayerNormalization, 2, 3, inferLayerNorm, flopsNorm},
+    {OpKind::MeanVarianceNormalization, 1, 1, inferMeanVarianceNorm, flopsNorm},
     {OpKind::Gemm, 2, 3, inferGemm, flopsGemm},
     {OpKind::MatMul, 2, 2, inferMatMul, flopsMatMul},
     {OpKind::Relu, 1, 1, inferUnary, flopsPointwise},
@@ -86,21 +86,21 @@ constexpr OpSchema kSchemas[] = {
     {OpKind::Xor, 2, 2, inferLogical, flopsPointwise},
     {OpKind::Where, 3, 3, inferWhere, flopsPointwise},
     {OpKind::Softmax, 1, 1, inferSoftmax, flopsSoftmax},
-    {OpKind::LogSoftmax, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Hardmax, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceMean, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceSum, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceMax, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceMin, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceProd, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceL1, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceL2, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceSumSquare, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceLogSum, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ReduceLogSumExp, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ArgMax, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ArgMin, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::CumSum, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::LogSoftmax, 1, 1, inferSoftmax, flopsSoftmax},
+    {OpKind::Hardmax, 1, 1, inferSoftmax, flopsSoftmax},
+    {OpKind::ReduceMean, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceSum, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceMax, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceMin, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceProd, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceL1, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceL2, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceSumSquare, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceLogSum, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ReduceLogSumExp, 1, 2, inferReduce, flopsReduce},
+    {OpKind::ArgMax, 1, 1, inferArgMax, flopsAlongAxis},
+    {OpKind::ArgMin, 1, 1, inferArgMax, flopsAlongAxis},
+    {OpKind::CumSum, 2, 2, inferCumSum, flopsAlongAxis},
     {OpKind::Identity, 1, 1, inferIdentity, nullptr},
     {OpKind::Dropout, 1, 3, inferIdentity, nullptr},
     {OpKind::Flatten, 1, 1, inferFlatten, nullptr},

@@ -20,7 +20,7 @@ void inferConvTranspose(Graph& g, Node& n);
 int64_t flopsConvTranspose(const Graph& g, const Node& n);
 void inferPool(Graph& g, Node& n);  // MaxPool, AveragePool
 int64_t flopsPool(const Graph& g, const Node& n);
-void inferGlobalPool(Graph& g, Node& n);  // GlobalAveragePool, GlobalMaxPool
+void inferGlobalPool(Graph& g, Node& n);  // GlobalAveragePool
 int64_t flopsGlobalPool(const Graph& g, const Node& n);
 void inferLrn(Graph& g, Node& n);
 int64_t flopsLrn(const Graph& g, const Node& n);
@@ -47,8 +47,20 @@ void inferLogical(Graph& g, Node& n);  // And, Or, Xor
 void inferWhere(Graph& g, Node& n);
 
 // schema_reduce.cpp
-void inferSoftmax(Graph& g, Node& n);
+void inferSoftmax(Graph& g, Node& n);  // Softmax, LogSoftmax, Hardmax
 int64_t flopsSoftmax(const Graph& g, const Node& n);
+void inferReduce(Graph& g, Node& n);  // Reduce*
+int64_t flopsReduce(const Graph& g, const Node& n);
+void inferGlobalMaxPool(Graph& g, Node& n);
+void inferArgMax(Graph& g, Node& n);  // ArgMax, ArgMin
+void inferCumSum(Graph& g, Node& n);
+int64_t flopsAlongAxis(const Graph& g, const Node& n);  // ArgMax, ArgMin, CumSum
+
+// schema_norm.cpp (reduce family)
+void inferLayerNorm(Graph& g, Node& n);
+void inferInstanceNorm(Graph& g, Node& n);
+void inferMeanVarianceNorm(Graph& g, Node& n);
+int64_t flopsNorm(const Graph& g, const Node& n);
 
 // schema_layout.cpp
 void inferIdentity(Graph& g, Node& n);  // Identity, Dropout

@@ -159,7 +159,7 @@ ActParams activationParams(const graph::FusedActivation& act);
 // Factories, one per op family (the files vk_<family>.cpp).
 using OpFactory = void (*)(Builder&);
 void buildConv(Builder& b);          // Conv
-void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
+void buildPool(Builder& b);          // MaxPool, AveragePool, GlobalAveragePool
 void buildGemm(Builder& b);          // Gemm, MatMul
 void buildEltwise(Builder& b);       // every pointwise op of 2+ inputs but Where (Add ... Xor)
 void buildWhere(Builder& b);         // Where
@@ -178,6 +178,11 @@ void buildConvTranspose(Builder& b);  // ConvTranspose
 // fitsSqueezeExcite: whether the fused shader takes the block (else its nodes run one by one).
 bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se);
 void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se);
+// Ops along axes (reduce family; buildSoftmax runs LogSoftmax and Hardmax too)
+void buildReduce(Builder& b);        // Reduce*, GlobalMaxPool
+void buildArgExtreme(Builder& b);    // ArgMax, ArgMin
+void buildCumSum(Builder& b);        // CumSum
+void buildNorm(Builder& b);          // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
 
 // The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
 // backend does not run it.

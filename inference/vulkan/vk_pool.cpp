@@ -1,4 +1,4 @@
-// MaxPool and AveragePool (1-D, 2-D, 3-D), GlobalAveragePool and GlobalMaxPool
+// MaxPool and AveragePool (1-D, 2-D, 3-D) and GlobalAveragePool (GlobalMaxPool is a reduction: vk_reduce.cpp)
 // (shaders/pool.comp; the global forms are a window the size of the whole plane).
 #include "graph/window.h"
 #include "vulkan/vk_op.h"
@@ -18,8 +18,8 @@ void buildPool(Builder& b) {
         float actA, actB;
     } p{};
     const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
-    const bool isMax = n.op == graph::OpKind::MaxPool || n.op == graph::OpKind::GlobalMaxPool;
-    if (n.op == graph::OpKind::GlobalAveragePool || n.op == graph::OpKind::GlobalMaxPool) {
+    const bool isMax = n.op == graph::OpKind::MaxPool;
+    if (n.op == graph::OpKind::GlobalAveragePool) {
         if (x.size() < 3) b.fail("needs an input of rank >= 3");
         int64_t plane = 1;
         for (size_t k = 2; k < x.size(); ++k) plane *= x[k];
@@ -29,7 +29,7 @@ void buildPool(Builder& b) {
         p.kd = p.kh = 1;
         p.kw = u32(plane);
         p.sd = p.sh = p.sw = p.dd = p.dh = p.dw = 1;
-        b.setAlgo(isMax ? "global-max-pool" : "global-avg-pool");
+        b.setAlgo("global-avg-pool");
     } else {
         const graph::Spatial3 s = graph::spatial3(n, x, y);
         p.planes = u32(x[0] * x[1]);

@@ -1,5 +1,6 @@
-// Softmax (shaders/softmax.comp): opset < 13 coerces to 2-D [prod(dims[:axis]), prod(dims[axis:])]
-// and normalises rows; opset >= 13 normalises along the one axis `axis`.
+// The softmax family (shaders/softmax.comp): Softmax, LogSoftmax, Hardmax along the schema's
+// canonical `axis`, or along every axis from it on when coerce_2d (the opset < 13 form).
+#include "graph/loop_nest.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -9,27 +10,22 @@ void buildSoftmax(Builder& b) {
     const graph::Node& n = b.node();
     const Shape& x = g.shapeOf(n.inputs.at(0));
     const int64_t rank = static_cast<int64_t>(x.size());
-    if (rank == 0) b.fail("cannot normalise a scalar");
-    int64_t axis = n.attrInt("axis", g.opset >= 13 ? -1 : 1);
-    if (axis < -rank || axis >= rank) b.fail("axis is out of range");
-    if (axis < 0) axis += rank;
-    int64_t outer = 1, len = 1, inner = 1;
-    for (int64_t k = 0; k < rank; ++k) {
-        if (k < axis) outer *= x[k];
-        else if (k == axis || g.opset < 13) len *= x[k];
-        else inner *= x[k];
-    }
+    const int64_t axis = n.attrInt("axis", -1);
+    if (axis < 0 || axis >= rank) b.fail("axis is out of range");
+    const graph::AxisSplit s = graph::splitAtAxis(x, axis, n.attrInt("coerce_2d", 0) != 0);
     struct Push {
         uint32_t outer, len, inner;
         float actA, actB;
-    } push{static_cast<uint32_t>(outer), static_cast<uint32_t>(len), static_cast<uint32_t>(inner), 0, 0};
+    } push{static_cast<uint32_t>(s.outer), static_cast<uint32_t>(s.len), static_cast<uint32_t>(s.inner), 0, 0};
     const ActParams ap = activationParams(n.act);
     push.actA = ap.a;
     push.actB = ap.b;
-    b.setAlgo(inner == 1 ? "softmax-rows" : "softmax-strided");
-    if (outer * len * inner == 0) return;
-    b.dispatch(b.pipeline("softmax", "ss", {activationCode(n.act.kind)}), {b.input(0), b.output(0)}, 0b10, push,
-               groupCount(static_cast<uint64_t>(outer * inner), 64));
+    const uint32_t mode = n.op == graph::OpKind::LogSoftmax ? 1u : n.op == graph::OpKind::Hardmax ? 2u : 0u;
+    const char* names[] = {"softmax", "logsoftmax", "hardmax"};
+    b.setAlgo(std::string(names[mode]) + (s.inner == 1 ? "-rows" : "-strided"));
+    if (s.outer * s.len * s.inner == 0) return;
+    b.dispatch(b.pipeline("softmax", "ss", {activationCode(n.act.kind), mode}), {b.input(0), b.output(0)}, 0b10, push,
+               groupCount(static_cast<uint64_t>(s.outer * s.inner), 64));
 }
 
 }  // namespace percept::vk

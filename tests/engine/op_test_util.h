@@ -177,6 +177,19 @@ inline std::vector<Tensor> runGraph(graph::Graph g, const std::vector<Tensor>& i
     return out;
 }
 
+// ---- Reduce family: a session with options of the test's own -----------------------------
+
+// One run through the load pipeline and a session made with `opt`: fp16 storage, or outputs
+// holding NaN (runGraph compares its two runs with ==, which NaN fails). The session's device
+// name goes to *device (it says whether fp16 storage was used).
+inline std::vector<Tensor> runWithOptions(graph::Graph g, const std::vector<Tensor>& inputs, const SessionOptions& opt,
+                                          std::string* device = nullptr) {
+    auto session = Session::create(detail::modelFromGraph(std::move(g), "op-test"), opt);
+    std::vector<Tensor> out = session->run(inputs);
+    if (device) *device = session->stats().device;
+    return out;
+}
+
 // ---- Comparison --------------------------------------------------------------------------
 
 // Passes when shapes match and max |got - want| <= rel * max(1, max |want|).

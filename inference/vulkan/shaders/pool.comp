@@ -1,6 +1,6 @@
 #version 450
 // MaxPool, AveragePool (count_include_pad either way, dilations) in 1-D, 2-D and 3-D, and
-// GlobalAveragePool / GlobalMaxPool, one invocation per output value. Windows are clipped to
+// GlobalAveragePool, one invocation per output value. Windows are clipped to
 // the input, so pads and ceil_mode (already in the output shape) need no padded copy. The
 // average's divisor follows the CPU kernel: per axis, the window's taps inside the input, or
 // (count_include_pad) inside the padded input; the product over the axes. 1-D and 2-D windows

@@ -1,9 +1,12 @@
 #version 450
-// Softmax over `len` values spaced `inner` apart, one invocation per (outer, inner) column;
-// the maximum is subtracted before exp, as on the CPU.
+// The softmax family over `len` values spaced `inner` apart, one invocation per (outer, inner)
+// column: Softmax and LogSoftmax subtract the maximum before exp, as on the CPU; Hardmax
+// writes 1 at the first maximum (arg_extreme.glsl's order) and 0 elsewhere.
 #include "common.glsl"
+#include "arg_extreme.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint ACT = 0;
+layout(constant_id = 1) const uint MODE = 0;  // 0 Softmax, 1 LogSoftmax, 2 Hardmax
 
 layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
 layout(std430, binding = 1) buffer Y { sfloat y[]; };
@@ -17,10 +20,29 @@ void main() {
     if (col >= p.outer * p.inner) return;
     const uint o = col / p.inner, j = col - o * p.inner;
     const uint base = o * p.len * p.inner + j;
+    if (MODE == 2u) {
+        uint at = 0u;
+        float best = float(x[base]);
+        for (uint k = 1u; k < p.len; ++k) {
+            const float v = float(x[base + k * p.inner]);
+            if (replacesExtreme(v, best, true, false)) {
+                best = v;
+                at = k;
+            }
+        }
+        for (uint k = 0u; k < p.len; ++k) y[base + k * p.inner] = sfloat(activate(ACT, k == at ? 1.0 : 0.0, p.actA, p.actB));
+        return;
+    }
     float m = float(x[base]);
     for (uint k = 1u; k < p.len; ++k) m = max(m, float(x[base + k * p.inner]));
     float s = 0.0;
     for (uint k = 0u; k < p.len; ++k) s += exp(float(x[base + k * p.inner]) - m);
+    if (MODE == 1u) {
+        const float shift = m + log(s);
+        for (uint k = 0u; k < p.len; ++k)
+            y[base + k * p.inner] = sfloat(activate(ACT, float(x[base + k * p.inner]) - shift, p.actA, p.actB));
+        return;
+    }
     const float inv = 1.0 / s;
     for (uint k = 0u; k < p.len; ++k)
         y[base + k * p.inner] = sfloat(activate(ACT, exp(float(x[base + k * p.inner]) - m) * inv, p.actA, p.actB));
