@@ -1,5 +1,5 @@
-// The indexed copies: Gather, GatherElements, GatherND (graph::planGather: one loop for the
-// three) and ScatterElements, ScatterND (graph::planScatter: updates grouped by target at
+// The indexed copies: Gather, GatherElements, GatherND, Compress (graph::planGather: one loop
+// for them all) and ScatterElements, ScatterND (graph::planScatter: updates grouped by target at
 // load time, so groups run on any thread in any order with the same result).
 #include <cstring>
 
@@ -75,12 +75,9 @@ private:
 
 std::unique_ptr<Kernel> makeGather(const graph::Graph& g, const graph::Node& n, const KernelConfig&) {
     if (n.act.any()) fail(n, "a fused activation on a gather is not supported");
-    const graph::Value& iv = g.value(n.inputs.at(1));
-    std::vector<int64_t> idx;
-    if (iv.constant) {
-        idx = iv.constant->asInts();
-        if (idx.empty()) idx.push_back(0);  // never read (an empty output); keeps "constant" non-empty
-    }
+    std::vector<int64_t> idx = graph::constantIndices(g, n);
+    if (idx.empty() && (n.op == graph::OpKind::Compress || g.value(n.inputs.at(1)).constant))
+        idx.push_back(0);  // never read (an empty output); keeps "constant" non-empty
     return std::make_unique<GatherKernel>(graph::planGather(g, n), std::move(idx), integerConstant(g, n, 0));
 }
 

@@ -142,7 +142,7 @@ constexpr CpuOp kCpuOps[] = {
     {OpKind::EyeLike, nullptr, kFolded},
     {OpKind::OneHot, nullptr, kFolded},
     {OpKind::NonZero, nullptr, kFolded},
-    {OpKind::Compress, nullptr, kFolded},
+    {OpKind::Compress, makeGather},
 };
 static_assert(graph::coversEveryOp(kCpuOps), "cpu/kernel_registry.cpp: one entry per line of graph/ops.def, in order");
 

@@ -135,7 +135,7 @@ PERCEPT_CPU_FACTORY(makeLrn);
 PERCEPT_CPU_FACTORY(makeBatchNorm);
 // Family: data movement (datamove)
 PERCEPT_CPU_FACTORY(makeStridedCopy);  // Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth
-PERCEPT_CPU_FACTORY(makeGather);       // Gather, GatherElements, GatherND
+PERCEPT_CPU_FACTORY(makeGather);       // Gather, GatherElements, GatherND, Compress
 PERCEPT_CPU_FACTORY(makeScatter);      // ScatterElements, ScatterND
 PERCEPT_CPU_FACTORY(makeResize);       // Resize, Upsample
 PERCEPT_CPU_FACTORY(makeTrilu);

@@ -80,7 +80,7 @@ ConstPtr foldGather(Graph& g, const Node& n, const TensorData& a) {
     const Node c = canonical(g, n);
     if (!outputsFoldable(g, c)) return nullptr;
     const GatherPlan p = planGather(g, c);
-    const std::vector<int64_t> idx = g.value(c.inputs[1]).constant->asInts();
+    const std::vector<int64_t> idx = constantIndices(g, c);
     auto t = std::make_shared<TensorData>();
     t->dtype = a.dtype;
     t->shape = g.shapeOf(c.outputs[0]);
@@ -220,7 +220,8 @@ std::vector<ConstPtr> foldConstantInputs(Graph& g, const Node& n) {
         case OpKind::Dropout: return {g.value(n.inputs[0]).constant};  // Dropout's mask is never read
         case OpKind::Gather:
         case OpKind::GatherElements:
-        case OpKind::GatherND: return {foldGather(g, n, a)};
+        case OpKind::GatherND:
+        case OpKind::Compress: return {foldGather(g, n, a)};
         case OpKind::ScatterND:
         case OpKind::ScatterElements: return {foldScatter(g, n, a)};
         case OpKind::Concat: return {foldConcat(g, n)};
@@ -247,9 +248,9 @@ bool tryFold(Graph& g, const Node& n) {
         case OpKind::Shape: outs = {fold::foldShape(g, n)}; break;
         case OpKind::Size: outs = {fold::foldSize(g, n)}; break;
         case OpKind::EyeLike: outs = {fold::foldEyeLike(g, n)}; break;
-        // Data-dependent shapes: folded, or refused with that reason.
+        // A data-dependent shape: folded, or refused with that reason. (Compress with a
+        // constant condition runs as a gather; its schema refuses a computed one.)
         case OpKind::NonZero: outs = {fold::foldNonZero(g, n)}; break;
-        case OpKind::Compress: outs = {fold::foldCompress(g, n)}; break;
         default: {
             for (size_t k = 0; k < n.inputs.size(); ++k)
                 if (n.inputs[k] >= 0 && !g.value(n.inputs[k]).constant) return false;

@@ -1,8 +1,7 @@
 // Folding of the ops that make a tensor from parameters or from a shape: Constant,
-// ConstantOfShape, Shape (with opset 15's start/end), Size, EyeLike, Range, OneHot, NonZero,
-// Compress. Shapes are static, so Shape / Size / EyeLike fold even on tensors computed at run
-// time; the others need constant inputs (NonZero's and Compress's output shapes depend on
-// their values).
+// ConstantOfShape, Shape (with opset 15's start/end), Size, EyeLike, Range, OneHot, NonZero.
+// Shapes are static, so Shape / Size / EyeLike fold even on tensors computed at run time; the
+// others need constant inputs (NonZero's output shape depends on its input's values).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -176,45 +175,6 @@ ConstPtr foldNonZero(const Graph& g, const Node& n) {
         }
     }
     return makeInts({static_cast<int64_t>(rank), nnz}, std::move(out));
-}
-
-ConstPtr foldCompress(const Graph& g, const Node& n) {
-    const Value& x = schema::in(g, n, 0);
-    const Value& c = schema::in(g, n, 1);
-    if (!c.constant) fail(n, "its output's shape depends on the condition '" + c.name + "', which is computed at run time");
-    if (!x.constant) fail(n, "Compress of a tensor computed at run time is not supported (only constant inputs)");
-    const TensorData& a = *x.constant;
-    const TensorData& cond = *c.constant;
-    if (cond.shape.size() != 1) fail(n, "the condition must be 1-D");
-    // Without an axis the input is flattened.
-    const bool flat = !n.has("axis");
-    const Shape s = flat ? Shape{a.count()} : a.shape;
-    const int64_t axis = flat ? 0 : schema::normAxis(n, n.attrInt("axis", 0), static_cast<int64_t>(s.size()));
-    const int64_t dim = s[static_cast<size_t>(axis)];
-    std::vector<int64_t> keep;
-    for (int64_t k = 0; k < cond.count(); ++k) {
-        const bool on = cond.dtype == DType::Float32 ? cond.f[static_cast<size_t>(k)] != 0.0f : cond.i[static_cast<size_t>(k)] != 0;
-        if (!on) continue;
-        if (k >= dim) fail(n, "the condition selects index " + std::to_string(k) + " past the axis' " + std::to_string(dim));
-        keep.push_back(k);
-    }
-    int64_t outer = 1, inner = 1;
-    for (int64_t d = 0; d < axis; ++d) outer *= s[static_cast<size_t>(d)];
-    for (size_t d = static_cast<size_t>(axis) + 1; d < s.size(); ++d) inner *= s[d];
-    Shape out = s;
-    out[static_cast<size_t>(axis)] = static_cast<int64_t>(keep.size());
-    checkFoldShape(n, out);
-    auto t = std::make_shared<TensorData>();
-    t->dtype = a.dtype;
-    t->shape = out;
-    for (int64_t o = 0; o < outer; ++o)
-        for (int64_t k : keep)
-            for (int64_t i = 0; i < inner; ++i) {
-                const size_t src = static_cast<size_t>((o * dim + k) * inner + i);
-                if (a.dtype == DType::Float32) t->f.push_back(a.f[src]);
-                else t->i.push_back(a.i[src]);
-            }
-    return t;
 }
 
 }  // namespace percept::graph::fold

@@ -1,7 +1,7 @@
 #pragma once
 // Pieces shared by the constant folder's files (constant_folding.cpp: dispatch and the
 // data-movement ops; fold_elementwise.cpp: pointwise ops and reductions; fold_generate.cpp:
-// Range, EyeLike, OneHot, NonZero, Compress, Shape, Size, ConstantOfShape). Hostile files
+// Range, EyeLike, OneHot, NonZero, Shape, Size, ConstantOfShape). Hostile files
 // reach all of it (the fuzzer runs in CI): every integer operation is overflow-checked and
 // every folded tensor is bounded by kMaxFoldElements before it is allocated.
 #include <cstdint>
@@ -55,7 +55,6 @@ ConstPtr foldEyeLike(const Graph& g, const Node& n);
 ConstPtr foldRange(const Graph& g, const Node& n);
 ConstPtr foldOneHot(const Graph& g, const Node& n);
 ConstPtr foldNonZero(const Graph& g, const Node& n);
-ConstPtr foldCompress(const Graph& g, const Node& n);
 ConstPtr foldConstantOfShape(const Graph& g, const Node& n);
 ConstPtr foldConstant(const Node& n);
 

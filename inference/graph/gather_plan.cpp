@@ -19,9 +19,17 @@ std::vector<int64_t> rowMajor(const Shape& s) {
 
 }  // namespace
 
+std::vector<int64_t> constantIndices(const Graph& g, const Node& n) {
+    if (n.op == OpKind::Compress) return n.attrInts("indices");
+    const Value& v = g.value(n.inputs.at(1));
+    return v.constant ? v.constant->asInts() : std::vector<int64_t>{};
+}
+
 GatherPlan planGather(const Graph& g, const Node& n) {
-    const Shape& D = g.shapeOf(n.inputs.at(0));
-    const Shape& I = g.shapeOf(n.inputs.at(1));
+    const bool compress = n.op == OpKind::Compress;
+    // Compress gathers its kept positions along its axis (of the flattened data without one).
+    const Shape D = compress && n.attrInt("flatten", 0) ? Shape{elementCount(g.shapeOf(n.inputs.at(0)))} : g.shapeOf(n.inputs.at(0));
+    const Shape I = compress ? Shape{static_cast<int64_t>(n.attrInts("indices").size())} : g.shapeOf(n.inputs.at(1));
     const auto sD = rowMajor(D), sI = rowMajor(I);
     GatherPlan full;
     auto axis = [&](int64_t dim, int64_t ds, int64_t is) {
@@ -29,7 +37,7 @@ GatherPlan planGather(const Graph& g, const Node& n) {
         full.dataSt.push_back(ds);
         full.idxSt.push_back(is);
     };
-    if (n.op == OpKind::Gather) {
+    if (n.op == OpKind::Gather || compress) {
         const int64_t a = n.attrInt("axis", -1);
         if (a < 0 || a >= static_cast<int64_t>(D.size())) notCanonical(n);
         for (int64_t d = 0; d < a; ++d) axis(D[d], sD[d], 0);

@@ -20,7 +20,9 @@ struct GatherPlan {
     std::vector<int64_t> dims, dataSt, idxSt;  // the output's axes (merged) and their strides
     std::vector<int64_t> limit, compSt;        // per tuple entry: the axis length and data stride
 };
-GatherPlan planGather(const Graph& g, const Node& n);  // Gather, GatherElements, GatherND
+GatherPlan planGather(const Graph& g, const Node& n);  // Gather, GatherElements, GatherND, Compress
+// The constant indices of a gather (Compress: its kept positions); empty when computed.
+std::vector<int64_t> constantIndices(const Graph& g, const Node& n);
 
 // Output rows [r0, r1) of a gather (a row: the innermost axis). `Index` is float (indices
 // computed at run time: exact integers) or an integer type (constants). An index out of range

@@ -134,7 +134,7 @@ constexpr OpSchema kSchemas[] = {
     {OpKind::EyeLike, 1, 1, nullptr, nullptr, true},
     {OpKind::OneHot, 3, 3, nullptr, nullptr, true},
     {OpKind::NonZero, 1, 1, nullptr, nullptr, true},
-    {OpKind::Compress, 2, 2, nullptr, nullptr, true},
+    {OpKind::Compress, 2, 2, inferCompress, nullptr},
 };
 static_assert(coversEveryOp(kSchemas), "graph/op_schema.cpp: one schema per line of ops.def, in order");
 

@@ -105,6 +105,33 @@ void inferGatherND(Graph& g, Node& n) {
     setOut(g, n, 0, out, data.dtype);
 }
 
+// Compress with a constant condition is a Gather with the kept positions as its indices
+// (canonical: "indices", "axis", and "flatten" when there was no axis); a condition computed
+// at run time would make the output's shape depend on data, and is refused.
+void inferCompress(Graph& g, Node& n) {
+    const Value& data = in(g, n, 0);
+    const Value& cond = in(g, n, 1);
+    if (!cond.constant) fail(n, "its output's shape depends on the condition '" + cond.name + "', which is computed at run time");
+    if (cond.shape.size() != 1) fail(n, "the condition must be 1-D");
+    const bool flatten = !n.has("axis");
+    const Shape s = flatten ? Shape{elementCount(data.shape)} : data.shape;
+    if (s.empty()) fail(n, "cannot compress a scalar along an axis");
+    const int64_t axis = flatten ? 0 : normAxis(n, n.attrInt("axis", 0), static_cast<int64_t>(s.size()));
+    const auto c = cond.constant->asInts();
+    std::vector<int64_t> keep;
+    for (size_t k = 0; k < c.size(); ++k) {
+        if (!c[k]) continue;
+        if (static_cast<int64_t>(k) >= s[axis]) fail(n, "the condition selects index " + std::to_string(k) + " past the axis' " + std::to_string(s[axis]));
+        keep.push_back(static_cast<int64_t>(k));
+    }
+    Shape out = s;
+    out[axis] = static_cast<int64_t>(keep.size());
+    setInt(n, "axis", axis);
+    setInt(n, "flatten", flatten ? 1 : 0);
+    setInts(n, "indices", keep);
+    setOut(g, n, 0, out, data.dtype);
+}
+
 void inferScatterElements(Graph& g, Node& n) {
     const Value& data = in(g, n, 0);
     const Value& idx = in(g, n, 1);

@@ -60,6 +60,7 @@ void inferSplit(Graph& g, Node& n);
 void inferGather(Graph& g, Node& n);
 void inferGatherElements(Graph& g, Node& n);
 void inferGatherND(Graph& g, Node& n);
+void inferCompress(Graph& g, Node& n);
 void inferScatterElements(Graph& g, Node& n);
 void inferScatterND(Graph& g, Node& n);
 void inferCast(Graph& g, Node& n);

@@ -1,4 +1,4 @@
-// The indexed copies: Gather, GatherElements, GatherND (shaders/gather.comp, the plan of
+// The indexed copies: Gather, GatherElements, GatherND, Compress (shaders/gather.comp, the plan of
 // graph::planGather as 32-bit words) and ScatterElements, ScatterND (the data copied into the
 // output, then shaders/scatter.comp over graph::planScatter's groups).
 #include <cstring>
@@ -38,21 +38,21 @@ void buildGather(Builder& b) {
     std::vector<uint32_t> plan;
     for (const auto* v : {&p.dims, &p.dataSt, &p.idxSt, &p.limit, &p.compSt})
         for (int64_t x : *v) plan.push_back(word(b, x));
-    const graph::Value& iv = g.value(n.inputs.at(1));
+    const bool constant = n.op == graph::OpKind::Compress || g.value(n.inputs.at(1)).constant;
     TensorRef idx;
-    if (iv.constant) {
+    if (constant) {
         std::vector<uint32_t> words;
-        for (int64_t i : iv.constant->asInts()) words.push_back(word(b, i));  // checked in range at load
+        for (int64_t i : graph::constantIndices(g, n)) words.push_back(word(b, i));  // checked in range at load
         idx = b.rawWeights(words);
     } else {
         idx = b.input(1);
     }
-    b.setAlgo(iv.constant ? "gather" : "gather-computed");
+    b.setAlgo(constant ? "gather" : "gather-computed");
     if (count == 0) return;
     struct Push {
         uint32_t count, rank, comps;
     } push{static_cast<uint32_t>(count), static_cast<uint32_t>(p.dims.size()), static_cast<uint32_t>(p.limit.size())};
-    b.dispatch(b.pipeline("gather", "ssss", {iv.constant ? 0u : 1u}), {dataInput(b, 0), idx, b.rawWeights(plan), b.output(0)}, 0b1000, push,
+    b.dispatch(b.pipeline("gather", "ssss", {constant ? 0u : 1u}), {dataInput(b, 0), idx, b.rawWeights(plan), b.output(0)}, 0b1000, push,
                strideGroups(static_cast<uint64_t>(count)));
 }
 

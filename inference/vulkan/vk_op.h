@@ -170,7 +170,7 @@ void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
 // Family: data movement (datamove)
 void buildStridedCopy(Builder& b);   // Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth
-void buildGather(Builder& b);        // Gather, GatherElements, GatherND
+void buildGather(Builder& b);        // Gather, GatherElements, GatherND, Compress
 void buildScatter(Builder& b);       // ScatterElements, ScatterND
 void buildResize(Builder& b);        // Resize, Upsample
 void buildTrilu(Builder& b);         // Trilu

@@ -145,7 +145,7 @@ constexpr VkOp kVkOps[] = {
     {OpKind::EyeLike, nullptr, kFolded},
     {OpKind::OneHot, nullptr, kFolded},
     {OpKind::NonZero, nullptr, kFolded},
-    {OpKind::Compress, nullptr, kFolded},
+    {OpKind::Compress, buildGather},
 };
 static_assert(graph::coversEveryOp(kVkOps), "vulkan/vk_ops.cpp: one entry per line of graph/ops.def, in order");
 

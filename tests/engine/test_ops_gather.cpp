@@ -160,6 +160,48 @@ TEST_P(GatherTest, GatherND) {
         }
 }
 
+// Compress with a constant condition runs as a gather of the kept positions.
+TEST_P(GatherTest, Compress) {
+    const Tensor x = randomTensor({3, 4, 2}, 30350);
+    struct Case {
+        bool hasAxis;
+        int64_t axis;
+        std::vector<int64_t> cond;
+    };
+    for (const auto& c : std::vector<Case>{{true, 1, {0, 1, 1}}, {true, -1, {1}}, {true, 0, {1, 0, 1}}, {false, 0, {0, 1, 0, 0, 1, 1, 0, 1}}, {true, 1, {0, 0}}}) {
+        SCOPED_TRACE((c.hasAxis ? "axis " + std::to_string(c.axis) : std::string("no axis")) + " condition " + shapeToString(c.cond));
+        OpGraph g(11);
+        auto cond = std::make_shared<graph::TensorData>();
+        cond->dtype = graph::DType::Bool;
+        cond->shape = {static_cast<int64_t>(c.cond.size())};
+        cond->i = c.cond;
+        graph::Node& n = g.node("Compress", {g.input("x", x.shape), g.g.addConstant("cond", cond)}, {g.output("y")});
+        if (c.hasAxis) setInt(n, "axis", c.axis);
+        // numpy.compress: the positions whose condition is true, along the axis (of the flattened input without one).
+        const Shape s = c.hasAxis ? x.shape : Shape{24};
+        const int64_t a = c.axis < 0 ? c.axis + static_cast<int64_t>(s.size()) : c.axis;
+        std::vector<std::vector<int64_t>> picks;
+        for (int64_t d : s) {
+            std::vector<int64_t> all;
+            for (int64_t i = 0; i < d; ++i) all.push_back(i);
+            picks.push_back(all);
+        }
+        picks[a].clear();
+        for (size_t k = 0; k < c.cond.size(); ++k)
+            if (c.cond[k]) picks[a].push_back(static_cast<int64_t>(k));
+        Shape os;
+        for (const auto& p : picks) os.push_back(static_cast<int64_t>(p.size()));
+        Tensor want(os);
+        const Tensor flat(s, x.data);
+        for (int64_t i = 0; i < elementCount(os); ++i) {
+            auto o = unravel(i, os);
+            for (size_t d = 0; d < o.size(); ++d) o[d] = picks[d][static_cast<size_t>(o[d])];
+            want.data[static_cast<size_t>(i)] = flat.data[static_cast<size_t>(ravel(o, s))];
+        }
+        EXPECT_TRUE(allClose(run1(g, {x}), want, 0.0));
+    }
+}
+
 float reduce(const std::string& r, float acc, float v) {
     if (r == "add") return acc + v;
     if (r == "mul") return acc * v;
