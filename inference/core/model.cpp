@@ -2,6 +2,7 @@
 #include <iterator>
 
 #include "core/backend_registry.h"
+#include "core/fold_with_kernels.h"
 #include "core/model_internal.h"
 #include "graph/flops.h"
 #include "graph/fusion.h"
@@ -18,6 +19,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
     try {
         graph::sortTopologically(g);
         graph::inferShapesAndFold(g);
+        foldWithKernels(g);
         graph::removeIdentityOps(g);
         graph::foldBatchNormIntoConv(g);
         graph::fuseActivations(g);
