@@ -5,6 +5,7 @@
 
 #include "cpu/kernel.h"
 #include "cpu/thread_pool.h"
+#include "graph/flops.h"
 #include "percept/error.h"
 
 namespace percept::detail {
@@ -27,7 +28,7 @@ bool foldable(const graph::Graph& g, const graph::Node& n) {
         if (!o.shapeKnown || o.dtype != graph::DType::Float32) return false;
         if (static_cast<size_t>(elementCount(o.shape)) > kMaxKernelFoldBytes / sizeof(float)) return false;
     }
-    return cpu::cpuSupports(g, n, nullptr);
+    return cpu::cpuSupports(g, n, nullptr) && graph::nodeFlops(g, n) <= kMaxKernelFoldFlops;
 }
 
 }  // namespace

@@ -9,9 +9,12 @@ namespace percept::detail {
 // A fold larger than this is left to run (a weight that big is rare; folding it would double
 // the model's memory while it loads).
 inline constexpr size_t kMaxKernelFoldBytes = size_t{64} << 20;
+// Nor is a node costing more than this (about a second of one core): weight preprocessing is
+// cheap, and a hostile file must not make loading arbitrarily slow.
+inline constexpr int64_t kMaxKernelFoldFlops = int64_t{1} << 30;
 
 // Every node whose present inputs are all constant and whose outputs are all float32 (at most
-// kMaxKernelFoldBytes each) is run once, here, by the CPU kernel the session would use -- so
+// kMaxKernelFoldBytes each, kMaxKernelFoldFlops in all) is run once, here, by the CPU kernel the session would use -- so
 // it computes exactly what it would have computed every frame -- and its outputs become
 // constants: weight preprocessing (a Transpose of a weight, DequantizeLinear-like Sub / Mul on
 // initializers, a Resize of a constant) never runs per frame. Nodes are visited in order, so

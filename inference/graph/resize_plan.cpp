@@ -67,9 +67,8 @@ int64_t filterTaps(const AxisParams& p, double ratio, std::vector<double>& w) {
     // Antialiased (opset 18): the filter stretched by 1/scale when shrinking, normalised.
     const double s = std::min(p.scale, 1.0);
     const double support = p.mode == "linear" ? 1.0 : 2.0;
-    const int64_t first = static_cast<int64_t>(std::floor(-support / s)) + 1;
+    const int64_t first = static_cast<int64_t>(std::floor(-support / s)) + 1;  // planAxis bounds support / s
     const int64_t count = 2 - 2 * first;  // taps first .. 1 - first, symmetric about x_original
-    if (count > (int64_t{1} << 16)) throw Error("the antialiasing filter of scale " + std::to_string(p.scale) + " is too wide");
     double sum = 0.0;
     for (int64_t i = first; i < first + count; ++i) {
         const double arg = s * (static_cast<double>(i) - ratio);
@@ -89,6 +88,10 @@ ResizeAxis planAxis(const AxisParams& p, const std::string& who) {
     a.outside.assign(static_cast<size_t>(p.out), 0);
     std::vector<double> w;
     const bool nearest = p.mode == "nearest";
+    // An antialiased filter covers about 2 * support / scale taps: bounded before any of it is
+    // computed (the scale of a hostile file can be anything positive).
+    if (!nearest && p.antialias && (p.mode == "linear" ? 1.0 : 2.0) / std::min(p.scale, 1.0) > 32768.0)
+        throw Error(who + ": the antialiasing filter for scale " + std::to_string(p.scale) + " is too wide");
     for (int64_t xo = 0; xo < p.out; ++xo) {
         bool out = false;
         // Far outside the input every tap clamps to the edge alike; bounded, the integer

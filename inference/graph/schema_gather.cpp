@@ -30,6 +30,7 @@ void checkIndexRange(const Node& n, const std::vector<int64_t>& idx, int64_t dim
 void checkReduction(const Graph& g, Node& n) {
     const std::string r = n.attrString("reduction", "none");
     if (r != "none" && r != "add" && r != "mul" && r != "max" && r != "min") fail(n, "reduction '" + r + "' is not supported");
+    if ((r == "add" || r == "mul") && g.opset < 16) fail(n, "reduction '" + r + "' needs opset 16");
     if ((r == "max" || r == "min") && g.opset < 18) fail(n, "reduction '" + r + "' needs opset 18");
     if (r != "none") requireFloat(g, n, 0);  // integer arithmetic on run-time values is refused
     n.attrs["reduction"].kind = Attribute::Kind::String;

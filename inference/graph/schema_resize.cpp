@@ -89,9 +89,8 @@ void inferResize(Graph& g, Node& n) {
     std::vector<int64_t> axes;
     if (g.opset >= 18 && !legacy && n.has("axes")) {
         axes = n.attrInts("axes");
+        normAxes(n, axes, static_cast<int64_t>(rank));  // refuses a repeated axis; the order given is kept
         for (auto& a : axes) a = normAxis(n, a, static_cast<int64_t>(rank));
-        std::vector<int64_t> sorted = normAxes(n, axes, static_cast<int64_t>(rank));  // checks repeats
-        (void)sorted;
     } else {
         for (size_t d = 0; d < rank; ++d) axes.push_back(static_cast<int64_t>(d));
     }

@@ -35,6 +35,13 @@ graph::ConstPtr floats(const Shape& s, const std::vector<float>& v) {
     return d;
 }
 
+void setTensor(graph::Node& n, const std::string& key, graph::ConstPtr t) {
+    graph::Attribute a;
+    a.kind = graph::Attribute::Kind::Tensor;
+    a.t = std::move(t);
+    n.attrs[key] = a;
+}
+
 // Shape inference with folding on a copy of b's graph; returns the graph.
 graph::Graph fold(const OpGraph& b) {
     graph::Graph g = b.g;
@@ -275,8 +282,8 @@ TEST(ConstantFolding, KernelsFoldWeightPreprocessing) {
     EXPECT_TRUE(optest::allClose(out[1], optest::ref::gemm(x2, wantQ, nullptr, false, true, 1.0f, 0.0f), 1e-5));
 }
 
-// A float result above the cap is not folded (not by the graph folder, not by the kernels):
-// the node stays and runs per frame.
+// A float result above the cap is not folded (not by the graph folder, not by the kernels),
+// nor is a node too costly to run at load: the node stays and runs per frame.
 TEST(ConstantFolding, LargeFloatResultsAreLeftToRun) {
     OpGraph b(13);
     const int e = b.value("e");
@@ -286,6 +293,22 @@ TEST(ConstantFolding, LargeFloatResultsAreLeftToRun) {
     const Model m = detail::modelFromGraph(b.g, "big");
     ASSERT_EQ(m.nodeCount(), 2u);
     EXPECT_EQ(m.graph().nodes[0].op, graph::OpKind::Expand);
+    // 2 * 2048 * 2048 * 160 multiply-adds: over a GFLOP.
+    OpGraph c(13);
+    const int a = c.value("a"), w = c.value("w"), p = c.value("p");
+    auto fill = [](float v) {
+        auto t = std::make_shared<graph::TensorData>();
+        t->shape = {};
+        t->f = {v};
+        return t;
+    };
+    setTensor(c.node("ConstantOfShape", {c.constantInts("sa", {2048, 2048})}, {a}), "value", fill(0.5f));
+    setTensor(c.node("ConstantOfShape", {c.constantInts("sw", {2048, 160})}, {w}), "value", fill(0.25f));
+    c.node("MatMul", {a, w}, {p}, "costly");
+    c.node("Add", {c.input("x", {1, 160}), p}, {c.output("y")});
+    const Model costly = detail::modelFromGraph(c.g, "costly");
+    ASSERT_EQ(costly.nodeCount(), 2u);
+    EXPECT_EQ(costly.graph().nodes[0].op, graph::OpKind::MatMul);
 }
 
 }  // namespace
