@@ -9,8 +9,9 @@
 namespace percept::detail {
 
 // Runs the whole load pipeline on an imported graph: topological order, constant folding and
-// shape inference, passes (drop Dropout/Identity, fold BatchNorm, fuse activations),
-// validation. Throws percept::Error.
+// shape inference, float nodes on constants evaluated by the CPU kernels (fold_with_kernels.h),
+// passes (drop Dropout/Identity, fold BatchNorm, fuse activations), validation. Throws
+// percept::Error.
 Model modelFromGraph(graph::Graph g, const std::string& source);
 
 }  // namespace percept::detail

@@ -131,8 +131,7 @@ PERCEPT_CPU_FACTORY(makeEltwise);     // every pointwise op of 2+ inputs (Add ..
 PERCEPT_CPU_FACTORY(makeActivation);  // every unary pointwise op (graph/activations.def)
 PERCEPT_CPU_FACTORY(makeSoftmax);
 PERCEPT_CPU_FACTORY(makeConcat);
-PERCEPT_CPU_FACTORY(makeCopy);        // Flatten, Reshape, Identity, Dropout
-PERCEPT_CPU_FACTORY(makeTranspose);
+PERCEPT_CPU_FACTORY(makeCopy);        // Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout
 PERCEPT_CPU_FACTORY(makePad);
 PERCEPT_CPU_FACTORY(makeLrn);
 PERCEPT_CPU_FACTORY(makeBatchNorm);
@@ -143,6 +142,13 @@ PERCEPT_CPU_FACTORY(makeReduce);      // Reduce*, GlobalMaxPool (makeSoftmax run
 PERCEPT_CPU_FACTORY(makeArgExtreme);  // ArgMax, ArgMin
 PERCEPT_CPU_FACTORY(makeCumSum);
 PERCEPT_CPU_FACTORY(makeNorm);        // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
+// Family: data movement (datamove)
+PERCEPT_CPU_FACTORY(makeStridedCopy);  // Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth
+PERCEPT_CPU_FACTORY(makeGather);       // Gather, GatherElements, GatherND, Compress
+PERCEPT_CPU_FACTORY(makeScatter);      // ScatterElements, ScatterND
+PERCEPT_CPU_FACTORY(makeResize);       // Resize, Upsample
+PERCEPT_CPU_FACTORY(makeTrilu);
+PERCEPT_CPU_FACTORY(makeCast);         // Cast, CastLike
 #undef PERCEPT_CPU_FACTORY
 
 }  // namespace percept::cpu

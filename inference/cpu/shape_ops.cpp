@@ -1,11 +1,11 @@
-// Ops that move data without arithmetic: Flatten / Reshape / Identity / Dropout (a plain copy:
-// the layout of a dense row-major tensor does not change), Transpose (general N-D) and Pad
-// (constant, reflect, edge).
+// Ops that move data without arithmetic: Flatten / Reshape / Squeeze / Unsqueeze / Identity /
+// Dropout (a plain copy -- the layout of a dense row-major tensor does not change -- and none
+// at all when the memory plan gave the output its input's bytes) and Pad (constant, reflect,
+// edge, wrap). The index mappings (Transpose, Slice ...) are in strided_copy.cpp.
 #include <algorithm>
 #include <cstring>
 
 #include "cpu/op_util.h"
-#include "graph/loop_nest.h"
 
 namespace percept::cpu {
 namespace {
@@ -14,13 +14,15 @@ namespace {
 
 class CopyKernel final : public Kernel {
 public:
-    CopyKernel(int64_t count, bool fillMask, graph::FusedActivation act) : count_(count), fillMask_(fillMask), act_(act) {}
+    CopyKernel(int64_t count, bool fillMask, graph::FusedActivation act, ActivateFn activateRows)
+        : count_(count), fillMask_(fillMask), act_(act), activate_(activateRows) {}
     const char* algo() const override { return "copy"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
         float* y = outputs[0];
-        auto chunk = [&](int64_t b, int64_t e, int) { activate(act_, x + b, y + b, e - b); };
+        // A fused activation (an unfused SiLU is an Identity carrying it) on the SIMD rows.
+        auto chunk = [&](int64_t b, int64_t e, int) { activate_(act_, x + b, y + b, e - b); };
         if (x != y || act_.any()) {
             if (count_ < 256 * 1024) chunk(0, count_, 0);
             else ctx.pool.parallelFor(count_, 64 * 1024, chunk);
@@ -33,46 +35,12 @@ private:
     int64_t count_;
     bool fillMask_;
     graph::FusedActivation act_;
-};
-
-// ---- Transpose ----------------------------------------------------------------------------
-
-class TransposeKernel final : public Kernel {
-public:
-    // dims: the output's axes after merging; st: the input stride of each.
-    TransposeKernel(std::vector<int64_t> dims, std::vector<int64_t> st) : dims_(std::move(dims)), st_(std::move(st)) {}
-    const char* algo() const override { return st_.back() == 1 ? "transpose-rows" : "transpose"; }
-
-    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        const float* x = inputs[0];
-        float* y = outputs[0];
-        const int64_t inner = dims_.back(), rows = product(dims_, 0, dims_.size() - 1);
-        const int64_t is = st_.back();
-        auto range = [&](int64_t r0, int64_t r1, int) {
-            for (int64_t r = r0; r < r1; ++r) {
-                // Input offset of output row r.
-                int64_t rem = r, off = 0;
-                for (size_t k = dims_.size() - 1; k-- > 0;) {
-                    off += (rem % dims_[k]) * st_[k];
-                    rem /= dims_[k];
-                }
-                const float* src = x + off;
-                float* dst = y + r * inner;
-                if (is == 1) std::memcpy(dst, src, static_cast<size_t>(inner) * sizeof(float));
-                else for (int64_t j = 0; j < inner; ++j) dst[j] = src[j * is];
-            }
-        };
-        if (rows * inner < 64 * 1024) range(0, rows, 0);
-        else ctx.pool.parallelFor(rows, std::max<int64_t>(1, 4096 / inner), range);
-    }
-
-private:
-    std::vector<int64_t> dims_, st_;
+    ActivateFn activate_;
 };
 
 // ---- Pad ----------------------------------------------------------------------------------
 
-enum class PadMode { Constant, Reflect, Edge };
+enum class PadMode { Constant, Reflect, Edge, Wrap };
 
 class PadKernel final : public Kernel {
 public:
@@ -82,7 +50,15 @@ public:
         inStride_.assign(rank, 1);
         for (size_t k = rank; k-- > 1;) inStride_[k - 1] = inStride_[k] * in_[k];
     }
-    const char* algo() const override { return mode_ == PadMode::Constant ? "pad-constant" : mode_ == PadMode::Reflect ? "pad-reflect" : "pad-edge"; }
+    const char* algo() const override {
+        switch (mode_) {
+            case PadMode::Constant: return "pad-constant";
+            case PadMode::Reflect: return "pad-reflect";
+            case PadMode::Edge: return "pad-edge";
+            case PadMode::Wrap: return "pad-wrap";
+        }
+        return "";
+    }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
@@ -124,6 +100,7 @@ private:
     // Input index read for an out-of-range index i along an axis of size n.
     int64_t source(int64_t i, int64_t n) const {
         if (mode_ == PadMode::Edge) return std::clamp<int64_t>(i, 0, n - 1);
+        if (mode_ == PadMode::Wrap) return ((i % n) + n) % n;  // pads may exceed the axis: any number of turns
         // Reflect (the edge itself is not repeated); pads < n, so one reflection suffices.
         if (n == 1) return 0;
         if (i < 0) return -i;
@@ -145,20 +122,7 @@ std::unique_ptr<Kernel> makeCopy(const graph::Graph& g, const graph::Node& n, co
     const int64_t count = elementCount(inShape(g, n, 0));
     if (elementCount(outShape(g, n)) != count) fail(n, "output and input sizes differ");
     const bool mask = n.op == graph::OpKind::Dropout && n.outputs.size() > 1 && n.outputs[1] >= 0;
-    return std::make_unique<CopyKernel>(count, mask, n.act);
-}
-
-std::unique_ptr<Kernel> makeTranspose(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
-    const Shape& x = inShape(g, n, 0);
-    const int64_t rank = static_cast<int64_t>(x.size());
-    std::vector<int64_t> perm = n.attrInts("perm");
-    if (perm.empty())
-        for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
-    if (static_cast<int64_t>(perm.size()) != rank) fail(n, "perm has the wrong length");
-    for (int64_t p : perm)
-        if (p < 0 || p >= rank) fail(n, "perm is not a permutation");
-    graph::TransposeNest nest = graph::planTranspose(x, perm);
-    return std::make_unique<TransposeKernel>(std::move(nest.dims), std::move(nest.st));
+    return std::make_unique<CopyKernel>(count, mask, n.act, activationFn(cfg.simd));
 }
 
 std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
@@ -173,18 +137,13 @@ std::unique_ptr<Kernel> makePad(const graph::Graph& g, const graph::Node& n, con
     PadMode mode = PadMode::Constant;
     if (m == "reflect") mode = PadMode::Reflect;
     else if (m == "edge") mode = PadMode::Edge;
+    else if (m == "wrap") mode = PadMode::Wrap;
     else if (m != "constant") fail(n, "pad mode '" + m + "' is not supported");
-    float value = 0.0f;
-    if (g.opset >= 11) {
-        auto v = constInput(g, n, 2, "constant_value");
-        if (!v.empty()) value = v[0];
-    } else {
-        value = n.attrFloat("value", 0.0f);
-    }
+    const float value = n.attrFloat("value", 0.0f);  // canonical: the schema copies opset 11's input here
     for (size_t k = 0; k < x.size(); ++k) {
         if (mode == PadMode::Reflect && (pads[k] >= x[k] || pads[k + x.size()] >= x[k]) && x[k] > 1)
             fail(n, "reflect pads must be smaller than the dimension");
-        if (mode != PadMode::Constant && x[k] == 0) fail(n, "cannot reflect or extend an empty axis");
+        if (mode != PadMode::Constant && x[k] == 0 && (pads[k] > 0 || pads[k + x.size()] > 0)) fail(n, "cannot reflect or extend an empty axis");
     }
     // Only the begin pads are needed to map output to input; the end pads are in y's shape.
     std::vector<int64_t> begin(pads.begin(), pads.begin() + static_cast<int64_t>(x.size()));

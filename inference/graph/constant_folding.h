@@ -11,8 +11,4 @@ namespace percept::graph {
 // input is computed at run time (the node then goes to shape inference and a backend).
 bool tryFold(Graph& g, const Node& n);
 
-// Pointwise family (constant_folding_pointwise.cpp): comparisons, logic, Where, Min/Max and
-// integer Neg/Abs/Sign/Mod of constant inputs; null when it does not fold.
-ConstPtr foldPointwise(const Graph& g, const Node& n);
-
 }  // namespace percept::graph

@@ -46,29 +46,6 @@ BroadcastNest planBroadcast(const Shape& a, const Shape& b, const Shape& out) {
     return {std::move(nest.dims), std::move(nest.st[0]), std::move(nest.st[1])};
 }
 
-TransposeNest planTranspose(const Shape& x, const std::vector<int64_t>& perm) {
-    const size_t rank = x.size();
-    std::vector<int64_t> stride(rank, 1);
-    for (size_t k = rank; k-- > 1;) stride[k - 1] = stride[k] * x[k];
-    // Output axes in order, each with its input stride; an axis merged into the previous one
-    // when they are also adjacent (in order) in the input.
-    TransposeNest nest;
-    int64_t prevAxis = -2;
-    for (const int64_t p : perm) {
-        if (x[p] == 1) continue;
-        if (!nest.dims.empty() && p == prevAxis + 1) {
-            nest.dims.back() *= x[p];
-            nest.st.back() = stride[p];
-        } else {
-            nest.dims.push_back(x[p]);
-            nest.st.push_back(stride[p]);
-        }
-        prevAxis = p;
-    }
-    if (nest.dims.empty()) nest = {{1}, {1}};
-    return nest;
-}
-
 // ---- Ops along axes (reduce family) ----
 
 AxisSplit splitAtAxis(const Shape& x, int64_t axis, bool toEnd) {

@@ -1,8 +1,8 @@
 #pragma once
-// Strided loop nests for the data-movement ops, planned once from shapes and shared by every
-// backend: numpy broadcasting (elementwise ops, MatMul's batch axes) and Transpose. Size-1
-// axes are dropped and adjacent axes that move alike are merged, so a backend walks the
-// shortest nest; each plan keeps at least one axis.
+// Strided loop nests planned once from shapes and shared by every backend: numpy broadcasting
+// (elementwise ops, MatMul's batch axes). Size-1 axes are dropped and adjacent axes that move
+// alike are merged, so a backend walks the shortest nest; each plan keeps at least one axis.
+// The data-movement ops' index mappings (Transpose, Slice ...) are graph/strided_view.h.
 #include <cstdint>
 #include <vector>
 
@@ -29,13 +29,6 @@ struct BroadcastNestN {
     std::vector<std::vector<int64_t>> st;
 };
 BroadcastNestN planBroadcastN(const std::vector<Shape>& operands, const Shape& out);
-
-// y = transpose(x, perm): the output walked in order, dims[k] iterations stepping st[k]
-// elements through x. `perm` must be a permutation of x's axes (checked by the caller).
-struct TransposeNest {
-    std::vector<int64_t> dims, st;
-};
-TransposeNest planTranspose(const Shape& x, const std::vector<int64_t>& perm);
 
 // ---- Ops along axes (reduce family: Softmax/LogSoftmax/Hardmax, Reduce*, ArgMax, CumSum,
 // the normalisations) ---------------------------------------------------------------------

@@ -46,6 +46,27 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
     }
 }
 
+bool isView(const Node& n) {
+    return (n.op == OpKind::Reshape || n.op == OpKind::Flatten || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze) && !n.act.any() &&
+           !n.inputs.empty() && n.inputs[0] >= 0 && n.outputs.size() == 1 && n.outputs[0] >= 0;
+}
+
+// Per value, the value whose bytes it shares (resolved to the first of a chain of views), or
+// -1. `last` holds each value's last reading step.
+std::vector<int> findViews(const Graph& g, const std::vector<int>& last, const std::vector<int>& sliceOf, const PlanHints& hints) {
+    std::vector<int> alias(g.values.size(), -1);
+    for (size_t s = 0; s < g.nodes.size(); ++s) {
+        const Node& n = g.nodes[s];
+        if (!isView(n)) continue;
+        const size_t x = static_cast<size_t>(n.inputs[0]), y = static_cast<size_t>(n.outputs[0]);
+        if (g.values[x].isConstant() || last[x] != static_cast<int>(s) || sliceOf[y] >= 0) continue;
+        if ((x < hints.elided.size() && hints.elided[x]) || (y < hints.elided.size() && hints.elided[y])) continue;
+        if (elementCount(g.values[x].shape) != elementCount(g.values[y].shape)) continue;
+        alias[y] = alias[x] >= 0 ? alias[x] : static_cast<int>(x);
+    }
+    return alias;
+}
+
 }  // namespace
 
 MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, ConcatPlacement concat, const PlanHints& hints) {
@@ -77,6 +98,14 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
             int& f = first[static_cast<size_t>(plan.sliceOf[v])];
             f = std::min(f, first[v]);
         }
+    // A view and the value it shows share bytes for as long as either is live.
+    plan.aliasOf = findViews(g, last, plan.sliceOf, hints);
+    for (size_t v = 0; v < nv; ++v)
+        if (plan.aliasOf[v] >= 0 && first[v] != -2) {
+            const size_t r = static_cast<size_t>(plan.aliasOf[v]);
+            first[r] = std::min(first[r], first[v]);
+            last[r] = std::max(last[r], last[v]);
+        }
 
     struct Item {
         int value;
@@ -90,7 +119,7 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
         bytes = (bytes + alignment - 1) / alignment * alignment;
         if (bytes == 0) bytes = alignment;
         plan.naiveBytes += bytes;
-        if (plan.sliceOf[v] < 0) items.push_back({static_cast<int>(v), bytes});
+        if (plan.sliceOf[v] < 0 && plan.aliasOf[v] < 0) items.push_back({static_cast<int>(v), bytes});
     }
     // Greedy by size (largest first), each placed at the lowest offset that does not collide
     // with an already placed value whose lifetime overlaps. Near-optimal for CNN chains.
@@ -118,6 +147,9 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     for (size_t v = 0; v < nv; ++v)
         if (plan.sliceOf[v] >= 0)
             plan.offsets[v] = plan.offsets[static_cast<size_t>(plan.sliceOf[v])] + sliceElem[v] * static_cast<int64_t>(elementBytes);
+    // Views last: the value they show may itself be a Concat slice.
+    for (size_t v = 0; v < nv; ++v)
+        if (plan.aliasOf[v] >= 0) plan.offsets[v] = plan.offsets[static_cast<size_t>(plan.aliasOf[v])];
     return plan;
 }
 

@@ -14,6 +14,7 @@ namespace percept::graph {
 struct MemoryPlan {
     std::vector<int64_t> offsets;  // bytes, per value; -1 for constants and unused values
     std::vector<int> sliceOf;       // per value: the Concat output it is a slice of, or -1
+    std::vector<int> aliasOf;       // per value: the value whose bytes it shares (a view of it), or -1
     size_t arenaBytes = 0;          // peak: what the arena needs
     size_t naiveBytes = 0;          // sum of all activation tensors (no reuse), for comparison
 };
@@ -25,6 +26,12 @@ struct MemoryPlan {
 // have extent 1), so its producer writes it there and the Concat has nothing to copy
 // (SqueezeNet's fire modules); the output's lifetime then starts with its first part.
 enum class ConcatPlacement { Copy, InPlace };
+
+// Views: the output of a Reshape, Flatten, Squeeze or Unsqueeze (without a fused activation)
+// whose input no node reads after it shares its input's bytes -- the same values in the same
+// order -- so the backends' copy has nothing to do (cpu::CopyKernel and vk::buildCopy skip a
+// copy onto itself). The shared bytes live from the input's producer to the view's last reader.
+// Not for a view whose output is placed inside a Concat's output.
 
 // What a backend that fuses nodes tells the planner (each vector empty, or one entry per value).
 struct PlanHints {

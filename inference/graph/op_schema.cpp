@@ -105,36 +105,36 @@ constexpr OpSchema kSchemas[] = {
     {OpKind::Dropout, 1, 3, inferIdentity, nullptr},
     {OpKind::Flatten, 1, 1, inferFlatten, nullptr},
     {OpKind::Reshape, 1, 2, inferReshape, nullptr},
-    {OpKind::Squeeze, 1, 2, nullptr, nullptr, true},
-    {OpKind::Unsqueeze, 1, 2, nullptr, nullptr, true},
+    {OpKind::Squeeze, 1, 2, inferSqueeze, nullptr},
+    {OpKind::Unsqueeze, 1, 2, inferUnsqueeze, nullptr},
     {OpKind::Transpose, 1, 1, inferTranspose, nullptr},
     {OpKind::Concat, 1, -1, inferConcat, nullptr},
-    {OpKind::Split, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Slice, 1, 5, nullptr, nullptr, true},
-    {OpKind::Gather, 2, 2, nullptr, nullptr, true},
-    {OpKind::GatherElements, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::GatherND, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ScatterND, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::ScatterElements, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Expand, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Tile, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Split, 1, 2, inferSplit, nullptr},
+    {OpKind::Slice, 1, 5, inferSlice, nullptr},
+    {OpKind::Gather, 2, 2, inferGather, nullptr},
+    {OpKind::GatherElements, 2, 2, inferGatherElements, nullptr},
+    {OpKind::GatherND, 2, 2, inferGatherND, nullptr},
+    {OpKind::ScatterND, 3, 3, inferScatterND, nullptr},
+    {OpKind::ScatterElements, 3, 3, inferScatterElements, nullptr},
+    {OpKind::Expand, 2, 2, inferExpand, nullptr},
+    {OpKind::Tile, 2, 2, inferTile, nullptr},
     {OpKind::Pad, 1, 4, inferPad, nullptr},
-    {OpKind::DepthToSpace, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::SpaceToDepth, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Resize, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Upsample, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Trilu, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Cast, 1, 1, nullptr, nullptr, true},
-    {OpKind::CastLike, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::DepthToSpace, 1, 1, inferDepthToSpace, nullptr},
+    {OpKind::SpaceToDepth, 1, 1, inferDepthToSpace, nullptr},
+    {OpKind::Resize, 1, 4, inferResize, flopsResize},
+    {OpKind::Upsample, 1, 2, inferResize, flopsResize},
+    {OpKind::Trilu, 1, 2, inferTrilu, nullptr},
+    {OpKind::Cast, 1, 1, inferCast, nullptr},
+    {OpKind::CastLike, 2, 2, inferCastLike, nullptr},
     {OpKind::Constant, 0, 0, nullptr, nullptr, true},
     {OpKind::ConstantOfShape, 1, 1, nullptr, nullptr, true},
     {OpKind::Shape, 1, 1, nullptr, nullptr, true},
-    {OpKind::Size, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Range, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::EyeLike, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::OneHot, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::NonZero, 1, -1, nullptr, nullptr},  // not supported yet
-    {OpKind::Compress, 1, -1, nullptr, nullptr},  // not supported yet
+    {OpKind::Size, 1, 1, nullptr, nullptr, true},
+    {OpKind::Range, 3, 3, nullptr, nullptr, true},
+    {OpKind::EyeLike, 1, 1, nullptr, nullptr, true},
+    {OpKind::OneHot, 3, 3, nullptr, nullptr, true},
+    {OpKind::NonZero, 1, 1, nullptr, nullptr, true},
+    {OpKind::Compress, 2, 2, inferCompress, nullptr},
 };
 static_assert(coversEveryOp(kSchemas), "graph/op_schema.cpp: one schema per line of ops.def, in order");
 

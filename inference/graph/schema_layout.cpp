@@ -1,6 +1,11 @@
-// Schemas of the data-movement ops: Identity, Dropout, Flatten, Reshape, Transpose, Concat, Pad.
+// Schemas of the data-movement ops: Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze,
+// Transpose, Concat, Pad, Expand, Tile, DepthToSpace, SpaceToDepth, Trilu. They move data of
+// any type (the output has the input's dtype) except Pad, whose fill value is a float.
+#include <algorithm>
+
 #include "graph/schema_util.h"
 #include "graph/schemas.h"
+#include "graph/shape_inference.h"
 
 namespace percept::graph::schema {
 
@@ -106,10 +111,28 @@ void inferConcat(Graph& g, Node& n) {
 void inferPad(Graph& g, Node& n) {
     requireFloat(g, n, 0);
     const Shape& x = inShape(g, n, 0);
-    std::vector<int64_t> pads = g.opset >= 11 ? constIn(g, n, 1, "pads").asInts() : n.attrInts("pads");
-    if (pads.size() != 2 * x.size()) fail(n, "pads must have 2 x rank entries");
+    const int64_t rank = static_cast<int64_t>(x.size());
+    std::vector<int64_t> given = g.opset >= 11 ? constIn(g, n, 1, "pads").asInts() : n.attrInts("pads");
+    // Opset 18: pads may cover only the axes listed in input 3 (begins, then ends, in that order).
+    std::vector<int64_t> axes;
+    if (g.opset >= 18 && hasInput(n, 3)) {
+        for (int64_t a : constIn(g, n, 3, "axes").asInts()) axes.push_back(normAxis(n, a, rank));
+        std::vector<int64_t> sorted = axes;
+        std::sort(sorted.begin(), sorted.end());
+        if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) fail(n, "an axis is repeated");
+    } else {
+        for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
+    }
+    const size_t na = axes.size();
+    if (given.size() != 2 * na) fail(n, "pads must have 2 x " + std::string(na == x.size() ? "rank" : "len(axes)") + " entries");
+    std::vector<int64_t> pads(2 * x.size(), 0);
+    for (size_t k = 0; k < na; ++k) {
+        pads[static_cast<size_t>(axes[k])] = given[k];
+        pads[static_cast<size_t>(axes[k]) + x.size()] = given[k + na];
+    }
     const std::string mode = n.attrString("mode", "constant");
-    if (mode != "constant" && mode != "reflect" && mode != "edge") fail(n, "pad mode '" + mode + "' is not supported");
+    if (mode != "constant" && mode != "reflect" && mode != "edge" && !(mode == "wrap" && g.opset >= 19))
+        fail(n, "pad mode '" + mode + "' is not supported");
     if (g.opset >= 11 && hasInput(n, 2)) {
         const TensorData& c = constIn(g, n, 2, "constant_value");
         if (c.count() != 1) fail(n, "constant_value must hold one value");
@@ -119,11 +142,119 @@ void inferPad(Graph& g, Node& n) {
     for (size_t d = 0; d < x.size(); ++d) {
         if (pads[d] < 0 || pads[d + x.size()] < 0) fail(n, "negative pads (cropping) are not supported");
         if (pads[d] > kMaxTensorElements || pads[d + x.size()] > kMaxTensorElements) fail(n, "pads exceed the engine's tensor size limit");
-        if (mode == "reflect" && (pads[d] >= x[d] || pads[d + x.size()] >= x[d])) fail(n, "reflect pads must be smaller than the dimension");
+        if (mode == "reflect" && x[d] > 1 && (pads[d] >= x[d] || pads[d + x.size()] >= x[d])) fail(n, "reflect pads must be smaller than the dimension");
+        if (mode != "constant" && x[d] == 0 && (pads[d] > 0 || pads[d + x.size()] > 0)) fail(n, "cannot " + mode + "-pad an empty axis");
         out[d] += pads[d] + pads[d + x.size()];
     }
     setInts(n, "pads", pads);
     setOut(g, n, 0, out);
+}
+
+// ---- Family: data movement (datamove) -------------------------------------------------------
+
+namespace {
+
+// Squeeze's / Unsqueeze's axes: an attribute before opset 13, an optional input from 13 on.
+std::vector<int64_t> squeezeAxes(const Graph& g, const Node& n) {
+    if (g.opset >= 13) return hasInput(n, 1) ? constIn(g, n, 1, "axes").asInts() : std::vector<int64_t>{};
+    return n.attrInts("axes");
+}
+
+}  // namespace
+
+void inferSqueeze(Graph& g, Node& n) {
+    const Value& xv = in(g, n, 0);
+    const Shape& x = xv.shape;
+    const int64_t rank = static_cast<int64_t>(x.size());
+    std::vector<int64_t> axes = squeezeAxes(g, n);
+    if (axes.empty()) {
+        // No axes: every axis of size 1.
+        for (int64_t d = 0; d < rank; ++d)
+            if (x[d] == 1) axes.push_back(d);
+    }
+    axes = normAxes(n, axes, rank);
+    for (int64_t a : axes)
+        if (x[a] != 1) fail(n, "cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string(x[a]));
+    Shape out;
+    for (int64_t d = 0; d < rank; ++d)
+        if (!std::binary_search(axes.begin(), axes.end(), d)) out.push_back(x[d]);
+    setInts(n, "axes", axes);
+    setOut(g, n, 0, out, xv.dtype);
+}
+
+void inferUnsqueeze(Graph& g, Node& n) {
+    const Value& xv = in(g, n, 0);
+    const std::vector<int64_t> given = squeezeAxes(g, n);
+    if (given.empty()) fail(n, "axes are missing");
+    const int64_t rank = static_cast<int64_t>(xv.shape.size() + given.size());
+    if (rank > kMaxRank) fail(n, "output rank " + std::to_string(rank) + " is too large");
+    const std::vector<int64_t> axes = normAxes(n, given, rank);
+    Shape out = xv.shape;
+    for (int64_t a : axes) out.insert(out.begin() + a, 1);  // sorted: each insert lands where it must
+    setInts(n, "axes", axes);
+    setOut(g, n, 0, out, xv.dtype);
+}
+
+void inferExpand(Graph& g, Node& n) {
+    const Value& xv = in(g, n, 0);
+    const std::vector<int64_t> shape = constIn(g, n, 1, "the target shape").asInts();
+    if (shape.size() > static_cast<size_t>(kMaxRank)) fail(n, "the target shape has too many axes");
+    for (int64_t d : shape)
+        if (d < 0) fail(n, "the target shape " + shapeToString(shape) + " has a negative dimension");
+    // Numpy broadcasting both ways: a 1 in the target keeps the input's extent.
+    setOut(g, n, 0, broadcastShapes(xv.shape, Shape(shape.begin(), shape.end()), n.describe()), xv.dtype);
+}
+
+void inferTile(Graph& g, Node& n) {
+    const Value& xv = in(g, n, 0);
+    const std::vector<int64_t> reps = constIn(g, n, 1, "repeats").asInts();
+    if (reps.size() != xv.shape.size()) fail(n, "repeats must have one entry per input axis");
+    Shape out = xv.shape;
+    for (size_t d = 0; d < out.size(); ++d) {
+        if (reps[d] < 0) fail(n, "repeats must not be negative");
+        if (reps[d] > kMaxTensorElements) fail(n, "repeats exceed the engine's tensor size limit");
+        out[d] *= reps[d];  // both factors below 2^28: no overflow; setOut checks the total
+    }
+    setInts(n, "repeats", reps);
+    setOut(g, n, 0, out, xv.dtype);
+}
+
+void inferDepthToSpace(Graph& g, Node& n) {
+    const Value& xv = in(g, n, 0);
+    const Shape& x = xv.shape;
+    if (x.size() != 4) fail(n, "the input must be 4-D (N, C, H, W)");
+    const int64_t b = n.attrInt("blocksize", 0);
+    if (b <= 0 || b > 4096) fail(n, "blocksize must be a positive integer");
+    Shape out;
+    if (n.op == OpKind::DepthToSpace) {
+        const std::string mode = n.attrString("mode", "DCR");
+        if (mode != "DCR" && mode != "CRD") fail(n, "mode '" + mode + "' is not DCR or CRD");
+        if (x[1] % (b * b)) fail(n, "the channels (" + std::to_string(x[1]) + ") are not a multiple of blocksize^2");
+        out = {x[0], x[1] / (b * b), x[2] * b, x[3] * b};
+        n.attrs["mode"].kind = Attribute::Kind::String;
+        n.attrs["mode"].s = mode;
+    } else {
+        if (x[2] % b || x[3] % b) fail(n, "the spatial size " + shapeToString(x) + " is not a multiple of blocksize");
+        out = {x[0], x[1] * b * b, x[2] / b, x[3] / b};
+    }
+    setInt(n, "blocksize", b);
+    setOut(g, n, 0, out, xv.dtype);
+}
+
+void inferTrilu(Graph& g, Node& n) {
+    const Value& xv = in(g, n, 0);
+    if (xv.shape.size() < 2) fail(n, "the input must have at least 2 axes");
+    int64_t k = 0;
+    if (hasInput(n, 1)) {
+        const TensorData& kt = constIn(g, n, 1, "k");
+        if (kt.count() != 1) fail(n, "k must hold one value");
+        k = kt.asInts()[0];
+    }
+    // Diagonals beyond the matrix behave alike: clamp so the kernels' int arithmetic is safe.
+    k = std::clamp<int64_t>(k, -kMaxTensorElements, kMaxTensorElements);
+    setInt(n, "k", k);
+    setInt(n, "upper", n.attrInt("upper", 1) != 0 ? 1 : 0);
+    setOut(g, n, 0, xv.shape, xv.dtype);
 }
 
 }  // namespace percept::graph::schema

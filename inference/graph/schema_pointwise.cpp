@@ -232,11 +232,22 @@ void inferMod(Graph& g, Node& n) {
 void inferPRelu(Graph& g, Node& n) {
     requireFloatInputs(g, n);
     // The slope broadcasts to X (unidirectionally): the output is X's shape.
-    const Shape& x = inShape(g, n, 0);
-    const Shape& s = inShape(g, n, 1);
-    // Before opset 7 the slope's layout was unspecified (caffe2 exports gave [C] for NCHW,
-    // meaning per channel, which numpy broadcasting would apply along the last axis).
-    if (g.opset < 7 && elementCount(s) != 1) fail(n, "a slope of several values before opset 7 has no defined broadcasting");
+    const Shape x = inShape(g, n, 0);
+    Shape s = inShape(g, n, 1);
+    // Before opset 7 a slope of several values is one per channel (Caffe's PReLU; what
+    // PyTorch's opset-6 exports and their conformance data mean): a [C] slope is rewritten
+    // as [C, 1, ...] so numpy broadcasting applies it along axis 1.
+    if (g.opset < 7 && elementCount(s) != 1) {
+        const Value& sv = in(g, n, 1);
+        if (s.size() != 1 || x.size() < 2 || s[0] != x[1] || !sv.constant)
+            fail(n, "before opset 7 a slope of several values must be a constant with one value per channel (" +
+                        std::to_string(x.size() >= 2 ? x[1] : 0) + "), got " + shapeToString(s));
+        auto t = std::make_shared<TensorData>(*sv.constant);
+        t->shape.resize(x.size() - 1, 1);
+        s = t->shape;
+        const std::string name = sv.name + "_per_channel";
+        n.inputs[1] = g.addConstant(name, t);
+    }
     if (s.size() > x.size() || broadcastShapes(x, s, n.describe()) != x)
         fail(n, "slope " + shapeToString(s) + " does not broadcast to X " + shapeToString(x));
     setOut(g, n, 0, x);

@@ -69,6 +69,26 @@ void inferReshape(Graph& g, Node& n);
 void inferTranspose(Graph& g, Node& n);
 void inferConcat(Graph& g, Node& n);
 void inferPad(Graph& g, Node& n);
+// Family: data movement (datamove) -- schema_layout.cpp, schema_slice.cpp, schema_gather.cpp,
+// schema_cast.cpp, schema_resize.cpp
+void inferSqueeze(Graph& g, Node& n);
+void inferUnsqueeze(Graph& g, Node& n);
+void inferExpand(Graph& g, Node& n);
+void inferTile(Graph& g, Node& n);
+void inferDepthToSpace(Graph& g, Node& n);  // DepthToSpace, SpaceToDepth
+void inferTrilu(Graph& g, Node& n);
+void inferSlice(Graph& g, Node& n);
+void inferSplit(Graph& g, Node& n);
+void inferGather(Graph& g, Node& n);
+void inferGatherElements(Graph& g, Node& n);
+void inferGatherND(Graph& g, Node& n);
+void inferCompress(Graph& g, Node& n);
+void inferScatterElements(Graph& g, Node& n);
+void inferScatterND(Graph& g, Node& n);
+void inferCast(Graph& g, Node& n);
+void inferCastLike(Graph& g, Node& n);
+void inferResize(Graph& g, Node& n);  // Resize, Upsample
+int64_t flopsResize(const Graph& g, const Node& n);
 
 }  // namespace schema
 }  // namespace percept::graph

@@ -58,7 +58,7 @@ void inferShapesAndFold(Graph& g) {
     g.nodes = std::move(kept);
     for (int id : g.outputs) {
         const Value& v = g.value(id);
-        if (!v.isConstant() && v.dtype != DType::Float32)
+        if (v.dtype != DType::Float32)
             throw Error("output '" + v.name + "' is a " + dtypeName(v.dtype) + " tensor; the engine's outputs are float32 only");
     }
 }

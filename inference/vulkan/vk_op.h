@@ -166,8 +166,7 @@ void buildWhere(Builder& b);         // Where
 void buildActivation(Builder& b);    // every unary pointwise op (graph/activations.def)
 void buildSoftmax(Builder& b);       // Softmax
 void buildConcat(Builder& b);        // Concat
-void buildCopy(Builder& b);          // Flatten, Reshape, Identity, Dropout
-void buildTranspose(Builder& b);     // Transpose
+void buildCopy(Builder& b);          // Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout
 void buildPad(Builder& b);           // Pad
 void buildLrn(Builder& b);           // LRN
 void buildBatchNorm(Builder& b);     // BatchNormalization
@@ -183,6 +182,13 @@ void buildReduce(Builder& b);        // Reduce*, GlobalMaxPool
 void buildArgExtreme(Builder& b);    // ArgMax, ArgMin
 void buildCumSum(Builder& b);        // CumSum
 void buildNorm(Builder& b);          // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
+// Family: data movement (datamove)
+void buildStridedCopy(Builder& b);   // Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth
+void buildGather(Builder& b);        // Gather, GatherElements, GatherND, Compress
+void buildScatter(Builder& b);       // ScatterElements, ScatterND
+void buildResize(Builder& b);        // Resize, Upsample
+void buildTrilu(Builder& b);         // Trilu
+void buildCast(Builder& b);          // Cast, CastLike
 
 // The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
 // backend does not run it.

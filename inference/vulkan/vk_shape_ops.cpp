@@ -1,7 +1,7 @@
-// Ops that move data without arithmetic: Flatten / Reshape / Identity / Dropout (a buffer copy:
-// a dense row-major tensor's bytes do not change), Transpose (shaders/transpose.comp, axes
-// merged as on the CPU) and Pad (shaders/pad.comp).
-#include "graph/loop_nest.h"
+// Ops that move data without arithmetic: Flatten / Reshape / Squeeze / Unsqueeze / Identity /
+// Dropout (a buffer copy -- a dense row-major tensor's bytes do not change -- or nothing when
+// the memory plan gave the output its input's bytes) and Pad (shaders/pad.comp). The index
+// mappings (Transpose, Slice ...) are in vk_strided_copy.cpp.
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -24,53 +24,13 @@ void buildCopy(Builder& b) {
     if (count > 0) {
         if (n.act.any()) {
             emitUnary(b, x, y, static_cast<uint64_t>(count), n.act, graph::FusedActivation{});
-        } else {
+        } else if (x.res != y.res || x.offset != y.offset) {
             const VkDeviceSize bytes = static_cast<VkDeviceSize>(count) * b.elementBytes();
             b.copy(TensorRef{x.res, x.offset, bytes}, TensorRef{y.res, y.offset, bytes});
         }
     }
     // Dropout's optional mask output: everything kept.
     if (n.op == graph::OpKind::Dropout && n.outputs.size() > 1 && n.outputs[1] >= 0) b.fill(b.output(1), onePattern(b.fp16()));
-}
-
-void buildTranspose(Builder& b) {
-    const graph::Graph& g = b.graph();
-    const graph::Node& n = b.node();
-    const Shape& x = g.shapeOf(n.inputs.at(0));
-    const int64_t rank = static_cast<int64_t>(x.size());
-    std::vector<int64_t> perm = n.attrInts("perm");
-    if (perm.empty())
-        for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
-    if (static_cast<int64_t>(perm.size()) != rank) b.fail("perm has the wrong length");
-    for (int64_t p : perm)
-        if (p < 0 || p >= rank) b.fail("perm is not a permutation");
-    const graph::TransposeNest nest = graph::planTranspose(x, perm);
-    const std::vector<int64_t>& dims = nest.dims;
-    const std::vector<int64_t>& st = nest.st;
-    const int64_t count = elementCount(x);
-    const TensorRef in = b.input(0), out = b.output(0);
-    if (count == 0) return;
-    if (dims.size() <= 1) {
-        // The identity after merging: a copy.
-        b.setAlgo("copy");
-        const VkDeviceSize bytes = static_cast<VkDeviceSize>(count) * b.elementBytes();
-        b.copy(TensorRef{in.res, in.offset, bytes}, TensorRef{out.res, out.offset, bytes});
-        return;
-    }
-    if (dims.size() > 6) b.fail("transposes of more than 6 (merged) axes are not supported");
-    struct Push {
-        uint32_t count, rank;
-        uint32_t dims[6];
-        uint32_t st[6];
-    } push{};
-    push.count = static_cast<uint32_t>(count);
-    push.rank = static_cast<uint32_t>(dims.size());
-    for (size_t k = 0; k < dims.size(); ++k) {
-        push.dims[k] = static_cast<uint32_t>(dims[k]);
-        push.st[k] = static_cast<uint32_t>(st[k]);
-    }
-    b.setAlgo("transpose");
-    b.dispatch(b.pipeline("transpose", "ss"), {in, out}, 0b10, push, strideGroups(static_cast<uint64_t>(count)));
 }
 
 void buildPad(Builder& b) {
@@ -88,21 +48,12 @@ void buildPad(Builder& b) {
     uint32_t mode = 0;
     if (m == "reflect") mode = 1;
     else if (m == "edge") mode = 2;
+    else if (m == "wrap") mode = 3;
     else if (m != "constant") b.fail("pad mode '" + m + "' is not supported");
-    float value = 0.0f;
-    if (g.opset >= 11) {
-        if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
-            const graph::Value& v = g.value(n.inputs[2]);
-            if (!v.constant) b.fail("constant_value must be a constant");
-            const auto f = v.constant->asFloats();
-            if (!f.empty()) value = f[0];
-        }
-    } else {
-        value = n.attrFloat("value", 0.0f);
-    }
+    const float value = n.attrFloat("value", 0.0f);  // canonical: the schema copies opset 11's input here
     for (size_t k = 0; k < x.size(); ++k) {
         if (mode == 1 && (pads[k] >= x[k] || pads[k + x.size()] >= x[k]) && x[k] > 1) b.fail("reflect pads must be smaller than the dimension");
-        if (mode != 0 && x[k] == 0) b.fail("cannot reflect or extend an empty axis");
+        if (mode != 0 && x[k] == 0 && (pads[k] > 0 || pads[k + x.size()] > 0)) b.fail("cannot reflect or extend an empty axis");
     }
     if (n.act.any()) b.fail("a fused activation on Pad is not supported");
     struct Push {
@@ -121,7 +72,8 @@ void buildPad(Builder& b) {
         push.padBegin[k] = static_cast<int32_t>(pads[k]);
     }
     push.value = value;
-    b.setAlgo(mode == 0 ? "pad-constant" : mode == 1 ? "pad-reflect" : "pad-edge");
+    static constexpr const char* kAlgo[] = {"pad-constant", "pad-reflect", "pad-edge", "pad-wrap"};
+    b.setAlgo(kAlgo[mode]);
     if (count == 0) return;
     b.dispatch(b.pipeline("pad", "ss", {mode}), {b.input(0), b.output(0)}, 0b10, push, strideGroups(static_cast<uint64_t>(count)));
 }

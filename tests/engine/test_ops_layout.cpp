@@ -5,7 +5,9 @@
 
 #include "core/backend_registry.h"
 #include "cpu/kernel.h"
+#include "graph/memory_planner.h"
 #include "graph/op_schema.h"
+#include "graph/strided_view.h"
 #include "op_test_util.h"
 
 namespace percept::optest {
@@ -145,6 +147,104 @@ TEST_P(LayoutTest, Pad) {
             EXPECT_TRUE(allClose(run1(g, {x}), ref::pad(x, c.pads, c.mode, c.value), 0.0));
         }
     }
+}
+
+// Opset 18's axes input (pads for some axes only) and opset 19's wrap mode.
+TEST_P(LayoutTest, PadAxesAndWrap) {
+    const Tensor x = randomTensor({2, 3, 4, 5}, 10600);
+    struct Case {
+        std::vector<int64_t> axes, pads;  // pads over `axes` (begins, then ends)
+        std::string mode;
+        std::vector<int64_t> full;        // the same pads over every axis
+    };
+    const std::vector<Case> cases = {
+        {{-1, 2}, {1, 2, 3, 0}, "constant", {0, 0, 2, 1, 0, 0, 0, 3}},
+        {{3}, {2, 4}, "reflect", {0, 0, 0, 2, 0, 0, 0, 4}},
+        {{0, 1, 2, 3}, {0, 1, 3, 6, 1, 0, 9, 7}, "wrap", {0, 1, 3, 6, 1, 0, 9, 7}},  // pads beyond the axis wrap around again
+        {{2, 3}, {1, 0, 0, 2}, "wrap", {0, 0, 1, 0, 0, 0, 0, 2}},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.mode + " axes " + shapeToString(c.axes) + " pads " + shapeToString(c.pads));
+        OpGraph g(19);
+        setString(g.node("Pad", {g.input("x", x.shape), g.constantInts("pads", c.pads), -1, g.constantInts("axes", c.axes)}, {g.output("y")}), "mode",
+                  c.mode);
+        Tensor want;
+        if (c.mode == "wrap") {
+            // numpy.pad(mode="wrap"): index i reads (i - begin) mod n.
+            Shape s = x.shape;
+            for (size_t d = 0; d < 4; ++d) s[d] += c.full[d] + c.full[d + 4];
+            want = Tensor(s);
+            for (int64_t i = 0; i < elementCount(s); ++i) {
+                auto o = unravel(i, s);
+                for (size_t d = 0; d < 4; ++d) o[d] = ((o[d] - c.full[d]) % x.shape[d] + x.shape[d]) % x.shape[d];
+                want.data[static_cast<size_t>(i)] = x.data[static_cast<size_t>(ravel(o, x.shape))];
+            }
+        } else {
+            want = ref::pad(x, c.full, c.mode, 0.0f);
+        }
+        EXPECT_TRUE(allClose(run1(g, {x}), want, 0.0));
+    }
+}
+
+// ShuffleNet's channel shuffle, Reshape [N, g, C/g, H, W] -> Transpose(0, 2, 1, 3, 4) -> Reshape
+// back: the transpose is one copy of contiguous H*W runs (its view merges H and W), and both
+// reshapes share their input's bytes (no copy at all).
+TEST_P(LayoutTest, ChannelShuffle) {
+    const int64_t C = 24, G = 3, H = 5, W = 7;
+    const Tensor x = randomTensor({1, C, H, W}, 10700);
+    OpGraph g;
+    const int a = g.value("a"), r = g.value("r"), t = g.value("t"), s = g.value("s");
+    g.node("Relu", {g.input("x", x.shape)}, {a});
+    g.node("Reshape", {a, g.constantInts("to5", {1, G, C / G, H, W})}, {r});
+    setInts(g.node("Transpose", {r}, {t}), "perm", {0, 2, 1, 3, 4});
+    g.node("Reshape", {t, g.constantInts("to4", {1, C, H, W})}, {s});
+    g.node("Relu", {s}, {g.output("y")});
+    Tensor want({1, C, H, W});
+    for (int64_t c = 0; c < C; ++c)  // output channel c = j * G + i reads input channel i * (C/G) + j
+        for (int64_t p = 0; p < H * W; ++p)
+            want.data[static_cast<size_t>(c * H * W + p)] = std::max(0.0f, x.data[static_cast<size_t>(((c % G) * (C / G) + c / G) * H * W + p)]);
+    Stats stats;
+    EXPECT_TRUE(allClose(run1(g, {x}, &stats), want, 0.0));
+    const Model m = detail::modelFromGraph(g.g, "shuffle");
+    const graph::Graph& mg = m.graph();
+    const auto plan = graph::planMemory(mg);
+    int views = 0;
+    for (const graph::Node& n : mg.nodes) {
+        if (n.op == graph::OpKind::Transpose) {
+            const graph::StridedView v = graph::viewOf(mg, n);
+            EXPECT_EQ(v.dims, (std::vector<int64_t>{C / G, G, H * W}));
+            EXPECT_EQ(v.st.back(), 1);
+        }
+        if (n.op == graph::OpKind::Reshape) {
+            EXPECT_GE(plan.aliasOf[static_cast<size_t>(n.outputs[0])], 0) << n.name;
+            ++views;
+        }
+    }
+    EXPECT_EQ(views, 2);
+    for (const LayerStats& l : stats.layers) {
+        if (l.op == "Transpose") {
+            EXPECT_EQ(l.algo, backend() == Backend::Cpu ? "copy-rows" : "strided");
+        }
+    }
+}
+
+// An output that folds to a constant (it depends on initializers only) is returned beside the
+// computed ones; a graph whose every output folds is refused.
+TEST_P(LayoutTest, ConstantOutputBesideComputedOne) {
+    const Tensor x = randomTensor({2, 3}, 4700);
+    OpGraph g;
+    g.node("Relu", {g.input("x", x.shape)}, {g.output("y")});
+    g.node("Add", {g.constant("a", Tensor({3}, {1, 2, 3})), g.constant("b", Tensor({3}, {10, 20, 30}))}, {g.output("c")});
+    const auto out = run(g, {x});
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_TRUE(allClose(out[0], ref::actAll(x, graph::Activation::Relu), 0.0));
+    EXPECT_EQ(out[1].shape, Shape({3}));
+    EXPECT_EQ(out[1].data, (std::vector<float>{11, 22, 33}));
+
+    OpGraph only;
+    only.input("x", x.shape);
+    only.node("Add", {only.constant("a", Tensor({3}, {1, 2, 3})), only.constant("b", Tensor({3}, {10, 20, 30}))}, {only.output("c")});
+    EXPECT_THROW(detail::modelFromGraph(only.g, "constant-only"), Error);
 }
 
 PERCEPT_OP_TEST_SUITE(LayoutTest);

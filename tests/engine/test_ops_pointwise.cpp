@@ -167,23 +167,37 @@ TEST_P(UnaryTest, BooleanResults) {
 }
 
 TEST_P(UnaryTest, NotOfBooleanConstant) {
-    // Not of a constant boolean tensor (held as integers on the host) selecting per element:
-    // large enough that constant folding leaves it to the backend.
+    // Not of a constant boolean tensor (held as integers on the host) is folded at load time;
+    // Not of a boolean computed at run time (a comparison, held as 0/1 floats) runs on the
+    // backend. Both select per element in Where.
     const int64_t n = 5003;
-    const Tensor x = randomTensor({2, n}, 20500), z = randomTensor({2, n}, 20501);
-    OpGraph g;
-    auto mask = std::make_shared<graph::TensorData>();
-    mask->dtype = graph::DType::Bool;
-    mask->shape = {n};
-    for (int64_t i = 0; i < n; ++i) mask->i.push_back(i % 3 != 1);
-    const int nb = g.value("not");
-    g.node("Not", {g.g.addConstant("mask", mask)}, {nb});
-    g.node("Where", {nb, g.input("x", x.shape), g.input("z", z.shape)}, {g.output("y")});
+    const Tensor x = randomTensor({2, n}, 20500), z = randomTensor({2, n}, 20501), m = randomTensor({n}, 20502);
     Tensor want(x.shape);
-    for (int64_t i = 0; i < 2 * n; ++i) want.data[i] = (i % n) % 3 == 1 ? x.data[i] : z.data[i];
-    Stats stats;
-    EXPECT_TRUE(closeEach(run(g, {x, z}, &stats)[0], want, 0.0, 0.0));
-    EXPECT_EQ(stats.layers.size(), 2u);  // Not ran on the backend
+    {
+        OpGraph g;
+        auto mask = std::make_shared<graph::TensorData>();
+        mask->dtype = graph::DType::Bool;
+        mask->shape = {n};
+        for (int64_t i = 0; i < n; ++i) mask->i.push_back(i % 3 != 1);
+        const int nb = g.value("not");
+        g.node("Not", {g.g.addConstant("mask", mask)}, {nb});
+        g.node("Where", {nb, g.input("x", x.shape), g.input("z", z.shape)}, {g.output("y")});
+        for (int64_t i = 0; i < 2 * n; ++i) want.data[i] = (i % n) % 3 == 1 ? x.data[i] : z.data[i];
+        Stats stats;
+        EXPECT_TRUE(closeEach(run(g, {x, z}, &stats)[0], want, 0.0, 0.0));
+        EXPECT_EQ(stats.layers.size(), 1u);  // Not folded into a constant
+    }
+    {
+        OpGraph g;
+        const int gt = g.value("gt"), nb = g.value("not");
+        g.node("Greater", {g.input("m", m.shape), g.constant("zero", Tensor({}, {0.0f}))}, {gt});
+        g.node("Not", {gt}, {nb});
+        g.node("Where", {nb, g.input("x", x.shape), g.input("z", z.shape)}, {g.output("y")});
+        for (int64_t i = 0; i < 2 * n; ++i) want.data[i] = m.data[i % n] > 0.0f ? z.data[i] : x.data[i];
+        Stats stats;
+        EXPECT_TRUE(closeEach(run(g, {m, x, z}, &stats)[0], want, 0.0, 0.0));
+        EXPECT_EQ(stats.layers.size(), 3u);  // Greater, Not and Where ran on the backend
+    }
 }
 
 TEST_P(UnaryTest, ClipOpset10Attributes) {

@@ -27,8 +27,11 @@ void checkNoLiveOverlap(const graph::Graph& g, const graph::MemoryPlan& plan) {
             if (plan.offsets[b] < 0) continue;
             const bool liveTogether = !(last[a] < first[b] || last[b] < first[a]);
             if (!liveTogether) continue;
-            // A Concat part placed in its output overlaps that output by design.
+            // A Concat part placed in its output overlaps that output by design; so does a view
+            // (Reshape, Flatten, Squeeze, Unsqueeze) with the value it shows.
             if (plan.sliceOf[a] == static_cast<int>(b) || plan.sliceOf[b] == static_cast<int>(a)) continue;
+            auto root = [&](size_t v) { return plan.aliasOf[v] >= 0 ? static_cast<size_t>(plan.aliasOf[v]) : v; };
+            if (root(a) == root(b)) continue;
             const int64_t sb = elementCount(g.values[b].shape) * 4;
             const bool overlap = plan.offsets[a] < plan.offsets[b] + sb && plan.offsets[b] < plan.offsets[a] + sa;
             EXPECT_FALSE(overlap) << g.values[a].name << " and " << g.values[b].name << " are live together but share bytes";
@@ -154,6 +157,55 @@ TEST(MemoryPlan, FusionHints) {
     const auto plain = graph::planMemory(g, 4, 64, graph::ConcatPlacement::InPlace);
     EXPECT_GE(plain.offsets[static_cast<size_t>(c)], 0);
     EXPECT_LT(plan.arenaBytes, plain.arenaBytes);
+}
+
+// Views share their input's bytes: a Reshape/Flatten/Squeeze/Unsqueeze whose input nothing reads
+// after it gets the input's offset (a chain of views too), and those bytes stay reserved while
+// either is live; a view whose input is read later, and one with a fused activation, keep
+// their own bytes. Every pair of values that are live together and not views of each other
+// still has separate bytes.
+TEST(MemoryPlan, ViewsShareTheirInputsBytes) {
+    graph::Graph g;
+    auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
+    auto node = [&](const std::string& op, int in, int out) {
+        graph::Node n;
+        n.op = *graph::opKindFromName(op);
+        n.name = op + std::to_string(g.nodes.size());
+        n.inputs = {in};
+        n.outputs = {out};
+        g.nodes.push_back(n);
+        return g.nodes.size() - 1;
+    };
+    const int x = value("x", {1, 8, 4, 4}), a = value("a", {1, 8, 4, 4}), r = value("r", {1, 128}), u = value("u", {1, 1, 128});
+    const int b = value("b", {1, 1, 128}), f = value("f", {1, 128}), c = value("c", {1, 128}), late = value("late", {1, 1, 128});
+    const int s = value("s", {128}), y = value("y", {128});
+    g.inputs = {x};
+    node("Relu", x, a);
+    node("Reshape", a, r);     // a is not read again: r shows a's bytes
+    node("Unsqueeze", r, u);   // a chain: u shows a's bytes too
+    node("Relu", u, b);
+    node("Flatten", b, f);     // b is read again below: f gets its own bytes
+    node("Relu", b, late);
+    node("Relu", f, c);
+    const size_t sq = node("Squeeze", late, s);
+    g.nodes[sq].act.kind = graph::Activation::Relu;  // a fused activation writes: no sharing
+    node("Relu", s, y);
+    g.outputs = {c, y};
+    const auto plan = graph::planMemory(g);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(r)], a);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(u)], a);
+    EXPECT_EQ(plan.offsets[static_cast<size_t>(r)], plan.offsets[static_cast<size_t>(a)]);
+    EXPECT_EQ(plan.offsets[static_cast<size_t>(u)], plan.offsets[static_cast<size_t>(a)]);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(f)], -1);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(s)], -1);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(a)], -1);
+    // u is read at step 3, after a's own last reader: b (written at step 3) must not land on them.
+    const int64_t ab = 8 * 16 * 4, bb = 128 * 4;
+    const int64_t ao = plan.offsets[static_cast<size_t>(a)], bo = plan.offsets[static_cast<size_t>(b)];
+    EXPECT_TRUE(bo + bb <= ao || ao + ab <= bo) << "b overlaps the bytes u still shows";
+    checkNoLiveOverlap(g, plan);
+    // The same graph with Concat placement in place and fusion hints plans alike.
+    checkNoLiveOverlap(g, graph::planMemory(g, 4, 64, graph::ConcatPlacement::InPlace));
 }
 
 }  // namespace

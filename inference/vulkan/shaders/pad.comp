@@ -1,8 +1,8 @@
 #version 450
-// Pad (constant / reflect / edge), rank <= 6, one invocation per output value.
+// Pad (constant / reflect / edge / wrap), rank <= 6, one invocation per output value.
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint MODE = 0;  // 0 constant, 1 reflect, 2 edge
+layout(constant_id = 0) const uint MODE = 0;  // 0 constant, 1 reflect, 2 edge, 3 wrap
 
 layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
 layout(std430, binding = 1) writeonly buffer Y { sfloat y[]; };
@@ -27,6 +27,7 @@ void main() {
             if (j < 0 || j >= n) {
                 if (MODE == 0u) inside = false;
                 else if (MODE == 2u) j = clamp(j, 0, n - 1);
+                else if (MODE == 3u) j = j < 0 ? n - 1 - (-j - 1) % n : j % n;  // GLSL's % needs non-negative operands
                 else j = n == 1 ? 0 : (j < 0 ? -j : 2 * (n - 1) - j);
             }
             off += uint(max(j, 0)) * step;
