@@ -13,9 +13,19 @@ void inferIdentity(Graph& g, Node& n) {
     const Value& x = in(g, n, 0);
     if (n.op == OpKind::Dropout) {
         // Opset 12+: training_mode as an input; a true one would drop values at random.
+        // With ratio 0 nothing is dropped and the scale 1/(1 - ratio) is 1: the identity
+        // (torchvision's Swin calls F.dropout(p=0) without training=False, which exports so).
         if (hasInput(n, 2)) {
             const TensorData& t = constIn(g, n, 2, "training_mode");
-            if (t.count() == 1 && t.asInts()[0] != 0) fail(n, "training_mode=true (random dropout) is not supported");
+            if (t.count() != 1) fail(n, "training_mode must hold one value");
+            float ratio = 0.5f;
+            if (hasInput(n, 1)) {
+                const TensorData& r = constIn(g, n, 1, "ratio");
+                if (r.count() != 1) fail(n, "ratio must hold one value");
+                ratio = r.asFloats()[0];
+            }
+            if (t.asInts()[0] != 0 && ratio != 0.0f)
+                fail(n, "training_mode=true with ratio " + std::to_string(ratio) + " (random dropout) is not supported");
         }
         if (n.attrInt("is_test", 1) == 0 && g.opset < 7) fail(n, "is_test=0 (random dropout) is not supported");
     }

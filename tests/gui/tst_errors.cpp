@@ -89,7 +89,8 @@ private slots:
 
     void droppedModelJoinsPicker() {
         // A copy of a known model under another name: no manifest matches it, so the input size
-        // comes from the model and the labels from the ImageNet convention.
+        // comes from the model, the input convention from a calibration on the reference photos
+        // and the labels from the ImageNet convention.
         const QString copy = tmp_.filePath("my_tiny_net.onnx");
         QVERIFY(QFile::copy(QDir(guitest::modelsDir()).filePath("mobilenet_v1_0.25_128.dequant.onnx"), copy));
         QVERIFY(dropFiles(w_.get(), {copy}));
@@ -99,12 +100,14 @@ private slots:
         QVERIFY(!w_->overlay()->topLabelText().startsWith("class "));  // labels were found
         // (shown once the earlier error has been up long enough: look in the message log)
         QVERIFY(!w_->messageLog().filter("no manifest").isEmpty());
+        QVERIFY(!w_->messageLog().filter("calibrated").isEmpty());
         QVERIFY(!w_->pipeline()->activeModel().hasManifest);
 
-        // The user tells the app how this model wants its input (Model > Input and Labels...):
-        // MobileNet's [-1, 1] scaling. With it, the tiny model sees chelsea.png as the README says.
+        // The user tells the app how this model wants its input (Model > Input and Labels...),
+        // starting from what the calibration found: MobileNet's [-1, 1] scaling. With it, the
+        // tiny model sees chelsea.png as the README says.
         ui::ModelSettingsDialog dlg(w_->pipeline()->activeModel(), w_.get());
-        QCOMPARE(dlg.normalization()->currentIndex(), 0);  // ImageNet mean/std was assumed
+        QCOMPARE(dlg.normalization()->currentIndex(), 1);  // calibrated: ±1
         QCOMPARE(dlg.labelOffset()->value(), 1);          // 1001 outputs: background first
         dlg.normalization()->setCurrentIndex(1);
         app::ModelSettings s;

@@ -1,5 +1,6 @@
-// Opsets before 7: binary ops broadcast only with broadcast=1, aligning B with A at `axis`
-// (not numpy's trailing alignment); the engine rewrites that into numpy form or refuses it.
+// Forms of older exporters: opsets before 7 broadcast binary ops only with broadcast=1,
+// aligning B with A at `axis` (not numpy's trailing alignment), which the engine rewrites into
+// numpy form or refuses; Dropout left in training mode with ratio 0.
 #include <gtest/gtest.h>
 
 #include "common/backends.h"
@@ -66,6 +67,32 @@ TEST(LegacyBroadcast, Opset7IsNumpy) {
     b.node("Mul", {"x", "s"}, {"y"});
     const Tensor y = Session::create(load(b))->run(Tensor({2, 3}, {1, 1, 1, 2, 2, 2}));
     EXPECT_EQ(y.data, (std::vector<float>{1, 2, 3, 2, 4, 6}));
+}
+
+// Dropout in training mode drops at random, except with ratio 0, where it is the identity
+// (torchvision's Swin exports F.dropout(p=0) that way).
+TEST(DropoutTrainingMode, RatioZeroIsTheIdentityOtherRatiosAreRefused) {
+    for (float ratio : {0.0f, 0.1f}) {
+        OnnxBuilder b(13);
+        b.input("x", {1, 4}).output("y");
+        b.floats("ratio", {}, {ratio});
+        b.ints("training", {}, {1});
+        b.node("Dropout", {"x", "ratio", "training"}, {"d"}, "drop");
+        b.node("Relu", {"d"}, {"y"});
+        const auto bytes = b.bytes();
+        if (ratio == 0.0f) {
+            const Model m = Model::fromBytes(bytes.data(), bytes.size(), "dropout.onnx");
+            const Tensor y = Session::create(m)->run(Tensor({1, 4}, {1, -2, 3, -4}));
+            EXPECT_EQ(y.data, (std::vector<float>{1, 0, 3, 0}));
+        } else {
+            try {
+                Model::fromBytes(bytes.data(), bytes.size(), "dropout.onnx");
+                ADD_FAILURE() << "random dropout accepted";
+            } catch (const Error& e) {
+                EXPECT_NE(std::string(e.what()).find("training_mode"), std::string::npos) << e.what();
+            }
+        }
+    }
 }
 
 }  // namespace
