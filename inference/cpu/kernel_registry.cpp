@@ -12,7 +12,6 @@ using graph::OpKind;
 using CpuOp = graph::BackendOp<Factory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
-constexpr const char* kNotYet = "the CPU backend has no kernel for it";
 
 constexpr CpuOp kCpuOps[] = {
     {OpKind::Conv, makeConv},

@@ -14,7 +14,6 @@ using graph::OpKind;
 using VkOp = graph::BackendOp<OpFactory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
-constexpr const char* kNotYet = "the Vulkan backend has no kernel for it";
 
 // One entry per line of graph/ops.def, in that order (checked below).
 constexpr VkOp kVkOps[] = {
