@@ -247,6 +247,17 @@ TEST_P(LayoutTest, ConstantOutputBesideComputedOne) {
     EXPECT_THROW(detail::modelFromGraph(only.g, "constant-only"), Error);
 }
 
+// A graph that is only an Identity (or an inference-mode Dropout) has no node left to run:
+// the session hands the input through.
+TEST_P(LayoutTest, IdentityOnlyGraph) {
+    const Tensor x = randomTensor({2, 5}, 4800);
+    for (const char* op : {"Identity", "Dropout"}) {
+        OpGraph g;
+        g.node(op, {g.input("x", x.shape)}, {g.output("y")});
+        EXPECT_TRUE(allClose(run1(g, {x}), x, 0.0)) << op;
+    }
+}
+
 PERCEPT_OP_TEST_SUITE(LayoutTest);
 
 // A node the CPU backend has no kernel for (shape arithmetic, folded at load time) is an
