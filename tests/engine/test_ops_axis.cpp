@@ -1,5 +1,5 @@
-// The ops along one axis besides the reductions: LogSoftmax and Hardmax (the opset < 13 2-D
-// coercion and the 13+ single axis, as Softmax), ArgMax / ArgMin (keepdims, select_last_index,
+// The ops along one axis besides the reductions: Softmax, LogSoftmax and Hardmax (the opset
+// < 13 2-D coercion and the 13+ single axis), ArgMax / ArgMin (keepdims, select_last_index,
 // ties and NaN as numpy orders them) and CumSum (exclusive, reverse, the axis as an int32 or
 // int64 scalar, 0-D or 1-D), against naive references written from ONNX's definitions.
 #include <gtest/gtest.h>
@@ -101,7 +101,7 @@ Tensor cumSum(const Tensor& x, int64_t axis, bool exclusive, bool reverse) {
     return y;
 }
 
-// ---- LogSoftmax, Hardmax -----------------------------------------------------------------
+// ---- Softmax, LogSoftmax, Hardmax --------------------------------------------------------
 
 class SoftmaxFamilyTest : public OpTest {};
 
@@ -123,6 +123,25 @@ const std::vector<AxisCase> kAxisCases = {
     {{3, 7, 2}, 13, true, -2},
     {{1, 10, 64, 64}, 13, true, 1},  // large, strided, parallel
 };
+
+TEST_P(SoftmaxFamilyTest, SoftmaxOpset11And13Axes) {
+    uint32_t seed = 9000;
+    for (const auto& c : kAxisCases) {
+        SCOPED_TRACE(shapeToString(c.s) + " opset " + std::to_string(c.opset) + " axis " + (c.hasAxis ? std::to_string(c.axis) : "default"));
+        const Tensor x = randomTensor(c.s, ++seed, -8.0f, 8.0f);
+        OpGraph g(c.opset);
+        graph::Node& n = g.node("Softmax", {g.input("x", c.s)}, {g.output("y")});
+        if (c.hasAxis) setInt(n, "axis", c.axis);
+        EXPECT_TRUE(allClose(run1(g, {x}), ref::softmax(x, c.hasAxis ? c.axis : (c.opset >= 13 ? -1 : 1), c.opset), tol()));
+    }
+}
+
+TEST_P(SoftmaxFamilyTest, SoftmaxLargeLogitsStayFinite) {
+    Tensor x({1, 4}, {1000.0f, 1001.0f, -1000.0f, 999.0f});
+    OpGraph g;
+    g.node("Softmax", {g.input("x", x.shape)}, {g.output("y")});
+    EXPECT_TRUE(allClose(run1(g, {x}), ref::softmax(x, -1, 13), tol()));
+}
 
 TEST_P(SoftmaxFamilyTest, LogSoftmaxOpset11And13Axes) {
     uint32_t seed = 30000;

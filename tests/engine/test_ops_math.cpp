@@ -1,5 +1,6 @@
-// Softmax, LRN and BatchNormalization against the naive references (the pointwise ops:
-// test_ops_pointwise.cpp, test_ops_binary.cpp; Gemm and MatMul: test_ops_matmul.cpp).
+// LRN and BatchNormalization against the naive references (the pointwise ops:
+// test_ops_pointwise.cpp, test_ops_binary.cpp; Gemm and MatMul: test_ops_matmul.cpp; the
+// softmax family: test_ops_axis.cpp).
 #include <gtest/gtest.h>
 
 #include "op_test_util.h"
@@ -8,52 +9,6 @@ namespace percept::optest {
 namespace {
 
 using graph::Activation;
-
-
-// ---- Softmax -----------------------------------------------------------------------------
-
-class SoftmaxTest : public OpTest {};
-
-TEST_P(SoftmaxTest, Opset11And13Axes) {
-    struct Case {
-        Shape s;
-        int64_t opset;
-        bool hasAxis;
-        int64_t axis;
-    };
-    const std::vector<Case> cases = {
-        {{1, 1000}, 13, false, 0},       // classifier output, default axis -1
-        {{1, 1000}, 11, false, 0},       // default axis 1
-        {{2, 3, 4}, 11, false, 0},       // coerced to [2, 12]
-        {{2, 3, 4}, 11, true, 0},        // coerced to [1, 24]
-        {{2, 3, 4}, 11, true, -1},       // rows of 4
-        {{2, 3, 4}, 13, false, 0},       // last axis
-        {{2, 5, 3, 4}, 13, true, 1},     // single axis in the middle: strided
-        {{2, 5, 3, 4}, 13, true, 0},     // first axis
-        {{3, 7, 2}, 13, true, -2},
-        {{1, 10, 64, 64}, 13, true, 1},  // large, strided, parallel
-    };
-    uint32_t seed = 9000;
-    for (const auto& c : cases) {
-        SCOPED_TRACE(shapeToString(c.s) + " opset " + std::to_string(c.opset) + " axis " + (c.hasAxis ? std::to_string(c.axis) : "default"));
-        const Tensor x = randomTensor(c.s, ++seed, -8.0f, 8.0f);
-        OpGraph g(c.opset);
-        graph::Node& n = g.node("Softmax", {g.input("x", c.s)}, {g.output("y")});
-        if (c.hasAxis) setInt(n, "axis", c.axis);
-        const int64_t axis = c.hasAxis ? c.axis : (c.opset >= 13 ? -1 : 1);
-        EXPECT_TRUE(allClose(run1(g, {x}), ref::softmax(x, axis, c.opset), tol()));
-    }
-}
-
-TEST_P(SoftmaxTest, LargeLogitsStayFinite) {
-    Tensor x({1, 4}, {1000.0f, 1001.0f, -1000.0f, 999.0f});
-    OpGraph g;
-    g.node("Softmax", {g.input("x", x.shape)}, {g.output("y")});
-    const Tensor y = run1(g, {x});
-    EXPECT_TRUE(allClose(y, ref::softmax(x, -1, 13), tol()));
-}
-
-PERCEPT_OP_TEST_SUITE(SoftmaxTest);
 
 // ---- LRN, BatchNormalization ---------------------------------------------------------------
 
