@@ -4,8 +4,11 @@
 // order-0 entropy, where Huffman coding (Deep Compression's choice) spends at least one bit on
 // every symbol -- and the pruned zeros are most symbols. Two interleaved states halve the
 // decoder's dependency chain. Symbols are coded in independent chunks so that a layer decodes
-// on several threads, and each chunk ends where its states return to their initial value:
-// a corrupt stream is caught there even without the file's checksum.
+// on several threads. A chunk must use up its bytes exactly and end with its states back at
+// their initial value, which catches a stream cut short or padded and most damage; rANS partly
+// resynchronises after a damaged byte, though, so the file's CRC-32 is what guarantees the
+// bytes are the ones written, and a damaged stream with a forged checksum decodes to wrong
+// weights at worst, never to a read outside the stream.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -217,6 +217,7 @@ public:
             stats_.decodedWeightBytes = cpu::decodedWeightBytes(model.graph());
             stats_.streamedLayers = stream_->streamedSteps();
             stats_.streamBufferBytes = streamBytes_;
+            stats_.decodeLanes = stream_->streamedSteps() ? stream_->lanes() : 0;
             stats_.weightBytes += streamBytes_;
         }
         stats_.device = "CPU (" + std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
@@ -282,11 +283,15 @@ private:
                       size_t& residentDecoded) {
         std::vector<size_t> order;
         size_t total = 0, largest = 0;
-        for (size_t k = 0; k < cost.size(); ++k)
+        // What the session holds whatever the budget: the model's weights (coded ones coded) and
+        // the repacked copies of the steps without coded weights.
+        size_t fixed = graph_->weightBytes();
+        for (size_t k = 0; k < cost.size(); ++k) {
             if (cost[k]) order.push_back(k), total += cost[k], largest = std::max(largest, cost[k]);
+            else fixed += kernels_[k]->weightBytes();
+        }
         std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cost[a] < cost[b]; });
-        const size_t codedBytes = cpu::codedWeightBytes(*graph_);
-        auto fits = [&](size_t bytes) { return codedBytes + bytes <= budget; };
+        auto fits = [&](size_t bytes) { return fixed + bytes <= budget; };
         std::vector<char> resident(cost.size(), 0);
         int lanes = 1;
         if (fits(total)) {

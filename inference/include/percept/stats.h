@@ -30,6 +30,7 @@ struct Stats {
     size_t codedWeightBytes = 0;
     size_t decodedWeightBytes = 0;
     int streamedLayers = 0;
+    int decodeLanes = 0;               // 2: the next streamed layer decodes while one computes
     size_t streamBufferBytes = 0;
     double decodeWaitMs = 0.0;
     std::string device;                // backend + device name
