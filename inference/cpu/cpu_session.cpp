@@ -274,11 +274,11 @@ public:
 
 private:
     // Under a weight budget: which measured steps are built again for good (resident) and which
-    // are streamed. The budget covers the model's coded weights, the resident steps' decoded
-    // weights and repacked copies, and the streaming lanes, each as large as the largest
-    // streamed step. All fit: everything is resident (the decompress-at-load session). Else the
-    // largest steps stream; the others stay resident, smallest first, while they fit beside one
-    // lane; a second lane (decoding ahead on a helper thread) is added if it still fits.
+    // are streamed. The budget covers all the session's weights: the model's (coded ones coded),
+    // the repacked copies, the resident steps' decoded weights, and the streaming lanes, each as
+    // large as the largest step. All fit: everything is resident (the decompress-at-load
+    // session). Else the largest steps stream, with two lanes (decoding ahead on a helper
+    // thread) when two fit, and the others stay resident, smallest first, while they fit.
     void placeWeights(const cpu::KernelConfig& cfg, const std::vector<cpu::StepSpec>& steps, const std::vector<size_t>& cost, size_t budget,
                       size_t& residentDecoded) {
         std::vector<size_t> order;
@@ -297,10 +297,12 @@ private:
         if (fits(total)) {
             for (size_t k : order) resident[k] = 1;
         } else {
-            size_t held = largest;  // one lane
+            // A second lane first (it hides the decoding of every streamed layer), then the
+            // resident layers, smallest first, in what is left.
+            if (tuning_.weightPrefetch && fits(2 * largest)) lanes = 2;
+            size_t held = static_cast<size_t>(lanes) * largest;
             for (size_t k : order)
                 if (cost[k] != largest && fits(held + cost[k])) resident[k] = 1, held += cost[k];
-            if (tuning_.weightPrefetch && fits(held + largest)) lanes = 2;
             streamBytes_ = static_cast<size_t>(lanes) * largest;
         }
         for (size_t k : order) {

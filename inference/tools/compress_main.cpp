@@ -27,17 +27,18 @@ void usage() {
         "Prunes the smallest weights of every large layer, shares the rest through a per-layer\n"
         "k-means codebook of 2^B - 1 values and entropy-codes the indices (rANS) into a\n"
         "versioned, checksummed .pcz file that Percept loads like an .onnx (FORMAT.md).\n"
-        "  --model M          manifest name (see percept-classify --list) or path to an .onnx file\n"
         "  --out FILE         the compressed model to write (.pcz)\n"
         "  --bits B           codebook index width, 4 to 8 (default 6)\n"
-        "  --sparsity S       fraction of each layer's weights pruned to 0, smallest first (default 0.3)\n"
+        "  --sparsity S       fraction of each layer's weights pruned to 0, smallest first (default 0.1)\n"
         "  --min-elements N   layers with fewer weights stay fp32 (default 4096)\n"
         "  --check DIR        run both models on every photo in DIR and compare their top-5\n"
         "  --require-top1     with --check: exit 3 unless every photo keeps its top-1\n"
         "  --layers           print every coded layer\n"
         "  --help, -h         print this and exit\n"
+        "%s"
         "The model's input preprocessing goes into the file's metadata (as percept-tag-model\n"
-        "writes it), so the .pcz needs no manifest.\n");
+        "writes it), so the .pcz needs no manifest.\n",
+        tools::kModelOptionsHelp);
 }
 
 struct Check {
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
         compressed::CompressOptions o;
         o.codebook.bits = a.getInt("--bits", 6);
         if (o.codebook.bits < compressed::kMinBits || o.codebook.bits > compressed::kMaxBits) throw Error("--bits must be 4 to 8");
-        o.codebook.sparsity = a.has("--sparsity") ? std::stod(a.get("--sparsity")) : 0.3;
+        o.codebook.sparsity = a.has("--sparsity") ? std::stod(a.get("--sparsity")) : 0.1;
         if (!(o.codebook.sparsity >= 0.0 && o.codebook.sparsity < 1.0)) throw Error("--sparsity must be at least 0 and below 1");
         o.minElements = a.getInt("--min-elements", 4096);
 
