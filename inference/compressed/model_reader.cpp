@@ -104,11 +104,11 @@ private:
         if (t->dtype == graph::DType::Float32) {
             const uint8_t* b = r_.bytes(n * sizeof(float), what);  // checked before allocating
             t->f.resize(n);
-            std::memcpy(t->f.data(), b, n * sizeof(float));
+            if (n) std::memcpy(t->f.data(), b, n * sizeof(float));  // an empty vector's data() may be null
         } else {
             const uint8_t* b = r_.bytes(n * sizeof(int64_t), what);
             t->i.resize(n);
-            std::memcpy(t->i.data(), b, n * sizeof(int64_t));
+            if (n) std::memcpy(t->i.data(), b, n * sizeof(int64_t));
             if (t->dtype == graph::DType::Bool)
                 for (int64_t& v : t->i) v = v != 0;
         }
