@@ -106,17 +106,10 @@ int main(int argc, char** argv) {
         const Model model = Model::load(ref.modelPath);
         // The preprocessing travels in the file: a .pcz is named by no manifest. ImageNet's
         // labels are not embedded (Percept uses them for 1000/1001 outputs anyway: 20-30 KB saved).
-        auto session = Session::create(model);
-        std::function<Tensor(const Tensor&)> calibrate;
-        if (!tools::hasInputOptions(a)) calibrate = [&](const Tensor& t) { return session->run(t); };
-        models::Conventions conv = models::resolveConventions(ref, model, calibrate);
-        tools::applyModelOptions(a, conv);
-        std::vector<std::string> labels;
+        const models::Conventions conv = tools::resolveModelConventions(a, ref, model);
         const int64_t classes = model.outputs().empty() ? 0 : elementCount(model.outputs()[0].shape);
-        if (classes != 1000 && classes != 1001 && (!conv.labels.empty() || !conv.labelsPath.empty())) {
-            const models::Labels l = models::loadLabels(conv);
-            for (size_t k = 0; k < l.size(); ++k) labels.push_back(l.name(static_cast<int>(k) + conv.labelOffset, conv.labelOffset));
-        }
+        std::vector<std::string> labels;
+        if (classes != 1000 && classes != 1001 && (!conv.labels.empty() || !conv.labelsPath.empty())) labels = tools::labelNames(conv);
         graph::Graph g = model.graph();
         for (const auto& [k, v] : models::metadataFromConventions(conv, labels)) g.metadata[k] = v;
 
