@@ -26,6 +26,11 @@
 #include "percept/models/manifest.h"
 #include "percept/models/model_store.h"
 #include "video_view.h"
+// ---- issues 13, 14 ----
+#include "compare_view.h"
+#include "live_charts.h"
+#include "settings_dialog.h"
+#include "touch_gestures.h"
 
 namespace percept::ui {
 
@@ -57,6 +62,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
     view_ = new VideoView(central);
     controls_ = new ControlBar(central);
     layout->addWidget(view_, 1);
+    // ---- issue 13: compare mode's split view and the live charts, hidden until asked for
+    compare_ = new CompareView(central);
+    compare_->hide();
+    layout->addWidget(compare_, 1);
+    charts_ = new LiveCharts(central);
+    charts_->hide();
+    layout->addWidget(charts_);
     layout->addWidget(controls_);
     setCentralWidget(central);
 
@@ -98,7 +110,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
     // Pipeline -> view.
     connect(pipeline_, &Pipeline::frameArrived, view_, &VideoView::setFrame);
     connect(pipeline_, &Pipeline::resultReady, this, [this](const percept::app::InferenceResult& r, const percept::app::PipelineStats& s) {
-        overlay()->setResult(r, s);
+        if (r.compareMode) compare_->setResult(r, s);  // issue 13: the split view
+        else overlay()->setResult(r, s);
     });
     connect(overlay(), &OverlayWidget::presented, pipeline_, &Pipeline::presented);
     connect(pipeline_, &Pipeline::statsUpdated, overlay(), &OverlayWidget::setStats);
@@ -142,6 +155,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
 
     auto* devices = new QMediaDevices(this);
     connect(devices, &QMediaDevices::videoInputsChanged, this, &MainWindow::refreshCameraMenu);
+    connectIssue13();
     resize(1000, 720);
 }
 
@@ -189,6 +203,7 @@ void MainWindow::buildMenus() {
     toggle->setShortcut(QKeySequence(Qt::Key_G));
     QAction* full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence::FullScreen);
+    buildIssue13Menus(file, view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Percept"), this, [this] {
@@ -291,6 +306,7 @@ void MainWindow::setStatusNow(const QString& message, bool isError) {
 void MainWindow::resizeEvent(QResizeEvent* e) {
     QMainWindow::resizeEvent(e);
     updateSourceLabel();
+    applyCompactLayout();  // issue 14
 }
 
 void MainWindow::updateSourceLabel() {
