@@ -38,7 +38,7 @@ std::optional<CliOptions> parseCommandLine(const QStringList& arguments) {
                                      "whether they agree.");
     const QCommandLineOption sceneSkip("scene-skip",
                                        "Reuse the last result while the scene is unchanged: the largest change of a 32x32 grey "
-                                       "thumbnail's cells below LEVELS grey levels (0 = off; default: the setting, 4).",
+                                       "thumbnail's cells below LEVELS grey levels, e.g. 4 (0 = off; default: the setting, off until set).",
                                        "LEVELS");
     const QCommandLineOption threads("threads", "CPU threads for the engine (0 = all, the default).", "N", "0");
     const QCommandLineOption screenshot("screenshot",

@@ -204,6 +204,7 @@ void ControlBar::setTouchMode(bool on) {
     for (QPushButton* b : {cpu_, gpu_, auto_, compare_}) b->setMinimumWidth(on ? 56 : (b == cpu_ || b == gpu_ ? 90 : 0));
     gpu_->setText(on ? tr("GPU") : tr("GPU (Vulkan)"));  // the short name fits a phone's row
     more_->setMinimumWidth(on ? 48 : 0);
+    threads_->setMinimumWidth(on ? 64 : 0);
     more_->setVisible(on);
     QFont dots = more_->font();
     dots.setPixelSize(on ? 24 : dots.pixelSize());

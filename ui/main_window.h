@@ -48,6 +48,9 @@ public:
     // menus), touch-sized controls, the compact overlay.
     bool compactLayout() const { return compact_; }
     QMenu* moreMenu() const { return moreMenu_; }
+    // Lays the window out for its size before it is first shown, so a window opened at phone
+    // size is not first widened to the desktop controls' minimum.
+    void setVisible(bool visible) override;
 
 public slots:
     void toggleBackend();

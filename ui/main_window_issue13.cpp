@@ -116,6 +116,11 @@ void MainWindow::settingsDialog() {
     dlg->open();
 }
 
+void MainWindow::setVisible(bool visible) {
+    if (visible) applyCompactLayout();
+    QMainWindow::setVisible(visible);
+}
+
 void MainWindow::applyCompactLayout() {
     const bool compact = width() < 560 || height() < 480;
     if (compact == compact_) return;
@@ -124,6 +129,13 @@ void MainWindow::applyCompactLayout() {
     controls_->setTouchMode(compact);
     overlay()->setCompact(compact);
     compare_->setCompact(compact);
+    // The ⋮ menu and its submenus with finger-sized rows (48 px).
+    const QString touchMenu = compact ? QStringLiteral("QMenu { font-size: 16px; } QMenu::item { padding: 14px 32px 14px 20px; }") : QString();
+    if (moreMenu_) {
+        moreMenu_->setStyleSheet(touchMenu);
+        for (QAction* a : moreMenu_->actions())
+            if (a->menu()) a->menu()->setStyleSheet(touchMenu);
+    }
 }
 
 }  // namespace percept::ui

@@ -81,7 +81,7 @@ QString energyText(const percept::app::EnergyInfo& e) {
     if (e.coreValid) s += QStringLiteral(" \u00b7 cores %1").arg(formatJoules(e.coreJoulesPerInference));
     return s;
 }
-// Scene skip: "scene unchanged — result of frame #12 reused · 42 % of frames skipped".
+// Scene skip: "scene unchanged — 42 % of frames skipped (frame #12's result reused, ≈ 1.2 J saved)".
 QString skipText(const InferenceResult& r, bool compact) {
     const auto& k = r.skip;
     if (!k.enabled || k.framesSeen == 0) return {};
@@ -89,8 +89,8 @@ QString skipText(const InferenceResult& r, bool compact) {
     const QString share = QStringLiteral("%1 % of frames skipped").arg(pct, 0, 'f', 0);
     if (r.reused)
         return compact ? QStringLiteral("scene unchanged \u2014 %1").arg(share)
-                       : QStringLiteral("scene unchanged \u2014 result of frame #%1 reused \u00b7 %2 (\u2248 %3 saved)")
-                             .arg(r.reusedFrom).arg(share, formatJoules(k.joulesSaved));
+                       : QStringLiteral("scene unchanged \u2014 %1 (frame #%2's result reused, \u2248 %3 saved)")
+                             .arg(share).arg(r.reusedFrom).arg(formatJoules(k.joulesSaved));
     if (k.framesSkipped == 0) return {};
     return compact ? share : QStringLiteral("scene skip: %1 (\u2248 %2 saved)").arg(share, formatJoules(k.joulesSaved));
 }
@@ -113,7 +113,7 @@ QStringList OverlayWidget::textLines() const {
         if (r.energy.valid)
             line += QStringLiteral(" \u00b7 %1 %2").arg(formatJoules(r.energy.joulesPerInference), r.energy.measured ? QStringLiteral("meas.") : QStringLiteral("est."));
         out << line;
-        for (const QString& note : {r.autoNote, skipText(r, true), r.compareNote})
+        for (const QString& note : {r.autoNote, skipText(r, true)})
             if (!note.isEmpty()) out << note;
         return out;
     }
@@ -132,8 +132,8 @@ QStringList OverlayWidget::textLines() const {
     if (r.backend == percept::Backend::Vulkan) mem += QStringLiteral(" \u00b7 GPU %1").arg(formatBytes(r.memory.deviceBytes));
     out << mem;
     if (r.energy.valid) out << QStringLiteral("energy: ") + energyText(r.energy);
-    // ---- issue 13: what Auto chose, the scene skip, a missing compare side
-    for (const QString& note : {r.autoNote, skipText(r, false), r.compareNote})
+    // ---- issue 13: what Auto chose, and the scene skip (a missing compare side is said under the split view)
+    for (const QString& note : {r.autoNote, skipText(r, false)})
         if (!note.isEmpty()) out << note;
     return out;
 }

@@ -51,7 +51,7 @@ SettingsDialog::SettingsDialog(double skipThreshold, QWidget* parent) : QDialog(
 double SettingsDialog::skipThreshold() const { return skip_->isChecked() ? threshold_->value() : 0.0; }
 
 double SettingsDialog::storedSkipThreshold() {
-    return QSettings().value(QLatin1String(kSkipKey), percept::app::SceneChange::kDefaultThreshold).toDouble();
+    return QSettings().value(QLatin1String(kSkipKey), 0.0).toDouble();  // off until turned on
 }
 
 void SettingsDialog::storeSkipThreshold(double greyLevels) { QSettings().setValue(QLatin1String(kSkipKey), greyLevels); }

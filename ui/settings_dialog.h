@@ -16,7 +16,7 @@ public:
     // 0 = off.
     double skipThreshold() const;
 
-    // The stored setting (the default threshold when none is stored), and storing it.
+    // The stored setting (0, off, when none is stored), and storing it.
     static double storedSkipThreshold();
     static void storeSkipThreshold(double greyLevels);
 

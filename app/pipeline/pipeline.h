@@ -166,7 +166,7 @@ private:
     // ---- issue 13 ----
     bool compare_ = false;
     bool auto_ = false;
-    double skipThreshold_ = SceneChange::kDefaultThreshold;
+    double skipThreshold_ = 0;  // off until asked for
     percept::app::PowerState power_ = percept::app::PowerState::Unknown;
     PowerMonitor* powerMonitor_ = nullptr;
 };

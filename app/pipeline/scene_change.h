@@ -13,8 +13,10 @@ namespace percept::app {
 class SceneChange {
 public:
     static constexpr int kSide = 32;
-    // The default threshold: H.264 at usual quality moves a still scene's cells by < 1 grey
-    // level, a webcam's noise by ~1; a hand moving into view changes cells by tens.
+    // The threshold offered when skipping is turned on (it is off until the user turns it on
+    // in the settings or with --scene-skip: a result then no longer means a fresh inference).
+    // H.264 at usual quality moves a still scene's cells by < 1 grey level, a webcam's noise
+    // by ~1; a hand moving into view changes cells by tens.
     static constexpr double kDefaultThreshold = 4.0;
 
     // A thumbnail of an 8-bit image with 1, 3 or 4 channels (BGR/BGRA order or RGB: grey is
@@ -37,7 +39,7 @@ public:
     bool unchanged(double difference) const { return enabled() && difference < threshold_; }
 
 private:
-    double threshold_ = kDefaultThreshold;
+    double threshold_ = 0;  // off
     cv::Mat reference_;
 };
 

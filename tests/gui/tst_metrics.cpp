@@ -168,6 +168,8 @@ private slots:
         const double motion = SceneChange::difference(ta, SceneChange::thumbnail(moved));
         QVERIFY2(motion > 3 * SceneChange::kDefaultThreshold, qPrintable(QString::number(motion)));
         SceneChange sc;
+        QVERIFY(!sc.enabled());  // off until asked for
+        sc.setThreshold(SceneChange::kDefaultThreshold);
         QVERIFY(sc.enabled());
         sc.setReference(ta);
         QVERIFY(sc.unchanged(sc.differenceFromReference(SceneChange::thumbnail(noisy))));
