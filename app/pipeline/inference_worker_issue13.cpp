@@ -3,8 +3,8 @@
 // scene does not change. The single-backend path is in inference_worker.cpp.
 #include <QStringList>
 #include <algorithm>
-#include <cmath>
 
+#include "agreement.h"  // inference/tools: the one agreement measure
 #include "metrics/process_memory.h"
 #include "pipeline/inference_worker.h"
 
@@ -16,18 +16,15 @@ namespace {
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 Backend backendAt(size_t i) { return i == 0 ? Backend::Cpu : Backend::Vulkan; }
 
-// Same top-1, and the largest probability difference over every class.
-Agreement agreementOf(const std::vector<float>& a, const std::vector<float>& b) {
+// Same top-1, and the largest probability difference over every class (the zoo's and
+// percept-bench's measure, tools/agreement.h).
+Agreement agreementOf(const std::vector<float>& cpu, const std::vector<float>& gpu) {
     Agreement g;
-    if (a.empty() || a.size() != b.size()) return g;
+    if (cpu.empty() || cpu.size() != gpu.size()) return g;
+    const percept::tools::Agreement a = percept::tools::compareOutputs(gpu.data(), cpu.data(), cpu.size());
     g.valid = true;
-    size_t ta = 0, tb = 0;
-    for (size_t k = 0; k < a.size(); ++k) {
-        if (a[k] > a[ta]) ta = k;
-        if (b[k] > b[tb]) tb = k;
-        g.maxProbDiff = std::max(g.maxProbDiff, static_cast<double>(std::fabs(a[k] - b[k])));
-    }
-    g.sameTop1 = ta == tb;
+    g.sameTop1 = a.sameTop1();
+    g.maxProbDiff = a.maxAbsDiff;
     return g;
 }
 }  // namespace
