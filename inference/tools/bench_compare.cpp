@@ -98,6 +98,13 @@ ModelCompare runCompare(const std::string& name, const Model& model, const Tenso
             run.energySource = f.source;
             const Stats& st = s->session->stats();
             for (size_t l = 0; l < s->layerMs.size(); ++l) run.layers.push_back({st.layers[l].name, st.layers[l].op, median(s->layerMs[l])});
+            // The estimate for the same runs (what the meter would say without a counter).
+            const app::EnergyModel em = app::EnergyModel::fromEnvironment();
+            run.flops = st.totalFlops;
+            run.bytesMoved = st.weightBytes + 2 * st.peakArenaBytes;
+            const bool cpuLike = s->backend == Backend::Cpu || app::isSoftwareDevice(run.device);
+            run.estimatedJoules = cpuLike ? em.cpuJoules(run.cpuMsPerInference * 1e-3) : em.gpuJoules(run.flops, run.bytesMoved);
+            run.estimateFormula = cpuLike ? em.cpuDescription() : em.gpuDescription();
         }
         mc.runs.push_back(run);
     }
@@ -121,7 +128,10 @@ ModelCompare runCompare(const std::string& name, const Model& model, const Tenso
             else {
                 b["ms"] = {{"min", r.minMs}, {"median", r.medianMs}, {"max", r.maxMs}};
                 b["cpu_ms_per_inference"] = r.cpuMsPerInference;
-                b["energy"] = {{"joules_per_inference", r.joulesPerInference}, {"measured", r.energyMeasured}, {"source", r.energySource}};
+                b["energy"] = {{"joules_per_inference", r.joulesPerInference}, {"measured", r.energyMeasured}, {"source", r.energySource},
+                               {"estimated_joules", r.estimatedJoules}, {"estimate", r.estimateFormula}};
+                b["flops"] = r.flops;
+                b["bytes_moved"] = r.bytesMoved;
                 for (const CompareLayer& l : r.layers) b["layers"].push_back({{"name", l.name}, {"op", l.op}, {"ms", l.ms}});
             }
             j["backends"].push_back(b);
@@ -137,9 +147,10 @@ ModelCompare runCompare(const std::string& name, const Model& model, const Tenso
             std::printf("  %-7s refused: %s\n", r.backend.c_str(), r.refused.c_str());
             continue;
         }
-        std::printf("  %-7s %-34.34s %9.3f %9.3f %9.3f %12.3f  %s, %s (%s)\n", r.backend.c_str(), r.device.c_str(), r.minMs, r.medianMs, r.maxMs,
+        std::printf("  %-7s %-34.34s %9.3f %9.3f %9.3f %12.3f  %s, %s (%s)%s\n", r.backend.c_str(), r.device.c_str(), r.minMs, r.medianMs, r.maxMs,
                     r.cpuMsPerInference, r.energyValid ? mj(r.joulesPerInference).c_str() : "-",
-                    r.energyMeasured ? "measured" : "estimated", r.energySource.c_str());
+                    r.energyMeasured ? "measured" : "estimated", r.energySource.c_str(),
+                    r.energyMeasured ? ("; the estimate says " + mj(r.estimatedJoules)).c_str() : "");
     }
     if (mc.agreementValid)
         std::printf("  agreement: top-1 %s, max |dprob| %.2g; %s/%s time ratio %.2f\n", mc.agreement.sameTop1() ? "same" : "DIFFERENT",

@@ -31,6 +31,12 @@ struct BackendRun {
     bool energyValid = false, energyMeasured = false;
     double joulesPerInference = 0;
     std::string energySource;
+    // The documented estimate for the same runs, beside a measured figure (calibration:
+    // app/metrics/calibrate_energy.py fits its coefficients against the measured one).
+    double estimatedJoules = 0;
+    std::string estimateFormula;
+    int64_t flops = 0;
+    size_t bytesMoved = 0;  // weights + 2 x activation arena, the estimate's input
     std::vector<CompareLayer> layers;
 };
 
