@@ -62,7 +62,7 @@ public slots:
     // stream frame reuses the last result; 0 = off.
     void setSkipThreshold(double greyLevels);
     // Test hook: every run on `backend` takes `ms` longer (a sleep inside the timed run), so a
-    // test makes a backend slow for real (tests/gui/tst_auto_backend). 0 = none.
+    // test makes a backend slow for real (tests/gui/tst_compare, Auto). 0 = none.
     void setTestDelay(int backend, int ms);
 
 signals:

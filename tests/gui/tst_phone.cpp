@@ -43,9 +43,7 @@ private slots:
     void phoneSizes() {
         QFETCH(QSize, size);
         ui::MainWindow w;
-        w.resize(size);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(guitest::showWindow(w, size));
         QCOMPARE(w.size(), size);  // nothing in the window forces it wider or taller
         app::Pipeline* p = w.pipeline();
         int results = 0;
