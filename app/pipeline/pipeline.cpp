@@ -101,7 +101,7 @@ void Pipeline::setAutoBackend(bool on) {
     auto_ = on;
     QMetaObject::invokeMethod(worker_, [w = worker_, on] { w->setAutoBackend(on); }, Qt::QueuedConnection);
     emit autoBackendChanged(on);
-    if (on) rerunStill();
+    rerunStill();
 }
 
 void Pipeline::setSkipThreshold(double greyLevels) {
@@ -146,11 +146,13 @@ void Pipeline::setModelSettings(const QString& nameOrPath, const ModelSettings& 
 
 void Pipeline::setBackend(percept::Backend b) {
     const int v = static_cast<int>(b);
-    if (auto_) {  // issue 13: choosing a backend ends Auto (the worker's setBackend does too)
+    const bool endsAuto = auto_;
+    if (endsAuto) {  // issue 13: choosing a backend ends Auto (the worker's setBackend does too)
         auto_ = false;
         emit autoBackendChanged(false);
     }
     QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setBackend(v); }, Qt::QueuedConnection);
+    if (endsAuto) rerunStill();  // a photo's overlay no longer says what Auto chose
 }
 
 void Pipeline::setThreads(int threads) {

@@ -41,6 +41,7 @@ class CompareTest : public QObject {
 private slots:
     void initTestCase() {
         PERCEPT_REQUIRE_DATA(QDir(guitest::modelsDir()).filePath("mobilenet_v1_0.25_128.dequant.onnx"));
+        PERCEPT_REQUIRE_DATA(guitest::image("pelican.jpeg"));
         PERCEPT_REQUIRE_VULKAN();
         QVERIFY(dir_.isValid());
         video_ = dir_.filePath("testsrc.mp4");
@@ -147,9 +148,9 @@ private slots:
     // The Auto backend (issue 13) on the same video. One backend is made slow for real through
     // the worker's test hook (a sleep inside each of its timed runs), and Auto must pick the
     // other: on battery because only the other keeps up with the video, plugged in because it
-    // has the lower latency. With no backend slowed and on battery, Auto must pick the lower
-    // energy per inference. A power-state or model change makes it measure again; the overlay
-    // and the Auto button say what it chose and why.
+    // has the lower latency. With no backend slowed, on battery, on a still photo, Auto must pick
+    // the lower energy per inference. A power-state, source or model change makes it measure
+    // again; the overlay and the Auto button say what it chose and why.
     void autoChoosesTheBetterBackend() {
         ui::MainWindow w;
         QVERIFY(guitest::showWindow(w, QSize(1000, 700)));
@@ -185,7 +186,11 @@ private slots:
         QTest::mouseClick(w.controls()->autoButton(), Qt::LeftButton);
         QVERIFY(p->autoBackend());
         QTRY_VERIFY(!w.overlay()->textLines().filter("Auto: measuring").isEmpty() || !decisions.empty());
-        expectDecision(1, Backend::Cpu, QStringLiteral("only CPU keeps up with 30 fps"));
+        // (The video's rate as measured: 30 fps, less on a loaded machine whose decoder falls behind.)
+        expectDecision(1, Backend::Cpu, QStringLiteral("only CPU keeps up with"));
+        if (QTest::currentTestFailed()) return;
+        QVERIFY2(decisions[0].reason.contains(QRegularExpression(QStringLiteral("keeps up with \\d+ fps \\([0-9.]+ vs \\d+ ms per frame\\)"))),
+                 qPrintable(decisions[0].reason));
         guitest::saveScreenshot(&w, "auto_cpu.png");
 
         // 2. Now the CPU is the slow one; plugging in makes Auto measure again: lowest latency.
@@ -193,23 +198,30 @@ private slots:
         p->setTestDelay(Backend::Cpu, 120);
         p->setPowerState(PowerState::Ac);
         expectDecision(2, Backend::Vulkan, QStringLiteral("plugged in: lowest latency"));
+        if (QTest::currentTestFailed()) return;
         guitest::saveScreenshot(&w, "auto_gpu.png");
 
         // 3. Unplugged again, the CPU still slow: only the GPU keeps up.
         p->setPowerState(PowerState::Battery);
         expectDecision(3, Backend::Vulkan, QStringLiteral("only GPU (Vulkan) keeps up"));
+        if (QTest::currentTestFailed()) return;
 
-        // 4. Nothing slowed, a model change: both keep up, so the lower energy per inference.
+        // 4. Nothing slowed, a new source: a still photo, which anything keeps up with, so the
+        //    lower energy per inference decides. 5. A model change decides again, the same way.
         p->setTestDelay(Backend::Cpu, 0);
-        p->setModel(QStringLiteral("mobilenet_v1_0.5_160"));
+        QVERIFY(p->openImageFile(guitest::image("pelican.jpeg")));
         QTRY_VERIFY_WITH_TIMEOUT(decisions.size() >= 4, 60000);
-        const Decision d = decisions[3];
-        qInfo("decision 4: %s: %s", backendName(d.backend), qPrintable(d.reason));
-        const QRegularExpression mj(QStringLiteral("lowest energy per inference \\(([0-9.]+) vs ([0-9.]+) mJ"));
-        const auto m = mj.match(d.reason);
-        QVERIFY2(m.hasMatch(), qPrintable(d.reason));
-        QVERIFY(m.captured(1).toDouble() <= m.captured(2).toDouble());
-        QVERIFY(d.reason.contains("both keep up"));
+        p->setModel(QStringLiteral("mobilenet_v1_0.5_160"));
+        QTRY_VERIFY_WITH_TIMEOUT(decisions.size() >= 5, 60000);
+        const QRegularExpression mj(QStringLiteral("^on battery: lowest energy per inference \\(([0-9.]+) vs ([0-9.]+) mJ, estimated\\)$"));
+        for (size_t k : {3, 4}) {
+            const Decision& d = decisions[k];
+            qInfo("decision %zu: %s: %s", k + 1, backendName(d.backend), qPrintable(d.reason));
+            const auto m = mj.match(d.reason);
+            QVERIFY2(m.hasMatch(), qPrintable(d.reason));
+            QVERIFY(m.captured(1).toDouble() <= m.captured(2).toDouble());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(last.modelKey == "mobilenet_v1_0.5_160" && last.backend == decisions[4].backend, 20000);
 
         // Choosing a backend by hand ends Auto.
         QTest::mouseClick(w.controls()->cpuButton(), Qt::LeftButton);
