@@ -14,7 +14,8 @@ std::optional<CliOptions> parseCommandLine(const QStringList& arguments) {
         "Shows a camera, photo, folder slideshow or video with the model's top-5, latency, memory and\n"
         "energy drawn over it. Without a source option it opens the default camera (or, when there is\n"
         "none, an empty window to drop photos, folders, videos or .onnx models on).\n\n"
-        "Keys: G switches CPU/GPU, O toggles the overlay, Ctrl+O opens, Ctrl+V pastes a picture.\n"
+        "Keys: G switches CPU/GPU, A picks Auto, C compares CPU and GPU, L shows the live charts,\n"
+        "O toggles the overlay (or double-tap / pinch the picture), Ctrl+O opens, Ctrl+V pastes a picture.\n"
         "Example without a display:\n"
         "  QT_QPA_PLATFORM=offscreen percept --image photo.jpg --screenshot out.png --frames 1");
     p.addHelpOption();
@@ -27,8 +28,18 @@ std::optional<CliOptions> parseCommandLine(const QStringList& arguments) {
                                    "Model: a manifest name (mobilenet_v2_1.0_224, mobilenet_v1_0.5_160, "
                                    "mobilenet_v1_0.25_128, squeezenet1.1) or a path to an .onnx file. Default: the default manifest.",
                                    "NAME|PATH");
-    const QCommandLineOption backend("backend", "Run on cpu (default) or vulkan; an unavailable backend is reported and the CPU used.",
-                                     "cpu|vulkan", "cpu");
+    const QCommandLineOption backend("backend",
+                                     "Run on cpu (default) or vulkan; an unavailable backend is reported and the CPU used. "
+                                     "auto: measure both on the model and keep the one with the lowest energy per inference that "
+                                     "keeps up with the source (the lowest latency when plugged in).",
+                                     "cpu|vulkan|auto", "cpu");
+    const QCommandLineOption compare("compare",
+                                     "Compare mode: run every frame on the CPU and on the GPU, show both results side by side and "
+                                     "whether they agree.");
+    const QCommandLineOption sceneSkip("scene-skip",
+                                       "Reuse the last result while the scene is unchanged: the largest change of a 32x32 grey "
+                                       "thumbnail's cells below LEVELS grey levels, e.g. 4 (0 = off; default: the setting, off until set).",
+                                       "LEVELS");
     const QCommandLineOption threads("threads", "CPU threads for the engine (0 = all, the default).", "N", "0");
     const QCommandLineOption screenshot("screenshot",
                                         "Render --frames results, save the window to OUT.png, print the results shown "
@@ -37,7 +48,7 @@ std::optional<CliOptions> parseCommandLine(const QStringList& arguments) {
     const QCommandLineOption frames("frames", "With --screenshot: how many results to render first (default 1).", "N", "1");
     const QCommandLineOption timeout("timeout", "With --screenshot: give up after S seconds (default 120).", "S", "120");
     const QCommandLineOption size("size", "Window size WxH (default 1000x720).", "WxH", "1000x720");
-    p.addOptions({image, video, camera, folder, model, backend, threads, screenshot, frames, timeout, size});
+    p.addOptions({image, video, camera, folder, model, backend, threads, screenshot, frames, timeout, size, compare, sceneSkip});
     p.addPositionalArgument("path", "A photo, folder, video or .onnx model to open (like dropping it on the window).", "[path]");
 
     auto fail = [&](const QString& why) -> std::optional<CliOptions> {
@@ -69,10 +80,17 @@ std::optional<CliOptions> parseCommandLine(const QStringList& arguments) {
     if (sources > 1) return fail("give one source: --image, --video, --camera, --folder or a path");
 
     o.model = p.value(model);
+    o.autoBackend = p.value(backend) == QLatin1String("auto");
     try {
-        o.backend = percept::parseBackend(p.value(backend).toStdString());
+        if (!o.autoBackend) o.backend = percept::parseBackend(p.value(backend).toStdString());
     } catch (const percept::Error& e) {
         return fail(QString::fromStdString(e.what()));
+    }
+    o.compare = p.isSet(compare);
+    if (p.isSet(sceneSkip)) {
+        bool okSkip = false;
+        o.sceneSkip = p.value(sceneSkip).toDouble(&okSkip);
+        if (!okSkip || o.sceneSkip < 0 || o.sceneSkip > 255) return fail("--scene-skip needs a number of grey levels, 0..255 (0 = off)");
     }
     bool ok = false;
     auto intOf = [&](const QCommandLineOption& opt, int lo, int hi, int& out) {

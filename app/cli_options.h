@@ -19,6 +19,10 @@ struct CliOptions {
     int frames = 1;
     int timeoutS = 120;
     int width = 1000, height = 720;
+    // ---- compare mode, Auto backend, scene skip ----
+    bool compare = false;       // --compare: every frame on the CPU and the GPU
+    bool autoBackend = false;   // --backend auto
+    double sceneSkip = -1;      // --scene-skip LEVELS (0 = off); < 0: the setting
 };
 
 // Parses argv (QCoreApplication must exist). --help/--version print and exit(0); a bad option

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     window.show();
 
     app::Pipeline* pipeline = window.pipeline();
-    pipeline->start({opts->model, opts->backend, opts->threads});
+    pipeline->start({opts->model, opts->backend, opts->threads, opts->compare, opts->autoBackend, opts->sceneSkip});
 
     app::ScreenshotRunner* runner = nullptr;
     if (!opts->screenshot.isEmpty()) runner = new app::ScreenshotRunner(&window, opts->screenshot, opts->frames, opts->timeoutS, &app);

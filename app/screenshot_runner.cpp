@@ -5,6 +5,7 @@
 #include <QPixmap>
 #include <cstdio>
 
+#include "compare_view.h"
 #include "main_window.h"
 #include "overlay_widget.h"
 #include "pipeline/pipeline.h"
@@ -54,6 +55,30 @@ void ScreenshotRunner::onResult(const InferenceResult& r) {
     if (window_->pipeline()->sourceIsStill()) window_->pipeline()->rerunStill();
 }
 
+// ---- compare mode's second side and agreement, Auto's choice, the scene skip ----
+QString ScreenshotRunner::modesReport(const InferenceResult& r) {
+    QString s = QStringLiteral("process CPU time: %1 ms per inference (median)\n").arg(r.medianCpuMs, 0, 'f', 2);
+    if (r.compareMode) {
+        if (r.compared) {
+            const InferenceResult& g = *r.compared;
+            s += QStringLiteral("compare: %1 [%2]: top-1 %3 %4%, inference %5 ms (median), CPU time %6 ms, energy %7 %8\n")
+                     .arg(g.backendLabel, g.device, g.top.isEmpty() ? QString() : g.top.front().label)
+                     .arg(g.top.isEmpty() ? 0.0 : g.top.front().prob * 100.0, 0, 'f', 2)
+                     .arg(g.medianInferenceMs, 0, 'f', 2).arg(g.medianCpuMs, 0, 'f', 2)
+                     .arg(g.energy.valid ? formatJoules(g.energy.joulesPerInference) : QStringLiteral("-"),
+                          g.energy.measured ? QStringLiteral("measured") : QStringLiteral("estimated"));
+            s += QStringLiteral("agreement: %1\n").arg(percept::ui::CompareView::agreementLine(r));
+        } else {
+            s += QStringLiteral("compare: %1\n").arg(r.compareNote);
+        }
+    }
+    if (!r.autoNote.isEmpty()) s += r.autoNote + '\n';
+    if (r.skip.enabled && r.skip.framesSeen > 0)
+        s += QStringLiteral("scene skip: %1 of %2 frames skipped (threshold %3 grey levels), \u2248 %4 saved\n")
+                 .arg(r.skip.framesSkipped).arg(r.skip.framesSeen).arg(r.skip.threshold).arg(formatJoules(r.skip.joulesSaved));
+    return s;
+}
+
 void ScreenshotRunner::finish(int exitCode, const QString& why) {
     if (done_) return;
     done_ = true;
@@ -89,6 +114,7 @@ void ScreenshotRunner::finish(int exitCode, const QString& why) {
             s += QStringLiteral("energy: %1 per inference, %2 (%3)%4\n")
                      .arg(formatJoules(r.energy.joulesPerInference), r.energy.measured ? QStringLiteral("measured") : QStringLiteral("estimated"),
                           r.energy.source, r.energy.note.isEmpty() ? QString() : QStringLiteral("; no counter: ") + r.energy.note);
+        s += modesReport(r);
     } else {
         s += QStringLiteral("Percept: no result shown\n");
     }

@@ -23,6 +23,7 @@ public:
 private:
     void onResult(const InferenceResult& r);
     void finish(int exitCode, const QString& why = {});
+    static QString modesReport(const InferenceResult& r);
 
     percept::ui::MainWindow* window_;
     QString out_;

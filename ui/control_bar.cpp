@@ -8,6 +8,8 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QThread>
+#include <QToolButton>
+#include <QMenu>
 
 namespace percept::ui {
 
@@ -30,6 +32,31 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
     cpu_->setChecked(true);
     connect(cpu_, &QPushButton::clicked, this, [this] { emit backendRequested(percept::Backend::Cpu); });
     connect(gpu_, &QPushButton::clicked, this, [this] { emit backendRequested(percept::Backend::Vulkan); });
+
+    // ---- Auto (a third choice in the same group) and compare mode (a toggle) ----
+    auto_ = new QPushButton(tr("Auto"), this);
+    auto_->setObjectName(QStringLiteral("autoButton"));
+    auto_->setCheckable(true);
+    auto_->setFocusPolicy(Qt::TabFocus);
+    auto_->setToolTip(tr("Measure both backends on this model and keep the better one: lowest energy that keeps up with the "
+                         "source (lowest latency when plugged in)"));
+    group->addButton(auto_);
+    connect(auto_, &QPushButton::clicked, this, [this] { emit autoRequested(); });
+    compare_ = new QPushButton(tr("Compare"), this);
+    compare_->setObjectName(QStringLiteral("compareButton"));
+    compare_->setCheckable(true);
+    compare_->setFocusPolicy(Qt::TabFocus);
+    compare_->setToolTip(tr("Run every frame on the CPU and the GPU and show both side by side (C)"));
+    connect(compare_, &QPushButton::toggled, this, [this](bool on) { emit compareRequested(on); });
+    // ---- the window's menus behind one button on a phone ----
+    more_ = new QToolButton(this);
+    more_->setObjectName(QStringLiteral("moreButton"));
+    more_->setText(QStringLiteral("\u22ee"));
+    more_->setToolTip(tr("Menu"));
+    more_->setPopupMode(QToolButton::InstantPopup);
+    more_->setAutoRaise(true);
+    more_->setStyleSheet(QStringLiteral("QToolButton::menu-indicator { image: none; width: 0; }"));
+    more_->hide();
 
     gpuNote_ = new QLabel(this);
     gpuNote_->setObjectName(QStringLiteral("gpuNote"));
@@ -63,12 +90,16 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
     bl->setSpacing(0);
     bl->addWidget(cpu_);
     bl->addWidget(gpu_);
+    bl->addWidget(auto_);
+    bl->addSpacing(6);
+    bl->addWidget(compare_);
     bl->addStretch(1);
 
     auto* settingsBox = settingsBox_ = new QWidget(this);
     auto* sl = new QHBoxLayout(settingsBox);
     sl->setContentsMargins(0, 0, 0, 0);
     auto* modelLabel = new QLabel(tr("Model"), settingsBox);
+    modelLabel->setObjectName(QStringLiteral("modelLabel"));
     modelLabel->setBuddy(model_);
     sl->addWidget(modelLabel);
     sl->addWidget(model_, 1);
@@ -77,6 +108,7 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
     threadsLabel->setBuddy(threads_);
     sl->addWidget(threadsLabel);
     sl->addWidget(threads_);
+    sl->addWidget(more_);
 
     row_ = new QBoxLayout(QBoxLayout::LeftToRight);
     row_->setContentsMargins(0, 0, 0, 0);
@@ -133,7 +165,54 @@ QString ControlBar::gpuNote() const { return gpuNote_->isVisible() || !gpuNote_-
 void ControlBar::setActiveBackend(percept::Backend b) {
     active_ = b;
     if (b == percept::Backend::Vulkan && gpuLost_) setGpuAvailability(true, QString());  // running again
+    updateAutoText();
+    if (autoActive_) return;  // Auto stays checked; its text names the backend
     (b == percept::Backend::Cpu ? cpu_ : gpu_)->setChecked(true);
+}
+
+// ---- issues 13, 14 --------------------------------------------------------------------------
+
+void ControlBar::setAutoActive(bool on) {
+    autoActive_ = on;
+    if (on) auto_->setChecked(true);
+    else (active_ == percept::Backend::Cpu ? cpu_ : gpu_)->setChecked(true);
+    updateAutoText();
+}
+
+void ControlBar::updateAutoText() {
+    auto_->setText(autoActive_ ? tr("Auto: %1").arg(active_ == percept::Backend::Cpu ? tr("CPU") : tr("GPU")) : tr("Auto"));
+}
+
+void ControlBar::setCompareActive(bool on) {
+    const QSignalBlocker block(compare_);
+    compare_->setChecked(on);
+}
+
+void ControlBar::setMoreMenu(QMenu* menu) { more_->setMenu(menu); }
+
+void ControlBar::setTouchMode(bool on) {
+    if (on == touch_) return;
+    touch_ = on;
+    // 48 px: the size guides give for a finger (Material's 48 dp, Apple's 44 pt).
+    const int h = on ? 48 : 0;
+    for (QWidget* w : std::initializer_list<QWidget*>{cpu_, gpu_, auto_, compare_, model_, threads_, more_}) {
+        w->setMinimumHeight(h);
+        QFont f = font();
+        if (on) f.setPixelSize(15);
+        w->setFont(f);
+    }
+    for (QPushButton* b : {cpu_, gpu_, auto_, compare_}) b->setMinimumWidth(on ? 56 : (b == cpu_ || b == gpu_ ? 90 : 0));
+    gpu_->setText(on ? tr("GPU") : tr("GPU (Vulkan)"));  // the short name fits a phone's row
+    more_->setMinimumWidth(on ? 48 : 0);
+    threads_->setMinimumWidth(on ? 64 : 0);
+    more_->setVisible(on);
+    QFont dots = more_->font();
+    dots.setPixelSize(on ? 24 : dots.pixelSize());
+    more_->setFont(dots);
+    // The picker says what it is; on a phone its label's room goes to the model's name.
+    if (QWidget* label = findChild<QWidget*>(QStringLiteral("modelLabel"))) label->setVisible(!on);
+    model_->setMinimumContentsLength(on ? 8 : 12);
+    layout()->setContentsMargins(on ? 4 : 8, 6, on ? 4 : 8, 6);  // a phone's 360 px hold the four backend buttons
 }
 
 void ControlBar::addModel(const QString& key, const QString& displayName, bool available) {

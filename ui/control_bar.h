@@ -9,8 +9,10 @@
 class QBoxLayout;
 class QComboBox;
 class QLabel;
+class QMenu;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace percept::ui {
 
@@ -42,6 +44,20 @@ public:
     QPushButton* cpuButton() const { return cpu_; }
     QPushButton* gpuButton() const { return gpu_; }
 
+    // ---- Auto backend and compare mode ----
+    QPushButton* autoButton() const { return auto_; }
+    QPushButton* compareButton() const { return compare_; }
+    // Auto is on: its button stays checked whatever backend it runs; the button names it.
+    void setAutoActive(bool on);
+    bool autoActive() const { return autoActive_; }
+    void setCompareActive(bool on);
+    // ---- phone-sized window ----
+    // Touch mode: hit targets at least 48 px, the ⋮ button (the window's menus) shown.
+    void setTouchMode(bool on);
+    bool touchMode() const { return touch_; }
+    void setMoreMenu(QMenu* menu);
+    QToolButton* moreButton() const { return more_; }
+
     // As narrow as the stacked (portrait) arrangement allows, so a window can be made that
     // narrow and the bar then stacks itself.
     QSize minimumSizeHint() const override;
@@ -50,6 +66,8 @@ signals:
     void backendRequested(percept::Backend b);
     void modelRequested(const QString& key);
     void threadsChanged(int threads);
+    void autoRequested();
+    void compareRequested(bool on);
 
 protected:
     void resizeEvent(QResizeEvent*) override;
@@ -67,6 +85,13 @@ private:
     bool gpuLost_ = false;
     percept::Backend active_ = percept::Backend::Cpu;
     QString shownModel_;
+    // ---- issues 13, 14 ----
+    QPushButton* auto_;
+    QPushButton* compare_;
+    QToolButton* more_;
+    bool autoActive_ = false;
+    bool touch_ = false;
+    void updateAutoText();
 };
 
 }  // namespace percept::ui

@@ -27,6 +27,11 @@
 #include "percept/models/model_store.h"
 #include "percept/models/variants.h"
 #include "video_view.h"
+// ---- issues 13, 14 ----
+#include "compare_view.h"
+#include "live_charts.h"
+#include "settings_dialog.h"
+#include "touch_gestures.h"
 
 namespace percept::ui {
 
@@ -58,6 +63,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
     view_ = new VideoView(central);
     controls_ = new ControlBar(central);
     layout->addWidget(view_, 1);
+    // ---- compare mode's split view and the live charts, hidden until asked for
+    compare_ = new CompareView(central);
+    compare_->hide();
+    layout->addWidget(compare_, 1);
+    charts_ = new LiveCharts(central);
+    charts_->hide();
+    layout->addWidget(charts_);
     layout->addWidget(controls_);
     setCentralWidget(central);
 
@@ -99,7 +111,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
     // Pipeline -> view.
     connect(pipeline_, &Pipeline::frameArrived, view_, &VideoView::setFrame);
     connect(pipeline_, &Pipeline::resultReady, this, [this](const percept::app::InferenceResult& r, const percept::app::PipelineStats& s) {
-        overlay()->setResult(r, s);
+        if (r.compareMode) compare_->setResult(r, s);  // the split view
+        else overlay()->setResult(r, s);
     });
     connect(overlay(), &OverlayWidget::presented, pipeline_, &Pipeline::presented);
     connect(pipeline_, &Pipeline::statsUpdated, overlay(), &OverlayWidget::setStats);
@@ -143,6 +156,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
 
     auto* devices = new QMediaDevices(this);
     connect(devices, &QMediaDevices::videoInputsChanged, this, &MainWindow::refreshCameraMenu);
+    connectIssue13();
     resize(1000, 720);
 }
 
@@ -190,6 +204,7 @@ void MainWindow::buildMenus() {
     toggle->setShortcut(QKeySequence(Qt::Key_G));
     QAction* full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence::FullScreen);
+    buildIssue13Menus(file, view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Percept"), this, [this] {
@@ -300,6 +315,7 @@ void MainWindow::setStatusNow(const QString& message, bool isError) {
 void MainWindow::resizeEvent(QResizeEvent* e) {
     QMainWindow::resizeEvent(e);
     updateSourceLabel();
+    applyCompactLayout();
 }
 
 void MainWindow::updateSourceLabel() {

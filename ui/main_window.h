@@ -16,6 +16,9 @@ namespace percept::ui {
 class ControlBar;
 class OverlayWidget;
 class VideoView;
+class CompareView;
+class LiveCharts;
+class TouchGestures;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -36,6 +39,19 @@ public:
     void setOverlayVisible(bool on);
     bool overlayVisible() const;
 
+    // ---- compare mode, live charts, settings; phone-sized window ----
+    CompareView* compareView() const { return compare_; }
+    LiveCharts* charts() const { return charts_; }
+    void setChartsVisible(bool on);
+    bool chartsVisible() const;
+    // Phone-sized (narrower than 560 or lower than 480 px): no menu bar (the ⋮ button has the
+    // menus), touch-sized controls, the compact overlay.
+    bool compactLayout() const { return compact_; }
+    QMenu* moreMenu() const { return moreMenu_; }
+    // Lays the window out for its size before it is first shown, so a window opened at phone
+    // size is not first widened to the desktop controls' minimum.
+    void setVisible(bool visible) override;
+
 public slots:
     void toggleBackend();
     void openFileDialog();
@@ -44,6 +60,7 @@ public slots:
     void saveScreenshotDialog();
     void modelSettingsDialog();
     void showStatus(const QString& message, bool isError);
+    void settingsDialog();
 
 protected:
     void dragEnterEvent(QDragEnterEvent* e) override;
@@ -58,6 +75,10 @@ private:
     void refreshCameraMenu();
     void setStatusNow(const QString& message, bool isError);
     void updateSourceLabel();
+    // ---- issues 13, 14 ----
+    void buildIssue13Menus(QMenu* file, QMenu* view);
+    void connectIssue13();
+    void applyCompactLayout();
 
     percept::app::Pipeline* pipeline_;
     VideoView* view_;
@@ -72,6 +93,14 @@ private:
     QString deferredInfo_;
     QTimer deferTimer_;
     QStringList log_;
+    // ---- issues 13, 14 ----
+    CompareView* compare_ = nullptr;
+    LiveCharts* charts_ = nullptr;
+    TouchGestures* gestures_ = nullptr;
+    QAction* compareAction_ = nullptr;
+    QAction* chartsAction_ = nullptr;
+    QMenu* moreMenu_ = nullptr;
+    bool compact_ = false;
 };
 
 }  // namespace percept::ui

@@ -68,6 +68,34 @@ QString OverlayWidget::backendText() const {
     return result_->backendLabel + QStringLiteral(" \u00b7 ") + result_->device;
 }
 
+int OverlayWidget::topCount() const {
+    if (!result_) return 0;
+    const int n = static_cast<int>(result_->top.size());
+    return compact_ ? std::min(n, 3) : n;
+}
+
+namespace {
+QString energyText(const percept::app::EnergyInfo& e) {
+    QString s = QStringLiteral("%1/inference, %2 (%3)")
+                    .arg(formatJoules(e.joulesPerInference), e.measured ? QStringLiteral("measured") : QStringLiteral("estimated"), e.source);
+    if (e.coreValid) s += QStringLiteral(" \u00b7 cores %1").arg(formatJoules(e.coreJoulesPerInference));
+    return s;
+}
+// Scene skip: "scene unchanged — 42 % of frames skipped (frame #12's result reused, ≈ 1.2 J saved)".
+QString skipText(const InferenceResult& r, bool compact) {
+    const auto& k = r.skip;
+    if (!k.enabled || k.framesSeen == 0) return {};
+    const double pct = 100.0 * static_cast<double>(k.framesSkipped) / static_cast<double>(k.framesSeen);
+    const QString share = QStringLiteral("%1 % of frames skipped").arg(pct, 0, 'f', 0);
+    if (r.reused)
+        return compact ? QStringLiteral("scene unchanged \u2014 %1").arg(share)
+                       : QStringLiteral("scene unchanged \u2014 %1 (frame #%2's result reused, \u2248 %3 saved)")
+                             .arg(share).arg(r.reusedFrom).arg(formatJoules(k.joulesSaved));
+    if (k.framesSkipped == 0) return {};
+    return compact ? share : QStringLiteral("scene skip: %1 (\u2248 %2 saved)").arg(share, formatJoules(k.joulesSaved));
+}
+}  // namespace
+
 QStringList OverlayWidget::textLines() const {
     QStringList out;
     if (!result_) {
@@ -76,15 +104,28 @@ QStringList OverlayWidget::textLines() const {
     }
     const InferenceResult& r = *result_;
     out << QStringLiteral("%1 \u00b7 %2").arg(r.modelName, backendText());
-    for (const auto& t : r.top) out << QStringLiteral("%1  %2%").arg(t.label).arg(t.prob * 100.0, 0, 'f', 1);
+    for (int i = 0; i < topCount(); ++i) {
+        const auto& t = r.top[i];
+        out << QStringLiteral("%1  %2%").arg(t.label).arg(t.prob * 100.0, 0, 'f', 1);
+    }
+    if (compact_) {  // one line of figures on a phone
+        QString line = QStringLiteral("%1 ms \u00b7 %2/s").arg(ms(r.medianInferenceMs)).arg(r.inferencesPerSecond, 0, 'f', 0);
+        if (r.energy.valid)
+            line += QStringLiteral(" \u00b7 %1 %2").arg(formatJoules(r.energy.joulesPerInference), r.energy.measured ? QStringLiteral("meas.") : QStringLiteral("est."));
+        out << line;
+        for (const QString& note : {r.autoNote, skipText(r, true)})
+            if (!note.isEmpty()) out << note;
+        return out;
+    }
     out << QStringLiteral("preprocess %1 \u00b7 inference %2 \u00b7 post %3 ms (median of %4)")
                .arg(ms(r.medianPreprocessMs), ms(r.medianInferenceMs), ms(r.medianPostprocessMs))
                .arg(r.medianSamples);
     QString rate = r.inferencesPerSecond > 0 ? QStringLiteral("%1 inferences/s").arg(r.inferencesPerSecond, 0, 'f', 1)
                                              : QStringLiteral("up to %1 inferences/s").arg(r.medianTotalMs > 0 ? 1000.0 / r.medianTotalMs : 0.0, 0, 'f', 0);
-    if (stats_.endToEndSamples > 0) rate += QStringLiteral(" \u00b7 end-to-end %1 ms").arg(ms(stats_.endToEndMedianMs));
+    if (stats_.endToEndSamples > 0 && !secondary_) rate += QStringLiteral(" \u00b7 end-to-end %1 ms").arg(ms(stats_.endToEndMedianMs));
     out << rate;
-    if (stats_.sourceFps > 0)
+    out << QStringLiteral("process CPU time %1 ms per inference (all threads)").arg(ms(r.medianCpuMs));
+    if (stats_.sourceFps > 0 && !secondary_)
         out << QStringLiteral("source %1 fps \u00b7 %2 frames dropped by the mailbox").arg(stats_.sourceFps, 0, 'f', 1).arg(stats_.framesDropped);
     QString mem = QStringLiteral("memory: RSS %1 \u00b7 weights %2 \u00b7 arena %3")
                       .arg(formatBytes(r.memory.rssBytes), formatBytes(r.memory.weightBytes), formatBytes(r.memory.arenaBytes));
@@ -93,10 +134,10 @@ QStringList OverlayWidget::textLines() const {
     // What the model's weights take in memory (after decoding and repacking) against its file:
     // compressed and int8 variants are far smaller on disk.
     out << QStringLiteral("weights: %1 resident / %2 on disk").arg(formatBytes(r.memory.weightBytes), formatBytes(r.memory.weightFileBytes));
-    if (r.energy.valid)
-        out << QStringLiteral("energy: %1/inference, %2 (%3)")
-                   .arg(formatJoules(r.energy.joulesPerInference), r.energy.measured ? QStringLiteral("measured") : QStringLiteral("estimated"),
-                        r.energy.source);
+    if (r.energy.valid) out << QStringLiteral("energy: ") + energyText(r.energy);
+    // ---- what Auto chose, and the scene skip (a missing compare side is said under the split view)
+    for (const QString& note : {r.autoNote, skipText(r, false)})
+        if (!note.isEmpty()) out << note;
     return out;
 }
 
@@ -150,7 +191,7 @@ void OverlayWidget::paintEvent(QPaintEvent*) {
     const InferenceResult& r = *result_;
     const QStringList lines = textLines();
     // lines: [0] header, [1..top] labels, then the detail lines.
-    const int nTop = static_cast<int>(r.top.size());
+    const int nTop = topCount();
     const QStringList details = lines.mid(1 + nTop);
     const int barH = std::max(4, px / 3);
     auto rowGap = [&](int i) { return i == 0 ? px / 2 : px / 2 - 2; };

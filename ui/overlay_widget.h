@@ -36,6 +36,17 @@ public:
     quint64 shownFrameSeq() const { return result_ ? result_->frameSeq : 0; }
     QString backendText() const;   // "CPU · CPU (2 threads)"
     QStringList textLines() const;  // every line of the panel, top to bottom
+    // ---- compare mode, phone-sized layout ----
+    // Compact (phone-sized window): the top-3 and one line of figures, plus Auto's and the
+    // scene skip's notes; the whole panel stays readable at 360 px wide.
+    void setCompact(bool on) {
+        compact_ = on;
+        update();
+    }
+    bool compact() const { return compact_; }
+    // Compare mode's second overlay: no end-to-end or mailbox lines (the pipeline's figures
+    // belong to the frame, not to one backend; the first overlay shows them).
+    void setSecondary(bool on) { secondary_ = on; }
 
 signals:
     void presented(quint64 seq);
@@ -49,6 +60,9 @@ private:
     QString pending_;
     QRect imageRect_;
     bool presentPending_ = false;
+    bool compact_ = false;
+    bool secondary_ = false;
+    int topCount() const;     // the top-k rows drawn
 };
 
 // "13.4 MiB"

@@ -21,15 +21,19 @@ EnergyMonitor::~EnergyMonitor() = default;
 
 void EnergyMonitor::configure(EnergyDomain domain, const std::string& deviceName) {
     samples_.clear();
+    coreSamples_.clear();
     startValid_ = false;
+    core_ = nullptr;
     software_ = domain == EnergyDomain::Gpu && isSoftwareDevice(deviceName);
     domain_ = software_ ? EnergyDomain::Cpu : domain;
     if (domain_ == EnergyDomain::Cpu) {
         if (!cpuTried_) {
             cpuCounter_ = RaplReader::open(options_.powercapRoot, &cpuWhy_);
+            if (cpuCounter_) coreCounter_ = RaplReader::open(options_.powercapRoot, nullptr, RaplDomain::Core);
             cpuTried_ = true;
         }
         counter_ = cpuCounter_.get();
+        core_ = coreCounter_.get();
         why_ = cpuWhy_;
     } else {
         if (!gpuTried_ || gpuTriedFor_ != deviceName) {
@@ -51,6 +55,13 @@ void EnergyMonitor::begin() {
             startValid_ = true;
         }
     }
+    startCoreValid_ = false;
+    if (core_) {
+        if (auto j = core_->readJoules()) {
+            startCoreJoules_ = *j;
+            startCoreValid_ = true;
+        }
+    }
 }
 
 void EnergyMonitor::end(int64_t flops, size_t bytesMoved) {
@@ -68,6 +79,12 @@ void EnergyMonitor::end(int64_t flops, size_t bytesMoved) {
     }
     samples_.push_back(joules);
     while (samples_.size() > options_.window) samples_.pop_front();
+    if (core_ && startCoreValid_) {
+        if (auto j = core_->readJoules()) {
+            coreSamples_.push_back(*j - startCoreJoules_);
+            while (coreSamples_.size() > options_.window) coreSamples_.pop_front();
+        }
+    }
 }
 
 EnergyFigure EnergyMonitor::figure() const {
@@ -76,6 +93,10 @@ EnergyFigure EnergyMonitor::figure() const {
     f.valid = true;
     f.joulesPerInference = std::accumulate(samples_.begin(), samples_.end(), 0.0) / static_cast<double>(samples_.size());
     f.measured = counter_ != nullptr;
+    if (!coreSamples_.empty()) {
+        f.coreValid = true;
+        f.coreJoulesPerInference = std::accumulate(coreSamples_.begin(), coreSamples_.end(), 0.0) / static_cast<double>(coreSamples_.size());
+    }
     if (counter_) {
         f.source = counter_->source();
         if (software_) f.source += " (software GPU runs on the CPU)";

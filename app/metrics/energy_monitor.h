@@ -21,6 +21,9 @@ struct EnergyFigure {
     bool measured = false;   // from a hardware counter
     std::string source;      // "RAPL package-0", "CPU time x 5 W/core", ...
     std::string note;        // why no counter is used, when it is an estimate
+    // RAPL's core domain beside the package figure (the cores' share of it), when readable.
+    bool coreValid = false;
+    double coreJoulesPerInference = 0.0;
 };
 
 enum class EnergyDomain { Cpu, Gpu };
@@ -44,11 +47,16 @@ public:
     // flops and bytesMoved feed the GPU estimate; unused otherwise.
     void end(int64_t flops, size_t bytesMoved);
     EnergyFigure figure() const;
+    // Starts a fresh window on the same meter (the Auto backend's probe).
+    void clearWindow() {
+        samples_.clear();
+        coreSamples_.clear();
+    }
 
 private:
     Options options_;
     EnergyDomain domain_ = EnergyDomain::Cpu;
-    std::unique_ptr<EnergyCounter> cpuCounter_, gpuCounter_;
+    std::unique_ptr<EnergyCounter> cpuCounter_, gpuCounter_, coreCounter_;
     std::string cpuWhy_, gpuWhy_;
     bool cpuTried_ = false;
     std::string gpuTriedFor_;
@@ -61,6 +69,10 @@ private:
     bool startValid_ = false;
     double startCpuSeconds_ = 0.0;
     std::deque<double> samples_;
+    EnergyCounter* core_ = nullptr;  // RAPL core domain, read beside the package while on the CPU
+    double startCoreJoules_ = 0.0;
+    bool startCoreValid_ = false;
+    std::deque<double> coreSamples_;
 };
 
 double processCpuSeconds();

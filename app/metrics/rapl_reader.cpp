@@ -31,38 +31,59 @@ std::optional<uint64_t> readU64(const fs::path& p) {
     }
 }
 
-// "intel-rapl:0" -> top level; "intel-rapl:0:1" -> sub-zone.
-bool isTopLevelZone(const std::string& dirName) {
+// "intel-rapl:0" -> 0 (top level); "intel-rapl:0:1" -> 1 (a sub-zone); anything else -> -1.
+int zoneDepth(const std::string& dirName) {
     const std::string prefix = "intel-rapl:";
-    if (dirName.rfind(prefix, 0) != 0) return false;
+    if (dirName.rfind(prefix, 0) != 0) return -1;
     const std::string rest = dirName.substr(prefix.size());
-    return !rest.empty() && rest.find(':') == std::string::npos &&
-           std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
+    int colons = 0;
+    bool digit = false;  // every colon-separated part is a number
+    for (char c : rest) {
+        if (c == ':') {
+            if (!digit) return -1;
+            ++colons;
+            digit = false;
+        } else if (c >= '0' && c <= '9') {
+            digit = true;
+        } else {
+            return -1;
+        }
+    }
+    return digit && colons <= 1 ? colons : -1;
 }
 
 }  // namespace
 
-std::unique_ptr<RaplReader> RaplReader::open(const std::string& root, std::string* why) {
+std::unique_ptr<RaplReader> RaplReader::open(const std::string& root, std::string* why, RaplDomain domain) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) {
         if (why) *why = "no " + root + " (no powercap/RAPL on this machine)";
         return nullptr;
     }
     struct Candidate { std::string dir, name; };
-    std::vector<Candidate> packages, psys;
+    std::vector<Candidate> packages, psys, cores;
     for (const auto& e : fs::directory_iterator(root, ec)) {
         const std::string dn = e.path().filename().string();
-        if (!isTopLevelZone(dn)) continue;
+        const int depth = zoneDepth(dn);
+        if (depth < 0) continue;
         auto name = readLine(e.path() / "name");
         if (!name) continue;
-        if (name->rfind("package", 0) == 0) packages.push_back({e.path().string(), *name});
-        else if (*name == "psys") psys.push_back({e.path().string(), *name});
+        if (depth == 1) {
+            // "core-0" style names on some kernels; one core zone per package either way.
+            if (name->rfind("core", 0) == 0) cores.push_back({e.path().string(), dn.substr(11)});
+        } else if (name->rfind("package", 0) == 0) {
+            packages.push_back({e.path().string(), *name});
+        } else if (*name == "psys") {
+            psys.push_back({e.path().string(), *name});
+        }
     }
-    auto& chosen = packages.empty() ? psys : packages;
+    auto& chosen = domain == RaplDomain::Core ? cores : packages.empty() ? psys : packages;
     if (chosen.empty()) {
-        if (why) *why = "no RAPL package zone under " + root;
+        if (why) *why = domain == RaplDomain::Core ? "no RAPL core zone under " + root : "no RAPL package zone under " + root;
         return nullptr;
     }
+    if (domain == RaplDomain::Core)
+        for (auto& c : chosen) c.name = "core-" + c.name.substr(0, c.name.find(':'));  // "0:0" -> "core-0" (its package)
     std::sort(chosen.begin(), chosen.end(), [](const Candidate& a, const Candidate& b) { return a.dir < b.dir; });
     auto r = std::unique_ptr<RaplReader>(new RaplReader());
     for (const auto& c : chosen) {

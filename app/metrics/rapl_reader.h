@@ -7,6 +7,10 @@
 // (intel-rapl:0:0 "core", "uncore", "dram") are parts of a package and would double-count.
 // energy_uj wraps at max_energy_range_uj; the reader accumulates across wraps as long as it is
 // read at least once per wrap period (minutes at full load).
+// The core domain (RaplDomain::Core) reads the "core" sub-zones instead (intel-rapl:N:M named
+// "core", the cores' share of package N, summed over packages): what the inference's threads
+// themselves drew, without the uncore, caches and memory controller. sysfs lists every zone
+// flat under the root as well as nested under its package; the flat names are read.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,11 +20,14 @@
 
 namespace percept::app {
 
+enum class RaplDomain { Package, Core };
+
 class RaplReader : public EnergyCounter {
 public:
-    // nullptr when there is no readable package zone; `why` then says why (no powercap
+    // nullptr when there is no readable zone of the domain; `why` then says why (no powercap
     // directory, no RAPL zone, energy_uj not readable without privileges).
-    static std::unique_ptr<RaplReader> open(const std::string& root = "/sys/class/powercap", std::string* why = nullptr);
+    static std::unique_ptr<RaplReader> open(const std::string& root = "/sys/class/powercap", std::string* why = nullptr,
+                                            RaplDomain domain = RaplDomain::Package);
 
     std::optional<double> readJoules() override;
     std::string source() const override;

@@ -16,6 +16,7 @@ struct Frame {
     uint64_t seq = 0;          // strictly increasing over the program's life
     Clock::time_point arrival; // when the source delivered it to the UI thread
     bool still = false;        // a photo (not a stream): re-run when the backend/model changes
+    double sourceFps = 0;      // the source's frame rate on arrival, 0 for a still (the Auto backend's keep-up test)
 };
 
 }  // namespace percept::app

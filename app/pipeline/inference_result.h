@@ -5,6 +5,7 @@
 #include <QString>
 #include <QVector>
 #include <cstdint>
+#include <memory>
 
 #include "percept/backend.h"
 #include "pipeline/frame.h"
@@ -32,6 +33,25 @@ struct EnergyInfo {
     bool measured = false;
     QString source;  // "RAPL package-0" or the estimate's formula
     QString note;    // why the estimate is used
+    bool coreValid = false;             // RAPL's core domain was read too
+    double coreJoulesPerInference = 0;  // the cores' share of the package figure
+};
+
+// ---- compare mode, Auto backend, scene skip ----
+// Compare mode: how the two backends' answers to one frame agree.
+struct Agreement {
+    bool valid = false;
+    bool sameTop1 = false;
+    double maxProbDiff = 0;  // max |p_cpu - p_gpu| over every class
+};
+// Skipping unchanged scenes: counts since the model, backend, source or threshold last changed.
+struct SkipFigures {
+    bool enabled = false;
+    uint64_t framesSeen = 0;     // frames that could have been skipped (stream frames)
+    uint64_t framesSkipped = 0;  // ... whose result was reused
+    double joulesSaved = 0;      // skipped frames x energy per inference at the time
+    double lastDifference = 0;   // the frame's change against the scene the result is for (grey levels)
+    double threshold = 0;
 };
 
 struct InferenceResult {
@@ -57,6 +77,17 @@ struct InferenceResult {
 
     MemoryFigures memory;
     EnergyInfo energy;
+
+    // ---- compare mode, Auto backend, scene skip ----
+    double cpuMs = 0, medianCpuMs = 0;  // process CPU time during Session::run (every thread of the process)
+    bool compareMode = false;
+    std::shared_ptr<const InferenceResult> compared;  // the same frame on the other backend (GPU)
+    Agreement agreement;                              // valid when `compared` is set
+    QString compareNote;                              // why one side is missing in compare mode
+    QString autoNote;                                 // Auto backend: what it chose and why; empty otherwise
+    bool reused = false;                              // the scene was unchanged: this is the result of frame reusedFrom
+    uint64_t reusedFrom = 0;
+    SkipFigures skip;
 };
 
 }  // namespace percept::app

@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <chrono>
+#include <thread>
 #include <utility>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -63,7 +64,7 @@ struct InferenceWorker::LoadedModel {
 
 InferenceWorker::InferenceWorker(std::shared_ptr<LatestFrameMailbox> mailbox, QObject* parent)
     : QObject(parent), mailbox_(std::move(mailbox)) {
-    energy_.configure(EnergyDomain::Cpu, "cpu");
+    energies_[0].configure(EnergyDomain::Cpu, "cpu");
     // The engine's algorithm switches (PERCEPT_CPU_ISA, PERCEPT_VULKAN_FAIL_AFTER ...), read
     // once here at the app's edge; a bad value is reported with the first model and ignored.
     try {
@@ -191,6 +192,10 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         keepWarmFor(nameOrPath);
         model_ = std::move(lm);
         for (auto& m : metrics_) m.clear();
+        // ---- a new model is measured afresh
+        gpuError_.clear();
+        resetSceneSkip(true);
+        if (auto_.enabled()) restartAuto(QStringLiteral("model changed"));
         sessions_[index(target)] = std::move(session);
         reportedNoModel_ = false;
         model_->info.name = model_->name;
@@ -233,13 +238,16 @@ void InferenceWorker::activate(Backend b) {
     readySince_ = Clock::now();
     const auto& s = sessions_[index(b)];
     const std::string device = s ? s->deviceName() : std::string(percept::backendName(b));
-    energy_.configure(b == Backend::Cpu ? EnergyDomain::Cpu : EnergyDomain::Gpu, device);
+    energies_[index(b)].configure(b == Backend::Cpu ? EnergyDomain::Cpu : EnergyDomain::Gpu, device);
+    meteredDevice_[index(b)] = device;
+    resetSceneSkip(false);  // results from another backend are not reused
     metrics_[index(b)].rate.clear();
     emit backendReady(static_cast<int>(b), qs(device));
 }
 
 void InferenceWorker::setBackend(int backend) {
     const Backend want = static_cast<Backend>(backend);
+    auto_.setEnabled(false);  // the user chose
     std::string why;
     if (!percept::backendAvailable(want, &why)) {
         emit backendFailed(backend, QStringLiteral("%1 unavailable: %2").arg(backendLabel(want), qs(why)));
@@ -252,6 +260,7 @@ void InferenceWorker::setBackend(int backend) {
     }
     try {
         ensureSession(want);
+        if (want == Backend::Vulkan) gpuError_.clear();  // the GPU runs again
         activate(want);
     } catch (const std::exception& e) {
         sessions_[index(want)].reset();
@@ -300,6 +309,7 @@ void InferenceWorker::gpuFailed(const std::exception& e) {
     // with the CPU. The GPU button stays usable: asking for the GPU again opens the device
     // afresh.
     const bool lost = dynamic_cast<const percept::DeviceLostError*>(&e) != nullptr;
+    gpuError_ = lost ? QStringLiteral("GPU lost") : QStringLiteral("GPU (Vulkan) failed");  // compare and Auto leave it out
     sessions_[index(Backend::Vulkan)].reset();
     for (auto& [key, w] : warm_) w.sessions[index(Backend::Vulkan)].reset();  // the same device
     metrics_[index(Backend::Vulkan)].clear();
@@ -315,70 +325,95 @@ void InferenceWorker::runFrame(const Frame& frame) {
     const auto t0 = Clock::now();
     QImage storage;
     const cv::Mat view = matView(frame.image, storage);
+    cv::Mat thumb;
+    if (reuseUnchangedScene(frame, view, thumb)) return;  // the scene has not changed
     percept::Tensor input = pm::preprocess(view, model_->input);
-    const auto t1 = Clock::now();
-    for (;;) {
-        const Backend b = active_;
-        const bool creating = !sessions_[index(b)];
-        percept::Session& session = ensureSession(b);
-        if (creating) readySince_ = Clock::now();
-
-        energy_.begin();
-        percept::Tensor logits;
-        const auto tRun = Clock::now();
-        try {
-            logits = session.run(input);
-        } catch (const std::exception& e) {
-            if (b == Backend::Cpu) throw;
-            gpuFailed(e);
-            continue;  // the same frame, now on the CPU: a GPU failure loses no result
-        }
-        const auto t2 = Clock::now();
-        const percept::Stats& st = session.stats();
-        energy_.end(st.totalFlops, st.weightBytes + 2 * st.peakArenaBytes);
-
-        const auto preds = pm::classify(logits.data, model_->outputKind, model_->labels, model_->labelOffset, 5);
-        const auto t3 = Clock::now();
-
-        InferenceResult r;
-        r.frameSeq = frame.seq;
-        r.frameArrival = frame.arrival;
-        r.waitedForSetup = frame.arrival < readySince_;
-        r.finished = t3;
-        for (const auto& p : preds) r.top.push_back({qs(p.label), p.prob, p.index});
-        r.preprocessMs = msBetween(t0, t1);
-        r.inferenceMs = msBetween(tRun, t2);
-        r.postprocessMs = msBetween(t2, t3);
-        auto& m = metrics_[index(b)];
-        m.pre.add(r.preprocessMs);
-        m.infer.add(r.inferenceMs);
-        m.post.add(r.postprocessMs);
-        m.total.add(r.preprocessMs + r.inferenceMs + r.postprocessMs);
-        m.rate.tick(t3);
-        r.medianPreprocessMs = m.pre.median();
-        r.medianInferenceMs = m.infer.median();
-        r.medianPostprocessMs = m.post.median();
-        r.medianTotalMs = m.total.median();
-        r.medianSamples = static_cast<int>(m.total.count());
-        r.inferencesPerSecond = m.rate.perSecond(t3);
-        r.backend = b;
-        r.backendLabel = backendLabel(b);
-        r.device = qs(session.deviceName());
-        r.modelKey = model_->key;
-        r.modelName = model_->name;
-        r.threads = threads_;
-        r.flops = st.totalFlops;
-        r.memory.rssBytes = residentSetBytes().value_or(0);
-        r.memory.weightBytes = st.weightBytes;
-        r.memory.weightFileBytes = model_->fileBytes;
-        r.memory.arenaBytes = st.peakArenaBytes;
-        r.memory.workspaceBytes = st.workspaceBytes;
-        r.memory.deviceBytes = st.deviceMemoryBytes;
-        const EnergyFigure ef = energy_.figure();
-        r.energy = {ef.valid, ef.joulesPerInference, ef.measured, qs(ef.source), qs(ef.note)};
-        emit resultReady(r);
+    const double preprocessMs = msBetween(t0, Clock::now());
+    if (compare_ || auto_.probing()) {  // the frame on both backends
+        runOnBoth(frame, input, preprocessMs);
         return;
     }
+    for (;;) {
+        std::optional<InferenceResult> r = runOn(active_, frame, input, preprocessMs, nullptr);
+        if (!r) continue;  // the GPU failed: the same frame, now on the CPU, so no result is lost
+        // ---- what Auto chose, and the scene this result is for
+        r->autoNote = auto_.note();
+        r->skip = skip_;
+        if (!thumb.empty()) scene_.setReference(thumb);
+        lastComputed_ = *r;
+        emit resultReady(*r);
+        return;
+    }
+}
+
+std::optional<InferenceResult> InferenceWorker::runOn(Backend b, const Frame& frame, const percept::Tensor& input, double preprocessMs,
+                                                      std::vector<float>* probs) {
+    const bool creating = !sessions_[index(b)];
+    percept::Session& session = ensureSession(b);
+    if (creating) readySince_ = Clock::now();
+
+    EnergyMonitor& energy = meter(b, session);
+    energy.begin();
+    const double cpu0 = processCpuSeconds();
+    percept::Tensor logits;
+    const auto tRun = Clock::now();
+    try {
+        logits = session.run(input);
+        if (testDelayMs_[index(b)] > 0) std::this_thread::sleep_for(std::chrono::milliseconds(testDelayMs_[index(b)]));
+    } catch (const std::exception& e) {
+        if (b == Backend::Cpu) throw;
+        gpuFailed(e);
+        return std::nullopt;
+    }
+    const auto t2 = Clock::now();
+    const double cpuMs = (processCpuSeconds() - cpu0) * 1e3;
+    const percept::Stats& st = session.stats();
+    energy.end(st.totalFlops, st.weightBytes + 2 * st.peakArenaBytes);
+
+    const auto preds = pm::classify(logits.data, model_->outputKind, model_->labels, model_->labelOffset, 5);
+    if (probs) *probs = pm::probabilities(logits.data, model_->outputKind);
+    const auto t3 = Clock::now();
+
+    InferenceResult r;
+    r.frameSeq = frame.seq;
+    r.frameArrival = frame.arrival;
+    r.waitedForSetup = frame.arrival < readySince_;
+    r.finished = t3;
+    for (const auto& p : preds) r.top.push_back({qs(p.label), p.prob, p.index});
+    r.preprocessMs = preprocessMs;
+    r.inferenceMs = msBetween(tRun, t2);
+    r.postprocessMs = msBetween(t2, t3);
+    r.cpuMs = cpuMs;
+    auto& m = metrics_[index(b)];
+    m.pre.add(r.preprocessMs);
+    m.infer.add(r.inferenceMs);
+    m.post.add(r.postprocessMs);
+    m.total.add(r.preprocessMs + r.inferenceMs + r.postprocessMs);
+    m.cpu.add(cpuMs);
+    m.rate.tick(t3);
+    r.medianPreprocessMs = m.pre.median();
+    r.medianInferenceMs = m.infer.median();
+    r.medianPostprocessMs = m.post.median();
+    r.medianTotalMs = m.total.median();
+    r.medianCpuMs = m.cpu.median();
+    r.medianSamples = static_cast<int>(m.total.count());
+    r.inferencesPerSecond = m.rate.perSecond(t3);
+    r.backend = b;
+    r.backendLabel = backendLabel(b);
+    r.device = qs(session.deviceName());
+    r.modelKey = model_->key;
+    r.modelName = model_->name;
+    r.threads = threads_;
+    r.flops = st.totalFlops;
+    r.memory.rssBytes = residentSetBytes().value_or(0);
+    r.memory.weightBytes = st.weightBytes;
+    r.memory.weightFileBytes = model_->fileBytes;
+    r.memory.arenaBytes = st.peakArenaBytes;
+    r.memory.workspaceBytes = st.workspaceBytes;
+    r.memory.deviceBytes = st.deviceMemoryBytes;
+    const EnergyFigure ef = energy.figure();
+    r.energy = {ef.valid, ef.joulesPerInference, ef.measured, qs(ef.source), qs(ef.note), ef.coreValid, ef.coreJoulesPerInference};
+    return r;
 }
 
 }  // namespace percept::app

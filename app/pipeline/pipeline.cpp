@@ -8,6 +8,7 @@
 #include <QMimeData>
 
 #include "percept/models/manifest.h"
+#include "metrics/power_monitor.h"
 #include "pipeline/inference_worker.h"
 #include "sources/camera_source.h"
 #include "sources/folder_source.h"
@@ -60,6 +61,7 @@ Pipeline::Pipeline(QObject* parent) : QObject(parent), mailbox_(std::make_shared
         emit statusMessage(message, true);
     });
     connect(worker_, &InferenceWorker::error, this, [this](const QString& message) { emit statusMessage(message, true); });
+    connect(worker_, &InferenceWorker::autoDecided, this, &Pipeline::autoDecided);
 }
 
 Pipeline::~Pipeline() {
@@ -74,6 +76,48 @@ void Pipeline::start(const Options& options) {
     setThreads(options.threads);
     setModel(options.model.isEmpty() ? QString::fromStdString(percept::models::defaultManifest().name) : options.model);
     if (options.backend != percept::Backend::Cpu) setBackend(options.backend);
+    // ---- compare mode, Auto backend, scene skip ----
+    if (options.skipThreshold >= 0) setSkipThreshold(options.skipThreshold);
+    if (options.autoBackend) setAutoBackend(true);
+    if (options.compare) setCompare(true);
+    powerMonitor_ = new PowerMonitor(this);
+    connect(powerMonitor_, &PowerMonitor::stateChanged, this, [this](int s) { setPowerState(static_cast<PowerState>(s)); });
+    setPowerState(powerMonitor_->state());
+}
+
+// ---- compare mode, Auto backend, scene skip ----------------------------------------
+
+void Pipeline::setCompare(bool on) {
+    if (on == compare_) return;
+    compare_ = on;
+    QMetaObject::invokeMethod(worker_, [w = worker_, on] { w->setCompare(on); }, Qt::QueuedConnection);
+    emit compareChanged(on);
+    emit statusMessage(on ? QStringLiteral("Comparing CPU and GPU on every frame") : QStringLiteral("Compare mode off"), false);
+    rerunStill();
+}
+
+void Pipeline::setAutoBackend(bool on) {
+    if (on == auto_) return;
+    auto_ = on;
+    QMetaObject::invokeMethod(worker_, [w = worker_, on] { w->setAutoBackend(on); }, Qt::QueuedConnection);
+    emit autoBackendChanged(on);
+    rerunStill();
+}
+
+void Pipeline::setSkipThreshold(double greyLevels) {
+    skipThreshold_ = std::max(0.0, greyLevels);
+    QMetaObject::invokeMethod(worker_, [w = worker_, t = skipThreshold_] { w->setSkipThreshold(t); }, Qt::QueuedConnection);
+}
+
+void Pipeline::setPowerState(PowerState s) {
+    if (s == power_) return;
+    power_ = s;
+    QMetaObject::invokeMethod(worker_, [w = worker_, v = static_cast<int>(s)] { w->setPowerState(v); }, Qt::QueuedConnection);
+    if (auto_) rerunStill();
+}
+
+void Pipeline::setTestDelay(percept::Backend b, int ms) {
+    QMetaObject::invokeMethod(worker_, [w = worker_, v = static_cast<int>(b), ms] { w->setTestDelay(v, ms); }, Qt::QueuedConnection);
 }
 
 QString Pipeline::shortenPaths(QString message, const QString& path) {
@@ -102,7 +146,13 @@ void Pipeline::setModelSettings(const QString& nameOrPath, const ModelSettings& 
 
 void Pipeline::setBackend(percept::Backend b) {
     const int v = static_cast<int>(b);
+    const bool endsAuto = auto_;
+    if (endsAuto) {  // choosing a backend ends Auto (the worker's setBackend does too)
+        auto_ = false;
+        emit autoBackendChanged(false);
+    }
     QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setBackend(v); }, Qt::QueuedConnection);
+    if (endsAuto) rerunStill();  // a photo's overlay no longer says what Auto chose
 }
 
 void Pipeline::setThreads(int threads) {
@@ -240,6 +290,7 @@ void Pipeline::setSource(FrameSource* source) {
         if (source_ == source) emit emptyState(message + QStringLiteral("\n\n") + QString::fromUtf8(kDropInvite));
     });
     sourceRate_.clear();
+    QMetaObject::invokeMethod(worker_, &InferenceWorker::sourceChanged, Qt::QueuedConnection);
     emit sourceChanged(source->description());
     emit statusMessage(QStringLiteral("Showing %1").arg(source->description()), false);
     source->start();
@@ -271,6 +322,7 @@ void Pipeline::submit(const QImage& image, bool still) {
     f.seq = nextSeq_++;
     f.arrival = Clock::now();
     f.still = still;
+    f.sourceFps = still ? 0.0 : sourceRate_.perSecond();  // Auto's keep-up test
     ++stats_.framesArrived;
     const auto r = mailbox_->put(std::move(f));
     if (r.wake) QMetaObject::invokeMethod(worker_, &InferenceWorker::processPending, Qt::QueuedConnection);

@@ -20,11 +20,14 @@
 #include "pipeline/inference_result.h"
 #include "pipeline/latest_frame_mailbox.h"
 #include "pipeline/model_info.h"
+#include "pipeline/auto_backend.h"  // PowerState
+#include "pipeline/scene_change.h"
 
 namespace percept::app {
 
 class FrameSource;
 class InferenceWorker;
+class PowerMonitor;
 
 struct PipelineStats {
     uint64_t framesArrived = 0;
@@ -46,6 +49,10 @@ public:
         QString model;  // manifest name or .onnx path; empty = the default manifest
         percept::Backend backend = percept::Backend::Cpu;
         int threads = 0;
+        // ---- compare mode, Auto backend, scene skip ----
+        bool compare = false;        // both backends on every frame
+        bool autoBackend = false;    // the Auto backend instead of `backend`
+        double skipThreshold = -1;   // scene skip threshold (grey levels, 0 = off); < 0: the default
     };
     explicit Pipeline(QObject* parent = nullptr);
     ~Pipeline() override;
@@ -91,6 +98,22 @@ public:
     // `message` with `path` written as its file name ("x.png: " prefixes dropped).
     static QString shortenPaths(QString message, const QString& path);
 
+    // ---- compare mode, Auto backend, scene skip ----
+    void setCompare(bool on);
+    bool compareMode() const { return compare_; }
+    // Auto backend on (setBackend turns it off again).
+    void setAutoBackend(bool on);
+    bool autoBackend() const { return auto_; }
+    // Skip unchanged scenes under this thumbnail change (grey levels); 0 = off.
+    void setSkipThreshold(double greyLevels);
+    double skipThreshold() const { return skipThreshold_; }
+    // What the PowerMonitor (UPower) reports; Auto decides again when it changes.
+    void setPowerState(percept::app::PowerState s);
+    percept::app::PowerState powerState() const { return power_; }
+    PowerMonitor* powerMonitor() const { return powerMonitor_; }
+    // Test hook: every run on `b` takes `ms` longer (InferenceWorker::setTestDelay).
+    void setTestDelay(percept::Backend b, int ms);
+
 public slots:
     // The view drew the overlay for frame `seq` (end-to-end latency sample).
     void presented(quint64 seq);
@@ -114,6 +137,10 @@ signals:
     void backendLost(int backend, const QString& message, bool lost);
     void modelChanged(const QString& key, const QString& displayName);
     void modelFailed(const QString& key, const QString& message);
+    // ---- compare mode, Auto backend, scene skip ----
+    void compareChanged(bool on);
+    void autoBackendChanged(bool on);
+    void autoDecided(int backend, const QString& reason);
 
 private:
     void setSource(FrameSource* source);
@@ -136,6 +163,12 @@ private:
     QString activeDevice_;
     ModelInfo activeModel_;
     QString pendingModelKey_;
+    // ---- compare mode, Auto backend, scene skip ----
+    bool compare_ = false;
+    bool auto_ = false;
+    double skipThreshold_ = 0;  // off until asked for
+    percept::app::PowerState power_ = percept::app::PowerState::Unknown;
+    PowerMonitor* powerMonitor_ = nullptr;
 };
 
 }  // namespace percept::app

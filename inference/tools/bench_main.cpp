@@ -15,6 +15,8 @@
 
 #include "agreement.h"
 #include "bench_cases.h"
+#include "bench_compare.h"  // --compare, --plot
+#include "compare_plot.h"
 #include "cpu/isa.h"
 #include "model_options.h"
 #include "percept/models/model_store.h"
@@ -126,6 +128,11 @@ void usage() {
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
         "                     AVX-512, 110 with AVX2, 55 otherwise: Zen 5 at 3.45 GHz, 2 FMA pipes)\n"
+        "  --compare A,B      run the model(s) on two backends (e.g. cpu,vulkan) interleaved, each on its own warm\n"
+        "                     session: latency, per-layer time, process CPU time and energy per inference\n"
+        "                     (measured with RAPL/NVML where readable, else the app's estimate, labelled), and\n"
+        "                     whether the outputs agree; the CPU uses the last --threads count\n"
+        "  --plot FILE        with --compare: write the per-layer comparison and summary as FILE (.svg or .png)\n"
         "  --json             print one JSON object per model and thread count\n"
         "  --help, -h         print this text and exit\n");
 }
@@ -305,6 +312,45 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     return row;
 }
 
+// ---- --compare A,B [--plot FILE] ---------------------------------------------------
+int runCompareMode(const tools::Args& a, const std::vector<tools::BenchCase>& cases, const BenchOptions& o, int threads) {
+    tools::CompareOptions co;
+    const std::string list = a.get("--compare");
+    for (size_t pos = 0; pos <= list.size();) {
+        const size_t end = std::min(list.find(',', pos), list.size());
+        co.backends.push_back(parseBackend(list.substr(pos, end - pos)));
+        pos = end + 1;
+    }
+    if (co.backends.size() != 2 || co.backends[0] == co.backends[1]) throw Error("--compare needs two different backends, e.g. cpu,vulkan");
+    co.runs = o.runs;
+    co.warmup = o.warmup;
+    co.threads = threads;
+    co.device = o.device;
+    co.fp16 = o.fp16;
+    co.json = o.json;
+    co.tuning = o.tuning;
+    std::vector<tools::ModelCompare> all;
+    for (const tools::BenchCase& c : cases) {
+        const Model model = Model::load(c.path);
+        Tensor input;
+        if (c.input) {
+            input = *c.input;
+        } else {
+            input = Tensor(model.inputs().at(0).shape);
+            std::mt19937 rng(42);
+            std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+            for (float& v : input.data) v = dist(rng);
+        }
+        all.push_back(tools::runCompare(c.name, model, input, co));
+    }
+    if (!o.json) tools::printCompareSummary(all);
+    if (a.has("--plot")) {
+        tools::drawCompareFigure(all, a.get("--plot"));
+        if (!o.json) std::printf("plot: %s\n", a.get("--plot").c_str());
+    }
+    return 0;
+}
+
 // A model (or backend) the engine refuses: in the zoo, a line of the tables, not the end.
 SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, const Error& e, bool json) {
     SummaryRow row{c.name, backend, withoutPath(e.what(), c.path), 0, 0, {}};
@@ -317,7 +363,7 @@ SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, con
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
-                                    "--device", "--layers", "--peak"};
+                                    "--device", "--layers", "--peak", "--compare", "--plot"};
     std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
@@ -365,6 +411,9 @@ int main(int argc, char** argv) {
             if (a.has("--input")) cases.back().input = tools::readNpyTensor(a.get("--input"));
             if (a.has("--reference")) cases.back().references.emplace_back("reference", tools::readNpyTensor(a.get("--reference")));
         }
+
+        if (a.has("--plot") && !a.has("--compare")) throw Error("--plot needs --compare");
+        if (a.has("--compare")) return runCompareMode(a, cases, o, threadCounts.back());
 
         std::vector<SummaryRow> summary;
         std::vector<std::string> refNames;

@@ -46,6 +46,13 @@ inline QString saveScreenshot(QWidget* w, const QString& name) {
     return path;
 }
 
+// Shows `w` at `size` and waits until the platform has exposed it.
+inline bool showWindow(QWidget& w, QSize size) {
+    w.resize(size);
+    w.show();
+    return QTest::qWaitForWindowExposed(&w);
+}
+
 // A real drag-enter + drop of local files, delivered to `target` through QApplication.
 // Returns whether the target accepted the drag.
 inline bool dropFiles(QWidget* target, const QStringList& paths) {

@@ -10,6 +10,7 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 
+#include "compare_view.h"
 #include "control_bar.h"
 #include "gui_test_support.h"
 #include "main_window.h"
@@ -158,6 +159,35 @@ private slots:
         stillWorks("chelsea.png");
         QVERIFY(w_->overlay()->backendText().startsWith("CPU"));
         saveScreenshot(w_.get(), "gpu_unavailable.png");
+    }
+
+    // ---- compare mode without a GPU shows the CPU alone and says why; Auto
+    // picks the only backend.
+    void compareWithoutGpuDegradesToOneSide() {
+        std::string why;
+        if (backendAvailable(Backend::Vulkan, &why)) QSKIP("a Vulkan device is visible despite VK_DRIVER_FILES");
+        QTest::mouseClick(w_->controls()->compareButton(), Qt::LeftButton);
+        QTRY_VERIFY(w_->compareView()->isVisible());
+        const uint64_t before = w_->compareView()->overlay(0)->shownFrameSeq();
+        QVERIFY(dropFiles(w_.get(), {guitest::image("chelsea.png")}));
+        QTRY_VERIFY_WITH_TIMEOUT(w_->compareView()->overlay(0)->shownFrameSeq() > before, 20000);
+        QVERIFY(!w_->compareView()->secondSideShown());
+        QVERIFY(w_->compareView()->overlay(0)->backendText().startsWith("CPU"));
+        const QString note = w_->compareView()->agreementText();
+        QVERIFY2(note.contains(QStringLiteral("GPU (Vulkan) unavailable: %1").arg(QString::fromStdString(why))) &&
+                     note.contains("showing the CPU only"),
+                 qPrintable(note));
+        QVERIFY(!w_->compareView()->overlay(0)->topLabelText().isEmpty());
+        QTest::qWait(100);  // the layout settles without the second side
+        saveScreenshot(w_.get(), "compare_without_gpu.png");
+        QTest::mouseClick(w_->controls()->compareButton(), Qt::LeftButton);
+        QTRY_VERIFY(!w_->compareView()->isVisible() && w_->videoView()->isVisible());
+
+        QTest::mouseClick(w_->controls()->autoButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(w_->overlay()->textLines().filter("Auto \u2192 CPU: the only backend").size() == 1, 20000);
+        QVERIFY(w_->overlay()->textLines().filter(QString::fromStdString(why)).size() == 1);
+        QTest::mouseClick(w_->controls()->cpuButton(), Qt::LeftButton);
+        QTRY_VERIFY(!w_->pipeline()->autoBackend());
     }
 
 private:

@@ -16,6 +16,9 @@
 #include "metrics/rolling_median.h"
 #include "pipeline/image_convert.h"
 #include "pipeline/latest_frame_mailbox.h"
+#include "pipeline/auto_backend.h"
+#include "pipeline/scene_change.h"
+#include <opencv2/imgproc.hpp>
 
 using namespace percept::app;
 
@@ -91,6 +94,140 @@ private slots:
         writeFile(unreadable + "/intel-rapl:0/energy_uj", "");  // as if the read failed
         QVERIFY(!RaplReader::open(unreadable.toStdString(), &why));
         QVERIFY(QString::fromStdString(why).contains("not readable"));
+    }
+
+    // ---- RAPL's core domain, the scene-change measure, Auto's rule ----
+    void raplCoreDomainSumsPackagesAndHandlesWrap() {
+        QTemporaryDir d;
+        const QString root = d.path() + "/powercap";
+        makeRaplFixture(root, 1000000, 2000000);  // its intel-rapl:0:0 "core" reads 999999
+        writeFile(root + "/intel-rapl:0:0/max_energy_range_uj", "1000000\n");
+        writeFile(root + "/intel-rapl:0:1/name", "uncore\n");  // another sub-zone: not a core
+        writeFile(root + "/intel-rapl:0:1/energy_uj", "5\n");
+        writeFile(root + "/intel-rapl:1:0/name", "core\n");
+        writeFile(root + "/intel-rapl:1:0/energy_uj", "10\n");
+        writeFile(root + "/intel-rapl:1:0/max_energy_range_uj", "262143328850\n");
+        std::string why;
+        auto core = RaplReader::open(root.toStdString(), &why, RaplDomain::Core);
+        QVERIFY2(core, why.c_str());
+        QCOMPARE(QString::fromStdString(core->source()), QStringLiteral("RAPL core-0+core-1"));
+        QCOMPARE(*core->readJoules(), 0.0);
+        writeFile(root + "/intel-rapl:1:0/energy_uj", "250010\n");
+        QVERIFY(qAbs(*core->readJoules() - 0.25) < 1e-9);
+        // core-0 wraps at its 1 J range: 999999 -> 1 µJ is 2 µJ more.
+        writeFile(root + "/intel-rapl:0:0/energy_uj", "1\n");
+        QVERIFY(qAbs(*core->readJoules() - (0.25 + 2e-6)) < 1e-12);
+        // The package reader ignores every sub-zone.
+        auto pkg = RaplReader::open(root.toStdString(), &why);
+        QCOMPARE(QString::fromStdString(pkg->source()), QStringLiteral("RAPL package-0+package-1"));
+        // No core zone: said so.
+        const QString noCore = d.path() + "/nocore";
+        writeFile(noCore + "/intel-rapl:0/name", "package-0\n");
+        writeFile(noCore + "/intel-rapl:0/energy_uj", "1\n");
+        QVERIFY(!RaplReader::open(noCore.toStdString(), &why, RaplDomain::Core));
+        QVERIFY(QString::fromStdString(why).contains("no RAPL core zone"));
+    }
+
+    void energyMonitorReadsTheCoreDomainBesideThePackage() {
+        QTemporaryDir d;
+        const QString root = d.path() + "/powercap";
+        makeRaplFixture(root, 0, 0);
+        writeFile(root + "/intel-rapl:0:0/energy_uj", "0\n");
+        EnergyMonitor::Options o;
+        o.powercapRoot = root.toStdString();
+        o.nvmlLibrary = "libpercept-no-such-nvml.so.1";
+        EnergyMonitor m(o);
+        m.configure(EnergyDomain::Cpu, "CPU (2 threads)");
+        quint64 pkg = 0, core = 0;
+        for (int i = 0; i < 3; ++i) {
+            m.begin();
+            writeFile(root + "/intel-rapl:0/energy_uj", QByteArray::number(pkg += 40000) + "\n");     // 40 mJ
+            writeFile(root + "/intel-rapl:0:0/energy_uj", QByteArray::number(core += 25000) + "\n");  // of which 25 mJ cores
+            m.end(0, 0);
+        }
+        const EnergyFigure f = m.figure();
+        QVERIFY(f.measured && f.coreValid);
+        QVERIFY(qAbs(f.joulesPerInference - 0.040) < 1e-9);
+        QVERIFY(qAbs(f.coreJoulesPerInference - 0.025) < 1e-9);
+    }
+
+    void sceneChangeSeesMotionNotNoise() {
+        cv::Mat a(240, 320, CV_8UC4, cv::Scalar(90, 120, 150, 255));
+        cv::randu(a, cv::Scalar(60, 60, 60, 255), cv::Scalar(200, 200, 200, 255));
+        cv::Mat noisy = a.clone();  // sensor noise: ±3 on every pixel
+        cv::Mat noise(a.size(), CV_8UC4);
+        cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(7));
+        cv::add(noisy, noise, noisy);
+        cv::subtract(noisy, cv::Scalar(3, 3, 3, 0), noisy);
+        const cv::Mat ta = SceneChange::thumbnail(a);
+        QCOMPARE(SceneChange::difference(ta, SceneChange::thumbnail(a.clone())), 0.0);
+        const double noiseDiff = SceneChange::difference(ta, SceneChange::thumbnail(noisy));
+        QVERIFY2(noiseDiff < 1.0, qPrintable(QString::number(noiseDiff)));
+        cv::Mat moved = a.clone();  // a small object (20x20 px, 0.5 % of the frame) enters
+        cv::rectangle(moved, cv::Rect(150, 100, 20, 20), cv::Scalar(0, 0, 255, 255), cv::FILLED);
+        const double motion = SceneChange::difference(ta, SceneChange::thumbnail(moved));
+        QVERIFY2(motion > 3 * SceneChange::kDefaultThreshold, qPrintable(QString::number(motion)));
+        SceneChange sc;
+        QVERIFY(!sc.enabled());  // off until asked for
+        sc.setThreshold(SceneChange::kDefaultThreshold);
+        QVERIFY(sc.enabled());
+        sc.setReference(ta);
+        QVERIFY(sc.unchanged(sc.differenceFromReference(SceneChange::thumbnail(noisy))));
+        QVERIFY(!sc.unchanged(sc.differenceFromReference(SceneChange::thumbnail(moved))));
+        sc.setThreshold(0);
+        QVERIFY(!sc.enabled() && !sc.hasReference());
+        QVERIFY(!sc.unchanged(0.0));
+    }
+
+    void autoBackendRule() {
+        using percept::Backend;
+        std::array<BackendMeasurement, 2> m;
+        m[0] = {true, {}, 20.0, 0.050, false, 5};  // CPU: 20 ms, 50 mJ
+        m[1] = {true, {}, 8.0, 0.080, false, 5};   // GPU: 8 ms, 80 mJ
+        // Plugged in: latency.
+        AutoDecision d = decideBackend(m, 30, PowerState::Ac);
+        QCOMPARE(d.backend, Backend::Vulkan);
+        QVERIFY(d.reason.contains("plugged in") && d.reason.contains("8.0 vs 20"));
+        // On battery (and with the power state unknown): energy, both keep up with 30 fps.
+        d = decideBackend(m, 30, PowerState::Battery);
+        QCOMPARE(d.backend, Backend::Cpu);
+        QVERIFY2(d.reason.contains("on battery") && d.reason.contains("50.0 vs 80.0 mJ") && d.reason.contains("both keep up"), qPrintable(d.reason));
+        QCOMPARE(decideBackend(m, 30, PowerState::Unknown).backend, Backend::Cpu);
+        // At 60 fps (16.7 ms a frame) the CPU no longer keeps up: the GPU, whatever its energy.
+        d = decideBackend(m, 60, PowerState::Battery);
+        QCOMPARE(d.backend, Backend::Vulkan);
+        QVERIFY(d.reason.contains("only GPU (Vulkan) keeps up"));
+        // Neither keeps up at 200 fps: the faster.
+        d = decideBackend(m, 200, PowerState::Unknown);
+        QCOMPARE(d.backend, Backend::Vulkan);
+        QVERIFY(d.reason.contains("neither keeps up"));
+        // A still picture: anything keeps up, so energy decides.
+        QCOMPARE(decideBackend(m, 0, PowerState::Unknown).backend, Backend::Cpu);
+        // Only one backend.
+        m[1].available = false;
+        m[1].unavailableWhy = "no Vulkan driver";
+        d = decideBackend(m, 30, PowerState::Ac);
+        QCOMPARE(d.backend, Backend::Cpu);
+        QVERIFY(d.reason.contains("only backend") && d.reason.contains("no Vulkan driver"));
+
+        // The probe: the first run of each backend is left out, kProbeFrames after it decide.
+        AutoBackend a;
+        a.setEnabled(true);
+        QVERIFY(a.probing());
+        for (int i = 0; i <= AutoBackend::kProbeFrames; ++i) {
+            QVERIFY(!a.readyToDecide({true, true}));
+            a.addSample(Backend::Cpu, i == 0 ? 500.0 : 10.0);  // a cold first run
+            a.addSample(Backend::Vulkan, 5.0);
+        }
+        QVERIFY(a.readyToDecide({true, true}));
+        QCOMPARE(a.medianMs(Backend::Cpu), 10.0);
+        a.decide({BackendMeasurement{true, {}, a.medianMs(Backend::Cpu), 0.01, true, 5},
+                  BackendMeasurement{true, {}, a.medianMs(Backend::Vulkan), 0.02, true, 5}},
+                 0, PowerState::Battery);
+        QVERIFY(!a.probing());
+        QVERIFY(a.note().startsWith(QStringLiteral("Auto \u2192 CPU: on battery: lowest energy")));
+        a.restart("now plugged in");
+        QVERIFY(a.probing() && a.note().contains("now plugged in"));
     }
 
     void nvmlAbsentIsReportedNotFatal() {
@@ -277,6 +414,13 @@ private slots:
         QVERIFY(!parseCommandLine({"percept", "--bogus"}));
         auto d = parseCommandLine({"percept"});
         QVERIFY(d && d->source == CliOptions::Source::Default);
+        QVERIFY(!d->compare && !d->autoBackend && d->sceneSkip < 0);
+
+        auto c = parseCommandLine({"percept", "--compare", "--backend", "auto", "--scene-skip", "2.5"});
+        QVERIFY(c && c->compare && c->autoBackend);
+        QCOMPARE(c->sceneSkip, 2.5);
+        QVERIFY(!parseCommandLine({"percept", "--scene-skip", "-1"}));
+        QVERIFY(!parseCommandLine({"percept", "--scene-skip", "x"}));
     }
 };
 
