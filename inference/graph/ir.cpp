@@ -29,6 +29,8 @@ std::string shapeToString(const Shape& shape) {
 namespace percept::graph {
 
 std::vector<int64_t> TensorData::asInts() const {
+    if (dtype == DType::Int8) return {reinterpret_cast<const int8_t*>(bytes.data()), reinterpret_cast<const int8_t*>(bytes.data()) + bytes.size()};
+    if (dtype == DType::UInt8) return {bytes.begin(), bytes.end()};
     if (dtype != DType::Float32) return i;
     std::vector<int64_t> r(f.size());
     // Saturating: a NaN or out-of-range float in a hostile file must not be undefined behaviour;
@@ -42,8 +44,9 @@ std::vector<int64_t> TensorData::asInts() const {
 
 std::vector<float> TensorData::asFloats() const {
     if (dtype == DType::Float32) return f;
-    std::vector<float> r(i.size());
-    for (size_t k = 0; k < i.size(); ++k) r[k] = static_cast<float>(i[k]);
+    const std::vector<int64_t> v = asInts();
+    std::vector<float> r(v.size());
+    for (size_t k = 0; k < v.size(); ++k) r[k] = static_cast<float>(v[k]);
     return r;
 }
 
@@ -62,6 +65,8 @@ const char* dtypeName(DType t) {
         case DType::Float32: return "float32";
         case DType::Int64: return "int64";
         case DType::Bool: return "bool";
+        case DType::Int8: return "int8";
+        case DType::UInt8: return "uint8";
     }
     return "?";
 }
@@ -184,6 +189,7 @@ size_t Graph::weightBytes() const {
     size_t bytes = 0;
     for (const Value& v : values)
         if (v.constant && v.constant->dtype == DType::Float32) bytes += v.constant->f.size() * sizeof(float);
+        else if (v.constant && isByteType(v.constant->dtype)) bytes += v.constant->bytes.size();  // int8 weights
     return bytes;
 }
 
