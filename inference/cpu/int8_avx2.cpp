@@ -3,15 +3,16 @@
 // sum of 2 products -- so A and B are widened when they are packed (exact: `vpmaddubsw` on the
 // bytes would saturate its 16-bit pair sums).
 //
-// Layout (cpu/int8_gemm.h, elemBytes 2): A panels of 6 rows, [K/2][6][2] int16; B strips of
+// Layout (cpu/int8_kernels.h, elemBytes 2): A panels of 6 rows, [K/2][6][2] int16; B strips of
 // 16 columns, [K/2][16][2] int16. The micro-kernel holds a 6 x 16 int32 tile in 12 registers.
 // The matrix-vector product runs on panels of 8 rows, [K/2][8][2]: one vector per pair.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
-#include "cpu/int8_gemm.h"
+#include "cpu/int8_kernels.h"
 
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
@@ -134,9 +135,66 @@ void requantRow(const int32_t* acc, int64_t n, float scale, float offset, int32_
     for (; j < n; ++j) q[j] = static_cast<uint8_t>(clampSteps(std::nearbyint(static_cast<float>(acc[j]) * scale + offset) + static_cast<float>(zp), lo, hi));
 }
 
+// 8 lanes of v (output steps, before the zero point) rounded, clamped and stored as bytes; NaN
+// and values past +-1e9 come out as lo or hi (as clampSteps).
+inline void storeSteps(__m256 v, __m256i z, __m256i l, __m256i h, bool signedOut, uint8_t* q) {
+    v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-1e9f)), _mm256_set1_ps(1e9f));  // NaN -> -1e9 (max takes the 2nd)
+    const __m256i i = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(v), l), h), z);
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(q), signedOut ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+}
+
 }  // namespace
 
-const Int8Gemm kInt8Gemm = {"avx2", kMr, kNr, kGroup, 2, &packRows<kMr>, &packB, &kernel, &packRows<kGemvRows>, &gemv, kGemvRows, &requantRow};
+// 16 outputs a step: the row at 2j and at 2j + 2, each split into its even and odd bytes.
+void max3s2(const uint8_t* t, uint8_t* y, int64_t n) {
+    const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    int64_t j = 0;
+    for (; j + 17 <= n; j += 16) {  // reads t[2j .. 2j + 33], inside t[0 .. 2n]
+        const __m256i u = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + 2 * j)), split), 0xD8);
+        const __m256i w = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + 2 * j + 2)), split), 0xD8);
+        // u: t[2j + 2k] in the low half, t[2j + 2k + 1] in the high one; w's low half: t[2j + 2k + 2].
+        const __m128i m = _mm_max_epu8(_mm_max_epu8(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1)), _mm256_castsi256_si128(w));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + j), m);
+    }
+    for (; j < n; ++j) y[j] = std::max(std::max(t[2 * j], t[2 * j + 1]), t[2 * j + 2]);
+}
+
+void quantizeRow(const float* x, uint8_t* q, int64_t n, float scale, int32_t zero, int32_t lo, int32_t hi) {
+    const __m256 s = _mm256_set1_ps(scale);
+    const __m256i z = _mm256_set1_epi32(zero), l = _mm256_set1_epi32(lo - zero), h = _mm256_set1_epi32(hi - zero);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), s);
+        v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));  // NaN -> 0: the zero point
+        storeSteps(v, z, l, h, lo < 0, q + i);
+    }
+    for (; i < n; ++i) {
+        const float v = std::nearbyint(x[i] / scale);
+        q[i] = static_cast<uint8_t>(clampSteps((v == v ? v : 0.0f) + static_cast<float>(zero), lo, hi));
+    }
+}
+
+void addRow(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_t flipB, float ca, float cb, float c0, int32_t zp, int32_t lo,
+            int32_t hi, uint8_t* y) {
+    const __m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb), v0 = _mm256_set1_ps(c0);
+    const __m128i fa = _mm_set1_epi8(static_cast<char>(flipA)), fb = _mm_set1_epi8(static_cast<char>(flipB));
+    const __m256i z = _mm256_set1_epi32(zp), l = _mm256_set1_epi32(lo - zp), h = _mm256_set1_epi32(hi - zp);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 xa = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(a + i)), fa)));
+        const __m256 xb = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + i)), fb)));
+        storeSteps(_mm256_fmadd_ps(xa, va, _mm256_fmadd_ps(xb, vb, v0)), z, l, h, lo < 0, y + i);
+    }
+    for (; i < n; ++i) {
+        const float v = static_cast<float>(a[i] ^ flipA) * ca + (static_cast<float>(b[i] ^ flipB) * cb + c0);
+        y[i] = static_cast<uint8_t>(clampSteps(std::nearbyint(v) + static_cast<float>(zp), lo, hi));
+    }
+}
+
+const Int8Kernels kInt8Kernels = {"avx2",        kMr,          kNr,          kGroup,         2,         &packRows<kMr>,
+                                  &packB,        &kernel,      &packRows<kGemvRows>, &gemv, kGemvRows, &requantRow,
+                                  &max3s2,       &quantizeRow, &addRow};
 
 }  // namespace percept::cpu::avx2
 

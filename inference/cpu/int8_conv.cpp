@@ -1,5 +1,5 @@
 // int8 (INT8.md): quantised Conv (2-D), Gemm and MatMul. Every one is the int8 GEMM of
-// cpu/int8_gemm.h with the weights as A (packed once) and the activations as B:
+// cpu/int8_kernels.h with the weights as A (packed once) and the activations as B:
 //  - Conv "int8-gemm": 1x1 stride-1 unpadded convs read the input planes as B directly; the
 //    others build im2col columns a tile at a time (pads hold the input's zero point, so they
 //    add nothing real), pack them and run the GEMM; one output pixel (a classifier on a 1x1
@@ -16,7 +16,7 @@
 
 #include "cpu/conv.h"
 #include "cpu/int8.h"
-#include "cpu/int8_gemm.h"
+#include "cpu/int8_kernels.h"
 #include "cpu/op_util.h"
 #include "graph/quant.h"
 
@@ -105,12 +105,12 @@ std::vector<float> biasOf(const graph::Graph& g, const graph::Node& n, size_t k,
 // K rows of `cols` bytes at ldb = cols into its buffer, or returns a pointer and ldb to read
 // in place), tiles of columns split over the threads (and row panels when there are few tiles).
 struct GemmPlan {
-    const Int8Gemm* gemm = nullptr;
+    const Int8Kernels* gemm = nullptr;
     int64_t M = 0, K = 0, P = 0;
     int64_t tile = 0;  // columns per tile (a multiple of nr)
     size_t im2colBytes = 0, packBytes = 0, cBytes = 0, floatBytes = 0;
 
-    void init(const Int8Gemm& k, int64_t m, int64_t kk, int64_t p, bool needsIm2col) {
+    void init(const Int8Kernels& k, int64_t m, int64_t kk, int64_t p, bool needsIm2col) {
         gemm = &k;
         M = m;
         K = kk;
@@ -129,7 +129,7 @@ struct GemmPlan {
 // fill(p0, p1, buffer, &ldb) -> pointer to K rows of the columns [p0, p1); out(c, ldc, m0, rows, p0, cols, scratch).
 template <class Fill, class Out>
 void runGemm(const GemmPlan& plan, const uint8_t* packedA, uint8_t flip, KernelContext& ctx, Fill&& fill, Out&& out) {
-    const Int8Gemm& k = *plan.gemm;
+    const Int8Kernels& k = *plan.gemm;
     const int64_t tiles = (plan.P + plan.tile - 1) / plan.tile, panels = k.panels(plan.M);
     const int threads = ctx.pool.size();
     // Few tiles (small planes, deep layers): split the row panels too, each task packing its tile.
@@ -230,7 +230,7 @@ void im2colTile(const Geom& q, const uint8_t* x, uint8_t* col, int64_t p0, int64
 
 class Int8ConvGemm final : public Kernel {
 public:
-    Int8ConvGemm(const Geom& q, const Input& in, const Weights& w, OutputStage out, const Int8Gemm& gemm)
+    Int8ConvGemm(const Geom& q, const Input& in, const Weights& w, OutputStage out, const Int8Kernels& gemm)
         : q_(q), in_(in), out_(std::move(out)), gemm_(gemm) {
         direct_ = q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.pt == 0 && q.pl == 0 && q.OH == q.H && q.OW == q.W;
         gemv_ = q.P() == 1;
@@ -300,7 +300,7 @@ private:
     Geom q_;
     Input in_;
     OutputStage out_;
-    const Int8Gemm& gemm_;
+    const Int8Kernels& gemm_;
     bool direct_ = false, gemv_ = false;
     std::vector<uint8_t> packed_;
     size_t perGroupA_ = 0, gemvBytes_ = 0;
@@ -391,7 +391,7 @@ std::unique_ptr<Kernel> makeInt8Conv(const graph::Graph& g, const graph::Node& n
     const Weights w = readWeights(g, n, n.inputs.at(1), q.M, q.K(), false);
     std::vector<double> scale, offset;
     realTerms(w, in, biasOf(g, n, 2, q.M), scale, offset);
-    const Int8Gemm& gemm = int8GemmFor(cfg.simd);
+    const Int8Kernels& gemm = int8KernelsFor(cfg.simd);
     OutputStage out(g.value(n.outputs.at(0)), n.act, scale, offset, gemm);
     if (q.group == q.C && q.group == q.M && q.group > 1) {
         const bool fast3 = q.kh == 3 && q.kw == 3 && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sh == 1 || q.sh == 2);
@@ -408,7 +408,7 @@ namespace {
 
 class Int8Linear final : public Kernel {
 public:
-    Int8Linear(int64_t rows, int64_t K, int64_t N, const Input& in, const Weights& w, OutputStage out, const Int8Gemm& gemm)
+    Int8Linear(int64_t rows, int64_t K, int64_t N, const Input& in, const Weights& w, OutputStage out, const Int8Kernels& gemm)
         : rows_(rows), K_(K), N_(N), in_(in), out_(std::move(out)), gemm_(gemm) {
         gemv_ = rows == 1;
         if (gemv_) {
@@ -461,7 +461,7 @@ private:
     int64_t rows_, K_, N_;
     Input in_;
     OutputStage out_;
-    const Int8Gemm& gemm_;
+    const Int8Kernels& gemm_;
     bool gemv_ = false;
     std::vector<uint8_t> packed_;
     GemmPlan plan_;
@@ -485,7 +485,7 @@ std::unique_ptr<Kernel> makeInt8Linear(const graph::Graph& g, const graph::Node&
     const Weights w = readWeights(g, n, n.inputs.at(1), N, K, !rowsAreOutputs);
     std::vector<double> scale, offset;
     realTerms(w, in, n.op == graph::OpKind::Gemm ? biasOf(g, n, 2, N) : std::vector<float>{}, scale, offset);
-    const Int8Gemm& gemm = int8GemmFor(cfg.simd);
+    const Int8Kernels& gemm = int8KernelsFor(cfg.simd);
     return std::make_unique<Int8Linear>(rows, K, N, in, w, OutputStage(g.value(n.outputs.at(0)), n.act, scale, offset, gemm), gemm);
 }
 

@@ -1,8 +1,8 @@
 // int8 (INT8.md): QuantizeLinear and DequantizeLinear as standalone kernels, per tensor or per
 // axis: the boundary between float ops and 8-bit tensors wherever the QDQ fusion left them.
-// Written as plain loops the compiler vectorises: rounding half to even by the fp32 trick
-// (v + 1.5 * 2^23 - 1.5 * 2^23, exact for |v| < 2^22 in the default rounding mode), after the
-// quotient is clamped into the 8-bit range, so no libm call runs per element.
+// Quantising runs the level's row kernel (Int8Kernels::quantizeRow); dequantising is a plain
+// loop the compiler vectorises.
+#include "cpu/int8_kernels.h"
 #include "cpu/op_util.h"
 #include "cpu/row_split.h"
 #include "graph/quant.h"
@@ -26,25 +26,13 @@ Layout layoutOf(const Shape& s, const graph::QuantParams& p) {
     return l;
 }
 
-void quantizeRow(const float* x, uint8_t* y, int64_t n, float scale, float zero, float lo, float hi) {
-    constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
-    for (int64_t i = 0; i < n; ++i) {
-        float v = x[i] / scale;
-        v = v == v ? v : 0.0f;                                  // NaN -> the zero point (graph::quantizeOne)
-        v = v > -4.0e6f ? (v < 4.0e6f ? v : 4.0e6f) : -4.0e6f;  // then the rounding below is exact
-        v = (v + kMagic) - kMagic + zero;
-        v = v < lo ? lo : v > hi ? hi : v;
-        y[i] = static_cast<uint8_t>(static_cast<int32_t>(v));
-    }
-}
-
 class QuantizeKernel final : public Kernel {
 public:
-    QuantizeKernel(const graph::Graph& g, const graph::Node& n) : p_(graph::quantParamsOf(n)) {
+    QuantizeKernel(const graph::Graph& g, const graph::Node& n, const Int8Kernels& k) : p_(graph::quantParamsOf(n)), k_(k) {
         const graph::Value& y = g.value(n.outputs.at(0));
         l_ = layoutOf(y.shape, p_);
-        lo_ = static_cast<float>(graph::qmin(y.dtype));
-        hi_ = static_cast<float>(graph::qmax(y.dtype));
+        lo_ = graph::qmin(y.dtype);
+        hi_ = graph::qmax(y.dtype);
     }
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
@@ -52,15 +40,16 @@ public:
         splitRows(ctx.pool, l_.outer * l_.channels, l_.inner, [&](int64_t r0, int64_t r1, int) {
             for (int64_t r = r0; r < r1; ++r) {
                 const size_t c = static_cast<size_t>(r % l_.channels);
-                quantizeRow(x + r * l_.inner, y + r * l_.inner, l_.inner, p_.scale[c], static_cast<float>(p_.zeroPoint[c]), lo_, hi_);
+                k_.quantizeRow(x + r * l_.inner, y + r * l_.inner, l_.inner, p_.scale[c], p_.zeroPoint[c], lo_, hi_);
             }
         });
     }
 
 private:
     graph::QuantParams p_;
+    const Int8Kernels& k_;
     Layout l_;
-    float lo_ = 0, hi_ = 255;
+    int32_t lo_ = 0, hi_ = 255;
 };
 
 class DequantizeKernel final : public Kernel {
@@ -100,9 +89,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Kernel> makeQuantizeLinear(const graph::Graph& g, const graph::Node& n, const KernelConfig&) {
+std::unique_ptr<Kernel> makeQuantizeLinear(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
     if (!graph::isByteType(g.value(n.outputs.at(0)).dtype)) fail(n, "QuantizeLinear writes int8 or uint8");
-    return std::make_unique<QuantizeKernel>(g, n);
+    return std::make_unique<QuantizeKernel>(g, n, int8KernelsFor(cfg.simd));
 }
 
 std::unique_ptr<Kernel> makeDequantizeLinear(const graph::Graph& g, const graph::Node& n, const KernelConfig&) {

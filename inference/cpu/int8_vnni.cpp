@@ -1,9 +1,9 @@
 // int8 (INT8.md): the int8 GEMM with AVX-512 VNNI, `vpdpbusd` (16 lanes, each the sum of 4
 // uint8 x int8 products added to an int32). Compiled for that target through a GCC target
 // region (as simd_avx512.cpp is) and chosen at run time only on CPUs that have it
-// (int8GemmFor in int8_gemm.cpp).
+// (int8KernelsFor in int8_kernels.cpp).
 //
-// Layout (cpu/int8_gemm.h): A panels of 8 rows, [K/4][8][4] bytes; B strips of 32 columns,
+// Layout (cpu/int8_kernels.h): A panels of 8 rows, [K/4][8][4] bytes; B strips of 32 columns,
 // [K/4][32][4] bytes. The micro-kernel holds an 8 x 32 int32 tile in 16 registers: per group
 // of 4 along K it loads two vectors of B and, per row, broadcasts that row's 4 weights into
 // two vpdpbusd. The matrix-vector product runs on its own panels of 16 rows, [K/4][16][4]:
@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "cpu/int8_gemm.h"
+#include "cpu/int8_kernels.h"
 
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma"))), apply_to = function)
@@ -150,7 +150,9 @@ void requantRow(const int32_t* acc, int64_t n, float scale, float offset, int32_
 
 }  // namespace
 
-const Int8Gemm kInt8GemmVnni = {"vnni", kMr, kNr, kGroup, 1, &packA, &packB, &kernel, &packGemv, &gemv, kGemvRows, &requantRow};
+const Int8Kernels kInt8Vnni = {"vnni",   kMr,         kNr,        kGroup,       1,         &packA,
+                               &packB,   &kernel,     &packGemv,  &gemv,        kGemvRows, &requantRow,
+                               &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow};
 
 }  // namespace percept::cpu::avx512
 

@@ -132,12 +132,14 @@ void fuseAdd(Graph& g, const Links& l, size_t k, Rewrite& r) {
 }
 
 // Ops that move or pool values (and unary functions, as a table): every data input through DQ,
-// the output into Q. `dataInputs`: how many leading inputs are data (Concat: all).
-void fuseMoving(Graph& g, const Links& l, size_t k, size_t dataInputs, bool sameType, Rewrite& r) {
+// the output into Q (or, floatOut, left Float32). `dataInputs`: how many leading inputs are data
+// (Concat: all).
+void fuseMoving(Graph& g, const Links& l, size_t k, size_t dataInputs, bool sameType, Rewrite& r, bool floatOut = false) {
     Node& n = g.nodes[k];
     const int q = quantizingReader(g, l, n);
-    if (q < 0) return;
-    const DType outType = g.value(g.nodes[static_cast<size_t>(q)].outputs[0]).dtype;
+    if (q < 0 && !floatOut) return;
+    const DType outType = q < 0 ? DType::Float32 : g.value(g.nodes[static_cast<size_t>(q)].outputs[0]).dtype;
+    if (q < 0) sameType = false;
     std::vector<int> ins;
     for (size_t i = 0; i < n.inputs.size() && i < dataInputs; ++i) {
         const int v = dequantizedInput(g, l, n, i);
@@ -175,12 +177,11 @@ void fuseQuantized(Graph& g) {
             case OpKind::Concat: fuseMoving(g, l, k, n.inputs.size(), true, r); break;
             case OpKind::MaxPool:
                 if (n.outputs.size() > 1 && n.outputs[1] >= 0) break;  // the Indices output
-                [[fallthrough]];
-            case OpKind::AveragePool:
-                if (g.shapeOf(n.inputs.at(0)).size() != 4) break;
                 fuseMoving(g, l, k, 1, true, r);
                 break;
-            case OpKind::GlobalAveragePool: fuseMoving(g, l, k, 1, true, r); break;
+            // The averages may end in float (a classifier's pooled logits).
+            case OpKind::AveragePool:
+            case OpKind::GlobalAveragePool: fuseMoving(g, l, k, 1, true, r, true); break;
             case OpKind::Reshape:
             case OpKind::Flatten:
             case OpKind::Squeeze:

@@ -19,7 +19,7 @@
 
 namespace percept::cpu {
 
-struct Int8Gemm {
+struct Int8Kernels {
     const char* name = "";  // for the per-layer table: "vnni", "avx2", "generic"
     int mr = 0, nr = 0, kGroup = 0;
     int elemBytes = 1;  // of the packed operands: 1 (u8 / s8) or 2 (16-bit widened)
@@ -37,6 +37,17 @@ struct Int8Gemm {
     int gemvRows = 1;  // rows per packGemv panel
     // q[j] = clamp(round(acc[j] * scale + offset) + zp, lo, hi) as a byte, for j < n.
     void (*requantRow)(const int32_t* acc, int64_t n, float scale, float offset, int32_t zp, int32_t lo, int32_t hi, uint8_t* q) = nullptr;
+
+    // ---- Rows of the other quantised ops.
+    // MaxPool's 3-wide windows at stride 2 across a row of codes in unsigned order:
+    // y[j] = max(t[2j], t[2j+1], t[2j+2]) for j < n; reads t[0 .. 2n].
+    void (*max3s2)(const uint8_t* t, uint8_t* y, int64_t n) = nullptr;
+    // QuantizeLinear: q[i] = clamp(round_half_even(x[i] / scale) + zero, lo, hi); NaN gives zero.
+    void (*quantizeRow)(const float* x, uint8_t* q, int64_t n, float scale, int32_t zero, int32_t lo, int32_t hi) = nullptr;
+    // Add in output steps: y[i] = clamp(round(a[i] * ca + (b[i] * cb + c0)) + zp, lo, hi), a and b
+    // as unsigned bytes (an int8 input's sign bit flipped by the caller's choice of c0: see AddKernel).
+    void (*addRow)(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_t flipB, float ca, float cb, float c0, int32_t zp,
+                   int32_t lo, int32_t hi, uint8_t* y) = nullptr;
 
     int64_t kPadded(int64_t K) const { return (K + kGroup - 1) / kGroup * kGroup; }
     int64_t panels(int64_t M) const { return (M + mr - 1) / mr; }
@@ -57,17 +68,22 @@ inline int32_t clampSteps(float v, int32_t lo, int32_t hi) {
 // The int8 GEMM for a session's SIMD level (one dispatcher, as cpuKernels() is for fp32):
 // Avx512 takes VNNI where the CPU has AVX-512 VNNI and the AVX2 kernels otherwise, Avx2 the
 // AVX2 ones, every other level the portable loops.
-const Int8Gemm& int8GemmFor(const CpuKernels& simd);
+const Int8Kernels& int8KernelsFor(const CpuKernels& simd);
 
-// Each level's table (int8_gemm.cpp, int8_avx2.cpp, int8_vnni.cpp).
+// Each level's table (int8_kernels.cpp, int8_avx2.cpp, int8_vnni.cpp).
 namespace int8 {
-extern const Int8Gemm kPortable;
+extern const Int8Kernels kPortable;
 }
 namespace avx2 {
-extern const Int8Gemm kInt8Gemm;
+extern const Int8Kernels kInt8Kernels;
+// Shared with the VNNI table (AVX2 code runs on every AVX-512 CPU).
+void max3s2(const uint8_t* t, uint8_t* y, int64_t n);
+void quantizeRow(const float* x, uint8_t* q, int64_t n, float scale, int32_t zero, int32_t lo, int32_t hi);
+void addRow(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_t flipB, float ca, float cb, float c0, int32_t zp, int32_t lo,
+            int32_t hi, uint8_t* y);
 }
 namespace avx512 {
-extern const Int8Gemm kInt8GemmVnni;
+extern const Int8Kernels kInt8Vnni;
 }
 
 // The output side of a quantised node (INT8.md): real results -> the fused activation -> the
@@ -104,7 +120,7 @@ private:
 class OutputStage {
 public:
     OutputStage(const graph::Value& out, const graph::FusedActivation& act, const std::vector<double>& realScale,
-                const std::vector<double>& realOffset, const Int8Gemm& gemm);
+                const std::vector<double>& realOffset, const Int8Kernels& gemm);
     // Rows [m0, m0 + rows) of C (columns [0, n), leading dimension ldc) into the output: element
     // (m, j) at out + m * rowStride + j * colStride (in elements of the output's type).
     // scratch: n floats.
@@ -115,7 +131,7 @@ public:
 private:
     QuantOut q_;
     std::vector<float> scale_, offset_;  // clamp(): in output steps; otherwise real values
-    const Int8Gemm& gemm_;
+    const Int8Kernels& gemm_;
 };
 
 }  // namespace percept::cpu

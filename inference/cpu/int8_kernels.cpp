@@ -1,6 +1,6 @@
 // int8 (INT8.md): the portable int8 GEMM (plain loops over the same packed layout the SIMD
 // levels use: groups of 4 along K), the dispatcher between the levels, and the output stage.
-#include "cpu/int8_gemm.h"
+#include "cpu/int8_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,20 +79,47 @@ void requantRow(const int32_t* acc, int64_t n, float scale, float offset, int32_
     }
 }
 
+void max3s2(const uint8_t* t, uint8_t* y, int64_t n) {
+    for (int64_t j = 0; j < n; ++j) y[j] = std::max(std::max(t[2 * j], t[2 * j + 1]), t[2 * j + 2]);
+}
+
+// Rounding halves to even by the fp32 trick (v + 1.5 * 2^23 - 1.5 * 2^23, exact for
+// |v| < 2^22 in the default rounding mode) after clamping, so the loop needs no libm call.
+void quantizeRow(const float* x, uint8_t* q, int64_t n, float scale, int32_t zero, int32_t lo, int32_t hi) {
+    constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+    const float z = static_cast<float>(zero), l = static_cast<float>(lo), h = static_cast<float>(hi);
+    for (int64_t i = 0; i < n; ++i) {
+        float v = x[i] / scale;
+        v = v == v ? v : 0.0f;
+        v = v > -4.0e6f ? (v < 4.0e6f ? v : 4.0e6f) : -4.0e6f;
+        v = (v + kMagic) - kMagic + z;
+        v = v < l ? l : v > h ? h : v;
+        q[i] = static_cast<uint8_t>(static_cast<int32_t>(v));
+    }
+}
+
+void addRow(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_t flipB, float ca, float cb, float c0, int32_t zp, int32_t lo,
+            int32_t hi, uint8_t* y) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = static_cast<float>(a[i] ^ flipA) * ca + (static_cast<float>(b[i] ^ flipB) * cb + c0);
+        y[i] = static_cast<uint8_t>(clampSteps(std::nearbyint(v) + static_cast<float>(zp), lo, hi));
+    }
+}
+
 }  // namespace
 
-const Int8Gemm kPortable = {"generic", kMr, kNr, kGroup, 1, &packA, &packB, &kernel, &packA, &gemv, kMr, &requantRow};
+const Int8Kernels kPortable = {"generic", kMr, kNr, kGroup, 1, &packA, &packB, &kernel, &packA, &gemv, kMr, &requantRow, &max3s2, &quantizeRow, &addRow};
 
 }  // namespace int8
 
-const Int8Gemm& int8GemmFor(const CpuKernels& simd) {
+const Int8Kernels& int8KernelsFor(const CpuKernels& simd) {
     static const bool vnni = [] {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512vnni") != 0;
     }();
     switch (simd.isa) {
-        case Isa::Avx512: return vnni ? avx512::kInt8GemmVnni : avx2::kInt8Gemm;
-        case Isa::Avx2: return avx2::kInt8Gemm;
+        case Isa::Avx512: return vnni ? avx512::kInt8Vnni : avx2::kInt8Kernels;
+        case Isa::Avx2: return avx2::kInt8Kernels;
         default: return int8::kPortable;
     }
 }
@@ -148,7 +175,7 @@ void QuantOut::fromReal(float* r, int64_t n, void* out, int64_t stride) const {
 }
 
 OutputStage::OutputStage(const graph::Value& out, const graph::FusedActivation& act, const std::vector<double>& realScale,
-                         const std::vector<double>& realOffset, const Int8Gemm& gemm)
+                         const std::vector<double>& realOffset, const Int8Kernels& gemm)
     : q_(out, act), gemm_(gemm) {
     const double div = q_.clamp() ? q_.outScale() : 1.0;
     for (size_t m = 0; m < realScale.size(); ++m) {
