@@ -46,7 +46,9 @@ void TensorStats::observeHistogram(const float* x, int64_t n) {
         if (!std::isfinite(v)) continue;
         const int a = absMax > 0 ? std::min(kBins - 1, static_cast<int>(std::fabs(v) / absMax * kBins)) : 0;
         const int s = width > 0 ? std::min(kBins - 1, std::max(0, static_cast<int>((v - min_) / width * kBins))) : 0;
-        abs_[static_cast<size_t>(a)] += 1;
+        // Exact zeros (half of a ReLU's output) are exact at any range: left out of the entropy
+        // histogram, where their spike in the first bin would pull the threshold down.
+        if (v != 0.0) abs_[static_cast<size_t>(a)] += 1;
         signed_[static_cast<size_t>(s)] += 1;
         count_ += 1;
     }
@@ -77,8 +79,9 @@ std::pair<float, float> TensorStats::percentileRange(double p) const {
 
 // TensorRT's entropy calibration on the histogram of |x|: for each candidate threshold (a bin
 // edge), the reference distribution P is the histogram up to it with everything beyond folded
-// into its last bin; Q is P merged into `levels` quantisation bins and spread back over the
-// non-empty bins each covers. The threshold of least KL(P || Q) wins. A tensor that is never
+// into its last bin (what clipping does to the values); Q is the histogram up to it merged into
+// `levels` quantisation bins and spread back over the non-empty bins each covers (what the
+// quantised tensor can tell apart), without the clipped mass, so clipping costs divergence. The threshold of least KL(P || Q) wins. A tensor that is never
 // negative gets all 256 levels on [0, t]; a signed one 128 per side, t applied to both.
 std::pair<float, float> TensorStats::entropyRange() const {
     const bool nonNegative = min_ >= 0.0f;
@@ -104,11 +107,9 @@ std::pair<float, float> TensorStats::entropyRange() const {
                 mass += abs_[static_cast<size_t>(b)];
                 nonEmpty += abs_[static_cast<size_t>(b)] > 0;
             }
-            if (l == levels - 1) mass += outliers;
             for (int b = b0; b < b1; ++b)
                 if (abs_[static_cast<size_t>(b)] > 0) q[static_cast<size_t>(b)] = mass / nonEmpty;
         }
-        if (p.back() > 0 && q.back() == 0) q.back() = p.back();  // the folded outliers' bin
         double sp = 0, sq = 0;
         for (int b = 0; b < i; ++b) {
             sp += p[static_cast<size_t>(b)];

@@ -32,6 +32,7 @@ void usage() {
         "  --percentile P     the percentile method's clip point (default 99.99)\n"
         "  --per-channel      one weight scale per output channel (default: one per tensor)\n"
         "  --max-images N     calibrate on at most the first N photos\n"
+        "  --verbose          print each tensor's observed and chosen range\n"
         "%s"
         "  --help, -h         print this and exit\n",
         tools::kModelOptionsHelp);
@@ -79,7 +80,7 @@ void setMetadata(onnx::ModelProto& m, const std::map<std::string, std::string>& 
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--calibrate", "--out", "--method", "--percentile", "--max-images"};
-    std::set<std::string> switches = {"--per-channel", "--help", "-h"};
+    std::set<std::string> switches = {"--per-channel", "--verbose", "--help", "-h"};
     tools::addModelOptions(valued, switches);
     try {
         tools::Args a(argc, argv, valued, switches);
@@ -139,6 +140,9 @@ int main(int argc, char** argv) {
         for (const std::string& t : chosen) {
             if (!stats.count(t)) throw Error("internal error: no calibration data for tensor '" + t + "'");
             ranges[t] = stats[t].range(method, percentile);
+            if (a.has("--verbose"))
+                std::printf("%-40s observed [%g, %g]  %s [%g, %g]\n", t.c_str(), stats[t].min(), stats[t].max(), tools::calibrationMethodName(method),
+                            ranges[t].first, ranges[t].second);
         }
         tools::tieRanges(m.graph(), ranges);
         tools::writeQdq(m, ranges, perChannel);
