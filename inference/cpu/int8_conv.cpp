@@ -32,12 +32,14 @@ inline size_t accBytes(int64_t M) { return align64(static_cast<size_t>(M + 16) *
 // Packed B per tile: about this many bytes, so a tile stays in L2 while every A panel runs over it.
 constexpr int64_t kTileBBytes = 128 * 1024;
 
-// The int8 weights and their sums per output row, from an Int8 constant (quantised symmetric,
-// INT8.md) of M rows of K values.
+// The int8 weights of M rows of K values (an Int8 constant, INT8.md), each row's scale and zero
+// point, and the sum over K of each row's (w - zero point).
 struct Weights {
     std::vector<int8_t> w;
-    std::vector<double> scale;  // per row
+    std::vector<double> scale;   // per row
+    std::vector<int32_t> zero;   // per row
     std::vector<int64_t> rowSum;
+    bool asymmetric = false;     // some zero point is not 0
 };
 
 Weights readWeights(const graph::Graph& g, const graph::Node& n, int valueId, int64_t M, int64_t K, bool transposed) {
@@ -45,20 +47,23 @@ Weights readWeights(const graph::Graph& g, const graph::Node& n, int valueId, in
     if (!v.constant || v.constant->dtype != graph::DType::Int8 || v.quant.empty())
         fail(n, "int8 weights must be a quantised int8 constant (INT8.md)");
     const graph::QuantParams& p = v.quant;
-    for (int32_t z : p.zeroPoint)
-        if (z != 0) fail(n, "int8 weights must be symmetric (zero point 0)");
     if (p.scale.size() != 1 && static_cast<int64_t>(p.scale.size()) != M) fail(n, "int8 weights need one scale or one per output channel");
+    if (p.zeroPoint.size() != p.scale.size()) fail(n, "int8 weights need as many zero points as scales");
     const int8_t* src = reinterpret_cast<const int8_t*>(v.constant->bytes.data());
     Weights r;
     r.w.resize(static_cast<size_t>(M * K));
     r.rowSum.assign(static_cast<size_t>(M), 0);
-    for (int64_t m = 0; m < M; ++m)
+    for (int64_t m = 0; m < M; ++m) {
+        const size_t c = p.scale.size() == 1 ? 0 : static_cast<size_t>(m);
+        r.scale.push_back(p.scale[c]);
+        r.zero.push_back(p.zeroPoint[c]);
+        r.asymmetric |= p.zeroPoint[c] != 0;
         for (int64_t k = 0; k < K; ++k) {
             const int8_t x = transposed ? src[k * M + m] : src[m * K + k];  // transposed: stored [K][M]
             r.w[static_cast<size_t>(m * K + k)] = x;
-            r.rowSum[static_cast<size_t>(m)] += x;
+            r.rowSum[static_cast<size_t>(m)] += x - p.zeroPoint[c];
         }
-    for (int64_t m = 0; m < M; ++m) r.scale.push_back(p.scale.size() == 1 ? p.scale[0] : p.scale[static_cast<size_t>(m)]);
+    }
     return r;
 }
 
@@ -121,14 +126,36 @@ struct GemmPlan {
         im2colBytes = needsIm2col ? align64(static_cast<size_t>(K * tile)) : 0;
         packBytes = align64(k.packedBBytes(K, tile));
         cBytes = align64(static_cast<size_t>(k.mr * tile) * sizeof(int32_t));
-        floatBytes = align64(static_cast<size_t>(tile) * sizeof(float));
+        floatBytes = align64(static_cast<size_t>(tile) * (sizeof(float) + sizeof(int32_t)));  // scratch, then column sums
     }
     size_t perThread() const { return im2colBytes + packBytes + cBytes + floatBytes; }
 };
 
+// Weights with zero points: the sums over K of each column of B (the activations as the GEMM
+// reads them), so that sum_k (w - zw) x = sum_k w x - zw * colSum.
+void columnSums(const uint8_t* b, int64_t ldb, int64_t K, int64_t cols, uint8_t flip, int32_t* sums) {
+    std::fill(sums, sums + cols, 0);
+    for (int64_t k = 0; k < K; ++k)
+        for (int64_t j = 0; j < cols; ++j) sums[j] += static_cast<uint8_t>(b[k * ldb + j] ^ flip);
+}
+void subtractZeroTerms(int32_t* c, int64_t ldc, const int32_t* zero, int64_t rows, const int32_t* colSum, int64_t cols) {
+    for (int64_t r = 0; r < rows; ++r)
+        if (zero[r])
+            for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] -= zero[r] * colSum[j];
+}
+
+// The same for a matrix-vector product of the column x (K bytes).
+void subtractGemvZeroTerms(int32_t* y, const int32_t* zero, int64_t M, const uint8_t* x, int64_t K, uint8_t flip) {
+    if (!zero) return;
+    int32_t sum = 0;
+    columnSums(x, 1, K, 1, flip, &sum);
+    subtractZeroTerms(y, 1, zero, M, &sum, 1);
+}
+
 // fill(p0, p1, buffer, &ldb) -> pointer to K rows of the columns [p0, p1); out(c, ldc, m0, rows, p0, cols, scratch).
+// wZero: the weights' zero point per row, or null when they are all 0.
 template <class Fill, class Out>
-void runGemm(const GemmPlan& plan, const uint8_t* packedA, uint8_t flip, KernelContext& ctx, Fill&& fill, Out&& out) {
+void runGemm(const GemmPlan& plan, const uint8_t* packedA, uint8_t flip, const int32_t* wZero, KernelContext& ctx, Fill&& fill, Out&& out) {
     const Int8Kernels& k = *plan.gemm;
     const int64_t tiles = (plan.P + plan.tile - 1) / plan.tile, panels = k.panels(plan.M);
     const int threads = ctx.pool.size();
@@ -147,10 +174,14 @@ void runGemm(const GemmPlan& plan, const uint8_t* packedA, uint8_t flip, KernelC
         int64_t ldb = cols;
         const uint8_t* b = fill(p0, p1, col, ldb);
         k.packB(b, ldb, plan.K, cols, flip, packed);
+        int32_t* colSum = reinterpret_cast<int32_t*>(scratch + plan.tile);
+        if (wZero) columnSums(b, ldb, plan.K, cols, flip, colSum);
         const int64_t pa = split * perSplit, pb = std::min(panels, pa + perSplit);
         for (int64_t pnl = pa; pnl < pb; ++pnl) {
+            const int64_t m0 = pnl * k.mr, rows = std::min<int64_t>(k.mr, plan.M - m0);
             k.kernel(packedA + static_cast<size_t>(pnl) * panelBytes, packed, plan.K, cols, c, plan.tile);
-            out(c, plan.tile, pnl * k.mr, std::min<int64_t>(k.mr, plan.M - pnl * k.mr), p0, cols, scratch);
+            if (wZero) subtractZeroTerms(c, plan.tile, wZero + m0, rows, colSum, cols);
+            out(c, plan.tile, m0, rows, p0, cols, scratch);
         }
     };
     const int64_t tasks = tiles * mSplit;
@@ -232,6 +263,7 @@ class Int8ConvGemm final : public Kernel {
 public:
     Int8ConvGemm(const Geom& q, const Input& in, const Weights& w, OutputStage out, const Int8Kernels& gemm)
         : q_(q), in_(in), out_(std::move(out)), gemm_(gemm) {
+        if (w.asymmetric) zero_ = w.zero;
         direct_ = q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && q.pt == 0 && q.pl == 0 && q.OH == q.H && q.OW == q.W;
         gemv_ = q.P() == 1;
         const int64_t K = q.K();
@@ -265,7 +297,7 @@ public:
                 continue;
             }
             runGemm(
-                plan_, a, in_.flip, ctx,
+                plan_, a, in_.flip, zero_.empty() ? nullptr : zero_.data() + gi * q_.Mg, ctx,
                 [&](int64_t p0, int64_t p1, uint8_t* col, int64_t& ldb) -> const uint8_t* {
                     if (direct_) {
                         ldb = P;
@@ -293,6 +325,7 @@ private:
         im2colTile(q_, xg, col, 0, 1, in_.padByte);
         gemm_.packB(col, 1, K, 1, in_.flip, packedX);
         gemm_.gemv(a, packedX, q_.Mg, K, acc);
+        subtractGemvZeroTerms(acc, zero_.empty() ? nullptr : zero_.data() + gi * q_.Mg, q_.Mg, col, K, in_.flip);
         // Output channel m of this group is element (gi * Mg + m) of the [M, 1, 1] output.
         out_.write(acc, 1, gi * q_.Mg, q_.Mg, 1, y, 1, 1, scratch);
     }
@@ -302,6 +335,7 @@ private:
     OutputStage out_;
     const Int8Kernels& gemm_;
     bool direct_ = false, gemv_ = false;
+    std::vector<int32_t> zero_;  // the weights' zero point per output channel; empty when all are 0
     std::vector<uint8_t> packed_;
     size_t perGroupA_ = 0, gemvBytes_ = 0;
     GemmPlan plan_;
@@ -313,8 +347,10 @@ class Int8ConvDepthwise final : public Kernel {
 public:
     Int8ConvDepthwise(const Geom& q, const Input& in, Weights w, OutputStage out, DepthwiseFn simd)
         : q_(q), in_(in), w_(std::move(w)), out_(std::move(out)), simd_(simd) {
+        // Each channel's taps less its zero point: the weights' integers as the sums need them.
+        const size_t per = static_cast<size_t>(q_.kh * q_.kw);
         taps_.resize(w_.w.size());
-        for (size_t k = 0; k < w_.w.size(); ++k) taps_[k] = w_.w[k];
+        for (size_t k = 0; k < w_.w.size(); ++k) taps_[k] = w_.w[k] - w_.zero[k / per];
     }
     size_t workspaceBytes(int threads) const override { return perThread() * static_cast<size_t>(threads); }
     size_t weightBytes() const override { return w_.w.size() + taps_.size() * sizeof(float); }
@@ -359,7 +395,7 @@ private:
     }
     // Sum over every tap, pads counting as the zero point (the GEMM convention).
     void channelDirect(const uint8_t* xc, int64_t c, int32_t* acc) const {
-        const int8_t* w = w_.w.data() + c * q_.kh * q_.kw;
+        const float* w = taps_.data() + c * q_.kh * q_.kw;  // exact integers
         for (int64_t oy = 0; oy < q_.OH; ++oy)
             for (int64_t ox = 0; ox < q_.OW; ++ox) {
                 int32_t s = 0;
@@ -368,7 +404,7 @@ private:
                     for (int64_t kx = 0; kx < q_.kw; ++kx) {
                         const int64_t ix = ox * q_.sw - q_.pl + kx * q_.dw;
                         const int32_t v = iy < 0 || iy >= q_.H || ix < 0 || ix >= q_.W ? in_.zero : static_cast<uint8_t>(xc[iy * q_.W + ix] ^ in_.flip);
-                        s += v * w[ky * q_.kw + kx];
+                        s += v * static_cast<int32_t>(w[ky * q_.kw + kx]);
                     }
                 }
                 acc[oy * q_.OW + ox] = s;
@@ -410,6 +446,7 @@ class Int8Linear final : public Kernel {
 public:
     Int8Linear(int64_t rows, int64_t K, int64_t N, const Input& in, const Weights& w, OutputStage out, const Int8Kernels& gemm)
         : rows_(rows), K_(K), N_(N), in_(in), out_(std::move(out)), gemm_(gemm) {
+        if (w.asymmetric) zero_ = w.zero;
         gemv_ = rows == 1;
         if (gemv_) {
             packed_.resize(gemm.packedGemvBytes(N, K));
@@ -438,12 +475,13 @@ public:
             float* scratch = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(acc) + accBytes(N_));
             gemm_.packB(x, 1, K_, 1, in_.flip, packedX);
             gemm_.gemv(packed_.data(), packedX, N_, K_, acc);
+            subtractGemvZeroTerms(acc, zero_.empty() ? nullptr : zero_.data(), N_, x, K_, in_.flip);
             out_.write(acc, 1, 0, N_, 1, y, 1, 1, scratch);
             return;
         }
         const size_t ob = out_.floatOutput() ? sizeof(float) : 1;
         runGemm(
-            plan_, packed_.data(), in_.flip, ctx,
+            plan_, packed_.data(), in_.flip, zero_.empty() ? nullptr : zero_.data(), ctx,
             [&](int64_t p0, int64_t p1, uint8_t* col, int64_t& ldb) -> const uint8_t* {
                 // B[k][j] = x[p0 + j][k]: the tile's rows of x, transposed.
                 for (int64_t k = 0; k < K_; ++k)
@@ -463,6 +501,7 @@ private:
     OutputStage out_;
     const Int8Kernels& gemm_;
     bool gemv_ = false;
+    std::vector<int32_t> zero_;
     std::vector<uint8_t> packed_;
     GemmPlan plan_;
     std::string algo_;

@@ -61,19 +61,27 @@ int quantizingReader(const Graph& g, const Links& l, const Node& n) {
     return l.readers[y][0];
 }
 
-// A Float32 constant weight folded from an int8 constant with symmetric parameters, one scale
-// or one per index along `axis`: the Int8 constant as a new value carrying those parameters.
+// A Float32 constant weight folded from an 8-bit constant with one scale (and zero point) or
+// one per index along `axis`: the integers as an Int8 constant carrying those parameters. uint8
+// weights (ONNX Runtime's U8U8 form) become int8 with both the codes and the zero points
+// shifted by 128, which leaves every real value as it was.
 int int8Weights(Graph& g, int w, int64_t axis) {
     const Value& v = g.value(w);
     if (!v.constant || !v.constant->dequantizedFrom) return -1;
     const TensorData::Dequantized& from = *v.constant->dequantizedFrom;
-    if (from.q->dtype != DType::Int8) return -1;
-    for (int32_t z : from.quant.zeroPoint)
-        if (z != 0) return -1;
+    if (!isByteType(from.q->dtype)) return -1;
     if (from.quant.scale.size() > 1 && from.quant.axis != axis) return -1;
     QuantParams p = from.quant;
     if (p.scale.size() == 1) p.axis = 0;
-    const int id = g.addConstant(v.name + "/int8", from.q);
+    ConstPtr q = from.q;
+    if (q->dtype == DType::UInt8) {
+        auto s = std::make_shared<TensorData>(*q);
+        s->dtype = DType::Int8;
+        for (uint8_t& b : s->bytes) b ^= 0x80;
+        for (int32_t& z : p.zeroPoint) z -= 128;
+        q = s;
+    }
+    const int id = g.addConstant(v.name + "/int8", std::move(q));
     g.value(id).quant = std::move(p);
     return id;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <limits>
 #include <cmath>
 #include <cstring>
 
@@ -216,6 +217,40 @@ Activation paramsOf(std::pair<float, float> r) {
     return a;
 }
 
+// Weights that already lie on a uniform grid of at most 256 levels through zero (a model
+// dequantised from a quantised original, as the TFLite MobileNets' ONNX copies are) are kept on
+// it exactly: one scale, and the zero point that fits the levels into int8. Re-rounding them onto
+// another grid would add error on top of what the original quantisation made.
+struct Grid {
+    float scale = 0;
+    int8_t zero = 0;
+    std::vector<int8_t> q;
+};
+bool exactGrid(const std::vector<float>& w, Grid& grid) {
+    std::vector<float> u(w);
+    std::sort(u.begin(), u.end());
+    u.erase(std::unique(u.begin(), u.end()), u.end());
+    if (u.size() < 2 || u.size() > 256) return false;
+    double step = std::numeric_limits<double>::infinity();
+    for (size_t k = 1; k < u.size(); ++k) step = std::min(step, static_cast<double>(u[k]) - u[k - 1]);
+    if (!(step > 0) || !std::isfinite(step)) return false;
+    double kmin = 0, kmax = 0;
+    for (float v : u) {
+        const double k = v / step, r = std::nearbyint(k);
+        if (std::fabs(k - r) > 1e-3) return false;
+        kmin = std::min(kmin, r);
+        kmax = std::max(kmax, r);
+    }
+    if (kmax - kmin > 255) return false;
+    const double zero = std::clamp(-128.0 - kmin, -128.0, 127.0);
+    if (kmin + zero < -128 || kmax + zero > 127) return false;
+    grid.scale = static_cast<float>(step);
+    grid.zero = static_cast<int8_t>(zero);
+    grid.q.resize(w.size());
+    for (size_t e = 0; e < w.size(); ++e) grid.q[e] = static_cast<int8_t>(std::nearbyint(w[e] / step) + zero);
+    return true;
+}
+
 // The rewrite: new initializers and the nodes to emit before / after each original node.
 class Writer {
 public:
@@ -266,19 +301,27 @@ private:
         const onnx::TensorProto& wt = *initializer(g_, n.input(1));
         const std::vector<float> w = floatsOf(wt);
         std::vector<int64_t> dims(wt.dims().begin(), wt.dims().end());
-        const int64_t C = perChannel_ ? dims[static_cast<size_t>(axis)] : 1;
+        Grid grid;
+        const bool exact = exactGrid(w, grid);
+        exactWeights_ += exact;
+        const int64_t C = perChannel_ && !exact ? dims[static_cast<size_t>(axis)] : 1;
         int64_t inner = 1;
         for (size_t d = static_cast<size_t>(axis) + 1; d < dims.size(); ++d) inner *= dims[d];
         auto channel = [&](size_t e) { return C == 1 ? 0 : static_cast<size_t>((static_cast<int64_t>(e) / inner) % C); };
         std::vector<float> scale(static_cast<size_t>(C), 0.0f);
-        for (size_t e = 0; e < w.size(); ++e) scale[channel(e)] = std::max(scale[channel(e)], std::fabs(w[e]));
-        for (float& s : scale) s = s > 0 && std::isfinite(s) ? s / 127.0f : 1.0f;
-        std::vector<int8_t> q(w.size());
-        for (size_t e = 0; e < w.size(); ++e) q[e] = static_cast<int8_t>(std::clamp(std::nearbyint(w[e] / scale[channel(e)]), -127.0f, 127.0f));
+        std::vector<int8_t> q(w.size()), zeros(static_cast<size_t>(C), 0);
+        if (exact) {
+            scale[0] = grid.scale;
+            zeros[0] = grid.zero;
+            q = grid.q;
+        } else {  // symmetric: the largest magnitude of each channel at +-127
+            for (size_t e = 0; e < w.size(); ++e) scale[channel(e)] = std::max(scale[channel(e)], std::fabs(w[e]));
+            for (float& s : scale) s = s > 0 && std::isfinite(s) ? s / 127.0f : 1.0f;
+            for (size_t e = 0; e < w.size(); ++e) q[e] = static_cast<int8_t>(std::clamp(std::nearbyint(w[e] / scale[channel(e)]), -127.0f, 127.0f));
+        }
         const std::string name = n.name().empty() ? n.input(1) : n.name();
         const std::string wq = name + "_weight_quantized", ws = name + "_weight_scale", wz = name + "_weight_zero_point";
         const std::vector<int64_t> pd = C == 1 ? std::vector<int64_t>{} : std::vector<int64_t>{C};
-        const std::vector<int8_t> zeros(static_cast<size_t>(C), 0);
         inits_.push_back(tensor(wq, onnx::TensorProto::INT8, dims, q.data(), q.size()));
         inits_.push_back(tensor(ws, onnx::TensorProto::FLOAT, pd, scale.data(), scale.size() * 4));
         inits_.push_back(tensor(wz, onnx::TensorProto::INT8, pd, zeros.data(), zeros.size()));
@@ -331,12 +374,17 @@ private:
     bool perChannel_;
     std::map<std::string, Activation> act_;
     std::vector<onnx::TensorProto> inits_;
+
+public:
+    int exactWeights_ = 0;
 };
 
 }  // namespace
 
-void writeQdq(onnx::ModelProto& m, const std::map<std::string, std::pair<float, float>>& ranges, bool perChannel) {
-    Writer(m, ranges, perChannel).run();
+int writeQdq(onnx::ModelProto& m, const std::map<std::string, std::pair<float, float>>& ranges, bool perChannel) {
+    Writer w(m, ranges, perChannel);
+    w.run();
+    return w.exactWeights_;
 }
 
 onnx::ModelProto atLeastOpset(const onnx::ModelProto& m, int opset) {

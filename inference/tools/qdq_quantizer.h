@@ -5,7 +5,8 @@
 //   - each chosen activation tensor t: t -> QuantizeLinear -> DequantizeLinear, and the nodes
 //     that read t quantised read the DequantizeLinear's output (uint8, asymmetric);
 //   - Conv / Gemm / MatMul weights: an int8 initializer, symmetric, one scale per output
-//     channel (--per-channel) or one for the tensor, through DequantizeLinear;
+//     channel (--per-channel) or one for the tensor, through DequantizeLinear (or their own
+//     exact 8-bit grid, when they lie on one);
 //   - their biases: int32 with scale input scale x weight scale, through DequantizeLinear.
 // The model is first brought to opset 13 (ONNX's version converter) where it is older:
 // per-channel DequantizeLinear needs it.
@@ -32,8 +33,10 @@ std::vector<std::string> tensorsToQuantize(const onnx::GraphProto& g);
 void tieRanges(const onnx::GraphProto& g, std::map<std::string, std::pair<float, float>>& ranges);
 
 // Rewrites `m` (already at opset >= 13) into QDQ form with the given activation ranges
-// ([lo, hi], lo <= 0 <= hi; a tensor without a range stays float).
-void writeQdq(onnx::ModelProto& m, const std::map<std::string, std::pair<float, float>>& ranges, bool perChannel);
+// ([lo, hi], lo <= 0 <= hi; a tensor without a range stays float). Weights that already lie on
+// an 8-bit grid (a model dequantised from a quantised original) keep it exactly, with a zero
+// point where the grid needs one; returns how many did.
+int writeQdq(onnx::ModelProto& m, const std::map<std::string, std::pair<float, float>>& ranges, bool perChannel);
 
 // The model at `opset` or later (ONNX's version converter); unchanged when already there.
 onnx::ModelProto atLeastOpset(const onnx::ModelProto& m, int opset);

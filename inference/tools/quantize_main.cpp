@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
                             ranges[t].first, ranges[t].second);
         }
         tools::tieRanges(m.graph(), ranges);
-        tools::writeQdq(m, ranges, perChannel);
+        const int exact = tools::writeQdq(m, ranges, perChannel);
 
         // Its preprocessing and labels travel in the file (no manifest names it), and how it was made.
         std::vector<std::string> labels;
@@ -170,10 +170,11 @@ int main(int argc, char** argv) {
             const auto fo = floatSession->run(x).data, qo = qs->run(x).data;
             agree += std::max_element(fo.begin(), fo.end()) - fo.begin() == std::max_element(qo.begin(), qo.end()) - qo.begin();
         }
-        std::printf("%s: %zu tensors quantised (%s%s), %s weights; %zu bytes (float: %zu); top-1 as the float model on %d of %zu calibration photos\n",
+        std::printf("%s: %zu tensors quantised (%s%s), %s weights (%d kept on their own 8-bit grid); %zu bytes (float: %zu); top-1 as the float model "
+                    "on %d of %zu calibration photos\n",
                     a.get("--out").c_str(), chosen.size(), tools::calibrationMethodName(method),
                     method == tools::CalibrationMethod::Percentile ? (" " + std::to_string(percentile)).c_str() : "",
-                    perChannel ? "per-channel" : "per-tensor", out.size(), static_cast<size_t>(std::filesystem::file_size(ref.modelPath)), agree,
+                    perChannel ? "per-channel" : "per-tensor", exact, out.size(), static_cast<size_t>(std::filesystem::file_size(ref.modelPath)), agree,
                     inputs.size());
         return 0;
     } catch (const std::exception& e) {

@@ -80,26 +80,43 @@ inline int quantizeOutput(OpGraph& b, int y, const Q& q, const std::string& name
     return out;
 }
 
-// Symmetric int8 weights of `shape` with one scale per index along `axis` (or one), through
+// How weights are quantised: symmetric int8 (what quantisers write), int8 with zero points
+// (asymmetric), or uint8 with zero points (ONNX Runtime's U8U8 form).
+enum class WeightForm { Symmetric, Int8ZeroPoint, UInt8 };
+
+// Weights of `shape` with one scale (and zero point) per index along `axis` (or one), through
 // DequantizeLinear; `real` receives the dequantised weights for the reference.
-inline int int8Weights(OpGraph& b, const Shape& shape, int64_t axis, bool perChannel, uint32_t seed, Tensor& real, std::vector<float>& scales) {
+inline int int8Weights(OpGraph& b, const Shape& shape, int64_t axis, bool perChannel, uint32_t seed, Tensor& real, std::vector<float>& scales,
+                       WeightForm form = WeightForm::Symmetric) {
     std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> qd(-127, 127);
+    const DType type = form == WeightForm::UInt8 ? DType::UInt8 : DType::Int8;
+    std::uniform_int_distribution<int> qd(form == WeightForm::Symmetric ? -127 : graph::qmin(type), graph::qmax(type));
+    std::uniform_int_distribution<int> zd(form == WeightForm::UInt8 ? 90 : -40, form == WeightForm::UInt8 ? 160 : 30);
     std::uniform_real_distribution<float> sd(0.002f, 0.02f);
     const int64_t channels = perChannel ? shape[static_cast<size_t>(axis)] : 1;
     scales.clear();
-    for (int64_t c = 0; c < channels; ++c) scales.push_back(sd(rng));
+    std::vector<int32_t> zeros;
+    for (int64_t c = 0; c < channels; ++c) {
+        scales.push_back(sd(rng));
+        zeros.push_back(form == WeightForm::Symmetric ? 0 : zd(rng));
+    }
     std::vector<int32_t> q(static_cast<size_t>(elementCount(shape)));
     for (auto& v : q) v = qd(rng);
     real = Tensor(shape);
     graph::QuantParams p;
     p.scale = scales;
     p.axis = axis;
-    for (size_t e = 0; e < q.size(); ++e) real.data[e] = static_cast<float>(q[e]) * scales[graph::quantChannel(p, shape, static_cast<int64_t>(e))];
-    const int wq = b.g.addConstant("w_int8", byteData(shape, q, DType::Int8));
-    const int ws = perChannel ? b.constant("w_scale", Tensor({channels}, scales)) : b.constant("w_scale", Tensor({}, scales));
+    for (size_t e = 0; e < q.size(); ++e) {
+        const size_t c = graph::quantChannel(p, shape, static_cast<int64_t>(e));
+        real.data[e] = static_cast<float>(q[e] - zeros[c]) * scales[c];
+    }
+    const int wq = b.g.addConstant("w_int8", byteData(shape, q, type));
+    const Shape ps = perChannel ? Shape{channels} : Shape{};
+    const int ws = b.constant("w_scale", Tensor(ps, scales));
+    std::vector<int> ins = {wq, ws};
+    if (form != WeightForm::Symmetric) ins.push_back(b.g.addConstant("w_zero", byteData(ps, zeros, type)));
     const int out = b.value("w");
-    graph::Node& n = b.node("DequantizeLinear", {wq, ws}, {out});
+    graph::Node& n = b.node("DequantizeLinear", ins, {out});
     setInt(n, "axis", axis);
     return out;
 }

@@ -84,6 +84,7 @@ struct ConvCase {
     float a0 = 0, a1 = 0;
     bool floatOut = false;  // no QuantizeLinear after the conv
     std::string algo;       // the CPU algorithm's family
+    WeightForm weights = WeightForm::Symmetric;
 };
 
 ref::ConvParams cp(int64_t group, std::vector<int64_t> s, std::vector<int64_t> pads, std::vector<int64_t> dil = {1, 1}) {
@@ -106,7 +107,7 @@ protected:
         const int xd = quantDequant(b, in, xq, "x");
         Tensor w;
         std::vector<float> ws, bias;
-        const int wv = int8Weights(b, {c.M, c.x[1] / c.p.group, c.kh, c.kw}, 0, c.perChannel, seed + 1, w, ws);
+        const int wv = int8Weights(b, {c.M, c.x[1] / c.p.group, c.kh, c.kw}, 0, c.perChannel, seed + 1, w, ws, c.weights);
         const int bv = int32Bias(b, c.M, xq.scale, ws, seed + 2, bias);
         const int y = b.value("conv");
         graph::Node& n = b.node("Conv", {xd, wv, bv}, {y});
@@ -191,6 +192,21 @@ TEST_P(Int8ConvTest, Depthwise) {
     for (const ConvCase& c : cases) check(c, seed += 10);
 }
 
+// Weights with zero points: asymmetric int8 (one per channel, or one) and uint8, on every path.
+TEST_P(Int8ConvTest, WeightZeroPoints) {
+    const ref::ConvParams one = cp(1, {1, 1}, {0, 0, 0, 0}), pad1 = cp(1, {1, 1}, {1, 1, 1, 1});
+    std::vector<ConvCase> cases = {
+        {"1x1 int8 zero points", {1, 13, 9, 11}, 7, 1, 1, one, DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm", WeightForm::Int8ZeroPoint},
+        {"3x3 uint8 weights, per tensor", {1, 5, 10, 9}, 11, 3, 3, pad1, DType::Int8, false, Activation::None, 0, 0, false, "int8-gemm", WeightForm::UInt8},
+        {"3x3 uint8 weights, per channel", {1, 6, 8, 8}, 9, 3, 3, pad1, DType::UInt8, true, Activation::None, 0, 0, true, "int8-gemm", WeightForm::UInt8},
+        {"matrix-vector", {1, 40, 1, 1}, 19, 1, 1, one, DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemv", WeightForm::Int8ZeroPoint},
+        {"depthwise fast", {1, 8, 12, 12}, 8, 3, 3, cp(8, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise", WeightForm::Int8ZeroPoint},
+        {"depthwise direct", {1, 4, 9, 9}, 4, 5, 5, cp(4, {2, 2}, {2, 2, 2, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise", WeightForm::UInt8},
+    };
+    uint32_t seed = 700;
+    for (const ConvCase& c : cases) check(c, seed += 10);
+}
+
 PERCEPT_OP_TEST_SUITE(Int8ConvTest);
 
 // ---- Gemm and MatMul -------------------------------------------------------------------------
@@ -198,7 +214,8 @@ PERCEPT_OP_TEST_SUITE(Int8ConvTest);
 class Int8LinearTest : public Int8Test {
 protected:
     // rows x K times the weights (Gemm: transB as given; MatMul: [K, N]).
-    void check(const char* op, int64_t rows, int64_t K, int64_t N, bool transB, bool bias, bool floatOut, DType t, uint32_t seed) {
+    void check(const char* op, int64_t rows, int64_t K, int64_t N, bool transB, bool bias, bool floatOut, DType t, uint32_t seed,
+               WeightForm form = WeightForm::Symmetric) {
         SCOPED_TRACE(std::string(op) + " rows " + std::to_string(rows) + " K " + std::to_string(K) + " N " + std::to_string(N));
         const Tensor x = randomTensor({rows, K}, seed, -2.0f, 1.0f);
         const Q xq = covering(-2.0f, 1.0f, t);
@@ -207,7 +224,7 @@ protected:
         const int xd = quantDequant(b, in, xq, "x");
         Tensor w;
         std::vector<float> ws, bv;
-        const int wv = int8Weights(b, transB ? Shape{N, K} : Shape{K, N}, transB ? 0 : 1, true, seed + 1, w, ws);
+        const int wv = int8Weights(b, transB ? Shape{N, K} : Shape{K, N}, transB ? 0 : 1, true, seed + 1, w, ws, form);
         std::vector<int> ins = {xd, wv};
         if (bias) ins.push_back(int32Bias(b, N, xq.scale, ws, seed + 2, bv));
         const int y = b.value("y_real");
@@ -243,6 +260,8 @@ TEST_P(Int8LinearTest, Gemm) {
 TEST_P(Int8LinearTest, MatMul) {
     check("MatMul", 1, 30, 50, false, false, false, DType::UInt8, 5);
     check("MatMul", 9, 33, 10, false, false, false, DType::Int8, 6);
+    check("MatMul", 1, 70, 12, false, false, false, DType::UInt8, 7, WeightForm::UInt8);      // zero points: matrix-vector
+    check("Gemm", 7, 20, 30, true, true, false, DType::Int8, 8, WeightForm::Int8ZeroPoint);  // and the GEMM
 }
 
 PERCEPT_OP_TEST_SUITE(Int8LinearTest);
