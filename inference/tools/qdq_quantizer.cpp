@@ -381,6 +381,58 @@ public:
 
 }  // namespace
 
+int foldBatchNorms(onnx::GraphProto& g) {
+    int folded = 0;
+    for (bool again = true; again;) {
+        again = false;
+        const Index ix = indexOf(g);
+        for (int k = 0; k < g.node_size() && !again; ++k) {
+            const onnx::NodeProto& bn = g.node(k);
+            if (bn.op_type() != "BatchNormalization" || bn.input_size() != 5 || (bn.output_size() > 1 && !bn.output(1).empty())) continue;
+            if (attrInt(bn, "training_mode", 0) != 0) continue;
+            auto p = ix.producer.find(bn.input(0));
+            if (p == ix.producer.end() || ix.readers.at(bn.input(0)).size() != 1 || ix.outputs.count(bn.input(0))) continue;
+            onnx::NodeProto& conv = *g.mutable_node(p->second);
+            if (conv.op_type() != "Conv" || conv.input_size() < 2) continue;
+            const onnx::TensorProto* w = initializer(g, conv.input(1));
+            const onnx::TensorProto* params[4] = {};
+            bool ok = w && w->data_type() == onnx::TensorProto::FLOAT && w->dims_size() >= 1;
+            for (int i = 0; i < 4 && ok; ++i) ok = (params[i] = initializer(g, bn.input(i + 1))) && params[i]->data_type() == onnx::TensorProto::FLOAT;
+            const bool hasBias = conv.input_size() > 2 && !conv.input(2).empty();
+            const onnx::TensorProto* b = ok && hasBias ? initializer(g, conv.input(2)) : nullptr;
+            if (!ok || (hasBias && !b)) continue;
+            std::vector<float> wv = floatsOf(*w);
+            const int64_t M = w->dims(0), per = static_cast<int64_t>(wv.size()) / std::max<int64_t>(M, 1);
+            const auto scale = floatsOf(*params[0]), shift = floatsOf(*params[1]), mean = floatsOf(*params[2]), var = floatsOf(*params[3]);
+            const std::vector<float> bias = b ? floatsOf(*b) : std::vector<float>(static_cast<size_t>(M), 0.0f);
+            if (static_cast<int64_t>(scale.size()) != M || shift.size() != scale.size() || mean.size() != scale.size() || var.size() != scale.size() ||
+                static_cast<int64_t>(bias.size()) != M)
+                continue;
+            // y = scale (conv + b - mean) / sqrt(var + eps) + shift, in double.
+            const double eps = attrFloat(bn, "epsilon", 1e-5f);
+            std::vector<float> nb(static_cast<size_t>(M));
+            for (int64_t m = 0; m < M; ++m) {
+                const size_t u = static_cast<size_t>(m);
+                const double f = scale[u] / std::sqrt(static_cast<double>(var[u]) + eps);
+                for (int64_t j = 0; j < per; ++j) wv[static_cast<size_t>(m * per + j)] = static_cast<float>(wv[static_cast<size_t>(m * per + j)] * f);
+                nb[u] = static_cast<float>((static_cast<double>(bias[u]) - mean[u]) * f + shift[u]);
+            }
+            const std::string wn = conv.input(1) + "_bn_folded", bnn = bn.output(0) + "_bias";
+            const std::vector<int64_t> wdims(w->dims().begin(), w->dims().end());
+            *g.add_initializer() = tensor(wn, onnx::TensorProto::FLOAT, wdims, wv.data(), wv.size() * 4);
+            *g.add_initializer() = tensor(bnn, onnx::TensorProto::FLOAT, {M}, nb.data(), nb.size() * 4);
+            conv.set_input(1, wn);
+            if (hasBias) conv.set_input(2, bnn);
+            else conv.add_input(bnn);
+            conv.set_output(0, bn.output(0));  // the conv now writes what the BN wrote
+            g.mutable_node()->DeleteSubrange(k, 1);
+            ++folded;
+            again = true;
+        }
+    }
+    return folded;
+}
+
 int writeQdq(onnx::ModelProto& m, const std::map<std::string, std::pair<float, float>>& ranges, bool perChannel) {
     Writer w(m, ranges, perChannel);
     w.run();

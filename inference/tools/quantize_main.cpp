@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
 
         // Which tensors, and their values on the photos: the float model with each of them as an output.
         onnx::ModelProto m = tools::atLeastOpset(readModel(ref.modelPath), 13);
+        tools::foldBatchNorms(*m.mutable_graph());
         const std::vector<std::string> chosen = tools::tensorsToQuantize(m.graph());
         if (chosen.empty()) throw Error(ref.modelPath + ": nothing to quantise (no Conv, Gemm, MatMul, Add, Concat or pool on computed data)");
         onnx::ModelProto probe = m;
