@@ -37,23 +37,24 @@ void packRows(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
 }
 
 // 16 bytes of a row (zero past column n, or the whole row past K), flipped.
-inline __m128i loadRow(const uint8_t* b, int64_t ldb, int64_t k, int64_t K, int64_t j0, int64_t cols, __m128i flip) {
+inline __m128i loadRow(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t k, int64_t K, int64_t j0, int64_t cols, __m128i flip) {
     if (k >= K) return _mm_setzero_si128();
-    if (cols >= 16) return _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k * ldb + j0)), flip);
+    const uint8_t* row = rowOf(b, rows, ldb, k) + j0;
+    if (cols >= 16) return _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row)), flip);
     alignas(16) uint8_t t[16] = {};
-    std::memcpy(t, b + k * ldb + j0, static_cast<size_t>(cols));
+    std::memcpy(t, row, static_cast<size_t>(cols));
     for (int64_t j = 0; j < cols; ++j) t[j] ^= static_cast<uint8_t>(_mm_cvtsi128_si32(flip));
     return _mm_load_si128(reinterpret_cast<const __m128i*>(t));
 }
 
-void packB(const uint8_t* b, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
+void packB(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
     const int64_t pairs = (K + kGroup - 1) / kGroup;
     const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
     int16_t* d = static_cast<int16_t*>(dst);
     for (int64_t j0 = 0; j0 < n; j0 += kNr) {
         const int64_t cols = n - j0 < kNr ? n - j0 : kNr;
         for (int64_t g = 0; g < pairs; ++g, d += kNr * kGroup) {
-            const __m128i r0 = loadRow(b, ldb, 2 * g, K, j0, cols, f), r1 = loadRow(b, ldb, 2 * g + 1, K, j0, cols, f);
+            const __m128i r0 = loadRow(b, rows, ldb, 2 * g, K, j0, cols, f), r1 = loadRow(b, rows, ldb, 2 * g + 1, K, j0, cols, f);
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(r0, r1)));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16), _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(r0, r1)));
         }
@@ -192,9 +193,56 @@ void addRow(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_
     }
 }
 
+// 32 columns a step: each row's bytes widened to 32-bit lanes and added.
+void columnSums(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, int32_t* sums) {
+    const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+        for (int64_t k = 0; k < K; ++k) {
+            const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rowOf(b, rows, ldb, k) + j)), f);
+            s0 = _mm256_add_epi32(s0, _mm256_cvtepu8_epi32(v));
+            s1 = _mm256_add_epi32(s1, _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(v, v)));
+        }
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(sums + j), s0);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(sums + j + 8), s1);
+    }
+    for (; j < n; ++j) {
+        int32_t s = 0;
+        for (int64_t k = 0; k < K; ++k) s += static_cast<uint8_t>(rowOf(b, rows, ldb, k)[j] ^ flip);
+        sums[j] = s;
+    }
+}
+
+void zeroTerms(int32_t* c, int64_t ldc, const int32_t* zero, int64_t rows, const int32_t* sums, int64_t n) {
+    for (int64_t r = 0; r < rows; ++r) {
+        if (!zero[r]) continue;
+        const __m256i z = _mm256_set1_epi32(zero[r]);
+        int32_t* row = c + r * ldc;
+        int64_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + j));
+            __m256i* p = reinterpret_cast<__m256i*>(row + j);
+            _mm256_storeu_si256(p, _mm256_sub_epi32(_mm256_loadu_si256(p), _mm256_mullo_epi32(z, s)));
+        }
+        for (; j < n; ++j) row[j] -= zero[r] * sums[j];
+    }
+}
+
+void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) {
+    const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
+    const __m256 z = _mm256_set1_ps(zero);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i v = _mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + i)), f);
+        _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)), z));
+    }
+    for (; i < n; ++i) y[i] = static_cast<float>(static_cast<uint8_t>(x[i] ^ flip)) - zero;
+}
+
 const Int8Kernels kInt8Kernels = {"avx2",        kMr,          kNr,          kGroup,         2,         &packRows<kMr>,
                                   &packB,        &kernel,      &packRows<kGemvRows>, &gemv, kGemvRows, &requantRow,
-                                  &max3s2,       &quantizeRow, &addRow};
+                                  &max3s2,       &quantizeRow, &addRow,      &columnSums,    &zeroTerms, &toOffsets};
 
 }  // namespace percept::cpu::avx2
 

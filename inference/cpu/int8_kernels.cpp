@@ -29,14 +29,14 @@ void packA(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
 }
 
 // Strips of kNr columns: [strip][K/4][kNr][4].
-void packB(const uint8_t* b, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
+void packB(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
     const int64_t Kp = (K + kGroup - 1) / kGroup * kGroup;
     uint8_t* d = static_cast<uint8_t*>(dst);
     for (int64_t j0 = 0; j0 < n; j0 += kNr)
         for (int64_t k0 = 0; k0 < Kp; k0 += kGroup)
             for (int64_t j = 0; j < kNr; ++j)
                 for (int64_t i = 0; i < kGroup; ++i)
-                    *d++ = j0 + j < n && k0 + i < K ? static_cast<uint8_t>(b[(k0 + i) * ldb + j0 + j] ^ flip) : 0;
+                    *d++ = j0 + j < n && k0 + i < K ? static_cast<uint8_t>(rowOf(b, rows, ldb, k0 + i)[j0 + j] ^ flip) : 0;
 }
 
 void kernel(const void* aPanel, const void* bPacked, int64_t K, int64_t n, int32_t* c, int64_t ldc) {
@@ -106,9 +106,28 @@ void addRow(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_
     }
 }
 
+void columnSums(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, int32_t* sums) {
+    std::fill(sums, sums + n, 0);
+    for (int64_t k = 0; k < K; ++k) {
+        const uint8_t* row = rowOf(b, rows, ldb, k);
+        for (int64_t j = 0; j < n; ++j) sums[j] += static_cast<uint8_t>(row[j] ^ flip);
+    }
+}
+
+void zeroTerms(int32_t* c, int64_t ldc, const int32_t* zero, int64_t rows, const int32_t* sums, int64_t n) {
+    for (int64_t r = 0; r < rows; ++r)
+        if (zero[r])
+            for (int64_t j = 0; j < n; ++j) c[r * ldc + j] -= zero[r] * sums[j];
+}
+
+void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) {
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<uint8_t>(x[i] ^ flip)) - zero;
+}
+
 }  // namespace
 
-const Int8Kernels kPortable = {"generic", kMr, kNr, kGroup, 1, &packA, &packB, &kernel, &packA, &gemv, kMr, &requantRow, &max3s2, &quantizeRow, &addRow};
+const Int8Kernels kPortable = {"generic", kMr, kNr, kGroup, 1, &packA, &packB, &kernel, &packA, &gemv, kMr, &requantRow, &max3s2, &quantizeRow, &addRow,
+                               &columnSums, &zeroTerms, &toOffsets};
 
 }  // namespace int8
 

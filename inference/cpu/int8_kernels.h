@@ -25,9 +25,9 @@ struct Int8Kernels {
     int elemBytes = 1;  // of the packed operands: 1 (u8 / s8) or 2 (16-bit widened)
     // A: M x K int8, row-major with leading dimension lda -> panels (packedABytes).
     void (*packA)(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) = nullptr;
-    // B: K rows of n bytes (row k at b + k * ldb), each XORed with `flip` (0x80 for int8
-    // activations) -> strips of nr columns (packedBBytes).
-    void (*packB)(const uint8_t* b, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) = nullptr;
+    // B: K rows of n bytes -- row k at b + rows[k], or at b + k * ldb when rows is null -- each
+    // XORed with `flip` (0x80 for int8 activations) -> strips of nr columns (packedBBytes).
+    void (*packB)(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) = nullptr;
     // One A panel times packed B: C rows [0, mr), columns [0, n), c[r * ldc + j].
     void (*kernel)(const void* aPanel, const void* b, int64_t K, int64_t n, int32_t* c, int64_t ldc) = nullptr;
     // Matrix-vector product for a single column: y[m] = A[m] . x over K, for m < M, on A packed
@@ -48,6 +48,12 @@ struct Int8Kernels {
     // as unsigned bytes (an int8 input's sign bit flipped by the caller's choice of c0: see AddKernel).
     void (*addRow)(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_t flipB, float ca, float cb, float c0, int32_t zp,
                    int32_t lo, int32_t hi, uint8_t* y) = nullptr;
+    // Weights with zero points (int8_gemm_driver.h): sums[j] = sum over the K rows of B (as packB
+    // finds them) of (byte ^ flip), for j < n; then c[r][j] -= zero[r] * sums[j] over a block.
+    void (*columnSums)(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, int32_t* sums) = nullptr;
+    void (*zeroTerms)(int32_t* c, int64_t ldc, const int32_t* zero, int64_t rows, const int32_t* sums, int64_t n) = nullptr;
+    // Depthwise: y[i] = (x[i] ^ flip) - zero as floats, the codes' offsets from the zero point.
+    void (*toOffsets)(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) = nullptr;
 
     int64_t kPadded(int64_t K) const { return (K + kGroup - 1) / kGroup * kGroup; }
     int64_t panels(int64_t M) const { return (M + mr - 1) / mr; }
@@ -59,6 +65,9 @@ struct Int8Kernels {
         return static_cast<size_t>((M + gemvRows - 1) / gemvRows * gemvRows * kPadded(K) * elemBytes);
     }
 };
+
+// Where packB finds row k of B.
+inline const uint8_t* rowOf(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t k) { return b + (rows ? rows[k] : k * ldb); }
 
 // v clamped to [lo, hi] as an integer; NaN (from a NaN bias in a broken file) gives lo.
 inline int32_t clampSteps(float v, int32_t lo, int32_t hi) {
@@ -81,6 +90,9 @@ void max3s2(const uint8_t* t, uint8_t* y, int64_t n);
 void quantizeRow(const float* x, uint8_t* q, int64_t n, float scale, int32_t zero, int32_t lo, int32_t hi);
 void addRow(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t flipA, uint8_t flipB, float ca, float cb, float c0, int32_t zp, int32_t lo,
             int32_t hi, uint8_t* y);
+void columnSums(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, int32_t* sums);
+void zeroTerms(int32_t* c, int64_t ldc, const int32_t* zero, int64_t rows, const int32_t* sums, int64_t n);
+void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero);
 }
 namespace avx512 {
 extern const Int8Kernels kInt8Vnni;

@@ -57,7 +57,7 @@ void packGemv(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
 
 // Four rows of 32 bytes (zero where a row is past K or a column past n) interleaved into 32
 // groups of 4: the transpose of a 4 x 32 byte block, two unpack levels and a lane fix-up.
-void packB(const uint8_t* b, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
+void packB(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
     const int64_t groups = (K + kGroup - 1) / kGroup;
     const __m256i f = _mm256_set1_epi8(static_cast<char>(flip));
     uint8_t* d = static_cast<uint8_t*>(dst);
@@ -69,7 +69,7 @@ void packB(const uint8_t* b, int64_t ldb, int64_t K, int64_t n, uint8_t flip, vo
             for (int i = 0; i < 4; ++i) {
                 const int64_t k = g * kGroup + i;
                 // The flip must not fill the tail: zero past column n again after it.
-                r[i] = k < K ? _mm256_maskz_mov_epi8(m, _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, b + k * ldb + j0), f)) : _mm256_setzero_si256();
+                r[i] = k < K ? _mm256_maskz_mov_epi8(m, _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, rowOf(b, rows, ldb, k) + j0), f)) : _mm256_setzero_si256();
             }
             const __m256i t0 = _mm256_unpacklo_epi8(r[0], r[1]), t1 = _mm256_unpackhi_epi8(r[0], r[1]);
             const __m256i t2 = _mm256_unpacklo_epi8(r[2], r[3]), t3 = _mm256_unpackhi_epi8(r[2], r[3]);
@@ -86,23 +86,40 @@ void packB(const uint8_t* b, int64_t ldb, int64_t K, int64_t n, uint8_t flip, vo
 
 inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 
-// One strip: 8 rows x 32 columns (two vectors), or x 16 when at most 16 columns remain.
-template <int V>
-inline void strip(const int8_t* a, const uint8_t* b, int64_t groups, int64_t cols, int32_t* c, int64_t ldc) {
-    __m512i acc[kMr][V];
-    for (int r = 0; r < kMr; ++r)
-        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_si512();
-    for (int64_t g = 0; g < groups; ++g, a += kMr * kGroup, b += kNr * kGroup) {
-        __m512i bv[V];
-        for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_si512(b + 64 * v);
-        for (int r = 0; r < kMr; ++r) {
-            const __m512i w = _mm512_set1_epi32(quad(a + r * kGroup));
-            for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], bv[v], w);
-        }
+// One strip: 8 rows x 32 columns (two vectors), or x 16 when at most 16 columns remain. The
+// accumulators are named variables: with an array GCC shuffles them through extra registers on
+// every step (twice the instructions of the loop below, measured).
+#define PERCEPT_ROW2(r)                                                       \
+    {                                                                         \
+        const __m512i w = _mm512_set1_epi32(quad(a + (r) * kGroup));          \
+        c##r##0 = _mm512_dpbusd_epi32(c##r##0, b0, w);                        \
+        c##r##1 = _mm512_dpbusd_epi32(c##r##1, b1, w);                        \
     }
+#define PERCEPT_ROW1(r) c##r##0 = _mm512_dpbusd_epi32(c##r##0, b0, _mm512_set1_epi32(quad(a + (r) * kGroup)));
+
+void strip2(const int8_t* a, const uint8_t* b, int64_t groups, int64_t cols, int32_t* c, int64_t ldc) {
+    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    __m512i c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    for (int64_t g = 0; g < groups; ++g, a += kMr * kGroup, b += kNr * kGroup) {
+        const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 64);
+        PERCEPT_ROW2(0) PERCEPT_ROW2(1) PERCEPT_ROW2(2) PERCEPT_ROW2(3) PERCEPT_ROW2(4) PERCEPT_ROW2(5) PERCEPT_ROW2(6) PERCEPT_ROW2(7)
+    }
+    const __m512i acc[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
     for (int r = 0; r < kMr; ++r)
-        for (int v = 0; v < V; ++v) _mm512_mask_storeu_epi32(c + r * ldc + 16 * v, mask16(cols - 16 * v), acc[r][v]);
+        for (int v = 0; v < 2; ++v) _mm512_mask_storeu_epi32(c + r * ldc + 16 * v, mask16(cols - 16 * v), acc[r][v]);
 }
+
+void strip1(const int8_t* a, const uint8_t* b, int64_t groups, int64_t cols, int32_t* c, int64_t ldc) {
+    __m512i c00 = _mm512_setzero_si512(), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
+    for (int64_t g = 0; g < groups; ++g, a += kMr * kGroup, b += kNr * kGroup) {
+        const __m512i b0 = _mm512_loadu_si512(b);
+        PERCEPT_ROW1(0) PERCEPT_ROW1(1) PERCEPT_ROW1(2) PERCEPT_ROW1(3) PERCEPT_ROW1(4) PERCEPT_ROW1(5) PERCEPT_ROW1(6) PERCEPT_ROW1(7)
+    }
+    const __m512i acc[kMr] = {c00, c10, c20, c30, c40, c50, c60, c70};
+    for (int r = 0; r < kMr; ++r) _mm512_mask_storeu_epi32(c + r * ldc, mask16(cols), acc[r]);
+}
+#undef PERCEPT_ROW2
+#undef PERCEPT_ROW1
 
 void kernel(const void* aPanel, const void* bPacked, int64_t K, int64_t n, int32_t* c, int64_t ldc) {
     const int64_t groups = (K + kGroup - 1) / kGroup;
@@ -110,8 +127,8 @@ void kernel(const void* aPanel, const void* bPacked, int64_t K, int64_t n, int32
     const uint8_t* b = static_cast<const uint8_t*>(bPacked);
     for (int64_t j0 = 0; j0 < n; j0 += kNr, b += groups * kNr * kGroup) {
         const int64_t cols = n - j0;
-        if (cols > 16) strip<2>(a, b, groups, cols, c + j0, ldc);
-        else strip<1>(a, b, groups, cols, c + j0, ldc);
+        if (cols > 16) strip2(a, b, groups, cols, c + j0, ldc);
+        else strip1(a, b, groups, cols, c + j0, ldc);
     }
 }
 
@@ -152,7 +169,7 @@ void requantRow(const int32_t* acc, int64_t n, float scale, float offset, int32_
 
 const Int8Kernels kInt8Vnni = {"vnni",   kMr,         kNr,        kGroup,       1,         &packA,
                                &packB,   &kernel,     &packGemv,  &gemv,        kGemvRows, &requantRow,
-                               &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow};
+                               &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow, &avx2::columnSums, &avx2::zeroTerms, &avx2::toOffsets};
 
 }  // namespace percept::cpu::avx512
 
