@@ -1,9 +1,17 @@
 // int8 (INT8.md): quantised depthwise convolution (group == C == M), a channel at a time,
-// channels split over the threads. 3x3 at stride 1 or 2 on a SIMD level runs the level's fp32
-// depthwise kernel on the channel's real offsets (x - zero point) with the integer taps (w - zero
-// point): exact in fp32, nine products of 8-bit values staying far below 2^24. Every other
-// shape is a direct integer loop. Both end in the OutputStage, as the GEMM convolution does.
+// channels split over the threads:
+//  - "int8-depthwise/vnni": 3x3 stride 1 where the level has Int8Kernels::depthwise3x3s1: the
+//    channel is copied into a plane padded with its zero point and the taps run as dot
+//    products of bytes;
+//  - "int8-depthwise/simd": 3x3 at stride 1 or 2 on a SIMD level: the level's fp32 depthwise
+//    kernel on the channel's offsets from the zero point (x - zx) with the integer taps (w - zw),
+//    exact in fp32 (nine products of 8-bit values stay far below 2^24);
+//  - "int8-depthwise": every other shape, a direct integer loop.
+// All end in the OutputStage, as the GEMM convolution does.
 #include "cpu/int8_conv.h"
+
+#include <algorithm>
+#include <cstring>
 
 namespace percept::cpu::int8 {
 namespace {
@@ -16,10 +24,14 @@ public:
         const size_t per = static_cast<size_t>(q_.kh * q_.kw);
         taps_.resize(w_.w.size());
         for (size_t k = 0; k < w_.w.size(); ++k) taps_[k] = static_cast<float>(w_.w[k] - w_.zero[k / per]);
+        if (k.depthwise3x3s1 && q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1) {
+            bytes_ = k.depthwise3x3s1;
+            ld_ = (q.OW + 63) / 64 * 64 + 64;  // the kernel reads 64 + 2 bytes past each block
+        }
     }
     size_t workspaceBytes(int threads) const override { return perThread() * static_cast<size_t>(threads); }
     size_t weightBytes() const override { return w_.w.size() + taps_.size() * sizeof(float); }
-    const char* algo() const override { return simd_ ? "int8-depthwise/simd" : "int8-depthwise"; }
+    const char* algo() const override { return bytes_ ? "int8-depthwise/vnni" : simd_ ? "int8-depthwise/simd" : "int8-depthwise"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const uint8_t* x = reinterpret_cast<const uint8_t*>(inputs[0]);
@@ -28,12 +40,13 @@ public:
         auto channels = [&](int64_t c0, int64_t c1, int th) {
             uint8_t* base = reinterpret_cast<uint8_t*>(ctx.workspace) + static_cast<size_t>(th) * perThread();
             float* xf = reinterpret_cast<float*>(base);
-            float* yf = xf + alignFloats(static_cast<size_t>(plane));
+            float* yf = xf + planeFloats();
             int32_t* acc = reinterpret_cast<int32_t*>(yf + alignFloats(static_cast<size_t>(P)));
             float* scratch = reinterpret_cast<float*>(acc + alignFloats(static_cast<size_t>(P)));
             for (int64_t c = c0; c < c1; ++c) {
                 const uint8_t* xc = x + c * plane;
-                if (simd_) channelSimd(xc, c, xf, yf, acc);
+                if (bytes_) channelBytes(xc, c, reinterpret_cast<uint8_t*>(xf), acc);
+                else if (simd_) channelSimd(xc, c, xf, yf, acc);
                 else channelDirect(xc, c, acc);
                 out_.write(acc, P, c, 1, P, y, P, 1, scratch);
             }
@@ -43,9 +56,26 @@ public:
     }
 
 private:
-    size_t perThread() const {
-        const size_t plane = alignFloats(static_cast<size_t>(q_.H * q_.W)), P = alignFloats(static_cast<size_t>(q_.P()));
-        return (plane + 3 * P) * sizeof(float);
+    // The input plane (as floats, or padded bytes), the float sums, the int32 sums, scratch.
+    size_t planeFloats() const {
+        return std::max(alignFloats(static_cast<size_t>(q_.H * q_.W)), alignFloats(static_cast<size_t>((q_.OH + 2) * ld_ / 4 + 1)));
+    }
+    size_t perThread() const { return (planeFloats() + 3 * alignFloats(static_cast<size_t>(q_.P()))) * sizeof(float); }
+    // The channel padded with its zero point (rows of ld_ bytes), then the level's byte kernel.
+    void channelBytes(const uint8_t* xc, int64_t c, uint8_t* padded, int32_t* acc) const {
+        for (int64_t py = 0; py < q_.OH + 2; ++py) {
+            uint8_t* d = padded + py * ld_;
+            const int64_t iy = py - q_.pt;
+            if (iy < 0 || iy >= q_.H) {
+                std::memset(d, in_.padByte, static_cast<size_t>(ld_));
+                continue;
+            }
+            const int64_t n = std::min(q_.W, ld_ - q_.pl);
+            std::memset(d, in_.padByte, static_cast<size_t>(q_.pl));
+            std::memcpy(d + q_.pl, xc + iy * q_.W, static_cast<size_t>(n));
+            std::memset(d + q_.pl + n, in_.padByte, static_cast<size_t>(ld_ - q_.pl - n));
+        }
+        bytes_(padded, ld_, q_.OH, q_.OW, in_.flip, w_.w.data() + c * 9, w_.zero[static_cast<size_t>(c)], acc);
     }
     // The fp32 kernel on x - zero point (pads then add 0); the zero point's share is added back
     // so acc is the GEMM convention's sum over every tap of (w - zw) x.
@@ -83,6 +113,8 @@ private:
     OutputStage out_;
     DepthwiseFn simd_;
     const Int8Kernels& k_;
+    decltype(Int8Kernels::depthwise3x3s1) bytes_ = nullptr;
+    int64_t ld_ = 0;
 };
 
 }  // namespace

@@ -54,6 +54,11 @@ struct Int8Kernels {
     void (*zeroTerms)(int32_t* c, int64_t ldc, const int32_t* zero, int64_t rows, const int32_t* sums, int64_t n) = nullptr;
     // Depthwise: y[i] = (x[i] ^ flip) - zero as floats, the codes' offsets from the zero point.
     void (*toOffsets)(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) = nullptr;
+    // Depthwise 3x3, stride 1, on one channel already padded with its zero point: rows of `ld`
+    // bytes, OH + 2 of them, each readable 64 + 2 bytes past OW (codes ^ flip are the GEMM's
+    // uint8 values). acc[oy * OW + ox] = sum over the taps of (w - wZero) x; w: the 9 int8 taps.
+    // Null where the level has none (int8_depthwise.cpp then takes the fp32 kernel's path).
+    void (*depthwise3x3s1)(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) = nullptr;
 
     int64_t kPadded(int64_t K) const { return (K + kGroup - 1) / kGroup * kGroup; }
     int64_t panels(int64_t M) const { return (M + mr - 1) / mr; }

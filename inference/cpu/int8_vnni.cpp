@@ -165,11 +165,54 @@ void requantRow(const int32_t* acc, int64_t n, float scale, float offset, int32_
     }
 }
 
+// Depthwise 3x3 stride 1, 64 outputs of a row at a time. Per window row ky the three shifted
+// rows (x[j], x[j+1], x[j+2]) are interleaved into groups of 4 bytes (the 4th zero) so that one
+// vpdpbusd adds that row's three taps; the interleaving works inside 128-bit lanes, so
+// accumulator i holds, in lane L, the outputs 16 L + 4 i + (0..3), put back in order by a 4 x 4
+// transpose of lanes at the end. Weights with a zero point also sum the windows (taps of 1).
+void depthwise3x3s1(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) {
+    const __m512i f = _mm512_set1_epi8(static_cast<char>(flip)), zero = _mm512_setzero_si512();
+    __m512i taps[3];
+    for (int ky = 0; ky < 3; ++ky) {
+        int32_t q = 0;
+        std::memcpy(&q, w + 3 * ky, 3);  // the 4th byte stays 0
+        taps[ky] = _mm512_set1_epi32(q);
+    }
+    const __m512i ones = _mm512_set1_epi32(0x00010101);
+    for (int64_t oy = 0; oy < OH; ++oy) {
+        int32_t* out = acc + oy * OW;
+        for (int64_t ox = 0; ox < OW; ox += 64) {
+            __m512i s[4] = {zero, zero, zero, zero}, sx[4] = {zero, zero, zero, zero};
+            for (int ky = 0; ky < 3; ++ky) {
+                const uint8_t* r = x + (oy + ky) * ld + ox;
+                const __m512i a = _mm512_xor_si512(_mm512_loadu_si512(r), f), b = _mm512_xor_si512(_mm512_loadu_si512(r + 1), f);
+                const __m512i c = _mm512_xor_si512(_mm512_loadu_si512(r + 2), f);
+                const __m512i t0 = _mm512_unpacklo_epi8(a, b), t1 = _mm512_unpackhi_epi8(a, b);
+                const __m512i t2 = _mm512_unpacklo_epi8(c, zero), t3 = _mm512_unpackhi_epi8(c, zero);
+                const __m512i q[4] = {_mm512_unpacklo_epi16(t0, t2), _mm512_unpackhi_epi16(t0, t2), _mm512_unpacklo_epi16(t1, t3), _mm512_unpackhi_epi16(t1, t3)};
+                for (int i = 0; i < 4; ++i) {
+                    s[i] = _mm512_dpbusd_epi32(s[i], q[i], taps[ky]);
+                    if (wZero) sx[i] = _mm512_dpbusd_epi32(sx[i], q[i], ones);
+                }
+            }
+            if (wZero)
+                for (int i = 0; i < 4; ++i) s[i] = _mm512_sub_epi32(s[i], _mm512_mullo_epi32(sx[i], _mm512_set1_epi32(wZero)));
+            // Lane L of s[i] holds outputs 16 L + 4 i + (0..3): transpose the 4 x 4 lanes.
+            const __m512i u0 = _mm512_shuffle_i64x2(s[0], s[1], 0x44), u1 = _mm512_shuffle_i64x2(s[0], s[1], 0xEE);
+            const __m512i u2 = _mm512_shuffle_i64x2(s[2], s[3], 0x44), u3 = _mm512_shuffle_i64x2(s[2], s[3], 0xEE);
+            const __m512i o[4] = {_mm512_shuffle_i64x2(u0, u2, 0x88), _mm512_shuffle_i64x2(u0, u2, 0xDD), _mm512_shuffle_i64x2(u1, u3, 0x88),
+                                  _mm512_shuffle_i64x2(u1, u3, 0xDD)};
+            for (int k = 0; k < 4; ++k) _mm512_mask_storeu_epi32(out + ox + 16 * k, mask16(OW - ox - 16 * k), o[k]);
+        }
+    }
+}
+
 }  // namespace
 
 const Int8Kernels kInt8Vnni = {"vnni",   kMr,         kNr,        kGroup,       1,         &packA,
                                &packB,   &kernel,     &packGemv,  &gemv,        kGemvRows, &requantRow,
-                               &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow, &avx2::columnSums, &avx2::zeroTerms, &avx2::toOffsets};
+                               &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow, &avx2::columnSums, &avx2::zeroTerms, &avx2::toOffsets,
+                               &depthwise3x3s1};
 
 }  // namespace percept::cpu::avx512
 

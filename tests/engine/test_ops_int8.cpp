@@ -183,6 +183,7 @@ TEST_P(Int8ConvTest, MatrixVector) {
 TEST_P(Int8ConvTest, Depthwise) {
     const std::vector<ConvCase> cases = {
         {"3x3 stride 1", {1, 12, 9, 10}, 12, 3, 3, cp(12, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise"},
+        {"3x3 stride 1, rows wider than 64 (several blocks)", {1, 3, 5, 150}, 3, 3, 3, cp(3, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise"},
         {"3x3 stride 2 (TF pads)", {1, 8, 14, 14}, 8, 3, 3, cp(8, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, "int8-depthwise"},
         {"5x5 stride 1", {1, 6, 9, 9}, 6, 5, 5, cp(6, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-depthwise"},
         {"3x3 dilated", {1, 4, 9, 9}, 4, 3, 3, cp(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::Int8, false, Activation::None, 0, 0, false, "int8-depthwise"},
