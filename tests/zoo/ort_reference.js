@@ -154,7 +154,7 @@ async function timing(ort, a) {
 }
 
 // Other scripts reuse the runtime's loading and the .npy reading (tests/int8/ort_check.js).
-module.exports = { readNpy, loadOrt, createSession, runOnce };
+module.exports = { readNpy, writeNpy, loadOrt, createSession, runOnce };
 if (require.main !== module) return;
 
 (async () => {
