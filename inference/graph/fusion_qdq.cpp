@@ -107,7 +107,7 @@ void fuseWeighted(Graph& g, const Links& l, size_t k, Rewrite& r) {
     const Shape xs = g.shapeOf(x);
     int64_t wAxis = 0;
     if (n.op == OpKind::Conv) {
-        if (xs.size() != 4) return;
+        if (xs.size() != 4 || xs[0] != 1) return;  // one 2-D image
     } else if (n.op == OpKind::Gemm) {
         if (n.attrInt("transA", 0) != 0 || n.attrFloat("alpha", 1.0f) != 1.0f || n.attrFloat("beta", 1.0f) != 1.0f || xs.size() != 2) return;
         wAxis = n.attrInt("transB", 0) ? 0 : 1;

@@ -159,6 +159,8 @@ TEST_P(Int8ConvTest, Gemm) {
         {"3x3 stride 2 asymmetric pads, int8", {1, 8, 13, 12}, 9, 3, 3, cp(1, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-gemm"},
         {"7x7 stride 2 pad 3 (a stem)", {1, 3, 33, 31}, 16, 7, 7, cp(1, {2, 2}, {3, 3, 3, 3}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
         {"dilated 3x3", {1, 6, 11, 11}, 5, 3, 3, cp(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"dilated 3x3 stride 2, 1x4 window", {1, 4, 13, 12}, 6, 1, 4, cp(1, {2, 3}, {0, 1, 2, 0}, {1, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"1x1 stride 2 (a shortcut)", {1, 8, 9, 9}, 10, 1, 1, cp(1, {2, 2}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
         {"groups 2", {1, 8, 7, 7}, 6, 3, 3, cp(2, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
         {"many columns (several tiles)", {1, 64, 40, 41}, 40, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
         {"deep K (few columns, panels split)", {1, 300, 5, 5}, 70, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-gemm"},
