@@ -26,16 +26,6 @@ namespace {
 
 constexpr int kMr = 6, kNr = 16, kGroup = 2, kGemvRows = 8;
 
-template <int Rows>
-void packRows(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
-    const int64_t Kp = (K + kGroup - 1) / kGroup * kGroup;
-    int16_t* d = static_cast<int16_t*>(dst);
-    for (int64_t m0 = 0; m0 < M; m0 += Rows)
-        for (int64_t k0 = 0; k0 < Kp; k0 += kGroup)
-            for (int64_t r = 0; r < Rows; ++r)
-                for (int64_t i = 0; i < kGroup; ++i) *d++ = m0 + r < M && k0 + i < K ? a[(m0 + r) * lda + k0 + i] : 0;
-}
-
 // 16 bytes of a row (zero past column n, or the whole row past K), flipped.
 inline __m128i loadRow(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t k, int64_t K, int64_t j0, int64_t cols, __m128i flip) {
     if (k >= K) return _mm_setzero_si128();
@@ -240,8 +230,8 @@ void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) 
     for (; i < n; ++i) y[i] = static_cast<float>(static_cast<uint8_t>(x[i] ^ flip)) - zero;
 }
 
-const Int8Kernels kInt8Kernels = {"avx2",        kMr,          kNr,          kGroup,         2,         &packRows<kMr>,
-                                  &packB,        &kernel,      &packRows<kGemvRows>, &gemv, kGemvRows, &requantRow,
+const Int8Kernels kInt8Kernels = {"avx2",        kMr,          kNr,          kGroup,         2,         &packPanels<kMr, kGroup, int16_t>,
+                                  &packB,        &kernel,      &packPanels<kGemvRows, kGroup, int16_t>, &gemv, kGemvRows, &requantRow,
                                   &max3s2,       &quantizeRow, &addRow,      &columnSums,    &zeroTerms, &toOffsets};
 
 }  // namespace percept::cpu::avx2

@@ -17,17 +17,6 @@ namespace {
 
 constexpr int kMr = 4, kNr = 8, kGroup = 4;
 
-// Panels of kMr rows: [panel][K/4][kMr][4].
-void packA(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
-    const int64_t Kp = (K + kGroup - 1) / kGroup * kGroup;
-    int8_t* d = static_cast<int8_t*>(dst);
-    for (int64_t m0 = 0; m0 < M; m0 += kMr)
-        for (int64_t k0 = 0; k0 < Kp; k0 += kGroup)
-            for (int64_t r = 0; r < kMr; ++r)
-                for (int64_t i = 0; i < kGroup; ++i)
-                    *d++ = m0 + r < M && k0 + i < K ? a[(m0 + r) * lda + k0 + i] : 0;
-}
-
 // Strips of kNr columns: [strip][K/4][kNr][4].
 void packB(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
     const int64_t Kp = (K + kGroup - 1) / kGroup * kGroup;
@@ -126,7 +115,8 @@ void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) 
 
 }  // namespace
 
-const Int8Kernels kPortable = {"generic", kMr, kNr, kGroup, 1, &packA, &packB, &kernel, &packA, &gemv, kMr, &requantRow, &max3s2, &quantizeRow, &addRow,
+const Int8Kernels kPortable = {"generic", kMr, kNr, kGroup, 1, &packPanels<kMr, kGroup, int8_t>, &packB, &kernel, &packPanels<kMr, kGroup, int8_t>, &gemv, kMr,
+                               &requantRow, &max3s2, &quantizeRow, &addRow,
                                &columnSums, &zeroTerms, &toOffsets};
 
 }  // namespace int8

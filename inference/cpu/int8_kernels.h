@@ -71,6 +71,19 @@ struct Int8Kernels {
     }
 };
 
+// The weights' panels every level packs (packA, packGemv): M x K int8 (row-major, lda) as
+// panels of Rows rows, K in groups of Group zero-padded, [panel][K / Group][Rows][Group], each
+// value stored as T (int8, or int16 for the 16-bit dot products).
+template <int Rows, int Group, class T>
+void packPanels(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
+    const int64_t Kp = (K + Group - 1) / Group * Group;
+    T* d = static_cast<T*>(dst);
+    for (int64_t m0 = 0; m0 < M; m0 += Rows)
+        for (int64_t k0 = 0; k0 < Kp; k0 += Group)
+            for (int64_t r = 0; r < Rows; ++r)
+                for (int64_t i = 0; i < Group; ++i) *d++ = m0 + r < M && k0 + i < K ? a[(m0 + r) * lda + k0 + i] : 0;
+}
+
 // Where packB finds row k of B.
 inline const uint8_t* rowOf(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t k) { return b + (rows ? rows[k] : k * ldb); }
 

@@ -23,6 +23,24 @@ namespace {
 
 using namespace int8;
 
+// f(offset) for every tap of the window at output position `at` (depth, row, column) that lies
+// inside the input plane; offset: the tap's index in the plane.
+template <class F>
+inline void forEachTap(const graph::Spatial3& s, const int64_t at[3], F&& f) {
+    for (int64_t kd = 0; kd < s.kernel[0]; ++kd) {
+        const int64_t id = at[0] * s.stride[0] - s.padBegin[0] + kd * s.dilation[0];
+        if (id < 0 || id >= s.in[0]) continue;
+        for (int64_t kh = 0; kh < s.kernel[1]; ++kh) {
+            const int64_t ih = at[1] * s.stride[1] - s.padBegin[1] + kh * s.dilation[1];
+            if (ih < 0 || ih >= s.in[1]) continue;
+            for (int64_t kw = 0; kw < s.kernel[2]; ++kw) {
+                const int64_t iw = at[2] * s.stride[2] - s.padBegin[2] + kw * s.dilation[2];
+                if (iw >= 0 && iw < s.in[2]) f((id * s.in[1] + ih) * s.in[2] + iw);
+            }
+        }
+    }
+}
+
 class MaxPoolKernel final : public Kernel {
 public:
     MaxPoolKernel(const graph::Graph& g, const graph::Node& n, const Int8Kernels& k) : k_(k) {
@@ -91,18 +109,7 @@ private:
                 for (int64_t ow = 0; ow < s_.out[2]; ++ow, ++o) {
                     const int64_t at[3] = {od, oh, ow};
                     uint8_t m = 0;
-                    for (int64_t kd = 0; kd < s_.kernel[0]; ++kd) {
-                        const int64_t id = at[0] * s_.stride[0] - s_.padBegin[0] + kd * s_.dilation[0];
-                        if (id < 0 || id >= s_.in[0]) continue;
-                        for (int64_t kh = 0; kh < s_.kernel[1]; ++kh) {
-                            const int64_t ih = at[1] * s_.stride[1] - s_.padBegin[1] + kh * s_.dilation[1];
-                            if (ih < 0 || ih >= s_.in[1]) continue;
-                            for (int64_t kw = 0; kw < s_.kernel[2]; ++kw) {
-                                const int64_t iw = at[2] * s_.stride[2] - s_.padBegin[2] + kw * s_.dilation[2];
-                                if (iw >= 0 && iw < s_.in[2]) m = std::max(m, static_cast<uint8_t>(x[(id * s_.in[1] + ih) * s_.in[2] + iw] ^ flip_));
-                            }
-                        }
-                    }
+                    forEachTap(s_, at, [&](int64_t i) { m = std::max(m, static_cast<uint8_t>(x[i] ^ flip_)); });
                     y[o] = static_cast<uint8_t>(m ^ flip_);
                 }
     }
@@ -172,21 +179,10 @@ private:
                 for (int64_t ow = 0; ow < s_.out[2]; ++ow, ++o) {
                     const int64_t at[3] = {od, oh, ow};
                     int64_t sum = 0, inside = 0;
-                    for (int64_t kd = 0; kd < s_.kernel[0]; ++kd) {
-                        const int64_t id = at[0] * s_.stride[0] - s_.padBegin[0] + kd * s_.dilation[0];
-                        if (id < 0 || id >= s_.in[0]) continue;
-                        for (int64_t kh = 0; kh < s_.kernel[1]; ++kh) {
-                            const int64_t ih = at[1] * s_.stride[1] - s_.padBegin[1] + kh * s_.dilation[1];
-                            if (ih < 0 || ih >= s_.in[1]) continue;
-                            const uint8_t* row = x + (id * s_.in[1] + ih) * s_.in[2];
-                            for (int64_t kw = 0; kw < s_.kernel[2]; ++kw) {
-                                const int64_t iw = at[2] * s_.stride[2] - s_.padBegin[2] + kw * s_.dilation[2];
-                                if (iw < 0 || iw >= s_.in[2]) continue;
-                                sum += codeOf(row[iw], type_);
-                                ++inside;
-                            }
-                        }
-                    }
+                    forEachTap(s_, at, [&](int64_t i) {
+                        sum += codeOf(x[i], type_);
+                        ++inside;
+                    });
                     int64_t divisor = inside;
                     if (includePad_) divisor = taps(od, s_, 0, true) * taps(oh, s_, 1, true) * taps(ow, s_, 2, true);
                     real[o] = divisor > 0 ? static_cast<float>(scale_ * static_cast<double>(sum - zero_ * inside) / static_cast<double>(divisor)) : 0.0f;

@@ -37,24 +37,6 @@ inline int32_t quad(const int8_t* p) {
     return v;
 }
 
-void packA(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
-    const int64_t Kp = (K + kGroup - 1) / kGroup * kGroup;
-    int8_t* d = static_cast<int8_t*>(dst);
-    for (int64_t m0 = 0; m0 < M; m0 += kMr)
-        for (int64_t k0 = 0; k0 < Kp; k0 += kGroup)
-            for (int64_t r = 0; r < kMr; ++r)
-                for (int64_t i = 0; i < kGroup; ++i) *d++ = m0 + r < M && k0 + i < K ? a[(m0 + r) * lda + k0 + i] : 0;
-}
-
-void packGemv(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
-    const int64_t Kp = (K + kGroup - 1) / kGroup * kGroup;
-    int8_t* d = static_cast<int8_t*>(dst);
-    for (int64_t m0 = 0; m0 < M; m0 += kGemvRows)
-        for (int64_t k0 = 0; k0 < Kp; k0 += kGroup)
-            for (int64_t r = 0; r < kGemvRows; ++r)
-                for (int64_t i = 0; i < kGroup; ++i) *d++ = m0 + r < M && k0 + i < K ? a[(m0 + r) * lda + k0 + i] : 0;
-}
-
 // Four rows of 32 bytes (zero where a row is past K or a column past n) interleaved into 32
 // groups of 4: the transpose of a 4 x 32 byte block, two unpack levels and a lane fix-up.
 void packB(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t K, int64_t n, uint8_t flip, void* dst) {
@@ -209,8 +191,8 @@ void depthwise3x3s1(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_
 
 }  // namespace
 
-const Int8Kernels kInt8Vnni = {"vnni",   kMr,         kNr,        kGroup,       1,         &packA,
-                               &packB,   &kernel,     &packGemv,  &gemv,        kGemvRows, &requantRow,
+const Int8Kernels kInt8Vnni = {"vnni",   kMr,         kNr,        kGroup,       1,         &packPanels<kMr, kGroup, int8_t>,
+                               &packB,   &kernel,     &packPanels<kGemvRows, kGroup, int8_t>,  &gemv,        kGemvRows, &requantRow,
                                &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow, &avx2::columnSums, &avx2::zeroTerms, &avx2::toOffsets,
                                &depthwise3x3s1};
 

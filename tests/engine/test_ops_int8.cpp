@@ -9,6 +9,7 @@ namespace percept::optest::int8 {
 namespace {
 
 using graph::Activation;
+using ref::convParams;
 
 class Int8QuantTest : public Int8Test {};
 
@@ -87,14 +88,6 @@ struct ConvCase {
     WeightForm weights = WeightForm::Symmetric;
 };
 
-ref::ConvParams cp(int64_t group, std::vector<int64_t> s, std::vector<int64_t> pads, std::vector<int64_t> dil = {1, 1}) {
-    ref::ConvParams p;
-    p.group = group;
-    p.strides = std::move(s);
-    p.pads = std::move(pads);
-    p.dilations = std::move(dil);
-    return p;
-}
 
 class Int8ConvTest : public Int8Test {
 protected:
@@ -153,20 +146,20 @@ protected:
 
 TEST_P(Int8ConvTest, Gemm) {
     const std::vector<ConvCase> cases = {
-        {"1x1 C13->M7", {1, 13, 9, 11}, 7, 1, 1, cp(1, {1, 1}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
-        {"1x1 int8 acts, per-tensor weights", {1, 16, 6, 6}, 24, 1, 1, cp(1, {1, 1}, {0, 0, 0, 0}), DType::Int8, false, Activation::None, 0, 0, false, "int8-gemm"},
-        {"3x3 pad 1", {1, 5, 10, 9}, 11, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
-        {"3x3 stride 2 asymmetric pads, int8", {1, 8, 13, 12}, 9, 3, 3, cp(1, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-gemm"},
-        {"7x7 stride 2 pad 3 (a stem)", {1, 3, 33, 31}, 16, 7, 7, cp(1, {2, 2}, {3, 3, 3, 3}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
-        {"dilated 3x3", {1, 6, 11, 11}, 5, 3, 3, cp(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
-        {"dilated 3x3 stride 2, 1x4 window", {1, 4, 13, 12}, 6, 1, 4, cp(1, {2, 3}, {0, 1, 2, 0}, {1, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-gemm"},
-        {"1x1 stride 2 (a shortcut)", {1, 8, 9, 9}, 10, 1, 1, cp(1, {2, 2}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
-        {"groups 2", {1, 8, 7, 7}, 6, 3, 3, cp(2, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
-        {"many columns (several tiles)", {1, 64, 40, 41}, 40, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
-        {"deep K (few columns, panels split)", {1, 300, 5, 5}, 70, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-gemm"},
-        {"float output", {1, 10, 8, 8}, 12, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, true, "int8-gemm"},
-        {"general activation (LeakyRelu)", {1, 7, 6, 5}, 9, 3, 3, cp(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::LeakyRelu, 0.1f, 0, false, "int8-gemm"},
-        {"general activation (Sigmoid), float output", {1, 7, 6, 5}, 9, 1, 1, cp(1, {1, 1}, {0, 0, 0, 0}), DType::Int8, true, Activation::Sigmoid, 0, 0, true, "int8-gemm"},
+        {"1x1 C13->M7", {1, 13, 9, 11}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"1x1 int8 acts, per-tensor weights", {1, 16, 6, 6}, 24, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), DType::Int8, false, Activation::None, 0, 0, false, "int8-gemm"},
+        {"3x3 pad 1", {1, 5, 10, 9}, 11, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
+        {"3x3 stride 2 asymmetric pads, int8", {1, 8, 13, 12}, 9, 3, 3, convParams(1, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-gemm"},
+        {"7x7 stride 2 pad 3 (a stem)", {1, 3, 33, 31}, 16, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
+        {"dilated 3x3", {1, 6, 11, 11}, 5, 3, 3, convParams(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"dilated 3x3 stride 2, 1x4 window", {1, 4, 13, 12}, 6, 1, 4, convParams(1, {2, 3}, {0, 1, 2, 0}, {1, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"1x1 stride 2 (a shortcut)", {1, 8, 9, 9}, 10, 1, 1, convParams(1, {2, 2}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"groups 2", {1, 8, 7, 7}, 6, 3, 3, convParams(2, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"many columns (several tiles)", {1, 64, 40, 41}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm"},
+        {"deep K (few columns, panels split)", {1, 300, 5, 5}, 70, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-gemm"},
+        {"float output", {1, 10, 8, 8}, 12, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, true, "int8-gemm"},
+        {"general activation (LeakyRelu)", {1, 7, 6, 5}, 9, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::LeakyRelu, 0.1f, 0, false, "int8-gemm"},
+        {"general activation (Sigmoid), float output", {1, 7, 6, 5}, 9, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), DType::Int8, true, Activation::Sigmoid, 0, 0, true, "int8-gemm"},
     };
     uint32_t seed = 100;
     for (const ConvCase& c : cases) check(c, seed += 10);
@@ -174,9 +167,9 @@ TEST_P(Int8ConvTest, Gemm) {
 
 TEST_P(Int8ConvTest, MatrixVector) {
     const std::vector<ConvCase> cases = {
-        {"1x1 on 1x1 (classifier)", {1, 67, 1, 1}, 21, 1, 1, cp(1, {1, 1}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemv"},
-        {"1x1 on 1x1, float logits", {1, 256, 1, 1}, 100, 1, 1, cp(1, {1, 1}, {0, 0, 0, 0}), DType::Int8, true, Activation::None, 0, 0, true, "int8-gemv"},
-        {"3x3 valid on 3x3", {1, 9, 3, 3}, 17, 3, 3, cp(1, {1, 1}, {0, 0, 0, 0}), DType::UInt8, false, Activation::Relu, 0, 0, false, "int8-gemv"},
+        {"1x1 on 1x1 (classifier)", {1, 67, 1, 1}, 21, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemv"},
+        {"1x1 on 1x1, float logits", {1, 256, 1, 1}, 100, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), DType::Int8, true, Activation::None, 0, 0, true, "int8-gemv"},
+        {"3x3 valid on 3x3", {1, 9, 3, 3}, 17, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), DType::UInt8, false, Activation::Relu, 0, 0, false, "int8-gemv"},
     };
     uint32_t seed = 300;
     for (const ConvCase& c : cases) check(c, seed += 10);
@@ -184,12 +177,12 @@ TEST_P(Int8ConvTest, MatrixVector) {
 
 TEST_P(Int8ConvTest, Depthwise) {
     const std::vector<ConvCase> cases = {
-        {"3x3 stride 1", {1, 12, 9, 10}, 12, 3, 3, cp(12, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise"},
-        {"3x3 stride 1, rows wider than 64 (several blocks)", {1, 3, 5, 150}, 3, 3, 3, cp(3, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise"},
-        {"3x3 stride 2 (TF pads)", {1, 8, 14, 14}, 8, 3, 3, cp(8, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, "int8-depthwise"},
-        {"5x5 stride 1", {1, 6, 9, 9}, 6, 5, 5, cp(6, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-depthwise"},
-        {"3x3 dilated", {1, 4, 9, 9}, 4, 3, 3, cp(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::Int8, false, Activation::None, 0, 0, false, "int8-depthwise"},
-        {"3x3 float output", {1, 5, 7, 7}, 5, 3, 3, cp(5, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, true, "int8-depthwise"},
+        {"3x3 stride 1", {1, 12, 9, 10}, 12, 3, 3, convParams(12, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise"},
+        {"3x3 stride 1, rows wider than 64 (several blocks)", {1, 3, 5, 150}, 3, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise"},
+        {"3x3 stride 2 (TF pads)", {1, 8, 14, 14}, 8, 3, 3, convParams(8, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, "int8-depthwise"},
+        {"5x5 stride 1", {1, 6, 9, 9}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-depthwise"},
+        {"3x3 dilated", {1, 4, 9, 9}, 4, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::Int8, false, Activation::None, 0, 0, false, "int8-depthwise"},
+        {"3x3 float output", {1, 5, 7, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, true, "int8-depthwise"},
     };
     uint32_t seed = 500;
     for (const ConvCase& c : cases) check(c, seed += 10);
@@ -197,14 +190,14 @@ TEST_P(Int8ConvTest, Depthwise) {
 
 // Weights with zero points: asymmetric int8 (one per channel, or one) and uint8, on every path.
 TEST_P(Int8ConvTest, WeightZeroPoints) {
-    const ref::ConvParams one = cp(1, {1, 1}, {0, 0, 0, 0}), pad1 = cp(1, {1, 1}, {1, 1, 1, 1});
+    const ref::ConvParams one = convParams(1, {1, 1}, {0, 0, 0, 0}), pad1 = convParams(1, {1, 1}, {1, 1, 1, 1});
     std::vector<ConvCase> cases = {
         {"1x1 int8 zero points", {1, 13, 9, 11}, 7, 1, 1, one, DType::UInt8, true, Activation::Relu, 0, 0, false, "int8-gemm", WeightForm::Int8ZeroPoint},
         {"3x3 uint8 weights, per tensor", {1, 5, 10, 9}, 11, 3, 3, pad1, DType::Int8, false, Activation::None, 0, 0, false, "int8-gemm", WeightForm::UInt8},
         {"3x3 uint8 weights, per channel", {1, 6, 8, 8}, 9, 3, 3, pad1, DType::UInt8, true, Activation::None, 0, 0, true, "int8-gemm", WeightForm::UInt8},
         {"matrix-vector", {1, 40, 1, 1}, 19, 1, 1, one, DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemv", WeightForm::Int8ZeroPoint},
-        {"depthwise fast", {1, 8, 12, 12}, 8, 3, 3, cp(8, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise", WeightForm::Int8ZeroPoint},
-        {"depthwise direct", {1, 4, 9, 9}, 4, 5, 5, cp(4, {2, 2}, {2, 2, 2, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise", WeightForm::UInt8},
+        {"depthwise fast", {1, 8, 12, 12}, 8, 3, 3, convParams(8, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise", WeightForm::Int8ZeroPoint},
+        {"depthwise direct", {1, 4, 9, 9}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise", WeightForm::UInt8},
     };
     uint32_t seed = 700;
     for (const ConvCase& c : cases) check(c, seed += 10);

@@ -74,7 +74,7 @@ TEST_P(Int8OpsTest, Concat) {
 }
 
 TEST_P(Int8OpsTest, Pools) {
-    const Shape s = {1, 4, 11, 12};
+    const Shape s = {1, 4, 11, 77};  // wide enough for the SIMD rows of the 3-wide stride-2 max
     const Tensor x = randomTensor(s, 5, -2.0f, 2.0f);
     struct Case {
         const char* op;
@@ -89,11 +89,16 @@ TEST_P(Int8OpsTest, Pools) {
     avgPad.kernel = {3, 3};
     avgPad.strides = {1, 1};
     avgPad.pads = {1, 1, 1, 1};
+    ref::PoolParams maxDilated;
+    maxDilated.kernel = {2, 3};
+    maxDilated.strides = {1, 2};
+    maxDilated.pads = {1, 0, 0, 1};
+    maxDilated.dilations = {2, 2};
     ref::PoolParams avgIncl = avgPad;
     avgIncl.countIncludePad = true;
     avgIncl.strides = {2, 2};
-    const std::vector<Case> cases = {{"MaxPool", max3, true}, {"MaxPool", max3, false}, {"AveragePool", avgPad, true}, {"AveragePool", avgIncl, false},
-                                     {"GlobalAveragePool", {}, false}};
+    const std::vector<Case> cases = {{"MaxPool", max3, true},           {"MaxPool", max3, false},          {"MaxPool", maxDilated, false},
+                                     {"AveragePool", avgPad, true},     {"AveragePool", avgIncl, false},   {"GlobalAveragePool", {}, false}};
     for (const Case& c : cases) {
         SCOPED_TRACE(std::string(c.op) + (c.sameParams ? " same parameters" : " rescaled"));
         const Q qx = covering(-2.0f, 2.0f, DType::Int8), qy = c.sameParams ? qx : covering(-1.5f, 2.5f, DType::Int8);
@@ -107,6 +112,7 @@ TEST_P(Int8OpsTest, Pools) {
             setInts(n, "strides", c.p.strides);
             setInts(n, "pads", c.p.pads);
             setInt(n, "ceil_mode", c.p.ceilMode ? 1 : 0);
+            if (std::string(c.op) == "MaxPool") setInts(n, "dilations", c.p.dilations);
             if (std::string(c.op) == "AveragePool") setInt(n, "count_include_pad", c.p.countIncludePad ? 1 : 0);
         }
         quantizeOutput(b, y, qy, "y");

@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 
+#include "common/readme_top1.h"
 #include "common/test_data.h"
 #include "percept/models/classification.h"
 #include "percept/models/model_store.h"
@@ -27,22 +28,6 @@ namespace percept::testing {
 namespace {
 
 std::string int8Dir() { return envOr("PERCEPT_INT8_DIR", PERCEPT_INT8_DIR); }
-
-// Top-1 of the original uint8 TFLite models (Arm NN CpuRef) per photo, from the models' README.
-const std::map<std::string, std::map<std::string, std::string>> kTfliteTop1 = {
-    {"mobilenet_v2_1.0_224",
-     {{"chelsea.png", "tiger cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "missile"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "hotdog"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "dragonfly"},
-      {"grace_hopper.png", "mortarboard"}, {"pelican.jpeg", "pelican"}}},
-    {"mobilenet_v1_0.5_160",
-     {{"chelsea.png", "Egyptian cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "obelisk"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "hotdog"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "dragonfly"},
-      {"grace_hopper.png", "academic gown"}, {"pelican.jpeg", "pelican"}}},
-    {"mobilenet_v1_0.25_128",
-     {{"chelsea.png", "Egyptian cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "mosque"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "burrito"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "tiger beetle"},
-      {"grace_hopper.png", "academic gown"}, {"pelican.jpeg", "paddle"}}},
-};
 
 // .npy, float32, C order: what ort_check.js reads.
 void writeNpy(const std::string& path, const Tensor& t) {
@@ -90,9 +75,8 @@ TEST_P(Int8Accuracy, KeepsTheFloatTop1OnEveryPhoto) {
         kept += qt[0] == ft[0];
         overlap += static_cast<int>(std::count_if(qt.begin(), qt.end(), [&](int c) { return std::find(ft.begin(), ft.end(), c) != ft.end(); }));
         for (size_t k = 0; k < fp.size(); ++k) maxDiff = std::max(maxDiff, static_cast<double>(std::fabs(fp[k] - qp[k])));
-        if (kTfliteTop1.count(m->name)) {
-            EXPECT_EQ(labels.name(qt[0], m->labelOffset), kTfliteTop1.at(m->name).at(base)) << base << " (TFLite's label)";
-        }
+        // The README's labels: for the MobileNets, the original uint8 TFLite models' top-1 too.
+        EXPECT_EQ(labels.name(qt[0], m->labelOffset), kReadmeTop1.at(m->name).at(base)) << base << " (the README's label)";
         const std::string stem = out + "/" + std::filesystem::path(path).stem().string();
         writeNpy(stem + ".input.npy", x);
         writeNpy(stem + ".float.npy", fo);
