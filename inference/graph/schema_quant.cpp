@@ -40,7 +40,7 @@ DType canonicalParams(const Graph& g, Node& n, const Shape& x, DType none) {
             if (v < INT32_MIN || v > INT32_MAX) fail(n, "zero point " + std::to_string(v) + " does not fit in 32 bits");
     }
     int64_t axis = 0;
-    if (scale.size() > 1 || s.shape.size() == 1) {
+    if (scale.size() > 1) {  // a one-element 1-D scale is per tensor, as ONNX Runtime reads it
         axis = normAxis(n, n.attrInt("axis", 1), static_cast<int64_t>(x.size()));
         if (x[static_cast<size_t>(axis)] != static_cast<int64_t>(scale.size()))
             fail(n, "has " + std::to_string(scale.size()) + " scales for axis " + std::to_string(axis) + " of " + shapeToString(x));
