@@ -8,6 +8,7 @@
 #include "graph/flops.h"
 #include "graph/fusion.h"
 #include "graph/passes.h"
+#include "graph/quant_expand.h"
 #include "graph/shape_inference.h"
 #include "onnx/onnx_importer.h"
 #include "percept/error.h"
@@ -19,6 +20,7 @@ namespace detail {
 Model modelFromGraph(graph::Graph g, const std::string& source) {
     try {
         graph::sortTopologically(g);
+        graph::expandQLinearOps(g);  // int8 (INT8.md)
         graph::inferShapesAndFold(g);
         foldWithKernels(g);
         graph::removeIdentityOps(g);
@@ -26,6 +28,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         graph::fuseLayerNorm(g);
         graph::fusePointwisePatterns(g);
         graph::fuseActivations(g);
+        graph::fuseQuantized(g);  // int8: last, on the float fusions' result (INT8.md)
         graph::removeDeadNodes(g);
         // An output folded to a constant is returned as it is (the sessions copy it out); a graph
         // whose every output is one computes nothing from its input.

@@ -1,7 +1,9 @@
 // The CPU backend's kernel table (after ncnn's layer registry): one entry per line of
 // graph/ops.def, in that order (checked at compile time), naming the factory of the op's
 // family or, for an op the backend does not run, why.
+#include "cpu/int8.h"
 #include "cpu/op_util.h"
+#include "graph/quant.h"
 #include "graph/op_schema.h"
 
 namespace percept::cpu {
@@ -12,6 +14,8 @@ using graph::OpKind;
 using CpuOp = graph::BackendOp<Factory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
+// int8: rewritten into DequantizeLinear -> Conv/MatMul -> QuantizeLinear at load (INT8.md).
+constexpr const char* kExpanded = "expanded into DequantizeLinear, the float op and QuantizeLinear at load; never runs";
 
 constexpr CpuOp kCpuOps[] = {
     {OpKind::Conv, makeConv},
@@ -129,6 +133,11 @@ constexpr CpuOp kCpuOps[] = {
     {OpKind::Trilu, makeTrilu},
     {OpKind::Cast, makeCast},
     {OpKind::CastLike, makeCast},
+    // int8 (cpu/int8_quantize.cpp); quantised nodes of the other ops: cpu/int8_registry.cpp
+    {OpKind::QuantizeLinear, makeQuantizeLinear},
+    {OpKind::DequantizeLinear, makeDequantizeLinear},
+    {OpKind::QLinearConv, nullptr, kExpanded},
+    {OpKind::QLinearMatMul, nullptr, kExpanded},
     {OpKind::Constant, nullptr, kFolded},
     {OpKind::ConstantOfShape, nullptr, kFolded},
     {OpKind::Shape, nullptr, kFolded},
@@ -143,9 +152,15 @@ static_assert(graph::coversEveryOp(kCpuOps), "cpu/kernel_registry.cpp: one entry
 
 const CpuOp& entry(OpKind k) { return kCpuOps[static_cast<size_t>(k)]; }
 
+// int8: a node with an 8-bit operand, other than the quantisation ops themselves (INT8.md).
+bool quantized(const graph::Graph& g, const graph::Node& node) {
+    return node.op != OpKind::QuantizeLinear && node.op != OpKind::DequantizeLinear && graph::isQuantizedNode(g, node);
+}
+
 }  // namespace
 
 bool cpuSupports(const graph::Graph& g, const graph::Node& node, std::string* why) {
+    if (quantized(g, node)) return int8Supports(g, node, why);
     const CpuOp& e = entry(node.op);
     if (e.fn) return true;
     if (why) *why = std::string(node.opName()) + " on the CPU: " + e.missing;
@@ -157,6 +172,7 @@ std::unique_ptr<Kernel> makeKernel(const graph::Graph& g, const graph::Node& nod
     if (!cpuSupports(g, node, &why)) fail(node, why);
     for (int out : node.outputs)
         if (out >= 0 && !g.value(out).shapeKnown) fail(node, "output shape is unknown (shape inference has not run)");
+    if (quantized(g, node)) return makeInt8Kernel(g, node, cfg);
     return entry(node.op).fn(g, node, cfg);
 }
 

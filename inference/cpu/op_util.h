@@ -149,6 +149,9 @@ PERCEPT_CPU_FACTORY(makeScatter);      // ScatterElements, ScatterND
 PERCEPT_CPU_FACTORY(makeResize);       // Resize, Upsample
 PERCEPT_CPU_FACTORY(makeTrilu);
 PERCEPT_CPU_FACTORY(makeCast);         // Cast, CastLike
+// int8 (INT8.md)
+PERCEPT_CPU_FACTORY(makeQuantizeLinear);
+PERCEPT_CPU_FACTORY(makeDequantizeLinear);
 #undef PERCEPT_CPU_FACTORY
 
 }  // namespace percept::cpu

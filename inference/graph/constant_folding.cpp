@@ -231,6 +231,8 @@ std::vector<ConstPtr> foldConstantInputs(Graph& g, const Node& n) {
         case OpKind::ConstantOfShape: return {fold::foldConstantOfShape(g, n)};
         case OpKind::Range: return {fold::foldRange(g, n)};
         case OpKind::OneHot: return {fold::foldOneHot(g, n)};
+        case OpKind::QuantizeLinear:
+        case OpKind::DequantizeLinear: return {fold::foldQuantization(g, n)};  // int8
         default: break;
     }
     if (isViewOp(n.op)) return foldView(g, n, a);

@@ -58,4 +58,9 @@ ConstPtr foldNonZero(const Graph& g, const Node& n);
 ConstPtr foldConstantOfShape(const Graph& g, const Node& n);
 ConstPtr foldConstant(const Node& n);
 
+// int8 (fold_quant.cpp): QuantizeLinear and DequantizeLinear of constants; a dequantised
+// constant keeps the integers it came from (TensorData::dequantizedFrom). Null when the result
+// is too large to fold (the node then runs).
+ConstPtr foldQuantization(Graph& g, const Node& n);
+
 }  // namespace percept::graph::fold

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 
+#include "graph/quant.h"
 #include "graph/schemas.h"
 
 namespace percept::graph {
@@ -108,6 +109,7 @@ std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g) {
             next.op != OpKind::MaxPool || next.inputs.empty() || next.inputs[0] != n.outputs[0] || next.outputs.size() != 1 ||
             next.outputs[0] < 0)
             continue;
+        if (isQuantizedNode(g, n)) continue;  // int8: the Conv+MaxPool kernel is a float one
         pairs.emplace_back(k, k + 1);
         ++k;  // a pool is fused once
     }

@@ -28,6 +28,11 @@ void fuseLayerNorm(Graph& g);
 // graph/fusion_pointwise.cpp.
 void fusePointwisePatterns(Graph& g);
 
+// int8 (fusion_qdq.cpp, INT8.md): a float node whose operands come through DequantizeLinear
+// and whose result goes into QuantizeLinear becomes a quantised node reading and writing the
+// 8-bit values (the table in INT8.md lists which); runs after the float fusions.
+void fuseQuantized(Graph& g);
+
 // Backend-level: (conv, pool) node indices where a Conv's only reader is the next node, a
 // MaxPool (the stems of SqueezeNet and ResNet). The CPU backend runs each as one Conv+MaxPool
 // kernel where its kernels allow (cpu::makeConvMaxPool), so the conv output is never stored.

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "graph/fusion.h"
+#include "graph/quant.h"
 
 namespace percept::graph {
 namespace {
@@ -34,6 +35,7 @@ std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g) {
     for (size_t k = 0; k < g.nodes.size(); ++k) {
         const Node& pool = g.nodes[k];
         if (pool.op != OpKind::GlobalAveragePool || pool.act.any() || pool.outputs.size() != 1) continue;
+        if (isQuantizedNode(g, pool)) continue;  // int8: the fused kernels are float ones
         const int x = pool.inputs.at(0);
         const Shape& xs = g.shapeOf(x);
         if (xs.size() < 3) continue;

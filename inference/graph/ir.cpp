@@ -37,6 +37,8 @@ void refuseCoded(const TensorData& t) {
 
 std::vector<int64_t> TensorData::asInts() const {
     refuseCoded(*this);
+    if (dtype == DType::Int8) return {reinterpret_cast<const int8_t*>(bytes.data()), reinterpret_cast<const int8_t*>(bytes.data()) + bytes.size()};
+    if (dtype == DType::UInt8) return {bytes.begin(), bytes.end()};
     if (dtype != DType::Float32) return i;
     std::vector<int64_t> r(f.size());
     // Saturating: a NaN or out-of-range float in a hostile file must not be undefined behaviour;
@@ -51,8 +53,9 @@ std::vector<int64_t> TensorData::asInts() const {
 std::vector<float> TensorData::asFloats() const {
     refuseCoded(*this);
     if (dtype == DType::Float32) return f;
-    std::vector<float> r(i.size());
-    for (size_t k = 0; k < i.size(); ++k) r[k] = static_cast<float>(i[k]);
+    const std::vector<int64_t> v = asInts();
+    std::vector<float> r(v.size());
+    for (size_t k = 0; k < v.size(); ++k) r[k] = static_cast<float>(v[k]);
     return r;
 }
 
@@ -71,6 +74,8 @@ const char* dtypeName(DType t) {
         case DType::Float32: return "float32";
         case DType::Int64: return "int64";
         case DType::Bool: return "bool";
+        case DType::Int8: return "int8";
+        case DType::UInt8: return "uint8";
     }
     return "?";
 }
@@ -194,6 +199,7 @@ size_t Graph::weightBytes() const {
     for (const Value& v : values)
         if (v.constant && v.constant->coded) bytes += v.constant->coded->bytes();
         else if (v.constant && v.constant->dtype == DType::Float32) bytes += v.constant->f.size() * sizeof(float);
+        else if (v.constant && isByteType(v.constant->dtype)) bytes += v.constant->bytes.size();  // int8 weights
     return bytes;
 }
 

@@ -2,6 +2,7 @@
 // The engine's graph IR: plain data, as in ggml. Values are tensors (activations or
 // constants), nodes are ops reading and writing values by index. Shapes are static once
 // shape inference has run (batch 1).
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -21,8 +22,28 @@ namespace percept::graph {
 // Cast's result) exactly while below 2^24, booleans (comparisons, Not) as 0.0/1.0. The type
 // decides what an op may do with the value and is checked at load: graph outputs must be
 // Float32, and integer arithmetic on run-time values is refused.
-enum class DType : uint8_t { Float32, Int64, Bool };
+//
+// int8 (INT8.md): Int8 and UInt8 are quantised tensors. Computed at run time they take one
+// byte per element in the arena; as constants their values are packed in TensorData::bytes.
+enum class DType : uint8_t { Float32, Int64, Bool, Int8, UInt8 };
 const char* dtypeName(DType t);
+inline bool isByteType(DType t) { return t == DType::Int8 || t == DType::UInt8; }
+// Bytes per element of a run-time value: 1 for the 8-bit types, else the backend's float
+// element size (4, or 2 with fp16 storage).
+inline size_t elementBytesOf(DType t, size_t floatBytes) { return isByteType(t) ? 1 : floatBytes; }
+
+// int8: the quantisation of an 8-bit tensor (INT8.md). Element q stands for the real number
+// scale[c] * (q - zeroPoint[c]), c its index along `axis` when there are several scales, else 0.
+// Empty scale: not annotated.
+struct QuantParams {
+    std::vector<float> scale;
+    std::vector<int32_t> zeroPoint;
+    int64_t axis = 0;
+    bool empty() const { return scale.empty(); }
+    bool perTensor() const { return scale.size() == 1 && zeroPoint.size() == 1; }
+    bool operator==(const QuantParams& o) const { return scale == o.scale && zeroPoint == o.zeroPoint && (scale.size() <= 1 || axis == o.axis); }
+    bool operator!=(const QuantParams& o) const { return !(*this == o); }
+};
 
 // Constant tensor data (initializers, folded sub-graphs).
 struct TensorData {
@@ -34,6 +55,11 @@ struct TensorData {
     // tensor kept entropy-coded, `f` empty. Only the sessions read it, decoding it first
     // (compressed/decode_weights.h); asFloats()/asInts() refuse it and constant folding skips it.
     std::shared_ptr<const compressed::CodedTensor> coded;
+    std::vector<uint8_t> bytes;  // Int8 (two's complement) and UInt8 values
+    // int8: a Float32 constant folded from DequantizeLinear keeps the integers and parameters it
+    // came from, so the QDQ fusion (graph/fusion_qdq.cpp) can take the weights as they were.
+    struct Dequantized;
+    std::shared_ptr<const Dequantized> dequantizedFrom;
 
     int64_t count() const { return elementCount(shape); }
     bool isCoded() const { return coded != nullptr; }
@@ -42,6 +68,10 @@ struct TensorData {
     std::vector<float> asFloats() const;
 };
 using ConstPtr = std::shared_ptr<const TensorData>;
+struct TensorData::Dequantized {
+    ConstPtr q;  // Int8/UInt8 (or Int64 for an int32 bias)
+    QuantParams quant;
+};
 
 struct Value {
     std::string name;
@@ -49,6 +79,7 @@ struct Value {
     bool shapeKnown = false;
     DType dtype = DType::Float32;
     ConstPtr constant;  // non-null for initializers and folded constants
+    QuantParams quant;  // int8: an 8-bit value's scale and zero point (INT8.md)
     bool isConstant() const { return constant != nullptr; }
 };
 

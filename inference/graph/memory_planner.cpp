@@ -37,7 +37,10 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
             const Value& x = g.value(v);
             const size_t u = static_cast<size_t>(v);
             const int p = producer[u];
-            if (!x.isConstant() && !boundary[u] && readers[u] == 1 && p >= 0 && g.nodes[static_cast<size_t>(p)].op != OpKind::Concat) {
+            // int8: a part is a slice only when its bytes are the output's (same type and quantisation).
+            const Value& yv = g.value(n.outputs[0]);
+            if (!x.isConstant() && !boundary[u] && readers[u] == 1 && p >= 0 && g.nodes[static_cast<size_t>(p)].op != OpKind::Concat &&
+                x.dtype == yv.dtype && x.quant == yv.quant) {
                 sliceOf[u] = n.outputs[0];
                 sliceElem[u] = at;
             }
@@ -62,6 +65,7 @@ std::vector<int> findViews(const Graph& g, const std::vector<int>& last, const s
         if (g.values[x].isConstant() || last[x] != static_cast<int>(s) || sliceOf[y] >= 0) continue;
         if ((x < hints.elided.size() && hints.elided[x]) || (y < hints.elided.size() && hints.elided[y])) continue;
         if (elementCount(g.values[x].shape) != elementCount(g.values[y].shape)) continue;
+        if (g.values[x].dtype != g.values[y].dtype || g.values[x].quant != g.values[y].quant) continue;  // int8: same bytes only
         alias[y] = alias[x] >= 0 ? alias[x] : static_cast<int>(x);
     }
     return alias;
@@ -115,7 +119,7 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     for (size_t v = 0; v < nv; ++v) {
         if (first[v] == -2 || g.values[v].isConstant()) continue;
         if (v < hints.elided.size() && hints.elided[v]) continue;
-        size_t bytes = static_cast<size_t>(elementCount(g.values[v].shape)) * elementBytes;
+        size_t bytes = static_cast<size_t>(elementCount(g.values[v].shape)) * elementBytesOf(g.values[v].dtype, elementBytes);
         bytes = (bytes + alignment - 1) / alignment * alignment;
         if (bytes == 0) bytes = alignment;
         plan.naiveBytes += bytes;
@@ -146,7 +150,8 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     }
     for (size_t v = 0; v < nv; ++v)
         if (plan.sliceOf[v] >= 0)
-            plan.offsets[v] = plan.offsets[static_cast<size_t>(plan.sliceOf[v])] + sliceElem[v] * static_cast<int64_t>(elementBytes);
+            plan.offsets[v] = plan.offsets[static_cast<size_t>(plan.sliceOf[v])] +
+                              sliceElem[v] * static_cast<int64_t>(elementBytesOf(g.values[v].dtype, elementBytes));
     // Views last: the value they show may itself be a Concat slice.
     for (size_t v = 0; v < nv; ++v)
         if (plan.aliasOf[v] >= 0) plan.offsets[v] = plan.offsets[static_cast<size_t>(plan.aliasOf[v])];

@@ -42,7 +42,7 @@ struct PlanHints {
     std::vector<bool> elided;
 };
 
-// elementBytes: 4 for fp32, 2 for fp16 storage. alignment: offset alignment in bytes (slices
+// elementBytes: 4 for fp32, 2 for fp16 storage (int8 values take 1 byte whatever it is). alignment: offset alignment in bytes (slices
 // inside a Concat's output are aligned only to elementBytes).
 MemoryPlan planMemory(const Graph& g, size_t elementBytes = 4, size_t alignment = 64, ConcatPlacement concat = ConcatPlacement::Copy,
                       const PlanHints& hints = {});

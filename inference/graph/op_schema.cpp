@@ -126,6 +126,11 @@ constexpr OpSchema kSchemas[] = {
     {OpKind::Trilu, 1, 2, inferTrilu, nullptr},
     {OpKind::Cast, 1, 1, inferCast, nullptr},
     {OpKind::CastLike, 2, 2, inferCastLike, nullptr},
+    // int8 (schema_quant.cpp); the QLinear ops are expanded before inference (quant_expand.cpp)
+    {OpKind::QuantizeLinear, 2, 3, inferQuantizeLinear, flopsPointwise},
+    {OpKind::DequantizeLinear, 2, 3, inferDequantizeLinear, flopsPointwise},
+    {OpKind::QLinearConv, 8, 9, nullptr, nullptr},
+    {OpKind::QLinearMatMul, 8, 8, nullptr, nullptr},
     {OpKind::Constant, 0, 0, nullptr, nullptr, true},
     {OpKind::ConstantOfShape, 1, 1, nullptr, nullptr, true},
     {OpKind::Shape, 1, 1, nullptr, nullptr, true},

@@ -90,5 +90,9 @@ void inferCastLike(Graph& g, Node& n);
 void inferResize(Graph& g, Node& n);  // Resize, Upsample
 int64_t flopsResize(const Graph& g, const Node& n);
 
+// schema_quant.cpp (int8, INT8.md)
+void inferQuantizeLinear(Graph& g, Node& n);
+void inferDequantizeLinear(Graph& g, Node& n);
+
 }  // namespace schema
 }  // namespace percept::graph

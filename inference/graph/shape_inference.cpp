@@ -4,6 +4,7 @@
 
 #include "graph/constant_folding.h"
 #include "graph/op_schema.h"
+#include "graph/quant_expand.h"
 #include "graph/schema_util.h"
 #include "percept/error.h"
 
@@ -51,6 +52,7 @@ void inferShapesAndFold(Graph& g) {
     std::vector<Node> kept;
     kept.reserve(g.nodes.size());
     for (Node& n : g.nodes) {
+        widenByteConstants(g, n);  // int8: other ops read 8-bit constants as Int64
         if (tryFold(g, n)) continue;  // the node's outputs are constants now
         inferNode(g, n);
         kept.push_back(std::move(n));

@@ -103,9 +103,18 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
                 std::copy(t.int64_data().begin(), t.int64_data().end(), data->i.begin());
             }
             break;
-        case onnx::TensorProto::INT32:
         case onnx::TensorProto::INT8:
-        case onnx::TensorProto::UINT8:
+        case onnx::TensorProto::UINT8: {
+            // int8 (INT8.md): quantised weights and zero points stay one byte each.
+            data->dtype = t.data_type() == onnx::TensorProto::INT8 ? DType::Int8 : DType::UInt8;
+            if (!raw.empty()) needRaw(1); else needCount(t.int32_data_size());
+            data->bytes.resize(static_cast<size_t>(n));
+            if (!raw.empty()) std::memcpy(data->bytes.data(), raw.data(), raw.size());
+            else
+                for (int64_t k = 0; k < n; ++k) data->bytes[static_cast<size_t>(k)] = static_cast<uint8_t>(t.int32_data(static_cast<int>(k)));
+            break;
+        }
+        case onnx::TensorProto::INT32:
         case onnx::TensorProto::INT16:
         case onnx::TensorProto::BOOL: {
             const int type = t.data_type();
@@ -119,9 +128,7 @@ ConstPtr convertTensor(const onnx::TensorProto& t, const std::string& what) {
                     int64_t v = 0;
                     if (type == onnx::TensorProto::INT32) { int32_t x; std::memcpy(&x, p, 4); v = x; }
                     else if (type == onnx::TensorProto::INT16) { int16_t x; std::memcpy(&x, p, 2); v = x; }
-                    else if (type == onnx::TensorProto::INT8) v = static_cast<int8_t>(*p);
-                    else if (type == onnx::TensorProto::BOOL) v = *p != 0;
-                    else v = static_cast<uint8_t>(*p);
+                    else v = *p != 0;  // BOOL
                     data->i[static_cast<size_t>(k)] = v;
                 }
             } else {

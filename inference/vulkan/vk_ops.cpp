@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/backend_registry.h"
+#include "graph/quant.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -14,6 +15,8 @@ using graph::OpKind;
 using VkOp = graph::BackendOp<OpFactory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
+// int8: a quantised model runs on the CPU backend (INT8.md); the app falls back to it.
+constexpr const char* kNoInt8 = "int8 (quantised) tensors are not supported on Vulkan yet; the CPU backend runs them";
 
 // One entry per line of graph/ops.def, in that order (checked below).
 constexpr VkOp kVkOps[] = {
@@ -132,6 +135,11 @@ constexpr VkOp kVkOps[] = {
     {OpKind::Trilu, buildTrilu},
     {OpKind::Cast, buildCast},
     {OpKind::CastLike, buildCast},
+    // int8 (INT8.md): not on Vulkan yet; quantised nodes of the other ops are refused below
+    {OpKind::QuantizeLinear, nullptr, kNoInt8},
+    {OpKind::DequantizeLinear, nullptr, kNoInt8},
+    {OpKind::QLinearConv, nullptr, kNoInt8},
+    {OpKind::QLinearMatMul, nullptr, kNoInt8},
     {OpKind::Constant, nullptr, kFolded},
     {OpKind::ConstantOfShape, nullptr, kFolded},
     {OpKind::Shape, nullptr, kFolded},
@@ -156,7 +164,14 @@ OpFactory findOpFactory(const graph::Node& n, std::string* why) {
 
 namespace percept::detail {
 
-bool vulkanSupportsOp(const graph::Graph& g, const graph::Node& n, std::string* why) { return vk::findOpFactory(n, why) != nullptr; }
+bool vulkanSupportsOp(const graph::Graph& g, const graph::Node& n, std::string* why) {
+    // int8: a node reading or writing an 8-bit tensor is a quantised node (INT8.md).
+    if (graph::isQuantizedNode(g, n)) {
+        if (why) *why = std::string(n.opName()) + " on Vulkan: " + vk::kNoInt8;
+        return false;
+    }
+    return vk::findOpFactory(n, why) != nullptr;
+}
 
 }  // namespace percept::detail
 

@@ -348,7 +348,7 @@ void VulkanSession::buildCommands() {
             continue;
         }
         std::string why;
-        OpFactory f = findOpFactory(n, &why);
+        OpFactory f = detail::vulkanSupportsOp(g, n, &why) ? findOpFactory(n, &why) : nullptr;  // int8: refused there
         if (!f) throw Error(n.describe() + ": " + why);
         for (int out : n.outputs)
             if (out >= 0 && !g.value(out).shapeKnown) throw Error(n.describe() + ": output shape is unknown (shape inference has not run)");

@@ -45,6 +45,16 @@ public:
         for (auto x : v) t->add_int64_data(x);
         return *this;
     }
+    // int8, uint8 or int32 initializers (int32_data holds them all), for quantised graphs.
+    OnnxBuilder& smallInts(const std::string& name, onnx::TensorProto::DataType type, const std::vector<int64_t>& shape,
+                           const std::vector<int32_t>& v) {
+        auto* t = model_.mutable_graph()->add_initializer();
+        t->set_name(name);
+        t->set_data_type(type);
+        for (auto d : shape) t->add_dims(d);
+        for (auto x : v) t->add_int32_data(x);
+        return *this;
+    }
     onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& ins, const std::vector<std::string>& outs,
                           const std::string& name = "") {
         auto* n = model_.mutable_graph()->add_node();

@@ -318,6 +318,14 @@ struct ConvParams {
     int64_t group = 1;
     std::vector<int64_t> strides{1, 1}, pads{0, 0, 0, 0}, dilations{1, 1};  // pads: top, left, bottom, right
 };
+inline ConvParams convParams(int64_t group, std::vector<int64_t> strides, std::vector<int64_t> pads, std::vector<int64_t> dil = {1, 1}) {
+    ConvParams p;
+    p.group = group;
+    p.strides = std::move(strides);
+    p.pads = std::move(pads);
+    p.dilations = std::move(dil);
+    return p;
+}
 
 // The seven nested loops (plus batch), double accumulation.
 inline Tensor conv2d(const Tensor& x, const Tensor& w, const float* bias, const ConvParams& p) {

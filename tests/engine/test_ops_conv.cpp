@@ -12,6 +12,7 @@ namespace percept::optest {
 namespace {
 
 using graph::Activation;
+using ref::convParams;
 
 struct ConvCase {
     std::string name;
@@ -25,14 +26,6 @@ struct ConvCase {
     std::string algo;                // expected CPU algorithm
 };
 
-ref::ConvParams params(int64_t group, std::vector<int64_t> strides, std::vector<int64_t> pads, std::vector<int64_t> dil = {1, 1}) {
-    ref::ConvParams p;
-    p.group = group;
-    p.strides = std::move(strides);
-    p.pads = std::move(pads);
-    p.dilations = std::move(dil);
-    return p;
-}
 
 // A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.
 std::string gemv() { return testIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
@@ -74,17 +67,17 @@ protected:
 
 TEST_P(ConvTest, OneByOne) {
     const std::vector<ConvCase> cases = {
-        {"1x1 C13->M7", {1, 13, 9, 11}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 no bias", {1, 5, 6, 7}, 3, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 groups 2", {1, 6, 5, 5}, 4, 1, 1, params(2, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 on 1x1 spatial", {1, 32, 1, 1}, 10, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, gemv()},
-        {"1x1 on 1x1 classifier C1283 M1001", {1, 1283, 1, 1}, 1001, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, gemv()},
-        {"1x1 on 1x1 groups 3 batch 2", {2, 51, 1, 1}, 21, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.3f, 13, gemv()},
-        {"1x1 wide (splits columns)", {1, 24, 40, 41}, 19, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
-        {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 stride 2", {1, 8, 9, 10}, 6, 1, 1, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"1x1 padded", {1, 3, 4, 4}, 2, 1, 1, params(1, {1, 1}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"1x1 C13->M7", {1, 13, 9, 11}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 no bias", {1, 5, 6, 7}, 3, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 groups 2", {1, 6, 5, 5}, 4, 1, 1, convParams(2, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 on 1x1 spatial", {1, 32, 1, 1}, 10, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, gemv()},
+        {"1x1 on 1x1 classifier C1283 M1001", {1, 1283, 1, 1}, 1001, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, gemv()},
+        {"1x1 on 1x1 groups 3 batch 2", {2, 51, 1, 1}, 21, 1, 1, convParams(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.3f, 13, gemv()},
+        {"1x1 wide (splits columns)", {1, 24, 40, 41}, 19, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 stride 2", {1, 8, 9, 10}, 6, 1, 1, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"1x1 padded", {1, 3, 4, 4}, 2, 1, 1, convParams(1, {1, 1}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 100;
     for (const auto& c : cases) check(c, seed += 10);
@@ -92,21 +85,21 @@ TEST_P(ConvTest, OneByOne) {
 
 TEST_P(ConvTest, Im2col) {
     const std::vector<ConvCase> cases = {
-        {"3x3 pad 1 C3", {1, 3, 7, 9}, 5, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"3x3 stride 2 asym pads", {1, 5, 10, 9}, 13, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"3x3 stride 2 TF-same pads", {1, 7, 11, 12}, 8, 3, 3, params(1, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"5x5 dilation 2", {1, 7, 13, 12}, 3, 5, 5, params(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"3x3 dilation 2 stride 2", {1, 4, 15, 14}, 6, 3, 3, params(1, {2, 2}, {2, 1, 2, 1}, {2, 2}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"7x7 stride 2 pad 3 (stem)", {1, 3, 32, 30}, 8, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
-        {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, params(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, params(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"kernel 3x3 on 2x2 pad 2", {1, 2, 2, 2}, 3, 3, 3, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"groups 2", {1, 4, 9, 8}, 8, 3, 3, params(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"groups 3", {1, 9, 7, 7}, 6, 3, 3, params(3, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"depth multiplier 2", {1, 5, 8, 8}, 10, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"batch 2 groups 3", {2, 6, 6, 5}, 9, 3, 3, params(3, {1, 2}, {0, 1, 2, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 pad 1 C3", {1, 3, 7, 9}, 5, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 stride 2 asym pads", {1, 5, 10, 9}, 13, 3, 3, convParams(1, {2, 2}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 stride 2 TF-same pads", {1, 7, 11, 12}, 8, 3, 3, convParams(1, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"5x5 dilation 2", {1, 7, 13, 12}, 3, 5, 5, convParams(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 dilation 2 stride 2", {1, 4, 15, 14}, 6, 3, 3, convParams(1, {2, 2}, {2, 1, 2, 1}, {2, 2}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"7x7 stride 2 pad 3 (stem)", {1, 3, 32, 30}, 8, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, convParams(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, convParams(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"kernel 3x3 on 2x2 pad 2", {1, 2, 2, 2}, 3, 3, 3, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"groups 2", {1, 4, 9, 8}, 8, 3, 3, convParams(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"groups 3", {1, 9, 7, 7}, 6, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"depth multiplier 2", {1, 5, 8, 8}, 10, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"batch 2 groups 3", {2, 6, 6, 5}, 9, 3, 3, convParams(3, {1, 2}, {0, 1, 2, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 200;
     for (const auto& c : cases) check(c, seed += 10);
@@ -114,23 +107,23 @@ TEST_P(ConvTest, Im2col) {
 
 TEST_P(ConvTest, Depthwise) {
     const std::vector<ConvCase> cases = {
-        {"dw 3x3 s1 p1 C13", {1, 13, 12, 10}, 13, 3, 3, params(13, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s2 p1 C7", {1, 7, 15, 16}, 7, 3, 3, params(7, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s2 TF-same", {1, 5, 8, 8}, 5, 3, 3, params(5, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s1 no pad", {1, 3, 6, 20}, 3, 3, 3, params(3, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s1 asym pads", {1, 4, 7, 9}, 4, 3, 3, params(4, {1, 1}, {2, 0, 0, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 on 1x1", {1, 6, 1, 1}, 6, 3, 3, params(6, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 on 2x2 s2", {1, 6, 2, 2}, 6, 3, 3, params(6, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 dilation 2", {1, 5, 11, 9}, 5, 3, 3, params(5, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 5x5 dilation 2 s2", {1, 3, 14, 13}, 3, 5, 5, params(3, {2, 2}, {4, 3, 4, 3}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, params(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s3", {1, 4, 10, 11}, 4, 3, 3, params(4, {3, 3}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 dilation (2,1)", {1, 6, 12, 10}, 6, 3, 3, params(6, {1, 1}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 stride (1,2)", {1, 5, 9, 17}, 5, 3, 3, params(5, {1, 2}, {1, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 stride (2,1) wide", {1, 3, 7, 70}, 3, 3, 3, params(3, {2, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s1 pad 2 (all-border rows)", {1, 4, 3, 3}, 4, 3, 3, params(4, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 1 channel", {1, 1, 5, 5}, 1, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 p1 C13", {1, 13, 12, 10}, 13, 3, 3, convParams(13, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s2 p1 C7", {1, 7, 15, 16}, 7, 3, 3, convParams(7, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s2 TF-same", {1, 5, 8, 8}, 5, 3, 3, convParams(5, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 no pad", {1, 3, 6, 20}, 3, 3, 3, convParams(3, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 asym pads", {1, 4, 7, 9}, 4, 3, 3, convParams(4, {1, 1}, {2, 0, 0, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 on 1x1", {1, 6, 1, 1}, 6, 3, 3, convParams(6, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 on 2x2 s2", {1, 6, 2, 2}, 6, 3, 3, convParams(6, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 dilation 2", {1, 5, 11, 9}, 5, 3, 3, convParams(5, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 dilation 2 s2", {1, 3, 14, 13}, 3, 5, 5, convParams(3, {2, 2}, {4, 3, 4, 3}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, convParams(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s3", {1, 4, 10, 11}, 4, 3, 3, convParams(4, {3, 3}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 dilation (2,1)", {1, 6, 12, 10}, 6, 3, 3, convParams(6, {1, 1}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 stride (1,2)", {1, 5, 9, 17}, 5, 3, 3, convParams(5, {1, 2}, {1, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 stride (2,1) wide", {1, 3, 7, 70}, 3, 3, 3, convParams(3, {2, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 pad 2 (all-border rows)", {1, 4, 3, 3}, 4, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 1 channel", {1, 1, 5, 5}, 1, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
     };
     uint32_t seed = 300;
     for (const auto& c : cases) check(c, seed += 10);
@@ -138,16 +131,16 @@ TEST_P(ConvTest, Depthwise) {
 
 TEST_P(ConvTest, FusedActivations) {
     const std::vector<ConvCase> cases = {
-        {"im2col + Relu", {1, 5, 8, 7}, 6, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
-        {"im2col + Clip(0,6) opset 13", {1, 5, 8, 7}, 6, 3, 3, params(1, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
-        {"im2col + Clip opset 10", {1, 5, 8, 7}, 6, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.25f, 10, "im2col-gemm"},
-        {"1x1 + LeakyRelu", {1, 9, 6, 6}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.1f, 0, 13, "1x1-gemm"},
-        {"1x1 + Clip", {1, 9, 6, 6}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, 0.0f, 0.5f, 13, "1x1-gemm"},
-        {"1x1 + Sigmoid", {1, 9, 6, 6}, 7, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
-        {"dw + Clip (MobileNet ReLU6)", {1, 7, 9, 9}, 7, 3, 3, params(7, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
-        {"dw + Relu", {1, 7, 9, 9}, 7, 3, 3, params(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
-        {"dw + Clip opset 10", {1, 7, 9, 9}, 7, 3, 3, params(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, -0.1f, 0.2f, 10, "depthwise"},
-        {"grouped + LeakyRelu", {1, 6, 7, 7}, 6, 3, 3, params(3, {1, 1}, {1, 1, 1, 1}), false, Activation::LeakyRelu, 0.2f, 0, 13, "im2col-gemm"},
+        {"im2col + Relu", {1, 5, 8, 7}, 6, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"im2col + Clip(0,6) opset 13", {1, 5, 8, 7}, 6, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
+        {"im2col + Clip opset 10", {1, 5, 8, 7}, 6, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.25f, 10, "im2col-gemm"},
+        {"1x1 + LeakyRelu", {1, 9, 6, 6}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.1f, 0, 13, "1x1-gemm"},
+        {"1x1 + Clip", {1, 9, 6, 6}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, 0.0f, 0.5f, 13, "1x1-gemm"},
+        {"1x1 + Sigmoid", {1, 9, 6, 6}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
+        {"dw + Clip (MobileNet ReLU6)", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
+        {"dw + Relu", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw + Clip opset 10", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, -0.1f, 0.2f, 10, "depthwise"},
+        {"grouped + LeakyRelu", {1, 6, 7, 7}, 6, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), false, Activation::LeakyRelu, 0.2f, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 400;
     for (const auto& c : cases) check(c, seed += 10);
@@ -208,7 +201,7 @@ TEST_P(ConvTest, EveryActivationOnEveryPath) {
             setInts(n, "pads", {sh.pad, sh.pad, sh.pad, sh.pad});
             setInt(n, "group", sh.group);
             n.act = act;
-            Tensor want = ref::conv2d(x, w, b.data.data(), params(sh.group, {sh.stride, sh.stride}, {sh.pad, sh.pad, sh.pad, sh.pad}));
+            Tensor want = ref::conv2d(x, w, b.data.data(), convParams(sh.group, {sh.stride, sh.stride}, {sh.pad, sh.pad, sh.pad, sh.pad}));
             for (float& v : want.data) v = static_cast<float>(actRef(act, v));
             EXPECT_TRUE(allClose(run1(g, {x}), want, tol()));
         }
@@ -220,26 +213,26 @@ TEST_P(ConvTest, EveryActivationOnEveryPath) {
 // activation in the epilogue, and depthwise rows longer than one vector with masked tails.
 TEST_P(ConvTest, PackedKernelShapes) {
     const std::vector<ConvCase> cases = {
-        {"1x1 M33 K300 P150", {1, 300, 10, 15}, 33, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
-        {"1x1 M29 K70 P333 Sigmoid", {1, 70, 9, 37}, 29, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
-        {"1x1 M45 K17 P49 LeakyRelu", {1, 17, 7, 7}, 45, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.15f, 0, 13, "1x1-gemm"},
-        {"1x1 M28 K40 P48 (16-column strip end)", {1, 40, 6, 8}, 28, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
-        {"1x1 M30 K300 P41 (9-column strip end)", {1, 300, 1, 41}, 30, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
-        {"1x1 M20 K600 P9 Clip", {1, 600, 3, 3}, 20, 1, 1, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
-        {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, params(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
-        {"3x3 M15 C35 13x15", {1, 35, 13, 15}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
-        {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
-        {"7x7 s2 stem wide rows (SIMD stride-2 im2col)", {1, 3, 40, 100}, 16, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
-        {"3x3 s2 no pad, last column read at the plane's end", {1, 4, 9, 69}, 5, 3, 3, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"3x3 M15 C64 7x7", {1, 64, 7, 7}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"5x5 s2 groups 2 M28", {1, 18, 21, 19}, 28, 5, 5, params(2, {2, 2}, {2, 1, 2, 2}), true, Activation::LeakyRelu, 0.1f, 0, 13, "im2col-gemm"},
-        {"dw s1 wide 37x41 Clip", {1, 5, 37, 41}, 5, 3, 3, params(5, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "depthwise"},
-        {"dw s2 wide 35x70 Relu", {1, 3, 35, 70}, 3, 3, 3, params(3, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
-        {"dw s2 odd 33x33 asym", {1, 4, 33, 33}, 4, 3, 3, params(4, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw s2 34x34 pad 1", {1, 4, 34, 34}, 4, 3, 3, params(4, {2, 2}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.2f, 0, 13, "depthwise"},
-        {"dw s1 no pad 5x18 Sigmoid", {1, 6, 5, 18}, 6, 3, 3, params(6, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
-        {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, params(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
+        {"1x1 M33 K300 P150", {1, 300, 10, 15}, 33, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        {"1x1 M29 K70 P333 Sigmoid", {1, 70, 9, 37}, 29, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
+        {"1x1 M45 K17 P49 LeakyRelu", {1, 17, 7, 7}, 45, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.15f, 0, 13, "1x1-gemm"},
+        {"1x1 M28 K40 P48 (16-column strip end)", {1, 40, 6, 8}, 28, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"1x1 M30 K300 P41 (9-column strip end)", {1, 300, 1, 41}, 30, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
+        {"1x1 M20 K600 P9 Clip", {1, 600, 3, 3}, 20, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.1f, 0.2f, 13, "1x1-gemm"},
+        {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, convParams(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"3x3 M15 C35 13x15", {1, 35, 13, 15}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, convParams(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
+        {"7x7 s2 stem wide rows (SIMD stride-2 im2col)", {1, 3, 40, 100}, 16, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"3x3 s2 no pad, last column read at the plane's end", {1, 4, 9, 69}, 5, 3, 3, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 M15 C64 7x7", {1, 64, 7, 7}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"5x5 s2 groups 2 M28", {1, 18, 21, 19}, 28, 5, 5, convParams(2, {2, 2}, {2, 1, 2, 2}), true, Activation::LeakyRelu, 0.1f, 0, 13, "im2col-gemm"},
+        {"dw s1 wide 37x41 Clip", {1, 5, 37, 41}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "depthwise"},
+        {"dw s2 wide 35x70 Relu", {1, 3, 35, 70}, 3, 3, 3, convParams(3, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw s2 odd 33x33 asym", {1, 4, 33, 33}, 4, 3, 3, convParams(4, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw s2 34x34 pad 1", {1, 4, 34, 34}, 4, 3, 3, convParams(4, {2, 2}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.2f, 0, 13, "depthwise"},
+        {"dw s1 no pad 5x18 Sigmoid", {1, 6, 5, 18}, 6, 3, 3, convParams(6, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
+        {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, convParams(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
     };
     uint32_t seed = 450;
     for (const auto& c : cases) check(c, seed += 10);
@@ -255,24 +248,24 @@ TEST_P(ConvTest, Winograd) {
     const std::string algo = testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd";
     const std::string algo2 = testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd2x2";
     const std::vector<ConvCase> cases = {
-        {"C17 M19 23x21 pad 1", {1, 17, 23, 21}, 19, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
-        {"C35 M31 25x27 pad 1", {1, 35, 25, 27}, 31, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
-        {"C16 M16 26x26 no pad", {1, 16, 26, 26}, 16, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo},
-        {"C20 M24 22x23 asym pads", {1, 20, 22, 23}, 24, 3, 3, params(1, {1, 1}, {2, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo},
-        {"C16 M21 9x70 wide rows", {1, 16, 9, 70}, 21, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo},
-        {"C300 M18 22x21 two KC blocks", {1, 300, 22, 21}, 18, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo},
-        {"C64 M70 56x56 blocks", {1, 64, 56, 56}, 70, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
-        {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
-        {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
-        {"C40 M40 14x14 (16 tiles)", {1, 40, 14, 14}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"C17 M19 23x21 pad 1", {1, 17, 23, 21}, 19, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"C35 M31 25x27 pad 1", {1, 35, 25, 27}, 31, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"C16 M16 26x26 no pad", {1, 16, 26, 26}, 16, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo},
+        {"C20 M24 22x23 asym pads", {1, 20, 22, 23}, 24, 3, 3, convParams(1, {1, 1}, {2, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo},
+        {"C16 M21 9x70 wide rows", {1, 16, 9, 70}, 21, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo},
+        {"C300 M18 22x21 two KC blocks", {1, 300, 22, 21}, 18, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo},
+        {"C64 M70 56x56 blocks", {1, 64, 56, 56}, 70, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"C40 M40 14x14 (16 tiles)", {1, 40, 14, 14}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
         // F(2x2, 3x3) where 4x4 tiles are too few.
-        {"F2 C40 M40 10x10", {1, 40, 10, 10}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo2},
-        {"F2 C33 M40 7x7", {1, 33, 7, 7}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo2},
-        {"F2 C20 M17 9x11 asym pads", {1, 20, 9, 11}, 17, 3, 3, params(1, {1, 1}, {2, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo2},
-        {"F2 C300 M18 7x7 two KC blocks", {1, 300, 7, 7}, 18, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo2},
-        {"F2 C16 M21 2x40 wide rows", {1, 16, 2, 40}, 21, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo2},
-        {"F2 batch 2 C17 M16 10x11 no pad", {2, 17, 10, 11}, 16, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo2},
-        {"C40 M40 6x6 too few tiles", {1, 40, 6, 6}, 40, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"F2 C40 M40 10x10", {1, 40, 10, 10}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo2},
+        {"F2 C33 M40 7x7", {1, 33, 7, 7}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo2},
+        {"F2 C20 M17 9x11 asym pads", {1, 20, 9, 11}, 17, 3, 3, convParams(1, {1, 1}, {2, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo2},
+        {"F2 C300 M18 7x7 two KC blocks", {1, 300, 7, 7}, 18, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo2},
+        {"F2 C16 M21 2x40 wide rows", {1, 16, 2, 40}, 21, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo2},
+        {"F2 batch 2 C17 M16 10x11 no pad", {2, 17, 10, 11}, 16, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo2},
+        {"C40 M40 6x6 too few tiles", {1, 40, 6, 6}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 470;
     for (const auto& c : cases) check(c, seed += 10);
@@ -297,12 +290,12 @@ TEST_P(ConvTest, ConvThenMaxPool) {
         return p;
     };
     const std::vector<Case> cases = {
-        {"SqueezeNet stem", {"", {1, 3, 57, 59}, 64, 3, 3, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 0, 0, 0}, true), true},
-        {"ResNet stem", {"", {1, 3, 64, 62}, 20, 7, 7, params(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {1, 1, 1, 1}, false), true},
-        {"tall plane, many bands", {"", {1, 2, 400, 41}, 17, 3, 3, params(1, {2, 2}, {1, 1, 1, 1}), false, Activation::Clip, 0.0f, 0.3f, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), true},
-        {"pool stride 1 pad 1", {"", {1, 4, 30, 33}, 9, 5, 5, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, ""}, poolParams({3, 3}, {1, 1}, {1, 1, 1, 1}, false), true},
-        {"batch 2 asym pads", {"", {2, 3, 35, 36}, 30, 3, 3, params(1, {2, 2}, {1, 0, 0, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true},
-        {"Winograd conv stays separate", {"", {1, 16, 24, 24}, 16, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), false},
+        {"SqueezeNet stem", {"", {1, 3, 57, 59}, 64, 3, 3, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 0, 0, 0}, true), true},
+        {"ResNet stem", {"", {1, 3, 64, 62}, 20, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {1, 1, 1, 1}, false), true},
+        {"tall plane, many bands", {"", {1, 2, 400, 41}, 17, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), false, Activation::Clip, 0.0f, 0.3f, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), true},
+        {"pool stride 1 pad 1", {"", {1, 4, 30, 33}, 9, 5, 5, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, ""}, poolParams({3, 3}, {1, 1}, {1, 1, 1, 1}, false), true},
+        {"batch 2 asym pads", {"", {2, 3, 35, 36}, 30, 3, 3, convParams(1, {2, 2}, {1, 0, 0, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true},
+        {"Winograd conv stays separate", {"", {1, 16, 24, 24}, 16, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), false},
     };
     const bool simd = testIsa() != cpu::Isa::Generic;
     uint32_t seed = 700;
@@ -360,10 +353,10 @@ TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {
         int64_t minTiles;
     };
     const std::vector<Big> cases = {
-        {{"C256 3x3 16x16", {1, 256, 16, 16}, 8, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"}, 2},
-        {{"C600 5x5 8x8", {1, 600, 8, 8}, 4, 5, 5, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 4},
-        {{"C30000 3x3 2x2 (1-column tiles)", {1, 30000, 2, 2}, 2, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 4},
-        {{"groups 2 C512 3x3 s2", {1, 512, 24, 24}, 6, 3, 3, params(2, {2, 2}, {1, 1, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 2},
+        {{"C256 3x3 16x16", {1, 256, 16, 16}, 8, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"}, 2},
+        {{"C600 5x5 8x8", {1, 600, 8, 8}, 4, 5, 5, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 4},
+        {{"C30000 3x3 2x2 (1-column tiles)", {1, 30000, 2, 2}, 2, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 4},
+        {{"groups 2 C512 3x3 s2", {1, 512, 24, 24}, 6, 3, 3, convParams(2, {2, 2}, {1, 1, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"}, 2},
     };
     uint32_t seed = 500;
     for (const auto& b : cases) {

@@ -74,6 +74,50 @@ std::string eltwise() {
     return b.bytes();
 }
 
+// int8 (inference/INT8.md): a QDQ conv net as ONNX Runtime's quantiser writes it (int8
+// per-channel weights, an int32 bias, uint8 activations through Q/DQ around the conv, its ReLU,
+// a MaxPool and an Add), and the same conv as QLinearConv.
+std::string qdqNet() {
+    using T = onnx::TensorProto;
+    OnnxBuilder b(13);
+    b.input("x", {1, 3, 8, 8}).output("y");
+    b.floats("xs", {}, {0.02f}).smallInts("xz", T::UINT8, {}, {128});
+    b.floats("ys", {}, {0.05f}).smallInts("yz", T::UINT8, {}, {0});
+    std::vector<int32_t> w(4 * 3 * 9);
+    for (size_t k = 0; k < w.size(); ++k) w[k] = static_cast<int32_t>(k * 37 % 255) - 127;
+    b.smallInts("w", T::INT8, {4, 3, 3, 3}, w).floats("ws", {4}, {0.01f, 0.02f, 0.03f, 0.04f}).smallInts("wz", T::INT8, {4}, {0, 0, 0, 0});
+    b.smallInts("bias", T::INT32, {4}, {100, -200, 300, 0}).floats("bs", {4}, {0.0002f, 0.0004f, 0.0006f, 0.0008f});
+    b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"});
+    b.node("DequantizeLinear", {"xq", "xs", "xz"}, {"xd"});
+    OnnxBuilder::attr(b.node("DequantizeLinear", {"w", "ws", "wz"}, {"wd"}), "axis", int64_t{0});
+    OnnxBuilder::attr(b.node("DequantizeLinear", {"bias", "bs"}, {"bd"}), "axis", int64_t{0});
+    OnnxBuilder::attr(b.node("Conv", {"xd", "wd", "bd"}, {"c"}), "pads", std::vector<int64_t>{1, 1, 1, 1});
+    b.node("Relu", {"c"}, {"r"});
+    b.node("QuantizeLinear", {"r", "ys", "yz"}, {"rq"});
+    b.node("DequantizeLinear", {"rq", "ys", "yz"}, {"rd"});
+    auto& p = b.node("MaxPool", {"rd"}, {"p"});
+    OnnxBuilder::attr(p, "kernel_shape", std::vector<int64_t>{2, 2});
+    OnnxBuilder::attr(p, "strides", std::vector<int64_t>{2, 2});
+    b.node("QuantizeLinear", {"p", "ys", "yz"}, {"pq"});
+    b.node("DequantizeLinear", {"pq", "ys", "yz"}, {"pd"});
+    b.node("Add", {"pd", "pd"}, {"s"});
+    b.node("QuantizeLinear", {"s", "ys", "yz"}, {"sq"});
+    b.node("DequantizeLinear", {"sq", "ys", "yz"}, {"y"});
+    return b.bytes();
+}
+
+std::string qlinearConv() {
+    using T = onnx::TensorProto;
+    OnnxBuilder b(10);
+    b.input("x", {1, 2, 5, 5}).output("y");
+    b.floats("xs", {}, {0.02f}).smallInts("xz", T::UINT8, {}, {128}).floats("ys", {}, {0.05f}).smallInts("yz", T::UINT8, {}, {3});
+    b.smallInts("w", T::INT8, {3, 2, 3, 3}, std::vector<int32_t>(54, 5)).floats("ws", {}, {0.01f}).smallInts("wz", T::INT8, {}, {0});
+    b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"});
+    b.node("QLinearConv", {"xq", "xs", "xz", "w", "ws", "wz", "ys", "yz"}, {"yq"});
+    b.node("DequantizeLinear", {"yq", "ys", "yz"}, {"y"});
+    return b.bytes();
+}
+
 }  // namespace
 
 // Compressed models (.pcz, inference/compressed/): the ONNX seed loaded by the engine and
@@ -120,6 +164,8 @@ int main(int argc, char** argv) {
     write(out, "coded_net.onnx", codedNet());
     for (int bits : {4, 8}) write(out, "coded_net_" + std::to_string(bits) + ".pcz", compressedSeed(codedNet(), bits));
     write(out, "conv_opset13.pcz", compressedSeed(convNet(13), 6));
+    write(out, "qdq_int8.onnx", qdqNet());
+    write(out, "qlinear_conv.onnx", qlinearConv());
     if (argc > 2) {
         std::mt19937 rng(1);
         for (const char* name : {"mobilenet_v1_0.25_128.dequant.onnx", "squeezenet1.1.onnx"}) {

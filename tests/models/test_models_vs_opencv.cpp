@@ -11,6 +11,7 @@
 #include <opencv2/dnn.hpp>
 
 #include "common/backends.h"
+#include "common/readme_top1.h"
 #include "common/test_data.h"
 #include "npy.h"
 #include "percept/models/classification.h"
@@ -39,26 +40,6 @@ std::vector<Case> allCases() {
         for (Backend b : testBackends()) v.push_back({m.name, b});
     return v;
 }
-
-// Top-1 per image as the models' README lists it (OpenCV 4.6 with the same preprocessing).
-const std::map<std::string, std::map<std::string, std::string>> kReadmeTop1 = {
-    {"squeezenet1.1",
-     {{"chelsea.png", "Egyptian cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "missile"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "hotdog"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "dragonfly"},
-      {"grace_hopper.png", "bow tie"}, {"pelican.jpeg", "pelican"}}},
-    {"mobilenet_v2_1.0_224",
-     {{"chelsea.png", "tiger cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "missile"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "hotdog"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "dragonfly"},
-      {"grace_hopper.png", "mortarboard"}, {"pelican.jpeg", "pelican"}}},
-    {"mobilenet_v1_0.5_160",
-     {{"chelsea.png", "Egyptian cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "obelisk"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "hotdog"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "dragonfly"},
-      {"grace_hopper.png", "academic gown"}, {"pelican.jpeg", "pelican"}}},
-    {"mobilenet_v1_0.25_128",
-     {{"chelsea.png", "Egyptian cat"}, {"coffee.png", "espresso"}, {"rocket.jpg", "mosque"}, {"cat_720p.jpg", "Egyptian cat"},
-      {"hot_dog.jpg", "burrito"}, {"parrot.jpg", "macaw"}, {"bird.png", "chickadee"}, {"dragonfly.png", "tiger beetle"},
-      {"grace_hopper.png", "academic gown"}, {"pelican.jpeg", "paddle"}}},
-};
 
 class ModelVsOpenCv : public ::testing::TestWithParam<Case> {};
 

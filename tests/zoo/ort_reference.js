@@ -153,6 +153,10 @@ async function timing(ort, a) {
     ms: { min: Math.min(...ms), median: median(ms), max: Math.max(...ms) } }));
 }
 
+// Other scripts reuse the runtime's loading and the .npy reading (tests/int8/ort_check.js).
+module.exports = { readNpy, writeNpy, loadOrt, createSession, runOnce };
+if (require.main !== module) return;
+
 (async () => {
   try {
     const a = parseArgs(process.argv.slice(2));

@@ -1,0 +1,126 @@
+// int8 (INT8.md): quantised depthwise convolution (group == C == M), a channel at a time,
+// channels split over the threads:
+//  - "int8-depthwise/vnni": 3x3 stride 1 where the level has Int8Kernels::depthwise3x3s1: the
+//    channel is copied into a plane padded with its zero point and the taps run as dot
+//    products of bytes;
+//  - "int8-depthwise/simd": 3x3 at stride 1 or 2 on a SIMD level: the level's fp32 depthwise
+//    kernel on the channel's offsets from the zero point (x - zx) with the integer taps (w - zw),
+//    exact in fp32 (nine products of 8-bit values stay far below 2^24);
+//  - "int8-depthwise": every other shape, a direct integer loop.
+// All end in the OutputStage, as the GEMM convolution does.
+#include "cpu/int8_conv.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace percept::cpu::int8 {
+namespace {
+
+class Int8ConvDepthwise final : public Kernel {
+public:
+    Int8ConvDepthwise(const ConvGeom& q, const Input& in, Weights w, OutputStage out, DepthwiseFn simd, const Int8Kernels& k)
+        : q_(q), in_(in), w_(std::move(w)), out_(std::move(out)), simd_(simd), k_(k) {
+        // Each channel's taps less its zero point: the weights' integers as the sums need them.
+        const size_t per = static_cast<size_t>(q_.kh * q_.kw);
+        taps_.resize(w_.w.size());
+        for (size_t k = 0; k < w_.w.size(); ++k) taps_[k] = static_cast<float>(w_.w[k] - w_.zero[k / per]);
+        if (k.depthwise3x3s1 && q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1) {
+            bytes_ = k.depthwise3x3s1;
+            ld_ = (q.OW + 63) / 64 * 64 + 64;  // the kernel reads 64 + 2 bytes past each block
+        }
+    }
+    size_t workspaceBytes(int threads) const override { return perThread() * static_cast<size_t>(threads); }
+    size_t weightBytes() const override { return w_.w.size() + taps_.size() * sizeof(float); }
+    const char* algo() const override { return bytes_ ? "int8-depthwise/vnni" : simd_ ? "int8-depthwise/simd" : "int8-depthwise"; }
+
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        const uint8_t* x = reinterpret_cast<const uint8_t*>(inputs[0]);
+        uint8_t* y = reinterpret_cast<uint8_t*>(outputs[0]);
+        const int64_t C = q_.C, plane = q_.H * q_.W, P = q_.P();
+        auto channels = [&](int64_t c0, int64_t c1, int th) {
+            uint8_t* base = reinterpret_cast<uint8_t*>(ctx.workspace) + static_cast<size_t>(th) * perThread();
+            float* xf = reinterpret_cast<float*>(base);
+            float* yf = xf + planeFloats();
+            int32_t* acc = reinterpret_cast<int32_t*>(yf + alignFloats(static_cast<size_t>(P)));
+            float* scratch = reinterpret_cast<float*>(acc + alignFloats(static_cast<size_t>(P)));
+            for (int64_t c = c0; c < c1; ++c) {
+                const uint8_t* xc = x + c * plane;
+                if (bytes_) channelBytes(xc, c, reinterpret_cast<uint8_t*>(xf), acc);
+                else if (simd_) channelSimd(xc, c, xf, yf, acc);
+                else channelDirect(xc, c, acc);
+                out_.write(acc, P, c, 1, P, y, P, 1, scratch);
+            }
+        };
+        if (ctx.pool.size() == 1 || C * P < 16 * 1024) channels(0, C, 0);
+        else ctx.pool.parallelFor(C, 1, channels);
+    }
+
+private:
+    // The input plane (as floats, or padded bytes), the float sums, the int32 sums, scratch.
+    size_t planeFloats() const {
+        return std::max(alignFloats(static_cast<size_t>(q_.H * q_.W)), alignFloats(static_cast<size_t>((q_.OH + 2) * ld_ / 4 + 1)));
+    }
+    size_t perThread() const { return (planeFloats() + 3 * alignFloats(static_cast<size_t>(q_.P()))) * sizeof(float); }
+    // The channel padded with its zero point (rows of ld_ bytes), then the level's byte kernel.
+    void channelBytes(const uint8_t* xc, int64_t c, uint8_t* padded, int32_t* acc) const {
+        for (int64_t py = 0; py < q_.OH + 2; ++py) {
+            uint8_t* d = padded + py * ld_;
+            const int64_t iy = py - q_.pt;
+            if (iy < 0 || iy >= q_.H) {
+                std::memset(d, in_.padByte, static_cast<size_t>(ld_));
+                continue;
+            }
+            const int64_t n = std::min(q_.W, ld_ - q_.pl);
+            std::memset(d, in_.padByte, static_cast<size_t>(q_.pl));
+            std::memcpy(d + q_.pl, xc + iy * q_.W, static_cast<size_t>(n));
+            std::memset(d + q_.pl + n, in_.padByte, static_cast<size_t>(ld_ - q_.pl - n));
+        }
+        bytes_(padded, ld_, q_.OH, q_.OW, in_.flip, w_.w.data() + c * 9, w_.zero[static_cast<size_t>(c)], acc);
+    }
+    // The fp32 kernel on x - zero point (pads then add 0); the zero point's share is added back
+    // so acc is the GEMM convention's sum over every tap of (w - zw) x.
+    void channelSimd(const uint8_t* xc, int64_t c, float* xf, float* yf, int32_t* acc) const {
+        const int64_t plane = q_.H * q_.W, P = q_.P();
+        const float z = static_cast<float>(in_.zero);
+        k_.toOffsets(xc, xf, plane, in_.flip, z);
+        DepthwiseArgs a{xf, q_.H, q_.W, taps_.data() + c * 9, 0.0f, yf, q_.OH, q_.OW, q_.sh, q_.pt, q_.pl, {}};
+        simd_(a);
+        const int32_t add = in_.zero * static_cast<int32_t>(w_.rowSum[static_cast<size_t>(c)]);
+        for (int64_t i = 0; i < P; ++i) acc[i] = static_cast<int32_t>(yf[i]) + add;
+    }
+    // Sum over every tap, pads counting as the zero point (the GEMM convention).
+    void channelDirect(const uint8_t* xc, int64_t c, int32_t* acc) const {
+        const float* w = taps_.data() + c * q_.kh * q_.kw;  // exact integers
+        for (int64_t oy = 0; oy < q_.OH; ++oy)
+            for (int64_t ox = 0; ox < q_.OW; ++ox) {
+                int32_t s = 0;
+                for (int64_t ky = 0; ky < q_.kh; ++ky) {
+                    const int64_t iy = oy * q_.sh - q_.pt + ky * q_.dh;
+                    for (int64_t kx = 0; kx < q_.kw; ++kx) {
+                        const int64_t ix = ox * q_.sw - q_.pl + kx * q_.dw;
+                        const int32_t v = iy < 0 || iy >= q_.H || ix < 0 || ix >= q_.W ? in_.zero : static_cast<uint8_t>(xc[iy * q_.W + ix] ^ in_.flip);
+                        s += v * static_cast<int32_t>(w[ky * q_.kw + kx]);
+                    }
+                }
+                acc[oy * q_.OW + ox] = s;
+            }
+    }
+
+    ConvGeom q_;
+    Input in_;
+    Weights w_;
+    std::vector<float> taps_;
+    OutputStage out_;
+    DepthwiseFn simd_;
+    const Int8Kernels& k_;
+    decltype(Int8Kernels::depthwise3x3s1) bytes_ = nullptr;
+    int64_t ld_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> makeInt8Depthwise(const ConvGeom& q, const Input& in, Weights w, OutputStage out, DepthwiseFn simd, const Int8Kernels& k) {
+    return std::make_unique<Int8ConvDepthwise>(q, in, std::move(w), std::move(out), simd, k);
+}
+
+}  // namespace percept::cpu::int8
