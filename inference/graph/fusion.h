@@ -43,4 +43,14 @@ struct SqueezeExcite {
 };
 std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g);
 
+// Backend-level (fusion_residual.cpp): a Conv without activation whose only reader is an
+// Add(conv, skip) (either order) with `skip` of the same shape, computed before the conv (a
+// residual connection): a backend may add `skip` (and apply the Add's activation) as the conv
+// stores its output, writing the Add's output and never storing the conv's.
+struct ConvAdd {
+    size_t conv = 0, add = 0;  // node indices
+    int skip = -1;             // the value added
+};
+std::vector<ConvAdd> convAddCandidates(const Graph& g);
+
 }  // namespace percept::graph

@@ -267,9 +267,11 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         j["naive_activation_bytes"] = st.naiveActivationBytes;
         j["workspace_bytes"] = st.workspaceBytes;
         j["weight_bytes"] = st.weightBytes;
+        if (backend == Backend::Vulkan)  // what one run submits: the GPU's batch-1 cost
+            j["commands"] = {{"dispatches", st.dispatches}, {"transfers", st.transfers}, {"barriers", st.barriers}};
         j["layers"] = nlohmann::json::array();
         for (const Row& r : rows)
-            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms},
+            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms}, {"commands", r.l->commands},
                                    {"gflop", r.l->flops / 1e9}, {"gflops_per_s", r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0}});
         std::cout << j.dump() << std::endl;
         return row;
@@ -296,6 +298,9 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
                     cpu::isaName(o.isa), loadMs, sessMs);
     else  // the CPU's peak says nothing about a GPU
         std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
+    if (backend == Backend::Vulkan)
+        std::printf("commands   : %lld dispatches, %lld copies/fills, %lld barriers per run (one submit)\n",
+                    static_cast<long long>(st.dispatches), static_cast<long long>(st.transfers), static_cast<long long>(st.barriers));
     if (!heavy.empty()) {
         std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
         for (const Row& r : heavy)

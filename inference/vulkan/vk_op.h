@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -29,6 +30,8 @@ enum class Resource : uint8_t {
     StagingIn,   // host-visible: the inputs as the caller gives them (fp32)
     StagingOut,  // host-visible: the outputs as the caller gets them (fp32)
     Workspace,   // device-local scratch shared by all nodes (split reductions' partial sums, fp32)
+    Counters,    // device-local uint counters shared by all nodes, zero at creation; every
+                 // dispatch that counts in them leaves them zero again (split reductions' arrivals)
 };
 
 // How a shader binding sees a tensor: a storage buffer (read and write, as `sfloat[]`), or a
@@ -103,6 +106,13 @@ public:
     // Scratch of `bytes` bytes, valid for this node's commands only (every node gets the same
     // buffer; the barriers between dependent commands keep them apart).
     virtual TensorRef workspace(VkDeviceSize bytes) = 0;
+    // `count` uint counters, zero when the node's commands start, which they must leave zero
+    // (shared by every node, like the workspace).
+    virtual TensorRef counters(uint32_t count) = 0;
+    // A residual connection fused into this node (graph::convAddCandidates): the tensor its
+    // output gets added before the activation, which is then the Add's (node().act); none
+    // otherwise. Only builders whose fits*() check accepted the block see one.
+    virtual std::optional<TensorRef> residual() { return std::nullopt; }
 
     // The pipeline of shader `family` in the session's precision. `layout` names its bindings in
     // order: 's' storage buffer, 't' uniform texel buffer (e.g. "tts": two texel inputs, one
@@ -176,6 +186,8 @@ void buildConvTranspose(Builder& b);  // ConvTranspose
 // (vk_squeeze_excite.cpp): b.input(0) is the pool's input and b.output(0) the Mul's output.
 // fitsSqueezeExcite: whether the fused shader takes the block (else its nodes run one by one).
 bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se);
+// Whether buildConv adds a fused residual (graph::convAddCandidates) for this block.
+bool fitsConvAdd(const graph::Graph& g, const graph::ConvAdd& ca);
 void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se);
 // Ops along axes (reduce family; buildSoftmax runs LogSoftmax and Hardmax too)
 void buildReduce(Builder& b);        // Reduce*, GlobalMaxPool

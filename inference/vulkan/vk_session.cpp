@@ -103,6 +103,10 @@ private:
     // node whose step does its work or -1.
     std::vector<graph::SqueezeExcite> seBlocks_;
     std::vector<int> seAt_, doneBy_;
+    // Residual Adds fused into the conv before them (graph::convAddCandidates): per node, the
+    // block its conv starts (index into convAdds_) or -1; the Add's doneBy_ is the conv.
+    std::vector<graph::ConvAdd> convAdds_;
+    std::vector<int> convAddAt_;
 
     // Weights as they will be uploaded (fp32 or fp16 bytes), and where each constant went.
     std::vector<uint8_t> hostWeights_;
@@ -112,9 +116,9 @@ private:
     std::vector<Command> uploads_, downloads_;
     std::vector<std::vector<Command>> nodeCommands_;
     std::vector<VkDeviceSize> inputStaging_, outputStaging_;  // byte offsets per graph input / output
-    VkDeviceSize stagingInBytes_ = 0, stagingOutBytes_ = 0, workspaceBytes_ = 0;
+    VkDeviceSize stagingInBytes_ = 0, stagingOutBytes_ = 0, workspaceBytes_ = 0, counterBytes_ = 0;
 
-    Buffer weights_, arena_, stagingIn_, stagingOut_, workspace_;
+    Buffer weights_, arena_, stagingIn_, stagingOut_, workspace_, counters_;
     VkDescriptorPool descPool_ = VK_NULL_HANDLE;
     std::vector<VkBufferView> views_;  // texel views of the bindings that read through one
     std::vector<VkDescriptorSet> sets_;  // one per dispatch, in recording order
@@ -133,8 +137,9 @@ private:
 class SessionBuilder final : public Builder {
 public:
     // writes >= 0: the value output(0) is (a fused block's last output), instead of the node's.
-    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1)
-        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes) {}
+    // residual >= 0: the value a fused residual connection adds (Builder::residual).
+    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1, int residual = -1)
+        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes), residual_(residual) {}
 
     TensorRef input(size_t k) override {
         const graph::Node& n = node();
@@ -154,6 +159,15 @@ public:
         s_.workspaceBytes_ = std::max(s_.workspaceBytes_, bytes);
         return {Resource::Workspace, 0, bytes};
     }
+    TensorRef counters(uint32_t count) override {
+        const VkDeviceSize bytes = std::max<VkDeviceSize>((VkDeviceSize{count} * 4 + 63) / 64 * 64, 64);
+        s_.counterBytes_ = std::max(s_.counterBytes_, bytes);
+        return {Resource::Counters, 0, bytes};
+    }
+    std::optional<TensorRef> residual() override {
+        if (residual_ < 0) return std::nullopt;
+        return s_.valueRef(residual_);
+    }
 
 protected:
     void emit(Command c) override {
@@ -170,7 +184,7 @@ protected:
 private:
     VulkanSession& s_;
     std::vector<Command>& out_;
-    int writes_;
+    int writes_, residual_;
 };
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
@@ -206,7 +220,16 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         for (size_t k : {se.pool, se.reduce, se.expand}) hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         for (size_t k : {se.reduce, se.expand, se.mul}) doneBy_[k] = static_cast<int>(se.pool);
     }
-    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::Copy, hints);
+    convAddAt_.assign(g.nodes.size(), -1);
+    for (const graph::ConvAdd& ca : graph::convAddCandidates(g)) {
+        if (doneBy_[ca.conv] >= 0 || seAt_[ca.conv] >= 0 || doneBy_[ca.add] >= 0 || !fitsConvAdd(g, ca)) continue;
+        convAddAt_[ca.conv] = static_cast<int>(convAdds_.size());
+        convAdds_.push_back(ca);
+        hints.bornAt[static_cast<size_t>(g.nodes[ca.add].outputs[0])] = static_cast<int>(ca.conv);
+        hints.elided[static_cast<size_t>(g.nodes[ca.conv].outputs[0])] = true;
+        doneBy_[ca.add] = static_cast<int>(ca.conv);
+    }
+    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
 
     buildCommands();
     createBuffers();
@@ -221,7 +244,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     stats_.weightBytes = hostWeights_.size();
     stats_.workspaceBytes = static_cast<size_t>(workspaceBytes_);
     stats_.deviceMemoryBytes = static_cast<size_t>(weights_.allocatedBytes() + arena_.allocatedBytes() + stagingIn_.allocatedBytes() +
-                                                   stagingOut_.allocatedBytes() + workspace_.allocatedBytes());
+                                                   stagingOut_.allocatedBytes() + workspace_.allocatedBytes() + counters_.allocatedBytes());
     stats_.device = ctx_->name() + (fp16_ ? " (fp16 storage)" : fp32Reason_);
     ctx_->pipelines().save();
     checkValidation("creating the session");
@@ -344,6 +367,22 @@ void VulkanSession::buildCommands() {
             buildSqueezeExcite(b, se);
             ls.op += "+SqueezeExcite";
             ls.algo = b.algo();
+            ls.commands = static_cast<int>(nodeCommands_.back().size());
+            stats_.layers.push_back(ls);
+            continue;
+        }
+        if (convAddAt_[k] >= 0) {
+            // The conv, writing the Add's output with the skip added and the Add's activation.
+            const graph::ConvAdd& ca = convAdds_[static_cast<size_t>(convAddAt_[k])];
+            const graph::Node& add = g.nodes[ca.add];
+            graph::Node fused = n;
+            fused.act = add.act;
+            SessionBuilder b(*this, fused, nodeCommands_.back(), add.outputs[0], ca.skip);
+            buildConv(b);
+            ls.op = fused.displayOp();
+            ls.op.insert(ls.op.find('+') == std::string::npos ? ls.op.size() : ls.op.find('+'), "+Add");
+            ls.algo = b.algo();
+            ls.commands = static_cast<int>(nodeCommands_.back().size());
             stats_.layers.push_back(ls);
             continue;
         }
@@ -355,6 +394,7 @@ void VulkanSession::buildCommands() {
         SessionBuilder b(*this, n, nodeCommands_.back());
         f(b);
         ls.algo = b.algo();
+        ls.commands = static_cast<int>(nodeCommands_.back().size());
         stats_.layers.push_back(ls);
     }
 
@@ -384,6 +424,7 @@ void VulkanSession::createBuffers() {
     stagingIn_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingInBytes_, 16), Buffer::Kind::Upload);
     stagingOut_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingOutBytes_, 16), Buffer::Kind::Readback);
     if (workspaceBytes_ > 0) workspace_ = Buffer(*ctx_, workspaceBytes_, Buffer::Kind::Device);
+    if (counterBytes_ > 0) counters_ = Buffer(*ctx_, counterBytes_, Buffer::Kind::Device);
 
     VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pi.queueFamilyIndex = ctx_->queueFamily();
@@ -408,6 +449,7 @@ void VulkanSession::createBuffers() {
         VkBufferCopy region{0, 0, upload.size()};
         vkCmdCopyBuffer(once, upload.handle(), weights_.handle(), 1, &region);
         vkCmdFillBuffer(once, arena_.handle(), 0, VK_WHOLE_SIZE, 0);
+        if (counters_.handle()) vkCmdFillBuffer(once, counters_.handle(), 0, VK_WHOLE_SIZE, 0);
         check(vkEndCommandBuffer(once), "vkEndCommandBuffer");
         VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
         check(vkCreateFence(ctx_->device(), &fi, nullptr, &fence), "vkCreateFence");
@@ -429,6 +471,7 @@ VkBuffer VulkanSession::bufferOf(Resource r) const {
         case Resource::StagingIn: return stagingIn_.handle();
         case Resource::StagingOut: return stagingOut_.handle();
         case Resource::Workspace: return workspace_.handle();
+        case Resource::Counters: return counters_.handle();
     }
     return VK_NULL_HANDLE;
 }
@@ -531,6 +574,7 @@ void VulkanSession::record() {
         mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
         mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
         vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+        ++stats_.barriers;
     };
     if (queries_) vkCmdResetQueryPool(cmd_, queries_, 0, static_cast<uint32_t>(nodeCommands_.size() + 1));
 
@@ -566,15 +610,18 @@ void VulkanSession::record() {
                 vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->pipelineLayout, 0, 1, &set, 0, nullptr);
                 if (c.pushBytes) vkCmdPushConstants(cmd_, c.pipeline->pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, c.pushBytes, c.push.data());
                 vkCmdDispatch(cmd_, c.groups[0], c.groups[1], c.groups[2]);
+                ++stats_.dispatches;
                 break;
             }
             case Command::Kind::Copy: {
                 VkBufferCopy region{c.src.offset, c.dst.offset, c.dst.bytes};
                 vkCmdCopyBuffer(cmd_, bufferOf(c.src.res), bufferOf(c.dst.res), 1, &region);
+                ++stats_.transfers;
                 break;
             }
             case Command::Kind::Fill:
                 vkCmdFillBuffer(cmd_, bufferOf(c.dst.res), c.dst.offset, c.dst.bytes, c.pattern);
+                ++stats_.transfers;
                 break;
         }
     };
