@@ -16,7 +16,7 @@
 // PERCEPT_VULKAN_CONV=tiled|direct forces the choice between the two GEMM kernels (tests,
 // benchmarks).
 // Kernel sizes, strides and dilations are specialisation constants (the tap loops unroll).
-// Bias, a fused residual connection (Builder::residual, graph::convAddCandidates: ResNet's and
+// Bias, a fused residual connection (Builder::addend, graph::fusedAddCandidates: ResNet's and
 // MobileNetV2's skip Adds) and the fused activation are applied as each output is stored.
 #include <cstdlib>
 
@@ -52,7 +52,10 @@ bool isDepthwise(const graph::Graph& g, const graph::Node& n) {
 
 }  // namespace
 
-bool fitsConvAdd(const graph::Graph& g, const graph::ConvAdd& ca) { return !isDepthwise(g, g.nodes[ca.conv]); }
+bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
+    const graph::Node& n = g.nodes[fa.node];
+    return n.op == graph::OpKind::MatMul || (n.op == graph::OpKind::Conv && !isDepthwise(g, n));
+}
 
 void buildConv(Builder& b) {
     const graph::Graph& g = b.graph();
@@ -90,7 +93,7 @@ void buildConv(Builder& b) {
     const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
     const std::vector<uint32_t> geometry = {u32(kh), u32(kw), u32(strides[0]), u32(strides[1]), u32(dil[0]), u32(dil[1])};
     if (N * M * P == 0) return;
-    const std::optional<TensorRef> res = b.residual();
+    const std::optional<TensorRef> res = b.addend();
     if (res && isDepthwise(g, n)) b.fail("internal error: a residual fused into a depthwise conv");
 
     if (planar && group == C && Cg == 1 && Mg == 1) {

@@ -109,10 +109,11 @@ public:
     // `count` uint counters, zero when the node's commands start, which they must leave zero
     // (shared by every node, like the workspace).
     virtual TensorRef counters(uint32_t count) = 0;
-    // A residual connection fused into this node (graph::convAddCandidates): the tensor its
-    // output gets added before the activation, which is then the Add's (node().act); none
-    // otherwise. Only builders whose fits*() check accepted the block see one.
-    virtual std::optional<TensorRef> residual() { return std::nullopt; }
+    // An Add fused into this node (graph::fusedAddCandidates): the tensor added to its output
+    // before the activation, which is then the Add's (node().act): a Conv's residual (the
+    // output's shape), a MatMul's bias (a row of N); none otherwise. Only builders whose
+    // fitsFusedAdd() accepted the block see one.
+    virtual std::optional<TensorRef> addend() { return std::nullopt; }
 
     // The pipeline of shader `family` in the session's precision. `layout` names its bindings in
     // order: 's' storage buffer, 't' uniform texel buffer (e.g. "tts": two texel inputs, one
@@ -186,8 +187,8 @@ void buildConvTranspose(Builder& b);  // ConvTranspose
 // (vk_squeeze_excite.cpp): b.input(0) is the pool's input and b.output(0) the Mul's output.
 // fitsSqueezeExcite: whether the fused shader takes the block (else its nodes run one by one).
 bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se);
-// Whether buildConv adds a fused residual (graph::convAddCandidates) for this block.
-bool fitsConvAdd(const graph::Graph& g, const graph::ConvAdd& ca);
+// Whether the builder of the block's first node (buildConv, buildGemm) adds its addend.
+bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa);
 void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se);
 // Ops along axes (reduce family; buildSoftmax runs LogSoftmax and Hardmax too)
 void buildReduce(Builder& b);        // Reduce*, GlobalMaxPool

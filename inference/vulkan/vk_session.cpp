@@ -103,10 +103,10 @@ private:
     // node whose step does its work or -1.
     std::vector<graph::SqueezeExcite> seBlocks_;
     std::vector<int> seAt_, doneBy_;
-    // Residual Adds fused into the conv before them (graph::convAddCandidates): per node, the
-    // block its conv starts (index into convAdds_) or -1; the Add's doneBy_ is the conv.
-    std::vector<graph::ConvAdd> convAdds_;
-    std::vector<int> convAddAt_;
+    // Adds fused into the Conv or MatMul before them (graph::fusedAddCandidates): per node, the
+    // block it starts (index into fusedAdds_) or -1; the Add's doneBy_ is that node.
+    std::vector<graph::FusedAdd> fusedAdds_;
+    std::vector<int> fusedAddAt_;
 
     // Weights as they will be uploaded (fp32 or fp16 bytes), and where each constant went.
     std::vector<uint8_t> hostWeights_;
@@ -137,9 +137,9 @@ private:
 class SessionBuilder final : public Builder {
 public:
     // writes >= 0: the value output(0) is (a fused block's last output), instead of the node's.
-    // residual >= 0: the value a fused residual connection adds (Builder::residual).
-    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1, int residual = -1)
-        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes), residual_(residual) {}
+    // addend >= 0: the value a fused Add adds (Builder::addend).
+    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1, int addend = -1)
+        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes), addend_(addend) {}
 
     TensorRef input(size_t k) override {
         const graph::Node& n = node();
@@ -164,9 +164,9 @@ public:
         s_.counterBytes_ = std::max(s_.counterBytes_, bytes);
         return {Resource::Counters, 0, bytes};
     }
-    std::optional<TensorRef> residual() override {
-        if (residual_ < 0) return std::nullopt;
-        return s_.valueRef(residual_);
+    std::optional<TensorRef> addend() override {
+        if (addend_ < 0) return std::nullopt;
+        return s_.valueRef(addend_);
     }
 
 protected:
@@ -184,7 +184,7 @@ protected:
 private:
     VulkanSession& s_;
     std::vector<Command>& out_;
-    int writes_, residual_;
+    int writes_, addend_;
 };
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
@@ -220,14 +220,14 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         for (size_t k : {se.pool, se.reduce, se.expand}) hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         for (size_t k : {se.reduce, se.expand, se.mul}) doneBy_[k] = static_cast<int>(se.pool);
     }
-    convAddAt_.assign(g.nodes.size(), -1);
-    for (const graph::ConvAdd& ca : graph::convAddCandidates(g)) {
-        if (doneBy_[ca.conv] >= 0 || seAt_[ca.conv] >= 0 || doneBy_[ca.add] >= 0 || !fitsConvAdd(g, ca)) continue;
-        convAddAt_[ca.conv] = static_cast<int>(convAdds_.size());
-        convAdds_.push_back(ca);
-        hints.bornAt[static_cast<size_t>(g.nodes[ca.add].outputs[0])] = static_cast<int>(ca.conv);
-        hints.elided[static_cast<size_t>(g.nodes[ca.conv].outputs[0])] = true;
-        doneBy_[ca.add] = static_cast<int>(ca.conv);
+    fusedAddAt_.assign(g.nodes.size(), -1);
+    for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g)) {
+        if (doneBy_[fa.node] >= 0 || seAt_[fa.node] >= 0 || doneBy_[fa.add] >= 0 || !fitsFusedAdd(g, fa)) continue;
+        fusedAddAt_[fa.node] = static_cast<int>(fusedAdds_.size());
+        fusedAdds_.push_back(fa);
+        hints.bornAt[static_cast<size_t>(g.nodes[fa.add].outputs[0])] = static_cast<int>(fa.node);
+        hints.elided[static_cast<size_t>(g.nodes[fa.node].outputs[0])] = true;
+        doneBy_[fa.add] = static_cast<int>(fa.node);
     }
     plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
 
@@ -371,14 +371,15 @@ void VulkanSession::buildCommands() {
             stats_.layers.push_back(ls);
             continue;
         }
-        if (convAddAt_[k] >= 0) {
-            // The conv, writing the Add's output with the skip added and the Add's activation.
-            const graph::ConvAdd& ca = convAdds_[static_cast<size_t>(convAddAt_[k])];
-            const graph::Node& add = g.nodes[ca.add];
+        if (fusedAddAt_[k] >= 0) {
+            // The Conv or MatMul, writing the Add's output with the addend added and the Add's
+            // activation applied.
+            const graph::FusedAdd& fa = fusedAdds_[static_cast<size_t>(fusedAddAt_[k])];
+            const graph::Node& add = g.nodes[fa.add];
             graph::Node fused = n;
             fused.act = add.act;
-            SessionBuilder b(*this, fused, nodeCommands_.back(), add.outputs[0], ca.skip);
-            buildConv(b);
+            SessionBuilder b(*this, fused, nodeCommands_.back(), add.outputs[0], fa.addend);
+            (n.op == graph::OpKind::Conv ? buildConv : buildGemm)(b);
             ls.op = fused.displayOp();
             ls.op.insert(ls.op.find('+') == std::string::npos ? ls.op.size() : ls.op.find('+'), "+Add");
             ls.algo = b.algo();

@@ -42,7 +42,7 @@ layout(constant_id = 11) const uint VEC4X = 0;
 layout(constant_id = 12) const uint KD = 1;
 layout(constant_id = 13) const uint SD = 1;
 layout(constant_id = 14) const uint DD = 1;
-// RESIDUAL 1: a residual connection fused in (graph::convAddCandidates): `res`, of the output's
+// RESIDUAL 1: a residual connection fused in (graph::fusedAddCandidates): `res`, of the output's
 // shape, is added before the activation (the Add's), as the last slice of the sum is stored.
 layout(constant_id = 15) const uint RESIDUAL = 0;
 

@@ -17,7 +17,7 @@
 // and stores the tile, then returns its counter to zero for the next run: one dispatch and no
 // barrier where a separate reduction pass would cost a second of each.
 //
-// RESIDUAL 1: a residual connection fused in (graph::convAddCandidates): `res`, of the
+// RESIDUAL 1: a residual connection fused in (graph::fusedAddCandidates): `res`, of the
 // output's shape, is added before the activation (the Add's).
 #include "common.glsl"
 layout(local_size_x = 16, local_size_y = 16) in;

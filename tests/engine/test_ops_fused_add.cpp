@@ -1,3 +1,5 @@
+// Adds folded into the node before them (graph::fusedAddCandidates), on Vulkan.
+//
 // Residual connections: Conv -> Add(conv, skip) (+ activation), which the Vulkan backend runs as
 // one dispatch (graph::convAddCandidates; the skip is added as the conv stores its output, the
 // conv's own output is never stored), against a reference written from the ops' definitions
@@ -68,6 +70,28 @@ Built build(const ResidualCase& c, uint32_t seed, int extra) {
     return r;
 }
 
+// On Vulkan, once more through the kernels GPUs take (the tiled conv with its split reduction
+// where the output has few tiles, the wide GEMM), and in fp16 storage; each session run twice
+// (the split's arrival counters must be back at zero for the next run).
+void checkGpuKernelsAndFp16(const OpGraph& g, const std::vector<Tensor>& inputs, const Tensor& want, double tol) {
+    for (bool fp16 : {false, true}) {
+        for (bool gpuKernels : {false, true}) {
+            if (!fp16 && !gpuKernels) continue;  // the default path ran already
+            SessionOptions o;
+            o.backend = Backend::Vulkan;
+            o.fp16Storage = fp16;
+            o.tuning = Tuning::fromEnvironment();
+            if (gpuKernels) {
+                o.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
+                o.tuning.vulkanGemm = Tuning::VulkanGemm::Wide;
+            }
+            auto s = Session::create(detail::modelFromGraph(g.g, "op-test"), o);
+            SCOPED_TRACE(std::string(fp16 ? "fp16 storage" : "fp32") + (gpuKernels ? ", GPU kernels" : "") + ", " + s->stats().layers[0].algo);
+            for (int run = 0; run < 2; ++run) EXPECT_TRUE(allClose(s->run(inputs).back(), want, fp16 ? 2e-2 : tol));
+        }
+    }
+}
+
 class ConvResidualTest : public OpTest {
 protected:
     void check(const ResidualCase& c, uint32_t seed, int extra = 0) {
@@ -84,25 +108,7 @@ protected:
         const size_t convAt = 0;  // the Neg of extra 1 comes after the conv
         EXPECT_EQ(stats.layers[convAt].op, convRow);
         EXPECT_EQ(stats.layers.back().algo == "in conv", fused) << stats.layers.back().algo;
-        if (backend() != Backend::Vulkan) return;
-        // The GPU's kernel (split reduction where the output has few tiles), and fp16 storage;
-        // each run twice (the split's arrival counters must be back at zero for the next run).
-        for (bool fp16 : {false, true}) {
-            for (bool tiled : {false, true}) {
-                if (!fp16 && !tiled) continue;  // the default path ran above
-                SessionOptions o;
-                o.backend = Backend::Vulkan;
-                o.fp16Storage = fp16;
-                o.tuning = Tuning::fromEnvironment();
-                if (tiled) o.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
-                auto s = Session::create(detail::modelFromGraph(r.g.g, "op-test"), o);
-                SCOPED_TRACE(std::string(fp16 ? "fp16 storage" : "fp32") + (tiled ? ", tiled" : "") + ", " + s->stats().layers[0].algo);
-                for (int run = 0; run < 2; ++run) {
-                    const auto out = s->run({r.x, r.skip});
-                    EXPECT_TRUE(allClose(out.back(), r.want, fp16 ? 2e-2 : tol()));
-                }
-            }
-        }
+        if (backend() == Backend::Vulkan && threads() == 1) checkGpuKernelsAndFp16(r.g, {r.x, r.skip}, r.want, tol());
     }
 };
 
@@ -128,6 +134,72 @@ TEST_P(ConvResidualTest, LeftAlone) {
 }
 
 PERCEPT_OP_TEST_SUITE(ConvResidualTest);
+
+// Linear layers as transformers export them: MatMul([..., K] x constant [K, N]) -> Add(constant
+// bias [N] or [1, N]) (+ activation, as ViT's and ConvNeXt's Gelu), one dispatch on Vulkan (the bias
+// is the GEMM's C; A's leading axes are rows of one product); against a double reference. Left
+// alone: a bias of the output's full shape, a MatMul with a batch of B matrices (still fused:
+// the bias is a row), the MatMul's output read twice.
+struct LinearCase {
+    std::string name;
+    Shape a;
+    int64_t N;
+    Shape bias;  // the Add's constant
+    Activation act = Activation::None;
+    bool batchedB = false;  // B of shape [a[0], K, N] instead of [K, N]
+};
+
+class MatMulBiasTest : public OpTest {
+protected:
+    void check(const LinearCase& c, uint32_t seed, bool readTwice = false) {
+        SCOPED_TRACE(c.name);
+        const int64_t K = c.a.back(), rowsPerB = elementCount(c.a) / K / (c.batchedB ? c.a[0] : 1);
+        const Shape bs = c.batchedB ? Shape{c.a[0], K, c.N} : Shape{K, c.N};
+        const Tensor a = randomTensor(c.a, seed), w = randomTensor(bs, seed + 1, -0.5f, 0.5f), bias = randomTensor(c.bias, seed + 2);
+        OpGraph g;
+        const int mm = readTwice ? g.output("mm") : g.value("mm");
+        g.node("MatMul", {g.input("a", c.a), g.constant("w", w)}, {mm}, "matmul");
+        const int sum = c.act == Activation::None ? g.output("y") : g.value("sum");
+        g.node("Add", {mm, g.constant("bias", bias)}, {sum}, "add");
+        if (c.act != Activation::None) addActivation(g, c.act, sum);
+        Shape ys = c.a;
+        ys.back() = c.N;
+        Tensor want(ys);
+        const int64_t rows = elementCount(c.a) / K, biasCount = elementCount(c.bias);
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < c.N; ++j) {
+                const int64_t wb = c.batchedB ? (r / rowsPerB) * K * c.N : 0;
+                double s = 0.0;
+                for (int64_t k = 0; k < K; ++k) s += static_cast<double>(a.data[r * K + k]) * w.data[wb + k * c.N + j];
+                s += bias.data[biasCount == c.N ? j : r * c.N + j];
+                want.data[r * c.N + j] = ref::act(c.act, static_cast<float>(s));
+            }
+        Stats stats;
+        const auto got = run(g, {a}, &stats);
+        EXPECT_TRUE(allClose(got.back(), want, tol()));
+        const bool fused = backend() == Backend::Vulkan && !readTwice && biasCount == c.N;
+        ASSERT_GE(stats.layers.size(), 2u);
+        EXPECT_EQ(stats.layers[0].op.rfind(fused ? "MatMul+Add" : "MatMul", 0), 0u) << stats.layers[0].op;
+        EXPECT_EQ(stats.layers[1].algo == "in matmul", fused) << stats.layers[1].algo;
+        if (backend() == Backend::Vulkan && threads() == 1) checkGpuKernelsAndFp16(g, {a}, want, tol());
+    }
+};
+
+TEST_P(MatMulBiasTest, FusedBiases) {
+    uint32_t seed = 13000;
+    check({"ViT MLP: [1,197,64] x [64,96] + [96], Sigmoid", {1, 197, 64}, 96, {96}, Activation::Sigmoid}, seed += 10);
+    check({"ConvNeXt NHWC Linear: [1,7,7,40] x [40,24] + [24]", {1, 7, 7, 40}, 24, {24}}, seed += 10);
+    check({"2-D, bias [1, N], Relu", {5, 33}, 7, {1, 7}, Activation::Relu}, seed += 10);
+    check({"a batch of B matrices", {3, 4, 10}, 6, {6}}, seed += 10);
+}
+
+TEST_P(MatMulBiasTest, LeftAlone) {
+    uint32_t seed = 13500;
+    check({"a bias of the output's shape", {1, 6, 10}, 5, {1, 6, 5}}, seed += 10);
+    check({"the product is also a graph output", {1, 6, 10}, 5, {5}, Activation::Relu}, seed += 10, true);
+}
+
+PERCEPT_OP_TEST_SUITE(MatMulBiasTest);
 
 }  // namespace
 }  // namespace percept::optest
