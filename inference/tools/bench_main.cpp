@@ -15,6 +15,7 @@
 
 #include "agreement.h"
 #include "bench_cases.h"
+#include "bench_throughput.h"
 #include "cpu/isa.h"
 #include "model_options.h"
 #include "percept/models/model_store.h"
@@ -122,6 +123,7 @@ void usage() {
         "                     Vulkan runs once per model, whatever the thread counts\n"
         "  --device N         Vulkan device index\n"
         "  --fp16             Vulkan: store weights and activations as fp16 (where the device can)\n"
+        "  --batch N          throughput mode: images/s at batch N against batch 1, interleaved (no peer)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
@@ -133,7 +135,7 @@ void usage() {
 // The command line's choices that every run shares.
 struct BenchOptions {
     bool json = false, withCv = true, fp16 = false;
-    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1;
+    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1, batch = 0;  // batch 0: latency mode
     Tuning tuning;
     cpu::Isa isa = cpu::Isa::Generic;
     double peakPerCore = 55.0;
@@ -322,7 +324,7 @@ SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, con
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
-                                    "--device", "--layers", "--peak"};
+                                    "--device", "--layers", "--peak", "--batch"};
     std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
@@ -335,6 +337,8 @@ int main(int argc, char** argv) {
         o.warmup = std::max(0, a.getInt("--warmup", 5));
         o.maxLayers = a.getInt("--layers", 1 << 30);
         o.device = a.getInt("--device", -1);
+        o.batch = a.has("--batch") ? a.getInt("--batch", 1) : 0;
+        if (a.has("--batch") && o.batch < 1) throw Error("--batch needs a count of at least 1");
         // The CPU kernels' dispatch level decides the reachable peak (512-bit FMAs or 256-bit).
         o.tuning = Tuning::fromEnvironment();
         o.isa = cpu::bestIsa(o.tuning.cpuIsa);
@@ -394,6 +398,21 @@ int main(int argc, char** argv) {
                 std::mt19937 rng(42);
                 std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
                 for (float& v : input.data) v = dist(rng);
+            }
+            if (o.batch > 0) {
+                for (Backend backend : backends) {
+                    const std::vector<int> counts = backend == Backend::Cpu ? threadCounts : std::vector<int>{threadCounts.back()};
+                    for (int threads : counts) {
+                        SessionOptions so;
+                        so.backend = backend;
+                        so.threads = threads;
+                        so.deviceIndex = o.device;
+                        so.fp16Storage = o.fp16;
+                        so.tuning = o.tuning;
+                        tools::benchThroughput(c.name, *model, so, {o.batch, o.runs, o.warmup, o.json});
+                    }
+                }
+                continue;
             }
             Peer peer;
             if (o.withCv) peer = makePeer(c.path, input, o.json);

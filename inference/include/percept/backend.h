@@ -54,6 +54,9 @@ struct SessionOptions {
     bool fp16Storage = false;
     // Record per-layer timings (CPU: wall clock per layer; Vulkan: timestamp queries).
     bool profile = true;
+    // Throughput mode: the session runs `batch` images per run() (Model::withBatch: its inputs
+    // take `batch` on their first axis); Session::runBatch feeds it a list of images.
+    int64_t batch = 1;
     Tuning tuning;
 };
 
