@@ -123,6 +123,7 @@ void usage() {
         "                     Vulkan runs once per model, whatever the thread counts\n"
         "  --device N         Vulkan device index\n"
         "  --fp16             Vulkan: store weights and activations as fp16 (where the device can)\n"
+        "  --fp16-arith       Vulkan: fp16 storage and fp16 arithmetic (where the device has shaderFloat16)\n"
         "  --batch N          throughput mode: images/s at batch N against batch 1, interleaved (no peer)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
@@ -134,7 +135,7 @@ void usage() {
 
 // The command line's choices that every run shares.
 struct BenchOptions {
-    bool json = false, withCv = true, fp16 = false;
+    bool json = false, withCv = true, fp16 = false, fp16Arith = false;
     int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1, batch = 0;  // batch 0: latency mode
     Tuning tuning;
     cpu::Isa isa = cpu::Isa::Generic;
@@ -179,6 +180,7 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     so.threads = threads;
     so.deviceIndex = o.device;
     so.fp16Storage = o.fp16;
+    so.fp16Arithmetic = o.fp16Arith;
     so.tuning = o.tuning;
     const auto tSess = Clock::now();
     auto session = Session::create(model, so);
@@ -325,7 +327,7 @@ SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, con
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
                                     "--device", "--layers", "--peak", "--batch"};
-    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
+    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--fp16-arith", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
@@ -333,6 +335,7 @@ int main(int argc, char** argv) {
         o.json = a.has("--json");
         o.withCv = !a.has("--no-opencv");
         o.fp16 = a.has("--fp16");
+        o.fp16Arith = a.has("--fp16-arith");
         o.runs = std::max(1, a.getInt("--runs", 30));
         o.warmup = std::max(0, a.getInt("--warmup", 5));
         o.maxLayers = a.getInt("--layers", 1 << 30);
@@ -408,6 +411,7 @@ int main(int argc, char** argv) {
                         so.threads = threads;
                         so.deviceIndex = o.device;
                         so.fp16Storage = o.fp16;
+                        so.fp16Arithmetic = o.fp16Arith;
                         so.tuning = o.tuning;
                         tools::benchThroughput(c.name, *model, so, {o.batch, o.runs, o.warmup, o.json});
                     }

@@ -93,6 +93,9 @@ public:
     size_t elementBytes() const { return fp16_ ? 2 : 4; }
     // "_fp32" / "_fp16": the suffix of the embedded shader variants.
     const char* precisionSuffix() const { return fp16_ ? "_fp16" : "_fp32"; }
+    // Shaders compute in fp16 where they have an fp16-arithmetic variant ("_fp16a", built for
+    // every shader that mentions FP16_ARITH; SessionOptions::fp16Arithmetic).
+    bool fp16Arithmetic() const { return fp16Arith_; }
 
     // Node input k (an arena slot, or a float constant uploaded as it is) and output k.
     virtual TensorRef input(size_t k) = 0;
@@ -145,15 +148,15 @@ public:
     [[noreturn]] void fail(const std::string& msg) const;
 
 protected:
-    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16, const Tuning& tuning)
-        : g_(g), n_(n), ctx_(ctx), fp16_(fp16), tuning_(tuning) {}
+    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16, bool fp16Arith, const Tuning& tuning)
+        : g_(g), n_(n), ctx_(ctx), fp16_(fp16), fp16Arith_(fp16Arith), tuning_(tuning) {}
     virtual void emit(Command c) = 0;
 
 private:
     const graph::Graph& g_;
     const graph::Node& n_;
     Context& ctx_;
-    bool fp16_;
+    bool fp16_, fp16Arith_;
     const Tuning& tuning_;
     std::string algo_;
 };

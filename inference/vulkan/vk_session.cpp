@@ -29,6 +29,7 @@
 #include "vulkan/vk_memory.h"
 #include "vulkan/vk_op.h"
 #include "vulkan/vk_pipeline_cache.h"
+#include "vulkan/vk_shaders.h"
 
 namespace percept::vk {
 namespace {
@@ -94,7 +95,7 @@ private:
 
     std::shared_ptr<const graph::Graph> graph_;
     std::shared_ptr<Context> ctx_;
-    bool fp16_ = false, profile_ = false;
+    bool fp16_ = false, fp16Arith_ = false, profile_ = false;
     std::string fp32Reason_;  // why fp16 storage was asked for but not used
     graph::MemoryPlan plan_;
     VkDeviceSize align_ = 64;
@@ -139,7 +140,7 @@ public:
     // writes >= 0: the value output(0) is (a fused block's last output), instead of the node's.
     // addend >= 0: the value a fused Add adds (Builder::addend).
     SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1, int addend = -1)
-        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes), addend_(addend) {}
+        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.fp16Arith_, s.tuning_), s_(s), out_(out), writes_(writes), addend_(addend) {}
 
     TensorRef input(size_t k) override {
         const graph::Node& n = node();
@@ -193,7 +194,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     failAfter_ = tuning_.vulkanFailAfter;
     validationErrors_ = validationErrorCount();
     if (!ctx_->supportsTexelBuffers()) throw Error("the Vulkan device '" + ctx_->name() + "' cannot read float uniform texel buffers");
-    fp16_ = options.fp16Storage && ctx_->supportsFp16Storage();
+    fp16_ = (options.fp16Storage || options.fp16Arithmetic) && ctx_->supportsFp16Storage();
     // Integer and boolean values computed at run time (indices, masks) are held as floats
     // (graph/ir.h): fp16 would keep integers exact only up to 2048, so such graphs keep fp32.
     bool runtimeIntegers = false;
@@ -203,6 +204,9 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         fp16_ = false;
         fp32Reason_ = " (fp32 storage: the model computes integer tensors)";
     }
+    fp16Arith_ = fp16_ && options.fp16Arithmetic && ctx_->supportsFp16Arithmetic();
+    if (options.fp16Arithmetic && !fp16Arith_ && fp32Reason_.empty())
+        fp32Reason_ = fp16_ ? " (fp16 storage; fp32 arithmetic: the device has no shaderFloat16)" : " (fp32: the device has no 16-bit storage)";
     profile_ = options.profile && ctx_->supportsTimestamps();
     align_ = ctx_->bindingAlignment();
     const graph::Graph& g = *graph_;
@@ -245,7 +249,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     stats_.workspaceBytes = static_cast<size_t>(workspaceBytes_);
     stats_.deviceMemoryBytes = static_cast<size_t>(weights_.allocatedBytes() + arena_.allocatedBytes() + stagingIn_.allocatedBytes() +
                                                    stagingOut_.allocatedBytes() + workspace_.allocatedBytes() + counters_.allocatedBytes());
-    stats_.device = ctx_->name() + (fp16_ ? " (fp16 storage)" : fp32Reason_);
+    stats_.device = ctx_->name() + (fp16Arith_ ? " (fp16 storage and arithmetic)" : fp16_ && fp32Reason_.empty() ? " (fp16 storage)" : fp32Reason_);
     ctx_->pipelines().save();
     checkValidation("creating the session");
 }
@@ -700,6 +704,7 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
 // ---- Builder helpers shared by the op families -------------------------------------------
 
 const Pipeline& Builder::pipeline(const std::string& family, const std::string& layout, const std::vector<uint32_t>& spec) {
+    if (fp16Arith_ && findEmbeddedShader((family + "_fp16a").c_str())) return ctx_.pipelines().get(family + "_fp16a", layout, spec);
     return ctx_.pipelines().get(family + precisionSuffix(), layout, spec);
 }
 

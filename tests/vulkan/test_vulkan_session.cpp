@@ -158,6 +158,12 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
         if (vk::Context::acquire(vulkan())->supportsFp16Storage()) {
             EXPECT_LE(maxRelDiff(runOn(m, x, tiled16), runOn(m, x, SessionOptions{})), 1e-2);
         }
+        // Computing in fp16 as well (the "_fp16a" kernel: fp16 products summed 16 at a time).
+        if (vk::Context::acquire(vulkan())->supportsFp16Arithmetic()) {
+            SessionOptions arith = tiled16;
+            arith.fp16Arithmetic = true;
+            EXPECT_LE(maxRelDiff(runOn(m, x, arith), runOn(m, x, SessionOptions{})), 2e-2);
+        }
     }
     // Both forms ran: whole reductions, and reductions split over slices of k.
     EXPECT_EQ(algos, (std::set<std::string>{"conv-tiled", "conv-tiled-splitk"}));

@@ -52,6 +52,13 @@ struct SessionOptions {
     std::string deviceName;
     // Vulkan: store weights and activations as fp16 where the device supports it.
     bool fp16Storage = false;
+    // Vulkan: besides fp16 storage (which this turns on), compute in fp16 where the device has
+    // shaderFloat16: the conv kernels multiply in float16_t and sum runs of 16 products (a
+    // kernel row, for depthwise) in fp16 before adding them to fp32 accumulators; and on GPUs
+    // with cooperative matrices (VK_NV_cooperative_matrix) convolutions run on the tensor cores.
+    // Off by default until measured on a GPU (tests/gpu/run_gpu_bench.sh); a device without
+    // shaderFloat16 keeps fp32 arithmetic (Stats::device says which).
+    bool fp16Arithmetic = false;
     // Record per-layer timings (CPU: wall clock per layer; Vulkan: timestamp queries).
     bool profile = true;
     // Throughput mode: the session runs `batch` images per run() (Model::withBatch: its inputs

@@ -46,8 +46,10 @@ layout(push_constant) uniform Push {
     float actA, actB;
 } p;
 
-shared vec4 As[16][16];  // [k][channel quad]
-shared vec4 Bs[16][16];  // [k][pixel quad]
+// FP16_ARITH: staged as fp16 (half the shared memory traffic), the 16 rank-1 updates of a k
+// step summed in fp16, each step's sums added to the fp32 accumulators.
+shared avec4 As[16][16];  // [k][channel quad]
+shared avec4 Bs[16][16];  // [k][pixel quad]
 shared bool lastSlice;
 
 void main() {
@@ -92,16 +94,19 @@ void main() {
                 xv[j] = ok ? v : 0.0;
             }
         }
-        As[lk][lq] = wv;
-        Bs[lk][lq] = xv;
+        As[lk][lq] = avec4(wv);
+        Bs[lk][lq] = avec4(xv);
         barrier();
+        avec4 step[4];
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) step[i] = avec4(0.0);
         [[unroll]] for (uint kk = 0u; kk < 16u; ++kk) {
-            const vec4 a = As[kk][ty], b = Bs[kk][tx];
-            acc[0] += a.x * b;
-            acc[1] += a.y * b;
-            acc[2] += a.z * b;
-            acc[3] += a.w * b;
+            const avec4 a = As[kk][ty], b = Bs[kk][tx];
+            step[0] += a.x * b;
+            step[1] += a.y * b;
+            step[2] += a.z * b;
+            step[3] += a.w * b;
         }
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] += vec4(step[i]);
         barrier();
     }
 
