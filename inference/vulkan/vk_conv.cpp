@@ -8,6 +8,11 @@
 //    too few tiles to fill the GPU, the reduction is split over slices of k (partial sums in
 //    the workspace; the last slice of each tile to finish adds them, the bias and the
 //    activation, in the same dispatch).
+//  - "conv-coopmat", on GPUs with cooperative matrices and fp16 arithmetic on
+//    (SessionOptions::fp16Arithmetic, Context::cooperativeMatrix): the same implicit GEMM on the
+//    tensor cores (shaders/conv_coopmat.comp), 64 x 64 tiles, weights repacked as [group][block
+//    of 64 channels][block of 32 k][64][32], where the output has enough tiles to need no split
+//    reduction. Unmeasured: no device with cooperative matrices was at hand.
 //  - "conv-gemm": everything else (3-D included), and everything on CPU implementations (lavapipe), where
 //    shared memory costs more than it saves: an implicit GEMM (shaders/conv.comp) over 8
 //    output channels x 4 pixels per invocation held in registers, weights repacked as
@@ -51,6 +56,42 @@ bool isDepthwise(const graph::Graph& g, const graph::Node& n) {
 }
 
 }  // namespace
+
+// "conv-coopmat": see the head of the file. The caller checked planar, ungrouped-enough shapes.
+static void buildCoopMatConv(Builder& b, const std::vector<float>& w, const std::vector<float>& bias, const std::vector<uint32_t>& geometry,
+                      const std::vector<int64_t>& pads, const std::optional<TensorRef>& res) {
+    const graph::Graph& g = b.graph();
+    const graph::Node& n = b.node();
+    const Shape& x = g.shapeOf(n.inputs.at(0));
+    const Shape& y = g.shapeOf(n.outputs.at(0));
+    const graph::Spatial3 s = graph::spatial3(n, x, y);
+    const int64_t N = x[0], C = x[1], M = y[1], group = n.attrInt("group", 1), Cg = C / group, Mg = M / group;
+    const int64_t K = Cg * s.kernel[1] * s.kernel[2], P = s.out[1] * s.out[2];
+    const int64_t mBlocks = (Mg + 63) / 64, kBlocks = (K + 31) / 32, pTiles = (P + 63) / 64;
+    b.setAlgo("conv-coopmat");
+    std::vector<float> packed(static_cast<size_t>(group * mBlocks * kBlocks * 64 * 32), 0.0f);
+    for (int64_t gi = 0; gi < group; ++gi)
+        for (int64_t m = 0; m < Mg; ++m)
+            for (int64_t k = 0; k < K; ++k)
+                packed[static_cast<size_t>((((gi * mBlocks + m / 64) * kBlocks + k / 32) * 64 + m % 64) * 32 + k % 32)] =
+                    w[static_cast<size_t>((gi * Mg + m) * K + k)];
+    const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const ActParams ap = activationParams(n.act);
+    struct Push {
+        uint32_t C, H, W, M, OH, OW;
+        int32_t pt, pl;
+        uint32_t Cg, Mg, mBlocks, pTiles, kBlocks;
+        float actA, actB;
+    } p{u32(C), u32(s.in[1]), u32(s.in[2]), u32(M), u32(s.out[1]), u32(s.out[2]), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]),
+        u32(Cg), u32(Mg), u32(mBlocks), u32(pTiles), u32(kBlocks), ap.a, ap.b};
+    const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
+    std::vector<uint32_t> spec = {activationCode(n.act.kind)};
+    spec.insert(spec.end(), geometry.begin(), geometry.end());
+    spec.insert(spec.end(), {res ? 1u : 0u, cm.m, cm.n, cm.k});
+    const TensorRef br = texel1(b.weights(bias));
+    b.dispatch(b.pipeline("conv_coopmat", "tttst", spec), {texel1(b.input(0)), texel4(b.weights(packed)), br, b.output(0), res ? texel1(*res) : br},
+               0b01000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+}
 
 bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
     const graph::Node& n = g.nodes[fa.node];
@@ -138,6 +179,11 @@ void buildConv(Builder& b) {
         slices = std::max<int64_t>(slices, 1);
         const int64_t kSlice = (steps + slices - 1) / slices * 16;
         slices = (K + kSlice - 1) / kSlice;
+        const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
+        if (slices == 1 && cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
+            buildCoopMatConv(b, w, bias, geometry, pads, res);
+            return;
+        }
         struct Push {
             uint32_t C, H, W, M, OH, OW;
             int32_t pt, pl;

@@ -33,6 +33,9 @@ struct Tuning {
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
     // Vulkan: the wide (GPU) or plain GEMM kernel, or by device type (PERCEPT_VULKAN_GEMM=wide|plain).
     enum class VulkanGemm { Auto, Wide, Plain } vulkanGemm = VulkanGemm::Auto;
+    // Vulkan with fp16 arithmetic: convolutions on cooperative matrices (tensor cores) where the
+    // device has them (PERCEPT_VULKAN_COOPMAT=off keeps the tiled kernel, for comparisons).
+    bool vulkanCooperativeMatrix = true;
     // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
     // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).
     int64_t vulkanFailAfter = 0;
