@@ -142,6 +142,18 @@ struct BenchOptions {
     double peakPerCore = 55.0;
 };
 
+// The session every run of the command line makes.
+SessionOptions sessionOptions(const BenchOptions& o, Backend backend, int threads) {
+    SessionOptions so;
+    so.backend = backend;
+    so.threads = threads;
+    so.deviceIndex = o.device;
+    so.fp16Storage = o.fp16;
+    so.fp16Arithmetic = o.fp16Arith;
+    so.tuning = o.tuning;
+    return so;
+}
+
 // An error's message without the model file's path in front (the tables name the model).
 std::string withoutPath(std::string msg, const std::string& path) {
     if (msg.rfind(path + ": ", 0) == 0) msg.erase(0, path.size() + 2);
@@ -175,13 +187,7 @@ Peer makePeer(const std::string& path, Tensor& input, bool json) {
 // Times one session (interleaved with the peer), checks its answer, prints the run's figures.
 SummaryRow runSession(const tools::BenchCase& c, const Model& model, double loadMs, Tensor& input, Peer& peer, Backend backend,
                       int threads, const BenchOptions& o) {
-    SessionOptions so;
-    so.backend = backend;
-    so.threads = threads;
-    so.deviceIndex = o.device;
-    so.fp16Storage = o.fp16;
-    so.fp16Arithmetic = o.fp16Arith;
-    so.tuning = o.tuning;
+    const SessionOptions so = sessionOptions(o, backend, threads);
     const auto tSess = Clock::now();
     auto session = Session::create(model, so);
     const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
@@ -406,14 +412,7 @@ int main(int argc, char** argv) {
                 for (Backend backend : backends) {
                     const std::vector<int> counts = backend == Backend::Cpu ? threadCounts : std::vector<int>{threadCounts.back()};
                     for (int threads : counts) {
-                        SessionOptions so;
-                        so.backend = backend;
-                        so.threads = threads;
-                        so.deviceIndex = o.device;
-                        so.fp16Storage = o.fp16;
-                        so.fp16Arithmetic = o.fp16Arith;
-                        so.tuning = o.tuning;
-                        tools::benchThroughput(c.name, *model, so, {o.batch, o.runs, o.warmup, o.json});
+                        tools::benchThroughput(c.name, *model, sessionOptions(o, backend, threads), {o.batch, o.runs, o.warmup, o.json});
                     }
                 }
                 continue;

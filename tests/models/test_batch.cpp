@@ -9,6 +9,7 @@
 #include <random>
 
 #include "common/backends.h"
+#include "common/error_text.h"
 #include "engine/op_test_util.h"
 #include "percept/percept.h"
 #include "synthetic_models.h"
@@ -75,15 +76,6 @@ INSTANTIATE_TEST_SUITE_P(Archs, BatchedModels,
                              return std::string(std::get<0>(info.param) == tools::SyntheticArch::ResNet18 ? "resnet18" : "mobilenetv2") +
                                     "_" + backendName(std::get<1>(info.param));
                          });
-
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 TEST(Batch, WhatCannotBeBatchedIsRefusedWithTheReason) {
     // A Reshape to a constant [1, 12]: the exporter fixed the batch inside the graph.
