@@ -17,6 +17,7 @@
 #include "bench_cases.h"
 #include "bench_compare.h"  // --compare, --plot
 #include "compare_plot.h"
+#include "bench_throughput.h"
 #include "cpu/isa.h"
 #include "model_options.h"
 #include "percept/models/model_store.h"
@@ -124,6 +125,8 @@ void usage() {
         "                     Vulkan runs once per model, whatever the thread counts\n"
         "  --device N         Vulkan device index\n"
         "  --fp16             Vulkan: store weights and activations as fp16 (where the device can)\n"
+        "  --fp16-arith       Vulkan: fp16 storage and fp16 arithmetic (where the device has shaderFloat16)\n"
+        "  --batch N          throughput mode: images/s at batch N against batch 1, interleaved (no peer)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
@@ -139,12 +142,24 @@ void usage() {
 
 // The command line's choices that every run shares.
 struct BenchOptions {
-    bool json = false, withCv = true, fp16 = false;
-    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1;
+    bool json = false, withCv = true, fp16 = false, fp16Arith = false;
+    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1, batch = 0;  // batch 0: latency mode
     Tuning tuning;
     cpu::Isa isa = cpu::Isa::Generic;
     double peakPerCore = 55.0;
 };
+
+// The session every run of the command line makes.
+SessionOptions sessionOptions(const BenchOptions& o, Backend backend, int threads) {
+    SessionOptions so;
+    so.backend = backend;
+    so.threads = threads;
+    so.deviceIndex = o.device;
+    so.fp16Storage = o.fp16;
+    so.fp16Arithmetic = o.fp16Arith;
+    so.tuning = o.tuning;
+    return so;
+}
 
 // An error's message without the model file's path in front (the tables name the model).
 std::string withoutPath(std::string msg, const std::string& path) {
@@ -179,12 +194,7 @@ Peer makePeer(const std::string& path, Tensor& input, bool json) {
 // Times one session (interleaved with the peer), checks its answer, prints the run's figures.
 SummaryRow runSession(const tools::BenchCase& c, const Model& model, double loadMs, Tensor& input, Peer& peer, Backend backend,
                       int threads, const BenchOptions& o) {
-    SessionOptions so;
-    so.backend = backend;
-    so.threads = threads;
-    so.deviceIndex = o.device;
-    so.fp16Storage = o.fp16;
-    so.tuning = o.tuning;
+    const SessionOptions so = sessionOptions(o, backend, threads);
     const auto tSess = Clock::now();
     auto session = Session::create(model, so);
     const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
@@ -274,9 +284,11 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         j["naive_activation_bytes"] = st.naiveActivationBytes;
         j["workspace_bytes"] = st.workspaceBytes;
         j["weight_bytes"] = st.weightBytes;
+        if (backend == Backend::Vulkan)  // what one run submits: the GPU's batch-1 cost
+            j["commands"] = {{"dispatches", st.dispatches}, {"transfers", st.transfers}, {"barriers", st.barriers}};
         j["layers"] = nlohmann::json::array();
         for (const Row& r : rows)
-            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms},
+            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms}, {"commands", r.l->commands},
                                    {"gflop", r.l->flops / 1e9}, {"gflops_per_s", r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0}});
         std::cout << j.dump() << std::endl;
         return row;
@@ -303,6 +315,9 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
                     cpu::isaName(o.isa), loadMs, sessMs);
     else  // the CPU's peak says nothing about a GPU
         std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
+    if (backend == Backend::Vulkan)
+        std::printf("commands   : %lld dispatches, %lld copies/fills, %lld barriers per run (one submit)\n",
+                    static_cast<long long>(st.dispatches), static_cast<long long>(st.transfers), static_cast<long long>(st.barriers));
     if (!heavy.empty()) {
         std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
         for (const Row& r : heavy)
@@ -363,8 +378,8 @@ SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, con
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
-                                    "--device", "--layers", "--peak", "--compare", "--plot"};
-    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
+                                    "--device", "--layers", "--peak", "--compare", "--plot", "--batch"};
+    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--fp16-arith", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
@@ -372,10 +387,13 @@ int main(int argc, char** argv) {
         o.json = a.has("--json");
         o.withCv = !a.has("--no-opencv");
         o.fp16 = a.has("--fp16");
+        o.fp16Arith = a.has("--fp16-arith");
         o.runs = std::max(1, a.getInt("--runs", 30));
         o.warmup = std::max(0, a.getInt("--warmup", 5));
         o.maxLayers = a.getInt("--layers", 1 << 30);
         o.device = a.getInt("--device", -1);
+        o.batch = a.has("--batch") ? a.getInt("--batch", 1) : 0;
+        if (a.has("--batch") && o.batch < 1) throw Error("--batch needs a count of at least 1");
         // The CPU kernels' dispatch level decides the reachable peak (512-bit FMAs or 256-bit).
         o.tuning = Tuning::fromEnvironment();
         o.isa = cpu::bestIsa(o.tuning.cpuIsa);
@@ -438,6 +456,15 @@ int main(int argc, char** argv) {
                 std::mt19937 rng(42);
                 std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
                 for (float& v : input.data) v = dist(rng);
+            }
+            if (o.batch > 0) {
+                for (Backend backend : backends) {
+                    const std::vector<int> counts = backend == Backend::Cpu ? threadCounts : std::vector<int>{threadCounts.back()};
+                    for (int threads : counts) {
+                        tools::benchThroughput(c.name, *model, sessionOptions(o, backend, threads), {o.batch, o.runs, o.warmup, o.json});
+                    }
+                }
+                continue;
             }
             Peer peer;
             if (o.withCv) peer = makePeer(c.path, input, o.json);

@@ -47,6 +47,16 @@ public:
     // asked before a session is made; empty when the backend runs the whole model.
     std::vector<std::string> unsupportedOps(Backend backend) const;
 
+    // Throughput mode: the same model compiled for `batch` images at once (each input's first
+    // axis, 1 as loaded, set to `batch`, and the whole load pipeline run again on the imported
+    // graph, so shapes the exporter computes from the input follow). SessionOptions::batch
+    // uses it. Throws percept::Error naming why when the graph cannot take a batch (an input
+    // whose first axis is not 1, a shape fixed at batch 1 inside the graph) or when an output
+    // does not carry the batch on its first axis.
+    Model withBatch(int64_t batch) const;
+    // The batch the model was compiled for (1 unless made by withBatch).
+    int64_t batch() const { return batch_; }
+
     // The optimised graph, for backends and tools.
     const graph::Graph& graph() const { return *graph_; }
     std::shared_ptr<const graph::Graph> sharedGraph() const { return graph_; }
@@ -55,6 +65,8 @@ private:
     friend Model detail::modelFromGraph(graph::Graph g, const std::string& source);
     explicit Model(std::shared_ptr<const graph::Graph> g, std::string source);
     std::shared_ptr<const graph::Graph> graph_;
+    std::shared_ptr<const graph::Graph> imported_;  // before the load pipeline: withBatch starts again from it
+    int64_t batch_ = 1;
     std::vector<TensorInfo> inputs_, outputs_;
     std::string source_;
 };
