@@ -242,6 +242,8 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     if (o.json) {
         nlohmann::json j;
         j["model"] = c.name;
+        j["model_path"] = c.path;  // where a peer outside this process finds the same file (tests/zoo/bench_vs_ort.js)
+        j["input_shape"] = input.shape;
         j["backend"] = backendName(backend);
         j["device"] = session->deviceName();
         j["threads"] = threads;
