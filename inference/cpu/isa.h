@@ -57,12 +57,22 @@ inline int64_t packBFloats() { return kPackKc * 32 * kPackStrips; }
 struct DepthwiseArgs {
     const float* x;
     int64_t H, W;
-    const float* w;  // 9 taps
+    const float* w;  // k * k taps
     float bias;
     float* y;
     int64_t OH, OW, stride, pt, pl;
     graph::FusedActivation act;
+    int64_t k = 3;         // kernel size (CpuKernels::depthwiseK; depthwise3x3 takes 3 only)
+    float* pad = nullptr;  // scratch for the zero-padded plane: depthwisePadRows x depthwisePadPitch floats
 };
+// The kernel sizes CpuKernels::depthwiseK takes (3x3 MobileNets, 5x5 EfficientNet and
+// MobileNetV3, 7x7 ConvNeXt).
+inline bool depthwiseKTakes(int64_t k) { return k == 3 || k == 5 || k == 7; }
+// The padded plane's row pitch: whole vectors (of up to 16 lanes) of output columns plus one,
+// at the stride (an output vector's loads reach 2 vectors past its first input column; a
+// 64-byte multiple, so rows stay aligned); its rows: those the output rows read.
+inline int64_t depthwisePadPitch(int64_t OW, int64_t stride) { return stride * ((OW + 15) / 16 * 16 + 16); }
+inline int64_t depthwisePadRows(int64_t OH, int64_t stride, int64_t k) { return (OH - 1) * stride + k; }
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
 
 // y[r] = dot(w + r * ldw, x) over K, for r < rows: the matrix-vector product of a classifier
@@ -136,6 +146,8 @@ struct CpuKernels {
     MaxPoolRowFns maxPool;
     WinogradFns winograd;
     ActivateFn activate = nullptr;
+    // CPU speed (issue 10)
+    DepthwiseFn depthwiseK = nullptr;  // KxK depthwise for depthwiseKTakes(k), stride 1 or 2, no dilation
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };

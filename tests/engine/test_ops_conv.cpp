@@ -192,6 +192,7 @@ TEST_P(ConvTest, EveryActivationOnEveryPath) {
         {"im2col packed", {1, 7, 10, 9}, 17, 3, 1, 2, 1},
         {"depthwise 3x3 SIMD", {1, 6, 12, 37}, 6, 3, 6, 1, 1},
         {"depthwise 5x5", {1, 4, 9, 9}, 4, 5, 4, 1, 2},
+        {"depthwise 7x7 s2 wide", {1, 3, 11, 40}, 3, 7, 3, 2, 3},
         {"winograd", {1, 16, 20, 20}, 16, 3, 1, 1, 1},
     };
     uint32_t seed = 480;
@@ -242,6 +243,26 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, params(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
     };
     uint32_t seed = 450;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// The SIMD depthwise template at 5x5 (EfficientNet, MobileNetV3) and 7x7 (ConvNeXt): rows
+// longer than one vector with ragged tails, stride 2 (even and odd widths, TF-same asymmetric
+// pads), planes smaller than the kernel (every tap row and column clipped), fused activations.
+TEST_P(ConvTest, DepthwiseLargeKernels) {
+    const std::vector<ConvCase> cases = {
+        {"dw 5x5 s1 p2 wide 23x45 Sigmoid", {1, 5, 23, 45}, 5, 5, 5, params(5, {1, 1}, {2, 2, 2, 2}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s2 p2 40x40 Relu", {1, 4, 40, 40}, 4, 5, 5, params(4, {2, 2}, {2, 2, 2, 2}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s2 odd 41x77 TF-same", {1, 3, 41, 77}, 3, 5, 5, params(3, {2, 2}, {1, 1, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s2 no pad 19x70", {1, 3, 19, 70}, 3, 5, 5, params(3, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 on 3x3 (kernel wider than the plane)", {1, 6, 3, 3}, 6, 5, 5, params(6, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 7x7 C17", {1, 17, 7, 7}, 17, 5, 5, params(17, {1, 1}, {2, 2, 2, 2}), false, Activation::Sigmoid, 0, 0, 13, "depthwise"},
+        {"dw 7x7 s1 p3 30x37", {1, 4, 30, 37}, 4, 7, 7, params(4, {1, 1}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 7x7 s1 p3 7x7 C9", {1, 9, 7, 7}, 9, 7, 7, params(9, {1, 1}, {3, 3, 3, 3}), true, Activation::LeakyRelu, 0.1f, 0, 13, "depthwise"},
+        {"dw 7x7 s2 p3 33x66", {1, 3, 33, 66}, 3, 7, 7, params(3, {2, 2}, {3, 3, 3, 3}), true, Activation::Clip, -0.2f, 0.3f, 13, "depthwise"},
+        {"dw 7x7 s1 asym pads 12x20", {1, 2, 12, 20}, 2, 7, 7, params(2, {1, 1}, {1, 4, 5, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+    };
+    uint32_t seed = 700;
     for (const auto& c : cases) check(c, seed += 10);
 }
 

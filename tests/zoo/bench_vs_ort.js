@@ -13,6 +13,9 @@
 // engine reports the median of its runs in a round; the table gives the median over rounds of
 // those, the median of the per-round ratios ours/peer with their range, and the spread of the
 // rounds (max-min over median: above ~10% the window was noisy and the ratio is only rough).
+// 'CPU-time' is the median per-round ratio of the CPU time per run (each process, every
+// thread): on a VM shared with other work it is what the two engines cost whatever the
+// preemptions; at 2 threads it counts spinning workers too (both engines spin).
 //
 // usage: node bench_vs_ort.js [--build DIR] [--models LIST] [--rounds N] [--runs R] [--warmup W]
 //                             [--threads 1,2] [--no-opencv] [--json FILE]
@@ -69,7 +72,9 @@ const median = (v) => {
   return n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 };
 const jsonLines = (out) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-const run = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+// OpenCV's importer logs the ops it cannot load; that it cannot is shown as '-' in the table.
+const run = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
+  env: { ...process.env, OPENCV_LOG_LEVEL: 'SILENT' } });
 
 // .npy float32, C order (what ort_reference.js and percept-bench read).
 function writeNpy(file, shape, data) {
@@ -117,31 +122,34 @@ for (const id of ids) {
   models.push({ id, file: probe.model_path, input });
 }
 
-function ours(m, t) {
+// Ours alone in its process (as ORT is in its own), so its caches are as warm as ORT's; and,
+// for the OpenCV column, percept-bench's own run-by-run interleaving of ours with OpenCV DNN,
+// whose ratio is taken within that process.
+function ours(m, t, cv) {
   const args = ['--model', m.file, '--input', m.input, '--threads', String(t), '--runs', a.runs, '--warmup', a.warmup,
     '--layers', '0', '--json'];
-  if (!withCv) args.push('--no-opencv');
+  if (!cv) args.push('--no-opencv');
   const j = jsonLines(run(bench, args))[0];
-  return { ms: j.ms.median, cv: j.opencv_ms ? j.opencv_ms.median : null };
+  return cv ? (j.opencv_ms ? { ms: j.opencv_ms.median, ratio: j.ratio_vs_opencv } : null) : { ms: j.ms.median, cpu: j.cpu_ms_median };
 }
 function ort(m, t) {
-  return jsonLines(run('node', [ortScript, '--time', '--modules', modules, '--model', m.file, '--input', m.input, '--threads', String(t),
-    '--runs', a.runs, '--warmup', a.warmup]))[0].ms.median;
+  const j = jsonLines(run('node', [ortScript, '--time', '--modules', modules, '--model', m.file, '--input', m.input, '--threads', String(t),
+    '--runs', a.runs, '--warmup', a.warmup]))[0];
+  return { ms: j.ms.median, cpu: j.cpu_ms_median };
 }
 
 console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-const results = {};  // id -> threads -> {ours: [], ort: [], cv: []}
+const results = {};  // id -> threads -> {ours, ort, oursCpu, ortCpu, cv, cvRatio: [] per round}
 for (let round = 0; round < Number(a.rounds); ++round) {
   for (const m of models) {
     results[m.id] = results[m.id] || {};
     for (const t of threads) {
-      const cell = (results[m.id][t] = results[m.id][t] || { ours: [], ort: [], cv: [] });
-      const o = () => {
-        const r = ours(m, t);
-        cell.ours.push(r.ms);
-        if (r.cv !== null) cell.cv.push(r.cv);
-      };
-      if (round % 2 === 0) { o(); cell.ort.push(ort(m, t)); } else { cell.ort.push(ort(m, t)); o(); }
+      const cell = (results[m.id][t] = results[m.id][t] || { ours: [], ort: [], oursCpu: [], ortCpu: [], cv: [], cvRatio: [] });
+      const us = () => { const r = ours(m, t, false); cell.ours.push(r.ms); cell.oursCpu.push(r.cpu); };
+      const them = () => { const r = ort(m, t); cell.ort.push(r.ms); cell.ortCpu.push(r.cpu); };
+      if (round % 2 === 0) { us(); them(); } else { them(); us(); }
+      const cv = withCv && m.cv !== false ? ours(m, t, true) : null;
+      if (cv) { cell.cv.push(cv.ms); cell.cvRatio.push(cv.ratio); } else m.cv = false;  // OpenCV cannot run it: not asked again
     }
   }
   process.stderr.write(`round ${round + 1}/${a.rounds} done\n`);
@@ -155,8 +163,8 @@ const ratios = (x, y) => x.map((v, k) => v / y[k]);
 const ortVersion = require(require.resolve('onnxruntime-node', { paths: [modules] })).env.versions.node;
 console.log(`\nPercept vs ONNX Runtime ${ortVersion} / OpenCV DNN / ncnn (quoted), CPU fp32, median ms over ${a.rounds} interleaved ` +
   `rounds of ${a.runs} runs (after ${a.warmup} warm-up); ratio = median of the per-round ratios [min-max]; spread = (max-min)/median of the rounds`);
-const head = ['model', 'thr', 'percept', 'ORT', 'ours/ORT', '[range]', 'spread us/ORT', 'OpenCV', 'ours/CV', 'ncnn(q)', 'ours/ncnn(q)', 'via ORT'];
-const widths = [24, 3, 8, 8, 8, 13, 13, 8, 7, 7, 12, 7];
+const head = ['model', 'thr', 'percept', 'ORT', 'ours/ORT', '[range]', 'spread us/ORT', 'CPU-time', 'OpenCV', 'ours/CV', 'ncnn(q)', 'ours/ncnn(q)', 'via ORT'];
+const widths = [24, 3, 8, 8, 8, 13, 13, 8, 8, 7, 7, 12, 7];
 const line = (cells) => console.log(cells.map((c, k) => (k === 0 ? String(c).padEnd(widths[k]) : String(c).padStart(widths[k]))).join(' '));
 line(head);
 const summary = [];
@@ -164,14 +172,15 @@ for (const m of models) {
   for (const t of threads) {
     const c = results[m.id][t];
     const mo = median(c.ours), mr = median(c.ort), rr = ratios(c.ours, c.ort);
-    const cvRatio = c.cv.length === c.ours.length && c.cv.length ? median(ratios(c.ours, c.cv)) : null;
+    const cvRatio = c.cvRatio.length ? median(c.cvRatio) : null;
     const q = NCNN_QUOTE[m.id], qi = t - 1;  // quoted at 1 and 2 threads
     const ncnn = q && q.ncnn[qi] !== undefined ? q.ncnn[qi] : null;
     const viaOrt = ncnn !== null ? median(rr) * q.ort[qi] / ncnn : null;
     line([m.id, t, f2(mo), f2(mr), f2(median(rr)), `[${f2(Math.min(...rr))}-${f2(Math.max(...rr))}]`,
-      `${spread(c.ours)}/${spread(c.ort)}`, c.cv.length ? f2(median(c.cv)) : '-', f2(cvRatio), f2(ncnn), f2(ncnn !== null ? mo / ncnn : null),
+      `${spread(c.ours)}/${spread(c.ort)}`, f2(median(ratios(c.oursCpu, c.ortCpu))), c.cv.length ? f2(median(c.cv)) : '-', f2(cvRatio), f2(ncnn), f2(ncnn !== null ? mo / ncnn : null),
       f2(viaOrt)]);
-    summary.push({ model: m.id, threads: t, percept_ms: c.ours, ort_ms: c.ort, opencv_ms: c.cv, ratio_vs_ort: median(rr),
+    summary.push({ model: m.id, threads: t, percept_ms: c.ours, ort_ms: c.ort, percept_cpu_ms: c.oursCpu, ort_cpu_ms: c.ortCpu,
+      opencv_ms: c.cv, ratio_vs_ort: median(rr), cpu_ratio_vs_ort: median(ratios(c.oursCpu, c.ortCpu)),
       ratio_vs_opencv: cvRatio, ncnn_quoted_ms: ncnn, ratio_vs_ncnn_via_ort: viaOrt });
   }
 }
