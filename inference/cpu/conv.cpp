@@ -11,6 +11,7 @@
 //                   writes straight into the output (ldc = OH*OW).
 // Bias and the fused activation are applied to each block as soon as it is computed.
 #include "cpu/conv.h"
+#include "cpu/conv_group.h"
 #include "cpu/conv_winograd.h"
 
 #include <algorithm>
@@ -562,6 +563,11 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
         return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
     }
     if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd);
+    if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
+        const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
+        if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd))
+            return makeGroupConv(gq, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
+    }
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
 

@@ -75,6 +75,23 @@ inline int64_t depthwisePadPitch(int64_t OW, int64_t stride) { return stride * (
 inline int64_t depthwisePadRows(int64_t OH, int64_t stride, int64_t k) { return (OH - 1) * stride + k; }
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
 
+// CPU speed: one group of a grouped convolution with few channels per group (RegNet: 8 in,
+// 8 out), computed directly over zero-padded copies of its input planes (simd_groupconv.inc).
+struct GroupConvArgs {
+    const float* x;     // the group's input planes [Cg][H][W]
+    int64_t Cg, H, W;
+    const float* w;     // weights repacked as [Cg][k][k][Mg]
+    const float* bias;  // Mg values
+    float* y;           // the group's output planes [Mg][OH][OW]
+    int64_t Mg, OH, OW, stride, pt, pl;
+    graph::FusedActivation act;
+    float* pad;         // scratch: Cg x depthwisePadRows x depthwisePadPitch floats
+};
+using GroupConvFn = void (*)(const GroupConvArgs&);
+// The shapes CpuKernels::groupConv takes: 3x3 kernels (stride 1 or 2, no dilation: the
+// caller checks), output channels per group a multiple of 4.
+inline bool groupConvTakes(int64_t k, int64_t Mg) { return k == 3 && Mg % 4 == 0; }
+
 // y[r] = dot(w + r * ldw, x) over K, for r < rows: the matrix-vector product of a classifier
 // (1x1 conv on a 1x1 plane, Gemm with one row). Four rows share each load of x; the weights
 // stream once. Null for Generic (OpenBLAS then).
@@ -148,6 +165,7 @@ struct CpuKernels {
     ActivateFn activate = nullptr;
     // CPU speed (issue 10)
     DepthwiseFn depthwiseK = nullptr;  // KxK depthwise for depthwiseKTakes(k), stride 1 or 2, no dilation
+    GroupConvFn groupConv = nullptr;   // one group of a grouped conv (groupConvTakes)
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };

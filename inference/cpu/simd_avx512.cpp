@@ -17,9 +17,11 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
 #endif
-// GCC 12 flags _mm512_undefined_ps() inside _mm512_max_ps/_mm512_min_ps as maybe-uninitialized.
+// GCC 12 flags _mm512_undefined_ps() inside _mm512_max_ps/_mm512_min_ps as maybe-uninitialized
+// (and, where more of them are inlined into one function, as uninitialized).
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace percept::cpu::avx512 {
@@ -149,6 +151,7 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
 #include "cpu/simd_activation.inc"
 #include "cpu/simd_kernels.inc"
 #include "cpu/simd_depthwise.inc"
+#include "cpu/simd_groupconv.inc"
 #include "cpu/simd_winograd.inc"
 constexpr Isa kIsa = Isa::Avx512;
 #include "cpu/simd_table.inc"
