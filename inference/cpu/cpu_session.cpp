@@ -11,6 +11,7 @@
 
 #include "core/backend_registry.h"
 #include "cpu/conv.h"
+#include "cpu/gemm.h"
 #include "cpu/kernel.h"
 #include "graph/flops.h"
 #include "graph/fusion.h"
@@ -82,6 +83,9 @@ Fusions fuseNodes(const graph::Graph& g, const cpu::KernelConfig& cfg) {
     for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take(c, cpu::makeConvMaxPool(g, g.nodes[c], g.nodes[p], cfg), {p}, "+MaxPool");
     for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
         take(se.pool, cpu::makeSqueezeExcite(g, se, cfg), {se.reduce, se.expand, se.mul}, "+SqueezeExcite");
+    // CPU speed: Linear layers' bias Adds in their MatMul's epilogue.
+    if (cfg.tuning.matMulBias)
+        for (const graph::MatMulBias& mb : graph::matMulBiasCandidates(g)) take(mb.matmul, cpu::makeMatMulBias(g, mb, cfg), {mb.add}, "+Add");
     return f;
 }
 

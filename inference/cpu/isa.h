@@ -39,6 +39,9 @@ struct PackedGemmArgs {
     // must be a multiple of NR.
     const float* bPacked = nullptr;
     int64_t bPackedCols = 0;   // the packed width: N rounded up to whole strips
+    // CPU speed: a bias per column (a Linear layer's, MatMul + Add fused), added with `bias`;
+    // readable up to N rounded up to whole NR strips (partial tiles read whole ones).
+    const float* colBias = nullptr;
 };
 
 struct PackedGemm {

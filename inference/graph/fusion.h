@@ -43,4 +43,15 @@ struct SqueezeExcite {
 };
 std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g);
 
+// Backend-level (fusion_matmul.cpp; CPU speed): a Linear layer exported as MatMul + Add: a
+// MatMul (no fused activation) whose output's only reader is an Add (any fused activation) of
+// a constant that varies along the last axis only ([N] or [1, ..., 1, N]: a bias per output
+// column), with the MatMul's output shape. A backend may run them as one product with the bias
+// (and the Add's activation) in its epilogue, never storing the product without its bias.
+struct MatMulBias {
+    size_t matmul = 0, add = 0;  // node indices, in graph order
+    int bias = -1;               // the constant's value id
+};
+std::vector<MatMulBias> matMulBiasCandidates(const Graph& g);
+
 }  // namespace percept::graph
