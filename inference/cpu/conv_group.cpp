@@ -12,11 +12,15 @@ namespace {
 
 // Above this many output channels per group im2col's GEMM fills its row panels and wins.
 constexpr int64_t kMaxGroupChannels = 16;
+// An ungrouped conv with at most this many input channels (a network's stem: RGB) runs
+// directly too: its im2col matrix (K = 27) and the GEMM's packing of it cost as much as its
+// FMAs (MobileNetV2's stem ran at ~80 GFLOP/s).
+constexpr int64_t kMaxStemChannels = 4;
 
 class GroupConv final : public Kernel {
 public:
     GroupConv(const GroupGeom& q, const std::vector<float>& weights, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd)
-        : q_(q), bias_(std::move(bias)), act_(act), fn_(simd.groupConv), algo_(std::string("group-direct/") + simd.name()) {
+        : q_(q), bias_(std::move(bias)), act_(act), fn_(simd.groupConv), algo_(std::string(q.group > 1 ? "group-direct/" : "direct/") + simd.name()) {
         const int64_t Cg = q.C / q.group, Mg = q.M / q.group, taps = q.k * q.k;
         w_.resize(weights.size());
         for (int64_t g = 0; g < q.group; ++g)
@@ -63,9 +67,9 @@ private:
 }  // namespace
 
 bool groupConvApplies(const GroupGeom& q, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, const CpuKernels& simd) {
-    if (!simd.groupConv || q.group <= 1 || kh != kw || sh != sw || (sh != 1 && sh != 2) || dh != 1 || dw != 1) return false;
-    const int64_t Mg = q.M / q.group;
-    return groupConvTakes(kh, Mg) && Mg <= kMaxGroupChannels;
+    if (!simd.groupConv || q.group < 1 || kh != kw || sh != sw || (sh != 1 && sh != 2) || dh != 1 || dw != 1) return false;
+    const int64_t Mg = q.M / q.group, Cg = q.C / q.group;
+    return groupConvTakes(kh, Mg) && (q.group > 1 ? Mg <= kMaxGroupChannels : Cg <= kMaxStemChannels);
 }
 
 std::unique_ptr<Kernel> makeGroupConv(const GroupGeom& q, const std::vector<float>& weights, std::vector<float> bias, graph::FusedActivation act,

@@ -1,7 +1,8 @@
 #pragma once
 // Grouped convolutions with few channels per group (RegNet's 3x3 convs: 8 in, 8 out per
-// group), computed directly per group (CpuKernels::groupConv, simd_groupconv.inc) instead of
-// through im2col and a GEMM of a handful of rows.
+// group), and ungrouped ones with few input channels (the 3x3 stems of MobileNet and
+// EfficientNet), computed directly per group (CpuKernels::groupConv, simd_groupconv.inc)
+// instead of through im2col and a GEMM of a handful of rows or a 27-row column matrix.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -16,8 +17,9 @@ struct GroupGeom {
 };
 
 // Whether the direct kernel takes this conv (square kernel groupConvTakes accepts, stride 1 or
-// 2 both ways, no dilation, few enough channels per group that im2col's GEMM would be mostly
-// padding and packing) on this CPU: the caller has checked it is planar and its weights constant.
+// 2 both ways, no dilation, few enough channels per group, or input channels, that im2col's
+// GEMM would be mostly padding and packing) on this CPU: the caller has checked it is planar
+// and its weights constant.
 bool groupConvApplies(const GroupGeom& q, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, const CpuKernels& simd);
 
 // weights: M x (C / group) x k x k (constant), repacked here per group as [Cg][k][k][Mg].

@@ -38,6 +38,10 @@ ref::ConvParams params(int64_t group, std::vector<int64_t> strides, std::vector<
 // SIMD kernel where there is one.
 std::string grouped() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "group-direct"; }
 
+// An ungrouped 3x3 conv of at most 4 input channels (a stem) and a multiple of 4 outputs: the
+// same direct kernel.
+std::string stem() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "direct"; }
+
 // A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.
 std::string gemv() { return testIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
 
@@ -105,7 +109,7 @@ TEST_P(ConvTest, Im2col) {
         {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, params(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, params(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, params(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, stem()},
         {"kernel 3x3 on 2x2 pad 2", {1, 2, 2, 2}, 3, 3, 3, params(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"groups 2", {1, 4, 9, 8}, 8, 3, 3, params(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, grouped()},
         {"groups 3", {1, 9, 7, 7}, 6, 3, 3, params(3, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
@@ -270,7 +274,8 @@ TEST_P(ConvTest, DepthwiseLargeKernels) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
-// The direct grouped kernel (RegNet: 8 channels in and out per group): stride 1 and 2, 8 and
+// The direct grouped kernel (RegNet: 8 channels in and out per group; and stems of <= 4 input
+// channels, ungrouped): stride 1 and 2, 8 and
 // 4 output channels per block (12 = 8 + 4, 16), fewer or more inputs than outputs per group,
 // rows wider than one vector with ragged ends, odd planes, asymmetric pads, batch 2, planes
 // smaller than the kernel's reach, fused activations; and the shapes it leaves to im2col.
@@ -285,6 +290,11 @@ TEST_P(ConvTest, GroupedDirect) {
         {"g2 8->8 s1 batch 2 asym", {2, 16, 11, 13}, 16, 3, 3, params(2, {1, 1}, {2, 0, 0, 2}), true, Activation::Relu, 0, 0, 13, algo},
         {"g2 8->8 s2 on 2x2", {1, 16, 2, 2}, 16, 3, 3, params(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
         {"g2 8->8 s1 pad 2 on 3x3", {1, 16, 3, 3}, 16, 3, 3, params(2, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, algo},
+        {"stem 3->32 s2 37x45 Clip", {1, 3, 37, 45}, 32, 3, 3, params(1, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, stem()},
+        {"stem 3->16 s2 TF-same 40x40", {1, 3, 40, 40}, 16, 3, 3, params(1, {2, 2}, {0, 0, 1, 1}), true, Activation::Relu, 0, 0, 13, stem()},
+        {"stem 1->8 s1 batch 2", {2, 1, 19, 21}, 8, 3, 3, params(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, stem()},
+        {"stem 4->12 s1 no pad", {1, 4, 10, 33}, 12, 3, 3, params(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, stem()},
+        {"5 inputs ->32 (im2col)", {1, 5, 12, 12}, 32, 3, 3, params(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"g2 32->32 (im2col)", {1, 64, 9, 9}, 64, 3, 3, params(2, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"g4 dilation 2 (im2col)", {1, 32, 12, 12}, 32, 3, 3, params(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
