@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <random>
+#include <time.h>
 
 #include "agreement.h"
 #include "bench_cases.h"
@@ -36,6 +37,14 @@ double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const size_t n = v.size();
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// CPU time of the whole process (every thread), in ms: on a machine shared with other work,
+// what a run cost in cycles whatever the preemptions (at 1 thread; spinning workers count too).
+double processCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
 struct Figures {
@@ -210,13 +219,15 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         if (withCv) runCv();
     }
     // Interleaved, so both engines see the same machine noise.
-    std::vector<double> ours, theirs;
+    std::vector<double> ours, theirs, oursCpu;
     const size_t nl = session->stats().layers.size();
     std::vector<std::vector<double>> layerMs(nl);
     for (int r = 0; r < o.runs; ++r) {
         auto t0 = Clock::now();
+        const double cpu0 = processCpuMs();
         runOurs();
         ours.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        oursCpu.push_back(processCpuMs() - cpu0);
         for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
         if (withCv) {
             t0 = Clock::now();
@@ -259,11 +270,14 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     if (o.json) {
         nlohmann::json j;
         j["model"] = c.name;
+        j["model_path"] = c.path;  // where a peer outside this process finds the same file (tests/zoo/bench_vs_ort.js)
+        j["input_shape"] = input.shape;
         j["backend"] = backendName(backend);
         j["device"] = session->deviceName();
         j["threads"] = threads;
         j["runs"] = o.runs;
         j["ms"] = {{"min", fo.min}, {"median", fo.med}, {"max", fo.max}};
+        j["cpu_ms_median"] = median(oursCpu);
         if (withCv) {
             j["opencv_ms"] = {{"min", fp.min}, {"median", fp.med}, {"max", fp.max}};
             j["ratio_vs_opencv"] = fo.med / fp.med;
@@ -295,7 +309,8 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     }
     std::printf("\n== %s  [%s, %d thread%s]  %.3f GFLOP/inference\n", c.name.c_str(), session->deviceName().c_str(), threads,
                 threads == 1 ? "" : "s", st.totalFlops / 1e9);
-    std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs)\n", fo.min, fo.med, fo.max, o.runs);
+    std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs; CPU time median %.3f ms)\n", fo.min, fo.med, fo.max, o.runs,
+                median(oursCpu));
     if (withCv)
         std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med, fp.max,
                     fo.med / fp.med);

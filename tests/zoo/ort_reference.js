@@ -8,7 +8,8 @@
 //       its model, its input, this script and the installed runtime is left as it is.
 //   node ort_reference.js --time --model M.onnx --input X.npy --threads N [--runs R] [--warmup W]
 //       times R runs (after W untimed ones) with intraOpNumThreads N, interOpNumThreads 1,
-//       sequential execution; prints one JSON line: {"ms": {"min", "median", "max"}, ...}.
+//       sequential execution; prints one JSON line: {"ms": {"min", "median", "max"}, "cpu_ms_median", ...}
+//       (cpu: the process's CPU time per run, every thread).
 //
 // --modules DIR: where `npm install` put node_modules (default: the usual Node resolution).
 'use strict';
@@ -143,14 +144,16 @@ async function timing(ort, a) {
   const session = await createSession(ort, a.model, threads);
   const input = readNpy(a.input);
   for (let k = 0; k < warmup; ++k) await runOnce(ort, session, input);
-  const ms = [];
+  const ms = [], cpu = [];
   for (let k = 0; k < runs; ++k) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
     await runOnce(ort, session, input);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);  // the whole process (every thread), as percept-bench's cpu_ms_median
+    cpu.push((c.user + c.system) / 1e3);
   }
   console.log(JSON.stringify({ model: a.model, engine: 'onnxruntime-node', version: ort.env.versions.node, threads, runs,
-    ms: { min: Math.min(...ms), median: median(ms), max: Math.max(...ms) } }));
+    ms: { min: Math.min(...ms), median: median(ms), max: Math.max(...ms) }, cpu_ms_median: median(cpu) }));
 }
 
 (async () => {

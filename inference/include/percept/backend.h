@@ -29,6 +29,9 @@ struct Tuning {
     // CPU: a squeeze-and-excitation block (GlobalAveragePool, two 1x1 convs, Mul) runs as one
     // kernel (PERCEPT_CPU_SE=off runs its nodes one by one).
     bool squeezeExcite = true;
+    // CPU speed: a MatMul whose only reader is a bias Add (a Linear layer) runs as one product
+    // with the bias in its epilogue (PERCEPT_CPU_MATMUL_BIAS=off keeps them apart).
+    bool matMulBias = true;
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
