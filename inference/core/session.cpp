@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "core/backend_registry.h"
+#include "core/model_internal.h"
 #include "cpu/kernel.h"
 #include "graph/ir.h"
 #include "percept/error.h"
@@ -29,6 +30,11 @@ bool backendAvailable(Backend b, std::string* why) {
 }
 
 std::unique_ptr<Session> Session::create(const Model& model, const SessionOptions& options) {
+    if (!options.extraOutputs.empty()) {
+        SessionOptions rest = options;
+        rest.extraOutputs.clear();
+        return create(detail::modelWithOutputs(model, options.extraOutputs), rest);
+    }
     if (options.backend == Backend::Cpu) return detail::createCpuSession(model, options);
 #ifdef PERCEPT_HAVE_VULKAN
     return detail::createVulkanSession(model, options);

@@ -54,6 +54,10 @@ struct SessionOptions {
     bool fp16Storage = false;
     // Record per-layer timings (CPU: wall clock per layer; Vulkan: timestamp queries).
     bool profile = true;
+    // Values to return after the model's outputs, by name: intermediate results such as a
+    // classifier's penultimate features (Model::intermediates() lists what the optimised graph
+    // keeps). Each stays in the arena until the end of a run. (Teaching, percept/train.h.)
+    std::vector<std::string> extraOutputs;
     Tuning tuning;
 };
 
