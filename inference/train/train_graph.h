@@ -9,7 +9,8 @@
 // between steps, so the same session serves every step.
 //
 // Step inputs, in order: "x" [B, cut...], "base" [B, N0] (extend only), "target" [B, Nt],
-// "weight" [B, 1], "lr" [1], "lr_decay" [1], then per parameter its value and its optimizer
+// "weight" [B, 1], "lr" [1] (Adam: with its bias corrections), "lr_decay" [1] (SGD: the weight
+// decay; Adam: lr x the weight decay), then per parameter its value and its optimizer
 // state(s) (SGD: velocity; Adam: m, v).
 // Step outputs: "loss" [1, 1], "scores" [B, Nt], then per parameter its new value and states;
 // with `gradients` also each parameter's gradient and the cut's (for the gradient checks).

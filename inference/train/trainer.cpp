@@ -200,7 +200,7 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
             if (o.optimizer == Optimizer::Adam)
                 rate = lr * std::sqrt(1.0f - std::pow(o.beta2, static_cast<float>(t))) / (1.0f - std::pow(o.beta1, static_cast<float>(t)));
             in[lri].data[0] = rate;
-            in[lri + 1].data[0] = lr * o.weightDecay;
+            in[lri + 1].data[0] = o.optimizer == Optimizer::Adam ? lr * o.weightDecay : o.weightDecay;
             std::vector<Tensor> out = s.step->run(in);
             lossSum += out[0].data[0] * static_cast<double>(count);
             for (int64_t b = 0; b < count; ++b) {
