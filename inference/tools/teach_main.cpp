@@ -34,6 +34,7 @@ static void usage() {
         "                     the reference photos compiled in); with the model's classes kept, the\n"
         "                     taught model must keep the model's own answer on them\n"
         "  --no-background    no such pictures\n"
+        "  --negative-share F the share of the loss those pictures weigh, in all (default 0.5)\n"
         "  --frames N         at most N frames per class, spread over the video or folder (default 60)\n"
         "  --held-back F      share of each class's frames kept apart for measuring (the last ones;\n"
         "                     default 0.25)\n"
@@ -77,7 +78,7 @@ struct ClassFrames {
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--out", "--mode", "--layers", "--frames", "--held-back", "--augment", "--epochs", "--batch",
-                                    "--optimizer", "--lr", "--weight-decay", "--seed", "--backend", "--device", "--threads"};
+                                    "--optimizer", "--lr", "--weight-decay", "--seed", "--negative-share", "--backend", "--device", "--threads"};
     std::set<std::string> switches = {"--replace", "--no-background", "--quiet", "--json", "--help", "-h"};
     tools::addModelOptions(valued, switches);
     try {
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
         opt.learningRate = floatOption(a, "--lr", 0.0f);
         opt.weightDecay = floatOption(a, "--weight-decay", 1e-4f);
         opt.seed = static_cast<uint32_t>(a.getInt("--seed", 1));
+        opt.negativeShare = floatOption(a, "--negative-share", 0.5f);
         opt.session.backend = parseBackend(a.get("--backend", "cpu"));
         opt.session.threads = a.getInt("--threads", 0);
         opt.session.deviceIndex = a.getInt("--device", -1);

@@ -182,8 +182,8 @@ void prune(onnx::GraphProto& g) {
 
 }  // namespace
 
-std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& g, const Plan& plan, const std::vector<Tensor>& params, bool extend,
-                               const std::map<std::string, std::string>& metadata) {
+std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& g, const Plan& plan, const std::vector<Tensor>& params,
+                               const std::vector<float>& offsets, bool extend, const std::map<std::string, std::string>& metadata) {
     onnx::ModelProto model;
     if (!model.ParseFromString(baseOnnx) || !model.has_graph()) throw Error("teaching: the base model's file is not an ONNX model");
     int64_t opset = 0;
@@ -265,11 +265,16 @@ std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& 
     const std::string taught = w.fresh(outName + "_taught_2d");
     w.node("Reshape", {names.at(plan.logits), w.ints(taught + "_shape", {1, K})}, taught);
     std::string scores = taught;
+    if (std::any_of(offsets.begin(), offsets.end(), [](float v) { return v != 0.0f; })) {
+        scores = w.fresh(outName + "_taught_offset");
+        w.node("Add", {taught, w.floats(scores + "_value", {1, K}, offsets)}, scores);
+    }
     if (extend) {
         const std::string base2d = w.fresh(outName + "_base_2d");
         w.node("Reshape", {baseScores, w.ints(base2d + "_shape", {1, N0})}, base2d);
+        const std::string taughtScores = scores;
         scores = w.fresh(outName + "_scores");
-        Writer::attrInt(w.node("Concat", {base2d, taught}, scores), "axis", 1);
+        Writer::attrInt(w.node("Concat", {base2d, taughtScores}, scores), "axis", 1);
     }
     if (plan.endsIn != OpKind::Identity) {
         Writer::attrInt(w.node(plan.endsIn == OpKind::Softmax ? "Softmax" : "LogSoftmax", {scores}, outName), "axis", 1);

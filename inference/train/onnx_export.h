@@ -16,7 +16,8 @@ namespace percept::train {
 
 // Throws percept::Error when `baseOnnx` is not the model the plan was made from (a value it
 // names is missing) or cannot be written in the file's opset.
-std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& g, const Plan& plan, const std::vector<Tensor>& params, bool extend,
-                               const std::map<std::string, std::string>& metadata);
+// `offsets`: added to the new classes' scores (the open-set threshold), none when all are 0.
+std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& g, const Plan& plan, const std::vector<Tensor>& params,
+                               const std::vector<float>& offsets, bool extend, const std::map<std::string, std::string>& metadata);
 
 }  // namespace percept::train

@@ -33,6 +33,7 @@ struct Trainer::Impl {
     int cutOutput = -1, baseOutput = -1;  // indices into the extractor's outputs (-1: the input itself)
     std::unique_ptr<Session> step, forward;
     std::vector<Tensor> params;           // trained values (the plan's order)
+    std::vector<float> offsets;           // per new class, added to its scores (the open-set threshold)
     int64_t batch = 1;
 
     Impl(const Model& m) : base(m) {}
@@ -40,6 +41,7 @@ struct Trainer::Impl {
     int64_t classIndex(int label) const { return (opt.extend ? plan.baseClasses : 0) + label; }
     void checkExample(const Example& e, const char* which) const;
     std::vector<float> branchScores(const std::vector<const Features*>& batch);
+    void calibrate(const std::vector<Example>& train);
 };
 
 namespace {
@@ -82,7 +84,38 @@ std::vector<float> Trainer::Impl::branchScores(const std::vector<const Features*
     in.emplace_back(xs);
     for (size_t b = 0; b < feats.size(); ++b) std::copy(feats[b]->cut.data.begin(), feats[b]->cut.data.end(), in[0].data.begin() + static_cast<int64_t>(b) * per);
     for (const Tensor& p : params) in.push_back(p);
-    return forward->run(in).at(0).data;  // [batch, K]
+    std::vector<float> out = forward->run(in).at(0).data;  // [batch, K]
+    for (size_t k = 0; k < out.size(); ++k) out[k] += offsets[k % offsets.size()];
+    return out;
+}
+
+// The open-set threshold (Options::openSetMargin): per new class, the 10th percentile of its
+// training examples' margins over the base model's best class, less the wanted margin, taken off
+// its scores when positive.
+void Trainer::Impl::calibrate(const std::vector<Example>& train) {
+    const int64_t K = plan.classes;
+    std::vector<std::vector<float>> margins(static_cast<size_t>(K));
+    for (size_t b0 = 0; b0 < train.size(); b0 += static_cast<size_t>(batch)) {
+        std::vector<const Features*> feats;
+        std::vector<const Example*> which;
+        for (size_t b = b0; b < train.size() && b < b0 + static_cast<size_t>(batch); ++b) {
+            feats.push_back(&train[b].features);
+            which.push_back(&train[b]);
+        }
+        const std::vector<float> scores = branchScores(feats);
+        for (size_t b = 0; b < which.size(); ++b) {
+            if (which[b]->label < 0) continue;
+            const float best = *std::max_element(which[b]->features.base.data.begin(), which[b]->features.base.data.end());
+            margins[static_cast<size_t>(which[b]->label)].push_back(scores[b * static_cast<size_t>(K) + static_cast<size_t>(which[b]->label)] - best);
+        }
+    }
+    for (int64_t k = 0; k < K; ++k) {
+        std::vector<float>& m = margins[static_cast<size_t>(k)];
+        if (m.empty()) continue;
+        std::sort(m.begin(), m.end());
+        const float p10 = m[m.size() / 10];
+        offsets[static_cast<size_t>(k)] = -std::max(0.0f, p10 - opt.openSetMargin);
+    }
 }
 
 Trainer::Trainer(const Model& base, std::vector<std::string> classNames, const Options& options) : impl_(std::make_unique<Impl>(base)) {
@@ -109,6 +142,7 @@ Trainer::Trainer(const Model& base, std::vector<std::string> classNames, const O
     }
     s.extractor = Session::create(base, so);
     for (const Param& p : s.plan.params) s.params.push_back(p.value);
+    s.offsets.assign(static_cast<size_t>(s.plan.classes), 0.0f);
 }
 
 Trainer::~Trainer() = default;
@@ -133,6 +167,7 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
     const int64_t B = s.batch, N0 = s.plan.baseClasses, Nt = s.totalClasses();
     const graph::Graph& g = s.base.graph();
 
+    s.offsets.assign(static_cast<size_t>(s.plan.classes), 0.0f);
     GraphSpec spec;
     spec.batch = B;
     spec.extend = o.extend;
@@ -159,6 +194,12 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
     const size_t xi = 0, basei = o.extend ? 1 : 0, targeti = basei + (o.extend ? 1 : 0), weighti = targeti + 1, lri = weighti + 1;
     const int64_t per = elementCount(in[xi].shape) / B;
 
+    // Examples of none of the new classes weigh, in all, negativeShare of the loss.
+    const double negatives = static_cast<double>(std::count_if(train.begin(), train.end(), [](const Example& e) { return e.label < 0; }));
+    const double positives = static_cast<double>(train.size()) - negatives;
+    float negativeWeight = 1.0f;
+    if (negatives > 0 && positives > 0 && o.negativeShare > 0.0f && o.negativeShare < 1.0f)
+        negativeWeight = static_cast<float>(positives / negatives * o.negativeShare / (1.0 - o.negativeShare));
     const float lr0 = o.learningRate > 0 ? o.learningRate : (o.optimizer == Optimizer::Adam ? 1e-3f : 0.05f);
     const int64_t stepsPerEpoch = (static_cast<int64_t>(train.size()) + B - 1) / B, totalSteps = stepsPerEpoch * std::max(1, o.epochs);
     std::mt19937 rng(o.seed);
@@ -182,6 +223,7 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
             const int64_t count = std::min<int64_t>(B, static_cast<int64_t>(train.size()) - b0);
             std::fill(in[targeti].data.begin(), in[targeti].data.end(), 0.0f);
             std::fill(in[weighti].data.begin(), in[weighti].data.end(), 0.0f);
+            double weightSum = 0.0;
             for (int64_t b = 0; b < B; ++b) {
                 // Padding rows repeat real examples with weight 0.
                 const Example& e = train[order[static_cast<size_t>((b0 + std::min(b, count - 1)))]];
@@ -191,8 +233,10 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
                 float* target = in[targeti].data.data() + b * Nt;
                 if (e.label >= 0) target[s.classIndex(e.label)] = 1.0f;
                 else baseDistribution(e.features.base, target);
-                in[weighti].data[static_cast<size_t>(b)] = 1.0f / static_cast<float>(count);
+                in[weighti].data[static_cast<size_t>(b)] = e.label < 0 ? negativeWeight : 1.0f;
+                weightSum += in[weighti].data[static_cast<size_t>(b)];
             }
+            for (int64_t b = 0; b < count; ++b) in[weighti].data[static_cast<size_t>(b)] /= static_cast<float>(weightSum);
             // Cosine decay over all steps; Adam's bias corrections folded into its rate.
             ++t;
             const float lr = lr0 * 0.5f * (1.0f + std::cos(3.14159265f * static_cast<float>(t - 1) / static_cast<float>(totalSteps)));
@@ -225,6 +269,11 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
         report.heldBackAccuracy = er.heldBackAccuracy;
         if (progress && !progress(er)) break;
     }
+    if (o.extend && o.openSetMargin > 0.0f) {
+        s.calibrate(train);
+        if (!heldBack.empty()) report.heldBackAccuracy = accuracy(heldBack);
+    }
+    report.offsets = s.offsets;
     const Stats& st = s.step->stats();
     report.stepArenaBytes = st.peakArenaBytes;
     report.stepNaiveBytes = st.naiveActivationBytes;
@@ -274,7 +323,7 @@ std::string Trainer::exportOnnx(const std::string& baseOnnx, const std::map<std:
     meta["percept.teach.classes"] = classes;
     meta["percept.teach.mode"] = std::string(modeName(s.opt.mode)) + (s.opt.extend ? ", extended" : ", replaced");
     meta["percept.teach.cut"] = s.base.graph().value(s.plan.cut).name;
-    return exportPersonalised(baseOnnx, s.base.graph(), s.plan, s.params, s.opt.extend, meta);
+    return exportPersonalised(baseOnnx, s.base.graph(), s.plan, s.params, s.offsets, s.opt.extend, meta);
 }
 
 const std::vector<std::string>& Trainer::classNames() const { return impl_->names; }

@@ -46,6 +46,14 @@ struct Options {
     float momentum = 0.9f;      // SGD
     float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // Adam
     float weightDecay = 1e-4f;  // L2 for SGD, decoupled (AdamW) for Adam; weights only, not biases
+    // The share of the loss given to examples of none of the new classes (Example::label -1),
+    // whatever their number; 0: each example weighs the same.
+    float negativeShare = 0.5f;
+    // Extend: after training, each new class's scores are lowered until 90 % of its training
+    // examples beat the base model's best class by this much (natural log of the odds) and no
+    // more, so a new class wins only where it is about as sure as on its own pictures, not on
+    // every picture unlike the few it was told apart from (an open-set threshold; 0: off).
+    float openSetMargin = 2.0f;
     int batch = 16;
     int epochs = 20;
     uint32_t seed = 1;          // new weights' initialisation and the batches' shuffling
@@ -78,6 +86,7 @@ struct Report {
     double trainMs = 0.0;              // all epochs, held-back evaluation excluded
     double heldBackAccuracy = -1.0;
     double loss = 0.0;
+    std::vector<float> offsets;        // per new class: what the open-set threshold added to its scores
     int trainedLayers = 0;
     int64_t parameters = 0;            // trained values
     std::string cut;                   // the value the branch starts from
