@@ -35,6 +35,9 @@ static void usage() {
         "                     taught model must keep the model's own answer on them\n"
         "  --no-background    no such pictures\n"
         "  --negative-share F the share of the loss those pictures weigh, in all (default 0.5)\n"
+        "  --open-set-margin X  with the model's classes kept: after training, each new class's scores\n"
+        "                     are lowered until 90 %% of its training frames beat the model's best class\n"
+        "                     by X (natural log of the odds; default 2; 0: off)\n"
         "  --frames N         at most N frames per class, spread over the video or folder (default 60)\n"
         "  --held-back F      share of each class's frames kept apart for measuring (the last ones;\n"
         "                     default 0.25)\n"
@@ -78,7 +81,7 @@ struct ClassFrames {
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--out", "--mode", "--layers", "--frames", "--held-back", "--augment", "--epochs", "--batch",
-                                    "--optimizer", "--lr", "--weight-decay", "--seed", "--negative-share", "--backend", "--device", "--threads"};
+                                    "--optimizer", "--lr", "--weight-decay", "--seed", "--negative-share", "--open-set-margin", "--backend", "--device", "--threads"};
     std::set<std::string> switches = {"--replace", "--no-background", "--quiet", "--json", "--help", "-h"};
     tools::addModelOptions(valued, switches);
     try {
@@ -105,6 +108,7 @@ int main(int argc, char** argv) {
         opt.weightDecay = floatOption(a, "--weight-decay", 1e-4f);
         opt.seed = static_cast<uint32_t>(a.getInt("--seed", 1));
         opt.negativeShare = floatOption(a, "--negative-share", 0.5f);
+        opt.openSetMargin = floatOption(a, "--open-set-margin", 2.0f);
         opt.session.backend = parseBackend(a.get("--backend", "cpu"));
         opt.session.threads = a.getInt("--threads", 0);
         opt.session.deviceIndex = a.getInt("--device", -1);
@@ -145,31 +149,15 @@ int main(int argc, char** argv) {
         const auto tExtract = Clock::now();
         std::mt19937 rng(opt.seed);
         std::vector<train::Example> trainSet, heldBack;
-        std::vector<Tensor> checkInputs;  // a few held-back frames, for the export's check
-        auto example = [&](const cv::Mat& img, int label) {
-            train::Example e;
-            Tensor input = models::preprocess(img, conv.input);
-            e.features = trainer.extract(input);
-            e.label = label;
-            return std::make_pair(std::move(e), std::move(input));
-        };
+        std::vector<Tensor> checkInputs;  // each class's first held-back frame, for the export's check
+        auto extract = [&](const cv::Mat& img) { return trainer.extract(models::preprocess(img, conv.input)); };
         for (size_t c = 0; c < classes.size(); ++c) {
             const std::vector<cv::Mat> frames = models::readTeachingFrames(classes[c].path, maxFrames);
-            const int n = static_cast<int>(frames.size());
-            const int held = std::min(n - 1, static_cast<int>(std::lround(heldShare * n)));
-            for (int k = 0; k < n; ++k) {
-                if (k >= n - held) {
-                    auto [e, input] = example(frames[static_cast<size_t>(k)], static_cast<int>(c));
-                    heldBack.push_back(std::move(e));
-                    if (k == n - held) checkInputs.push_back(std::move(input));
-                    continue;
-                }
-                trainSet.push_back(example(frames[static_cast<size_t>(k)], static_cast<int>(c)).first);
-                for (int r = 0; r < augment; ++r)
-                    trainSet.push_back(example(models::augmentFrame(frames[static_cast<size_t>(k)], rng), static_cast<int>(c)).first);
-            }
-            classes[c].train = n - held;
-            classes[c].heldBack = held;
+            const size_t before = heldBack.size();
+            models::addExamples(frames, static_cast<int>(c), heldShare, augment, rng, extract, trainSet, heldBack);
+            classes[c].heldBack = static_cast<int>(heldBack.size() - before);
+            classes[c].train = static_cast<int>(frames.size()) - classes[c].heldBack;
+            if (classes[c].heldBack > 0) checkInputs.push_back(models::preprocess(frames[static_cast<size_t>(classes[c].train)], conv.input));
         }
         int background = 0;
         if (opt.extend && !a.has("--no-background")) {
@@ -180,11 +168,9 @@ int main(int argc, char** argv) {
             } else {
                 pictures = models::referencePhotoImages();
             }
-            for (const cv::Mat& p : pictures) {
-                trainSet.push_back(example(p, -1).first);
-                for (int r = 0; r < augment; ++r) trainSet.push_back(example(models::augmentFrame(p, rng), -1).first);
-                background += 1 + augment;
-            }
+            std::vector<train::Example> none;
+            models::addExamples(pictures, -1, 0.0, augment, rng, extract, trainSet, none);
+            background = static_cast<int>(pictures.size()) * (1 + augment);
         }
         const double extractMs = msSince(tExtract);
         const size_t extracted = trainSet.size() + heldBack.size();

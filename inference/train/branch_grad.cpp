@@ -77,7 +77,7 @@ int Branch::forward(int x, const std::vector<int>& params) {
         } else {
             y = plainForward(k, saved);
         }
-        if (n.act.any() && !graph::activationOf(n)) {
+        if (n.act.any() && !graph::activationOf(n) && !plan_.dropsActivation(k)) {
             saved.z = y;
             y = w_.activation(n.act, y);
         }
@@ -153,6 +153,7 @@ int Branch::plainForward(size_t node, Saved&) {
         default: break;
     }
     if (const auto act = graph::activationOf(n)) {
+        if (plan_.dropsActivation(node)) return valueOf(n.inputs[0]);
         switch (act->kind) {
             case Activation::Relu:
             case Activation::Clip:
@@ -279,7 +280,8 @@ void Branch::plainBackward(size_t node, int dy) {
         default: break;
     }
     // A standalone activation: its input is the pre-activation.
-    if (wantsGrad(x0)) addGrad(x0, activationGrad(*graph::activationOf(n), val_.at(x0), dy));
+    if (!wantsGrad(x0)) return;
+    addGrad(x0, plan_.dropsActivation(node) ? dy : activationGrad(*graph::activationOf(n), val_.at(x0), dy));
 }
 
 // dZ = dY * f'(Z). Where a function is flat (Relu below 0, Clip outside its range) the

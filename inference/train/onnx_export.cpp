@@ -213,7 +213,11 @@ std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& 
         const std::string y = w.fresh(g.value(out).name + "_taught");
         const auto layer = std::find_if(plan.layers.begin(), plan.layers.end(), [&](const Layer& l) { return l.node == k; });
         const auto act = graph::activationOf(n);
-        const bool fused = n.act.any() && !act;
+        const bool fused = n.act.any() && !act && !plan.dropsActivation(k);
+        if (act && plan.dropsActivation(k)) {
+            names[out] = nameOf(n.inputs[0]);  // left out of the branch (Plan::dropsActivation)
+            continue;
+        }
         const std::string z = fused ? w.fresh(y + "_pre") : y;
         if (layer != plan.layers.end()) {
             const Param& wp = plan.params[static_cast<size_t>(layer->weight)];

@@ -48,6 +48,11 @@ struct Plan {
     // Per base value downstream of the classifier: the axis holding the class scores.
     std::map<int, size_t> classAxis;
 
+    // Whether the branch leaves out this node's activation: the classifier's own and any after it
+    // (SqueezeNet's ReLU on its class scores), so no new class's score can die at 0 for every
+    // picture, where no gradient would teach it again.
+    bool dropsActivation(size_t node) const { return node >= classifier; }
+
     // The shape a branch value has with `batch` examples (base shapes have batch 1).
     Shape branchShape(const graph::Graph& g, int value, int64_t batch) const;
 };

@@ -191,7 +191,7 @@ Report Trainer::fit(const std::vector<Example>& train, const std::vector<Example
         in.push_back(p.value);
         for (int k = 0; k < S; ++k) in.emplace_back(p.value.shape);
     }
-    const size_t xi = 0, basei = o.extend ? 1 : 0, targeti = basei + (o.extend ? 1 : 0), weighti = targeti + 1, lri = weighti + 1;
+    const size_t xi = 0, basei = 1, targeti = o.extend ? 2 : 1, weighti = targeti + 1, lri = weighti + 1;
     const int64_t per = elementCount(in[xi].shape) / B;
 
     // Examples of none of the new classes weigh, in all, negativeShare of the loss.

@@ -1,6 +1,7 @@
 #include "percept/models/teach_data.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <opencv2/imgproc.hpp>
@@ -76,6 +77,22 @@ cv::Mat augmentFrame(const cv::Mat& bgr, std::mt19937& rng) {
     const double mean = cv::mean(out)[0] / 3 + cv::mean(out)[1] / 3 + cv::mean(out)[2] / 3;
     out.convertTo(out, -1, gain * contrast, gain * (1.0 - contrast) * mean);
     return out;
+}
+
+void addExamples(const std::vector<cv::Mat>& frames, int label, double heldBackShare, int augment, std::mt19937& rng,
+                 const std::function<train::Features(const cv::Mat&)>& extract, std::vector<train::Example>& train,
+                 std::vector<train::Example>& heldBack) {
+    const int n = static_cast<int>(frames.size());
+    const int held = std::min(n - 1, static_cast<int>(std::lround(heldBackShare * n)));
+    for (int k = 0; k < n; ++k) {
+        const cv::Mat& f = frames[static_cast<size_t>(k)];
+        if (k >= n - held) {
+            heldBack.push_back({extract(f), label});
+            continue;
+        }
+        train.push_back({extract(f), label});
+        for (int r = 0; r < augment; ++r) train.push_back({extract(augmentFrame(f, rng)), label});
+    }
 }
 
 std::map<std::string, std::string> personalisedMetadata(const Conventions& base, const Labels& baseLabels, int64_t baseClasses,

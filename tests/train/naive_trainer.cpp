@@ -198,13 +198,15 @@ void NaiveTrainer::forwardNode(size_t k) {
                 std::copy(p.v.begin() + b * C * inner, p.v.begin() + (b + 1) * C * inner, y.v.begin() + (b * y.shape[1] + at) * inner);
             at += C;
         }
+    } else if (unary && plan_.dropsActivation(k)) {
+        y.v = x.v;
     } else if (unary) {
         pre_[static_cast<size_t>(yv)] = x;
         for (size_t i = 0; i < y.v.size(); ++i) y.v[i] = act(*unary, x.v[i]);
     } else {
         throw std::runtime_error("naive trainer: no forward for " + n.describe());
     }
-    if (n.act.any() && !unary) {
+    if (n.act.any() && !unary && !plan_.dropsActivation(k)) {
         pre_[static_cast<size_t>(yv)] = y;
         for (double& v : y.v) v = act(n.act, v);
     }
@@ -217,7 +219,7 @@ void NaiveTrainer::backwardNode(size_t k) {
     if (grad_[static_cast<size_t>(yv)].v.empty()) return;
     std::vector<double> dz = grad_[static_cast<size_t>(yv)].v;
     const auto unary = graph::activationOf(n);
-    const graph::FusedActivation& a = unary ? *unary : n.act;
+    const graph::FusedActivation& a = plan_.dropsActivation(k) ? graph::FusedActivation{} : unary ? *unary : n.act;
     if (a.any())
         for (size_t i = 0; i < dz.size(); ++i) dz[i] *= slope(a, pre_[static_cast<size_t>(yv)].v[i]);
     const bool wantX = xv != plan_.cut && !g_.value(xv).constant;

@@ -4,6 +4,7 @@
 // reference photos as examples of "none of the new classes", and the personalised model's
 // metadata (labels: the base model's then the new ones).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "percept/models/classification.h"
 #include "percept/models/conventions.h"
+#include "percept/train.h"
 
 namespace percept::models {
 
@@ -25,6 +27,14 @@ std::vector<cv::Mat> readTeachingFrames(const std::string& dirOrVideo, int maxFr
 // crop (70-100 % of the shorter side, aspect 0.85-1.18, anywhere in the picture), a horizontal
 // flip half the time, brightness, contrast and saturation each scaled by 0.8-1.2.
 cv::Mat augmentFrame(const cv::Mat& bgr, std::mt19937& rng);
+
+// The examples of one new class (label >= 0) or of none of them (-1) from its frames, in time
+// order: the last `heldBackShare` of them are held back (measured, never trained on: a later
+// stretch of the video, not a neighbour of a training frame); each of the others and `augment`
+// augmented copies of it go to `train`. `extract` runs the frozen part on a picture.
+void addExamples(const std::vector<cv::Mat>& frames, int label, double heldBackShare, int augment, std::mt19937& rng,
+                 const std::function<train::Features(const cv::Mat&)>& extract, std::vector<train::Example>& train,
+                 std::vector<train::Example>& heldBack);
 
 // The reference photos compiled in for calibration (resources/calibration: ordinary photos of
 // ImageNet classes), decoded as BGR; defined beside them in calibration.cpp.
