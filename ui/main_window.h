@@ -15,6 +15,7 @@ namespace percept::ui {
 
 class ControlBar;
 class OverlayWidget;
+class TeachPanel;
 class VideoView;
 
 class MainWindow : public QMainWindow {
@@ -27,6 +28,7 @@ public:
     VideoView* videoView() const { return view_; }
     OverlayWidget* overlay() const;
     ControlBar* controls() const { return controls_; }
+    TeachPanel* teachPanel() const { return teach_; }  // Teach (app/teach, ui/teach_panel.*)
 
     // The status line and every message it has shown (for tests and --screenshot).
     QString statusText() const;
@@ -72,6 +74,7 @@ private:
     QString deferredInfo_;
     QTimer deferTimer_;
     QStringList log_;
+    TeachPanel* teach_ = nullptr;
 };
 
 }  // namespace percept::ui

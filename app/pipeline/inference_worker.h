@@ -41,6 +41,8 @@ public slots:
     void setBackend(int backend);
     // CPU threads (0 = all).
     void setThreads(int threads);
+    // Teach: the taught model's file to load whenever `baseKey` is asked for (empty: none).
+    void setTaughtModel(const QString& baseKey, const QString& taughtPath);
     // Takes the newest frame from the mailbox (if any) and runs it.
     void processPending();
 
@@ -86,6 +88,7 @@ private:
     Clock::time_point readySince_{};  // when the current model + session became ready
     std::optional<Frame> parked_;
     std::map<QString, ModelSettings> userSettings_;  // a frame that arrived while no model was loaded
+    std::map<QString, QString> taught_;              // base model key -> its taught model's file
 };
 
 }  // namespace percept::app
