@@ -245,7 +245,8 @@ int main(int argc, char** argv) {
         if (r.heldBackAccuracy >= 0) std::printf("  held-back accuracy: %.1f %% (%zu frames)\n", 100.0 * r.heldBackAccuracy, heldBack.size());
         std::printf("  memory: one training step %.2f MiB of activations (%.2f MiB without reuse)%s, features %.2f MiB\n",
                     r.stepArenaBytes / 1048576.0, r.stepNaiveBytes / 1048576.0,
-                    r.stepDeviceBytes ? (", " + std::to_string(r.stepDeviceBytes >> 20) + " MiB on the device").c_str() : "", r.featureBytes / 1048576.0);
+                    r.stepDeviceBytes ? (", " + std::to_string(r.stepDeviceBytes / 1048576.0).substr(0, 5) + " MiB on the device").c_str() : "",
+                    r.featureBytes / 1048576.0);
         std::printf("  wrote %s (%.1f MB); read back, it gives the trained probabilities within %.1e\n", a.get("--out").c_str(),
                     static_cast<double>(bytes.size()) / 1e6, exportDiff);
         return 0;

@@ -66,6 +66,13 @@ NaiveTrainer::NaiveTrainer(const graph::Graph& g, const train::Plan& plan, bool 
     }
 }
 
+size_t NaiveTrainer::activationBytes() const {
+    size_t n = 0;
+    for (const auto* bufs : {&val_, &pre_, &grad_})
+        for (const Buf& b : *bufs) n += b.v.size() * sizeof(double);
+    return n;
+}
+
 Shape NaiveTrainer::shapeOf(int value) const { return plan_.branchShape(g_, value, B_); }
 
 NaiveTrainer::Buf& NaiveTrainer::grad(int value) {

@@ -34,6 +34,8 @@ public:
                 const std::vector<float>& weight, float lr, float lrDecay);
 
     std::vector<Tensor>& params() { return params_; }
+    // Bytes the last step kept: every forward value, pre-activation and gradient (in double).
+    size_t activationBytes() const;
 
 private:
     struct Buf {

@@ -14,6 +14,7 @@
 #include "percept/percept.h"
 #include "train/train_graph.h"
 #include "train/train_plan.h"
+#include "step_harness.h"
 #include "train_test_models.h"
 
 namespace percept {
@@ -67,55 +68,39 @@ TEST_P(TrainStep, MatchesTheNaiveReference) {
             so.backend = backend;
             so.threads = threads;
             so.tuning = Tuning::fromEnvironment();
-            auto session = Session::create(detail::modelFromGraph(train::buildTrainGraph(c.model.graph(), plan, spec), "step"), so);
-            naive::Hyper h;
-            h.optimizer = opt;
-            h.epsilon = spec.epsilon;
-            naive::NaiveTrainer ref(c.model.graph(), plan, c.extend, h);
+            StepHarness h(c.model.graph(), plan, spec, so);
+            naive::Hyper hyper;
+            hyper.optimizer = opt;
+            hyper.epsilon = spec.epsilon;
+            naive::NaiveTrainer ref(c.model.graph(), plan, c.extend, hyper);
 
-            const int64_t N0 = plan.baseClasses, Nt = c.extend ? N0 + K : K;
-            Shape xs = c.model.graph().shapeOf(plan.cut);
-            xs[0] = B;
-            const int S = train::statesPerParam(opt);
-            std::vector<Tensor> in;
-            in.emplace_back(xs);
-            if (c.extend) in.emplace_back(Shape{B, N0});
-            in.emplace_back(Shape{B, Nt});
-            in.emplace_back(Shape{B, 1}, std::vector<float>{0.4f, 0.3f, 0.3f, 0.0f});
-            in.emplace_back(Shape{1});
-            in.emplace_back(Shape{1});
-            const size_t firstParam = in.size();
-            for (const train::Param& p : plan.params) {
-                in.push_back(p.value);
-                for (int s = 0; s < S; ++s) in.emplace_back(p.value.shape);
-            }
-            const size_t xi = 0, bi = 1, ti = c.extend ? 2 : 1, lri = ti + 2;
+            const int64_t Nt = h.classes;
+            h.in[h.weight()].data = {0.4f, 0.3f, 0.3f, 0.0f};
             for (int step = 0; step < 3; ++step) {
                 // Features as the frozen part would give them (non-negative after a ReLU6).
-                in[xi].data = randomFloats(in[xi].data.size(), 100 + static_cast<uint32_t>(step), 3.0f);
-                for (float& v : in[xi].data) v = std::fabs(v);
-                if (c.extend) in[bi].data = randomFloats(in[bi].data.size(), 200 + static_cast<uint32_t>(step), 4.0f);
-                std::fill(in[ti].data.begin(), in[ti].data.end(), 0.0f);
+                std::vector<float>& x = h.in[StepHarness::kX].data;
+                x = randomFloats(x.size(), 100 + static_cast<uint32_t>(step), 3.0f);
+                for (float& v : x) v = std::fabs(v);
+                if (c.extend) h.in[StepHarness::kBase].data = randomFloats(h.in[StepHarness::kBase].data.size(), 200 + static_cast<uint32_t>(step), 4.0f);
+                std::vector<float>& t = h.in[h.target()].data;
+                std::fill(t.begin(), t.end(), 0.0f);
                 for (int64_t b = 0; b < B; ++b) {
                     if (b == 1) {
-                        for (int64_t j = 0; j < Nt; ++j) in[ti].data[static_cast<size_t>(b * Nt + j)] = 1.0f / static_cast<float>(Nt);
+                        for (int64_t j = 0; j < Nt; ++j) t[static_cast<size_t>(b * Nt + j)] = 1.0f / static_cast<float>(Nt);
                     } else {
-                        in[ti].data[static_cast<size_t>(b * Nt + Nt - 1 - (b + step) % K)] = 1.0f;
+                        t[static_cast<size_t>(b * Nt + Nt - 1 - (b + step) % K)] = 1.0f;
                     }
                 }
                 const float lr = opt == train::Optimizer::Adam ? 0.01f : 0.05f, decay = opt == train::Optimizer::Adam ? lr * 0.01f : 0.01f;
-                in[lri].data[0] = lr;
-                in[lri + 1].data[0] = decay;
-                const std::vector<Tensor> out = session->run(in);
-                const std::vector<float> weights = in[ti + 1].data;
-                const double want = ref.step(B, in[xi].data, c.extend ? in[bi].data : std::vector<float>{}, in[ti].data,
-                                             std::vector<float>(weights.begin(), weights.end()), lr, decay);
-                EXPECT_NEAR(out[0].data[0], want, 1e-4 * std::max(1.0, std::fabs(want))) << "loss at step " << step;
-                for (size_t k = 0; k + 2 < out.size(); ++k) in[firstParam + k] = out[k + 2];
+                h.in[h.lr()].data[0] = lr;
+                h.in[h.lrDecay()].data[0] = decay;
+                const double want = ref.step(B, x, c.extend ? h.in[StepHarness::kBase].data : std::vector<float>{}, t, h.in[h.weight()].data, lr, decay);
+                const float got = h.step();
+                EXPECT_NEAR(got, want, 1e-4 * std::max(1.0, std::fabs(want))) << "loss at step " << step;
             }
             for (size_t k = 0; k < plan.params.size(); ++k) {
                 SCOPED_TRACE(plan.params[k].name);
-                const Tensor& got = in[firstParam + k * static_cast<size_t>(1 + S)];
+                const Tensor& got = h.param(k);
                 const Tensor& want = ref.params()[k];
                 double maxRef = 0.0, maxDiff = 0.0, moved = 0.0;
                 for (size_t e = 0; e < got.data.size(); ++e) {
