@@ -7,6 +7,7 @@
 #include <set>
 
 #include "graph/schemas.h"
+#include "onnx/onnx_metadata.h"
 #include "percept/error.h"
 
 namespace percept::train {
@@ -294,15 +295,7 @@ std::string exportPersonalised(const std::string& baseOnnx, const graph::Graph& 
     tt->mutable_shape()->add_dim()->set_dim_value(extend ? N0 + K : K);
     prune(gp);
 
-    std::map<std::string, std::string> all;
-    for (const auto& kv : model.metadata_props()) all[kv.key()] = kv.value();
-    for (const auto& [k, v] : metadata) all[k] = v;
-    model.clear_metadata_props();
-    for (const auto& [k, v] : all) {
-        auto* p = model.add_metadata_props();
-        p->set_key(k);
-        p->set_value(v);
-    }
+    onnx_import::setMetadata(model, metadata);
     std::string bytes;
     if (!model.SerializeToString(&bytes)) throw Error("teaching: the personalised model could not be serialised");
     return bytes;

@@ -40,11 +40,7 @@ private slots:
 
     void teachTwoObjectsAndSeeTheLabel() {
         ui::MainWindow w;
-        w.resize(1200, 760);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        app::Pipeline* p = w.pipeline();
-        p->start({QStringLiteral("mobilenet_v1_0.25_128"), Backend::Cpu, 1});
+        app::Pipeline* p = start(w);
         QVERIFY(p->openVideo(pattern_));
         QTRY_VERIFY_WITH_TIMEOUT(w.overlay()->hasResult(), 30000);
         const QString before = w.overlay()->topLabelText();
@@ -101,11 +97,7 @@ private slots:
 
     void loadsTheTaughtModelAtStart() {
         ui::MainWindow w;
-        w.resize(1200, 760);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        app::Pipeline* p = w.pipeline();
-        p->start({QStringLiteral("mobilenet_v1_0.25_128"), Backend::Cpu, 1});
+        app::Pipeline* p = start(w);
         QVERIFY(p->openVideo(pattern_));
         QTRY_VERIFY_WITH_TIMEOUT(w.overlay()->topLabelText().contains(QStringLiteral("pattern")), 30000);
         QTest::keyClick(&w, Qt::Key_T, Qt::ControlModifier);
@@ -133,6 +125,15 @@ private slots:
     }
 
 private:
+    // The window shown, its pipeline started on the small MobileNet (CPU, one thread).
+    static app::Pipeline* start(ui::MainWindow& w) {
+        w.resize(1200, 760);
+        w.show();
+        if (!QTest::qWaitForWindowExposed(&w)) qWarning("the window was not exposed");
+        w.pipeline()->start({QStringLiteral("mobilenet_v1_0.25_128"), Backend::Cpu, 1});
+        return w.pipeline();
+    }
+
     // Names the object and captures it with the panel's button, as a person would.
     void capture(ui::TeachPanel* panel, const QString& name) {
         auto* edit = panel->findChild<QLineEdit*>("teachName");

@@ -50,6 +50,27 @@ double slope(const graph::FusedActivation& a, double z) {
     }
 }
 
+// Every tap of a 2-D conv whose window lies in the image (x [B, C, H, W] -> y [B, M, OH, OW]):
+// fn(yi, xi, wi) with the flat indices of the output, the input and the weight it links.
+template <class Fn>
+void forEachConvTap(const graph::Node& n, const Shape& x, const Shape& y, const graph::Spatial3& s, Fn fn) {
+    const int64_t B = x[0], C = x[1], H = x[2], W = x[3], M = y[1], OH = y[2], OW = y[3];
+    const int64_t G = n.attrInt("group", 1), Cg = C / G, Mg = M / G, kh = s.kernel[1], kw = s.kernel[2];
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t m = 0; m < M; ++m)
+            for (int64_t oy = 0; oy < OH; ++oy)
+                for (int64_t ox = 0; ox < OW; ++ox)
+                    for (int64_t c = 0; c < Cg; ++c)
+                        for (int64_t ky = 0; ky < kh; ++ky)
+                            for (int64_t kx = 0; kx < kw; ++kx) {
+                                const int64_t iy = oy * s.stride[1] - s.padBegin[1] + ky * s.dilation[1];
+                                const int64_t ix = ox * s.stride[2] - s.padBegin[2] + kx * s.dilation[2];
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                fn(static_cast<size_t>(((b * M + m) * OH + oy) * OW + ox), static_cast<size_t>(((b * C + m / Mg * Cg + c) * H + iy) * W + ix),
+                                   static_cast<size_t>(((m * Cg + c) * kh + ky) * kw + kx));
+                            }
+}
+
 const train::Layer* layerAt(const train::Plan& plan, size_t node) {
     for (const train::Layer& l : plan.layers)
         if (l.node == node) return &l;
@@ -154,24 +175,9 @@ void NaiveTrainer::forwardNode(size_t k) {
         if (n.op == OpKind::Conv) {
             if (x.shape.size() != 4) throw std::runtime_error("naive trainer: 2-D convs only");
             const graph::Spatial3 s = graph::spatial3(n, g_.shapeOf(xv), g_.shapeOf(yv));
-            const int64_t C = x.shape[1], H = x.shape[2], W = x.shape[3], M = y.shape[1], OH = y.shape[2], OW = y.shape[3];
-            const int64_t G = n.attrInt("group", 1), Cg = C / G, Mg = M / G, kh = s.kernel[1], kw = s.kernel[2];
-            for (int64_t b = 0; b < B_; ++b)
-                for (int64_t m = 0; m < M; ++m)
-                    for (int64_t oy = 0; oy < OH; ++oy)
-                        for (int64_t ox = 0; ox < OW; ++ox) {
-                            double acc = bias ? (*bias)[static_cast<size_t>(m)] : 0.0;
-                            for (int64_t c = 0; c < Cg; ++c)
-                                for (int64_t ky = 0; ky < kh; ++ky)
-                                    for (int64_t kx = 0; kx < kw; ++kx) {
-                                        const int64_t iy = oy * s.stride[1] - s.padBegin[1] + ky * s.dilation[1];
-                                        const int64_t ix = ox * s.stride[2] - s.padBegin[2] + kx * s.dilation[2];
-                                        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                                        acc += w[static_cast<size_t>(((m * Cg + c) * kh + ky) * kw + kx)] *
-                                               x.v[static_cast<size_t>(((b * C + m / Mg * Cg + c) * H + iy) * W + ix)];
-                                    }
-                            y.v[static_cast<size_t>(((b * M + m) * OH + oy) * OW + ox)] = acc;
-                        }
+            const int64_t M = y.shape[1], plane = y.shape[2] * y.shape[3];
+            for (size_t i = 0; i < y.v.size(); ++i) y.v[i] = bias ? (*bias)[static_cast<size_t>(static_cast<int64_t>(i) / plane % M)] : 0.0;
+            forEachConvTap(n, x.shape, y.shape, s, [&](size_t yi, size_t xi, size_t wi) { y.v[yi] += w[wi] * x.v[xi]; });
         } else {
             const int64_t Kf = x.shape[1], N = y.shape[1];
             for (int64_t b = 0; b < B_; ++b)
@@ -239,26 +245,13 @@ void NaiveTrainer::backwardNode(size_t k) {
         std::vector<double>* dx = wantX ? &grad(xv).v : nullptr;
         if (n.op == OpKind::Conv) {
             const graph::Spatial3 s = graph::spatial3(n, g_.shapeOf(xv), g_.shapeOf(yv));
-            const int64_t C = x.shape[1], H = x.shape[2], W = x.shape[3], M = ys[1], OH = ys[2], OW = ys[3];
-            const int64_t G = n.attrInt("group", 1), Cg = C / G, Mg = M / G, kh = s.kernel[1], kw = s.kernel[2];
-            for (int64_t b = 0; b < B_; ++b)
-                for (int64_t m = 0; m < M; ++m)
-                    for (int64_t oy = 0; oy < OH; ++oy)
-                        for (int64_t ox = 0; ox < OW; ++ox) {
-                            const double d = dz[static_cast<size_t>(((b * M + m) * OH + oy) * OW + ox)];
-                            if (db) (*db)[static_cast<size_t>(m)] += d;
-                            for (int64_t c = 0; c < Cg; ++c)
-                                for (int64_t ky = 0; ky < kh; ++ky)
-                                    for (int64_t kx = 0; kx < kw; ++kx) {
-                                        const int64_t iy = oy * s.stride[1] - s.padBegin[1] + ky * s.dilation[1];
-                                        const int64_t ix = ox * s.stride[2] - s.padBegin[2] + kx * s.dilation[2];
-                                        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                                        const size_t wi = static_cast<size_t>(((m * Cg + c) * kh + ky) * kw + kx);
-                                        const size_t xi = static_cast<size_t>(((b * C + m / Mg * Cg + c) * H + iy) * W + ix);
-                                        dw[wi] += d * x.v[xi];
-                                        if (dx) (*dx)[xi] += d * w[wi];
-                                    }
-                        }
+            const int64_t M = ys[1], plane = ys[2] * ys[3];
+            if (db)
+                for (size_t i = 0; i < dz.size(); ++i) (*db)[static_cast<size_t>(static_cast<int64_t>(i) / plane % M)] += dz[i];
+            forEachConvTap(n, x.shape, ys, s, [&](size_t yi, size_t xi, size_t wi) {
+                dw[wi] += dz[yi] * x.v[xi];
+                if (dx) (*dx)[xi] += dz[yi] * w[wi];
+            });
         } else {
             const int64_t Kf = x.shape[1], N = ys[1];
             for (int64_t b = 0; b < B_; ++b)

@@ -33,11 +33,13 @@ struct Net {
     OnnxBuilder b{13};
     uint32_t seed = 7;
     int n = 0;
-    std::string next() { return "v" + std::to_string(n++); }
+    // (Appended, not "v" + ...: GCC 12 warns about that form, a false -Wrestrict, PR 105329.)
+    std::string name(char prefix) { return std::string(1, prefix).append(std::to_string(n++)); }
+    std::string next() { return name('v'); }
     std::string weights(const std::vector<int64_t>& shape, float scale) {
-        const std::string name = "w" + std::to_string(n++);
-        b.floats(name, shape, randomFloats(static_cast<size_t>(count(shape)), seed++, scale));
-        return name;
+        const std::string w = name('w');
+        b.floats(w, shape, randomFloats(static_cast<size_t>(count(shape)), seed++, scale));
+        return w;
     }
     std::string conv(const std::string& x, int64_t cin, int64_t cout, int64_t k, int64_t stride, std::vector<int64_t> pads, int64_t group = 1,
                      int64_t dilation = 1) {
