@@ -18,6 +18,9 @@ skip() {
 command -v node >/dev/null || skip "missing: node (Debian: nodejs)"
 command -v npm >/dev/null || skip "missing: npm"
 mkdir -p "$out"
+# One install at a time into a directory (the zoo's fixture and the teaching tests' share it).
+exec 9>"$out/.install.lock"
+flock 9
 # npm's own record of a finished install is the copy of package.json taken after it succeeded.
 if ! cmp -s "$here/package.json" "$out/installed-package.json" || [ ! -d "$out/node_modules/onnxruntime-node" ]; then
   cp "$here/package.json" "$out/package.json"

@@ -127,9 +127,8 @@ public:
     std::string cutName() const;
     Shape cutShape() const;
 
-    struct Impl;
-
 private:
+    struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
