@@ -70,7 +70,11 @@ void TeachController::onFrame(const QImage& image) {
     if (captureName_.isEmpty()) return;
     // Paced, so the pictures show the object moving rather than one instant of it.
     if (lastCapture_.isValid() && lastCapture_.elapsed() < kCaptureIntervalMs && !pipeline_->sourceIsStill()) return;
-    if (store_.addPicture(modelKey(), captureName_, image).isEmpty()) {
+    // Kept at most 360 px on the shorter side: the models see 224 px or less after their
+    // resize, and a camera's full frames would fill the disk (40 per object).
+    const int shorter = std::min(image.width(), image.height());
+    const QImage kept = shorter > 360 ? image.scaled(image.size() * 360 / shorter, Qt::KeepAspectRatio, Qt::SmoothTransformation) : image;
+    if (store_.addPicture(modelKey(), captureName_, kept).isEmpty()) {
         emit status(tr("Cannot save pictures under %1").arg(store_.root()), true);
         captureName_.clear();
         return;
