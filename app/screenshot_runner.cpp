@@ -80,10 +80,11 @@ void ScreenshotRunner::finish(int exitCode, const QString& why) {
                  ? QStringLiteral("end-to-end (frame arrival -> overlay drawn) median %1 ms over %2 results\n")
                        .arg(st.endToEndMedianMs, 0, 'f', 2).arg(st.endToEndSamples)
                  : QStringLiteral("end-to-end: no sample (the first frame waited for the model to load; use --frames 3)\n");
-        s += QStringLiteral("memory: RSS %1, engine weights %2 + arena %3 + workspace %4%5\n")
+        s += QStringLiteral("memory: RSS %1, engine weights %2 (model file %6 on disk) + arena %3 + workspace %4%5\n")
                  .arg(formatBytes(r.memory.rssBytes), formatBytes(r.memory.weightBytes), formatBytes(r.memory.arenaBytes),
                       formatBytes(r.memory.workspaceBytes),
-                      r.backend == percept::Backend::Vulkan ? QStringLiteral(", GPU %1").arg(formatBytes(r.memory.deviceBytes)) : QString());
+                      r.backend == percept::Backend::Vulkan ? QStringLiteral(", GPU %1").arg(formatBytes(r.memory.deviceBytes)) : QString(),
+                      formatBytes(r.memory.weightFileBytes));
         if (r.energy.valid)
             s += QStringLiteral("energy: %1 per inference, %2 (%3)%4\n")
                      .arg(formatJoules(r.energy.joulesPerInference), r.energy.measured ? QStringLiteral("measured") : QStringLiteral("estimated"),

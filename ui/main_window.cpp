@@ -26,6 +26,7 @@
 #include "teach_panel.h"
 #include "percept/models/manifest.h"
 #include "percept/models/model_store.h"
+#include "percept/models/variants.h"
 #include "video_view.h"
 
 namespace percept::ui {
@@ -182,7 +183,7 @@ void MainWindow::buildMenus() {
     QAction* settings = model->addAction(tr("&Input and Labels\u2026"), this, &MainWindow::modelSettingsDialog);
     settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
     QAction* addModel = model->addAction(tr("&Add Model File\u2026"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Add an ONNX model"), QString(), tr("ONNX models (*.onnx)"));
+        const QString f = QFileDialog::getOpenFileName(this, tr("Add an ONNX model"), QString(), tr("Models (*.onnx *.pcz)"));
         if (!f.isEmpty()) pipeline_->setModel(f);
     });
     addModel->setStatusTip(tr("Or drop an .onnx file on the window"));
@@ -231,7 +232,15 @@ void MainWindow::populateModels() {
     namespace pm = percept::models;
     for (const auto& m : pm::builtinManifests()) {
         const bool found = !pm::findDataFile(m.file).empty() || (m.download && !pm::findDataFile(m.download->file).empty());
-        controls_->addModel(QString::fromStdString(m.name), QString::fromStdString(m.displayName), found || m.download.has_value());
+        // Variants (percept/models/variants.h: NAME.int8.onnx, NAME.pcz beside the model file)
+        // are entries of their own, each with its kind and size on disk.
+        const std::vector<pm::ModelVariant> variants = found ? pm::findVariants(pm::findDataFile(m.file)) : std::vector<pm::ModelVariant>{};
+        const QString name = QString::fromStdString(m.displayName);
+        auto label = [&](const pm::ModelVariant& v) {
+            return tr("%1 \u00b7 %2 \u00b7 %3").arg(name, QString::fromLatin1(pm::variantKindName(v.kind)), formatBytes(static_cast<size_t>(v.bytes)));
+        };
+        controls_->addModel(QString::fromStdString(m.name), variants.size() > 1 ? label(variants[0]) : name, found || m.download.has_value());
+        for (size_t k = 1; k < variants.size(); ++k) controls_->addModel(QString::fromStdString(variants[k].path), label(variants[k]));
     }
 }
 
@@ -245,7 +254,7 @@ void MainWindow::toggleBackend() {
 void MainWindow::openFileDialog() {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open"), QString(),
-        tr("Photos, videos and models (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff *.mp4 *.m4v *.mkv *.webm *.avi *.mov *.onnx);;All files (*)"));
+        tr("Photos, videos and models (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff *.mp4 *.m4v *.mkv *.webm *.avi *.mov *.onnx *.pcz);;All files (*)"));
     if (!path.isEmpty()) pipeline_->openPath(path);
 }
 

@@ -90,6 +90,9 @@ QStringList OverlayWidget::textLines() const {
                       .arg(formatBytes(r.memory.rssBytes), formatBytes(r.memory.weightBytes), formatBytes(r.memory.arenaBytes));
     if (r.backend == percept::Backend::Vulkan) mem += QStringLiteral(" \u00b7 GPU %1").arg(formatBytes(r.memory.deviceBytes));
     out << mem;
+    // What the model's weights take in memory (after decoding and repacking) against its file:
+    // compressed and int8 variants are far smaller on disk.
+    out << QStringLiteral("weights: %1 resident / %2 on disk").arg(formatBytes(r.memory.weightBytes), formatBytes(r.memory.weightFileBytes));
     if (r.energy.valid)
         out << QStringLiteral("energy: %1/inference, %2 (%3)")
                    .arg(formatJoules(r.energy.joulesPerInference), r.energy.measured ? QStringLiteral("measured") : QStringLiteral("estimated"),

@@ -19,7 +19,8 @@ struct LabelScore {
 
 struct MemoryFigures {
     size_t rssBytes = 0;        // process resident set (/proc/self/statm)
-    size_t weightBytes = 0;     // weights held by the session (after repacking)
+    size_t weightBytes = 0;     // weights held by the session (after repacking): resident
+    uint64_t weightFileBytes = 0;  // the model file on disk (compressed / int8 variants: far smaller)
     size_t arenaBytes = 0;      // planned activation arena
     size_t workspaceBytes = 0;  // scratch (im2col tiles)
     size_t deviceBytes = 0;     // GPU memory allocated by the Vulkan backend

@@ -11,6 +11,7 @@
 #include "percept/models/conventions.h"
 #include "percept/models/model_store.h"
 #include "percept/models/preprocess.h"
+#include "percept/models/variants.h"
 #include "pipeline/image_convert.h"
 #include "pipeline/pipeline.h"
 
@@ -39,9 +40,20 @@ void releaseFreedMemory() {
 
 QString backendLabel(Backend b) { return b == Backend::Cpu ? QStringLiteral("CPU") : QStringLiteral("GPU (Vulkan)"); }
 
+// The manifest a key belongs to (a manifest name, its model file, or a variant file of it), or
+// the key itself: two keys of one family are variants of one model.
+QString variantFamily(const QString& key) {
+    const std::string k = key.toStdString();
+    if (const pm::Manifest* m = pm::findManifest(k)) return qs(m->name);
+    if (const pm::Manifest* m = pm::findManifestForFile(k)) return qs(m->name);
+    if (const pm::Manifest* m = pm::manifestForVariant(k)) return qs(m->name);
+    return key;
+}
+
 struct InferenceWorker::LoadedModel {
     ModelInfo info;
     QString key, name, details;
+    uint64_t fileBytes = 0;  // the model file on disk
     percept::Model model;
     pm::InputSpec input;
     int labelOffset = 0;
@@ -76,7 +88,35 @@ void InferenceWorker::setTaughtModel(const QString& baseKey, const QString& taug
     else taught_[baseKey] = taughtPath;
 }
 
+void InferenceWorker::keepWarmFor(const QString& key) {
+    if (model_ && model_->key != key && variantFamily(model_->key) == variantFamily(key)) {
+        const QString current = model_->key;  // before the move below (the right side is evaluated first)
+        warm_[current] = WarmVariant{std::move(model_), std::move(sessions_)};
+    } else {
+        warm_.clear();
+    }
+    for (auto& s : sessions_) s.reset();
+}
+
 void InferenceWorker::setModel(const QString& nameOrPath) {
+    if (auto it = warm_.find(nameOrPath); it != warm_.end() && model_) {
+        // A variant switched away from earlier: its sessions are warm.
+        WarmVariant w = std::move(it->second);
+        warm_.erase(it);
+        keepWarmFor(nameOrPath);
+        model_ = std::move(w.model);
+        sessions_ = std::move(w.sessions);
+        for (auto& m : metrics_) m.clear();
+        model_->info.warm = true;
+        emit modelReady(model_->info);
+        try {
+            ensureSession(active_);
+            activate(active_);
+        } catch (const std::exception& e) {
+            emit error(QStringLiteral("Could not start %1: %2").arg(backendLabel(active_), qs(e.what())));
+        }
+        return;
+    }
     // A model objects were taught to runs as its taught file (its classes plus theirs; the
     // preprocessing and labels in the file's metadata), under the base model's name.
     const auto taught = taught_.find(nameOrPath);
@@ -119,11 +159,13 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         info.settings = {conv.input, qs(conv.labelsPath), conv.labelOffset};
         info.conventions = note;
         const percept::OutputKind outputKind = model.outputs().at(0).kind;
+        const pm::VariantKind variant = pm::variantKindOf(base.modelPath);
+        QString name = base.hasManifest ? qs(base.manifest.displayName) : QFileInfo(nameOrPath).fileName();
+        if (base.hasManifest && variant != pm::VariantKind::Fp32) name += QStringLiteral(" (%1)").arg(pm::variantKindName(variant));
+        if (file != nameOrPath) name += QStringLiteral(" + taught");
         auto lm = std::make_unique<LoadedModel>(LoadedModel{
-            info, nameOrPath,
-            (base.hasManifest ? qs(base.manifest.displayName) : QFileInfo(nameOrPath).fileName()) +
-                (file == nameOrPath ? QString() : QStringLiteral(" + taught")),
-            {}, std::move(model), conv.input, conv.labelOffset, std::move(labels), outputKind});
+            info, nameOrPath, name, {}, static_cast<uint64_t>(std::max<qint64>(0, QFileInfo(qs(ref.modelPath)).size())),
+            std::move(model), conv.input, conv.labelOffset, std::move(labels), outputKind});
         lm->details = QStringLiteral("%1 MFLOP, %2 px input%3")
                           .arg(static_cast<double>(lm->model.flops()) / 1e6, 0, 'f', 0)
                           .arg(side)
@@ -157,13 +199,14 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
             session->run(percept::Tensor({1, 3, side, side}));  // warm-up
         }
 
+        keepWarmFor(nameOrPath);
         model_ = std::move(lm);
-        for (auto& s : sessions_) s.reset();
         for (auto& m : metrics_) m.clear();
         sessions_[index(target)] = std::move(session);
         reportedNoModel_ = false;
         model_->info.name = model_->name;
         model_->info.details = model_->details;
+        model_->info.warm = false;
         emit modelReady(model_->info);
         if (!fallback.isEmpty()) emit backendFailed(static_cast<int>(Backend::Vulkan), fallback);
         activate(target);
@@ -234,6 +277,7 @@ void InferenceWorker::setThreads(int threads) {
     if (threads == threads_) return;
     threads_ = threads;
     sessions_[index(Backend::Cpu)].reset();
+    warm_.clear();  // their CPU sessions have the old thread count
     releaseFreedMemory();
     metrics_[index(Backend::Cpu)].clear();
     if (model_ && active_ == Backend::Cpu) {
@@ -270,6 +314,7 @@ void InferenceWorker::gpuFailed(const std::exception& e) {
     // afresh.
     const bool lost = dynamic_cast<const percept::DeviceLostError*>(&e) != nullptr;
     sessions_[index(Backend::Vulkan)].reset();
+    for (auto& [key, w] : warm_) w.sessions[index(Backend::Vulkan)].reset();  // the same device
     metrics_[index(Backend::Vulkan)].clear();
     releaseFreedMemory();
     const QString message = lost ? QStringLiteral("GPU lost \u2014 continuing on the CPU: %1").arg(qs(e.what()))
@@ -338,6 +383,7 @@ void InferenceWorker::runFrame(const Frame& frame) {
         r.flops = st.totalFlops;
         r.memory.rssBytes = residentSetBytes().value_or(0);
         r.memory.weightBytes = st.weightBytes;
+        r.memory.weightFileBytes = model_->fileBytes;
         r.memory.arenaBytes = st.peakArenaBytes;
         r.memory.workspaceBytes = st.workspaceBytes;
         r.memory.deviceBytes = st.deviceMemoryBytes;

@@ -78,6 +78,16 @@ private:
     std::shared_ptr<LatestFrameMailbox> mailbox_;
     std::unique_ptr<LoadedModel> model_;
     std::array<std::unique_ptr<percept::Session>, 2> sessions_;
+    // Model variants (fp32 / int8 / compressed files of one model, percept/models/variants.h):
+    // the ones switched away from stay loaded with their sessions, by key, so switching back
+    // is as instant as switching backend. Another model (or a thread count) drops them.
+    struct WarmVariant {
+        std::unique_ptr<LoadedModel> model;
+        std::array<std::unique_ptr<percept::Session>, 2> sessions;
+    };
+    std::map<QString, WarmVariant> warm_;
+    // Moves the current model aside if `key` is another variant of it, else drops the warm ones.
+    void keepWarmFor(const QString& key);
     std::array<BackendMetrics, 2> metrics_;
     percept::Backend active_ = percept::Backend::Cpu;
     int threads_ = 0;

@@ -24,6 +24,7 @@ struct ModelInfo {
     QString conventions;
     bool hasManifest = false;
     bool userSettings = false;  // ModelSettings given by the user are in force
+    bool warm = false;          // a variant switched back to: loaded and its sessions kept warm
     ModelSettings settings;
 };
 

@@ -117,7 +117,9 @@ void Pipeline::setTaughtModel(const QString& baseKey, const QString& taughtPath)
 
 // ---- sources ---------------------------------------------------------------------------------
 
-bool Pipeline::isModelFile(const QString& path) { return path.endsWith(QStringLiteral(".onnx"), Qt::CaseInsensitive); }
+bool Pipeline::isModelFile(const QString& path) {
+    return path.endsWith(QStringLiteral(".onnx"), Qt::CaseInsensitive) || path.endsWith(QStringLiteral(".pcz"), Qt::CaseInsensitive);  // .pcz: percept-compress
+}
 
 bool Pipeline::isVideoFile(const QString& path) {
     static const QStringList exts = {"mp4", "m4v", "mkv", "webm", "avi", "mov", "ogv", "mpg", "mpeg", "wmv", "ts", "mjpeg"};

@@ -21,7 +21,7 @@ struct FreeDeleter {
 bool foldable(const graph::Graph& g, const graph::Node& n) {
     if (n.inputs.empty() || n.outputs.empty()) return false;
     for (int v : n.inputs)
-        if (v >= 0 && !g.value(v).isConstant()) return false;
+        if (v >= 0 && (!g.value(v).isConstant() || g.value(v).constant->isCoded())) return false;  // compressed weights: decoded by sessions only
     for (int v : n.outputs) {
         if (v < 0) continue;
         const graph::Value& o = g.value(v);

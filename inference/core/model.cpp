@@ -3,6 +3,7 @@
 
 #include "core/backend_registry.h"
 #include "core/fold_with_kernels.h"
+#include "compressed/model_file.h"
 #include "core/model_internal.h"
 #include "graph/flops.h"
 #include "graph/fusion.h"
@@ -111,6 +112,9 @@ Model Model::load(const std::string& path) {
 }
 
 Model Model::fromBytes(const void* data, size_t size, const std::string& sourceName) {
+    // A percept-compress file (compressed/FORMAT.md) is told apart by its first bytes.
+    if (compressed::looksCompressed(data, size))
+        return detail::modelFromGraph(compressed::readCompressedModel(data, size, sourceName), sourceName);
     return detail::modelFromGraph(onnx_import::importOnnx(data, size, sourceName), sourceName);
 }
 

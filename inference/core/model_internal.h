@@ -14,4 +14,8 @@ namespace percept::detail {
 // percept::Error.
 Model modelFromGraph(graph::Graph g, const std::string& source);
 
+// A copy of a model whose compressed weights (percept-compress) are all decoded: what the
+// Vulkan backend runs.
+Model decodedModel(const Model& model);
+
 }  // namespace percept::detail

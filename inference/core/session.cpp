@@ -4,6 +4,8 @@
 #include "core/backend_registry.h"
 #include "core/model_internal.h"
 #include "cpu/kernel.h"
+#include "cpu/weight_stream.h"
+#include "core/model_internal.h"
 #include "graph/ir.h"
 #include "percept/error.h"
 
@@ -37,6 +39,9 @@ std::unique_ptr<Session> Session::create(const Model& model, const SessionOption
     }
     if (options.backend == Backend::Cpu) return detail::createCpuSession(model, options);
 #ifdef PERCEPT_HAVE_VULKAN
+    // Compressed weights: Vulkan decodes them all at creation (into a copy of the model the
+    // session keeps), whatever the weight budget; the upload then works as for any model.
+    if (cpu::hasCodedWeights(model.graph())) return detail::createVulkanSession(detail::decodedModel(model), options);
     return detail::createVulkanSession(model, options);
 #else
     throw Error("the Vulkan backend is not available: this build of Percept has none");
@@ -44,6 +49,19 @@ std::unique_ptr<Session> Session::create(const Model& model, const SessionOption
 }
 
 namespace detail {
+
+Model decodedModel(const Model& model) {
+    graph::Graph g = model.graph();
+    for (graph::Value& v : g.values) {
+        if (!v.constant || !v.constant->coded) continue;
+        auto t = std::make_shared<graph::TensorData>();
+        t->shape = v.constant->shape;
+        t->f.resize(static_cast<size_t>(v.constant->count()));
+        cpu::decodeCoded(*v.constant, t->f.data(), nullptr);
+        v.constant = std::move(t);
+    }
+    return modelFromGraph(std::move(g), model.source());
+}
 
 bool supportsOp(Backend b, const graph::Graph& g, const graph::Node& n, std::string* why) {
     if (b == Backend::Cpu) return cpu::cpuSupports(g, n, why);

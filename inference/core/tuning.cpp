@@ -41,6 +41,7 @@ Tuning Tuning::fromEnvironment() {
                           {{"tiled", VulkanConv::Tiled}, {"direct", VulkanConv::Direct}, {"auto", VulkanConv::Auto}});
     t.vulkanGemm = choose("PERCEPT_VULKAN_GEMM", VulkanGemm::Auto,
                           {{"wide", VulkanGemm::Wide}, {"plain", VulkanGemm::Plain}, {"auto", VulkanGemm::Auto}});
+    t.weightPrefetch = choose("PERCEPT_CPU_WEIGHT_PREFETCH", true, {{"on", true}, {"off", false}});  // compressed weights
     if (const char* v = env("PERCEPT_VULKAN_FAIL_AFTER")) {
         char* end = nullptr;
         const long long n = std::strtoll(v, &end, 10);

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <thread>
 
 #include "core/backend_registry.h"
 #include "cpu/conv.h"
 #include "cpu/kernel.h"
+#include "cpu/weight_stream.h"
 #include "graph/flops.h"
 #include "graph/fusion.h"
 #include "graph/limits.h"
@@ -41,33 +43,82 @@ public:
     void run(const float* const*, float* const*, cpu::KernelContext&) override {}
 };
 
+// Compressed weights, budget pass: a step's kernel was built once to learn its figures, then
+// dropped with its decoded weights until the budget decides where it goes.
+class Measured final : public cpu::Kernel {
+public:
+    Measured(const cpu::Kernel& k, int threads) : algo_(k.algo()), workspace_(k.workspaceBytes(threads)) {}
+    void run(const float* const*, float* const*, cpu::KernelContext&) override { throw Error("internal error: a measured step ran"); }
+    size_t workspaceBytes(int) const override { return workspace_; }
+    const char* algo() const override { return algo_.c_str(); }
+
+private:
+    std::string algo_;
+    size_t workspace_;
+};
+
+// A step whose compressed weights are decoded, and its kernel built, just before it runs
+// (cpu/weight_stream.h); the kernel and its decoded weights go right after.
+class StreamedStep final : public cpu::Kernel {
+public:
+    StreamedStep(cpu::WeightStream& stream, size_t node, const cpu::Kernel& measured, int threads)
+        : stream_(stream), node_(node), algo_(std::string(measured.algo()) + " (streamed)"), workspace_(measured.workspaceBytes(threads)) {}
+    void run(const float* const* inputs, float* const* outputs, cpu::KernelContext& ctx) override {
+        cpu::Kernel& k = stream_.acquire(node_, inputs, inputs_);
+        struct Release {
+            cpu::WeightStream& s;
+            size_t node;
+            ~Release() { s.release(node); }
+        } release{stream_, node_};
+        k.run(inputs_.data(), outputs, ctx);
+    }
+    size_t workspaceBytes(int) const override { return workspace_; }
+    const char* algo() const override { return algo_.c_str(); }
+
+private:
+    cpu::WeightStream& stream_;
+    size_t node_;
+    std::string algo_;
+    size_t workspace_;
+    std::vector<const float*> inputs_;  // the node's inputs, decoded weights patched in
+};
+
 // Nodes run as one kernel: the graph's Conv+MaxPool candidates and squeeze-and-excitation
 // blocks (graph/fusion.h) that the CPU kernels can take. The fused kernel runs at its first
 // node's step and writes its last node's output (cpu::makeConvMaxPool, cpu::makeSqueezeExcite);
 // the other nodes' steps are empty.
 struct Fusions {
     std::vector<std::unique_ptr<cpu::Kernel>> kernels;  // per node: its fused kernel, or null
+    std::vector<cpu::StepSpec> steps;                   // per node: its fused kernel's group
     std::vector<int> doneBy;                            // per node: the node whose kernel does its work, or -1
     std::vector<int> writesTo;                          // per node: the value its fused kernel writes, or -1
     std::vector<std::string> label;                     // per node: what its fused kernel adds ("+MaxPool")
     graph::PlanHints hints;                             // for the memory plan
 };
 
-Fusions fuseNodes(const graph::Graph& g, const cpu::KernelConfig& cfg) {
+// `build` makes a step's kernel (cpu::buildStep, with compressed weights decoded first).
+using StepBuilder = std::function<std::unique_ptr<cpu::Kernel>(const cpu::StepSpec&)>;
+
+Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build) {
     Fusions f;
     const size_t nn = g.nodes.size();
     f.kernels.resize(nn);
+    f.steps.resize(nn);
     f.doneBy.assign(nn, -1);
     f.writesTo.assign(nn, -1);
     f.label.assign(nn, "");
     f.hints.bornAt.assign(g.values.size(), -1);
     f.hints.elided.assign(g.values.size(), false);
     // first: the kernel's node; rest: the nodes it absorbs, the last one's output written.
-    auto take = [&](size_t first, std::unique_ptr<cpu::Kernel> kernel, const std::vector<size_t>& rest, const char* label) {
-        if (!kernel) return;
+    auto take = [&](const cpu::StepSpec& step, const char* label) {
+        const size_t first = step.nodes[0];
+        const std::vector<size_t> rest(step.nodes.begin() + 1, step.nodes.end());
         for (size_t k : rest)
             if (f.kernels[k] || f.doneBy[k] >= 0 || f.doneBy[first] >= 0) return;  // a node is fused once
+        std::unique_ptr<cpu::Kernel> kernel = build(step);
+        if (!kernel) return;
         f.kernels[first] = std::move(kernel);
+        f.steps[first] = step;
         const int out = g.nodes[rest.back()].outputs[0];
         f.writesTo[first] = out;
         f.label[first] = label;
@@ -79,9 +130,9 @@ Fusions fuseNodes(const graph::Graph& g, const cpu::KernelConfig& cfg) {
             if (k != rest.back()) f.hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         }
     };
-    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take(c, cpu::makeConvMaxPool(g, g.nodes[c], g.nodes[p], cfg), {p}, "+MaxPool");
+    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}}, "+MaxPool");
     for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
-        take(se.pool, cpu::makeSqueezeExcite(g, se, cfg), {se.reduce, se.expand, se.mul}, "+SqueezeExcite");
+        take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se}, "+SqueezeExcite");
     return f;
 }
 
@@ -96,28 +147,59 @@ public:
           simd_(cpu::cpuKernels(cpu::bestIsa(options.tuning.cpuIsa))) {
         // Every GEMM runs single-threaded inside our pool's threads: one threading model.
         openblas_set_num_threads(1);
-        const graph::Graph& g = *graph_;
-        size_t workspace = 0, repacked = 0;
         const cpu::KernelConfig cfg{simd_, tuning_};
-        Fusions fusions = fuseNodes(g, cfg);
+        // Compressed weights (compressed/, cpu/weight_stream.h): the session decodes them into
+        // its own copy of the graph, all at once, or layer by layer under a weight budget.
+        const bool coded = cpu::hasCodedWeights(*graph_);
+        if (coded) {
+            auto view = std::make_shared<graph::Graph>(*graph_);
+            stream_ = std::make_unique<cpu::WeightStream>(*view, cfg, pool_);
+            graph_ = view;
+        }
+        const graph::Graph& g = *graph_;
+        const bool measure = coded && options.weightMemoryBudget != kNoWeightBudget;
+        std::vector<size_t> stepCost(g.nodes.size(), 0);  // measure: bytes a step holds when resident
+        size_t workspace = 0, repacked = 0, residentDecoded = 0;
+        auto build = [&](const cpu::StepSpec& step) -> std::unique_ptr<cpu::Kernel> {
+            if (!stream_) return cpu::buildStep(g, step, cfg);
+            const std::vector<int> weights = stream_->codedInputs(step);
+            const size_t decoded = stream_->decodeResident(weights);
+            std::unique_ptr<cpu::Kernel> kernel = cpu::buildStep(g, step, cfg);
+            if (!measure || weights.empty()) {
+                residentDecoded += decoded;
+                return kernel;
+            }
+            // Measured only: the step's figures are kept, its weights go back to coded, and the
+            // budget decides below whether it is built again for good or streamed.
+            stream_->recode(weights);
+            if (!kernel) return nullptr;
+            stepCost[step.nodes[0]] = decoded + kernel->weightBytes();
+            return std::make_unique<Measured>(*kernel, threads_);
+        };
+        Fusions fusions = fuseNodes(g, build);
         // Concat parts are written in place by their producers (the Concat kernel skips them).
         plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace, fusions.hints);
         if (plan_.arenaBytes > graph::kMaxArenaBytes)
             throw Error("the model needs " + std::to_string(plan_.arenaBytes >> 20) + " MiB of activations, more than the engine's limit of " +
                         std::to_string(graph::kMaxArenaBytes >> 20) + " MiB");
+        std::vector<cpu::StepSpec> steps(g.nodes.size());
+        for (size_t k = 0; k < g.nodes.size(); ++k) {
+            std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
+            steps[k] = kernel ? fusions.steps[k] : cpu::StepSpec{cpu::StepSpec::Kind::Node, {k}, {}};
+            if (fusions.doneBy[k] >= 0) kernel = std::make_unique<FusedStep>();
+            if (!kernel) kernel = build(steps[k]);
+            kernels_.push_back(std::move(kernel));
+        }
+        if (measure) placeWeights(cfg, steps, stepCost, options.weightMemoryBudget, residentDecoded);
         for (size_t k = 0; k < g.nodes.size(); ++k) {
             const graph::Node& n = g.nodes[k];
-            std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
             const bool away = fusions.doneBy[k] >= 0;
-            if (away) kernel = std::make_unique<FusedStep>();
-            if (!kernel) kernel = cpu::makeKernel(g, n, cfg);
-            kernels_.push_back(std::move(kernel));
-            workspace = std::max(workspace, kernels_.back()->workspaceBytes(threads_));
-            repacked += kernels_.back()->weightBytes();
+            workspace = std::max(workspace, kernels_[k]->workspaceBytes(threads_));
+            repacked += kernels_[k]->weightBytes();
             LayerStats ls;
             ls.name = n.name;
             ls.op = n.displayOp() + fusions.label[k];
-            ls.algo = away ? "in " + g.nodes[static_cast<size_t>(fusions.doneBy[k])].name : std::string(kernels_.back()->algo());
+            ls.algo = away ? "in " + g.nodes[static_cast<size_t>(fusions.doneBy[k])].name : std::string(kernels_[k]->algo());
             ls.flops = graph::nodeFlops(g, n);
             stats_.totalFlops += ls.flops;
             stats_.layers.push_back(ls);
@@ -127,8 +209,17 @@ public:
         stats_.peakArenaBytes = plan_.arenaBytes;
         stats_.naiveActivationBytes = plan_.naiveBytes;
         stats_.workspaceBytes = workspace;
-        // The model's weights plus the copies kernels repacked for their inner loops.
-        stats_.weightBytes = g.weightBytes() + repacked;
+        // The model's weights plus the copies kernels repacked for their inner loops (and, for
+        // compressed weights, what the session decoded and its streaming buffers).
+        stats_.weightBytes = model.graph().weightBytes() + repacked + residentDecoded;
+        if (coded) {
+            stats_.codedWeightBytes = cpu::codedWeightBytes(model.graph());
+            stats_.decodedWeightBytes = cpu::decodedWeightBytes(model.graph());
+            stats_.streamedLayers = stream_->streamedSteps();
+            stats_.streamBufferBytes = streamBytes_;
+            stats_.decodeLanes = stream_->streamedSteps() ? stream_->lanes() : 0;
+            stats_.weightBytes += streamBytes_;
+        }
         stats_.device = "CPU (" + std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
         // Pointer tables per node, resolved once.
         for (size_t k = 0; k < g.nodes.size(); ++k) {
@@ -166,6 +257,7 @@ public:
             }
         }
         stats_.lastRunMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        if (stream_) stats_.decodeWaitMs = stream_->takeWaitedMs();
         ++stats_.runs;
         std::vector<Tensor> outs;
         for (int id : g.outputs) {
@@ -181,6 +273,50 @@ public:
     std::string deviceName() const override { return stats_.device; }
 
 private:
+    // Under a weight budget: which measured steps are built again for good (resident) and which
+    // are streamed. The budget covers all the session's weights: the model's (coded ones coded),
+    // the repacked copies, the resident steps' decoded weights, and the streaming lanes, each as
+    // large as the largest step. All fit: everything is resident (the decompress-at-load
+    // session). Else the largest steps stream, with two lanes (decoding ahead on a helper
+    // thread) when two fit, and the others stay resident, smallest first, while they fit.
+    void placeWeights(const cpu::KernelConfig& cfg, const std::vector<cpu::StepSpec>& steps, const std::vector<size_t>& cost, size_t budget,
+                      size_t& residentDecoded) {
+        std::vector<size_t> order;
+        size_t total = 0, largest = 0;
+        // What the session holds whatever the budget: the model's weights (coded ones coded) and
+        // the repacked copies of the steps without coded weights.
+        size_t fixed = graph_->weightBytes();
+        for (size_t k = 0; k < cost.size(); ++k) {
+            if (cost[k]) order.push_back(k), total += cost[k], largest = std::max(largest, cost[k]);
+            else fixed += kernels_[k]->weightBytes();
+        }
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cost[a] < cost[b]; });
+        auto fits = [&](size_t bytes) { return fixed + bytes <= budget; };
+        std::vector<char> resident(cost.size(), 0);
+        int lanes = 1;
+        if (fits(total)) {
+            for (size_t k : order) resident[k] = 1;
+        } else {
+            // A second lane first (it hides the decoding of every streamed layer), then the
+            // resident layers, smallest first, in what is left.
+            if (tuning_.weightPrefetch && fits(2 * largest)) lanes = 2;
+            size_t held = static_cast<size_t>(lanes) * largest;
+            for (size_t k : order)
+                if (cost[k] != largest && fits(held + cost[k])) resident[k] = 1, held += cost[k];
+            streamBytes_ = static_cast<size_t>(lanes) * largest;
+        }
+        for (size_t k : order) {
+            if (resident[k]) {
+                residentDecoded += stream_->decodeResident(stream_->codedInputs(steps[k]));
+                kernels_[k] = cpu::buildStep(*graph_, steps[k], cfg);
+            } else {
+                stream_->addStreamed(steps[k]);
+                kernels_[k] = std::make_unique<StreamedStep>(*stream_, k, *kernels_[k], threads_);
+            }
+        }
+        if (stream_->streamedSteps() > 0) stream_->start(lanes);
+    }
+
     const float* pointer(int value) const {
         const graph::Value& v = graph_->value(value);
         if (v.constant) {
@@ -200,6 +336,8 @@ private:
     Tuning tuning_;
     const cpu::CpuKernels& simd_;
     graph::MemoryPlan plan_;
+    std::unique_ptr<cpu::WeightStream> stream_;  // compressed weights (before kernels_: they use it)
+    size_t streamBytes_ = 0;                      // the streaming lanes' budgeted bytes
     std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
     std::vector<std::vector<const float*>> inPtrs_;
     std::vector<std::vector<float*>> outPtrs_;

@@ -37,6 +37,7 @@ void foldBatchNormIntoConv(Graph& g) {
         if (p < 0 || readers[static_cast<size_t>(x)] != 1 || isGraphOutput(g, x)) continue;
         Node& conv = g.nodes[static_cast<size_t>(p)];
         if (conv.op != OpKind::Conv || conv.act.any()) continue;
+        if (g.value(conv.inputs.at(1)).constant->isCoded()) continue;  // compressed weights stay as coded
         const TensorData& w = *g.value(conv.inputs.at(1)).constant;
         const int64_t m = w.shape[0], per = w.count() / m;
         const float eps = bn.attrFloat("epsilon", 1e-5f);

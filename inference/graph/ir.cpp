@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iterator>
 
+#include "compressed/coded_tensor.h"
 #include "percept/error.h"
 
 namespace percept {
@@ -28,7 +29,14 @@ std::string shapeToString(const Shape& shape) {
 
 namespace percept::graph {
 
+namespace {
+void refuseCoded(const TensorData& t) {
+    if (t.coded) throw Error("compressed weights of shape " + shapeToString(t.shape) + " were read as plain values: only a Conv, ConvTranspose, Gemm or MatMul reads them");
+}
+}  // namespace
+
 std::vector<int64_t> TensorData::asInts() const {
+    refuseCoded(*this);
     if (dtype != DType::Float32) return i;
     std::vector<int64_t> r(f.size());
     // Saturating: a NaN or out-of-range float in a hostile file must not be undefined behaviour;
@@ -41,6 +49,7 @@ std::vector<int64_t> TensorData::asInts() const {
 }
 
 std::vector<float> TensorData::asFloats() const {
+    refuseCoded(*this);
     if (dtype == DType::Float32) return f;
     std::vector<float> r(i.size());
     for (size_t k = 0; k < i.size(); ++k) r[k] = static_cast<float>(i[k]);
@@ -138,7 +147,7 @@ int Graph::addConstant(std::string name, ConstPtr data) {
 const float* Graph::constFloats(int id) const {
     if (id < 0) return nullptr;
     const Value& v = value(id);
-    if (!v.constant || v.constant->dtype != DType::Float32) return nullptr;
+    if (!v.constant || v.constant->dtype != DType::Float32 || v.constant->coded) return nullptr;
     return v.constant->f.data();
 }
 
@@ -183,7 +192,8 @@ void Graph::compact() {
 size_t Graph::weightBytes() const {
     size_t bytes = 0;
     for (const Value& v : values)
-        if (v.constant && v.constant->dtype == DType::Float32) bytes += v.constant->f.size() * sizeof(float);
+        if (v.constant && v.constant->coded) bytes += v.constant->coded->bytes();
+        else if (v.constant && v.constant->dtype == DType::Float32) bytes += v.constant->f.size() * sizeof(float);
     return bytes;
 }
 

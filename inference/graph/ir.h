@@ -12,6 +12,8 @@
 #include "graph/op_kind.h"
 #include "percept/tensor.h"
 
+namespace percept::compressed { struct CodedTensor; }
+
 namespace percept::graph {
 
 // Element types. Constants hold Int64 and Bool data in TensorData::i (Bool as 0/1). A value
@@ -28,8 +30,13 @@ struct TensorData {
     Shape shape;
     std::vector<float> f;
     std::vector<int64_t> i;
+    // Compressed weights (models from percept-compress, compressed/coded_tensor.h): a Float32
+    // tensor kept entropy-coded, `f` empty. Only the sessions read it, decoding it first
+    // (compressed/decode_weights.h); asFloats()/asInts() refuse it and constant folding skips it.
+    std::shared_ptr<const compressed::CodedTensor> coded;
 
     int64_t count() const { return elementCount(shape); }
+    bool isCoded() const { return coded != nullptr; }
     // Values as int64 whatever the dtype (for shape-like inputs).
     std::vector<int64_t> asInts() const;
     std::vector<float> asFloats() const;

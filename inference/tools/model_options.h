@@ -1,10 +1,14 @@
 #pragma once
 // The model-related options both tools share: --model, --labels, preprocessing overrides.
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "cli_args.h"
 #include "percept/models/conventions.h"
 #include "percept/models/model_store.h"
+#include "percept/percept.h"
 
 namespace percept::tools {
 
@@ -65,6 +69,30 @@ inline void applyModelOptions(const Args& a, models::Conventions& c) {
         c.labels.clear();
         c.labelsPath = a.get("--labels");
     }
+}
+
+// A model's conventions as the tools resolve them (models::resolveConventions: its manifest,
+// metadata, or a calibration on a CPU session, skipped when the command line sets the input),
+// with the command line's overrides on top (percept-tag-model, percept-compress).
+inline models::Conventions resolveModelConventions(const Args& a, const models::ModelRef& ref, const Model& model) {
+    std::unique_ptr<Session> session;
+    std::function<Tensor(const Tensor&)> calibrate;
+    if (!hasInputOptions(a))
+        calibrate = [&](const Tensor& t) {
+            if (!session) session = Session::create(model);
+            return session->run(t);
+        };
+    models::Conventions conv = models::resolveConventions(ref, model, calibrate);
+    applyModelOptions(a, conv);
+    return conv;
+}
+
+// The class names the conventions give, one per output from the labels' first class.
+inline std::vector<std::string> labelNames(const models::Conventions& conv) {
+    std::vector<std::string> names;
+    const models::Labels l = models::loadLabels(conv);
+    for (size_t k = 0; k < l.size(); ++k) names.push_back(l.name(static_cast<int>(k) + conv.labelOffset, conv.labelOffset));
+    return names;
 }
 
 }  // namespace percept::tools

@@ -44,16 +44,9 @@ int main(int argc, char** argv) {
         }
         models::ModelRef ref = models::resolveModel(a.get("--model"));
         const Model model = Model::load(ref.modelPath);
-        auto session = Session::create(model);
-        std::function<Tensor(const Tensor&)> calibrate;
-        if (!tools::hasInputOptions(a)) calibrate = [&](const Tensor& t) { return session->run(t); };
-        models::Conventions conv = models::resolveConventions(ref, model, calibrate);
-        tools::applyModelOptions(a, conv);
+        const models::Conventions conv = tools::resolveModelConventions(a, ref, model);
         std::vector<std::string> labels;
-        if (!a.has("--no-labels")) {
-            const models::Labels l = models::loadLabels(conv);
-            for (size_t k = 0; k < l.size(); ++k) labels.push_back(l.name(static_cast<int>(k) + conv.labelOffset, conv.labelOffset));
-        }
+        if (!a.has("--no-labels")) labels = tools::labelNames(conv);
         tools::writeWithMetadata(ref.modelPath, a.get("--out"), models::metadataFromConventions(conv, labels));
         std::printf("%s: %s%s\n", a.get("--out").c_str(), conv.note.c_str(), labels.empty() ? "" : (", " + std::to_string(labels.size()) + " labels embedded").c_str());
         return 0;

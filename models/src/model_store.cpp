@@ -1,4 +1,5 @@
 #include "percept/models/model_store.h"
+#include "percept/models/variants.h"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -121,7 +122,9 @@ ModelRef resolveModel(const std::string& nameOrPath) {
         throw Error("'" + nameOrPath + "' is neither a model file nor a known model name (known:" + names + ")");
     }
     r.modelPath = nameOrPath;
-    if (const Manifest* m = findManifestForFile(nameOrPath)) {
+    const Manifest* m = findManifestForFile(nameOrPath);
+    if (!m) m = manifestForVariant(nameOrPath);  // NAME.int8.onnx, NAME.pcz: their model's manifest (variants.h)
+    if (m) {
         r.manifest = *m;
         r.hasManifest = true;
         r.labelsPath = findDataFile(m->labels);

@@ -10,6 +10,8 @@
 #include <random>
 
 #include "common/onnx_builder.h"
+#include "compressed/model_file.h"
+#include "percept/percept.h"
 
 using percept::testing::OnnxBuilder;
 
@@ -74,6 +76,36 @@ std::string eltwise() {
 
 }  // namespace
 
+// Compressed models (.pcz, inference/compressed/): the ONNX seed loaded by the engine and
+// written compressed, every weight of 256 or more elements coded.
+std::string compressedSeed(const std::string& onnx, int bits) {
+    const percept::Model m = percept::Model::fromBytes(onnx.data(), onnx.size(), "seed.onnx");
+    percept::compressed::CompressOptions o;
+    o.codebook.bits = bits;
+    o.codebook.sparsity = 0.25;
+    o.minElements = percept::compressed::kMinCodedElements;
+    const std::vector<uint8_t> b = percept::compressed::writeCompressedModel(m.graph(), o);
+    return std::string(b.begin(), b.end());
+}
+
+// A conv and a Gemm large enough to be coded, for the compressed seeds.
+std::string codedNet() {
+    OnnxBuilder b(13);
+    b.input("x", {1, 4, 6, 6}).output("y");
+    std::vector<float> w(16 * 4 * 3 * 3), fc(16 * 20);
+    for (size_t k = 0; k < w.size(); ++k) w[k] = 0.01f * static_cast<float>(static_cast<int>(k % 23) - 11);
+    for (size_t k = 0; k < fc.size(); ++k) fc[k] = 0.02f * static_cast<float>(static_cast<int>(k % 17) - 8);
+    b.floats("w", {16, 4, 3, 3}, w).floats("fc", {20, 16}, fc);
+    auto& c = b.node("Conv", {"x", "w"}, {"c"});
+    OnnxBuilder::attr(c, "pads", std::vector<int64_t>{1, 1, 1, 1});
+    b.node("Relu", {"c"}, {"r"});
+    b.node("GlobalAveragePool", {"r"}, {"g"});
+    b.node("Flatten", {"g"}, {"f"});
+    auto& gemm = b.node("Gemm", {"f", "fc"}, {"y"});
+    OnnxBuilder::attr(gemm, "transB", int64_t{1});
+    return b.bytes();
+}
+
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: percept-fuzz-seeds OUT_DIR [MODELS_DIR]\n");
@@ -85,6 +117,9 @@ int main(int argc, char** argv) {
     write(out, "conv_opset13.onnx", convNet(13));
     write(out, "reshape_chain.onnx", reshapeChain());
     write(out, "eltwise.onnx", eltwise());
+    write(out, "coded_net.onnx", codedNet());
+    for (int bits : {4, 8}) write(out, "coded_net_" + std::to_string(bits) + ".pcz", compressedSeed(codedNet(), bits));
+    write(out, "conv_opset13.pcz", compressedSeed(convNet(13), 6));
     if (argc > 2) {
         std::mt19937 rng(1);
         for (const char* name : {"mobilenet_v1_0.25_128.dequant.onnx", "squeezenet1.1.onnx"}) {
@@ -92,6 +127,13 @@ int main(int argc, char** argv) {
             if (!f) continue;
             std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
             for (double frac : {0.001, 0.05, 0.5}) write(out, std::string(name) + ".cut" + std::to_string(frac), bytes.substr(0, static_cast<size_t>(bytes.size() * frac)));
+            if (std::string(name).rfind("mobilenet", 0) == 0) {
+                // A real model compressed, whole (over the fuzzer's length limit: it sees its
+                // first 256 KiB) and cut (the fuzz target repairs the header and checksum).
+                const std::string pcz = compressedSeed(bytes, 5);
+                write(out, std::string(name) + ".pcz", pcz);
+                write(out, std::string(name) + ".pcz.cut", pcz.substr(0, 60000));
+            }
             for (int k = 0; k < 3; ++k) {
                 std::string flipped = bytes;
                 for (int j = 0; j < 16; ++j) flipped[rng() % flipped.size()] ^= static_cast<char>(1u << (rng() % 8));

@@ -1,5 +1,6 @@
 #pragma once
 // Backend choice and the options a session is compiled with.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,10 +37,17 @@ struct Tuning {
     // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
     // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).
     int64_t vulkanFailAfter = 0;
+    // Compressed weights: a streamed layer's weights are decoded on a helper thread while the
+    // layer before it computes, when the weight budget leaves room for a second buffer
+    // (PERCEPT_CPU_WEIGHT_PREFETCH=off decodes each just before it runs, for comparisons).
+    bool weightPrefetch = true;
 
     // The PERCEPT_* variables above, read now; an unknown value is a percept::Error naming it.
     static Tuning fromEnvironment();
 };
+
+// SessionOptions::weightMemoryBudget's default: no budget.
+inline constexpr size_t kNoWeightBudget = SIZE_MAX;
 
 struct SessionOptions {
     Backend backend = Backend::Cpu;
@@ -58,6 +66,12 @@ struct SessionOptions {
     // classifier's penultimate features (Model::intermediates() lists what the optimised graph
     // keeps). Each stays in the arena until the end of a run. (Teaching, percept/train.h.)
     std::vector<std::string> extraOutputs;
+    // Compressed models (percept-compress, .pcz): the bytes of weights the session may hold.
+    // When the model's coded weights plus every layer decoded and repacked fit, all are decoded
+    // at creation; under it the CPU backend keeps the largest layers coded and decodes each
+    // just before it runs, into buffers reused from layer to layer (Stats::streamedLayers).
+    // Vulkan decodes everything at creation whatever the budget. Ignored for other models.
+    size_t weightMemoryBudget = kNoWeightBudget;
     Tuning tuning;
 };
 

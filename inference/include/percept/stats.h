@@ -24,6 +24,15 @@ struct Stats {
     size_t naiveActivationBytes = 0;   // sum of all intermediate tensors, for comparison
     size_t workspaceBytes = 0;         // scratch (im2col tiles etc.)
     size_t deviceMemoryBytes = 0;      // GPU memory allocated (Vulkan only)
+    // Compressed models (percept-compress): the model's coded weights, what they decode to,
+    // the layers decoded just before each run (SessionOptions::weightMemoryBudget), the
+    // buffers those share, and the last run's time spent decoding them that the run waited for.
+    size_t codedWeightBytes = 0;
+    size_t decodedWeightBytes = 0;
+    int streamedLayers = 0;
+    int decodeLanes = 0;               // 2: the next streamed layer decodes while one computes
+    size_t streamBufferBytes = 0;
+    double decodeWaitMs = 0.0;
     std::string device;                // backend + device name
     int64_t runs = 0;
 };
