@@ -46,6 +46,23 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
     return m;
 }
 
+Model modelWithOutputs(const Model& m, const std::vector<std::string>& names) {
+    auto g = std::make_shared<graph::Graph>(m.graph());
+    for (const std::string& name : names) {
+        int found = -1;
+        for (const auto& n : g->nodes)
+            for (int o : n.outputs)
+                if (o >= 0 && g->value(o).name == name) found = o;
+        if (found < 0)
+            throw Error(m.source() + ": no value named '" + name + "' is computed by the optimised model (Model::intermediates() lists them)");
+        g->outputs.push_back(found);
+    }
+    Model r(std::move(g), m.source());
+    r.batch_ = m.batch_;  // its batch, if any, stays (Session::create applies the batch first)
+    r.imported_ = m.imported_;
+    return r;
+}
+
 }  // namespace detail
 
 namespace {
@@ -142,6 +159,14 @@ const std::vector<TensorInfo>& Model::outputs() const { return outputs_; }
 size_t Model::weightBytes() const { return graph_->weightBytes(); }
 size_t Model::nodeCount() const { return graph_->nodes.size(); }
 const std::string& Model::source() const { return source_; }
+
+std::vector<TensorInfo> Model::intermediates() const {
+    std::vector<TensorInfo> out;
+    for (const auto& n : graph_->nodes)
+        for (int o : n.outputs)
+            if (o >= 0 && !graph_->value(o).name.empty()) out.push_back({graph_->value(o).name, graph_->value(o).shape});
+    return out;
+}
 
 std::vector<std::string> Model::unsupportedOps(Backend backend) const {
     std::vector<std::string> out;

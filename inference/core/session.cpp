@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "core/backend_registry.h"
+#include "core/model_internal.h"
 #include "cpu/kernel.h"
 #include "cpu/weight_stream.h"
 #include "core/model_internal.h"
@@ -35,6 +36,12 @@ std::unique_ptr<Session> Session::create(const Model& model, const SessionOption
     if (options.batch != model.batch()) {
         const Model batched = model.withBatch(options.batch);
         return create(batched, options);
+    }
+    // Intermediate values as extra outputs (teaching): a copy of the model with them as outputs.
+    if (!options.extraOutputs.empty()) {
+        SessionOptions rest = options;
+        rest.extraOutputs.clear();
+        return create(detail::modelWithOutputs(model, options.extraOutputs), rest);
     }
     std::unique_ptr<Session> s;
     if (options.backend == Backend::Cpu) {

@@ -6,6 +6,9 @@
 //       for each DIR/<id>.onnx: runs it on DIR/<id>.input.npy, writes DIR/<id>.ort.npy and
 //       prints its agreement with DIR/<id>.torch.npy. An entry whose .ort.npy is newer than
 //       its model, its input, this script and the installed runtime is left as it is.
+//   node ort_reference.js --run --model M.onnx --input X.npy --output Y.npy
+//       runs the model once per row of X (a batch of inputs stacked on axis 0; the model takes
+//       batch 1) and writes the outputs stacked the same way (tests/train: a taught model).
 //   node ort_reference.js --time --model M.onnx --input X.npy --threads N [--runs R] [--warmup W]
 //       times R runs (after W untimed ones) with intraOpNumThreads N, interOpNumThreads 1,
 //       sequential execution; prints one JSON line: {"ms": {"min", "median", "max"}, "cpu_ms_median", ...}
@@ -23,6 +26,7 @@ function parseArgs(argv) {
     if (!s.startsWith('--')) throw new Error(`unexpected argument '${s}'`);
     const name = s.slice(2);
     if (name === 'time') a.time = true;
+    else if (name === 'run') a.run = true;
     else if (k + 1 < argv.length) a[name] = argv[++k];
     else throw new Error(`option ${s} needs a value`);
   }
@@ -156,13 +160,33 @@ async function timing(ort, a) {
     ms: { min: Math.min(...ms), median: median(ms), max: Math.max(...ms) }, cpu_ms_median: median(cpu) }));
 }
 
+async function runRows(ort, a) {
+  const session = await createSession(ort, a.model, 1);
+  const input = readNpy(a.input);
+  const rows = input.shape[0], per = input.data.length / rows;
+  const outs = [];
+  let outShape = null;
+  for (let r = 0; r < rows; ++r) {
+    const x = { shape: [1, ...input.shape.slice(1)], data: input.data.slice(r * per, (r + 1) * per) };
+    const y = await runOnce(ort, session, x);
+    outShape = Array.from(y.dims, Number);
+    outs.push(y.data);
+  }
+  const total = outs.reduce((n, o) => n + o.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const o of outs) { all.set(o, at); at += o.length; }
+  writeNpy(a.output, [rows, ...outShape.slice(1)], all);
+}
+
 (async () => {
   try {
     const a = parseArgs(process.argv.slice(2));
     const { ort, file } = loadOrt(a.modules || process.env.PERCEPT_ORT_MODULES);
     if (a.time) await timing(ort, a);
+    else if (a.run) await runRows(ort, a);
     else if (a.zoo) await references(ort, file, a);
-    else throw new Error('usage: ort_reference.js --zoo DIR | --time --model M --input X --threads N');
+    else throw new Error('usage: ort_reference.js --zoo DIR | --run --model M --input X --output Y | --time --model M --input X --threads N');
   } catch (e) {
     console.error(`ort_reference: ${e.message}`);
     process.exit(1);

@@ -75,6 +75,10 @@ struct SessionOptions {
     bool fp16Arithmetic = false;
     // Record per-layer timings (CPU: wall clock per layer; Vulkan: timestamp queries).
     bool profile = true;
+    // Values to return after the model's outputs, by name: intermediate results such as a
+    // classifier's penultimate features (Model::intermediates() lists what the optimised graph
+    // keeps). Each stays in the arena until the end of a run. (Teaching, percept/train.h.)
+    std::vector<std::string> extraOutputs;
     // Compressed models (percept-compress, .pcz): the bytes of weights the session may hold.
     // When the model's coded weights plus every layer decoded and repacked fit, all are decoded
     // at creation; under it the CPU backend keeps the largest layers coded and decodes each

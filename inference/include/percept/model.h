@@ -16,7 +16,11 @@ namespace percept {
 
 namespace graph { struct Graph; }
 class Model;
-namespace detail { Model modelFromGraph(graph::Graph g, const std::string& source); }
+namespace detail {
+Model modelFromGraph(graph::Graph g, const std::string& source);
+// The same model with the named values returned after its outputs (SessionOptions::extraOutputs).
+Model modelWithOutputs(const Model& m, const std::vector<std::string>& names);
+}
 
 // What a graph output holds, from the op that produces it (through reshapes): a model that
 // ends in Softmax already gives probabilities, and a second softmax would flatten them.
@@ -43,6 +47,11 @@ public:
     // The file's metadata_props, as written by the exporter (empty when none).
     const std::map<std::string, std::string>& metadata() const;
 
+    // The values the optimised graph computes (not its inputs or constants), in the order they
+    // are computed: what SessionOptions::extraOutputs may ask for. Values fused away (a conv's
+    // output before its fused Relu, say) are not among them.
+    std::vector<TensorInfo> intermediates() const;
+
     // The nodes a backend cannot run, one sentence each ("Erf node 'x': Erf on Vulkan: ..."),
     // asked before a session is made; empty when the backend runs the whole model.
     std::vector<std::string> unsupportedOps(Backend backend) const;
@@ -63,6 +72,7 @@ public:
 
 private:
     friend Model detail::modelFromGraph(graph::Graph g, const std::string& source);
+    friend Model detail::modelWithOutputs(const Model& m, const std::vector<std::string>& names);
     explicit Model(std::shared_ptr<const graph::Graph> g, std::string source);
     std::shared_ptr<const graph::Graph> graph_;
     std::shared_ptr<const graph::Graph> imported_;  // before the load pipeline: withBatch starts again from it
