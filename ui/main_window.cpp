@@ -23,6 +23,7 @@
 #include "overlay_widget.h"
 #include "percept/backend.h"
 #include "pipeline/inference_worker.h"
+#include "teach_panel.h"
 #include "percept/models/manifest.h"
 #include "percept/models/model_store.h"
 #include "percept/models/variants.h"
@@ -91,6 +92,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
         if (!deferredInfo_.isEmpty()) setStatusNow(deferredInfo_, false);
         deferredInfo_.clear();
     });
+
+    // Teach: a dock, hidden until asked for; taught models are registered before the first
+    // model loads (app/teach/teach_controller.h).
+    teach_ = new TeachPanel(new percept::app::TeachController(pipeline_, percept::app::TeachStore::defaultRoot(), this), this);
+    addDockWidget(Qt::RightDockWidgetArea, teach_);
+    teach_->hide();
+    connect(teach_->controller(), &percept::app::TeachController::status, this, &MainWindow::showStatus);
 
     buildMenus();
     populateModels();
@@ -205,6 +213,13 @@ void MainWindow::buildMenus() {
     QAction* full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence::FullScreen);
     buildIssue13Menus(file, view);
+
+    QMenu* teach = menuBar()->addMenu(tr("&Teach"));
+    QAction* teachAction = teach->addAction(tr("&Teach a New Object\u2026"), this, [this] {
+        teach_->show();
+        teach_->raise();
+    });
+    teachAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Percept"), this, [this] {

@@ -15,6 +15,7 @@ namespace percept::ui {
 
 class ControlBar;
 class OverlayWidget;
+class TeachPanel;
 class VideoView;
 class CompareView;
 class LiveCharts;
@@ -30,6 +31,7 @@ public:
     VideoView* videoView() const { return view_; }
     OverlayWidget* overlay() const;
     ControlBar* controls() const { return controls_; }
+    TeachPanel* teachPanel() const { return teach_; }  // Teach (app/teach, ui/teach_panel.*)
 
     // The status line and every message it has shown (for tests and --screenshot).
     QString statusText() const;
@@ -93,7 +95,7 @@ private:
     QString deferredInfo_;
     QTimer deferTimer_;
     QStringList log_;
-    // ---- issues 13, 14 ----
+    // ---- compare mode, live charts, phone-sized window ----
     CompareView* compare_ = nullptr;
     LiveCharts* charts_ = nullptr;
     TouchGestures* gestures_ = nullptr;
@@ -101,6 +103,7 @@ private:
     QAction* chartsAction_ = nullptr;
     QMenu* moreMenu_ = nullptr;
     bool compact_ = false;
+    TeachPanel* teach_ = nullptr;
 };
 
 }  // namespace percept::ui

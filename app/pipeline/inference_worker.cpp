@@ -84,6 +84,11 @@ percept::SessionOptions InferenceWorker::sessionOptions(Backend b) const {
 
 InferenceWorker::~InferenceWorker() = default;
 
+void InferenceWorker::setTaughtModel(const QString& baseKey, const QString& taughtPath) {
+    if (taughtPath.isEmpty()) taught_.erase(baseKey);
+    else taught_[baseKey] = taughtPath;
+}
+
 void InferenceWorker::keepWarmFor(const QString& key) {
     if (model_ && model_->key != key && variantFamily(model_->key) == variantFamily(key)) {
         const QString current = model_->key;  // before the move below (the right side is evaluated first)
@@ -113,8 +118,13 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         }
         return;
     }
+    // A model objects were taught to runs as its taught file (its classes plus theirs; the
+    // preprocessing and labels in the file's metadata), under the base model's name.
+    const auto taught = taught_.find(nameOrPath);
+    const QString file = taught != taught_.end() ? taught->second : nameOrPath;
     try {
-        pm::ModelRef ref = pm::resolveModel(nameOrPath.toStdString());
+        pm::ModelRef ref = pm::resolveModel(file.toStdString());
+        const pm::ModelRef base = file == nameOrPath ? ref : pm::resolveModel(nameOrPath.toStdString());
         percept::Model model = percept::Model::load(ref.modelPath);
         const auto& inShape = model.inputs().at(0).shape;
         if (inShape.size() != 4 || inShape[1] != 3 || inShape[2] != inShape[3] || inShape[2] <= 0)
@@ -145,14 +155,15 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
 
         ModelInfo info;
         info.key = nameOrPath;
-        info.hasManifest = ref.hasManifest;
+        info.hasManifest = base.hasManifest;
         info.userSettings = user != userSettings_.end();
         info.settings = {conv.input, qs(conv.labelsPath), conv.labelOffset};
         info.conventions = note;
         const percept::OutputKind outputKind = model.outputs().at(0).kind;
-        const pm::VariantKind variant = pm::variantKindOf(ref.modelPath);
-        QString name = ref.hasManifest ? qs(ref.manifest.displayName) : QFileInfo(nameOrPath).fileName();
-        if (ref.hasManifest && variant != pm::VariantKind::Fp32) name += QStringLiteral(" (%1)").arg(pm::variantKindName(variant));
+        const pm::VariantKind variant = pm::variantKindOf(base.modelPath);
+        QString name = base.hasManifest ? qs(base.manifest.displayName) : QFileInfo(nameOrPath).fileName();
+        if (base.hasManifest && variant != pm::VariantKind::Fp32) name += QStringLiteral(" (%1)").arg(pm::variantKindName(variant));
+        if (file != nameOrPath) name += QStringLiteral(" + taught");
         auto lm = std::make_unique<LoadedModel>(LoadedModel{
             info, nameOrPath, name, {}, static_cast<uint64_t>(std::max<qint64>(0, QFileInfo(qs(ref.modelPath)).size())),
             std::move(model), conv.input, conv.labelOffset, std::move(labels), outputKind});
@@ -214,7 +225,9 @@ void InferenceWorker::setModel(const QString& nameOrPath) {
         parked_.reset();
     } catch (const std::exception& e) {
         const QString name = QFileInfo(nameOrPath).fileName();
-        emit modelFailed(nameOrPath, QStringLiteral("Could not load model %1: %2").arg(name, Pipeline::shortenPaths(qs(e.what()), nameOrPath)));
+        emit modelFailed(nameOrPath, QStringLiteral("Could not load model %1: %2%3")
+                                         .arg(name, Pipeline::shortenPaths(qs(e.what()), file),
+                                              file == nameOrPath ? QString() : QStringLiteral(" (its taught version; Teach \u25b8 Reset goes back to the model itself)")));
     }
 }
 

@@ -44,6 +44,8 @@ public slots:
     void setBackend(int backend);
     // CPU threads (0 = all).
     void setThreads(int threads);
+    // Teach: the taught model's file to load whenever `baseKey` is asked for (empty: none).
+    void setTaughtModel(const QString& baseKey, const QString& taughtPath);
     // Takes the newest frame from the mailbox (if any) and runs it.
     void processPending();
 
@@ -146,6 +148,7 @@ private:
     std::optional<InferenceResult> lastComputed_;  // the last result the model computed (scene skip reuses it)
     std::array<int, 2> testDelayMs_{};
     std::array<std::string, 2> meteredDevice_;
+    std::map<QString, QString> taught_;              // base model key -> its taught model's file
 };
 
 }  // namespace percept::app

@@ -160,6 +160,11 @@ void Pipeline::setThreads(int threads) {
     QMetaObject::invokeMethod(worker_, [w = worker_, threads] { w->setThreads(threads); }, Qt::QueuedConnection);
 }
 
+void Pipeline::setTaughtModel(const QString& baseKey, const QString& taughtPath) {
+    QMetaObject::invokeMethod(worker_, [w = worker_, baseKey, taughtPath] { w->setTaughtModel(baseKey, taughtPath); }, Qt::QueuedConnection);
+    if (activeModel_.key == baseKey) setModel(baseKey);  // reloaded as taught (or as it was)
+}
+
 // ---- sources ---------------------------------------------------------------------------------
 
 bool Pipeline::isModelFile(const QString& path) {

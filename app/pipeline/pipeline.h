@@ -81,6 +81,9 @@ public:
     void setModelSettings(const QString& nameOrPath, const ModelSettings& settings);
     void setBackend(percept::Backend b);
     void setThreads(int threads);
+    // Teach (app/teach): `taughtPath` (an .onnx file: the base's classes and the taught
+    // objects) runs whenever `baseKey` is the model; empty: the base model itself again.
+    void setTaughtModel(const QString& baseKey, const QString& taughtPath);
 
     percept::Backend activeBackend() const { return activeBackend_; }
     QString activeDevice() const { return activeDevice_; }

@@ -18,6 +18,8 @@ namespace percept {
 namespace detail {
 
 Model modelFromGraph(graph::Graph g, const std::string& source) {
+    // Kept for Model::withBatch (constants are shared, not copied).
+    auto imported = std::make_shared<const graph::Graph>(g);
     try {
         graph::sortTopologically(g);
         graph::expandQLinearOps(g);  // int8 (INT8.md)
@@ -42,7 +44,26 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         if (msg.rfind(source + ":", 0) == 0) throw;
         throw Error(source + ": " + msg);
     }
-    return Model(std::make_shared<const graph::Graph>(std::move(g)), source);
+    Model m(std::make_shared<const graph::Graph>(std::move(g)), source);
+    m.imported_ = std::move(imported);
+    return m;
+}
+
+Model modelWithOutputs(const Model& m, const std::vector<std::string>& names) {
+    auto g = std::make_shared<graph::Graph>(m.graph());
+    for (const std::string& name : names) {
+        int found = -1;
+        for (const auto& n : g->nodes)
+            for (int o : n.outputs)
+                if (o >= 0 && g->value(o).name == name) found = o;
+        if (found < 0)
+            throw Error(m.source() + ": no value named '" + name + "' is computed by the optimised model (Model::intermediates() lists them)");
+        g->outputs.push_back(found);
+    }
+    Model r(std::move(g), m.source());
+    r.batch_ = m.batch_;  // its batch, if any, stays (Session::create applies the batch first)
+    r.imported_ = m.imported_;
+    return r;
 }
 
 }  // namespace detail
@@ -107,11 +128,48 @@ Model Model::fromBytes(const void* data, size_t size, const std::string& sourceN
     return detail::modelFromGraph(onnx_import::importOnnx(data, size, sourceName), sourceName);
 }
 
+Model Model::withBatch(int64_t batch) const {
+    if (batch < 1) throw Error(source_ + ": a batch must be at least 1, not " + std::to_string(batch));
+    if (batch == batch_) return *this;
+    graph::Graph g = *imported_;
+    for (int id : g.inputs) {
+        Shape& s = g.value(id).shape;
+        if (s.empty() || s[0] != 1)
+            throw Error(source_ + ": cannot run a batch of " + std::to_string(batch) + ": input '" + g.value(id).name + "' has shape " +
+                        shapeToString(s) + ", not a first axis of 1");
+        s[0] = batch;
+    }
+    Model m = [&] {
+        try {
+            return detail::modelFromGraph(std::move(g), source_);
+        } catch (const Error& e) {
+            std::string why = e.what();
+            if (why.rfind(source_ + ": ", 0) == 0) why.erase(0, source_.size() + 2);
+            throw Error(source_ + ": cannot run a batch of " + std::to_string(batch) + " (a shape inside the graph is fixed at batch 1?): " + why);
+        }
+    }();
+    for (const TensorInfo& o : m.outputs())
+        if (o.shape.empty() || o.shape[0] != batch)
+            throw Error(source_ + ": cannot run a batch of " + std::to_string(batch) + ": output '" + o.name + "' has shape " +
+                        shapeToString(o.shape) + ", without the batch on its first axis");
+    m.batch_ = batch;
+    m.imported_ = imported_;  // batch 1, as loaded: any batch starts from it
+    return m;
+}
+
 const std::vector<TensorInfo>& Model::inputs() const { return inputs_; }
 const std::vector<TensorInfo>& Model::outputs() const { return outputs_; }
 size_t Model::weightBytes() const { return graph_->weightBytes(); }
 size_t Model::nodeCount() const { return graph_->nodes.size(); }
 const std::string& Model::source() const { return source_; }
+
+std::vector<TensorInfo> Model::intermediates() const {
+    std::vector<TensorInfo> out;
+    for (const auto& n : graph_->nodes)
+        for (int o : n.outputs)
+            if (o >= 0 && !graph_->value(o).name.empty()) out.push_back({graph_->value(o).name, graph_->value(o).shape});
+    return out;
+}
 
 std::vector<std::string> Model::unsupportedOps(Backend backend) const {
     std::vector<std::string> out;

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "core/backend_registry.h"
+#include "core/model_internal.h"
 #include "cpu/kernel.h"
 #include "cpu/weight_stream.h"
 #include "core/model_internal.h"
@@ -31,15 +32,65 @@ bool backendAvailable(Backend b, std::string* why) {
 }
 
 std::unique_ptr<Session> Session::create(const Model& model, const SessionOptions& options) {
-    if (options.backend == Backend::Cpu) return detail::createCpuSession(model, options);
+    // Throughput mode: the graph compiled for the batch (the backends see an ordinary model).
+    if (options.batch != model.batch()) {
+        const Model batched = model.withBatch(options.batch);
+        return create(batched, options);
+    }
+    // Intermediate values as extra outputs (teaching): a copy of the model with them as outputs.
+    if (!options.extraOutputs.empty()) {
+        SessionOptions rest = options;
+        rest.extraOutputs.clear();
+        return create(detail::modelWithOutputs(model, options.extraOutputs), rest);
+    }
+    std::unique_ptr<Session> s;
+    if (options.backend == Backend::Cpu) {
+        s = detail::createCpuSession(model, options);
+    } else {
 #ifdef PERCEPT_HAVE_VULKAN
-    // Compressed weights: Vulkan decodes them all at creation (into a copy of the model the
-    // session keeps), whatever the weight budget; the upload then works as for any model.
-    if (cpu::hasCodedWeights(model.graph())) return detail::createVulkanSession(detail::decodedModel(model), options);
-    return detail::createVulkanSession(model, options);
+        // Compressed weights: Vulkan decodes them all at creation (into a copy of the model the
+        // session keeps), whatever the weight budget; the upload then works as for any model.
+        s = detail::createVulkanSession(cpu::hasCodedWeights(model.graph()) ? detail::decodedModel(model) : model, options);
 #else
-    throw Error("the Vulkan backend is not available: this build of Percept has none");
+        throw Error("the Vulkan backend is not available: this build of Percept has none");
 #endif
+    }
+    s->batch_ = model.batch();
+    for (const TensorInfo& t : model.inputs()) s->inputShapes_.push_back(t.shape);
+    for (const TensorInfo& t : model.outputs()) s->outputShapes_.push_back(t.shape);
+    return s;
+}
+
+std::vector<Tensor> Session::runBatch(const std::vector<Tensor>& images) {
+    if (inputShapes_.size() != 1) throw Error("runBatch needs a model with one input, not " + std::to_string(inputShapes_.size()));
+    if (images.empty()) return {};
+    if (static_cast<int64_t>(images.size()) > batch_)
+        throw Error("runBatch got " + std::to_string(images.size()) + " images for a session of batch " + std::to_string(batch_));
+    const Shape& in = inputShapes_[0];
+    const int64_t perImage = elementCount(in) / batch_;
+    Tensor x(in);  // zeros: the padding of a short list
+    for (size_t k = 0; k < images.size(); ++k) {
+        const Tensor& im = images[k];
+        Shape one = in;
+        one[0] = 1;
+        const Shape bare(in.begin() + 1, in.end());
+        if ((im.shape != one && im.shape != bare) || static_cast<int64_t>(im.data.size()) != perImage)
+            throw Error("runBatch: image " + std::to_string(k) + " has shape " + shapeToString(im.shape) + ", expected " + shapeToString(one));
+        std::copy(im.data.begin(), im.data.end(), x.data.begin() + static_cast<std::ptrdiff_t>(k) * perImage);
+    }
+    const std::vector<Tensor> out = run(std::vector<Tensor>{std::move(x)});
+    const Tensor& y = out.at(0);
+    Shape one = outputShapes_.at(0);
+    one[0] = 1;
+    const int64_t perResult = elementCount(one);
+    std::vector<Tensor> results;
+    for (size_t k = 0; k < images.size(); ++k) {
+        Tensor r(one);
+        std::copy(y.data.begin() + static_cast<std::ptrdiff_t>(k) * perResult, y.data.begin() + static_cast<std::ptrdiff_t>(k + 1) * perResult,
+                  r.data.begin());
+        results.push_back(std::move(r));
+    }
+    return results;
 }
 
 namespace detail {

@@ -37,11 +37,13 @@ Tuning Tuning::fromEnvironment() {
                         {{"f4", Winograd::F4}, {"on", Winograd::F4}, {"f2", Winograd::F2}, {"off", Winograd::Off}, {"auto", Winograd::Auto}});
     t.convMaxPool = choose("PERCEPT_CPU_CONVPOOL", true, {{"on", true}, {"off", false}});
     t.squeezeExcite = choose("PERCEPT_CPU_SE", true, {{"on", true}, {"off", false}});
+    t.matMulBias = choose("PERCEPT_CPU_MATMUL_BIAS", true, {{"on", true}, {"off", false}});  // CPU speed
     t.vulkanConv = choose("PERCEPT_VULKAN_CONV", VulkanConv::Auto,
                           {{"tiled", VulkanConv::Tiled}, {"direct", VulkanConv::Direct}, {"auto", VulkanConv::Auto}});
     t.vulkanGemm = choose("PERCEPT_VULKAN_GEMM", VulkanGemm::Auto,
                           {{"wide", VulkanGemm::Wide}, {"plain", VulkanGemm::Plain}, {"auto", VulkanGemm::Auto}});
     t.weightPrefetch = choose("PERCEPT_CPU_WEIGHT_PREFETCH", true, {{"on", true}, {"off", false}});  // compressed weights
+    t.vulkanCooperativeMatrix = choose("PERCEPT_VULKAN_COOPMAT", true, {{"on", true}, {"off", false}});
     if (const char* v = env("PERCEPT_VULKAN_FAIL_AFTER")) {
         char* end = nullptr;
         const long long n = std::strtoll(v, &end, 10);

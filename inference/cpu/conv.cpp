@@ -11,6 +11,7 @@
 //                   writes straight into the output (ldc = OH*OW).
 // Bias and the fused activation are applied to each block as soon as it is computed.
 #include "cpu/conv.h"
+#include "cpu/conv_group.h"
 #include "cpu/conv_winograd.h"
 
 #include <algorithm>
@@ -209,10 +210,13 @@ public:
             inLo_ = tapLo_[0];  // tap 0 is the leftmost: its range starts last
             inHi_ = std::max(inLo_, tapHi_[2]);  // tap 2 is the rightmost: its range ends first
         }
-        if (fast3_ && q.dh == 1 && q.sh == q.sw) simd_ = kernels.depthwise3x3;
+        // SIMD: square kernels the level's template has, no dilation, the same stride both ways.
+        if (q.kh == q.kw && depthwiseKTakes(q.kh) && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sw == 1 || q.sw == 2))
+            simd_ = q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
         algo_ = simd_ ? std::string("depthwise/") + kernels.name() : "depthwise";
     }
     const char* algo() const override { return algo_.c_str(); }
+    size_t workspaceBytes(int threads) const override { return simd_ ? static_cast<size_t>(std::max(threads, 1)) * padFloats() * sizeof(float) : 0; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
@@ -222,11 +226,12 @@ public:
         // Contiguous ranges of (image, channel) planes, one per thread: small planes (7x7) are
         // far too cheap to hand out one at a time.
         const int64_t grain = std::max<int64_t>(1, 2048 / q.P());
-        ctx.pool.parallelFor(q.N * q.C, grain, [&](int64_t t0, int64_t t1, int) {
+        ctx.pool.parallelFor(q.N * q.C, grain, [&](int64_t t0, int64_t t1, int th) {
             for (int64_t t = t0; t < t1; ++t) {
                 const int64_t c = t % q.C;
                 if (simd_) {
-                    const DepthwiseArgs a{x + t * q.H * q.W, q.H, q.W, w + c * 9, bias_[static_cast<size_t>(c)], y + t * q.P(), q.OH, q.OW, q.sw, q.pt, q.pl, act_};
+                    const DepthwiseArgs a{x + t * q.H * q.W, q.H, q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P(), q.OH,
+                                         q.OW, q.sw, q.pt, q.pl, act_, q.kh, ctx.workspace + static_cast<size_t>(th) * padFloats()};
                     simd_(a);
                 } else {
                     plane(x + t * q.H * q.W, w + c * q.kh * q.kw, bias_[static_cast<size_t>(c)], y + t * q.P());
@@ -291,7 +296,10 @@ private:
         if (act_.any()) activate(act_, y, y, q.P());  // the plane is still in L1
     }
 
-    DepthwiseFn simd_ = nullptr;          // the SIMD 3x3 kernel, when the shape and the CPU allow
+    // The SIMD kernel's zero-padded copy of a plane, per thread.
+    size_t padFloats() const { return alignFloats(static_cast<size_t>(depthwisePadRows(geo_.OH, geo_.sh, geo_.kh) * depthwisePadPitch(geo_.OW, geo_.sw))); }
+
+    DepthwiseFn simd_ = nullptr;          // the SIMD kernel, when the shape and the CPU allow
     std::string algo_;
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across
@@ -555,6 +563,11 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
         return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
     }
     if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd);
+    if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
+        const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
+        if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd))
+            return makeGroupConv(gq, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
+    }
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/backend_registry.h"
 #include "cpu/conv.h"
+#include "cpu/gemm.h"
 #include "cpu/kernel.h"
 #include "cpu/weight_stream.h"
 #include "graph/flops.h"
@@ -99,7 +100,7 @@ struct Fusions {
 // `build` makes a step's kernel (cpu::buildStep, with compressed weights decoded first).
 using StepBuilder = std::function<std::unique_ptr<cpu::Kernel>(const cpu::StepSpec&)>;
 
-Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build) {
+Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBias) {
     Fusions f;
     const size_t nn = g.nodes.size();
     f.kernels.resize(nn);
@@ -133,6 +134,10 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build) {
     for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}}, "+MaxPool");
     for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
         take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se}, "+SqueezeExcite");
+    // CPU speed: Linear layers' bias Adds in their MatMul's epilogue.
+    if (matMulBias)
+        for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g))
+            if (g.nodes[fa.node].op == graph::OpKind::MatMul) take({cpu::StepSpec::Kind::MatMulBias, {fa.node, fa.add}, {}, fa}, "+Add");
     return f;
 }
 
@@ -176,7 +181,7 @@ public:
             stepCost[step.nodes[0]] = decoded + kernel->weightBytes();
             return std::make_unique<Measured>(*kernel, threads_);
         };
-        Fusions fusions = fuseNodes(g, build);
+        Fusions fusions = fuseNodes(g, build, tuning_.matMulBias);
         // Concat parts are written in place by their producers (the Concat kernel skips them).
         plan_ = graph::planMemory(g, sizeof(float), 64, graph::ConcatPlacement::InPlace, fusions.hints);
         if (plan_.arenaBytes > graph::kMaxArenaBytes)

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <map>
 
+#include "cpu/gemm.h"
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
 #include "cpu/packed_gemm.h"
@@ -75,7 +76,7 @@ size_t taskFloats(const PackedGemm& pg, const Grid& g, int64_t K) {
 // each finished block (then `act` must be None: the epilogue applies it).
 template <class ProductOf, class Epilogue>
 void runPacked(ThreadPool& pool, const PackedGemm& pg, int64_t batches, int64_t M, int64_t N, int64_t K, int64_t bPackedCols,
-               const graph::FusedActivation& act, float* workspace, ProductOf productOf, Epilogue* epilogue) {
+               const graph::FusedActivation& act, float* workspace, ProductOf productOf, Epilogue* epilogue, const float* colBias = nullptr) {
     if (batches * M * N == 0) return;
     const Grid grid = planGrid(pg, batches, M, N, K, pool.size());
     const size_t slice = taskFloats(pg, grid, K);
@@ -92,6 +93,7 @@ void runPacked(ThreadPool& pool, const PackedGemm& pg, int64_t batches, int64_t 
         a.b = p.b, a.ldb = p.ldb, a.bPacked = p.bPacked, a.bPackedCols = bPackedCols;
         a.c = p.c + r0 * p.ldc, a.ldc = p.ldc, a.n0 = c0, a.n1 = c1, a.mb0 = 0, a.mb1 = pg.panels(r1 - r0);
         a.act = act;
+        a.colBias = colBias;
         a.packB = packedA + alignFloats(static_cast<size_t>(grid.panelsPer * pg.mr * K));
         pg.run(a);
         if (epilogue) (*epilogue)(i, r0, r1, c0, c1);
@@ -184,9 +186,15 @@ private:
 
 class MatMulKernel final : public Kernel {
 public:
+    // colBias: N values added to every row (a fused bias Add: fusedAddCandidates), or empty.
     MatMulKernel(int64_t M, int64_t N, int64_t K, std::vector<int64_t> aOff, std::vector<int64_t> bOff, graph::FusedActivation act,
-                 const CpuKernels& simd, const float* constB)
+                 const CpuKernels& simd, const float* constB, const std::vector<float>& colBias = {})
         : M_(M), N_(N), K_(K), aOff_(std::move(aOff)), bOff_(std::move(bOff)), act_(act) {
+        if (!colBias.empty()) {
+            // Padded to whole strips of the widest level (the packed GEMM's partial tiles read them).
+            colBias_.assign(static_cast<size_t>(packedCols(N_, 32)), 0.0f);
+            std::copy(colBias.begin(), colBias.end(), colBias_.begin());
+        }
         // A stack of distinct A matrices times one shared B is a single taller product.
         bool merge = true;
         for (size_t i = 0; i < aOff_.size(); ++i)
@@ -225,7 +233,7 @@ public:
     size_t workspaceBytes(int threads) const override {
         return pg_ ? packedWorkspaceBytes(*pg_, static_cast<int64_t>(aOff_.size()), M_, N_, K_, threads) : 0;
     }
-    size_t weightBytes() const override { return (bT_.size() + bPacked_.size()) * sizeof(float); }
+    size_t weightBytes() const override { return (bT_.size() + bPacked_.size() + colBias_.size()) * sizeof(float); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* a = inputs[0];
@@ -236,6 +244,7 @@ public:
             for (int64_t i = 0; i < batches; ++i) {
                 float* yb = y + i * N_;
                 parallelDotRows(ctx.pool, dot_, bT_.data(), K_, a + aOff_[i], K_, N_, yb);
+                for (int64_t j = 0; j < static_cast<int64_t>(colBias_.empty() ? 0 : N_); ++j) yb[j] += colBias_[static_cast<size_t>(j)];
                 if (act_.any()) activate(act_, yb, yb, N_);
             }
             return;
@@ -250,12 +259,15 @@ public:
             };
             using NoEpilogue = void (*)(int64_t, int64_t, int64_t, int64_t, int64_t);
             runPacked(ctx.pool, *pg_, batches, M_, N_, K_, packedCols(N_, pg_->nr), act_, ctx.workspace, productOf,
-                      static_cast<NoEpilogue*>(nullptr));
+                      static_cast<NoEpilogue*>(nullptr), colBias_.empty() ? nullptr : colBias_.data());
             return;
         }
         // OpenBLAS (the generic level).
         auto epilogue = [&](float* yb) {
             return [this, yb](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+                if (!colBias_.empty())
+                    for (int64_t r = r0; r < r1; ++r)
+                        for (int64_t j = c0; j < c1; ++j) yb[r * N_ + j] += colBias_[static_cast<size_t>(j)];
                 if (act_.any()) biasActivateRows(act_, nullptr, yb + r0 * N_ + c0, N_, r1 - r0, c1 - c0);
             };
         };
@@ -285,6 +297,7 @@ private:
     AlignedFloats bPacked_;            // constant B: each distinct matrix packed
     std::vector<int64_t> bIndex_;      // per batch: its packed B
     int64_t packedPer_ = 0;            // floats of one packed B
+    AlignedFloats colBias_;            // a fused bias Add's N values (padded), or empty
     std::string algo_;
 };
 
@@ -314,7 +327,11 @@ std::unique_ptr<Kernel> makeGemm(const graph::Graph& g, const graph::Node& n, co
                                         hasInput(n, 2), cShape, n.act, cfg.simd, constantData(g, n, 1));
 }
 
-std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) {
+namespace {
+
+// A MatMul node's kernel, with the activation `act` and, when given, a bias per output column.
+std::unique_ptr<Kernel> matMulKernel(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg, const graph::FusedActivation& act,
+                                     const std::vector<float>& colBias) {
     Shape a = inShape(g, n, 0), b = inShape(g, n, 1);
     if (a.empty() || b.empty()) fail(n, "scalar operands are not allowed");
     if (a.size() == 1) a.insert(a.begin(), 1);  // [K] -> [1, K]
@@ -340,7 +357,17 @@ std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n, 
         aOff[i] = oa;
         bOff[i] = ob;
     }
-    return std::make_unique<MatMulKernel>(M, N, K, std::move(aOff), std::move(bOff), n.act, cfg.simd, constantData(g, n, 1));
+    return std::make_unique<MatMulKernel>(M, N, K, std::move(aOff), std::move(bOff), act, cfg.simd, constantData(g, n, 1), colBias);
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) { return matMulKernel(g, n, cfg, n.act, {}); }
+
+std::unique_ptr<Kernel> makeMatMulBias(const graph::Graph& g, const graph::FusedAdd& fa, const KernelConfig& cfg) {
+    const graph::Node& add = g.nodes.at(fa.add);
+    const std::vector<float> bias = g.value(fa.addend).constant->asFloats();  // [.., N]: N values
+    return matMulKernel(g, g.nodes.at(fa.node), cfg, add.act, bias);
 }
 
 }  // namespace percept::cpu

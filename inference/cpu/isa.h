@@ -39,6 +39,9 @@ struct PackedGemmArgs {
     // must be a multiple of NR.
     const float* bPacked = nullptr;
     int64_t bPackedCols = 0;   // the packed width: N rounded up to whole strips
+    // CPU speed: a bias per column (a Linear layer's, MatMul + Add fused), added with `bias`;
+    // readable up to N rounded up to whole NR strips (partial tiles read whole ones).
+    const float* colBias = nullptr;
 };
 
 struct PackedGemm {
@@ -57,13 +60,40 @@ inline int64_t packBFloats() { return kPackKc * 32 * kPackStrips; }
 struct DepthwiseArgs {
     const float* x;
     int64_t H, W;
-    const float* w;  // 9 taps
+    const float* w;  // k * k taps
     float bias;
     float* y;
     int64_t OH, OW, stride, pt, pl;
     graph::FusedActivation act;
+    int64_t k = 3;         // kernel size (CpuKernels::depthwiseK; depthwise3x3 takes 3 only)
+    float* pad = nullptr;  // scratch for the zero-padded plane: depthwisePadRows x depthwisePadPitch floats
 };
+// The kernel sizes CpuKernels::depthwiseK takes (3x3 MobileNets, 5x5 EfficientNet and
+// MobileNetV3, 7x7 ConvNeXt).
+inline bool depthwiseKTakes(int64_t k) { return k == 3 || k == 5 || k == 7; }
+// The padded plane's row pitch: whole vectors (of up to 16 lanes) of output columns plus one,
+// at the stride (an output vector's loads reach 2 vectors past its first input column; a
+// 64-byte multiple, so rows stay aligned); its rows: those the output rows read.
+inline int64_t depthwisePadPitch(int64_t OW, int64_t stride) { return stride * ((OW + 15) / 16 * 16 + 16); }
+inline int64_t depthwisePadRows(int64_t OH, int64_t stride, int64_t k) { return (OH - 1) * stride + k; }
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
+
+// CPU speed: one group of a grouped convolution with few channels per group (RegNet: 8 in,
+// 8 out), computed directly over zero-padded copies of its input planes (simd_groupconv.inc).
+struct GroupConvArgs {
+    const float* x;     // the group's input planes [Cg][H][W]
+    int64_t Cg, H, W;
+    const float* w;     // weights repacked as [Cg][k][k][Mg]
+    const float* bias;  // Mg values
+    float* y;           // the group's output planes [Mg][OH][OW]
+    int64_t Mg, OH, OW, stride, pt, pl;
+    graph::FusedActivation act;
+    float* pad;         // scratch: Cg x depthwisePadRows x depthwisePadPitch floats
+};
+using GroupConvFn = void (*)(const GroupConvArgs&);
+// The shapes CpuKernels::groupConv takes: 3x3 kernels (stride 1 or 2, no dilation: the
+// caller checks), output channels per group a multiple of 4.
+inline bool groupConvTakes(int64_t k, int64_t Mg) { return k == 3 && Mg % 4 == 0; }
 
 // y[r] = dot(w + r * ldw, x) over K, for r < rows: the matrix-vector product of a classifier
 // (1x1 conv on a 1x1 plane, Gemm with one row). Four rows share each load of x; the weights
@@ -136,6 +166,9 @@ struct CpuKernels {
     MaxPoolRowFns maxPool;
     WinogradFns winograd;
     ActivateFn activate = nullptr;
+    // CPU speed (issue 10)
+    DepthwiseFn depthwiseK = nullptr;  // KxK depthwise for depthwiseKTakes(k), stride 1 or 2, no dilation
+    GroupConvFn groupConv = nullptr;   // one group of a grouped conv (groupConvTakes)
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };

@@ -121,6 +121,8 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
 }  // namespace
 #include "cpu/simd_activation.inc"
 #include "cpu/simd_kernels.inc"
+#include "cpu/simd_depthwise.inc"
+#include "cpu/simd_groupconv.inc"
 #include "cpu/simd_winograd.inc"
 constexpr Isa kIsa = Isa::Avx2;
 #include "cpu/simd_table.inc"

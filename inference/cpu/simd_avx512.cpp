@@ -17,9 +17,11 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
 #endif
-// GCC 12 flags _mm512_undefined_ps() inside _mm512_max_ps/_mm512_min_ps as maybe-uninitialized.
+// GCC 12 flags _mm512_undefined_ps() inside _mm512_max_ps/_mm512_min_ps as maybe-uninitialized
+// (and, where more of them are inlined into one function, as uninitialized).
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace percept::cpu::avx512 {
@@ -58,6 +60,20 @@ inline V vloadRange(const float* row, int64_t start, int64_t W) {
     return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(start * 4)));
 }
 inline void vstoren(float* p, V v, int n) { _mm512_mask_storeu_ps(p, maskN(n), v); }
+// CPU speed: s0[t] = (a, b)[2t], s1[t] = (a, b)[2t + 1] for the 32 floats a, b (deint2 on
+// registers; simd_depthwise.inc).
+inline void deint2r(V a, V b, V& s0, V& s1) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    s0 = _mm512_permutex2var_ps(a, even, b);
+    s1 = _mm512_permutex2var_ps(a, odd, b);
+}
+// Lanes S .. S + 15 of the 32 floats lo, hi (one shuffle; simd_depthwise.inc).
+template <int S>
+inline V valign(V lo, V hi) {
+    if constexpr (S == 0) return lo;
+    else return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), S));
+}
 // Lanes j < cnt: ev = p[2j], od = p[2j+1], ev2 = p[2j+2]; reads nothing past p[2cnt].
 inline void stride2Load(const float* p, int cnt, V& ev, V& od, V& ev2) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -134,6 +150,8 @@ inline void int4(V s0, V s1, V s2, V s3, float* p) {
 #define PERCEPT_SIMD_MASKED 1
 #include "cpu/simd_activation.inc"
 #include "cpu/simd_kernels.inc"
+#include "cpu/simd_depthwise.inc"
+#include "cpu/simd_groupconv.inc"
 #include "cpu/simd_winograd.inc"
 constexpr Isa kIsa = Isa::Avx512;
 #include "cpu/simd_table.inc"

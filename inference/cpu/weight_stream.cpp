@@ -6,6 +6,7 @@
 
 #include "compressed/coded_tensor.h"
 #include "cpu/conv.h"
+#include "cpu/gemm.h"
 #include "percept/error.h"
 
 namespace percept::cpu {
@@ -15,6 +16,7 @@ std::unique_ptr<Kernel> buildStep(const graph::Graph& g, const StepSpec& step, c
         case StepSpec::Kind::Node: return makeKernel(g, g.nodes[step.nodes[0]], cfg);
         case StepSpec::Kind::ConvMaxPool: return makeConvMaxPool(g, g.nodes[step.nodes[0]], g.nodes[step.nodes[1]], cfg);
         case StepSpec::Kind::SqueezeExcite: return makeSqueezeExcite(g, step.se, cfg);
+        case StepSpec::Kind::MatMulBias: return makeMatMulBias(g, step.bias, cfg);
     }
     return nullptr;
 }

@@ -48,4 +48,18 @@ struct SqueezeExcite {
 };
 std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g);
 
+// Backend-level (fusion_residual.cpp): an Add folded into the node that makes its other
+// operand, which then adds `addend` before its activation (the Add's) as it stores its output,
+// writing the Add's output and never storing its own:
+//  - a Conv without activation, only read by Add(conv, skip) (either order) with `skip` of the
+//    same shape, computed before the conv (a residual connection);
+//  - a MatMul without activation, only read by an Add of a float constant of shape [N] or
+//    [1, ..., N] (a Linear layer's bias; the CPU runs these MatMuls' products with the bias
+//    and the Add's activation in the GEMM's epilogue: cpu/gemm.h).
+struct FusedAdd {
+    size_t node = 0, add = 0;  // node indices
+    int addend = -1;           // the value added
+};
+std::vector<FusedAdd> fusedAddCandidates(const Graph& g);
+
 }  // namespace percept::graph

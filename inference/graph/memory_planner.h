@@ -25,7 +25,10 @@ struct MemoryPlan {
 // output where its part goes (a contiguous slice: only when the axes before the Concat's axis
 // have extent 1), so its producer writes it there and the Concat has nothing to copy
 // (SqueezeNet's fire modules); the output's lifetime then starts with its first part.
-enum class ConcatPlacement { Copy, InPlace };
+// InPlaceAligned: the same, but only for parts whose byte offset inside the output is a
+// multiple of `alignment` (a GPU binds a buffer range only at aligned offsets); the others
+// keep their own bytes and are copied.
+enum class ConcatPlacement { Copy, InPlace, InPlaceAligned };
 
 // Views: the output of a Reshape, Flatten, Squeeze or Unsqueeze (without a fused activation)
 // whose input no node reads after it shares its input's bytes -- the same values in the same

@@ -12,11 +12,13 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <random>
+#include <time.h>
 
 #include "agreement.h"
 #include "bench_cases.h"
 #include "bench_compare.h"  // --compare, --plot
 #include "compare_plot.h"
+#include "bench_throughput.h"
 #include "cpu/isa.h"
 #include "model_options.h"
 #include "percept/models/model_store.h"
@@ -35,6 +37,14 @@ double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const size_t n = v.size();
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// CPU time of the whole process (every thread), in ms: on a machine shared with other work,
+// what a run cost in cycles whatever the preemptions (at 1 thread; spinning workers count too).
+double processCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
 struct Figures {
@@ -124,6 +134,8 @@ void usage() {
         "                     Vulkan runs once per model, whatever the thread counts\n"
         "  --device N         Vulkan device index\n"
         "  --fp16             Vulkan: store weights and activations as fp16 (where the device can)\n"
+        "  --fp16-arith       Vulkan: fp16 storage and fp16 arithmetic (where the device has shaderFloat16)\n"
+        "  --batch N          throughput mode: images/s at batch N against batch 1, interleaved (no peer)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
@@ -139,12 +151,24 @@ void usage() {
 
 // The command line's choices that every run shares.
 struct BenchOptions {
-    bool json = false, withCv = true, fp16 = false;
-    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1;
+    bool json = false, withCv = true, fp16 = false, fp16Arith = false;
+    int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1, batch = 0;  // batch 0: latency mode
     Tuning tuning;
     cpu::Isa isa = cpu::Isa::Generic;
     double peakPerCore = 55.0;
 };
+
+// The session every run of the command line makes.
+SessionOptions sessionOptions(const BenchOptions& o, Backend backend, int threads) {
+    SessionOptions so;
+    so.backend = backend;
+    so.threads = threads;
+    so.deviceIndex = o.device;
+    so.fp16Storage = o.fp16;
+    so.fp16Arithmetic = o.fp16Arith;
+    so.tuning = o.tuning;
+    return so;
+}
 
 // An error's message without the model file's path in front (the tables name the model).
 std::string withoutPath(std::string msg, const std::string& path) {
@@ -179,12 +203,7 @@ Peer makePeer(const std::string& path, Tensor& input, bool json) {
 // Times one session (interleaved with the peer), checks its answer, prints the run's figures.
 SummaryRow runSession(const tools::BenchCase& c, const Model& model, double loadMs, Tensor& input, Peer& peer, Backend backend,
                       int threads, const BenchOptions& o) {
-    SessionOptions so;
-    so.backend = backend;
-    so.threads = threads;
-    so.deviceIndex = o.device;
-    so.fp16Storage = o.fp16;
-    so.tuning = o.tuning;
+    const SessionOptions so = sessionOptions(o, backend, threads);
     const auto tSess = Clock::now();
     auto session = Session::create(model, so);
     const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
@@ -200,13 +219,15 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         if (withCv) runCv();
     }
     // Interleaved, so both engines see the same machine noise.
-    std::vector<double> ours, theirs;
+    std::vector<double> ours, theirs, oursCpu;
     const size_t nl = session->stats().layers.size();
     std::vector<std::vector<double>> layerMs(nl);
     for (int r = 0; r < o.runs; ++r) {
         auto t0 = Clock::now();
+        const double cpu0 = processCpuMs();
         runOurs();
         ours.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        oursCpu.push_back(processCpuMs() - cpu0);
         for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
         if (withCv) {
             t0 = Clock::now();
@@ -249,11 +270,14 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     if (o.json) {
         nlohmann::json j;
         j["model"] = c.name;
+        j["model_path"] = c.path;  // where a peer outside this process finds the same file (tests/zoo/bench_vs_ort.js)
+        j["input_shape"] = input.shape;
         j["backend"] = backendName(backend);
         j["device"] = session->deviceName();
         j["threads"] = threads;
         j["runs"] = o.runs;
         j["ms"] = {{"min", fo.min}, {"median", fo.med}, {"max", fo.max}};
+        j["cpu_ms_median"] = median(oursCpu);
         if (withCv) {
             j["opencv_ms"] = {{"min", fp.min}, {"median", fp.med}, {"max", fp.max}};
             j["ratio_vs_opencv"] = fo.med / fp.med;
@@ -274,16 +298,19 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         j["naive_activation_bytes"] = st.naiveActivationBytes;
         j["workspace_bytes"] = st.workspaceBytes;
         j["weight_bytes"] = st.weightBytes;
+        if (backend == Backend::Vulkan)  // what one run submits: the GPU's batch-1 cost
+            j["commands"] = {{"dispatches", st.dispatches}, {"transfers", st.transfers}, {"barriers", st.barriers}};
         j["layers"] = nlohmann::json::array();
         for (const Row& r : rows)
-            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms},
+            j["layers"].push_back({{"name", r.l->name}, {"op", r.l->op}, {"algo", r.l->algo}, {"ms", r.ms}, {"commands", r.l->commands},
                                    {"gflop", r.l->flops / 1e9}, {"gflops_per_s", r.ms > 0 ? r.l->flops / (r.ms * 1e6) : 0.0}});
         std::cout << j.dump() << std::endl;
         return row;
     }
     std::printf("\n== %s  [%s, %d thread%s]  %.3f GFLOP/inference\n", c.name.c_str(), session->deviceName().c_str(), threads,
                 threads == 1 ? "" : "s", st.totalFlops / 1e9);
-    std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs)\n", fo.min, fo.med, fo.max, o.runs);
+    std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs; CPU time median %.3f ms)\n", fo.min, fo.med, fo.max, o.runs,
+                median(oursCpu));
     if (withCv)
         std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med, fp.max,
                     fo.med / fp.med);
@@ -303,6 +330,9 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
                     cpu::isaName(o.isa), loadMs, sessMs);
     else  // the CPU's peak says nothing about a GPU
         std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
+    if (backend == Backend::Vulkan)
+        std::printf("commands   : %lld dispatches, %lld copies/fills, %lld barriers per run (one submit)\n",
+                    static_cast<long long>(st.dispatches), static_cast<long long>(st.transfers), static_cast<long long>(st.barriers));
     if (!heavy.empty()) {
         std::printf("  %-36s %-18s %-14s %9s %9s %6s\n", "layer", "op", "algo", "ms", "GFLOP/s", "share");
         for (const Row& r : heavy)
@@ -363,8 +393,8 @@ SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, con
 
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
-                                    "--device", "--layers", "--peak", "--compare", "--plot"};
-    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--help", "-h"};
+                                    "--device", "--layers", "--peak", "--compare", "--plot", "--batch"};
+    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--fp16-arith", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
@@ -372,10 +402,13 @@ int main(int argc, char** argv) {
         o.json = a.has("--json");
         o.withCv = !a.has("--no-opencv");
         o.fp16 = a.has("--fp16");
+        o.fp16Arith = a.has("--fp16-arith");
         o.runs = std::max(1, a.getInt("--runs", 30));
         o.warmup = std::max(0, a.getInt("--warmup", 5));
         o.maxLayers = a.getInt("--layers", 1 << 30);
         o.device = a.getInt("--device", -1);
+        o.batch = a.has("--batch") ? a.getInt("--batch", 1) : 0;
+        if (a.has("--batch") && o.batch < 1) throw Error("--batch needs a count of at least 1");
         // The CPU kernels' dispatch level decides the reachable peak (512-bit FMAs or 256-bit).
         o.tuning = Tuning::fromEnvironment();
         o.isa = cpu::bestIsa(o.tuning.cpuIsa);
@@ -438,6 +471,15 @@ int main(int argc, char** argv) {
                 std::mt19937 rng(42);
                 std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
                 for (float& v : input.data) v = dist(rng);
+            }
+            if (o.batch > 0) {
+                for (Backend backend : backends) {
+                    const std::vector<int> counts = backend == Backend::Cpu ? threadCounts : std::vector<int>{threadCounts.back()};
+                    for (int threads : counts) {
+                        tools::benchThroughput(c.name, *model, sessionOptions(o, backend, threads), {o.batch, o.runs, o.warmup, o.json});
+                    }
+                }
+                continue;
             }
             Peer peer;
             if (o.withCv) peer = makePeer(c.path, input, o.json);

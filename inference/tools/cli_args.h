@@ -11,8 +11,10 @@ namespace percept::tools {
 
 class Args {
 public:
-    // valued: flags that take a value; switches: flags that do not.
-    Args(int argc, char** argv, const std::set<std::string>& valued, const std::set<std::string>& switches) {
+    // valued: flags that take a value; switches: flags that do not; repeated: valued flags that
+    // may be given several times (getAll).
+    Args(int argc, char** argv, const std::set<std::string>& valued, const std::set<std::string>& switches,
+         const std::set<std::string>& repeated = {}) {
         for (int k = 1; k < argc; ++k) {
             std::string a = argv[k];
             std::string value;
@@ -24,6 +26,12 @@ public:
             }
             if (switches.count(a)) {
                 flags_.insert(a);
+            } else if (repeated.count(a)) {
+                if (!inlineValue) {
+                    if (k + 1 >= argc) throw Error("option " + a + " needs a value");
+                    value = argv[++k];
+                }
+                repeated_[a].push_back(value);
             } else if (valued.count(a)) {
                 if (!inlineValue) {
                     if (k + 1 >= argc) throw Error("option " + a + " needs a value");
@@ -35,7 +43,12 @@ public:
             }
         }
     }
-    bool has(const std::string& f) const { return flags_.count(f) || values_.count(f); }
+    bool has(const std::string& f) const { return flags_.count(f) || values_.count(f) || repeated_.count(f); }
+    // Every value of a repeated flag, in command-line order.
+    std::vector<std::string> getAll(const std::string& f) const {
+        auto it = repeated_.find(f);
+        return it == repeated_.end() ? std::vector<std::string>{} : it->second;
+    }
     std::string get(const std::string& f, const std::string& def = "") const {
         auto it = values_.find(f);
         return it == values_.end() ? def : it->second;
@@ -72,6 +85,7 @@ public:
 private:
     std::set<std::string> flags_;
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> repeated_;
 };
 
 }  // namespace percept::tools

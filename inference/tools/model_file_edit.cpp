@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "onnx/onnx_metadata.h"
 #include "percept/error.h"
 
 namespace percept::tools {
@@ -28,15 +29,7 @@ void write(const onnx::ModelProto& m, const std::string& path) {
 
 void writeWithMetadata(const std::string& in, const std::string& out, const std::map<std::string, std::string>& entries) {
     onnx::ModelProto m = read(in);
-    std::map<std::string, std::string> all;
-    for (const auto& kv : m.metadata_props()) all[kv.key()] = kv.value();
-    for (const auto& [k, v] : entries) all[k] = v;
-    m.clear_metadata_props();
-    for (const auto& [k, v] : all) {
-        auto* p = m.add_metadata_props();
-        p->set_key(k);
-        p->set_value(v);
-    }
+    onnx_import::setMetadata(m, entries);
     write(m, out);
 }
 

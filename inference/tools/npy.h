@@ -1,6 +1,6 @@
 #pragma once
 // Reads a little-endian float32 .npy file (format 1.0/2.0, C order) into shape + data: the
-// reference inputs/outputs of the tests and of percept-bench --reference.
+// reference inputs/outputs of the tests and of percept-bench --reference; and writes one.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -52,6 +52,21 @@ inline NpyArray readNpy(const std::string& path) {
     f.read(reinterpret_cast<char*>(a.data.data()), count * 4);
     if (!f) throw std::runtime_error(path + ": truncated");
     return a;
+}
+
+inline void writeNpy(const std::string& path, const std::vector<int64_t>& shape, const std::vector<float>& data) {
+    std::string dims;
+    for (int64_t d : shape) dims += std::to_string(d) + ", ";
+    if (shape.size() > 1) dims.resize(dims.size() - 1);  // (n,) for one axis, (a, b) otherwise
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + (shape.size() > 1 ? dims.substr(0, dims.size() - 1) : dims) + "), }";
+    header += std::string((64 - (10 + header.size() + 1) % 64) % 64, ' ') + "\n";
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    const uint16_t len = static_cast<uint16_t>(header.size());
+    f.write("\x93NUMPY\x01\x00", 8);
+    f.write(reinterpret_cast<const char*>(&len), 2);
+    f.write(header.data(), static_cast<std::streamsize>(header.size()));
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * 4));
+    if (!f) throw std::runtime_error("cannot write " + path);
 }
 
 }  // namespace percept::tools

@@ -1,6 +1,9 @@
 // Concat along any axis: per input, one block copy (shaders/unary.comp, BLOCK mode) of
 // `outer` rows of its extent on the axis times everything after, into its column of the
-// output's rows. At batch 1 on the channel axis that is one contiguous copy per input.
+// output's rows. At batch 1 on the channel axis that is one contiguous copy per input, and none
+// for a part the memory plan placed inside the output already (graph::ConcatPlacement::
+// InPlaceAligned: its producer wrote it there; SqueezeNet's fire modules): only a fused
+// activation is applied to it, in place.
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -26,7 +29,10 @@ void buildConcat(Builder& b) {
         const int64_t blk = s[static_cast<size_t>(axis)] * inner;
         if (blk > 0 && outer > 0) {
             const TensorRef in = b.input(k);
-            if (outer == 1 && !n.act.any()) {
+            const VkDeviceSize at = out.offset + static_cast<VkDeviceSize>(start) * b.elementBytes();
+            if (outer == 1 && in.res == out.res && in.offset == at) {
+                if (n.act.any()) emitUnary(b, in, in, static_cast<uint64_t>(blk), n.act, {});
+            } else if (outer == 1 && !n.act.any()) {
                 // One contiguous run: a buffer copy.
                 const VkDeviceSize eb = b.elementBytes();
                 b.copy(TensorRef{in.res, in.offset, static_cast<VkDeviceSize>(blk) * eb},

@@ -277,9 +277,42 @@ struct ContextFactory {
         c->queueFamily_ = static_cast<uint32_t>(family);
         c->timestampBits_ = fams[static_cast<size_t>(family)].timestampValidBits;
 
+        // What the device can do beyond Vulkan 1.1: each feature struct is queried (and later
+        // switched on) only where its version or extension is there; asking for one that is not
+        // is itself invalid usage.
+        const uint32_t api = c->apiVersion_;
+        auto has = [&](const char* e) { return hasDeviceExtension(c->physical_, e); };
+        std::vector<const char*> extensions;
+        if (has("VK_KHR_portability_subset")) extensions.push_back("VK_KHR_portability_subset");
+        const bool f16i8Known = api >= VK_API_VERSION_1_2 || has(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+        const bool s8Known = api >= VK_API_VERSION_1_2 || has(VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+        const bool dotKnown = api >= VK_API_VERSION_1_3 || has(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+        const bool coopNv = has(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) && vkGetPhysicalDeviceCooperativeMatrixPropertiesNV;
+        c->coopMatrixKhr_ = has("VK_KHR_cooperative_matrix");
+
         VkPhysicalDevice16BitStorageFeatures s16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+        VkPhysicalDeviceShaderFloat16Int8Features f16i8{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+        VkPhysicalDevice8BitStorageFeatures s8{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES};
+        VkPhysicalDeviceShaderIntegerDotProductFeatures dot{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+        VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
         VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-        f2.pNext = &s16;
+        // Links the structs that apply into a pNext chain after `head`: to query, every one the
+        // device knows; to switch on (`used`), only those Percept uses.
+        auto chain = [&](void* head, bool used) {
+            VkBaseOutStructure** next = &static_cast<VkBaseOutStructure*>(head)->pNext;
+            auto link = [&](bool on, void* s) {
+                if (!on) return;
+                *next = static_cast<VkBaseOutStructure*>(s);
+                next = &static_cast<VkBaseOutStructure*>(s)->pNext;
+            };
+            link(true, &s16);
+            link(f16i8Known && (!used || c->fp16Arith_ || c->int8Dot_), &f16i8);
+            link(s8Known && (!used || c->int8Dot_), &s8);
+            link(dotKnown && (!used || c->int8Dot_), &dot);
+            link(coopNv && (!used || c->coopMatrix_.any()), &coop);
+            *next = nullptr;
+        };
+        chain(&f2, false);
         vkGetPhysicalDeviceFeatures2(c->physical_, &f2);
         c->fp16Storage_ = s16.storageBuffer16BitAccess == VK_TRUE;
         auto texelOk = [&](VkFormat f) {
@@ -289,14 +322,51 @@ struct ContextFactory {
         };
         c->texelBuffers_ = texelOk(VK_FORMAT_R32_SFLOAT) && texelOk(VK_FORMAT_R32G32B32A32_SFLOAT);
         if (c->fp16Storage_ && !(texelOk(VK_FORMAT_R16_SFLOAT) && texelOk(VK_FORMAT_R16G16B16A16_SFLOAT))) c->fp16Storage_ = false;
+        c->fp16Arith_ = c->fp16Storage_ && f16i8Known && f16i8.shaderFloat16 == VK_TRUE;
+        c->int8Dot_ = f16i8Known && s8Known && dotKnown && f16i8.shaderInt8 && s8.storageBuffer8BitAccess && dot.shaderIntegerDotProduct;
+        if (c->int8Dot_) {
+            VkPhysicalDeviceShaderIntegerDotProductProperties dp{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES};
+            VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+            p2.pNext = &dp;
+            vkGetPhysicalDeviceProperties2(c->physical_, &p2);
+            c->int8DotAccelerated_ = dp.integerDotProduct4x8BitPackedSignedAccelerated == VK_TRUE;
+        }
+        if (coopNv && coop.cooperativeMatrix && c->fp16Arith_) {
+            // The first fp16 x fp16 -> fp32 subgroup shape the device lists, on 32-wide subgroups.
+            VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+            VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+            p2.pNext = &sg;
+            vkGetPhysicalDeviceProperties2(c->physical_, &p2);
+            uint32_t count = 0;
+            vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(c->physical_, &count, nullptr);
+            std::vector<VkCooperativeMatrixPropertiesNV> shapes(count, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+            vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(c->physical_, &count, shapes.data());
+            for (const auto& m : shapes)
+                if (sg.subgroupSize == 32 && m.scope == VK_SCOPE_SUBGROUP_NV && m.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                    m.BType == VK_COMPONENT_TYPE_FLOAT16_NV && m.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+                    m.DType == VK_COMPONENT_TYPE_FLOAT32_NV && 32 % m.MSize == 0 && 32 % m.NSize == 0 && 32 % m.KSize == 0 &&
+                    !c->coopMatrix_.any())
+                    c->coopMatrix_ = {m.MSize, m.NSize, m.KSize};
+        }
 
-        VkPhysicalDevice16BitStorageFeatures s16on{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
-        s16on.storageBuffer16BitAccess = c->fp16Storage_ ? VK_TRUE : VK_FALSE;
+        // Switched on: what Percept uses (the fp16 and int8 features only where all they need is there).
+        s16 = VkPhysicalDevice16BitStorageFeatures{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+        s16.storageBuffer16BitAccess = c->fp16Storage_ ? VK_TRUE : VK_FALSE;
+        f16i8 = VkPhysicalDeviceShaderFloat16Int8Features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+        f16i8.shaderFloat16 = c->fp16Arith_ ? VK_TRUE : VK_FALSE;
+        f16i8.shaderInt8 = c->int8Dot_ ? VK_TRUE : VK_FALSE;
+        s8 = VkPhysicalDevice8BitStorageFeatures{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES};
+        s8.storageBuffer8BitAccess = c->int8Dot_ ? VK_TRUE : VK_FALSE;
+        dot = VkPhysicalDeviceShaderIntegerDotProductFeatures{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+        dot.shaderIntegerDotProduct = c->int8Dot_ ? VK_TRUE : VK_FALSE;
+        coop = VkPhysicalDeviceCooperativeMatrixFeaturesNV{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+        coop.cooperativeMatrix = c->coopMatrix_.any() ? VK_TRUE : VK_FALSE;
         VkPhysicalDeviceFeatures2 on{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-        on.pNext = &s16on;
-
-        std::vector<const char*> extensions;
-        if (hasDeviceExtension(c->physical_, "VK_KHR_portability_subset")) extensions.push_back("VK_KHR_portability_subset");
+        chain(&on, true);
+        if (api < VK_API_VERSION_1_2 && f16i8Known && (c->fp16Arith_ || c->int8Dot_)) extensions.push_back(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+        if (api < VK_API_VERSION_1_2 && c->int8Dot_) extensions.push_back(VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+        if (api < VK_API_VERSION_1_3 && c->int8Dot_) extensions.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+        if (c->coopMatrix_.any()) extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
 
         const float priority = 1.0f;
         VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};

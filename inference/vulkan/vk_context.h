@@ -54,6 +54,27 @@ public:
 
     // storageBuffer16BitAccess is on: shaders may keep tensors as float16_t in buffers.
     bool supportsFp16Storage() const { return fp16Storage_; }
+    // shaderFloat16 is on (VK_KHR_shader_float16_int8, core in 1.2) besides fp16 storage:
+    // shaders may compute in float16_t (SessionOptions::fp16Arithmetic).
+    bool supportsFp16Arithmetic() const { return fp16Arith_; }
+    // shaderInt8, 8-bit storage and shaderIntegerDotProduct are on
+    // (VK_KHR_shader_integer_dot_product, core in 1.3); `accelerated`: the device says its
+    // 4x8-bit packed dot product is faster than the emulation (integerDotProduct4x8BitPacked
+    // SignedAccelerated). For int8 kernels (issue 11; none yet: the CPU's int8 graph ops are
+    // not settled).
+    bool supportsInt8DotProduct() const { return int8Dot_; }
+    bool int8DotProductAccelerated() const { return int8DotAccelerated_; }
+    // Tensor-core matrix products: VK_NV_cooperative_matrix with a subgroup configuration of
+    // fp16 A and B and fp32 accumulators, on a device whose subgroups have 32 invocations (the
+    // cooperative-matrix conv kernel's assumption); its M x N x K. VK_KHR_cooperative_matrix is
+    // detected and named (cooperativeMatrixKhr) but not used: this toolchain's glslang (Debian
+    // 12) cannot compile GL_KHR_cooperative_matrix.
+    struct CoopMatrixShape {
+        uint32_t m = 0, n = 0, k = 0;
+        bool any() const { return m != 0; }
+    };
+    const CoopMatrixShape& cooperativeMatrix() const { return coopMatrix_; }
+    bool cooperativeMatrixKhr() const { return coopMatrixKhr_; }
     // Tensors can be read through uniform texel buffers (R32 / RGBA32 float formats, and their
     // 16-bit forms when fp16 storage is on). Mandatory in Vulkan; checked anyway.
     bool supportsTexelBuffers() const { return texelBuffers_; }
@@ -91,7 +112,9 @@ private:
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
     uint32_t queueFamily_ = 0, index_ = 0, timestampBits_ = 0, apiVersion_ = 0;
-    bool fp16Storage_ = false, texelBuffers_ = false;
+    bool fp16Storage_ = false, texelBuffers_ = false, fp16Arith_ = false, int8Dot_ = false, int8DotAccelerated_ = false;
+    bool coopMatrixKhr_ = false;
+    CoopMatrixShape coopMatrix_;
     VkPhysicalDeviceProperties props_{};
     VkPhysicalDeviceMemoryProperties memProps_{};
     uint8_t uuid_[VK_UUID_SIZE] = {};

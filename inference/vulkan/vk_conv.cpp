@@ -6,7 +6,13 @@
 //    64 channels x 64 pixels per workgroup, 4 x 4 per invocation, weights repacked as
 //    [group][block of 64 channels][k][64], for >= 16 channels per group. When the output has
 //    too few tiles to fill the GPU, the reduction is split over slices of k (partial sums in
-//    the workspace, then shaders/conv_reduce.comp adds them, the bias and the activation).
+//    the workspace; the last slice of each tile to finish adds them, the bias and the
+//    activation, in the same dispatch).
+//  - "conv-coopmat", on GPUs with cooperative matrices and fp16 arithmetic on
+//    (SessionOptions::fp16Arithmetic, Context::cooperativeMatrix): the same implicit GEMM on the
+//    tensor cores (shaders/conv_coopmat.comp), 64 x 64 tiles, weights repacked as [group][block
+//    of 64 channels][block of 32 k][64][32], where the output has enough tiles to need no split
+//    reduction. Unmeasured: no device with cooperative matrices was at hand.
 //  - "conv-gemm": everything else (3-D included), and everything on CPU implementations (lavapipe), where
 //    shared memory costs more than it saves: an implicit GEMM (shaders/conv.comp) over 8
 //    output channels x 4 pixels per invocation held in registers, weights repacked as
@@ -15,7 +21,8 @@
 // PERCEPT_VULKAN_CONV=tiled|direct forces the choice between the two GEMM kernels (tests,
 // benchmarks).
 // Kernel sizes, strides and dilations are specialisation constants (the tap loops unroll).
-// Bias and the fused activation are applied as each output is stored.
+// Bias, a fused residual connection (Builder::addend, graph::fusedAddCandidates: ResNet's and
+// MobileNetV2's skip Adds) and the fused activation are applied as each output is stored.
 #include <cstdlib>
 
 #include "graph/window.h"
@@ -38,7 +45,58 @@ bool useTiledKernel(Builder& b, int64_t Mg, int64_t P, int64_t K) {
 // Workgroups a GPU should get at least (about two per multiprocessor of a large GPU).
 constexpr int64_t kMinWorkgroups = 256;
 
+// The depthwise kernel (which takes no residual) runs this conv.
+bool isDepthwise(const graph::Graph& g, const graph::Node& n) {
+    const Shape& x = g.shapeOf(n.inputs.at(0));
+    const Shape& y = g.shapeOf(n.outputs.at(0));
+    const int64_t group = n.attrInt("group", 1);
+    if (x.size() < 3 || y.size() != x.size()) return false;
+    const graph::Spatial3 s = graph::spatial3(n, x, y);
+    return s.in[0] == 1 && s.out[0] == 1 && s.kernel[0] == 1 && group == x[1] && group == y[1];
+}
+
 }  // namespace
+
+// "conv-coopmat": see the head of the file. The caller checked planar, ungrouped-enough shapes.
+static void buildCoopMatConv(Builder& b, const std::vector<float>& w, const std::vector<float>& bias, const std::vector<uint32_t>& geometry,
+                      const std::vector<int64_t>& pads, const std::optional<TensorRef>& res) {
+    const graph::Graph& g = b.graph();
+    const graph::Node& n = b.node();
+    const Shape& x = g.shapeOf(n.inputs.at(0));
+    const Shape& y = g.shapeOf(n.outputs.at(0));
+    const graph::Spatial3 s = graph::spatial3(n, x, y);
+    const int64_t N = x[0], C = x[1], M = y[1], group = n.attrInt("group", 1), Cg = C / group, Mg = M / group;
+    const int64_t K = Cg * s.kernel[1] * s.kernel[2], P = s.out[1] * s.out[2];
+    const int64_t mBlocks = (Mg + 63) / 64, kBlocks = (K + 31) / 32, pTiles = (P + 63) / 64;
+    b.setAlgo("conv-coopmat");
+    std::vector<float> packed(static_cast<size_t>(group * mBlocks * kBlocks * 64 * 32), 0.0f);
+    for (int64_t gi = 0; gi < group; ++gi)
+        for (int64_t m = 0; m < Mg; ++m)
+            for (int64_t k = 0; k < K; ++k)
+                packed[static_cast<size_t>((((gi * mBlocks + m / 64) * kBlocks + k / 32) * 64 + m % 64) * 32 + k % 32)] =
+                    w[static_cast<size_t>((gi * Mg + m) * K + k)];
+    const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const ActParams ap = activationParams(n.act);
+    struct Push {
+        uint32_t C, H, W, M, OH, OW;
+        int32_t pt, pl;
+        uint32_t Cg, Mg, mBlocks, pTiles, kBlocks;
+        float actA, actB;
+    } p{u32(C), u32(s.in[1]), u32(s.in[2]), u32(M), u32(s.out[1]), u32(s.out[2]), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]),
+        u32(Cg), u32(Mg), u32(mBlocks), u32(pTiles), u32(kBlocks), ap.a, ap.b};
+    const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
+    std::vector<uint32_t> spec = {activationCode(n.act.kind)};
+    spec.insert(spec.end(), geometry.begin(), geometry.end());
+    spec.insert(spec.end(), {res ? 1u : 0u, cm.m, cm.n, cm.k});
+    const TensorRef br = texel1(b.weights(bias));
+    b.dispatch(b.pipeline("conv_coopmat", "tttst", spec), {texel1(b.input(0)), texel4(b.weights(packed)), br, b.output(0), res ? texel1(*res) : br},
+               0b01000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+}
+
+bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
+    const graph::Node& n = g.nodes[fa.node];
+    return n.op == graph::OpKind::MatMul || (n.op == graph::OpKind::Conv && !isDepthwise(g, n));
+}
 
 void buildConv(Builder& b) {
     const graph::Graph& g = b.graph();
@@ -76,6 +134,8 @@ void buildConv(Builder& b) {
     const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
     const std::vector<uint32_t> geometry = {u32(kh), u32(kw), u32(strides[0]), u32(strides[1]), u32(dil[0]), u32(dil[1])};
     if (N * M * P == 0) return;
+    const std::optional<TensorRef> res = b.addend();
+    if (res && isDepthwise(g, n)) b.fail("internal error: a residual fused into a depthwise conv");
 
     if (planar && group == C && Cg == 1 && Mg == 1) {
         b.setAlgo("depthwise");
@@ -119,6 +179,11 @@ void buildConv(Builder& b) {
         slices = std::max<int64_t>(slices, 1);
         const int64_t kSlice = (steps + slices - 1) / slices * 16;
         slices = (K + kSlice - 1) / kSlice;
+        const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
+        if (slices == 1 && cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
+            buildCoopMatConv(b, w, bias, geometry, pads, res);
+            return;
+        }
         struct Push {
             uint32_t C, H, W, M, OH, OW;
             int32_t pt, pl;
@@ -130,21 +195,20 @@ void buildConv(Builder& b) {
         std::vector<uint32_t> spec = {act};
         spec.insert(spec.end(), geometry.begin(), geometry.end());
         spec.push_back(slices > 1 ? 1 : 0);
-        const TensorRef xr = texel1(b.input(0)), wr = texel4(b.weights(packed)), br = texel1(b.weights(pbias));
+        spec.push_back(res ? 1 : 0);
+        const TensorRef xr = texel1(b.input(0)), wr = texel4(b.weights(packed)), br = texel1(b.weights(pbias)), yr = b.output(0);
+        const TensorRef rr = res ? texel1(*res) : br;  // an unused binding still needs a view
+        const Pipeline& pipe = b.pipeline("conv_tiled", "tttstss", spec);
         if (slices == 1) {
-            b.dispatch(b.pipeline("conv_tiled", "ttts", spec), {xr, wr, br, b.output(0)}, 0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+            // The split-only bindings see the output (never touched without PARTIAL).
+            b.dispatch(pipe, {xr, wr, br, yr, rr, yr, yr}, 0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N));
             return;
         }
         b.setAlgo("conv-tiled-splitk");
         const uint64_t count = static_cast<uint64_t>(N * M * P);
         const TensorRef part = b.workspace(static_cast<VkDeviceSize>(slices) * count * 4);
-        b.dispatch(b.pipeline("conv_tiled", "ttts", spec), {xr, wr, br, part}, 0b1000, p, u32(mBlocks * pTiles), u32(group), u32(N * slices));
-        struct Reduce {
-            uint32_t count, P, M, slices;
-            float actA, actB;
-        } r{u32(static_cast<int64_t>(count)), u32(P), u32(M), u32(slices), ap.a, ap.b};
-        b.dispatch(b.pipeline("conv_reduce", "sts", {act}), {part, texel1(b.weights(bias)), b.output(0)}, 0b100, r,
-                   std::max<uint32_t>(1, std::min<uint32_t>(groupCount(count, 64), 4096)));
+        const TensorRef arrivals = b.counters(u32(mBlocks * pTiles * group * N));
+        b.dispatch(pipe, {xr, wr, br, yr, rr, part, arrivals}, 0b1101000, p, u32(mBlocks * pTiles), u32(group), u32(N * slices));
         return;
     }
 
@@ -180,6 +244,7 @@ void buildConv(Builder& b) {
     // 1x1 on planes of a multiple of 4 pixels: each lane's 4 pixels are one four-float texel.
     const bool vec4x = fast && TP == 4 && P % 4 == 0;
     const TensorRef xr = vec4x ? texel4(b.input(0)) : texel1(b.input(0)), yr = b.output(0);
+    const TensorRef rr = res ? texel1(*res) : texel1(br);  // an unused binding still needs a view
     const int64_t chunks = (Cg + kMaxChannelsPerDispatch - 1) / kMaxChannelsPerDispatch;
     for (int64_t k = 0; k < chunks; ++k) {
         p.cBegin = u32(k * kMaxChannelsPerDispatch);
@@ -193,7 +258,8 @@ void buildConv(Builder& b) {
         spec.push_back(rows ? 1 : 0);
         spec.push_back(vec4x ? 1 : 0);
         spec.insert(spec.end(), {u32(kd), u32(s.stride[0]), u32(s.dilation[0])});
-        b.dispatch(b.pipeline("conv", "ttts", spec), {xr, wr, br, yr}, 0b1000, p, groupCount(static_cast<uint64_t>(p.tiles) * mBlocks, 64),
+        spec.push_back(res ? 1 : 0);
+        b.dispatch(b.pipeline("conv", "tttst", spec), {xr, wr, br, yr, rr}, 0b1000, p, groupCount(static_cast<uint64_t>(p.tiles) * mBlocks, 64),
                    u32(group), u32(N));
     }
 }

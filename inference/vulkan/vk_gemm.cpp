@@ -5,7 +5,8 @@
 // contiguous whatever transB said and 4 of them are one texel; a computed B and A are read as
 // four-float texels too where their layout allows. Each invocation computes up to 8 rows x 4
 // columns. The reduction runs K/4 + 3 loop iterations per invocation: K may not exceed
-// 4 x 65535 on lavapipe (checked).
+// 4 x 65535 on lavapipe (checked). A MatMul whose B has no batch axes runs as one product of
+// all A's rows; its bias Add, when fused (Builder::addend), is Gemm's C.
 #include <cstdlib>
 #include <string>
 
@@ -150,7 +151,15 @@ void buildGemm(Builder& b) {
     if (bs.size() == 1) bs.push_back(1);
     const int64_t M = a[a.size() - 2], K = a.back(), N = bs.back();
     if (bs[bs.size() - 2] != K) b.fail("inner dimensions differ");
-    const Shape ba(a.begin(), a.end() - 2), bb(bs.begin(), bs.end() - 2);
+    Shape ba(a.begin(), a.end() - 2);
+    const Shape bb(bs.begin(), bs.end() - 2);
+    // One B for every matrix of A (a Linear layer on [..., rows, K]): A's batch is more rows
+    // of one product, not a batch of small ones.
+    int64_t rows = M;
+    if (bb.empty()) {
+        rows = elementCount(a) / std::max<int64_t>(K, 1);
+        ba.clear();
+    }
     const Shape batch = graph::broadcastShapes(ba, bb, n.describe());
     const size_t rank = batch.size();
     // A constant B is repacked to [K][N4] per matrix.
@@ -162,7 +171,7 @@ void buildGemm(Builder& b) {
     for (size_t k = 0; k < rank; ++k)
         if (batch[k] != 1) axes.push_back(k);
     if (axes.size() > 4) b.fail("more than 4 batch axes are not supported");
-    p.M = static_cast<uint32_t>(M);
+    p.M = static_cast<uint32_t>(rows);
     p.N = static_cast<uint32_t>(N);
     p.K = static_cast<uint32_t>(K);
     p.sAm = static_cast<uint32_t>(K);
@@ -179,7 +188,14 @@ void buildGemm(Builder& b) {
     p.alpha = 1.0f;
     b.setAlgo(p.batch == 1 ? "gemm" : "batched-gemm");
     const TensorRef bref = bConst ? b.weights(padB(g.value(n.inputs[1]).constant->asFloats(), elementCount(bb), K, N, false)) : b.input(1);
-    dispatchGemm(b, p, b.input(0), bref, nullptr, b.output(0), bConst);
+    // A fused bias Add (graph::fusedAddCandidates): C, one row broadcast over every row.
+    const std::optional<TensorRef> bias = b.addend();
+    if (bias) {
+        p.beta = 1.0f;
+        p.cRow = 0;
+        p.cCol = 1;
+    }
+    dispatchGemm(b, p, b.input(0), bref, bias ? &*bias : nullptr, b.output(0), bConst);
 }
 
 }  // namespace percept::vk

@@ -90,7 +90,8 @@ namespace percept::vk {
 // Optional (extension) entry points: null when the instance does not offer them.
 #define PERCEPT_VK_OPTIONAL_FUNCTIONS(X) \
     X(vkCreateDebugUtilsMessengerEXT)    \
-    X(vkDestroyDebugUtilsMessengerEXT)
+    X(vkDestroyDebugUtilsMessengerEXT)   \
+    X(vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
 
 // Global entry points a Vulkan 1.0 loader lacks (null there).
 #define PERCEPT_VK_OPTIONAL_GLOBAL_FUNCTIONS(X) X(vkEnumerateInstanceVersion)

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -29,6 +30,8 @@ enum class Resource : uint8_t {
     StagingIn,   // host-visible: the inputs as the caller gives them (fp32)
     StagingOut,  // host-visible: the outputs as the caller gets them (fp32)
     Workspace,   // device-local scratch shared by all nodes (split reductions' partial sums, fp32)
+    Counters,    // device-local uint counters shared by all nodes, zero at creation; every
+                 // dispatch that counts in them leaves them zero again (split reductions' arrivals)
 };
 
 // How a shader binding sees a tensor: a storage buffer (read and write, as `sfloat[]`), or a
@@ -90,6 +93,9 @@ public:
     size_t elementBytes() const { return fp16_ ? 2 : 4; }
     // "_fp32" / "_fp16": the suffix of the embedded shader variants.
     const char* precisionSuffix() const { return fp16_ ? "_fp16" : "_fp32"; }
+    // Shaders compute in fp16 where they have an fp16-arithmetic variant ("_fp16a", built for
+    // every shader that mentions FP16_ARITH; SessionOptions::fp16Arithmetic).
+    bool fp16Arithmetic() const { return fp16Arith_; }
 
     // Node input k (an arena slot, or a float constant uploaded as it is) and output k.
     virtual TensorRef input(size_t k) = 0;
@@ -103,6 +109,14 @@ public:
     // Scratch of `bytes` bytes, valid for this node's commands only (every node gets the same
     // buffer; the barriers between dependent commands keep them apart).
     virtual TensorRef workspace(VkDeviceSize bytes) = 0;
+    // `count` uint counters, zero when the node's commands start, which they must leave zero
+    // (shared by every node, like the workspace).
+    virtual TensorRef counters(uint32_t count) = 0;
+    // An Add fused into this node (graph::fusedAddCandidates): the tensor added to its output
+    // before the activation, which is then the Add's (node().act): a Conv's residual (the
+    // output's shape), a MatMul's bias (a row of N); none otherwise. Only builders whose
+    // fitsFusedAdd() accepted the block see one.
+    virtual std::optional<TensorRef> addend() { return std::nullopt; }
 
     // The pipeline of shader `family` in the session's precision. `layout` names its bindings in
     // order: 's' storage buffer, 't' uniform texel buffer (e.g. "tts": two texel inputs, one
@@ -134,15 +148,15 @@ public:
     [[noreturn]] void fail(const std::string& msg) const;
 
 protected:
-    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16, const Tuning& tuning)
-        : g_(g), n_(n), ctx_(ctx), fp16_(fp16), tuning_(tuning) {}
+    Builder(const graph::Graph& g, const graph::Node& n, Context& ctx, bool fp16, bool fp16Arith, const Tuning& tuning)
+        : g_(g), n_(n), ctx_(ctx), fp16_(fp16), fp16Arith_(fp16Arith), tuning_(tuning) {}
     virtual void emit(Command c) = 0;
 
 private:
     const graph::Graph& g_;
     const graph::Node& n_;
     Context& ctx_;
-    bool fp16_;
+    bool fp16_, fp16Arith_;
     const Tuning& tuning_;
     std::string algo_;
 };
@@ -176,6 +190,8 @@ void buildConvTranspose(Builder& b);  // ConvTranspose
 // (vk_squeeze_excite.cpp): b.input(0) is the pool's input and b.output(0) the Mul's output.
 // fitsSqueezeExcite: whether the fused shader takes the block (else its nodes run one by one).
 bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se);
+// Whether the builder of the block's first node (buildConv, buildGemm) adds its addend.
+bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa);
 void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se);
 // Ops along axes (reduce family; buildSoftmax runs LogSoftmax and Hardmax too)
 void buildReduce(Builder& b);        // Reduce*, GlobalMaxPool

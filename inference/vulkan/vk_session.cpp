@@ -29,6 +29,7 @@
 #include "vulkan/vk_memory.h"
 #include "vulkan/vk_op.h"
 #include "vulkan/vk_pipeline_cache.h"
+#include "vulkan/vk_shaders.h"
 
 namespace percept::vk {
 namespace {
@@ -94,7 +95,7 @@ private:
 
     std::shared_ptr<const graph::Graph> graph_;
     std::shared_ptr<Context> ctx_;
-    bool fp16_ = false, profile_ = false;
+    bool fp16_ = false, fp16Arith_ = false, profile_ = false;
     std::string fp32Reason_;  // why fp16 storage was asked for but not used
     graph::MemoryPlan plan_;
     VkDeviceSize align_ = 64;
@@ -103,6 +104,10 @@ private:
     // node whose step does its work or -1.
     std::vector<graph::SqueezeExcite> seBlocks_;
     std::vector<int> seAt_, doneBy_;
+    // Adds fused into the Conv or MatMul before them (graph::fusedAddCandidates): per node, the
+    // block it starts (index into fusedAdds_) or -1; the Add's doneBy_ is that node.
+    std::vector<graph::FusedAdd> fusedAdds_;
+    std::vector<int> fusedAddAt_;
 
     // Weights as they will be uploaded (fp32 or fp16 bytes), and where each constant went.
     std::vector<uint8_t> hostWeights_;
@@ -112,9 +117,9 @@ private:
     std::vector<Command> uploads_, downloads_;
     std::vector<std::vector<Command>> nodeCommands_;
     std::vector<VkDeviceSize> inputStaging_, outputStaging_;  // byte offsets per graph input / output
-    VkDeviceSize stagingInBytes_ = 0, stagingOutBytes_ = 0, workspaceBytes_ = 0;
+    VkDeviceSize stagingInBytes_ = 0, stagingOutBytes_ = 0, workspaceBytes_ = 0, counterBytes_ = 0;
 
-    Buffer weights_, arena_, stagingIn_, stagingOut_, workspace_;
+    Buffer weights_, arena_, stagingIn_, stagingOut_, workspace_, counters_;
     VkDescriptorPool descPool_ = VK_NULL_HANDLE;
     std::vector<VkBufferView> views_;  // texel views of the bindings that read through one
     std::vector<VkDescriptorSet> sets_;  // one per dispatch, in recording order
@@ -133,8 +138,9 @@ private:
 class SessionBuilder final : public Builder {
 public:
     // writes >= 0: the value output(0) is (a fused block's last output), instead of the node's.
-    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1)
-        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.tuning_), s_(s), out_(out), writes_(writes) {}
+    // addend >= 0: the value a fused Add adds (Builder::addend).
+    SessionBuilder(VulkanSession& s, const graph::Node& n, std::vector<Command>& out, int writes = -1, int addend = -1)
+        : Builder(*s.graph_, n, *s.ctx_, s.fp16_, s.fp16Arith_, s.tuning_), s_(s), out_(out), writes_(writes), addend_(addend) {}
 
     TensorRef input(size_t k) override {
         const graph::Node& n = node();
@@ -154,6 +160,15 @@ public:
         s_.workspaceBytes_ = std::max(s_.workspaceBytes_, bytes);
         return {Resource::Workspace, 0, bytes};
     }
+    TensorRef counters(uint32_t count) override {
+        const VkDeviceSize bytes = std::max<VkDeviceSize>((VkDeviceSize{count} * 4 + 63) / 64 * 64, 64);
+        s_.counterBytes_ = std::max(s_.counterBytes_, bytes);
+        return {Resource::Counters, 0, bytes};
+    }
+    std::optional<TensorRef> addend() override {
+        if (addend_ < 0) return std::nullopt;
+        return s_.valueRef(addend_);
+    }
 
 protected:
     void emit(Command c) override {
@@ -170,7 +185,7 @@ protected:
 private:
     VulkanSession& s_;
     std::vector<Command>& out_;
-    int writes_;
+    int writes_, addend_;
 };
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
@@ -179,7 +194,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     failAfter_ = tuning_.vulkanFailAfter;
     validationErrors_ = validationErrorCount();
     if (!ctx_->supportsTexelBuffers()) throw Error("the Vulkan device '" + ctx_->name() + "' cannot read float uniform texel buffers");
-    fp16_ = options.fp16Storage && ctx_->supportsFp16Storage();
+    fp16_ = (options.fp16Storage || options.fp16Arithmetic) && ctx_->supportsFp16Storage();
     // Integer and boolean values computed at run time (indices, masks) are held as floats
     // (graph/ir.h): fp16 would keep integers exact only up to 2048, so such graphs keep fp32.
     bool runtimeIntegers = false;
@@ -189,6 +204,9 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         fp16_ = false;
         fp32Reason_ = " (fp32 storage: the model computes integer tensors)";
     }
+    fp16Arith_ = fp16_ && options.fp16Arithmetic && ctx_->supportsFp16Arithmetic();
+    if (options.fp16Arithmetic && !fp16Arith_ && fp32Reason_.empty())
+        fp32Reason_ = fp16_ ? " (fp16 storage; fp32 arithmetic: the device has no shaderFloat16)" : " (fp32: the device has no 16-bit storage)";
     profile_ = options.profile && ctx_->supportsTimestamps();
     align_ = ctx_->bindingAlignment();
     const graph::Graph& g = *graph_;
@@ -206,7 +224,16 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         for (size_t k : {se.pool, se.reduce, se.expand}) hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         for (size_t k : {se.reduce, se.expand, se.mul}) doneBy_[k] = static_cast<int>(se.pool);
     }
-    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::Copy, hints);
+    fusedAddAt_.assign(g.nodes.size(), -1);
+    for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g)) {
+        if (doneBy_[fa.node] >= 0 || seAt_[fa.node] >= 0 || doneBy_[fa.add] >= 0 || !fitsFusedAdd(g, fa)) continue;
+        fusedAddAt_[fa.node] = static_cast<int>(fusedAdds_.size());
+        fusedAdds_.push_back(fa);
+        hints.bornAt[static_cast<size_t>(g.nodes[fa.add].outputs[0])] = static_cast<int>(fa.node);
+        hints.elided[static_cast<size_t>(g.nodes[fa.node].outputs[0])] = true;
+        doneBy_[fa.add] = static_cast<int>(fa.node);
+    }
+    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
 
     buildCommands();
     createBuffers();
@@ -221,8 +248,8 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     stats_.weightBytes = hostWeights_.size();
     stats_.workspaceBytes = static_cast<size_t>(workspaceBytes_);
     stats_.deviceMemoryBytes = static_cast<size_t>(weights_.allocatedBytes() + arena_.allocatedBytes() + stagingIn_.allocatedBytes() +
-                                                   stagingOut_.allocatedBytes() + workspace_.allocatedBytes());
-    stats_.device = ctx_->name() + (fp16_ ? " (fp16 storage)" : fp32Reason_);
+                                                   stagingOut_.allocatedBytes() + workspace_.allocatedBytes() + counters_.allocatedBytes());
+    stats_.device = ctx_->name() + (fp16Arith_ ? " (fp16 storage and arithmetic)" : fp16_ && fp32Reason_.empty() ? " (fp16 storage)" : fp32Reason_);
     ctx_->pipelines().save();
     checkValidation("creating the session");
 }
@@ -344,6 +371,23 @@ void VulkanSession::buildCommands() {
             buildSqueezeExcite(b, se);
             ls.op += "+SqueezeExcite";
             ls.algo = b.algo();
+            ls.commands = static_cast<int>(nodeCommands_.back().size());
+            stats_.layers.push_back(ls);
+            continue;
+        }
+        if (fusedAddAt_[k] >= 0) {
+            // The Conv or MatMul, writing the Add's output with the addend added and the Add's
+            // activation applied.
+            const graph::FusedAdd& fa = fusedAdds_[static_cast<size_t>(fusedAddAt_[k])];
+            const graph::Node& add = g.nodes[fa.add];
+            graph::Node fused = n;
+            fused.act = add.act;
+            SessionBuilder b(*this, fused, nodeCommands_.back(), add.outputs[0], fa.addend);
+            (n.op == graph::OpKind::Conv ? buildConv : buildGemm)(b);
+            ls.op = fused.displayOp();
+            ls.op.insert(ls.op.find('+') == std::string::npos ? ls.op.size() : ls.op.find('+'), "+Add");
+            ls.algo = b.algo();
+            ls.commands = static_cast<int>(nodeCommands_.back().size());
             stats_.layers.push_back(ls);
             continue;
         }
@@ -355,6 +399,7 @@ void VulkanSession::buildCommands() {
         SessionBuilder b(*this, n, nodeCommands_.back());
         f(b);
         ls.algo = b.algo();
+        ls.commands = static_cast<int>(nodeCommands_.back().size());
         stats_.layers.push_back(ls);
     }
 
@@ -384,6 +429,7 @@ void VulkanSession::createBuffers() {
     stagingIn_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingInBytes_, 16), Buffer::Kind::Upload);
     stagingOut_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingOutBytes_, 16), Buffer::Kind::Readback);
     if (workspaceBytes_ > 0) workspace_ = Buffer(*ctx_, workspaceBytes_, Buffer::Kind::Device);
+    if (counterBytes_ > 0) counters_ = Buffer(*ctx_, counterBytes_, Buffer::Kind::Device);
 
     VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pi.queueFamilyIndex = ctx_->queueFamily();
@@ -408,6 +454,7 @@ void VulkanSession::createBuffers() {
         VkBufferCopy region{0, 0, upload.size()};
         vkCmdCopyBuffer(once, upload.handle(), weights_.handle(), 1, &region);
         vkCmdFillBuffer(once, arena_.handle(), 0, VK_WHOLE_SIZE, 0);
+        if (counters_.handle()) vkCmdFillBuffer(once, counters_.handle(), 0, VK_WHOLE_SIZE, 0);
         check(vkEndCommandBuffer(once), "vkEndCommandBuffer");
         VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
         check(vkCreateFence(ctx_->device(), &fi, nullptr, &fence), "vkCreateFence");
@@ -429,6 +476,7 @@ VkBuffer VulkanSession::bufferOf(Resource r) const {
         case Resource::StagingIn: return stagingIn_.handle();
         case Resource::StagingOut: return stagingOut_.handle();
         case Resource::Workspace: return workspace_.handle();
+        case Resource::Counters: return counters_.handle();
     }
     return VK_NULL_HANDLE;
 }
@@ -531,6 +579,7 @@ void VulkanSession::record() {
         mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
         mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
         vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+        ++stats_.barriers;
     };
     if (queries_) vkCmdResetQueryPool(cmd_, queries_, 0, static_cast<uint32_t>(nodeCommands_.size() + 1));
 
@@ -566,15 +615,18 @@ void VulkanSession::record() {
                 vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->pipelineLayout, 0, 1, &set, 0, nullptr);
                 if (c.pushBytes) vkCmdPushConstants(cmd_, c.pipeline->pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, c.pushBytes, c.push.data());
                 vkCmdDispatch(cmd_, c.groups[0], c.groups[1], c.groups[2]);
+                ++stats_.dispatches;
                 break;
             }
             case Command::Kind::Copy: {
                 VkBufferCopy region{c.src.offset, c.dst.offset, c.dst.bytes};
                 vkCmdCopyBuffer(cmd_, bufferOf(c.src.res), bufferOf(c.dst.res), 1, &region);
+                ++stats_.transfers;
                 break;
             }
             case Command::Kind::Fill:
                 vkCmdFillBuffer(cmd_, bufferOf(c.dst.res), c.dst.offset, c.dst.bytes, c.pattern);
+                ++stats_.transfers;
                 break;
         }
     };
@@ -652,6 +704,7 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
 // ---- Builder helpers shared by the op families -------------------------------------------
 
 const Pipeline& Builder::pipeline(const std::string& family, const std::string& layout, const std::vector<uint32_t>& spec) {
+    if (fp16Arith_ && findEmbeddedShader((family + "_fp16a").c_str())) return ctx_.pipelines().get(family + "_fp16a", layout, spec);
     return ctx_.pipelines().get(family + precisionSuffix(), layout, spec);
 }
 

@@ -11,6 +11,7 @@
 #include "percept/error.h"
 #include "percept/models/conventions.h"
 #include "percept/models/preprocess.h"
+#include "percept/models/teach_data.h"
 
 namespace percept::models {
 
@@ -62,6 +63,17 @@ const std::vector<Photo>& referencePhotos() {
     }();
     return photos;
 }
+
+}  // namespace
+
+// (teach_data.h) The photos alone, for teaching's examples of none of the new classes.
+std::vector<cv::Mat> referencePhotoImages() {
+    std::vector<cv::Mat> out;
+    for (const Photo& p : referencePhotos()) out.push_back(p.bgr);
+    return out;
+}
+
+namespace {
 
 InputSpec meanStd(const float mean[3], const float sd[3], bool rgb) {
     InputSpec s;

@@ -27,6 +27,14 @@ struct ConvCase {
 };
 
 
+// A grouped 3x3 conv with a multiple of 4 output channels per group (up to 16): the direct
+// SIMD kernel where there is one.
+std::string grouped() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "group-direct"; }
+
+// An ungrouped 3x3 conv of at most 4 input channels (a stem) and a multiple of 4 outputs: the
+// same direct kernel.
+std::string stem() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "direct"; }
+
 // A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.
 std::string gemv() { return testIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
 
@@ -94,9 +102,9 @@ TEST_P(ConvTest, Im2col) {
         {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, convParams(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, convParams(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, stem()},
         {"kernel 3x3 on 2x2 pad 2", {1, 2, 2, 2}, 3, 3, 3, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"groups 2", {1, 4, 9, 8}, 8, 3, 3, convParams(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"groups 2", {1, 4, 9, 8}, 8, 3, 3, convParams(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, grouped()},
         {"groups 3", {1, 9, 7, 7}, 6, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"depth multiplier 2", {1, 5, 8, 8}, 10, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"batch 2 groups 3", {2, 6, 6, 5}, 9, 3, 3, convParams(3, {1, 2}, {0, 1, 2, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
@@ -185,6 +193,7 @@ TEST_P(ConvTest, EveryActivationOnEveryPath) {
         {"im2col packed", {1, 7, 10, 9}, 17, 3, 1, 2, 1},
         {"depthwise 3x3 SIMD", {1, 6, 12, 37}, 6, 3, 6, 1, 1},
         {"depthwise 5x5", {1, 4, 9, 9}, 4, 5, 4, 1, 2},
+        {"depthwise 7x7 s2 wide", {1, 3, 11, 40}, 3, 7, 3, 2, 3},
         {"winograd", {1, 16, 20, 20}, 16, 3, 1, 1, 1},
     };
     uint32_t seed = 480;
@@ -235,6 +244,54 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, convParams(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
     };
     uint32_t seed = 450;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// The SIMD depthwise template at 5x5 (EfficientNet, MobileNetV3) and 7x7 (ConvNeXt): rows
+// longer than one vector with ragged tails, stride 2 (even and odd widths, TF-same asymmetric
+// pads), planes smaller than the kernel (every tap row and column clipped), fused activations.
+TEST_P(ConvTest, DepthwiseLargeKernels) {
+    const std::vector<ConvCase> cases = {
+        {"dw 5x5 s1 p2 wide 23x45 Sigmoid", {1, 5, 23, 45}, 5, 5, 5, convParams(5, {1, 1}, {2, 2, 2, 2}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s2 p2 40x40 Relu", {1, 4, 40, 40}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s2 odd 41x77 TF-same", {1, 3, 41, 77}, 3, 5, 5, convParams(3, {2, 2}, {1, 1, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s2 no pad 19x70", {1, 3, 19, 70}, 3, 5, 5, convParams(3, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 on 3x3 (kernel wider than the plane)", {1, 6, 3, 3}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 7x7 C17", {1, 17, 7, 7}, 17, 5, 5, convParams(17, {1, 1}, {2, 2, 2, 2}), false, Activation::Sigmoid, 0, 0, 13, "depthwise"},
+        {"dw 7x7 s1 p3 30x37", {1, 4, 30, 37}, 4, 7, 7, convParams(4, {1, 1}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 7x7 s1 p3 7x7 C9", {1, 9, 7, 7}, 9, 7, 7, convParams(9, {1, 1}, {3, 3, 3, 3}), true, Activation::LeakyRelu, 0.1f, 0, 13, "depthwise"},
+        {"dw 7x7 s2 p3 33x66", {1, 3, 33, 66}, 3, 7, 7, convParams(3, {2, 2}, {3, 3, 3, 3}), true, Activation::Clip, -0.2f, 0.3f, 13, "depthwise"},
+        {"dw 7x7 s1 asym pads 12x20", {1, 2, 12, 20}, 2, 7, 7, convParams(2, {1, 1}, {1, 4, 5, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+    };
+    uint32_t seed = 700;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// The direct grouped kernel (RegNet: 8 channels in and out per group; and stems of <= 4 input
+// channels, ungrouped): stride 1 and 2, 8 and
+// 4 output channels per block (12 = 8 + 4, 16), fewer or more inputs than outputs per group,
+// rows wider than one vector with ragged ends, odd planes, asymmetric pads, batch 2, planes
+// smaller than the kernel's reach, fused activations; and the shapes it leaves to im2col.
+TEST_P(ConvTest, GroupedDirect) {
+    const std::string algo = grouped();
+    const std::vector<ConvCase> cases = {
+        {"g6 8->8 s1 28x28 Relu", {1, 48, 28, 28}, 48, 3, 3, convParams(6, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"g4 8->8 s2 29x35", {1, 32, 29, 35}, 32, 3, 3, convParams(4, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"g3 8->12 s1 7x7", {1, 24, 7, 7}, 36, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo},
+        {"g2 4->16 s2 TF-same 20x41", {1, 8, 20, 41}, 32, 3, 3, convParams(2, {2, 2}, {0, 0, 1, 1}), false, Activation::LeakyRelu, 0.1f, 0, 13, algo},
+        {"g5 12->4 s1 no pad 9x50 Sigmoid", {1, 60, 9, 50}, 20, 3, 3, convParams(5, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, algo},
+        {"g2 8->8 s1 batch 2 asym", {2, 16, 11, 13}, 16, 3, 3, convParams(2, {1, 1}, {2, 0, 0, 2}), true, Activation::Relu, 0, 0, 13, algo},
+        {"g2 8->8 s2 on 2x2", {1, 16, 2, 2}, 16, 3, 3, convParams(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        {"g2 8->8 s1 pad 2 on 3x3", {1, 16, 3, 3}, 16, 3, 3, convParams(2, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, algo},
+        {"stem 3->32 s2 37x45 Clip", {1, 3, 37, 45}, 32, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, stem()},
+        {"stem 3->16 s2 TF-same 40x40", {1, 3, 40, 40}, 16, 3, 3, convParams(1, {2, 2}, {0, 0, 1, 1}), true, Activation::Relu, 0, 0, 13, stem()},
+        {"stem 1->8 s1 batch 2", {2, 1, 19, 21}, 8, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, stem()},
+        {"stem 4->12 s1 no pad", {1, 4, 10, 33}, 12, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, stem()},
+        {"5 inputs ->32 (im2col)", {1, 5, 12, 12}, 32, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"g2 32->32 (im2col)", {1, 64, 9, 9}, 64, 3, 3, convParams(2, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"g4 dilation 2 (im2col)", {1, 32, 12, 12}, 32, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+    };
+    uint32_t seed = 800;
     for (const auto& c : cases) check(c, seed += 10);
 }
 

@@ -263,6 +263,61 @@ TEST_P(MatMulTest, WideActivations) {
         }
 }
 
+// A Linear layer exported as MatMul + Add(bias): on the CPU one product with the bias per
+// column (and the Add's activation) in its epilogue, on every path (packed with constant or
+// computed B, the GEMV of one row, OpenBLAS at the generic level); a bias that is not one per
+// column, or not a constant, or a product read twice, stays a separate Add.
+TEST_P(MatMulTest, LinearWithBias) {
+    struct Case {
+        std::string name;
+        Shape a, b, bias;
+        bool bConst, biasFirst, fused;
+        Activation act = Activation::None;  // on the Add (as fuseActivations puts it)
+        bool twoReaders = false, biasInput = false;
+    };
+    const std::vector<Case> cases = {
+        {"MLP up [1,50,96] x [96,200] + b[200]", {1, 50, 96}, {96, 200}, {200}, true, false, true},
+        {"b[1,1,200] + MLP up, Gelu", {1, 50, 96}, {96, 200}, {1, 1, 200}, true, true, true, Activation::Gelu},
+        {"2-D [37,64] x [64,45] + b, Relu", {37, 64}, {64, 45}, {45}, true, false, true, Activation::Relu},
+        {"computed B [1,50,96] x [96,70] + b", {1, 50, 96}, {96, 70}, {70}, false, false, true},
+        {"one row [1,64] x [64,130] + b (gemv), Sigmoid", {1, 64}, {64, 130}, {130}, true, false, true, Activation::Sigmoid},
+        {"stacked [2,3,20,16] x [16,33] + b", {2, 3, 20, 16}, {16, 33}, {1, 1, 1, 33}, true, true, true},
+        {"bias per row [50,1]: separate", {50, 96}, {96, 40}, {50, 1}, true, false, false},
+        {"bias computed: separate", {1, 20, 16}, {16, 24}, {24}, true, false, false, Activation::None, false, true},
+        {"product read twice: separate", {1, 20, 16}, {16, 24}, {24}, true, false, false, Activation::None, true},
+    };
+    const auto gelu = [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); };
+    uint32_t seed = 6900;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        const Tensor a = randomTensor(c.a, ++seed), b = randomTensor(c.b, ++seed), bias = randomTensor(c.bias, ++seed);
+        OpGraph g;
+        const int y = g.value("y");
+        g.node("MatMul", {g.input("a", c.a), c.bConst ? g.constant("b", b) : g.input("b", c.b)}, {y});
+        const int bv = c.biasInput ? g.input("bias", c.bias) : g.constant("bias", bias);
+        graph::Node& add = g.node("Add", c.biasFirst ? std::vector<int>{bv, y} : std::vector<int>{y, bv}, {g.output("z")});
+        add.act.kind = c.act;
+        if (c.twoReaders) g.node("Relu", {y}, {g.output("r")});
+        std::vector<Tensor> feeds = {a};
+        if (!c.bConst) feeds.push_back(b);
+        if (c.biasInput) feeds.push_back(bias);
+        Stats stats;
+        std::vector<Tensor> got = run(g, feeds, &stats);
+        Tensor want = ref::matmul(a, b);
+        const size_t n = static_cast<size_t>(want.shape.back());
+        const bool perRow = c.bias.back() == 1;  // [50, 1]
+        for (size_t i = 0; i < want.data.size(); ++i) {
+            const double bb = perRow ? bias.data[i / n] : bias.data[i % n];
+            const double v = want.data[i] + bb;
+            want.data[i] = static_cast<float>(c.act == Activation::Gelu ? gelu(v) : c.act == Activation::None ? v : ref::act(c.act, static_cast<float>(v)));
+        }
+        EXPECT_TRUE(allClose(got.at(0), want, tol()));
+        if (backend() == Backend::Cpu) {
+            EXPECT_EQ(stats.layers.at(0).op, c.fused ? "MatMul+Add" : "MatMul");
+        }
+    }
+}
+
 PERCEPT_OP_TEST_SUITE(MatMulTest);
 
 }  // namespace

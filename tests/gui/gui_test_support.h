@@ -69,16 +69,17 @@ inline bool dropFiles(QWidget* target, const QStringList& paths) {
     return drop.isAccepted();
 }
 
-// A 320x240 H.264 video of ffmpeg's testsrc pattern (a counter that changes every second) at
-// `path`. Returns what went wrong, empty when the file was made; `haveFfmpeg` is false when
-// ffmpeg is not installed (see PERCEPT_MAKE_TEST_VIDEO).
-inline QString makeTestVideo(const QString& path, int fps, int seconds, bool& haveFfmpeg) {
+// A 320x240 H.264 video of ffmpeg's testsrc pattern (a counter that changes every second), or
+// of another lavfi source (`source`: "mandelbrot" ...), at `path`. Returns what went wrong,
+// empty when the file was made; `haveFfmpeg` is false when ffmpeg is not installed (see
+// PERCEPT_MAKE_TEST_VIDEO).
+inline QString makeTestVideo(const QString& path, int fps, int seconds, bool& haveFfmpeg, const QString& source = QStringLiteral("testsrc")) {
     const QString ffmpeg = QStandardPaths::findExecutable("ffmpeg");
     haveFfmpeg = !ffmpeg.isEmpty();
     if (!haveFfmpeg) return "ffmpeg not installed";
     QProcess p;
     p.start(ffmpeg, {"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                     QStringLiteral("testsrc=size=320x240:rate=%1").arg(fps), "-t", QString::number(seconds), "-c:v", "libx264",
+                     QStringLiteral("%1=size=320x240:rate=%2").arg(source).arg(fps), "-t", QString::number(seconds), "-c:v", "libx264",
                      "-preset", "ultrafast", "-pix_fmt", "yuv420p", path});
     if (!p.waitForFinished(60000)) return "ffmpeg did not finish in 60 s";
     if (p.exitCode() != 0) return "ffmpeg failed: " + QString::fromLocal8Bit(p.readAllStandardError());

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "common/error_text.h"
 #include "common/onnx_builder.h"
 #include "common/test_data.h"
 #include "percept/models/preprocess.h"
@@ -17,15 +18,6 @@ std::string tempFile(const std::string& name, const std::string& content) {
     const auto p = std::filesystem::temp_directory_path() / ("percept_test_" + name);
     std::ofstream(p, std::ios::binary) << content;
     return p.string();
-}
-
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
 }
 
 std::string readAll(const std::string& path) {

@@ -12,6 +12,7 @@
 
 #include "common/test_data.h"
 #include "vulkan/vk_pipeline_cache.h"
+#include "vulkan/vk_shaders.h"
 #include "vulkan_test_util.h"
 
 namespace percept::vktest {
@@ -158,9 +159,41 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
         if (vk::Context::acquire(vulkan())->supportsFp16Storage()) {
             EXPECT_LE(maxRelDiff(runOn(m, x, tiled16), runOn(m, x, SessionOptions{})), 1e-2);
         }
+        // Computing in fp16 as well (the "_fp16a" kernel: fp16 products summed 16 at a time).
+        if (vk::Context::acquire(vulkan())->supportsFp16Arithmetic()) {
+            SessionOptions arith = tiled16;
+            arith.fp16Arithmetic = true;
+            EXPECT_LE(maxRelDiff(runOn(m, x, arith), runOn(m, x, SessionOptions{})), 2e-2);
+        }
     }
     // Both forms ran: whole reductions, and reductions split over slices of k.
     EXPECT_EQ(algos, (std::set<std::string>{"conv-tiled", "conv-tiled-splitk"}));
+}
+
+// The tensor-core kernel (shaders/conv_coopmat.comp) is embedded in its fp16-arithmetic form
+// only, and chosen only where the device has cooperative matrices and the session computes in
+// fp16; elsewhere (lavapipe) the tiled kernel runs. On a device that has them the same conv
+// cases must match the CPU (run by the GPU session: tests/gpu/run_gpu_bench.sh).
+TEST(VulkanKernels, CooperativeMatrixOnlyWhereTheDeviceHasIt) {
+    EXPECT_NE(vk::findEmbeddedShader("conv_coopmat_fp16a"), nullptr);
+    EXPECT_EQ(vk::findEmbeddedShader("conv_coopmat_fp32"), nullptr);
+    auto ctx = vk::Context::acquire(vulkan());
+    const auto& cm = ctx->cooperativeMatrix();
+    std::printf("[ info ] %s: fp16 arithmetic %s, int8 dot products %s%s, cooperative matrices %s%s\n", ctx->name().c_str(),
+                ctx->supportsFp16Arithmetic() ? "yes" : "no", ctx->supportsInt8DotProduct() ? "yes" : "no",
+                ctx->int8DotProductAccelerated() ? " (accelerated)" : "", cm.any() ? (std::to_string(cm.m) + "x" + std::to_string(cm.n) + "x" + std::to_string(cm.k)).c_str() : "no",
+                ctx->cooperativeMatrixKhr() ? " (VK_KHR_cooperative_matrix present)" : "");
+    SessionOptions arith = vulkan(true);
+    arith.fp16Arithmetic = true;
+    arith.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
+    // A short reduction (40 channels, 1x1): no split, the case the tensor-core kernel takes.
+    const Model m = convModel({1, 40, 20, 20}, 64, 1, 1, 1, 4242);
+    const Tensor x = randomTensor({1, 40, 20, 20}, 4243);
+    auto s = Session::create(m, arith);
+    EXPECT_EQ(s->stats().layers[0].algo, cm.any() ? "conv-coopmat" : "conv-tiled");
+    EXPECT_LE(maxRelDiff(s->run(x), runOn(m, x, SessionOptions{})), 2e-2);
+    arith.tuning.vulkanCooperativeMatrix = false;
+    EXPECT_EQ(Session::create(m, arith)->stats().layers[0].algo, "conv-tiled");
 }
 
 // The GEMM form GPUs use (a workgroup shares each column block's reduction), forced here: the

@@ -6,9 +6,13 @@
 //       for each DIR/<id>.onnx: runs it on DIR/<id>.input.npy, writes DIR/<id>.ort.npy and
 //       prints its agreement with DIR/<id>.torch.npy. An entry whose .ort.npy is newer than
 //       its model, its input, this script and the installed runtime is left as it is.
+//   node ort_reference.js --run --model M.onnx --input X.npy --output Y.npy
+//       runs the model once per row of X (a batch of inputs stacked on axis 0; the model takes
+//       batch 1) and writes the outputs stacked the same way (tests/train: a taught model).
 //   node ort_reference.js --time --model M.onnx --input X.npy --threads N [--runs R] [--warmup W]
 //       times R runs (after W untimed ones) with intraOpNumThreads N, interOpNumThreads 1,
-//       sequential execution; prints one JSON line: {"ms": {"min", "median", "max"}, ...}.
+//       sequential execution; prints one JSON line: {"ms": {"min", "median", "max"}, "cpu_ms_median", ...}
+//       (cpu: the process's CPU time per run, every thread).
 //
 // --modules DIR: where `npm install` put node_modules (default: the usual Node resolution).
 'use strict';
@@ -22,6 +26,7 @@ function parseArgs(argv) {
     if (!s.startsWith('--')) throw new Error(`unexpected argument '${s}'`);
     const name = s.slice(2);
     if (name === 'time') a.time = true;
+    else if (name === 'run') a.run = true;
     else if (k + 1 < argv.length) a[name] = argv[++k];
     else throw new Error(`option ${s} needs a value`);
   }
@@ -143,14 +148,35 @@ async function timing(ort, a) {
   const session = await createSession(ort, a.model, threads);
   const input = readNpy(a.input);
   for (let k = 0; k < warmup; ++k) await runOnce(ort, session, input);
-  const ms = [];
+  const ms = [], cpu = [];
   for (let k = 0; k < runs; ++k) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
     await runOnce(ort, session, input);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);  // the whole process (every thread), as percept-bench's cpu_ms_median
+    cpu.push((c.user + c.system) / 1e3);
   }
   console.log(JSON.stringify({ model: a.model, engine: 'onnxruntime-node', version: ort.env.versions.node, threads, runs,
-    ms: { min: Math.min(...ms), median: median(ms), max: Math.max(...ms) } }));
+    ms: { min: Math.min(...ms), median: median(ms), max: Math.max(...ms) }, cpu_ms_median: median(cpu) }));
+}
+
+async function runRows(ort, a) {
+  const session = await createSession(ort, a.model, 1);
+  const input = readNpy(a.input);
+  const rows = input.shape[0], per = input.data.length / rows;
+  const outs = [];
+  let outShape = null;
+  for (let r = 0; r < rows; ++r) {
+    const x = { shape: [1, ...input.shape.slice(1)], data: input.data.slice(r * per, (r + 1) * per) };
+    const y = await runOnce(ort, session, x);
+    outShape = Array.from(y.dims, Number);
+    outs.push(y.data);
+  }
+  const total = outs.reduce((n, o) => n + o.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const o of outs) { all.set(o, at); at += o.length; }
+  writeNpy(a.output, [rows, ...outShape.slice(1)], all);
 }
 
 // Other scripts reuse the runtime's loading and the .npy reading (tests/int8/ort_check.js).
@@ -162,8 +188,9 @@ if (require.main !== module) return;
     const a = parseArgs(process.argv.slice(2));
     const { ort, file } = loadOrt(a.modules || process.env.PERCEPT_ORT_MODULES);
     if (a.time) await timing(ort, a);
+    else if (a.run) await runRows(ort, a);
     else if (a.zoo) await references(ort, file, a);
-    else throw new Error('usage: ort_reference.js --zoo DIR | --time --model M --input X --threads N');
+    else throw new Error('usage: ort_reference.js --zoo DIR | --run --model M --input X --output Y | --time --model M --input X --threads N');
   } catch (e) {
     console.error(`ort_reference: ${e.message}`);
     process.exit(1);

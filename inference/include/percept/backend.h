@@ -29,11 +29,17 @@ struct Tuning {
     // CPU: a squeeze-and-excitation block (GlobalAveragePool, two 1x1 convs, Mul) runs as one
     // kernel (PERCEPT_CPU_SE=off runs its nodes one by one).
     bool squeezeExcite = true;
+    // CPU speed: a MatMul whose only reader is a bias Add (a Linear layer) runs as one product
+    // with the bias in its epilogue (PERCEPT_CPU_MATMUL_BIAS=off keeps them apart).
+    bool matMulBias = true;
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
     // Vulkan: the wide (GPU) or plain GEMM kernel, or by device type (PERCEPT_VULKAN_GEMM=wide|plain).
     enum class VulkanGemm { Auto, Wide, Plain } vulkanGemm = VulkanGemm::Auto;
+    // Vulkan with fp16 arithmetic: convolutions on cooperative matrices (tensor cores) where the
+    // device has them (PERCEPT_VULKAN_COOPMAT=off keeps the tiled kernel, for comparisons).
+    bool vulkanCooperativeMatrix = true;
     // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
     // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).
     int64_t vulkanFailAfter = 0;
@@ -60,14 +66,28 @@ struct SessionOptions {
     std::string deviceName;
     // Vulkan: store weights and activations as fp16 where the device supports it.
     bool fp16Storage = false;
+    // Vulkan: besides fp16 storage (which this turns on), compute in fp16 where the device has
+    // shaderFloat16: the conv kernels multiply in float16_t and sum runs of 16 products (a
+    // kernel row, for depthwise) in fp16 before adding them to fp32 accumulators; and on GPUs
+    // with cooperative matrices (VK_NV_cooperative_matrix) convolutions run on the tensor cores.
+    // Off by default until measured on a GPU (tests/gpu/run_gpu_bench.sh); a device without
+    // shaderFloat16 keeps fp32 arithmetic (Stats::device says which).
+    bool fp16Arithmetic = false;
     // Record per-layer timings (CPU: wall clock per layer; Vulkan: timestamp queries).
     bool profile = true;
+    // Values to return after the model's outputs, by name: intermediate results such as a
+    // classifier's penultimate features (Model::intermediates() lists what the optimised graph
+    // keeps). Each stays in the arena until the end of a run. (Teaching, percept/train.h.)
+    std::vector<std::string> extraOutputs;
     // Compressed models (percept-compress, .pcz): the bytes of weights the session may hold.
     // When the model's coded weights plus every layer decoded and repacked fit, all are decoded
     // at creation; under it the CPU backend keeps the largest layers coded and decodes each
     // just before it runs, into buffers reused from layer to layer (Stats::streamedLayers).
     // Vulkan decodes everything at creation whatever the budget. Ignored for other models.
     size_t weightMemoryBudget = kNoWeightBudget;
+    // Throughput mode: the session runs `batch` images per run() (Model::withBatch: its inputs
+    // take `batch` on their first axis); Session::runBatch feeds it a list of images.
+    int64_t batch = 1;
     Tuning tuning;
 };
 

@@ -23,9 +23,22 @@ public:
     virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs) = 0;
     Tensor run(const Tensor& input) { return run(std::vector<Tensor>{input}).at(0); }
 
+    // Throughput mode (SessionOptions::batch = N): up to N images, each shaped as the model's
+    // single input at batch 1, run as one batch (a short list is padded with zeros, whose
+    // results are dropped); returns each image's first output, at batch 1. Works at N = 1 too.
+    // Throws percept::Error for more images than the batch, a wrong shape, or a model with
+    // several inputs.
+    std::vector<Tensor> runBatch(const std::vector<Tensor>& images);
+    // The images one run() takes (SessionOptions::batch).
+    int64_t batch() const { return batch_; }
+
     virtual const Stats& stats() const = 0;
     virtual Backend backend() const = 0;
     virtual std::string deviceName() const = 0;
+
+private:
+    int64_t batch_ = 1;
+    std::vector<Shape> inputShapes_, outputShapes_;  // of the batched graph
 };
 
 }  // namespace percept

@@ -13,6 +13,7 @@ struct LayerStats {
     std::string algo;    // kernel the backend chose, e.g. "im2col-gemm", "1x1-gemm", "depthwise"
     int64_t flops = 0;   // multiply-adds count as 2
     double ms = 0.0;     // time of the last run
+    int commands = 0;    // Vulkan: dispatches, copies and fills this layer records
 };
 
 struct Stats {
@@ -33,6 +34,12 @@ struct Stats {
     int decodeLanes = 0;               // 2: the next streamed layer decodes while one computes
     size_t streamBufferBytes = 0;
     double decodeWaitMs = 0.0;
+    // Vulkan: what one run() submits (the command buffer recorded once at session creation).
+    // Batch-1 latency on a GPU is bound by these, not by FLOPs: each dispatch costs a few
+    // microseconds of launch, each barrier drains the GPU before the next dispatch starts.
+    int64_t dispatches = 0;            // compute dispatches per run
+    int64_t transfers = 0;             // buffer copies and fills per run
+    int64_t barriers = 0;              // pipeline barriers between them per run
     std::string device;                // backend + device name
     int64_t runs = 0;
 };

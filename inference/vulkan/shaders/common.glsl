@@ -12,6 +12,18 @@
 #define sfloat float
 #define svec4 vec4
 #endif
+// The arithmetic type of a kernel's inner products: float16_t in the "_fp16a" variant of a
+// shader that has one (FP16_ARITH: the device's shaderFloat16, SessionOptions::fp16Arithmetic),
+// which then sums short runs of products in fp16 and adds those sums to fp32 accumulators;
+// float otherwise.
+#ifdef FP16_ARITH
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#define afloat float16_t
+#define avec4 f16vec4
+#else
+#define afloat float
+#define avec4 vec4
+#endif
 
 // Activation codes: ACT_<Name>, generated from graph/activations.def (activation_codes.glsl,
 // written by CMake), the same numbers as graph::Activation. `kind` is a specialisation constant

@@ -42,11 +42,15 @@ layout(constant_id = 11) const uint VEC4X = 0;
 layout(constant_id = 12) const uint KD = 1;
 layout(constant_id = 13) const uint SD = 1;
 layout(constant_id = 14) const uint DD = 1;
+// RESIDUAL 1: a residual connection fused in (graph::fusedAddCandidates): `res`, of the output's
+// shape, is added before the activation (the Add's), as the last slice of the sum is stored.
+layout(constant_id = 15) const uint RESIDUAL = 0;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][2]
 layout(binding = 2) uniform samplerBuffer bias;  // rgba: [g][mb][2]
 layout(std430, binding = 3) buffer Y { sfloat y[]; };
+layout(binding = 4) uniform samplerBuffer res;  // RESIDUAL: [n][M][P] (otherwise any texel view)
 layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
     int pt, pl;
@@ -210,6 +214,7 @@ void main() {
             if (ROWS == 1u ? rowX0 + t >= p.OW : p0 + t >= P) break;
             float v = (i < 4u ? a0[t][i & 3u] : a1[t][i & 3u]) + bv;
             if (SPLIT >= 2u) v += float(y[yb + p0 + t]);
+            if (RESIDUAL == 1u && (SPLIT == 0u || SPLIT == 3u)) v += texelFetch(res, int(yb + p0 + t)).x;
             if (SPLIT == 0u || SPLIT == 3u) v = activate(ACT, v, p.actA, p.actB);
             y[yb + p0 + t] = sfloat(v);
         }

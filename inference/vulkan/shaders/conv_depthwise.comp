@@ -37,13 +37,13 @@ void main() {
     const int xb = int((n * p.C + c) * p.H * p.W);
     // The channel's taps, a four-float texel at a time, before the loops.
     const uint T4 = (KH * KW + 3u) / 4u;
-    float wt[T4 * 4u];
+    afloat wt[T4 * 4u];
     [[unroll]] for (uint j = 0u; j < T4; ++j) {
         const vec4 v = texelFetch(w, int(c * T4 + j));
-        wt[4u * j] = v.x;
-        wt[4u * j + 1u] = v.y;
-        wt[4u * j + 2u] = v.z;
-        wt[4u * j + 3u] = v.w;
+        wt[4u * j] = afloat(v.x);
+        wt[4u * j + 1u] = afloat(v.y);
+        wt[4u * j + 2u] = afloat(v.z);
+        wt[4u * j + 3u] = afloat(v.w);
     }
     const int iyBase = int(oy * SH) - p.pt, ixBase = int(ox0 * SW) - p.pl;
     const float b = texelFetch(bias, int(c)).x;
@@ -52,17 +52,22 @@ void main() {
     [[unroll]] for (uint ky = 0u; ky < KH; ++ky) {
         const int iy = iyBase + int(ky * DH);
         const bool rowOk = uint(iy) < p.H;
-        float r[R];
+        afloat r[R];
         [[unroll]] for (uint j = 0u; j < R; ++j) {
             const int ix = ixBase + int(j);
             const bool ok = rowOk && uint(ix) < p.W;
             const float v = texelFetch(x, ok ? xb + iy * int(p.W) + ix : 0).x;
-            r[j] = ok ? v : 0.0;
+            r[j] = afloat(ok ? v : 0.0);
         }
+        // One kernel row's products summed in the arithmetic type (fp16 in the FP16_ARITH
+        // variant), then added to the fp32 accumulators.
+        afloat row[TP];
+        [[unroll]] for (uint t = 0u; t < TP; ++t) row[t] = afloat(0.0);
         [[unroll]] for (uint kx = 0u; kx < KW; ++kx) {
-            const float wv = wt[ky * KW + kx];
-            [[unroll]] for (uint t = 0u; t < TP; ++t) acc[t] += wv * r[t * SW + kx * DW];
+            const afloat wv = wt[ky * KW + kx];
+            [[unroll]] for (uint t = 0u; t < TP; ++t) row[t] += wv * r[t * SW + kx * DW];
         }
+        [[unroll]] for (uint t = 0u; t < TP; ++t) acc[t] += float(row[t]);
     }
     const uint yb = ((n * p.C + c) * p.OH + oy) * p.OW;
     [[unroll]] for (uint t = 0u; t < TP; ++t)

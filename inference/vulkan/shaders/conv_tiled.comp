@@ -11,8 +11,14 @@
 //
 // Split reductions (PARTIAL 1): when the output has too few tiles to fill the GPU (ResNet's
 // 7x7 stages: 8 tiles for a 132-multiprocessor GPU), the k range is cut into slices, one per
-// workgroup along z, each storing its partial sums (fp32) in the workspace; conv_reduce.comp
-// then adds the slices, the bias and the activation.
+// workgroup along z, each storing its partial sums (fp32) in the workspace. The last workgroup
+// of a tile to finish (an arrival counter per output tile, taken with an atomic after the
+// partial sums are made visible) adds the slices, the bias, the residual and the activation
+// and stores the tile, then returns its counter to zero for the next run: one dispatch and no
+// barrier where a separate reduction pass would cost a second of each.
+//
+// RESIDUAL 1: a residual connection fused in (graph::fusedAddCandidates): `res`, of the
+// output's shape, is added before the activation (the Add's).
 #include "common.glsl"
 layout(local_size_x = 16, local_size_y = 16) in;
 layout(constant_id = 0) const uint ACT = 0;
@@ -23,12 +29,15 @@ layout(constant_id = 4) const uint SW = 1;
 layout(constant_id = 5) const uint DH = 1;
 layout(constant_id = 6) const uint DW = 1;
 layout(constant_id = 7) const uint PARTIAL = 0;
+layout(constant_id = 8) const uint RESIDUAL = 0;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][16]   (64 channels per k)
 layout(binding = 2) uniform samplerBuffer bias;  // [g][mb * 64]
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
-layout(std430, binding = 3) writeonly buffer Part { float part[]; };  // PARTIAL: [slice][n][M][P]
+layout(binding = 4) uniform samplerBuffer res;                     // RESIDUAL: [n][M][P]
+layout(std430, binding = 5) coherent buffer Part { float part[]; };   // PARTIAL: [slice][n][M][P]
+layout(std430, binding = 6) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per output tile, 0 between runs
 layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
     int pt, pl;
@@ -37,8 +46,11 @@ layout(push_constant) uniform Push {
     float actA, actB;
 } p;
 
-shared vec4 As[16][16];  // [k][channel quad]
-shared vec4 Bs[16][16];  // [k][pixel quad]
+// FP16_ARITH: staged as fp16 (half the shared memory traffic), the 16 rank-1 updates of a k
+// step summed in fp16, each step's sums added to the fp32 accumulators.
+shared avec4 As[16][16];  // [k][channel quad]
+shared avec4 Bs[16][16];  // [k][pixel quad]
+shared bool lastSlice;
 
 void main() {
     const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
@@ -82,35 +94,67 @@ void main() {
                 xv[j] = ok ? v : 0.0;
             }
         }
-        As[lk][lq] = wv;
-        Bs[lk][lq] = xv;
+        As[lk][lq] = avec4(wv);
+        Bs[lk][lq] = avec4(xv);
         barrier();
+        avec4 step[4];
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) step[i] = avec4(0.0);
         [[unroll]] for (uint kk = 0u; kk < 16u; ++kk) {
-            const vec4 a = As[kk][ty], b = Bs[kk][tx];
-            acc[0] += a.x * b;
-            acc[1] += a.y * b;
-            acc[2] += a.z * b;
-            acc[3] += a.w * b;
+            const avec4 a = As[kk][ty], b = Bs[kk][tx];
+            step[0] += a.x * b;
+            step[1] += a.y * b;
+            step[2] += a.z * b;
+            step[3] += a.w * b;
+        }
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] += vec4(step[i]);
+        barrier();
+    }
+
+    if (PARTIAL == 1u) {
+        const uint sliceStride = p.N * p.M * P;
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+            const uint m = mb * 64u + ty * 4u + i;
+            if (m >= p.Mg) break;
+            const uint pb = slice * sliceStride + (n * p.M + g * p.Mg + m) * P;
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint q = pt0 + tx * 4u + j;
+                if (q < P) part[pb + q] = acc[i][j];
+            }
+        }
+        // Make this slice's sums visible, then count the arrival; the last slice adds them all.
+        memoryBarrierBuffer();
+        barrier();
+        if (t == 0u) {
+            const uint tile = (n * gl_NumWorkGroups.y + g) * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+            lastSlice = atomicAdd(arrivals[tile], 1u) == p.slices - 1u;
+            if (lastSlice) arrivals[tile] = 0u;  // every slice has arrived: ready for the next run
         }
         barrier();
+        if (!lastSlice) return;
+        memoryBarrierBuffer();
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+            const uint m = min(mb * 64u + ty * 4u + i, p.Mg - 1u);
+            const uint pb = (n * p.M + g * p.Mg + m) * P;
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint q = min(pt0 + tx * 4u + j, P - 1u);
+                float sum = 0.0;
+                for (uint s = 0u; s < p.slices; ++s) sum += part[s * sliceStride + pb + q];
+                acc[i][j] = sum;
+            }
+        }
     }
 
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
         const uint m = mb * 64u + ty * 4u + i;
         if (m >= p.Mg) break;
         const uint yb = (n * p.M + g * p.Mg + m) * P;
-        if (PARTIAL == 1u) {
-            const uint pb = slice * p.N * p.M * P + yb;
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint q = pt0 + tx * 4u + j;
-                if (q < P) part[pb + q] = acc[i][j];
-            }
-        } else {
-            const float bv = texelFetch(bias, int((g * p.mBlocks) * 64u + m)).x;
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint q = pt0 + tx * 4u + j;
-                if (q < P) y[yb + q] = sfloat(activate(ACT, acc[i][j] + bv, p.actA, p.actB));
-            }
+        const float bv = texelFetch(bias, int((g * p.mBlocks) * 64u + m)).x;
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            const uint q = pt0 + tx * 4u + j;
+            if (q >= P) break;
+            float v = acc[i][j] + bv;
+            if (RESIDUAL == 1u) v += texelFetch(res, int(yb + q)).x;
+            y[yb + q] = sfloat(activate(ACT, v, p.actA, p.actB));
         }
     }
 }

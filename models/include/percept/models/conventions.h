@@ -34,6 +34,10 @@ struct Conventions {
 //   percept.input.resize_shorter the shorter side before the centre crop (default side / 0.875)
 //   percept.labels               the class names, one per line (output index = line + label_offset)
 //   percept.label_offset         outputs before the first label (1 for "background" first)
+// A taught model (percept-teach, the app's Teach panel: percept/train.h) also carries
+//   percept.teach.classes        the taught classes, one per line (the last labels)
+//   percept.teach.mode           "head, extended", "finetune, replaced" ...
+//   percept.teach.cut            the base model's value the taught layers start from
 // and Windows ML's image keys, which some exporters write:
 //   Image.BitmapPixelFormat      Rgb8 | Bgr8
 //   Image.NominalPixelRange      NominalRange_0_255 | Normalized_0_1 | Normalized_1_1

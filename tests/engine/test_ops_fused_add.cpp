@@ -1,0 +1,208 @@
+// Adds folded into the node before them (graph::fusedAddCandidates), on Vulkan.
+//
+// Residual connections: Conv -> Add(conv, skip) (+ activation), which the Vulkan backend runs as
+// one dispatch (graph::convAddCandidates; the skip is added as the conv stores its output, the
+// conv's own output is never stored), against a reference written from the ops' definitions
+// (ref::conv2d in double, plus the skip, then the activation). ResNet's basic block, MobileNetV2's
+// projection, either Add operand order, batch 2, grouped and 1-D convs, on Vulkan also through
+// the GPU's tiled kernel with its split reduction and in fp16 storage; and the graphs the fusion
+// must leave alone (the skip made after the conv, the conv's output read twice, a broadcasting
+// Add, a depthwise conv), which still compute right.
+#include <gtest/gtest.h>
+
+#include "op_test_util.h"
+
+namespace percept::optest {
+namespace {
+
+using graph::Activation;
+
+struct ResidualCase {
+    std::string name;
+    Shape x;
+    int64_t M, k;  // output channels, kernel size (square)
+    ref::ConvParams p;
+    Activation act = Activation::None;  // after the Add
+    bool skipFirst = false;             // Add(skip, conv) rather than Add(conv, skip)
+};
+
+// extra: 0 fused form; 1 the skip is computed after the conv; 2 the conv's output is also a
+// graph output; 3 the Add broadcasts a [M,1,1] skip; 4 as 0, for a depthwise conv (which Vulkan
+// keeps apart: its kernel takes no residual).
+struct Built {
+    OpGraph g;
+    Tensor x, w, b, skip;
+    Tensor want;
+};
+
+Built build(const ResidualCase& c, uint32_t seed, int extra) {
+    Built r;
+    r.x = randomTensor(c.x, seed);
+    r.w = randomTensor({c.M, c.x[1] / c.p.group, c.k, c.k}, seed + 1, -0.5f, 0.5f);
+    r.b = randomTensor({c.M}, seed + 2);
+    const Tensor conv = ref::conv2d(r.x, r.w, r.b.data.data(), c.p);
+    const Shape skipShape = extra == 3 ? Shape{c.M, 1, 1} : conv.shape;
+    r.skip = randomTensor(skipShape, seed + 3, -2.0f, 2.0f);
+    OpGraph& g = r.g;
+    const int xi = g.input("x", c.x);
+    // The skip: a graph input, or (extra 1) Neg of one, made after the conv in graph order.
+    const int si = g.input("skip", skipShape);
+    const int y = extra == 2 ? g.output("conv_out") : g.value("conv_out");
+    graph::Node& n = g.node("Conv", {xi, g.constant("w", r.w), g.constant("b", r.b)}, {y}, "conv");
+    setInts(n, "kernel_shape", {c.k, c.k});
+    setInts(n, "strides", c.p.strides);
+    setInts(n, "pads", c.p.pads);
+    setInt(n, "group", c.p.group);
+    int skip = si;
+    if (extra == 1) {
+        skip = g.value("neg_skip");
+        g.node("Neg", {si}, {skip}, "neg");
+    }
+    const int sum = c.act == Activation::None ? g.output("y") : g.value("sum");
+    g.node("Add", c.skipFirst ? std::vector<int>{skip, y} : std::vector<int>{y, skip}, {sum}, "add");
+    if (c.act != Activation::None) addActivation(g, c.act, sum);
+    r.want = Tensor(conv.shape);
+    const int64_t plane = conv.shape[2] * conv.shape[3];
+    for (int64_t i = 0; i < elementCount(conv.shape); ++i) {
+        const double s = extra == 3 ? r.skip.data[(i / plane) % c.M] : extra == 1 ? -r.skip.data[i] : r.skip.data[i];
+        r.want.data[i] = ref::act(c.act, static_cast<float>(conv.data[i] + s));
+    }
+    return r;
+}
+
+// On Vulkan, once more through the kernels GPUs take (the tiled conv with its split reduction
+// where the output has few tiles, the wide GEMM), in fp16 storage and with fp16 arithmetic;
+// each session run twice
+// (the split's arrival counters must be back at zero for the next run).
+void checkGpuKernelsAndFp16(const OpGraph& g, const std::vector<Tensor>& inputs, const Tensor& want, double tol) {
+    for (int precision : {0, 1, 2}) {  // fp32, fp16 storage, fp16 storage and arithmetic
+        const bool fp16 = precision > 0;
+        for (bool gpuKernels : {false, true}) {
+            if (!fp16 && !gpuKernels) continue;  // the default path ran already
+            SessionOptions o;
+            o.backend = Backend::Vulkan;
+            o.fp16Storage = fp16;
+            o.fp16Arithmetic = precision == 2;
+            o.tuning = Tuning::fromEnvironment();
+            if (gpuKernels) {
+                o.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
+                o.tuning.vulkanGemm = Tuning::VulkanGemm::Wide;
+            }
+            auto s = Session::create(detail::modelFromGraph(g.g, "op-test"), o);
+            SCOPED_TRACE(s->stats().device + (gpuKernels ? ", GPU kernels" : "") + ", " + s->stats().layers[0].algo);
+            for (int run = 0; run < 2; ++run) EXPECT_TRUE(allClose(s->run(inputs).back(), want, fp16 ? 2e-2 : tol));
+        }
+    }
+}
+
+class ConvResidualTest : public OpTest {
+protected:
+    void check(const ResidualCase& c, uint32_t seed, int extra = 0) {
+        SCOPED_TRACE(c.name);
+        Built r = build(c, seed, extra);
+        Stats stats;
+        const auto got = run(r.g, {r.x, r.skip}, &stats);
+        ASSERT_EQ(got.size(), extra == 2 ? 2u : 1u);
+        EXPECT_TRUE(allClose(got.back(), r.want, tol()));
+        const bool fused = backend() == Backend::Vulkan && (extra == 0);
+        const std::string convRow = std::string("Conv") + (fused ? "+Add" : "") +
+                                    (fused && c.act != Activation::None ? std::string("+") + graph::activationName(c.act) : "");
+        ASSERT_GE(stats.layers.size(), 2u);
+        const size_t convAt = 0;  // the Neg of extra 1 comes after the conv
+        EXPECT_EQ(stats.layers[convAt].op, convRow);
+        EXPECT_EQ(stats.layers.back().algo == "in conv", fused) << stats.layers.back().algo;
+        if (backend() == Backend::Vulkan && threads() == 1) checkGpuKernelsAndFp16(r.g, {r.x, r.skip}, r.want, tol());
+    }
+};
+
+TEST_P(ConvResidualTest, FusedBlocks) {
+    uint32_t seed = 12000;
+    const ref::ConvParams same3{1, {1, 1}, {1, 1, 1, 1}};
+    check({"ResNet basic block 3x3 64 ch on 14x14, Relu", {1, 64, 14, 14}, 64, 3, same3, Activation::Relu}, seed += 10);
+    check({"ResNet stage 4: 3x3 128 ch on 7x7 (split reduction on the tiled kernel)", {1, 128, 7, 7}, 128, 3, same3, Activation::Relu},
+          seed += 10);
+    check({"MobileNetV2 projection 1x1 96 -> 24 on 28x28, no activation", {1, 96, 28, 28}, 24, 1, {}}, seed += 10);
+    check({"Add(skip, conv), odd sizes", {1, 13, 9, 11}, 13, 3, same3, Activation::Relu, true}, seed += 10);
+    check({"batch 2, grouped 3x3", {2, 16, 6, 7}, 16, 3, {2, {1, 1}, {1, 1, 1, 1}}, Activation::None}, seed += 10);
+    check({"1x1 on a 1x1 plane (a classifier)", {1, 40, 1, 1}, 40, 1, {}, Activation::Relu}, seed += 10);
+}
+
+TEST_P(ConvResidualTest, LeftAlone) {
+    uint32_t seed = 12500;
+    const ref::ConvParams same3{1, {1, 1}, {1, 1, 1, 1}};
+    check({"the skip is made after the conv", {1, 8, 6, 6}, 8, 3, same3, Activation::Relu}, seed += 10, 1);
+    check({"the conv's output is also a graph output", {1, 8, 6, 6}, 8, 3, same3, Activation::Relu}, seed += 10, 2);
+    check({"the Add broadcasts the skip", {1, 8, 6, 6}, 8, 3, same3, Activation::Relu}, seed += 10, 3);
+    check({"depthwise 3x3", {1, 8, 6, 6}, 8, 3, {8, {1, 1}, {1, 1, 1, 1}}, Activation::Relu}, seed += 10, 4);
+}
+
+PERCEPT_OP_TEST_SUITE(ConvResidualTest);
+
+// Linear layers as transformers export them: MatMul([..., K] x constant [K, N]) -> Add(constant
+// bias [N] or [1, N]) (+ activation, as ViT's and ConvNeXt's Gelu), one dispatch on Vulkan (the bias
+// is the GEMM's C; A's leading axes are rows of one product); against a double reference. Left
+// alone: a bias of the output's full shape, a MatMul with a batch of B matrices (still fused:
+// the bias is a row), the MatMul's output read twice.
+struct LinearCase {
+    std::string name;
+    Shape a;
+    int64_t N;
+    Shape bias;  // the Add's constant
+    Activation act = Activation::None;
+    bool batchedB = false;  // B of shape [a[0], K, N] instead of [K, N]
+};
+
+class MatMulBiasTest : public OpTest {
+protected:
+    void check(const LinearCase& c, uint32_t seed, bool readTwice = false) {
+        SCOPED_TRACE(c.name);
+        const int64_t K = c.a.back(), rowsPerB = elementCount(c.a) / K / (c.batchedB ? c.a[0] : 1);
+        const Shape bs = c.batchedB ? Shape{c.a[0], K, c.N} : Shape{K, c.N};
+        const Tensor a = randomTensor(c.a, seed), w = randomTensor(bs, seed + 1, -0.5f, 0.5f), bias = randomTensor(c.bias, seed + 2);
+        OpGraph g;
+        const int mm = readTwice ? g.output("mm") : g.value("mm");
+        g.node("MatMul", {g.input("a", c.a), g.constant("w", w)}, {mm}, "matmul");
+        const int sum = c.act == Activation::None ? g.output("y") : g.value("sum");
+        g.node("Add", {mm, g.constant("bias", bias)}, {sum}, "add");
+        if (c.act != Activation::None) addActivation(g, c.act, sum);
+        Shape ys = c.a;
+        ys.back() = c.N;
+        Tensor want(ys);
+        const int64_t rows = elementCount(c.a) / K, biasCount = elementCount(c.bias);
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < c.N; ++j) {
+                const int64_t wb = c.batchedB ? (r / rowsPerB) * K * c.N : 0;
+                double s = 0.0;
+                for (int64_t k = 0; k < K; ++k) s += static_cast<double>(a.data[r * K + k]) * w.data[wb + k * c.N + j];
+                s += bias.data[biasCount == c.N ? j : r * c.N + j];
+                want.data[r * c.N + j] = ref::act(c.act, static_cast<float>(s));
+            }
+        Stats stats;
+        const auto got = run(g, {a}, &stats);
+        EXPECT_TRUE(allClose(got.back(), want, tol()));
+        const bool fused = backend() == Backend::Vulkan && !readTwice && biasCount == c.N;
+        ASSERT_GE(stats.layers.size(), 2u);
+        EXPECT_EQ(stats.layers[0].op.rfind(fused ? "MatMul+Add" : "MatMul", 0), 0u) << stats.layers[0].op;
+        EXPECT_EQ(stats.layers[1].algo == "in matmul", fused) << stats.layers[1].algo;
+        if (backend() == Backend::Vulkan && threads() == 1) checkGpuKernelsAndFp16(g, {a}, want, tol());
+    }
+};
+
+TEST_P(MatMulBiasTest, FusedBiases) {
+    uint32_t seed = 13000;
+    check({"ViT MLP: [1,197,64] x [64,96] + [96], Sigmoid", {1, 197, 64}, 96, {96}, Activation::Sigmoid}, seed += 10);
+    check({"ConvNeXt NHWC Linear: [1,7,7,40] x [40,24] + [24]", {1, 7, 7, 40}, 24, {24}}, seed += 10);
+    check({"2-D, bias [1, N], Relu", {5, 33}, 7, {1, 7}, Activation::Relu}, seed += 10);
+    check({"a batch of B matrices", {3, 4, 10}, 6, {6}}, seed += 10);
+}
+
+TEST_P(MatMulBiasTest, LeftAlone) {
+    uint32_t seed = 13500;
+    check({"a bias of the output's shape", {1, 6, 10}, 5, {1, 6, 5}}, seed += 10);
+    check({"the product is also a graph output", {1, 6, 10}, 5, {5}, Activation::Relu}, seed += 10, true);
+}
+
+PERCEPT_OP_TEST_SUITE(MatMulBiasTest);
+
+}  // namespace
+}  // namespace percept::optest
