@@ -22,7 +22,8 @@ E choose(const char* name, E def, std::initializer_list<std::pair<const char*, E
     std::string known;
     for (const auto& [text, value] : options) {
         if (!std::strcmp(v, text)) return value;
-        known += (known.empty() ? "" : "|") + std::string(text);
+        if (!known.empty()) known += '|';
+        known += text;  // appended, not `"|" + std::string(text)`: GCC 12 warns falsely (-Wrestrict) on that
     }
     throw Error(std::string(name) + " must be one of " + known + ", not '" + v + "'");
 }

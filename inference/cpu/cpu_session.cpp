@@ -131,9 +131,9 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
             if (k != rest.back()) f.hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         }
     };
-    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}}, "+MaxPool");
+    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}, {}}, "+MaxPool");
     for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
-        take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se}, "+SqueezeExcite");
+        take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se, {}}, "+SqueezeExcite");
     // CPU speed: Linear layers' bias Adds in their MatMul's epilogue.
     if (matMulBias)
         for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g))
@@ -190,7 +190,7 @@ public:
         std::vector<cpu::StepSpec> steps(g.nodes.size());
         for (size_t k = 0; k < g.nodes.size(); ++k) {
             std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
-            steps[k] = kernel ? fusions.steps[k] : cpu::StepSpec{cpu::StepSpec::Kind::Node, {k}, {}};
+            steps[k] = kernel ? fusions.steps[k] : cpu::StepSpec{cpu::StepSpec::Kind::Node, {k}, {}, {}};
             if (fusions.doneBy[k] >= 0) kernel = std::make_unique<FusedStep>();
             if (!kernel) kernel = build(steps[k]);
             kernels_.push_back(std::move(kernel));

@@ -43,10 +43,11 @@ public:
             float* yf = xf + planeFloats();
             int32_t* acc = reinterpret_cast<int32_t*>(yf + alignFloats(static_cast<size_t>(P)));
             float* scratch = reinterpret_cast<float*>(acc + alignFloats(static_cast<size_t>(P)));
+            float* pad = scratch + alignFloats(static_cast<size_t>(P));
             for (int64_t c = c0; c < c1; ++c) {
                 const uint8_t* xc = x + c * plane;
                 if (bytes_) channelBytes(xc, c, reinterpret_cast<uint8_t*>(xf), acc);
-                else if (simd_) channelSimd(xc, c, xf, yf, acc);
+                else if (simd_) channelSimd(xc, c, xf, yf, pad, acc);
                 else channelDirect(xc, c, acc);
                 out_.write(acc, P, c, 1, P, y, P, 1, scratch);
             }
@@ -60,7 +61,11 @@ private:
     size_t planeFloats() const {
         return std::max(alignFloats(static_cast<size_t>(q_.H * q_.W)), alignFloats(static_cast<size_t>((q_.OH + 2) * ld_ / 4 + 1)));
     }
-    size_t perThread() const { return (planeFloats() + 3 * alignFloats(static_cast<size_t>(q_.P()))) * sizeof(float); }
+    // The fp32 SIMD kernel's zero-padded copy of the plane (DepthwiseArgs::pad).
+    size_t padFloats() const {
+        return simd_ && !bytes_ ? alignFloats(static_cast<size_t>(depthwisePadRows(q_.OH, q_.sh, 3) * depthwisePadPitch(q_.OW, q_.sh))) : 0;
+    }
+    size_t perThread() const { return (planeFloats() + 3 * alignFloats(static_cast<size_t>(q_.P())) + padFloats()) * sizeof(float); }
     // The channel padded with its zero point (rows of ld_ bytes), then the level's byte kernel.
     void channelBytes(const uint8_t* xc, int64_t c, uint8_t* padded, int32_t* acc) const {
         for (int64_t py = 0; py < q_.OH + 2; ++py) {
@@ -79,11 +84,11 @@ private:
     }
     // The fp32 kernel on x - zero point (pads then add 0); the zero point's share is added back
     // so acc is the GEMM convention's sum over every tap of (w - zw) x.
-    void channelSimd(const uint8_t* xc, int64_t c, float* xf, float* yf, int32_t* acc) const {
+    void channelSimd(const uint8_t* xc, int64_t c, float* xf, float* yf, float* pad, int32_t* acc) const {
         const int64_t plane = q_.H * q_.W, P = q_.P();
         const float z = static_cast<float>(in_.zero);
         k_.toOffsets(xc, xf, plane, in_.flip, z);
-        DepthwiseArgs a{xf, q_.H, q_.W, taps_.data() + c * 9, 0.0f, yf, q_.OH, q_.OW, q_.sh, q_.pt, q_.pl, {}};
+        DepthwiseArgs a{xf, q_.H, q_.W, taps_.data() + c * 9, 0.0f, yf, q_.OH, q_.OW, q_.sh, q_.pt, q_.pl, {}, 3, pad};
         simd_(a);
         const int32_t add = in_.zero * static_cast<int32_t>(w_.rowSum[static_cast<size_t>(c)]);
         for (int64_t i = 0; i < P; ++i) acc[i] = static_cast<int32_t>(yf[i]) + add;
