@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept: the app. Parses the command line, opens the window and the chosen source, and in
 // --screenshot mode hands over to ScreenshotRunner.
 #include <QApplication>

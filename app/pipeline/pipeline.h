@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The frame pipeline, owned by the UI thread:
 //   FrameSource (UI thread) --frame--> LatestFrameMailbox --> InferenceWorker (own QThread)

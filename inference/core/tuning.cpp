@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tuning::fromEnvironment: the one place the PERCEPT_* algorithm switches are read.
 #include <cstdlib>
 #include <cstring>

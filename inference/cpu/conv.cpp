@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Convolution, NCHW (1-D [N,C,L] runs as [N,C,1,L]; 3-D [N,C,D,H,W] through im2col), with
 // four algorithms:
 //  - "winograd":    3x3 stride 1, ungrouped, with enough channels and tiles: conv_winograd.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Winograd F(4x4, 3x3) (and F(2x2, 3x3) for small planes): U = G g G^T per (output, input)
 // channel pair, packed at creation as 36 (16) GEMM A matrices [M x C]; per frame, V = B^T d B
 // per input tile (simd_winograd.inc), then 36 (16) packed GEMMs Mx_p = U_p * V_p over

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runtime CPU dispatch, after XNNPACK's configs: the engine is compiled for the baseline
 // x86-64 ISA; the hot kernels have AVX2+FMA and AVX-512 variants (separate translation units

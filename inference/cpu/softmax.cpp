@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The softmax family along an axis: Softmax, LogSoftmax (both numerically stable: the maximum
 // is subtracted before exp) and Hardmax (1 at the first maximum, cpu/arg_extreme.h's order).
 // The schema's canonical attributes say where: `axis`, and coerce_2d = 1 for the opset < 13

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-bench: times a model on Percept's engine and, in the same process and on the same
 // input, on OpenCV DNN (the peer), then prints min/median/max, the ratio, and a per-layer table.
 // With reference outputs (--reference, or a model zoo's PyTorch / ONNX Runtime outputs with

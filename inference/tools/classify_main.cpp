@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-classify: one image through one model, top-k with probabilities and the time split.
 #include <functional>
 #include <chrono>

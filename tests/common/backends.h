@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The backends every engine test runs on: all compiled into this build. A compiled-in backend
 // without a usable device is still listed, so its tests fail loudly rather than vanish.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Conv against the seven-loop reference: every algorithm (1x1-gemm, depthwise, im2col-gemm),
 // odd channel counts, strides, asymmetric pads, dilations, groups, batch > 1, fused
 // activations, and im2col shapes large enough to need several column tiles; 1-D and 3-D convs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The unary pointwise ops (graph/activations.def: Relu ... IsInf) against the double-precision
 // references of ref::act: every op with ONNX's default attributes and with each attribute set,
 // random data over odd shapes (one large enough to split across threads), special values

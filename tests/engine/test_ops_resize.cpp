@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resize (opsets 10 to 19) and Upsample against a reference ported from ONNX's own
 // (onnx/reference/ops/op_resize.py: the recursive N-D interpolation over an edge-padded input,
 // neighbours found by sorting distances), in double: nearest with every nearest_mode, linear,

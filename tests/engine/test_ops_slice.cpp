@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The index-mapping ops against naive references written from ONNX's definitions: Slice (every
 // opset form, negative and large steps, clamping), Split (attribute, input, num_outputs, equal
 // parts), Squeeze / Unsqueeze (attribute and input forms), Expand, Tile, DepthToSpace (DCR,

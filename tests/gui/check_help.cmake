@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # percept --help exits 0 and documents every option; --help and --version work with no display
 # at all (no QT_QPA_PLATFORM, DISPLAY or WAYLAND_DISPLAY): they are answered before the GUI
 # application (and its platform plugin) exists.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dropping a classifier no manifest names gives the right answer, as a user would see it: each
 // shared model copied under another name and dropped on the window is calibrated to its input
 // convention (the status line says so) and shows the same top-5 as the model picked by its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dropping any classifier gives the right answer: a model's input conventions from its
 // metadata, or from a calibration on reference photos, must be the ones its manifest states;
 // a model that ends in Softmax is read as probabilities.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The liveness-based planner: no two simultaneously live tensors share bytes, and on real
 // models the arena is far below the naive sum of all tensors.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The models library: manifests, checksums, labels, preprocessing.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every model in ../shared/models on every image in ../shared/images, against OpenCV DNN on
 // the same ONNX file and the same preprocessed input (the engine's fp32 contract):
 //   max |ours - opencv| <= 1e-3 * max |opencv logit|, same top-1, same top-5 wherever

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Percept (percept-bench, CPU) against ONNX Runtime (onnxruntime-node: intraOpNumThreads 1/2,
 // interOpNumThreads 1, graphOptimizationLevel 'all') on every zoo model the engine loads, on
 // the model's real input. Rounds are INTERLEAVED: each round runs both engines at every thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Backend choice and the options a session is compiled with.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // The second pass of a split convolution (conv_tiled.comp, PARTIAL 1): adds the slices'
 // partial sums, the bias and the activation, one output value per invocation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Model manifests: what a model file is (name, file, checksum, where to download it), how its
 // input is prepared and how its outputs are named. The manifests in models/manifests/*.json

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where model files are found. Lookup order for a file name:
 //   1. $PERCEPT_MODELS_DIR
