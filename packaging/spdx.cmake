@@ -8,10 +8,11 @@
 cmake_minimum_required(VERSION 3.24)
 get_filename_component(ROOT "${ROOT}" ABSOLUTE)
 set(_id "SPDX-License-Identifier: Apache-2.0")
-set(_dirs app inference models ui tests packaging resources .ci)
-set(_patterns *.cpp *.h *.inc *.def *.comp *.glsl *.js CMakeLists.txt *.cmake *.sh *.py *.yml *.1.in run)
+set(_dirs app inference models ui tests packaging resources)
+set(_patterns *.cpp *.h *.inc *.def *.comp *.glsl *.js CMakeLists.txt *.cmake *.sh *.py *.yml *.1.in)
 
-set(_files ${ROOT}/CMakeLists.txt)
+file(GLOB _files LIST_DIRECTORIES false ${ROOT}/.ci/*)  # CI scripts, whatever their names
+list(APPEND _files ${ROOT}/CMakeLists.txt)
 foreach(d IN LISTS _dirs)
   foreach(p IN LISTS _patterns)
     file(GLOB_RECURSE _found LIST_DIRECTORIES false ${ROOT}/${d}/${p})

@@ -69,6 +69,8 @@ protected:
             // The family; the SIMD variants name their ISA after a '/' ("1x1-gemm/avx512").
             const std::string& algo = stats.layers[0].algo;
             EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
+            // ... and the level that ran is the session's (NEON on arm64, AVX2/AVX-512 on x86-64).
+            if (algo.find('/') != std::string::npos) EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
         }
     }
 };
@@ -498,6 +500,8 @@ protected:
         if (backend() == Backend::Cpu && !c.algo.empty()) {
             const std::string& algo = stats.layers[0].algo;
             EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
+            // ... and the level that ran is the session's (NEON on arm64, AVX2/AVX-512 on x86-64).
+            if (algo.find('/') != std::string::npos) EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
         }
     }
 };
