@@ -132,6 +132,11 @@ struct WinogradFns {
 // Exp), every other kind through the portable cpu::activate. Null for Generic (the caller
 // then takes cpu::activate: cpu::activationFn).
 using ActivateFn = void (*)(const graph::FusedActivation& act, const float* x, float* y, int64_t n);
+// ---- arm64/NEON: softmax rows (written once for every level, simd_activation.inc) ----
+// y = softmax(x), or log-softmax with `logSoftmax`, over one contiguous row of n > 0 values (x == y
+// allowed): the max, e^(x - max) with the vector exp and its sum, then one scaling (or the
+// shift (x - max) - log(sum)). Null for Generic (cpu/softmax.cpp's scalar loop then).
+using SoftmaxRowFn = void (*)(const float* x, float* y, int64_t n, bool logSoftmax);
 
 // One level's kernels. The generic table has every member null: the callers then take their
 // portable loops (and OpenBLAS for the GEMM).
@@ -144,6 +149,7 @@ struct CpuKernels {
     MaxPoolRowFns maxPool;
     WinogradFns winograd;
     ActivateFn activate = nullptr;
+    SoftmaxRowFn softmaxRow = nullptr;  // arm64/NEON: softmax rows
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };

@@ -70,7 +70,9 @@ protected:
             const std::string& algo = stats.layers[0].algo;
             EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
             // ... and the level that ran is the session's (NEON on arm64, AVX2/AVX-512 on x86-64).
-            if (algo.find('/') != std::string::npos) EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
+            if (algo.find('/') != std::string::npos) {
+                EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
+            }
         }
     }
 };
@@ -501,7 +503,9 @@ protected:
             const std::string& algo = stats.layers[0].algo;
             EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
             // ... and the level that ran is the session's (NEON on arm64, AVX2/AVX-512 on x86-64).
-            if (algo.find('/') != std::string::npos) EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
+            if (algo.find('/') != std::string::npos) {
+                EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
+            }
         }
     }
 };

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "percept/models/classification.h"
 #include "reference_logits.h"
@@ -25,6 +27,8 @@ TEST(ArchReference, EveryModelMatchesTheReferenceBuild) {
     so.threads = 2;
     so.tuning = Tuning::fromEnvironment();  // PERCEPT_CPU_ISA: each level is checked
     LogitsRunner runner(so);
+    float worst = 0;  // the largest max |diff| / max |logit| seen, printed for the record
+    std::string worstCase;
     for (const auto& c : cases) {
         SCOPED_TRACE(c.file(dir));
         const std::vector<float> ref = readLogits(c.file(dir));
@@ -37,7 +41,9 @@ TEST(ArchReference, EveryModelMatchesTheReferenceBuild) {
         }
         EXPECT_LE(maxDiff, 1e-3f * maxRef) << "max |diff| " << maxDiff << " vs max |logit| " << maxRef;
         EXPECT_EQ(models::topK(got, 1)[0], models::topK(ref, 1)[0]) << "top-1 differs";
+        if (maxRef > 0 && maxDiff / maxRef >= worst) worst = maxDiff / maxRef, worstCase = c.file(dir);
     }
+    std::printf("%zu model/photo pairs, same top-1; worst max |diff| / max |logit| %.2e (%s)\n", cases.size(), worst, worstCase.c_str());
 }
 
 }  // namespace
