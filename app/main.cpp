@@ -1,8 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept: the app. Parses the command line, opens the window and the chosen source, and in
 // --screenshot mode hands over to ScreenshotRunner.
 #include <QApplication>
+#include <QCoreApplication>
 #include <QMediaDevices>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cli_options.h"
@@ -14,6 +17,25 @@
 using namespace percept;
 
 namespace {
+void setApplicationNames() {
+    QCoreApplication::setApplicationName(QStringLiteral("percept"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PERCEPT_VERSION));
+}
+
+// --help and --version print and exit inside the parser. They are answered under a
+// QCoreApplication, which loads no platform plugin: a QApplication would first connect to a
+// display and abort without one (ssh sessions, build machines, packaging checks).
+void answerHelpOrVersionWithoutDisplay(int argc, char** argv) {
+    bool asked = false;
+    for (int i = 1; i < argc; ++i)
+        for (const char* flag : {"-h", "--help", "-?", "--help-all", "-v", "--version"}) asked |= std::strcmp(argv[i], flag) == 0;
+    if (!asked) return;
+    QCoreApplication core(argc, argv);
+    setApplicationNames();
+    // Exits (0) on --help/--version; only an option error before them comes back here.
+    if (!app::parseCommandLine(QCoreApplication::arguments())) std::exit(2);
+}
+
 // --screenshot on a machine without a display (no X11/Wayland): use Qt's offscreen platform rather
 // than failing to connect to a display.
 void preferOffscreenWhenHeadless(int argc, char** argv) {
@@ -26,11 +48,11 @@ void preferOffscreenWhenHeadless(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    answerHelpOrVersionWithoutDisplay(argc, argv);
     preferOffscreenWhenHeadless(argc, argv);
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("percept"));
+    setApplicationNames();
     QApplication::setApplicationDisplayName(QStringLiteral("Percept"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     QApplication::setDesktopFileName(QStringLiteral("io.percept.Percept"));  // resources/io.percept.Percept.desktop
 
     const auto opts = app::parseCommandLine(QApplication::arguments());

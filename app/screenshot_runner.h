@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // --screenshot mode: waits until N results have been drawn (re-running a still photo as needed),
 // saves the window with QWidget::grab, prints what the overlay showed and ends the program.

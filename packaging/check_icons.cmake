@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest packaging.icons: the committed PNG icons were rendered from the current SVG
 # (packaging/render-icons.sh records its sha256) and each PNG is the size its name says.
 #   cmake -DRES=<resources dir> -DSIZES="16;22;..." -P check_icons.cmake

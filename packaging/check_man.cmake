@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest packaging.man.<program>: the man page and "<program> --help" document the same options.
 # Every option --help prints must be in the man page, and every option the man page names must be
 # in --help (so neither can drift), and the man page names the project's version.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Renders resources/percept.svg into the PNG sizes the hicolor theme wants and records the SVG's
 # sha256 beside them. Run it after changing the SVG (needs rsvg-convert, from librsvg2-bin);
 # the ctest packaging.icons fails while the recorded sha256 differs from the SVG's.

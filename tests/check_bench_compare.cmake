@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest tools.bench_compare: percept-bench --compare cpu,vulkan --plot on a small
 # model writes an SVG and a PNG figure and a table saying whether the backends agree.
 #   cmake -DEXE=<percept-bench> -DOUT=<dir> -DMODEL=<name> -P check_bench_compare.cmake

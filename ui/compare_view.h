@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Compare mode's view: the frame twice, side by side on a wide window and one above
 // the other on a tall one, each with its own overlay (left/top: the CPU, right/bottom: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The controls under the video: CPU / GPU toggle, model picker, CPU thread count. An
 // unavailable GPU backend is shown (disabled, with the reason), not hidden, and becomes live by

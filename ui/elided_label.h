@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A one-line label that shortens its text with "..." to the room it has (the full text stays
 // in text() and the tooltip), so a long message never pushes the layout or gets cut mid-word.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Live charts (Qt Charts): inference latency and energy per inference over the last
 // N inferences, one line per backend (CPU blue, GPU green, as the overlay's chips), so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "main_window.h"
 
 #include <QAction>
@@ -19,6 +20,7 @@
 #include "app_icon.h"
 #include "control_bar.h"
 #include "elided_label.h"
+#include "model_download_dialog.h"
 #include "model_settings_dialog.h"
 #include "overlay_widget.h"
 #include "percept/backend.h"
@@ -161,6 +163,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), pipeline_(new Pip
         if (!overlay()->hasResult()) overlay()->setPendingText(tr("No model loaded"));
     });
     overlay()->setPendingText(tr("Loading model\u2026"));
+    // A model that must be downloaded first shows its progress in a window of its own.
+    new ModelDownloadDialog(pipeline_, this);
 
     auto* devices = new QMediaDevices(this);
     connect(devices, &QMediaDevices::videoInputsChanged, this, &MainWindow::refreshCameraMenu);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The main window: the video view with its overlay, the controls, menus, drag-and-drop and the
 // status line. It owns the frame pipeline and only forwards user intent to it; every heavy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The main window's parts for compare mode, the live charts, the Auto backend and the settings
 //, and the phone-sized layout: the ⋮ menu, touch-sized controls, the
 // compact overlay, double-tap and pinch on the picture. The rest of the window is in

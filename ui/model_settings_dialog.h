@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // "Model > Input and Labels...": how a model's input is prepared (normalisation, channel order,
 // resize) and where its labels are. Needed for an .onnx file no manifest describes; the app

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The overlay drawn over the video: top-5 labels with probability bars, the latency split
 // (rolling medians, inferences per second, end-to-end), memory, energy per inference with its

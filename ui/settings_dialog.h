@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Settings: skipping unchanged scenes — on or off, and the threshold: the largest
 // change of any cell of a 32x32 grey thumbnail, in grey levels, under which a frame counts as

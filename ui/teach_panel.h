@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The Teach panel (a dock beside the video; Teach ▸ Teach a New Object, Ctrl+T): name an
 // object, capture it from what the window shows or add pictures of it, choose "new head on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The training's curves, drawn as they come: the loss (left axis, from 0 to its largest value)
 // and the held-back accuracy (right axis, 0-100 %) after each epoch.

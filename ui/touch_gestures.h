@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Touch on the picture: a double tap toggles the overlay, pinching out shows it and
 // pinching in hides it (a mouse double-click toggles it too). An event filter on the video

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "video_view.h"
 
 #include <QPainter>

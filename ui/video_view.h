@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shows the newest frame (scaled to fit, aspect kept) with the overlay on top, or, when there
 // is no picture, a friendly empty state inviting a drop.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Calibrates the energy estimate (app/metrics/energy_model.h) against a hardware counter.
 
 On a machine where percept-bench measures energy (RAPL readable under /sys/class/powercap, or

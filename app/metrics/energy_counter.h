@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A hardware energy counter: cumulative joules since some fixed point (RAPL, NVML).
 #include <optional>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The energy estimate used where no hardware counter can be read. Documented in app/README.md
 // ("Energy"); the overlay labels every figure from here "estimated".

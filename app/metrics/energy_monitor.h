@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Energy per inference for the active backend: a hardware counter where the machine has one
 // (RAPL for the CPU package, NVML for NVIDIA GPUs), otherwise the documented estimate

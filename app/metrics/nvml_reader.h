@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // NVIDIA's NVML total-energy counter (millijoules since the driver loaded), for Volta and
 // newer GPUs. libnvidia-ml is loaded at run time with dlopen, never linked: on a machine

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // On battery or plugged in? UPower's OnBattery property (org.freedesktop.UPower on the system
 // D-Bus, through Qt DBus), followed by its PropertiesChanged signal, so the Auto backend can

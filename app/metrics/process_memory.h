@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Resident set size of this process, from /proc/self/statm (second field, in pages).
 #include <cstddef>

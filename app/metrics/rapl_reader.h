@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Linux powercap / RAPL: the CPU package energy counters the kernel exposes as
 //   <root>/intel-rapl:<N>/{name, energy_uj, max_energy_range_uj}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Events per second over a sliding time window (frames arriving, inferences finishing).
 #include <chrono>

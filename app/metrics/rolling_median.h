@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Median of the last N samples (a window, not the whole history), so the figure follows a
 // change of backend or model within N frames and one slow frame does not move it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The Auto backend: measures CPU and GPU on the running model for a few frames (every probe
 // frame runs on both, each on its own warm session), then keeps the better one until the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One picture on its way to the engine: the image, a sequence number given on arrival (UI
 // thread) and the arrival time, so a result can say which frame it belongs to and how long the

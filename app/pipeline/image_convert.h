@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // QImage <-> cv::Mat without surprises about channel order.
 #include <QImage>

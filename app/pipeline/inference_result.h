@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the worker reports for one frame: top-k, the time split with rolling medians, memory and
 // energy figures, and which backend/device/model produced it.

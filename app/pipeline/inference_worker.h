@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The engine side of the pipeline. Lives on its own QThread; everything reaches it as queued
 // calls, so a backend, model or thread-count change applies between two frames. Keeps one warm

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The inference worker's compare mode, Auto backend and scene skip: the frame on
 // both backends, the Auto backend's probe and decision, and reusing the last result while the
 // scene does not change. The single-backend path is in inference_worker.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A one-slot mailbox between the UI thread (producer) and the inference worker (consumer).
 // put() replaces whatever frame is waiting, so a slow engine drops frames instead of queueing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the worker knows about the loaded model, and what a user may set for a model that no
 // manifest describes (an .onnx file dropped on the window): how its input is prepared and

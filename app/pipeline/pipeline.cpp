@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipeline/pipeline.h"
 
 #include <QClipboard>
@@ -9,7 +10,9 @@
 
 #include "percept/models/manifest.h"
 #include "metrics/power_monitor.h"
+#include "percept/models/model_store.h"
 #include "pipeline/inference_worker.h"
+#include "pipeline/model_downloader.h"
 #include "sources/camera_source.h"
 #include "sources/folder_source.h"
 #include "sources/image_source.h"
@@ -62,6 +65,26 @@ Pipeline::Pipeline(QObject* parent) : QObject(parent), mailbox_(std::make_shared
     });
     connect(worker_, &InferenceWorker::error, this, [this](const QString& message) { emit statusMessage(message, true); });
     connect(worker_, &InferenceWorker::autoDecided, this, &Pipeline::autoDecided);
+
+    downloader_ = new ModelDownloader(this);
+    connect(downloader_, &ModelDownloader::started, this, &Pipeline::modelDownloadStarted);
+    connect(downloader_, &ModelDownloader::progress, this, [this](const QString& key, qint64 received, qint64 total) {
+        emit modelDownloadProgress(key, received, total);
+        emit statusMessage(QStringLiteral("Downloading model %1\u2026 %2 of %3 MB")
+                               .arg(key)
+                               .arg(static_cast<double>(received) / 1e6, 0, 'f', 1)
+                               .arg(static_cast<double>(total) / 1e6, 0, 'f', 1),
+                           false);
+    });
+    connect(downloader_, &ModelDownloader::finished, this, [this](const QString& key, const QString& path) {
+        emit modelDownloadFinished(key, true, QStringLiteral("Downloaded to %1").arg(path));
+        if (pendingModelKey_ == key) setModel(key);  // found now
+    });
+    connect(downloader_, &ModelDownloader::failed, this, [this](const QString& key, const QString& message) {
+        emit modelDownloadFinished(key, false, message);
+        emit modelFailed(key, message);
+        emit statusMessage(message, true);
+    });
 }
 
 Pipeline::~Pipeline() {
@@ -135,9 +158,17 @@ QString Pipeline::shortenPaths(QString message, const QString& path) {
 
 void Pipeline::setModel(const QString& nameOrPath) {
     pendingModelKey_ = nameOrPath;
+    if (const auto* m = percept::models::findManifest(nameOrPath.toStdString());
+        m && m->download && percept::models::findModelFile(*m).empty()) {
+        emit statusMessage(QStringLiteral("Model %1 is not on this machine yet: downloading it\u2026").arg(nameOrPath), false);
+        downloader_->start(*m);
+        return;
+    }
     emit statusMessage(QStringLiteral("Loading model %1\u2026").arg(nameOrPath), false);
     QMetaObject::invokeMethod(worker_, [w = worker_, nameOrPath] { w->setModel(nameOrPath); }, Qt::QueuedConnection);
 }
+
+void Pipeline::cancelModelDownload() { downloader_->cancel(); }
 
 void Pipeline::setModelSettings(const QString& nameOrPath, const ModelSettings& settings) {
     emit statusMessage(QStringLiteral("Reloading %1 with new preprocessing\u2026").arg(QFileInfo(nameOrPath).fileName()), false);

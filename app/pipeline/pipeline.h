@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The frame pipeline, owned by the UI thread:
 //   FrameSource (UI thread) --frame--> LatestFrameMailbox --> InferenceWorker (own QThread)
@@ -28,6 +29,7 @@ namespace percept::app {
 class FrameSource;
 class InferenceWorker;
 class PowerMonitor;
+class ModelDownloader;
 
 struct PipelineStats {
     uint64_t framesArrived = 0;
@@ -76,8 +78,10 @@ public:
     // Sends the last still picture through the engine again (screenshot mode, setting changes).
     void rerunStill();
 
-    // Engine controls (applied by the worker between two frames).
+    // Engine controls (applied by the worker between two frames). A manifest model this
+    // machine does not have, with a public original, is downloaded first (modelDownload*).
     void setModel(const QString& nameOrPath);
+    void cancelModelDownload();
     void setModelSettings(const QString& nameOrPath, const ModelSettings& settings);
     void setBackend(percept::Backend b);
     void setThreads(int threads);
@@ -144,6 +148,11 @@ signals:
     void compareChanged(bool on);
     void autoBackendChanged(bool on);
     void autoDecided(int backend, const QString& reason);
+    // The download of a model (ModelDownloader): started per URL tried, progress, and the end
+    // (ok: the model then loads as usual; otherwise modelFailed follows with the same message).
+    void modelDownloadStarted(const QString& key, const QString& displayName, const QString& url, qint64 bytes);
+    void modelDownloadProgress(const QString& key, qint64 received, qint64 total);
+    void modelDownloadFinished(const QString& key, bool ok, const QString& message);
 
 private:
     void setSource(FrameSource* source);
@@ -154,6 +163,7 @@ private:
     std::shared_ptr<LatestFrameMailbox> mailbox_;
     QThread thread_;
     InferenceWorker* worker_ = nullptr;  // lives on thread_, deleted when it finishes
+    ModelDownloader* downloader_ = nullptr;  // UI thread
     QPointer<FrameSource> source_;
     QImage lastStill_;
     uint64_t nextSeq_ = 1;

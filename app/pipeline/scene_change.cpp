@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipeline/scene_change.h"
 
 #include <opencv2/imgproc.hpp>

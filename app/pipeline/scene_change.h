@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Is a frame the same scene as the one the last result was computed for? A cheap test, so a
 // still scene (a camera on a tripod, a paused video) costs a thumbnail instead of an inference:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A camera: QCamera + QMediaCaptureSession -> QVideoSink -> QImage.
 #include <QCamera>

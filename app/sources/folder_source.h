@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A folder of photos as a slideshow: each image in name order for a few seconds, looping.
 #include <QStringList>

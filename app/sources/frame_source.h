@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where pictures come from. Every source lives on the UI thread and emits QImages; the
 // pipeline numbers them and hands them to the mailbox. A source that cannot start reports

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One still picture: a decoded file or an image from the clipboard / a drop.
 #include <QImage>

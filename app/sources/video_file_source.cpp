@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/video_file_source.h"
 
 #include <QFileInfo>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A video file played in a loop: QMediaPlayer -> QVideoSink -> QImage (needs the GStreamer
 // plugins base/good/libav at run time, or QT_MEDIA_BACKEND=ffmpeg).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The Teach feature's logic on the UI thread (the panel in ui/teach_panel.* shows it): name an
 // object, capture pictures of it from whatever the window shows (camera, video, photos, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Teaching, off the UI thread: one TeachJob lives on the teach controller's own (low-priority)
 // QThread and runs one request at a time: the base model's frozen part over the objects'

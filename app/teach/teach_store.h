@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where taught objects live, per model, under the user's data directory
 // (QStandardPaths::AppDataLocation/taught, e.g. ~/.local/share/percept/taught):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Little-endian byte reading and writing for the compressed model format (FORMAT.md). The
 // reader is for hostile input: every read is checked against the bytes that remain, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The lossy half of percept-compress (Deep Compression, Han et al. 2016, without the
 // retraining): magnitude pruning, then weight sharing through a per-tensor 1-D k-means

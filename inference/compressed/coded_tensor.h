@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A weight tensor kept compressed in memory (Deep Compression's form): every element is an
 // index into a per-tensor codebook of 2^bits values (index 0 is the pruned weights' 0.0), and

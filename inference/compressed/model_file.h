@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The compressed model file (.pcz, FORMAT.md beside this file): the engine's optimised graph
 // (BatchNorm folded, activations fused) with its large weights pruned, shared through a

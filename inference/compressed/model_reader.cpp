@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads the compressed model file (FORMAT.md) as hostile input: the checksum and version
 // first, then every count against the engine's limits and the bytes that remain before
 // anything is allocated, every value index against the table, every code table for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the compressed model file; FORMAT.md describes every field in this order.
 #include <algorithm>
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Order-0 rANS entropy coding (Duda's asymmetric numeral systems, in the byte-wise form of
 // Giesen's ryg_rans) of a tensor's codebook indices: within a few tenths of a percent of the

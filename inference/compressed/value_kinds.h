@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Codes shared by the compressed model file's reader and writer (FORMAT.md).
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Backends register a factory here; Session::create looks the chosen one up. The Vulkan
 // backend is compiled in only when PERCEPT_WITH_VULKAN is on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Load-time evaluation of float sub-graphs on constants with the CPU backend's own kernels.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Internal entry points behind percept::Model, shared by the loader and the tests (which
 // build small graphs by hand and run them through the same pipeline as an ONNX file).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tuning::fromEnvironment: the one place the PERCEPT_* algorithm switches are read.
 #include <cstdlib>
 #include <cstring>
@@ -33,7 +34,7 @@ E choose(const char* name, E def, std::initializer_list<std::pair<const char*, E
 Tuning Tuning::fromEnvironment() {
     Tuning t;
     t.cpuIsa = choose("PERCEPT_CPU_ISA", CpuIsa::Best,
-                      {{"generic", CpuIsa::Generic}, {"avx2", CpuIsa::Avx2}, {"avx512", CpuIsa::Avx512}, {"best", CpuIsa::Best}});
+                      {{"generic", CpuIsa::Generic}, {"avx2", CpuIsa::Avx2}, {"avx512", CpuIsa::Avx512}, {"neon", CpuIsa::Neon}, {"best", CpuIsa::Best}});
     t.winograd = choose("PERCEPT_CPU_WINOGRAD", Winograd::Auto,
                         {{"f4", Winograd::F4}, {"on", Winograd::F4}, {"f2", Winograd::F2}, {"off", Winograd::Off}, {"auto", Winograd::Auto}});
     t.convMaxPool = choose("PERCEPT_CPU_CONVPOOL", true, {{"on", true}, {"off", false}});

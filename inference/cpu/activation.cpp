@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pointwise functions (graph/activations.def): the fused form (applyActivation / activate,
 // called by Conv, Gemm, Add ... on blocks still in cache) and the standalone unary ops.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The order ArgMax, ArgMin and Hardmax pick their index by, as numpy's argmax/argmin (ONNX's
 // reference) do: a NaN beats every number, then the larger (ArgMax) or smaller (ArgMin)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ArgMax and ArgMin along one axis (keepdims only changes the output's shape), in numpy's
 // order (cpu/arg_extreme.h: NaN wins, first or last index among equals). The indices are
 // written as floats, which is how integers computed at run time are held (graph/ir.h); the

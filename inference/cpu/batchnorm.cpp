@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Standalone BatchNormalization, inference form: y = scale * (x - mean) / sqrt(var + eps) + B,
 // folded at build time into one multiply-add per channel, y = a[c] * x + b[c]. (Most BNs
 // follow a Conv and are folded into its weights by a graph pass; this runs the rest.)

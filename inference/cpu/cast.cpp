@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cast / CastLike of values computed at run time: the schema's canonical "convert"
 // (graph/schema_cast.cpp). Truncation and the boolean test are the Truncate / NonZero
 // pointwise functions (cpu::activate); float16 is a round trip through half precision.

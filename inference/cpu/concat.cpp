@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Concat along any axis: for each index over the axes before `axis`, each input contributes
 // one contiguous block (its extent on the axis times everything after), copied in turn. A part
 // that the memory plan placed inside the output already (graph::ConcatPlacement::InPlace: its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Convolution, NCHW (1-D [N,C,L] runs as [N,C,1,L]; 3-D [N,C,D,H,W] through im2col), with
 // four algorithms:
 //  - "winograd":    3x3 stride 1, ungrouped, with enough channels and tiles: conv_winograd.cpp.
@@ -329,8 +330,9 @@ public:
                 slice_ = alignFloats(static_cast<size_t>(K * tileMax_));
             }
         }
+        algo_ = pg_ ? std::string("im2col-gemm/") + simd.name() : "im2col-gemm";
     }
-    const char* algo() const override { return pg_ ? (pg_->nr == 32 ? "im2col-gemm/avx512" : "im2col-gemm/avx2") : "im2col-gemm"; }
+    const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override {
         threads = std::max(threads, 1);
         if (pg_) {
@@ -432,6 +434,7 @@ private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
     CopyStride2Fn copy2_;
+    std::string algo_;
     int64_t tileMax_ = 1;  // columns per tile, bounded by kIm2colTileBytes
     size_t slice_ = 0;     // floats of workspace per thread
 };
@@ -459,8 +462,9 @@ public:
         bandRows_ = std::max<int64_t>(1, (convRows - pool_.kh) / pool_.sh + 1);
         bandRows_ = std::min(bandRows_, pool_.OH);
         colsMax_ = std::max<int64_t>(1, ((bandRows_ - 1) * pool_.sh + pool_.kh) * geo_.OW);
+        algo_ = std::string("im2col-gemm+maxpool/") + simd.name();
     }
-    const char* algo() const override { return pg_->nr == 32 ? "im2col-gemm+maxpool/avx512" : "im2col-gemm+maxpool/avx2"; }
+    const char* algo() const override { return algo_.c_str(); }
     size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
     size_t workspaceBytes(int threads) const override { return static_cast<size_t>(std::max(threads, 1)) * threadFloats() * sizeof(float); }
 
@@ -505,6 +509,7 @@ private:
     std::vector<float> packed_;
     MaxPoolRows pool_;
     CopyStride2Fn copy2_;
+    std::string algo_;
     int64_t bandRows_ = 1;  // pooled output rows per band
     int64_t colsMax_ = 1;   // conv output positions of the largest band
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Convolution planning figures, exposed so tests can check which path a shape takes, and the
 // Conv + MaxPool kernel the CPU session builds for a conv whose only reader is a MaxPool.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Grouped convolution, one group per task, by the level's direct kernel (see conv_group.h).
 #include "cpu/conv_group.h"
 

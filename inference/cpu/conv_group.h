@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Grouped convolutions with few channels per group (RegNet's 3x3 convs: 8 in, 8 out per
 // group), and ungrouped ones with few input channels (the 3x3 stems of MobileNet and

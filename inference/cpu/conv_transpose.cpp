@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ConvTranspose (1-D, 2-D, 3-D; groups, strides, dilations, pads as the schema resolved them)
 // as a GEMM then col2im: for image n and group g, the columns
 //     col[(m, tap)][p] = sum_c W[g*Cg + c][m][tap] * x[g*Cg + c][p]      (p: an input position)

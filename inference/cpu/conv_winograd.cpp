@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Winograd F(4x4, 3x3) (and F(2x2, 3x3) for small planes): U = G g G^T per (output, input)
 // channel pair, packed at creation as 36 (16) GEMM A matrices [M x C]; per frame, V = B^T d B
 // per input tile (simd_winograd.inc), then 36 (16) packed GEMMs Mx_p = U_p * V_p over
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "cpu/isa.h"
 #include "cpu/op_util.h"
@@ -63,18 +65,16 @@ std::vector<float> transformWeights(const std::vector<float>& w, int64_t M, int6
 class ConvWinograd final : public Kernel {
 public:
     ConvWinograd(const WinoGeom& q, const std::vector<float>& w, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg,
-                 Variant v)
-        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), v_(v), P_(v.positions) {
+                 Variant v, const char* isa)
+        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), v_(v), P_(v.positions),
+          algo_(std::string(v.m == 2 ? "winograd2x2/" : "winograd/") + isa) {
         TY_ = (q.OH + v.m - 1) / v.m, TX_ = (q.OW + v.m - 1) / v.m;
         const std::vector<float> u = transformWeights(w, q.M, q.C, v);
         perA_ = pg->packedFloats(q.M, q.C);
         packed_.resize(static_cast<size_t>(perA_ * P_));
         for (int p = 0; p < P_; ++p) pg->pack(u.data() + p * q.M * q.C, q.C, q.M, q.C, packed_.data() + p * perA_);
     }
-    const char* algo() const override {
-        if (v_.m == 2) return pg_->nr == 32 ? "winograd2x2/avx512" : "winograd2x2/avx2";
-        return pg_->nr == 32 ? "winograd/avx512" : "winograd/avx2";
-    }
+    const char* algo() const override { return algo_.c_str(); }
     size_t weightBytes() const override { return (packed_.size() + bias_.size()) * sizeof(float); }
 
     size_t workspaceBytes(int threads) const override {
@@ -198,6 +198,7 @@ private:
     const PackedGemm* pg_;
     Variant v_;
     int P_;  // positions
+    std::string algo_;
     int64_t TY_ = 0, TX_ = 0, perA_ = 0;
     std::vector<float> packed_;  // 36 packed A matrices
 };
@@ -226,7 +227,7 @@ int winogradTile(const WinoGeom& q, const KernelConfig& cfg) {
 
 std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, int tile, const std::vector<float>& weights, std::vector<float> bias,
                                          graph::FusedActivation act, const CpuKernels& simd) {
-    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, simd.gemm, variant(tile, simd.winograd));
+    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, simd.gemm, variant(tile, simd.winograd), simd.name());
 }
 
 }  // namespace percept::cpu

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Winograd F(4x4, 3x3) convolution for 3x3, stride-1, undilated, ungrouped convs: 36
 // multiplications per 4x4 output tile and channel pair instead of 144 (a quarter of the FLOPs),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CPU backend's Session: one Kernel per node, one planned arena, one shared workspace,
 // one warm thread pool. run() copies the input into the arena, runs the kernels in order
 // and copies the outputs out; it allocates nothing but the returned tensors.

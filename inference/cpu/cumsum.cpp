@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CumSum along one axis (canonical attributes: axis, exclusive, reverse). Running sums are
 // kept in double, so a long axis does not drift; with inner > 1 a whole row of running sums
 // advances at once (per-thread scratch), so the loops stay contiguous.

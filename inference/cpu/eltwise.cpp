@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pointwise ops of two or more inputs with full numpy broadcasting: arithmetic (Add, Sub,
 // Mul, Div, Pow, Mod, PRelu), the variadic Sum / Mean / Min / Max, comparisons, And / Or /
 // Xor, and Where.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The indexed copies: Gather, GatherElements, GatherND, Compress (graph::planGather: one loop
 // for them all) and ScatterElements, ScatterND (graph::planScatter: updates grouped by target at
 // load time, so groups run on any thread in any order with the same result).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The MatMul kernel with a fused bias Add (CPU speed): a Linear layer exported as MatMul + Add
 // (graph::fusedAddCandidates' MatMul entries) as one product whose epilogue adds the bias per column and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 (INT8.md): the CPU backend's quantised kernels. A node with an 8-bit operand other than
 // QuantizeLinear / DequantizeLinear is built here (int8_registry.cpp) instead of by the float

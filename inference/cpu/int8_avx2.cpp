@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the int8 GEMM with AVX2, for CPUs without AVX-512 VNNI (and the avx2 and
 // avx512 levels there). Its dot product is `vpmaddwd` on 16-bit operands -- 8 lanes, each the
 // sum of 2 products -- so A and B are widened when they are packed (exact: `vpmaddubsw` on the

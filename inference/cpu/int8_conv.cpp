@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): quantised 2-D convolution, the int8 GEMM of cpu/int8_kernels.h with the
 // weights as A (packed once, per group) and the activations as B:
 //  - "int8-gemm" 1x1, stride 1, unpadded: the input planes are B as they are.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 (INT8.md): a quantised 2-D convolution's geometry, shared by the GEMM convolution
 // (int8_conv.cpp) and the depthwise one (int8_depthwise.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): quantised depthwise convolution (group == C == M), a channel at a time,
 // channels split over the threads:
 //  - "int8-depthwise/vnni": 3x3 stride 1 where the level has Int8Kernels::depthwise3x3s1: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cpu/int8_gemm_driver.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 (INT8.md): what the quantised products share (int8_conv.cpp, int8_depthwise.cpp,
 // int8_linear.cpp): their operands as the kernels need them -- the weights with each row's

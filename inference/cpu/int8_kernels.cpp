@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the portable int8 GEMM (plain loops over the same packed layout the SIMD
 // levels use: groups of 4 along K), the dispatcher between the levels, and the output stage.
 #include "cpu/int8_kernels.h"
@@ -122,6 +123,7 @@ const Int8Kernels kPortable = {"generic", kMr, kNr, kGroup, 1, &packPanels<kMr, 
 }  // namespace int8
 
 const Int8Kernels& int8KernelsFor(const CpuKernels& simd) {
+#if defined(__x86_64__) || defined(__i386__)
     static const bool vnni = [] {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512vnni") != 0;
@@ -131,6 +133,11 @@ const Int8Kernels& int8KernelsFor(const CpuKernels& simd) {
         case Isa::Avx2: return avx2::kInt8Kernels;
         default: return int8::kPortable;
     }
+#else
+    // arm64: the portable int8 kernels (no NEON/SDOT int8 level yet; INT8.md).
+    (void)simd;
+    return int8::kPortable;
+#endif
 }
 
 namespace {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 (INT8.md): the quantised GEMM behind the int8 convolutions and matrix products, one
 // table per SIMD level, and the output stage that turns its int32 sums into the node's output.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): quantised Gemm and MatMul with constant int8 weights. The GEMM of
 // cpu/int8_kernels.h computes C = W^T . x^T (the weights are A, packed once), so the rows of x
 // are its columns and the output is written transposed; a single row (a classifier) is a

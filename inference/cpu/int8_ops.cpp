@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the quantised nodes that are not products or pools (int8_pool.cpp): Add,
 // Concat, the views (Reshape, Flatten, Squeeze, Unsqueeze) and unary functions. Whatever maps each input code to
 // one output code (a unary function, a change of scale or zero point) is a 256-entry table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): quantised MaxPool, AveragePool and GlobalAveragePool on [N, C, ...] planes
 // (1-D, 2-D, 3-D windows: graph/window.h), planes split over the threads.
 //  - MaxPool takes the largest code of each window (an int8 tensor's codes are compared with

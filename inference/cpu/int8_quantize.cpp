@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): QuantizeLinear and DequantizeLinear as standalone kernels, per tensor or per
 // axis: the boundary between float ops and 8-bit tensors wherever the QDQ fusion left them.
 // Quantising runs the level's row kernel (Int8Kernels::quantizeRow); dequantising is a plain

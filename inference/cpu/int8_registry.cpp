@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): which quantised nodes the CPU backend runs, and their kernels. The list is
 // INT8.md's table (what graph/fusion_qdq.cpp makes); a node with an 8-bit operand that is not
 // in it is refused with the reason, never handed to a float kernel.

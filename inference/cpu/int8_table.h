@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 (INT8.md): pieces the quantised kernels share -- a value's codes as signed or unsigned
 // integers, and the 256-entry tables that map each input code to an output code (a unary

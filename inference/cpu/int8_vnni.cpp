@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the int8 GEMM with AVX-512 VNNI, `vpdpbusd` (16 lanes, each the sum of 4
 // uint8 x int8 products added to an int32). Compiled for that target through a GCC target
 // region (as simd_avx512.cpp is) and chosen at run time only on CPUs that have it

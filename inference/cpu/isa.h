@@ -1,18 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runtime CPU dispatch, after XNNPACK's configs: the engine is compiled for the baseline
 // x86-64 ISA; the hot kernels have AVX2+FMA and AVX-512 variants (separate translation units
 // built with GCC target pragmas), and each level exports ONE table of them (CpuKernels, at the
 // end of this header). A session picks the table once, from what the CPU supports capped by
 // SessionOptions::tuning.cpuIsa (tests run every level on one machine), and hands it to every
-// kernel it builds.
+// kernel it builds. On arm64 the levels are generic and NEON (Advanced SIMD, part of the
+// aarch64 baseline: simd_neon.cpp); each architecture compiles only its own SIMD files.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "graph/ir.h"
 #include "percept/backend.h"
 
 namespace percept::cpu {
 
-enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+enum class Isa {
+    Generic = 0, Avx2 = 1, Avx512 = 2,
+    // arm64/NEON: its own family, not ordered against the x86 levels.
+    Neon = 16,
+};
 
 const char* isaName(Isa isa);
 
@@ -154,6 +162,11 @@ struct WinogradFns {
 // Exp), every other kind through the portable cpu::activate. Null for Generic (the caller
 // then takes cpu::activate: cpu::activationFn).
 using ActivateFn = void (*)(const graph::FusedActivation& act, const float* x, float* y, int64_t n);
+// ---- arm64/NEON: softmax rows (written once for every level, simd_activation.inc) ----
+// y = softmax(x), or log-softmax with `logSoftmax`, over one contiguous row of n > 0 values (x == y
+// allowed): the max, e^(x - max) with the vector exp and its sum, then one scaling (or the
+// shift (x - max) - log(sum)). Null for Generic (cpu/softmax.cpp's scalar loop then).
+using SoftmaxRowFn = void (*)(const float* x, float* y, int64_t n, bool logSoftmax);
 
 // One level's kernels. The generic table has every member null: the callers then take their
 // portable loops (and OpenBLAS for the GEMM).
@@ -169,17 +182,32 @@ struct CpuKernels {
     // CPU speed (issue 10)
     DepthwiseFn depthwiseK = nullptr;  // KxK depthwise for depthwiseKTakes(k), stride 1 or 2, no dilation
     GroupConvFn groupConv = nullptr;   // one group of a grouped conv (groupConvTakes)
+    SoftmaxRowFn softmaxRow = nullptr;  // arm64/NEON: softmax rows
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };
 
-// The best level this CPU supports, capped by `cap`.
+// The best level this CPU supports, capped by `cap`; a cap of the other architecture's family
+// (avx2 on arm64, neon on x86-64) is a percept::Error saying so.
 Isa bestIsa(Tuning::CpuIsa cap);
+// Every level this CPU supports, generic first (what the tests compare against each other).
+std::vector<Isa> supportedIsas();
 // That level's table.
 const CpuKernels& cpuKernels(Isa isa);
 
 // Each SIMD translation unit's table (simd_table.inc).
 namespace avx512 { extern const CpuKernels kKernels; }
 namespace avx2 { extern const CpuKernels kKernels; }
+
+// ---- arm64/NEON ------------------------------------------------------------------------------
+namespace neon { extern const CpuKernels kKernels; }
+// What HWCAP reports beyond the baseline Advanced SIMD: the dot-product (SDOT/UDOT, for int8
+// kernels) and half-precision arithmetic extensions. All false on x86-64.
+struct ArmFeatures {
+    bool dotProd = false, fp16 = false;
+};
+ArmFeatures armFeatures();
+// The level's name with those extensions, for reports: "neon+dotprod+fp16", "avx512".
+std::string isaDescription(Isa isa);
 
 }  // namespace percept::cpu

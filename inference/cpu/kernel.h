@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The CPU backend's op interface, after ncnn's layer classes: one Kernel per graph node,
 // built once at session creation (weights repacked then), run once per frame with pointers

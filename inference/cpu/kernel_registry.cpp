@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CPU backend's kernel table (after ncnn's layer registry): one entry per line of
 // graph/ops.def, in that order (checked at compile time), naming the factory of the op's
 // family or, for an op the backend does not run, why.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Local response normalisation across channels (AlexNet/GoogLeNet), ONNX form:
 //   square_sum[c] = sum of x[c']^2 for c' in [c - floor((size-1)/2), c + ceil((size-1)/2)]
 //   y = x / (bias + alpha / size * square_sum) ^ beta

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Undilated MaxPool over rows of one plane, as two passes per output row: the max down the
 // window's rows into a row buffer padded with -inf, then the max across each window of that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The normalisations with statistics computed at run time, one kernel: for every kept index
 // ("row") of graph::planReduce's nest over the normalised axes, the mean and variance of its
 // elements in one pass over memory, then y = (x - mean) * inv * scale + bias in a second.

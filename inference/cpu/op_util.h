@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Helpers shared by the CPU kernels: attribute/shape access with errors that name the node,
 // the per-op factories the registry calls, and a GEMM split over the thread pool.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Drivers of the packed SIMD GEMM (cpu/isa.h's PackedGemm) shared by the convolution family's
 // kernels: the conv's split over the thread pool, and B matrices packed once ahead (the

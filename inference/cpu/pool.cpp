@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pooling on NCHW: MaxPool and AveragePool (dilations, count_include_pad both ways) in 1-D
 // (as 2-D planes of one row), 2-D and 3-D, and GlobalAveragePool (GlobalMaxPool: reduce.cpp). Every window
 // is clipped to the input, so pads and ceil_mode (already in the output shape) need no padded

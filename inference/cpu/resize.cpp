@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resize / Upsample (graph::planResize: per-axis tap tables, shared with the Vulkan backend).
 // Per output row (the innermost axis) the taps of the outer axes combine into a short list
 // of (input offset, weight) pairs -- one for nearest, two for bilinear, four for bicubic --

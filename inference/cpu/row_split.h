@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How the data-movement kernels (strided copies, gathers, scatters, resize, Trilu) share
 // their work: an output of `rows` rows of `inner` values runs inline when it is small (waking

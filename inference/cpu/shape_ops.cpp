@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ops that move data without arithmetic: Flatten / Reshape / Squeeze / Unsqueeze / Identity /
 // Dropout (a plain copy -- the layout of a dense row-major tensor does not change -- and none
 // at all when the memory plan gave the output its input's bytes) and Pad (constant, reflect,

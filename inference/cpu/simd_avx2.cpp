@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // AVX2+FMA variants of the hot kernels (see simd_kernels.inc), compiled through a GCC target
 // region; used when the CPU has AVX2 and FMA but not AVX-512 (or PERCEPT_CPU_ISA=avx2).
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // AVX-512 variants of the hot kernels (see simd_kernels.inc), compiled for AVX-512 through a
 // GCC target region so the rest of the engine stays baseline x86-64; used only when the
 // session picked this level (cpu/isa.h).
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The softmax family along an axis: Softmax, LogSoftmax (both numerically stable: the maximum
 // is subtracted before exp) and Hardmax (1 at the first maximum, cpu/arg_extreme.h's order).
 // The schema's canonical attributes say where: `axis`, and coerce_2d = 1 for the opset < 13
@@ -6,6 +7,7 @@
 // scratch for the running max and sum, so the loops stay contiguous.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "cpu/arg_extreme.h"
 #include "cpu/op_util.h"
@@ -18,16 +20,18 @@ enum class Mode { Softmax, LogSoftmax, Hardmax };
 
 class SoftmaxKernel final : public Kernel {
 public:
-    SoftmaxKernel(Mode mode, graph::AxisSplit s, graph::FusedActivation act)
-        : mode_(mode), outer_(s.outer), len_(s.len), inner_(s.inner), act_(act) {}
-    const char* algo() const override {
+    SoftmaxKernel(Mode mode, graph::AxisSplit s, graph::FusedActivation act, const CpuKernels& simd)
+        : mode_(mode), outer_(s.outer), len_(s.len), inner_(s.inner), act_(act),
+          // arm64/NEON: contiguous rows through the level's vector row (every SIMD level has one).
+          simdRow_(inner_ == 1 && mode != Mode::Hardmax ? simd.softmaxRow : nullptr) {
         switch (mode_) {
-            case Mode::Softmax: return inner_ == 1 ? "softmax-rows" : "softmax-strided";
-            case Mode::LogSoftmax: return inner_ == 1 ? "logsoftmax-rows" : "logsoftmax-strided";
-            case Mode::Hardmax: return "hardmax";
+            case Mode::Softmax: algo_ = inner_ == 1 ? "softmax-rows" : "softmax-strided"; break;
+            case Mode::LogSoftmax: algo_ = inner_ == 1 ? "logsoftmax-rows" : "logsoftmax-strided"; break;
+            case Mode::Hardmax: algo_ = "hardmax"; break;
         }
-        return "";
+        if (simdRow_) algo_ += std::string("/") + simd.name();
     }
+    const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override {
         return inner_ == 1 ? 0 : static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(2 * inner_)) * sizeof(float);
     }
@@ -51,6 +55,7 @@ public:
 
 private:
     void row(const float* x, float* y) const {
+        if (simdRow_) return simdRow_(x, y, len_, mode_ == Mode::LogSoftmax);
         float m = x[0];
         for (int64_t i = 1; i < len_; ++i) m = std::max(m, x[i]);
         float s = 0.0f;
@@ -111,6 +116,8 @@ private:
     Mode mode_;
     int64_t outer_, len_, inner_;
     graph::FusedActivation act_;
+    SoftmaxRowFn simdRow_;
+    std::string algo_;
 };
 
 }  // namespace
@@ -119,7 +126,7 @@ std::unique_ptr<Kernel> makeSoftmax(const graph::Graph& g, const graph::Node& n,
     const Shape& x = inShape(g, n, 0);
     const Mode mode = n.op == graph::OpKind::LogSoftmax ? Mode::LogSoftmax : n.op == graph::OpKind::Hardmax ? Mode::Hardmax : Mode::Softmax;
     const graph::AxisSplit s = graph::splitAtAxis(x, normAxis(n, n.attrInt("axis", -1), static_cast<int64_t>(x.size())), n.attrInt("coerce_2d", 0) != 0);
-    return std::make_unique<SoftmaxKernel>(mode, s, n.act);
+    return std::make_unique<SoftmaxKernel>(mode, s, n.act, cfg.simd);
 }
 
 }  // namespace percept::cpu

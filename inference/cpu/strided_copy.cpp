@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every data-movement op that is a pure index mapping (Transpose, Slice, Split, Expand, Tile,
 // DepthToSpace, SpaceToDepth) runs here: its graph::viewOf view of the input, one per output,
 // copied row by row (graph::copyViewRows: a contiguous inner run is a plain loop the compiler

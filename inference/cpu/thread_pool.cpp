@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cpu/thread_pool.h"
 
 #include <chrono>
@@ -5,6 +6,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define PERCEPT_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+// arm64/NEON: the spin-wait hint (std::this_thread::yield would be a system call per spin).
+#define PERCEPT_PAUSE() __asm__ __volatile__("yield")
 #else
 #define PERCEPT_PAUSE() std::this_thread::yield()
 #endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A pool of worker threads that stays warm between frames. The calling thread takes part in
 // every job, so a pool of size 1 has no workers and runs everything inline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Trilu: the upper (j - i >= k) or lower (j - i <= k) triangle of every matrix in the last two
 // axes, the rest zero. Any element type: it only moves values.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Compressed weights on the CPU backend (models from percept-compress; Espresso's on-the-fly
 // decompression). The session works on its own copy of the graph (the "view") whose coded

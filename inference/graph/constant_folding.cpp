@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Constant folding during shape inference (see constant_folding.h). The data-movement ops
 // fold through their own schema and index plan -- the node's canonical attributes are worked
 // out by its infer() on a scratch copy, then the same strided view (graph/strided_view.h) or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Constant folding during shape inference: a node whose inputs are all constant (and Shape of
 // any tensor, since shapes are static) is evaluated at load time and its outputs become

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Folding of pointwise ops and reductions on constants: the integer shape arithmetic that
 // exporters write (Mul / Div / Mod of dimensions, Min / Max clamps, Equal + Where selections,
 // ReduceProd of a shape) and small float chains (Shape -> Cast -> Mul -> Floor -> Cast).

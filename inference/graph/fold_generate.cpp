@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Folding of the ops that make a tensor from parameters or from a shape: Constant,
 // ConstantOfShape, Shape (with opset 15's start/end), Size, EyeLike, Range, OneHot, NonZero.
 // Shapes are static, so Shape / Size / EyeLike fold even on tensors computed at run time; the

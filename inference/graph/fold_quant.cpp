@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): QuantizeLinear and DequantizeLinear of constants, evaluated at load. Weights
 // in a QDQ model are int8 constants read through DequantizeLinear; folding makes them the
 // Float32 constants the float ops' schemas expect, and each keeps the integers and parameters

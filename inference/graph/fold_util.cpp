@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "graph/fold_util.h"
 
 #include "graph/loop_nest.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Pieces shared by the constant folder's files (constant_folding.cpp: dispatch and the
 // data-movement ops; fold_elementwise.cpp: pointwise ops and reductions; fold_generate.cpp:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Every fusion the engine does, in one place. The graph-level ones rewrite the graph at load
 // time (core/model.cpp runs them after shape inference); the backend-level one lists where a

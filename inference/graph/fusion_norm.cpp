@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The decomposed layer normalisation that exporters emit without LayerNormalization (torch
 // before opset 17, Keras through tf2onnx), fused back into one LayerNormalization node:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pointwise functions exporters spell out as several ops, put back together as one
 // (graph/fusion.h fusePointwisePatterns): torch's SiLU/Swish (x * sigmoid(x)), HardSwish before
 // opset 14 (x * HardSigmoid(x)), and GELU before opset 20 (x/2 (1 + erf(x / sqrt 2)), in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the QDQ fusion. In a QDQ model every quantised op is written as
 //     q_x -> DequantizeLinear -> x ─┐
 //           (weights: an int8 constant through DequantizeLinear, folded at load)

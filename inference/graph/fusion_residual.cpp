@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Adds that a backend may fold into the node producing their other operand (graph/fusion.h):
 // a Conv's residual connection (ResNet's, MobileNetV2's and EfficientNet's skip Adds: a tensor
 // of the conv's own shape that exists before the conv runs), and a MatMul's bias (transformers'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Squeeze-and-excitation blocks for backend-level fusion (graph/fusion.h).
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The indexed copies as two plans shared by both backends and the constant folder.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // IEEE half precision and bfloat16 <-> fp32: fp16 initializers are widened at import, the
 // Vulkan backend stores weights and activations as fp16 when asked to.

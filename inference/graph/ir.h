@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The engine's graph IR: plain data, as in ggml. Values are tensors (activations or
 // constants), nodes are ops reading and writing values by index. Shapes are static once

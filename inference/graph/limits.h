@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Caps that stop a hostile or broken model from exhausting memory or time. Real ImageNet
 // classifiers are far inside all of them.

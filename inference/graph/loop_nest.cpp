@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "graph/loop_nest.h"
 
 #include <algorithm>

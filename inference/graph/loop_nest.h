@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Strided loop nests planned once from shapes and shared by every backend: numpy broadcasting
 // (elementwise ops, MatMul's batch axes). Size-1 axes are dropped and adjacent axes that move

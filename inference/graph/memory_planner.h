@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Liveness-based activation memory plan, shared by every backend. Each non-constant value
 // (graph input, intermediate, output) gets an offset in one arena; two values share bytes

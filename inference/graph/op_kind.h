@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // OpKind: every ONNX op the engine knows, generated from graph/ops.def. The importer maps an
 // op's name to its kind once; everything after it (schemas, kernels, passes) switches on the

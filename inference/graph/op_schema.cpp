@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The schema table: one entry per line of graph/ops.def, in that order (checked below).
 // An entry without infer() is an op the engine recognises but cannot run: loading a model
 // that uses it fails with the op's name.

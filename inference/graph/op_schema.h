@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One schema per op (after ONNX's own OpSchema, reduced to what the engine needs): how many
 // inputs it takes, the check and shape inference that run at load time, and its FLOP count.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Graph passes, run once at load time in this order by the model loader (the fusions are in
 // graph/fusion.h).

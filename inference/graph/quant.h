@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 helpers shared by the load pipeline and the backends (INT8.md): which nodes are
 // quantised, the rounding every quantisation uses, and the canonical Q/DQ parameters.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): what the load pipeline does to quantised ops before shape inference.
 //  - QLinearConv and QLinearMatMul become their definition: DequantizeLinear on each operand,
 //    the float Conv / MatMul, QuantizeLinear on the result. The weights' DequantizeLinear folds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 (INT8.md): the load pipeline's steps for quantised ops before shape inference
 // (quant_expand.cpp).

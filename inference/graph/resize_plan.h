@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Resize as a separable resampling, planned once from the node's canonical attributes
 // (graph/schema_resize.cpp) and shared by both backends: every axis gets a table giving, for

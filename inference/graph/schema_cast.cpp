@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of Cast and CastLike on values computed at run time (constants are folded). Values
 // are held as fp32 whatever their type (graph/ir.h), so a cast is one of four pointwise
 // conversions, written to the canonical attribute "convert":

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of the windowed ops and the normalisations: Conv, the pools, LRN, BatchNormalization.
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of the indexed copies: Gather, GatherElements, GatherND (data of any type; indices
 // constant, or computed at run time and held as fp32 integers), ScatterElements and ScatterND
 // (indices constant; the backends group the updates by target once, at load time:

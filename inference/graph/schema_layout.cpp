@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of the data-movement ops: Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze,
 // Transpose, Concat, Pad, Expand, Tile, DepthToSpace, SpaceToDepth, Trilu. They move data of
 // any type (the output has the input's dtype) except Pad, whose fill value is a float.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of Gemm and MatMul.
 #include "graph/schema_util.h"
 #include "graph/schemas.h"

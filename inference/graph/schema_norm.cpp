@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of the normalisations that compute their statistics at run time:
 // LayerNormalization, InstanceNormalization and MeanVarianceNormalization. (BatchNormalization,
 // whose statistics are constants, is in schema_conv.cpp.)

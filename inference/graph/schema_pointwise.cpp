@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of the pointwise ops: the unary functions of graph/activations.def, the binary and
 // variadic arithmetic with numpy broadcasting, comparisons, logic and Where; and
 // activationOf(), the one reading of a unary node's parameters that the fusion passes and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of QuantizeLinear and DequantizeLinear (int8, INT8.md). Both take their scale and
 // zero point as constant inputs; the canonical form copies them into the attributes "scale"
 // (floats), "zero_point" (ints) and "axis" (>= 0), one value for the whole tensor or one per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of the ops along axes: the softmax family (Softmax, LogSoftmax, Hardmax), the
 // reductions (Reduce*, and GlobalMaxPool as one), the arg-reductions (ArgMax, ArgMin) and
 // CumSum. The normalisations are in schema_norm.cpp.

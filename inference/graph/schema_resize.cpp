@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of Resize (opsets 10 to 19) and Upsample (7 to 9). Every spelling becomes one
 // canonical form, read by graph::planResize (graph/resize_plan.h), which both backends use:
 //   mode                             nearest | linear | cubic

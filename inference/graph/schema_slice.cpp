@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schemas of Slice and Split: the parameters every opset spells differently (attributes before
 // opset 10 / 13, constant inputs after, Split's num_outputs from opset 18) become one
 // canonical form, and the backends copy through graph::viewOf (graph/strided_view.h).

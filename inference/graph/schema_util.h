@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Helpers shared by the schema files (schema_*.cpp): errors naming the node, input access,
 // constant parameters, axes, and setting an output's shape and type.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The schema functions of every op family (schema_<family>.cpp), which op_schema.cpp puts in
 // its table, and the pointwise reading shared by passes and backends.

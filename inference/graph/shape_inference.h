@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shape inference with constant folding, in one walk over the (topologically sorted) graph:
 // each node is folded to constants when it can be (graph/constant_folding.h), otherwise its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "graph/strided_view.h"
 
 #include "percept/error.h"

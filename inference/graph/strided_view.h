@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The data-movement ops that are pure index mappings (Transpose, Slice, Split, Expand, Tile,
 // DepthToSpace, SpaceToDepth, and the dense copies Reshape / Flatten / Squeeze / Unsqueeze /

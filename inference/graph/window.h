@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The canonical parameters of a window op (Conv, ConvTranspose, MaxPool, AveragePool: what
 // graph/schema_conv.cpp writes) as every backend reads them, on three spatial axes.

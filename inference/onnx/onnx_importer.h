@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // ONNX (protobuf) -> graph IR. Only translation happens here: every node, initializer and
 // attribute is copied into the IR; shape inference, constant folding and the passes run later.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // metadata_props of an ONNX ModelProto, edited by the programs that write model files
 // (percept-tag-model, teaching's export).

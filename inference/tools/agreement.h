@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How closely one output agrees with a reference output: the largest element difference as a
 // fraction of the reference's largest magnitude (so the figure means the same for logits of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What percept-bench runs: a model file, the input to run it on (random when none is given),
 // and reference outputs to check its answer against. A zoo directory (tests/zoo/export_zoo.py)

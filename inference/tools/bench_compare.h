@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // percept-bench --compare cpu,vulkan: one model on two backends in the same run,
 // each on its own warm session, runs interleaved (so both see the same machine noise):

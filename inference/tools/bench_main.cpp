@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-bench: times a model on Percept's engine and, in the same process and on the same
 // input, on OpenCV DNN (the peer), then prints min/median/max, the ratio, and a per-layer table.
 // With reference outputs (--reference, or a model zoo's PyTorch / ONNX Runtime outputs with
@@ -287,7 +288,7 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         for (const auto& [who, g] : row.agreement) j["references"][who] = {{"max_rel_diff", g.maxRelDiff}, {"same_top1", g.sameTop1()}};
         j["gflop"] = st.totalFlops / 1e9;
         j["conv_gflops_per_s"] = convGflops;
-        j["cpu_isa"] = cpu::isaName(o.isa);
+        j["cpu_isa"] = cpu::isaDescription(o.isa);
         if (backend == Backend::Cpu) {
             j["peak_gflops_per_s"] = o.peakPerCore * threads;
             j["conv_percent_of_peak"] = 100.0 * convGflops / (o.peakPerCore * threads);
@@ -327,7 +328,7 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     if (backend == Backend::Cpu)
         std::printf("conv layers: %.1f GFLOP/s achieved = %.0f%% of peak %.0f GFLOP/s (%d x %.0f, %s); load %.1f ms, session %.1f ms\n",
                     convGflops, 100.0 * convGflops / (o.peakPerCore * threads), o.peakPerCore * threads, threads, o.peakPerCore,
-                    cpu::isaName(o.isa), loadMs, sessMs);
+                    cpu::isaDescription(o.isa).c_str(), loadMs, sessMs);
     else  // the CPU's peak says nothing about a GPU
         std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
     if (backend == Backend::Vulkan)
@@ -413,7 +414,9 @@ int main(int argc, char** argv) {
         o.tuning = Tuning::fromEnvironment();
         o.isa = cpu::bestIsa(o.tuning.cpuIsa);
         o.peakPerCore = a.has("--peak") ? std::stod(a.get("--peak", "220"))
-                                        : (o.isa == cpu::Isa::Avx512 ? 220.0 : o.isa == cpu::Isa::Avx2 ? 110.0 : 55.0);
+                                        : (o.isa == cpu::Isa::Avx512 ? 220.0 : o.isa == cpu::Isa::Avx2 ? 110.0
+                                           // arm64/NEON: two 4-lane FMA pipes near 2 GHz (Cortex-A72/A76 class).
+                                           : o.isa == cpu::Isa::Neon ? 32.0 : 55.0);
         std::vector<int> threadCounts;
         for (float t : a.getFloats("--threads")) threadCounts.push_back(static_cast<int>(t));
         if (!a.has("--threads")) threadCounts = {1, 2};

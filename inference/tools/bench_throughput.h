@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // percept-bench --batch N: the throughput mode (SessionOptions::batch, Session::runBatch) timed
 // against batch 1 of the same engine, interleaved, in images per second.

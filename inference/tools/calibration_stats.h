@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // percept-quantize's calibration statistics: per activation tensor, the values it took on the
 // calibration photos, and the range each method quantises it to.

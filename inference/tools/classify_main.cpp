@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-classify: one image through one model, top-k with probabilities and the time split.
 #include <functional>
 #include <chrono>
@@ -39,8 +40,10 @@ int main(int argc, char** argv) {
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
         if (a.has("--list")) {
             for (const auto& m : models::builtinManifests()) {
-                const std::string path = models::findDataFile(m.file);
-                std::printf("%-24s %-32s %s\n", m.name.c_str(), m.displayName.c_str(), path.empty() ? "(not found)" : path.c_str());
+                const std::string path = models::findModelFile(m);
+                const char* missing = m.download ? "(not here yet: downloaded on first use)" : "(not found)";
+                std::printf("%-24s %-34s %s%s\n", m.name.c_str(), m.displayName.c_str(), path.empty() ? missing : path.c_str(),
+                            &m == &models::defaultManifest() ? "  [default]" : "");
             }
             return 0;
         }

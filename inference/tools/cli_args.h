@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Minimal "--flag value" / "--switch" parser shared by the command-line tools.
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The figure percept-bench --compare --plot writes (SVG or PNG): for each model, one stacked
 // bar per backend (its layers' median times in network order, coloured by op family), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-compress: writes a compressed model (.pcz, inference/compressed/FORMAT.md) from an
 // ONNX model: Deep Compression's pruning + per-layer k-means weight sharing, with the indices
 // rANS-coded; optionally checks it against the original on a folder of photos.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-bench-compressed: what compressed weights cost and save. Memory: each configuration
 // runs in a child process of its own (peak RSS is per process): the fp32 model, the compressed
 // model decoded at load, and the compressed model streamed under a weight budget (one lane, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-make-model: writes a random-weight ResNet-18 or MobileNetV2 as an ONNX file.
 #include <cstdio>
 #include <fstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Small edits of an ONNX file that keep everything else byte-for-byte as the exporter wrote it:
 // setting metadata_props (percept-tag-model) and appending a Softmax to the output (tests of

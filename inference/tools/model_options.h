@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The model-related options both tools share: --model, --labels, preprocessing overrides.
 #include <functional>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads a little-endian float32 .npy file (format 1.0/2.0, C order) into shape + data: the
 // reference inputs/outputs of the tests and of percept-bench --reference; and writes one.

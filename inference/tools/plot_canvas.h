@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A small drawing surface for percept-bench's figures, written out as SVG (text, exact, what
 // the README shows) or PNG (rasterised with OpenCV). One figure's layout code draws on either:

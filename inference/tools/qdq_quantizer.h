@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // percept-quantize's graph side: which tensors of a float ONNX model to quantise, and writing
 // the model back in the standard QDQ form (ONNX Runtime's quantiser writes the same shape, so

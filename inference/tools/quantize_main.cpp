@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-quantize: writes an int8 QDQ copy of a float ONNX classifier, calibrated on a folder
 // of photos run through the model's own preprocessing (its manifest, metadata or a
 // calibration of the input convention, as percept-classify resolves it). The file is standard

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Random-weight ResNet-18 and MobileNetV2 graphs written as ONNX the way PyTorch exports them
 // (Conv + BatchNormalization + Relu/Clip, residual Add, GlobalAveragePool, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-tag-model: writes a model's preprocessing and labels into its own metadata_props
 // (the keys of models/include/percept/models/conventions.h), so the file carries them wherever
 // it goes and Percept (app or percept-classify) needs no manifest for it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-teach: teaches a model new classes from folders of pictures or videos, on the device
 // (percept/train.h), and writes the personalised model as a standard ONNX file.
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The branch's forward pass and its gradient, op by op (reverse-mode differentiation by hand for
 // the ops a classifier's last layers use):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Appends ops to a graph::Graph the way the ONNX importer would have built them (opset 17
 // forms: axes, shapes and slice bounds as constant inputs), tracking every value's shape as it

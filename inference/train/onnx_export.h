@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The personalised model as a standard ONNX file: the base model's file as it was written, plus
 // the taught branch from the cut (its layers with the trained weights as new initializers, in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The training step and forward graphs (train_graph.h): the branch's forward pass written op by
 // op with the batch axis widened to B, the loss, the backward pass by the chain rule in reverse
 // node order (branch_grad.cpp has each op's rule), and the optimizer's update.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The graphs a personalisation runs, built from the plan (train_plan.h) for a batch of B
 // examples, and run by an ordinary Session on either backend:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a personalisation trains, read off the optimised model graph: the cut (the value the
 // frozen part computes, fed to training as features), the branch (the base model's nodes from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept::train::Trainer: the frozen part's session (features at the cut), the training step's
 // and the forward graph's sessions, and the loop over epochs and mini-batches on the host.
 #include <algorithm>

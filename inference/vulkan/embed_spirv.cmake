@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DOUTPUT=file.cpp -DINPUTS=a.spv|b.spv -P embed_spirv.cmake
 # Writes a C++ source defining each SPIR-V module as a uint32_t array (named after the file)
 # and findEmbeddedShader() over them (declared in vk_shaders.h).

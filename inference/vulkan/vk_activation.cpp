@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Standalone pointwise ops (graph/activations.def) and the pointwise copy helpers other
 // families use (shaders/unary.comp).
 #include <optional>

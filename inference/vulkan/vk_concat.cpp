@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Concat along any axis: per input, one block copy (shaders/unary.comp, BLOCK mode) of
 // `outer` rows of its extent on the axis times everything after, into its column of the
 // output's rows. At batch 1 on the channel axis that is one contiguous copy per input, and none

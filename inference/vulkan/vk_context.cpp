@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Instance, device selection and logical device (see vk_context.h).
 #include "vulkan/vk_context.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The Vulkan instance and device a session runs on: loader, instance (with the validation
 // layer when PERCEPT_VULKAN_VALIDATION is set), device selection, logical device and its one

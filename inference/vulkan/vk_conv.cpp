@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Convolution, NCHW: 2-D, 1-D as 2-D planes of one row ([N,C,L] is [N,C,1,L]), 3-D through the
 // "conv-gemm" kernel with a depth axis. Three kernels:
 //  - "depthwise" (group == C == M): shaders/conv_depthwise.comp, 8 (or 4) outputs of a row per

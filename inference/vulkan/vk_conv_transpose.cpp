@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ConvTranspose, 1-D to 3-D (shaders/conv_transpose.comp): the gather form, 8 output channels
 // of one output position per invocation, the weights repacked once as
 // [group][block of 8 channels][tap][c][8].

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pointwise ops of two or more inputs with numpy broadcasting (shaders/eltwise.comp,
 // shaders/where.comp), walking the loop nest graph::planBroadcastN merges (the CPU kernel's
 // too): a few axes with per-operand strides (0 = repeated). A variadic op (Sum, Mean, Min,

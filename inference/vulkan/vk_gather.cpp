@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The indexed copies: Gather, GatherElements, GatherND, Compress (shaders/gather.comp, the plan of
 // graph::planGather as 32-bit words) and ScatterElements, ScatterND (the data copied into the
 // output, then shaders/scatter.comp over graph::planScatter's groups).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gemm (Y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]) and MatMul (numpy
 // matmul: batched with broadcasting, 1-D operands promoted), both on shaders/gemm.comp through
 // element strides, one dispatch for a whole batch (attention's heads). A constant B is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Run-time loading of the Vulkan loader (see vk_loader.h).
 #include "vulkan/vk_loader.h"
 

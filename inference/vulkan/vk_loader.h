@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The Vulkan entry points the backend uses, loaded at run time from the system's loader
 // (libvulkan.so.1) with dlopen, as volk does. Nothing links against libvulkan: a machine

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Local response normalisation across channels (shaders/lrn.comp).
 #include "vulkan/vk_op.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One VkBuffer + one VkDeviceMemory per Buffer (see vk_memory.h for why that is enough).
 #include "vulkan/vk_memory.h"
 

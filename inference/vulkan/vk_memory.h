@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The backend's allocator, deliberately tiny. The liveness plan puts every activation of a
 // session into one arena, so a session needs only a handful of large allocations: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LayerNormalization, InstanceNormalization and MeanVarianceNormalization on Vulkan
 // (shaders/norm.comp): one workgroup per row of graph::planReduce's nest over the normalised
 // axes, reading the schema's canonical attributes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What an op family's dispatch setup sees while a session is built (after ncnn's layer/vulkan
 // classes, reduced to functions): one factory per op family (vk_conv.cpp, vk_pool.cpp ...)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The table from OpKind to the Vulkan dispatch setup of its family, plus the small helpers
 // the families share (activation codes and parameters).
 #include <string>

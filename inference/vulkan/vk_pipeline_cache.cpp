@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pipelines from embedded SPIR-V, and the on-disk VkPipelineCache (see vk_pipeline_cache.h).
 #include "vulkan/vk_pipeline_cache.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Compute pipelines, built from the SPIR-V embedded in the library, and the VkPipelineCache
 // that makes the second start of a model compile none of them: the cache is loaded from and

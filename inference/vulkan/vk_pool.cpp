@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MaxPool and AveragePool (1-D, 2-D, 3-D) and GlobalAveragePool (GlobalMaxPool is a reduction: vk_reduce.cpp)
 // (shaders/pool.comp; the global forms are a window the size of the whole plane).
 #include "graph/window.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reductions and the other ops along one axis on Vulkan: Reduce* and GlobalMaxPool
 // (shaders/reduce.comp, over graph::planReduce's nest), ArgMax / ArgMin (argmax.comp) and
 // CumSum (cumsum.comp), reading the schema's canonical attributes.

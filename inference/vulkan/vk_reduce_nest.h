@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // graph::ReduceNest as the reduction shaders read it in their push constants
 // (shaders/reduce_nest.glsl): the reductions (vk_reduce.cpp) and normalisations (vk_norm.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resize / Upsample: graph::planResize's per-axis tap tables as 32-bit words (weights as
 // their float bits) for shaders/resize.comp.
 #include <cstring>

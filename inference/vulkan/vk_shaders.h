@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The SPIR-V of inference/vulkan/shaders/*.comp, compiled by glslc at build time and embedded
 // by embed_spirv.cmake into a generated source file. Each shader exists twice: "<name>_fp32"

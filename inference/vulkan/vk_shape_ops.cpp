@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ops that move data without arithmetic: Flatten / Reshape / Squeeze / Unsqueeze / Identity /
 // Dropout (a buffer copy -- a dense row-major tensor's bytes do not change -- or nothing when
 // the memory plan gave the output its input's bytes) and Pad (shaders/pad.comp). The index

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The softmax family (shaders/softmax.comp): Softmax, LogSoftmax, Hardmax along the schema's
 // canonical `axis`, or along every axis from it on when coerce_2d (the opset < 13 form).
 #include "graph/loop_nest.h"

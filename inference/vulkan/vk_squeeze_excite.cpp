@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A squeeze-and-excitation block as one step (shaders/squeeze_excite.comp): the channel means,
 // the gate (both matrix-vector products and their activations, one workgroup per image) and
 // the channel scale: three dispatches for the block's four nodes, and the Mul's per-channel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every pure index mapping (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth)
 // as its graph::viewOf view, one per output: a buffer copy when the view is one contiguous
 // run, else shaders/strided_copy.comp. Cast / CastLike too: the Truncate / NonZero pointwise

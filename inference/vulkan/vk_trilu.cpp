@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Trilu: shaders/trilu.comp, the triangle kept by a comparison per value.
 #include <algorithm>
 #include <climits>

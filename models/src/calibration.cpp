@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Calibration of an unknown classifier's input convention on reference photos
 // (resources/calibration, compiled in): the convention under which the photos are recognised
 // is the one the model was trained with. A wrong one (±1 for a mean/std model, BGR for RGB)

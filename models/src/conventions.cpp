@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Input conventions from a model's metadata_props (the keys are listed in conventions.h).
 #include <cstdlib>
 #include <sstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "percept/models/manifest.h"
 
 #include <filesystem>
@@ -23,6 +24,7 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
         m.labels = j.at("labels").get<std::string>();
         m.labelOffset = j.value("label_offset", 0);
         m.licence = j.value("licence", "");
+        m.inTestData = j.value("test_data", true);
         const auto& in = j.at("input");
         m.input.size = in.at("size").get<int>();
         m.input.resizeShorter = in.value("resize_shorter", static_cast<int>(m.input.size / 0.875 + 0.5));
@@ -51,6 +53,7 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
             s.file = d.value("file", m.file);
             s.sha256 = d.value("sha256", "");
             s.bytes = d.value("bytes", 0LL);
+            s.mirrors = d.value("mirrors", std::vector<std::string>{});
             m.download = s;
         }
         return m;
@@ -65,14 +68,23 @@ const std::vector<Manifest>& builtinManifests() {
     static const std::vector<Manifest> all = [] {
         std::vector<Manifest> v;
         for (int k = 0; k < kEmbeddedManifestCount; ++k) v.push_back(parseManifest(kEmbeddedManifests[k], "built-in manifest"));
-        // The default model first: the strongest of the ones every build has.
+        // The default model's candidates first, in the order chooseDefaultManifest tries them.
+        std::stable_partition(v.begin(), v.end(), [](const Manifest& m) { return m.name == "mobilenetv2-7"; });
         std::stable_partition(v.begin(), v.end(), [](const Manifest& m) { return m.name == "mobilenet_v2_1.0_224"; });
         return v;
     }();
     return all;
 }
 
-const Manifest& defaultManifest() { return builtinManifests().at(0); }
+const Manifest& chooseDefaultManifest(bool (*onThisMachine)(const Manifest&)) {
+    const char* const candidates[] = {"mobilenet_v2_1.0_224", "mobilenetv2-7"};
+    for (const char* name : candidates)
+        if (const Manifest* m = findManifest(name); m && onThisMachine(*m)) return *m;
+    // None is here yet: the first that can be downloaded.
+    for (const char* name : candidates)
+        if (const Manifest* m = findManifest(name); m && m->download) return *m;
+    return builtinManifests().at(0);
+}
 
 const Manifest* findManifest(const std::string& name) {
     for (const auto& m : builtinManifests())

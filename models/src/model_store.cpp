@@ -1,27 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "percept/models/model_store.h"
 #include "percept/models/variants.h"
-
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "percept/error.h"
-
-extern char** environ;
+#include "percept/models/model_download.h"
 
 namespace fs = std::filesystem;
 
 namespace percept::models {
 namespace {
-
-std::string cacheDir() {
-    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/percept/models";
-    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/percept/models";
-    return {};
-}
 
 std::string executableDir() {
     std::error_code ec;
@@ -29,20 +19,13 @@ std::string executableDir() {
     return ec ? std::string() : p.parent_path().string();
 }
 
-// Runs curl to fetch url into path; returns curl's exit status (or -1 when it cannot run).
-int runCurl(const std::string& url, const std::string& path) {
-    std::vector<std::string> args = {"curl", "-fsSL", "--retry", "2", "--max-time", "300", "-o", path, url};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid;
-    if (posix_spawnp(&pid, "curl", nullptr, nullptr, argv.data(), environ) != 0) return -1;
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 }  // namespace
+
+std::string modelCacheDirectory() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/percept/models";
+    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/percept/models";
+    return {};
+}
 
 std::vector<std::string> modelSearchDirectories() {
     std::vector<std::string> dirs;
@@ -51,7 +34,7 @@ std::vector<std::string> modelSearchDirectories() {
     if (std::string(PERCEPT_CONFIGURED_MODELS_DIR).size()) dirs.emplace_back(PERCEPT_CONFIGURED_MODELS_DIR);
 #endif
     if (auto exe = executableDir(); !exe.empty()) dirs.push_back(fs::path(exe).parent_path().string() + "/share/percept/models");
-    if (auto c = cacheDir(); !c.empty()) dirs.push_back(c);
+    if (auto c = modelCacheDirectory(); !c.empty()) dirs.push_back(c);
     return dirs;
 }
 
@@ -64,36 +47,24 @@ std::string findDataFile(const std::string& fileName) {
     return {};
 }
 
-std::string locateModel(const Manifest& m, bool allowDownload) {
+std::string findModelFile(const Manifest& m) {
     if (auto p = findDataFile(m.file); !p.empty()) return p;
     if (m.download)
         if (auto p = findDataFile(m.download->file); !p.empty()) return p;
+    return {};
+}
+
+const Manifest& defaultManifest() {
+    return chooseDefaultManifest([](const Manifest& m) { return !findModelFile(m).empty(); });
+}
+
+std::string locateModel(const Manifest& m, bool allowDownload) {
+    if (auto p = findModelFile(m); !p.empty()) return p;
+    if (allowDownload && m.download) return downloadWithCurl(m);
     std::string looked;
-    for (const auto& d : modelSearchDirectories()) looked += "\n  " + d;
-    if (!allowDownload || !m.download)
-        throw Error("model '" + m.name + "': file " + m.file + " not found; looked in:" + looked +
-                    "\nset PERCEPT_MODELS_DIR to the directory that holds it");
-    const std::string dir = cacheDir();
-    if (dir.empty()) throw Error("model '" + m.name + "': not found and no cache directory to download into");
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const std::string target = dir + "/" + m.download->file, part = target + ".part";
-    const int rc = runCurl(m.download->url, part);
-    if (rc != 0) {
-        fs::remove(part, ec);
-        throw Error("model '" + m.name + "': not found locally (looked in:" + looked + ")\nand the download from " +
-                    m.download->url + " failed (" + (rc < 0 ? std::string("curl could not run") : "curl exit " + std::to_string(rc)) + ")");
-    }
-    if (!m.download->sha256.empty()) {
-        const std::string got = sha256File(part);
-        if (got != m.download->sha256) {
-            fs::remove(part, ec);
-            throw Error("model '" + m.name + "': the downloaded file's sha256 " + got + " does not match the manifest's " + m.download->sha256);
-        }
-    }
-    fs::rename(part, target, ec);
-    if (ec) throw Error("model '" + m.name + "': cannot store the download at " + target + ": " + ec.message());
-    return target;
+    for (const auto& d : modelSearchDirectories()) looked.append("\n  ").append(d);
+    throw Error("model '" + m.name + "': file " + m.file + " not found; looked in:" + looked +
+                (m.download ? "\n" + manualDownloadSteps(m) : "\nset PERCEPT_MODELS_DIR to the directory that holds it"));
 }
 
 std::string locateLabels(const Manifest& m) {

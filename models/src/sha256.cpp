@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SHA-256 (FIPS 180-4), small and dependency-free: model files are checked against their
 // manifest's checksum after a download.
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "percept/models/teach_data.h"
 
 #include <algorithm>

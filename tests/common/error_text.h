@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The message of the percept::Error a call throws, or "" when it throws none: tests check that
 // a refusal names its reason.

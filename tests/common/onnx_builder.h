@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Builds small ONNX models in memory with the onnx protobuf classes, for tests of the
 // importer (folding, opset forms, errors) without model files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The top-1 class per shared photo as ../shared/models/README.md lists it for each shared model
 // (OpenCV 4.6 on the ONNX files, with the README's preprocessing). For the three MobileNets it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where the tests find ../shared: the directories configured at build time, overridable with
 // PERCEPT_MODELS_DIR / PERCEPT_IMAGES_DIR. Missing data skips a test on a developer's machine

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The codec under the file: rANS round trips on skewed and flat alphabets and catches a damaged
 // stream; the k-means codebook keeps an already quantised tensor exact and prunes what it is told.
 #include <gtest/gtest.h>

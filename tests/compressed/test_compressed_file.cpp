@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compressed model file as hostile input: damaged files (truncated, bit-flipped, another
 // version) are refused by the header and checksum; files with a valid checksum but a broken
 // inside (written by hand here, field by field as FORMAT.md lays them out) are refused by the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Compressed models (percept-compress, inference/compressed/): every shared model compressed,
 // loaded back and run decoded at creation and streamed under weight budgets, which must agree
 // bit for bit; the budget's edge cases; Vulkan (decoded at creation) against the CPU.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // ONNX's output check (onnx/backend/test/runner: numpy.testing.assert_allclose with
 // rtol=1e-3, atol=1e-7): |got - want| <= atol + rtol * |want| per element, NaN matching NaN

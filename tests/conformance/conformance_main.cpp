@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept_conformance: ONNX's backend conformance data (onnx/backend/test/data) through the
 // engine, every test in two modes (onnx_test_case.h) on the CPU and/or Vulkan backend, each
 // test in a forked worker (isolation.h); the outcomes are compared with expected.txt, or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // tests/conformance/expected.txt: the recorded outcome of every (test, mode) on each backend.
 // One line each:

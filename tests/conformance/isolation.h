@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runs many tasks in forked worker processes so that one that crashes (a segfault, an abort)
 // or hangs costs only its own result: the task is reported CRASH and a fresh worker carries on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One test of ONNX's backend conformance data, as ONNX lays it out on disk:
 // <folder>/<test>/model.onnx and test_data_set_*/{input,output}_N.pb (serialized TensorProtos),

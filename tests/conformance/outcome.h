@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What one (test, mode, backend) run came to.
 #include <optional>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the run prints for people: counts per folder, mode and backend, and the refusals
 // grouped by op (what to implement next).

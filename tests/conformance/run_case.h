@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runs one conformance test, in one mode, on one backend, in this process.
 #include "onnx_test_case.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // int8 op tests (INT8.md): QDQ graphs built as ONNX Runtime's quantiser writes them (a float
 // input quantised, DequantizeLinear before each op, QuantizeLinear after it, int8 weights and

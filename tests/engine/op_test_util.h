@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shared pieces of the per-op tests: a builder for one-op graphs that run through the real
 // load pipeline (modelFromGraph: shape inference, passes) and a real Session; naive reference

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the pointwise op tests share (test_ops_pointwise.cpp, test_ops_binary.cpp,
 // test_ops_pointwise_fusion.cpp): a comparison for outputs holding NaN and infinities, boolean

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ops along one axis besides the reductions: Softmax, LogSoftmax and Hardmax (the opset
 // < 13 2-D coercion and the 13+ single axis), ArgMax / ArgMin (keepdims, select_last_index,
 // ties and NaN as numpy orders them) and CumSum (exclusive, reverse, the axis as an int32 or

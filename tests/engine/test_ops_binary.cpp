@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pointwise ops of two or more inputs against naive references written from ONNX's
 // definitions (double where it matters): Add/Sub/Mul/Div/Pow/Mod with every broadcasting form,
 // PRelu, the variadic Sum/Mean/Min/Max, comparisons (float, integer and boolean operands),

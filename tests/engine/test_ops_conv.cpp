@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Conv against the seven-loop reference: every algorithm (1x1-gemm, depthwise, im2col-gemm),
 // odd channel counts, strides, asymmetric pads, dilations, groups, batch > 1, fused
 // activations, and im2col shapes large enough to need several column tiles; 1-D and 3-D convs
@@ -69,6 +70,10 @@ protected:
             // The family; the SIMD variants name their ISA after a '/' ("1x1-gemm/avx512").
             const std::string& algo = stats.layers[0].algo;
             EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
+            // ... and the level that ran is the session's (NEON on arm64, AVX2/AVX-512 on x86-64).
+            if (algo.find('/') != std::string::npos) {
+                EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
+            }
         }
     }
 };
@@ -547,6 +552,10 @@ protected:
         if (backend() == Backend::Cpu && !c.algo.empty()) {
             const std::string& algo = stats.layers[0].algo;
             EXPECT_EQ(algo.substr(0, algo.find('/')), c.algo);
+            // ... and the level that ran is the session's (NEON on arm64, AVX2/AVX-512 on x86-64).
+            if (algo.find('/') != std::string::npos) {
+                EXPECT_EQ(algo.substr(algo.find('/') + 1), cpu::isaName(testIsa()));
+            }
         }
     }
 };

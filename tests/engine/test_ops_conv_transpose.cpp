@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ConvTranspose against a scatter reference written from ONNX's definition (every input value
 // times every tap added at o = i*stride - padBegin + k*dilation), in 1-D, 2-D and 3-D: groups,
 // strides, dilations, asymmetric pads, output_padding, output_shape (smaller and larger than

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Adds folded into the node before them (graph::fusedAddCandidates), on Vulkan.
 //
 // Residual connections: Conv -> Add(conv, skip) (+ activation), which the Vulkan backend runs as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The indexed copies against naive references written from ONNX's definitions: Gather (every
 // axis, multi-axis and negative indices, indices constant or computed at run time),
 // GatherElements, GatherND (batch_dims), ScatterElements and ScatterND (every reduction,

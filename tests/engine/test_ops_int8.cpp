@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): QuantizeLinear / DequantizeLinear as standalone ops (per tensor and per axis,
 // halves rounding to even, saturation), and QDQ convolutions, Gemm and MatMul fused into int8
 // kernels -- every path (1x1 direct, im2col tiles, matrix-vector, depthwise fast and direct,

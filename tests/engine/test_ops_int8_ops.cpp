@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the quantised nodes that are not products (Add, Concat, MaxPool,
 // AveragePool, GlobalAveragePool, the views, unary functions as tables), QLinearConv and
 // QLinearMatMul as ONNX writes them, a QDQ op with no int8 kernel running standalone, and what

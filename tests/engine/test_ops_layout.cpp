@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Data-movement ops against the references: Concat on every axis, Flatten / Reshape,
 // Transpose with several permutations, Pad in constant / reflect / edge modes (opset 2 and 11
 // forms); and the CPU registry's error for an op it does not know.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LRN and BatchNormalization against the naive references (the pointwise ops:
 // test_ops_pointwise.cpp, test_ops_binary.cpp; Gemm and MatMul: test_ops_matmul.cpp; the
 // softmax family: test_ops_axis.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gemm and MatMul against the naive references: every Gemm attribute form, C broadcasts,
 // constant and computed B; MatMul's numpy batching and broadcasting, 1-D operands; the
 // products of attention (both operands computed, per head), of a transformer's MLP (a

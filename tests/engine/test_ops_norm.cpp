@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The normalisations with run-time statistics (LayerNormalization, InstanceNormalization,
 // MeanVarianceNormalization) against naive double-precision references, and the fusion of the
 // decomposed layer normalisation older exporters emit (graph/fusion_norm.cpp).

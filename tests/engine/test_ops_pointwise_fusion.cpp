@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pointwise fusions (graph/fusion_pointwise.cpp, graph/fusion.cpp): the SiLU, HardSwish and
 // GELU patterns exporters write become one function (the optimised graph's ops checked), and
 // every unary function fused into each kernel path of its producer (1x1, Winograd F4/F2,

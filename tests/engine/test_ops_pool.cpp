@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool against the naive references:
 // kernel/stride/pad combinations, asymmetric pads, dilation (AveragePool's too, opset 19),
 // ceil_mode windows past the padded edge, count_include_pad both ways, auto_pad, 1-D and 3-D

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reductions (ReduceSum ... ReduceLogSumExp, GlobalMaxPool) against naive double-precision
 // references written from ONNX's definitions: every op, axes as attribute (opset < 13 / < 18)
 // and as constant input (ReduceSum 13+, all 18+), keepdims, noop_with_empty_axes, axes that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resize (opsets 10 to 19) and Upsample against a reference ported from ONNX's own
 // (onnx/reference/ops/op_resize.py: the recursive N-D interpolation over an edge-padded input,
 // neighbours found by sorting distances), in double: nearest with every nearest_mode, linear,
@@ -299,7 +300,9 @@ PERCEPT_OP_TEST_SUITE(ResizeTest);
 // The shaders of this change's families in fp16 storage (strided copy, gather, scatter,
 // resize, Trilu, the float16 cast, Pad's wrap mode), loosely against the fp32 CPU backend.
 TEST(DataMovementFp16, EveryShaderRuns) {
-    if (std::find(opTestBackends().begin(), opTestBackends().end(), Backend::Vulkan) == opTestBackends().end()) GTEST_SKIP() << "no Vulkan";
+    // One vector: begin() and end() of two temporaries would compare unrelated iterators.
+    const std::vector<Backend> backends = opTestBackends();
+    if (std::find(backends.begin(), backends.end(), Backend::Vulkan) == backends.end()) GTEST_SKIP() << "no Vulkan";
     OpGraph g(19);
     const Shape s = {1, 4, 6, 6};
     const int x = g.input("x", s);

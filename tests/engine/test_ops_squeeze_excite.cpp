@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Squeeze-and-excitation blocks (GlobalAveragePool -> Conv1x1 (+act) -> Conv1x1 (+gate) ->
 // Mul with the pool's input) against a reference written from the ops' definitions, in double:
 // both backends run them as one step (graph::squeezeExciteCandidates; cpu::makeSqueezeExcite,

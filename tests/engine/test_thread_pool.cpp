@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CPU backend's thread pool: every task of every job runs exactly once, whichever way
 // the job is handed out (run, runSplit, parallelFor), with workers awake, asleep, or woken
 // early by wake(), across thread counts and many back-to-back jobs (a worker still finishing

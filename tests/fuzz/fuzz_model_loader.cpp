@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target for the model loader: ONNX or compressed-model (.pcz) bytes in -> a Model or a
 // percept::Error. Anything else (a crash, a sanitizer report, an uncaught std:: exception, a
 // leak, a hang, runaway memory) is a bug. Small models that load are also compiled and run once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the fuzzer's seed corpus: hand-made small graphs covering every supported op and the
 // opset-specific forms, plus (when the model directory is given) truncated and bit-flipped
 // copies of the real models.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the fuzz target over files (the kept corpus and crash reproducers) without libFuzzer,
 // so every normal build re-checks them as a regression test.
 #include <cstdint>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Issue 10's GPU table, measured on the GPU machine (run_gpu_bench.sh sets it up and calls this).
 
 For each model (torchvision's architecture, random weights, 224x224, batch 1; exported to ONNX

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prepares, on this (GPU-less) machine, what tests/gpu/run_gpu_bench.sh needs on the GPU machine,
 # where nothing can be installed or fetched and the project cannot be built (no Debian
 # packages there):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue 10's GPU table on the GPU machine (NVIDIA H200, the device tool), unattended: Percept's
 # Vulkan backend (fp32, fp16 storage, fp16 arithmetic) against PyTorch with CUDA graphs and
 # eager on torchvision's versions of the same models (random weights, 224x224, batch 1),

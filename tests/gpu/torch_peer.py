@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """PyTorch, the GPU peer of percept-bench (tests/gpu/run_gpu_bench.sh runs it on the GPU machine).
 
   torch_peer.py export --out DIR [--models a,b]

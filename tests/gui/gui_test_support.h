@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shared by the GUI tests: where ../shared is (configured at build time, overridable with
 // PERCEPT_MODELS_DIR / PERCEPT_IMAGES_DIR), the skip-or-fail rule for missing data, tools or a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Compare mode on a generated video with the CPU and lavapipe: the Compare button
 // splits the view, both overlays show their backend's result for the same frame, the agreement
 // line says the backends agree on every shared model (same top-1, max |Δprob| small), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dropping a classifier no manifest names gives the right answer, as a user would see it: each
 // shared model copied under another name and dropped on the window is calibrated to its input
 // convention (the status line says so) and shows the same top-5 as the model picked by its
@@ -37,7 +38,8 @@ private slots:
 
     void renamedModelShowsTheManifestsTop5_data() {
         QTest::addColumn<QString>("manifest");
-        for (const auto& m : models::builtinManifests()) QTest::newRow(m.name.c_str()) << QString::fromStdString(m.name);
+        for (const auto& m : models::builtinManifests())
+            if (m.inTestData) QTest::newRow(m.name.c_str()) << QString::fromStdString(m.name);  // not the download-only models
     }
     void renamedModelShowsTheManifestsTop5() {
         QFETCH(QString, manifest);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dropping photos on the window (real QDragEnter/QDrop events) shows the model's top-1 in the
 // overlay within a time bound; a folder becomes a slideshow; the window also works at a phone's
 // portrait size. Uses the default model, whose labels for these photos are certain (README of

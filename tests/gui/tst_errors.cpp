@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What goes wrong must be said in the window, and the app must keep working: no camera (the
 // empty state invites a drop), a corrupt photo, a corrupt model, a video that cannot play, an
 // unavailable GPU backend. Runs with VK_DRIVER_FILES pointing nowhere (see CMakeLists.txt), so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The GPU is lost in the middle of a video (PERCEPT_VULKAN_FAIL_AFTER, set by CMakeLists.txt,
 // makes a Vulkan session's N-th run fail exactly as a real VK_ERROR_DEVICE_LOST from its fence
 // wait does): the app must fall back to the CPU with a message saying so, run the frame that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pipeline's parts without a window: the RAPL reader against a fixture laid out like
 // /sys/class/powercap, NVML absent, the energy monitor's estimate and measured paths, RSS from
 // statm, rolling median, rate meter, the latest-frame mailbox, the command line.

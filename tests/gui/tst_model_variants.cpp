@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Model variants in the picker, as a person uses them: SqueezeNet's fp32 file and a compressed
 // variant written beside it (NAME.6bit.pcz, percept/models/variants.h) are two entries with
 // their kind and size; picking the compressed one (arrow key on the picker) shows its name and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The phone-sized window at 360x720 (portrait) and 720x360 (landscape):
 // no menu bar (the ⋮ button opens the menus), controls in a bottom bar with hit targets of
 // at least 48 px, all inside the window, the compact overlay, a double tap and a pinch on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The power state the Auto backend reads: PowerMonitor against a real D-Bus daemon
 // (a private bus started here with dbus-daemon) on which a service named and shaped like UPower
 // (org.freedesktop.UPower, property OnBattery, PropertiesChanged) runs, since the real upowerd

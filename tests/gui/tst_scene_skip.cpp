@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Skipping unchanged scenes on a generated video: 2 s of a still photo (a magenta
 // mark in its corner says so), then 2 s of ffmpeg's testsrc with its colours turning (every
 // frame differs), looped. With the skip on,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak: the whole pipeline as the app runs it -- VideoFileSource (QMediaPlayer -> QVideoSink) ->
 // Pipeline -> latest-frame mailbox -> InferenceWorker (own thread) -> overlay in the main window
 // -- for several thousand frames of a generated video, switching backend (CPU / Vulkan) and model

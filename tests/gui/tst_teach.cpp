@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Teach, driven as a person would: a generated video plays (ffmpeg's testsrc pattern), Ctrl+T
 // opens the Teach panel, the object is named "pattern" and captured with the Capture button; a
 // second video (mandelbrot) becomes "fractal" the same way; Teach trains in the background

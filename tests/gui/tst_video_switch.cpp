@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A generated video (ffmpeg testsrc, made here) plays as the source while the backend is
 // switched CPU -> GPU -> CPU. Frames must keep arriving throughout, every result must be shown
 // (none lost, none stale: frame sequence numbers strictly increase and the overlay always shows

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Percept's int8 CPU path against its own fp32 path, against ONNX Runtime on the same QDQ file,
 // and against ncnn's int8 figures quoted in issue 11 (ncnn is not packaged here), on the shared
 // models and on ResNet-18 / MobileNet v1 1.0 (make_bench_models.sh), at 1 and 2 threads.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # MobileNet v1 1.0/224 with random weights, for timing only: the shape of the model ncnn's int8
 # benchmark figures are for (issue 11), which no shared file has (the shared MobileNet v1s are
 # 0.5/160 and 0.25/128). Conv+BN+ReLU blocks (the exporter folds the BatchNorms), global average

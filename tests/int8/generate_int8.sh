@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Makes the int8 models the int8 tests read (CTest fixture int8_models, see CMakeLists.txt):
 # percept-quantize on each shared model, per-channel weights, percentile ranges, calibrated on
 # the licensed reference photos in resources/calibration (never on the test photos). A model

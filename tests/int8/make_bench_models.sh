@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The models bench_int8.js times besides the shared ones, each beside its int8 copy: ResNet-18
 # (percept-make-model: random weights, PyTorch's export form) and MobileNet v1 1.0/224
 # (export_mobilenet_v1.py, needs torch) -- the shapes of ncnn's int8 benchmark figures.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // ONNX Runtime (onnxruntime-node, CPU) on the int8 models percept-quantize wrote: a standard
 // QDQ file must run there too. For each model and photo (the inputs, fp32 outputs and Percept's
 // int8 outputs that test_int8_accuracy.cpp wrote), ONNX Runtime's int8 result must keep the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs ort_check.js on the int8 models, installing onnxruntime-node into the build tree first
 # (as tests/zoo/generate_zoo.sh does, from the same package.json). Without node or npm: exit 77
 # (CTest: skipped) on a developer's machine, 1 under CI.

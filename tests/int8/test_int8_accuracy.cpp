@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // int8 accuracy (inference/INT8.md, issue 11): each shared model quantised by percept-quantize
 // (the CTest fixture int8_models: per-channel weights, percentile ranges, calibrated on the
 // licensed reference photos in resources/calibration, never on the test photos) against its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Broken inputs give a clear percept::Error naming what is wrong; nothing crashes.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The throughput mode (SessionOptions::batch, Model::withBatch, Session::runBatch): whole
 // networks exported the way PyTorch does (the flatten computed through Shape/Gather/Concat,
 // which must follow the new batch) run N different images as one batch on every backend, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Constant folding at load time, on hand-built graphs: the integer shape arithmetic exporters
 // write (Shape with start/end, Size, Range, Mod, Neg, Abs, Min, Max, comparisons, Where,
 // Expand, Tile, NonZero, EyeLike, OneHot, Compress, reductions, N-D Slice / Concat / Gather /

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The importer and the load-time passes on hand-built ONNX graphs: constant sub-graphs that
 // PyTorch emits in front of Reshape fold away, both Clip forms load, Dropout/Identity vanish,
 // BatchNorm folds into Conv and activations fuse -- with the numbers unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Forms of older exporters: opsets before 7 broadcast binary ops only with broadcast=1,
 // aligning B with A at `axis` (not numpy's trailing alignment), which the engine rewrites into
 // numpy form or refuses; Dropout left in training mode with ratio 0.

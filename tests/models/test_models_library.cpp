@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The models library: manifests, checksums, labels, preprocessing.
 #include <gtest/gtest.h>
 
@@ -14,9 +15,10 @@ namespace {
 
 TEST(Manifests, OnePerSharedModelWithMatchingChecksum) {
     const auto& all = models::builtinManifests();
-    ASSERT_EQ(all.size(), 4u);
+    ASSERT_EQ(all.size(), 5u);
     EXPECT_EQ(models::defaultManifest().name, "mobilenet_v2_1.0_224");
     for (const auto& m : all) {
+        if (!m.inTestData) continue;  // a download-only model (Manifests.DownloadOnlyModels)
         SCOPED_TRACE(m.name);
         const std::string path = modelsDir() + "/" + m.file;
         PERCEPT_REQUIRE_DATA(path);
@@ -24,6 +26,26 @@ TEST(Manifests, OnePerSharedModelWithMatchingChecksum) {
         EXPECT_EQ(models::sha256File(path), m.sha256);
         EXPECT_TRUE(std::filesystem::exists(modelsDir() + "/" + m.labels));
     }
+}
+
+// The models ../shared does not hold have a pinned public download, and the default model
+// falls back to one when the measured MobileNetV2's file is not on the machine.
+TEST(Manifests, DownloadOnlyModels) {
+    int downloadOnly = 0;
+    for (const auto& m : models::builtinManifests()) {
+        if (m.inTestData) continue;
+        SCOPED_TRACE(m.name);
+        ++downloadOnly;
+        ASSERT_TRUE(m.download.has_value());
+        EXPECT_EQ(m.download->sha256.size(), 64u);
+        EXPECT_GT(m.download->bytes, 0);
+        EXPECT_EQ(m.download->url.rfind("https://", 0), 0u);
+        for (const auto& u : m.download->mirrors) EXPECT_EQ(u.rfind("https://", 0), 0u);
+    }
+    EXPECT_EQ(downloadOnly, 1);
+    EXPECT_EQ(models::chooseDefaultManifest([](const models::Manifest&) { return true; }).name, "mobilenet_v2_1.0_224");
+    EXPECT_EQ(models::chooseDefaultManifest([](const models::Manifest&) { return false; }).name, "mobilenetv2-7");
+    EXPECT_EQ(models::chooseDefaultManifest([](const models::Manifest& m) { return m.name == "mobilenetv2-7"; }).name, "mobilenetv2-7");
 }
 
 TEST(Manifests, FoundByFileName) {

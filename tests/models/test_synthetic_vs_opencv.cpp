@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Random-weight ResNet-18 and MobileNetV2, exported the way PyTorch does (BatchNorm after every
 // Conv, residual Add + Relu, the Shape/Gather/Unsqueeze/Concat/Reshape flatten), against OpenCV
 // DNN with the engine's fp32 contract. These exercise BN folding, activation fusion and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // percept-teach-bench: the time of one training epoch (the steps over N examples' features, the
 // frozen part's run excluded) on Percept's engine, CPU at 1 and 2 threads and Vulkan, against the
 // naive single-threaded reference (naive_trainer.cpp: THOMAS's serial single-core version),

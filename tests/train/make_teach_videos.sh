@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The generated videos the teaching tests learn from (CTest fixture percept_teach_videos): three
 # new "objects" (ffmpeg's testsrc, mandelbrot and life sources, 4 s at 10 fps: the last second
 # of each is held back) and one of none of them (cellauto). Made once; without ffmpeg: exit 77

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A naive, single-threaded training step for a taught branch (THOMAS's comparison: the serial
 // single-core version beside the parallel one): plain nested loops in double precision, written

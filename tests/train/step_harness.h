@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One training step graph (train_graph.h) in a Session, with its inputs laid out as the graph
 // takes them and the parameters and optimizer states carried from one step to the next: what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A whole personalisation for the teaching tests (test_teach.cpp, test_teach_ort.cpp): a shared
 // model taught the three classes of the generated videos (make_teach_videos.sh), with examples

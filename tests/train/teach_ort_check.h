@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A personalised model is a standard ONNX file: ONNX Runtime (onnxruntime-node, through
 // tests/zoo/ort_reference.js --run, installed by the fixture percept_teach_ort) must give the

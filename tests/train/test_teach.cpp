@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Teaching the shared models three new classes from generated videos (make_teach_videos.sh:
 // ffmpeg's testsrc, mandelbrot and life sources; the last quarter of each video held back),
 // with examples of none of them from half of the shared photos and a fourth video. Checked:

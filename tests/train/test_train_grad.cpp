@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every op the training path differentiates, checked against finite differences of the loss, on
 // every backend at 1 and 2 threads: small ONNX models whose every weight layer is trained (the
 // cut is the input, so the input's gradient is checked too), the step graph run with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's training steps (train_graph.cpp run by a Session, every backend, 1 and 2
 // threads) against the naive single-threaded reference (naive_trainer.cpp): the parameters after
 // three steps of SGD with momentum and of Adam, weight decay on, with soft and one-hot targets and

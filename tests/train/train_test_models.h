@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Small models the training tests differentiate (test_train_grad.cpp) and step against the naive
 // reference (test_train_step.cpp): random weights, every op of the training path, built as ONNX

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Vulkan backend's device handling: no loader / no device is a clear percept::Error,
 // device choice by index, name and PERCEPT_VULKAN_DEVICE, the automatic preference order, and
 // the validation layer being on (and its error count zero) for the whole test process.

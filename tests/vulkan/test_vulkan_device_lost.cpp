@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A lost device (VK_ERROR_DEVICE_LOST) through PERCEPT_VULKAN_FAIL_AFTER: the N-th run() of a
 // session fails with percept::DeviceLostError naming the device and the condition; every
 // session on that device fails from then on (as on a really lost device); a session created

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whole models with fp16 storage: on every test photograph, the Vulkan session storing weights
 // and activations as fp16 gives the same top-1 class as the fp32 CPU backend; and so does one
 // computing in fp16 too (SessionOptions::fp16Arithmetic) where the device has shaderFloat16.

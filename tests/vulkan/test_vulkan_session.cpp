@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Vulkan session's behaviour beyond the op suite: stats (per-layer GPU time from timestamp
 // queries, device memory), profile off, input errors, sessions used from two threads at once,
 // kernels' edge cases against the CPU backend (channel-split reductions, tiny planes, fp16

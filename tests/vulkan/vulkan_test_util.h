@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shared by the Vulkan tests: the validation layer is switched on for the whole process before
 // any Vulkan call (and its error count must still be zero at the end), scoped environment

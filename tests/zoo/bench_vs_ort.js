@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Percept's CPU backend against its peers on the same .onnx file and the same input:
 //   - ONNX Runtime (onnxruntime-node: intraOpNumThreads 1/2, interOpNumThreads 1,
 //     graphOptimizationLevel 'all'), in its own process (ort_reference.js --time);

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Exports the model zoo: today's torchvision classifiers, with random weights, as ONNX.
 
 For each zoo entry it writes into the output directory (never into git):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Makes the model zoo the zoo tests read (CTest fixture percept_zoo, see CMakeLists.txt):
 #   1. export_zoo.py: torchvision classifiers as ONNX + a real photo's input + PyTorch's output
 #   2. onnxruntime-node, installed with npm into the build tree (once per package.json)

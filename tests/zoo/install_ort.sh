@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs onnxruntime-node (tests/zoo/package.json) into DIR/node_modules with npm, once per
 # package.json: the model zoo's references (generate_zoo.sh) and the check that ONNX Runtime
 # runs a taught model (tests/train) both use it.

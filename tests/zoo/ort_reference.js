@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // ONNX Runtime (onnxruntime-node, CPU, graphOptimizationLevel 'all') on the model zoo: the
 // second, independent reference beside PyTorch's, and the peer the bench script times.
 //

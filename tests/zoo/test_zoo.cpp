@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The model zoo: today's torchvision classifiers (random but informative weights, exported by
 // export_zoo.py) loaded by the engine and run on the CPU and on Vulkan, on a real photograph,
 // against two independent references: PyTorch (the model's own framework) and ONNX Runtime.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Backend choice and the options a session is compiled with.
 #include <cstddef>
@@ -19,7 +20,8 @@ Backend parseBackend(const std::string& name);
 // PERCEPT_* variables to apply call Tuning::fromEnvironment() once, at their edge.
 struct Tuning {
     // CPU: cap on the SIMD level the kernels use (PERCEPT_CPU_ISA=generic|avx2|avx512|neon).
-    enum class CpuIsa { Best, Generic, Avx2, Avx512 } cpuIsa = CpuIsa::Best;
+    // Neon (arm64): the only SIMD level there; a level of the other architecture is refused.
+    enum class CpuIsa { Best, Generic, Avx2, Avx512, Neon } cpuIsa = CpuIsa::Best;
     // CPU: 3x3 stride-1 convs by Winograd F(4x4) / F(2x2) / never, or by the shape rule
     // (PERCEPT_CPU_WINOGRAD=f4|f2|off).
     enum class Winograd { Auto, F4, F2, Off } winograd = Winograd::Auto;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one exception type the engine throws: every failure a caller can meet (bad model file,
 // unsupported op, bad input shape, missing backend) arrives as a percept::Error whose what()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A loaded, validated and optimised model. Loading parses the ONNX file, folds constant
 // sub-graphs, infers every shape, applies the graph passes and checks that every op is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Everything a program embedding the engine needs.
 #include "percept/backend.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A model compiled for one backend: weights uploaded/repacked once, activation arena
 // planned once; run() is then called per frame and allocates nothing on the CPU path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Figures a session reports after a run: per-layer time and FLOPs, memory plan figures.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A dense fp32 tensor in NCHW order, owning its data. This is what goes in and out of a
 // Session; inside the engine activations live in a planned arena instead.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Teaching a model new classes on the device (after THOMAS: fine-tuning the last layers of a
 // pretrained network with the user's own pictures).

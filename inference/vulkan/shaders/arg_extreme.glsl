@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The order ArgMax, ArgMin and Hardmax pick their index by (the same as cpu/arg_extreme.h,
 // numpy's argmax/argmin): a NaN beats every number, then the larger (isMax) or smaller value;
 // among equals the first index wins, or the last with selectLast. Whether v, met after `best`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // ArgMax / ArgMin along one axis: one invocation per output, scanning the `len` values of its
 // column (spaced `inner` apart) in arg_extreme.glsl's order. The index is written as a float,

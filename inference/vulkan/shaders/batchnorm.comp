@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // BatchNormalization (inference) folded at build time into y = a[c] * x + b[c]; the weights
 // binding holds a[0..C) then b[0..C).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Moves the caller's fp32 input into the arena in storage precision (DIR 0), and the arena's
 // outputs back to fp32 (DIR 1). Only the fp16 sessions need it; fp32 sessions copy buffers.

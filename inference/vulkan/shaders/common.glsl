@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by every shader: the storage type of tensors and the fused activations.
 //
 // Each .comp is compiled twice (see ../CMakeLists.txt): with FP16 defined, tensors in storage

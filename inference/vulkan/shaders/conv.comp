@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Convolution as an implicit GEMM: Y[m][p] = act(bias[m] + sum_k W[m][k] * X[k][p]), with
 // k = (c, ky, kx) over one group's input channels and p = (oy, ox); the im2col matrix is never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Convolution as an implicit GEMM on the tensor cores (VK_NV_cooperative_matrix), for GPUs that
 // have them, with fp16 arithmetic on (SessionOptions::fp16Arithmetic; built only as the

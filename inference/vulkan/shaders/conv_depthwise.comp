@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Depthwise convolution (group == C == M): each output channel reads only its own input
 // plane. Each invocation computes TP (4 or 8) consecutive outputs of one row; for every kernel row it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Convolution as an implicit GEMM with shared-memory tiles, for GPUs: a workgroup of 16 x 16
 // invocations computes a 64-channel x 64-pixel output tile, each invocation a 4 x 4 block of

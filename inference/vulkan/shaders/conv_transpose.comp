@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // ConvTranspose (1-D, 2-D, 3-D; 1-D and 2-D have leading axes of size 1) in its gather form:
 //     y[m][o] = bias[m] + sum over taps t and channels c of the group of W[c][m][t] * x[c][i],

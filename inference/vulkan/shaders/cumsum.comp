@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // CumSum along one axis: one invocation per (outer, inner) column, walking its `len` values
 // (spaced `inner` apart) forwards or in reverse with a Kahan-compensated running sum (the CPU

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // The pointwise ops of two inputs with numpy broadcasting and a fused activation (Add ... Xor,
 // and each step of Sum / Mean / Min / Max; vk_eltwise.cpp). The host merges the axes (as the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Gather, GatherElements, GatherND (graph::planGather), one invocation per output value. The
 // plan (32-bit words): dims[rank], dataSt[rank], idxSt[rank], limit[comps], compSt[comps].

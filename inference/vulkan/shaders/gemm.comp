@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Gemm and MatMul: Y[b][m][n] = act(alpha * sum_k A[b][m][k] * B[b][k][n] + beta * C[m][n]).
 // A and B are addressed through element strides (transposes and numpy batch broadcasting

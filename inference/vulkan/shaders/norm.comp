@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // LayerNormalization, InstanceNormalization and MeanVarianceNormalization (vk_norm.cpp): one
 // workgroup per row (kept index of graph::planReduce's nest over the normalised axes).

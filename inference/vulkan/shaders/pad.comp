@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Pad (constant / reflect / edge / wrap), rank <= 6, one invocation per output value.
 #include "common.glsl"

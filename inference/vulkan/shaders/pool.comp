@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // MaxPool, AveragePool (count_include_pad either way, dilations) in 1-D, 2-D and 3-D, and
 // GlobalAveragePool, one invocation per output value. Windows are clipped to

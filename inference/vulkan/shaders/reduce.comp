@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // The reductions (vk_reduce.cpp: Reduce*, GlobalMaxPool) over graph::planReduce's nest, as the
 // CPU kernel: sums Kahan-compensated (the CPU sums in double), LogSumExp with the maximum

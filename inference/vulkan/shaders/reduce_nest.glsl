@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // graph::ReduceNest as the reduction shaders read it (reduce.comp, norm.comp; filled by
 // vk_reduce.cpp's reduceNestPush): outputs walk the kept axes, each reducing over the reduced
 // axes; up to 4 merged blocks of each (ceil(rank / 2) for rank <= 8).

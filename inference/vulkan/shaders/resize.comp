@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Resize / Upsample (graph::planResize), one invocation per output value: the sum over every
 // combination of one tap per axis of the product of the taps' weights times the input there.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // ScatterElements / ScatterND (graph::planScatter), after the data was copied into the output:
 // one invocation per element of every group; each group owns its output elements, so its

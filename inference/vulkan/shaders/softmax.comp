@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // The softmax family over `len` values spaced `inner` apart, one invocation per (outer, inner)
 // column: Softmax and LogSoftmax subtract the maximum before exp, as on the CPU; Hardmax

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // A squeeze-and-excitation block (vk_squeeze_excite.cpp) in three dispatches:
 //   MODE 0: means[n][c] = mean of x's plane (n, c), one plane per invocation (grid-stride).

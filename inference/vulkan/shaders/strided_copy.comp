@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Every pure index mapping (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth:
 // graph::viewOf), one invocation per output value: the output index is split over the view's

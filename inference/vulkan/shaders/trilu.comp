@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Trilu: y = x on the upper (j - i >= k) or lower (j - i <= k) triangle of every matrix in the
 // last two axes, 0 elsewhere; one invocation per value.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Pointwise activations (Relu, Clip, LeakyRelu, Sigmoid, each possibly followed by a fused
 // second one) and copies with an activation: Concat's per-input block copies, Reshape /

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #version 450
 // Where: y = cond ? x : z with numpy broadcasting of all three (vk_eltwise.cpp), the axes
 // merged as for the binary ops into at most 6 dims with per-operand strides (0 = repeated).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // From logits to what a person reads: softmax, top-k, labels.
 #include <string>

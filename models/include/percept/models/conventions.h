@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How a classifier's input is prepared and its outputs named, and where that knowledge came
 // from: a manifest, the model file's own metadata, a calibration on reference photos, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Model manifests: what a model file is (name, file, checksum, where to download it), how its
 // input is prepared and how its outputs are named. The manifests in models/manifests/*.json
@@ -24,6 +25,7 @@ struct InputSpec {
 
 struct DownloadSource {
     std::string url, file, sha256;
+    std::vector<std::string> mirrors;  // the same bytes elsewhere, tried after url
     long long bytes = 0;
 };
 
@@ -35,13 +37,22 @@ struct Manifest {
     // are "background" (the 1001-class TensorFlow models).
     int labelOffset = 0;
     std::optional<DownloadSource> download;
+    // Whether the test data (../shared/models) holds the file: the tests that run every
+    // shared model skip a manifest without it ("test_data": false; a download-only model).
+    bool inTestData = true;
 };
 
 // Parses one manifest (JSON text); throws percept::Error naming `source` on bad content.
 Manifest parseManifest(const std::string& json, const std::string& source);
-// The manifests compiled into the program, in a stable order (the default model first).
+// The manifests compiled into the program, in a stable order (the MobileNetV2s first).
 const std::vector<Manifest>& builtinManifests();
+// The default model, MobileNetV2: the TensorFlow one (mobilenet_v2_1.0_224, measured on the
+// shared photos) where this machine has its file, otherwise the ONNX Model Zoo's
+// (mobilenetv2-7), which has a public download, so a first run anywhere gets a model
+// (model_store.cpp: it looks for the files).
 const Manifest& defaultManifest();
+// The same choice, given which manifests' files are on the machine.
+const Manifest& chooseDefaultManifest(bool (*onThisMachine)(const Manifest&));
 // By name; nullptr when there is none.
 const Manifest* findManifest(const std::string& name);
 // The manifest whose file (or download file) has this file name; nullptr when none.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where model files are found. Lookup order for a file name:
 //   1. $PERCEPT_MODELS_DIR
@@ -5,7 +6,7 @@
 //   3. <prefix>/share/percept/models next to the installed executable
 //   4. the user's cache, $XDG_CACHE_HOME/percept/models (or ~/.cache/percept/models)
 // When none has it and the manifest names a public original, it is downloaded into the cache
-// (curl) and its sha256 checked.
+// (model_download.h: curl here, Qt Network in the app) and its size and sha256 checked.
 #include <string>
 #include <vector>
 
@@ -14,6 +15,11 @@
 namespace percept::models {
 
 std::vector<std::string> modelSearchDirectories();
+// The user's model cache (4. above), where downloads go; empty without XDG_CACHE_HOME and HOME.
+std::string modelCacheDirectory();
+// The manifest's model file (or its download's file) in the search directories; empty when
+// this machine has neither.
+std::string findModelFile(const Manifest& m);
 // Full path of a file (model or labels) in the search directories; empty when absent.
 std::string findDataFile(const std::string& fileName);
 // Path of the manifest's model file: found, or downloaded and verified. Throws percept::Error

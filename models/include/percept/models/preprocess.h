@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Image decoding and preprocessing with OpenCV, as a manifest's InputSpec says: resize the
 // shorter side (bilinear), centre crop, channel order, normalisation, HWC -> NCHW.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Pictures for teaching a model new classes (percept/train.h), shared by percept-teach and the
 // app's Teach panel: the frames of a folder or a video, light augmentation, the compiled-in

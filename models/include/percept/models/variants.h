@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Variants of a model: the same network stored other ways, found as files beside it (in any
 // of the model search directories), named after its file NAME.onnx:
