@@ -63,8 +63,10 @@ std::string locateModel(const Manifest& m, bool allowDownload) {
     if (allowDownload && m.download) return downloadWithCurl(m);
     std::string looked;
     for (const auto& d : modelSearchDirectories()) looked.append("\n  ").append(d);
-    throw Error("model '" + m.name + "': file " + m.file + " not found; looked in:" + looked +
-                (m.download ? "\n" + manualDownloadSteps(m) : "\nset PERCEPT_MODELS_DIR to the directory that holds it"));
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on `"\n" + std::string`.
+    std::string msg = "model '" + m.name + "': file " + m.file + " not found; looked in:" + looked + "\n";
+    msg += m.download ? manualDownloadSteps(m) : std::string("set PERCEPT_MODELS_DIR to the directory that holds it");
+    throw Error(msg);
 }
 
 std::string locateLabels(const Manifest& m) {
