@@ -37,6 +37,7 @@ if [ -n "$cache" ]; then
     --customize-hook="find \"\$1/var/cache/apt/archives\" -name '*.deb' -exec mv -t '$cache/' {} +"
 fi
 rm -rf "$dir"
+mkdir -p "$(dirname "$dir")"  # mmdebstrap needs the parent (a fresh build-arm64/)
 mmdebstrap --quiet --variant=extract --architectures=arm64 --include="$pkgs" "$@" bookworm "$dir"
 
 # Absolute links -> relative (a link /a/b/c -> /x/y becomes c -> ../../x/y). /dev is left alone.
