@@ -38,7 +38,12 @@ if [ -n "$cache" ]; then
 fi
 rm -rf "$dir"
 mkdir -p "$(dirname "$dir")"  # mmdebstrap needs the parent (a fresh build-arm64/)
-mmdebstrap --quiet --variant=extract --architectures=arm64 --include="$pkgs" "$@" bookworm "$dir"
+# As root; as a user, through sudo where there is one (mmdebstrap's own unprivileged mode needs
+# subordinate ids and user namespaces set up), the tree then handed back to the user.
+asroot=""
+[ "$(id -u)" -eq 0 ] || ! command -v sudo >/dev/null || asroot=sudo
+$asroot mmdebstrap --quiet --variant=extract --architectures=arm64 --include="$pkgs" "$@" bookworm "$dir"
+[ -z "$asroot" ] || sudo chown -R "$(id -u):$(id -g)" "$dir" ${cache:+"$cache"}
 
 # Absolute links -> relative (a link /a/b/c -> /x/y becomes c -> ../../x/y). /dev is left alone.
 find "$dir" -path "$dir/dev" -prune -o -type l -print | while read -r link; do
