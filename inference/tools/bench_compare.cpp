@@ -11,17 +11,10 @@
 #include "metrics/energy_monitor.h"  // app/metrics: the same meters and estimate as the app
 #include "percept/models/classification.h"
 
+#include "timing.h"
+
 namespace percept::tools {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 struct Side {
     Backend backend;
@@ -78,7 +71,7 @@ ModelCompare runCompare(const std::string& name, const Model& model, const Tenso
             const double c0 = app::processCpuSeconds();
             const auto t0 = Clock::now();
             s->output = s->session->run(input);
-            s->ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+            s->ms.push_back(msSince(t0));
             s->cpuMs.push_back((app::processCpuSeconds() - c0) * 1e3);
             const Stats& st = s->session->stats();
             s->energy.end(st.totalFlops, st.weightBytes + 2 * st.peakArenaBytes);

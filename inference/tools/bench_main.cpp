@@ -25,20 +25,16 @@
 #include "percept/models/model_store.h"
 #include "percept/percept.h"
 #include "synthetic_models.h"
+#include "timing.h"
 #include <filesystem>
 #include <fstream>
 
 using namespace percept;
-using Clock = std::chrono::steady_clock;
+using percept::tools::Clock;
+using percept::tools::median;
+using percept::tools::msSince;
 
 namespace {
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // CPU time of the whole process (every thread), in ms: on a machine shared with other work,
 // what a run cost in cycles whatever the preemptions (at 1 thread; spinning workers count too).
@@ -207,7 +203,7 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
     const SessionOptions so = sessionOptions(o, backend, threads);
     const auto tSess = Clock::now();
     auto session = Session::create(model, so);
-    const double sessMs = std::chrono::duration<double, std::milli>(Clock::now() - tSess).count();
+    const double sessMs = msSince(tSess);
     const bool withCv = peer.ok;
     if (withCv) cv::setNumThreads(threads);
     auto runOurs = [&] { session->run(input); };
@@ -227,13 +223,13 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         auto t0 = Clock::now();
         const double cpu0 = processCpuMs();
         runOurs();
-        ours.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        ours.push_back(msSince(t0));
         oursCpu.push_back(processCpuMs() - cpu0);
         for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
         if (withCv) {
             t0 = Clock::now();
             runCv();
-            theirs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+            theirs.push_back(msSince(t0));
         }
     }
     const Figures fo = summarize(ours), fp = summarize(theirs);
@@ -465,7 +461,7 @@ int main(int argc, char** argv) {
                 summary.push_back(refusedRow(c, "all", e, o.json));
                 continue;
             }
-            const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - tLoad).count();
+            const double loadMs = msSince(tLoad);
             Tensor input;
             if (c.input) {
                 input = *c.input;

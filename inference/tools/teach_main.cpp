@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model_options.h"
+#include "timing.h"
 #include "percept/models/classification.h"
 #include "percept/models/preprocess.h"
 #include "percept/models/teach_data.h"
@@ -16,9 +17,9 @@
 #include "percept/train.h"
 
 using namespace percept;
-using Clock = std::chrono::steady_clock;
+using percept::tools::Clock;
 
-static double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+using percept::tools::msSince;
 
 static void usage() {
     std::printf(
