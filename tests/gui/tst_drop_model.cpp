@@ -11,6 +11,7 @@
 #include "main_window.h"
 #include "model_file_edit.h"
 #include "overlay_widget.h"
+#include "common/test_manifests.h"
 #include "percept/models/manifest.h"
 
 using namespace percept;
@@ -38,8 +39,7 @@ private slots:
 
     void renamedModelShowsTheManifestsTop5_data() {
         QTest::addColumn<QString>("manifest");
-        for (const auto& m : models::builtinManifests())
-            if (m.inTestData) QTest::newRow(m.name.c_str()) << QString::fromStdString(m.name);  // not the download-only models
+        for (const auto* m : percept::testing::testDataManifests()) QTest::newRow(m->name.c_str()) << QString::fromStdString(m->name);
     }
     void renamedModelShowsTheManifestsTop5() {
         QFETCH(QString, manifest);

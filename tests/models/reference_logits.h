@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/test_data.h"
+#include "common/test_manifests.h"
 #include "percept/models/manifest.h"
 #include "percept/models/preprocess.h"
 #include "percept/percept.h"
@@ -29,9 +30,9 @@ struct LogitsCase {
 // Every (shared model whose file is here, shared photo) pair.
 inline std::vector<LogitsCase> logitsCases() {
     std::vector<LogitsCase> v;
-    for (const auto& m : models::builtinManifests()) {
-        if (!m.inTestData || !std::filesystem::exists(modelsDir() + "/" + m.file)) continue;
-        for (const auto& p : testImages()) v.push_back({&m, p});
+    for (const auto* m : testDataManifests()) {
+        if (!std::filesystem::exists(modelsDir() + "/" + m->file)) continue;
+        for (const auto& p : testImages()) v.push_back({m, p});
     }
     return v;
 }

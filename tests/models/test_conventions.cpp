@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/test_data.h"
+#include "common/test_manifests.h"
 #include "model_file_edit.h"
 #include "percept/error.h"
 #include "percept/models/conventions.h"
@@ -53,8 +54,8 @@ void expectSameTop5(const std::vector<models::Prediction>& got, const std::vecto
 // Each shared model, renamed so no manifest names it, calibrates to its manifest's
 // conventions and gives the manifest's top-5 on every shared photo.
 TEST(Calibration, RenamedSharedModelsGetTheirManifestsConventions) {
-    for (const auto& m : models::builtinManifests()) {
-        if (!m.inTestData) continue;  // a download-only model
+    for (const auto* mp : testDataManifests()) {
+        const auto& m = *mp;
         SCOPED_TRACE(m.name);
         PERCEPT_REQUIRE_DATA(modelsDir() + "/" + m.file);
         const std::string path = renamedCopy(m, "dropped_" + m.name + ".onnx");
@@ -158,8 +159,8 @@ TEST(Metadata, BadValuesNameTheKey) {
 // percept-tag-model's path: the manifest's conventions written into the file's metadata come
 // back out of it, and the renamed tagged file gives the manifest's top-5.
 TEST(Metadata, TaggedFileRoundTrip) {
-    for (const auto& m : models::builtinManifests()) {
-        if (!m.inTestData) continue;  // a download-only model
+    for (const auto* mp : testDataManifests()) {
+        const auto& m = *mp;
         SCOPED_TRACE(m.name);
         PERCEPT_REQUIRE_DATA(modelsDir() + "/" + m.file);
         const Model original = Model::load(models::resolveModel(m.name).modelPath);

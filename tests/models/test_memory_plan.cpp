@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/test_data.h"
+#include "common/test_manifests.h"
 #include "graph/memory_planner.h"
 #include "percept/models/manifest.h"
 #include "percept/percept.h"
@@ -51,8 +52,8 @@ int addValue(graph::Graph& g, const std::string& name, Shape shape) {
 }
 
 TEST(MemoryPlan, RealModelsReuseMemory) {
-    for (const auto& m : models::builtinManifests()) {
-        if (!m.inTestData) continue;  // a download-only model
+    for (const auto* mp : testDataManifests()) {
+        const auto& m = *mp;
         SCOPED_TRACE(m.name);
         const std::string path = modelsDir() + "/" + m.file;
         PERCEPT_REQUIRE_DATA(path);

@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include "common/test_data.h"
+#include "common/test_manifests.h"
 #include "percept/models/classification.h"
 #include "percept/models/model_store.h"
 #include "percept/models/preprocess.h"
@@ -17,8 +18,8 @@ TEST(Manifests, OnePerSharedModelWithMatchingChecksum) {
     const auto& all = models::builtinManifests();
     ASSERT_EQ(all.size(), 5u);
     EXPECT_EQ(models::defaultManifest().name, "mobilenet_v2_1.0_224");
-    for (const auto& m : all) {
-        if (!m.inTestData) continue;  // a download-only model (Manifests.DownloadOnlyModels)
+    for (const auto* mp : testDataManifests()) {  // the download-only ones: Manifests.DownloadOnlyModels
+        const auto& m = *mp;
         SCOPED_TRACE(m.name);
         const std::string path = modelsDir() + "/" + m.file;
         PERCEPT_REQUIRE_DATA(path);

@@ -14,6 +14,7 @@
 #include "common/backends.h"
 #include "common/readme_top1.h"
 #include "common/test_data.h"
+#include "common/test_manifests.h"
 #include "npy.h"
 #include "percept/models/classification.h"
 #include "percept/models/model_store.h"
@@ -37,9 +38,8 @@ std::string caseName(const ::testing::TestParamInfo<Case>& info) {
 
 std::vector<Case> allCases() {
     std::vector<Case> v;
-    for (const auto& m : models::builtinManifests())
-        if (m.inTestData)  // not the download-only models
-            for (Backend b : testBackends()) v.push_back({m.name, b});
+    for (const auto* m : testDataManifests())
+        for (Backend b : testBackends()) v.push_back({m->name, b});
     return v;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/test_data.h"
+#include "common/test_manifests.h"
 #include "percept/models/classification.h"
 #include "percept/models/model_store.h"
 #include "percept/models/preprocess.h"
@@ -55,8 +56,7 @@ TEST_P(VulkanFp16Models, SameTop1AsFp32OnEveryImage) {
 
 std::vector<std::string> modelNames() {
     std::vector<std::string> v;
-    for (const auto& m : models::builtinManifests())
-        if (m.inTestData) v.push_back(m.name);  // not the download-only models
+    for (const auto* m : percept::testing::testDataManifests()) v.push_back(m->name);
     return v;
 }
 
