@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Minimal "--flag value" / "--switch" parser shared by the command-line tools.
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -88,5 +89,21 @@ private:
     std::map<std::string, std::string> values_;
     std::map<std::string, std::vector<std::string>> repeated_;
 };
+
+// A tool's first answer, before it does anything: --help or -h prints its usage and leaves
+// with 0; a missing required option prints the usage and leaves with 2. Returns that exit
+// code, or -1 to go on.
+inline int answerHelpOrMissing(const Args& a, std::initializer_list<const char*> required, void (*usage)()) {
+    if (a.has("--help") || a.has("-h")) {
+        usage();
+        return 0;
+    }
+    for (const char* r : required)
+        if (!a.has(r)) {
+            usage();
+            return 2;
+        }
+    return -1;
+}
 
 }  // namespace percept::tools

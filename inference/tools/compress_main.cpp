@@ -88,14 +88,7 @@ int main(int argc, char** argv) {
     tools::addModelOptions(valued, switches);
     try {
         tools::Args a(argc, argv, valued, switches);
-        if (a.has("--help") || a.has("-h")) {
-            usage();
-            return 0;
-        }
-        if (!a.has("--model") || !a.has("--out")) {
-            usage();
-            return 2;
-        }
+        if (const int rc = tools::answerHelpOrMissing(a, {"--model", "--out"}, usage); rc >= 0) return rc;
         compressed::CompressOptions o;
         o.codebook.bits = a.getInt("--bits", 6);
         if (o.codebook.bits < compressed::kMinBits || o.codebook.bits > compressed::kMaxBits) throw Error("--bits must be 4 to 8");

@@ -85,14 +85,7 @@ int main(int argc, char** argv) {
     tools::addModelOptions(valued, switches);
     try {
         tools::Args a(argc, argv, valued, switches);
-        if (a.has("--help") || a.has("-h")) {
-            usage();
-            return 0;
-        }
-        if (!a.has("--model") || !a.has("--calibrate") || !a.has("--out")) {
-            usage();
-            return 2;
-        }
+        if (const int rc = tools::answerHelpOrMissing(a, {"--model", "--calibrate", "--out"}, usage); rc >= 0) return rc;
         const tools::CalibrationMethod method = tools::calibrationMethodFromName(a.get("--method", "percentile"));
         const double percentile = a.has("--percentile") ? a.getFloats("--percentile").at(0) : 99.99;
         if (!(percentile > 50.0 && percentile <= 100.0)) throw Error("--percentile must be in (50, 100]");

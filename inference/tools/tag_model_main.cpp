@@ -35,14 +35,7 @@ int main(int argc, char** argv) {
     tools::addModelOptions(valued, switches);
     try {
         tools::Args a(argc, argv, valued, switches);
-        if (a.has("--help") || a.has("-h")) {
-            usage();
-            return 0;
-        }
-        if (!a.has("--model") || !a.has("--out")) {
-            usage();
-            return 2;
-        }
+        if (const int rc = tools::answerHelpOrMissing(a, {"--model", "--out"}, usage); rc >= 0) return rc;
         models::ModelRef ref = models::resolveModel(a.get("--model"));
         const Model model = Model::load(ref.modelPath);
         const models::Conventions conv = tools::resolveModelConventions(a, ref, model);

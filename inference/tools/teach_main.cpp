@@ -88,14 +88,7 @@ int main(int argc, char** argv) {
     tools::addModelOptions(valued, switches);
     try {
         tools::Args a(argc, argv, valued, switches, {"--class", "--background"});
-        if (a.has("--help") || a.has("-h")) {
-            usage();
-            return 0;
-        }
-        if (!a.has("--class") || !a.has("--out")) {
-            usage();
-            return 2;
-        }
+        if (const int rc = tools::answerHelpOrMissing(a, {"--class", "--out"}, usage); rc >= 0) return rc;
         const bool json = a.has("--json"), quiet = a.has("--quiet") || json;
         train::Options opt;
         opt.mode = train::parseMode(a.get("--mode", "head"));
