@@ -214,16 +214,40 @@ public:
         // SIMD: square kernels the level's template has, no dilation, the same stride both ways.
         if (q.kh == q.kw && depthwiseKTakes(q.kh) && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sw == 1 || q.sw == 2))
             simd_ = q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
-        algo_ = simd_ ? std::string("depthwise/") + kernels.name() : "depthwise";
+        // Small planes: a block of channels at once, in the vector lanes, up to the output
+        // width where that stops paying on the level (CpuKernels::depthwiseLanesMaxWidth).
+        if (simd_ && kernels.depthwiseLanes && q.OW <= kernels.depthwiseLanesMaxWidth && q.P() <= kLanesMaxPixels && q.C >= kernels.lanes) {
+            lanesFn_ = kernels.depthwiseLanes;
+            lanes_ = kernels.lanes;
+        }
+        algo_ = lanesFn_ ? std::string("depthwise-lanes/") + kernels.name() : simd_ ? std::string("depthwise/") + kernels.name() : "depthwise";
     }
     const char* algo() const override { return algo_.c_str(); }
-    size_t workspaceBytes(int threads) const override { return simd_ ? static_cast<size_t>(std::max(threads, 1)) * padFloats() * sizeof(float) : 0; }
+    size_t workspaceBytes(int threads) const override {
+        const size_t perThread = lanesFn_ ? alignFloats(static_cast<size_t>(depthwiseLanesScratch(geo_.OH, geo_.OW, geo_.sh, geo_.kh, lanes_)))
+                                          : simd_ ? padFloats() : 0;
+        return static_cast<size_t>(std::max(threads, 1)) * perThread * sizeof(float);
+    }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
         const float* x = inputs[0];
         const float* w = inputs[1];
         float* y = outputs[0];
+        if (lanesFn_) {
+            const int64_t perImage = (q.C + lanes_ - 1) / lanes_;
+            const size_t scratch = alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
+            ctx.pool.parallelFor(q.N * perImage, 1, [&](int64_t b0, int64_t b1, int th) {
+                for (int64_t b = b0; b < b1; ++b) {
+                    const int64_t n = b / perImage, c0 = (b % perImage) * lanes_;
+                    const DepthwiseLanesArgs a{x + (n * q.C + c0) * q.H * q.W, std::min<int64_t>(lanes_, q.C - c0), q.H, q.W,
+                                               w + c0 * q.kh * q.kw, bias_.data() + c0, y + (n * q.C + c0) * q.P(), q.OH, q.OW, q.sw,
+                                               q.pt, q.pl, q.kh, act_, ctx.workspace + static_cast<size_t>(th) * scratch};
+                    lanesFn_(a);
+                }
+            });
+            return;
+        }
         // Contiguous ranges of (image, channel) planes, one per thread: small planes (7x7) are
         // far too cheap to hand out one at a time.
         const int64_t grain = std::max<int64_t>(1, 2048 / q.P());
@@ -300,7 +324,13 @@ private:
     // The SIMD kernel's zero-padded copy of a plane, per thread.
     size_t padFloats() const { return alignFloats(static_cast<size_t>(depthwisePadRows(geo_.OH, geo_.sh, geo_.kh) * depthwisePadPitch(geo_.OW, geo_.sw))); }
 
+    // The channels-in-lanes kernel's scratch holds a whole padded plane per lane: planes up to
+    // 16x16 (its widths stay below that anyway).
+    static constexpr int64_t kLanesMaxPixels = 256;
+
     DepthwiseFn simd_ = nullptr;          // the SIMD kernel, when the shape and the CPU allow
+    DepthwiseLanesFn lanesFn_ = nullptr;  // small planes: a block of channels at once
+    int lanes_ = 1;                       // lanesFn_'s block
     std::string algo_;
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across

@@ -85,6 +85,26 @@ inline bool depthwiseKTakes(int64_t k) { return k == 3 || k == 5 || k == 7; }
 inline int64_t depthwisePadPitch(int64_t OW, int64_t stride) { return stride * ((OW + 15) / 16 * 16 + 16); }
 inline int64_t depthwisePadRows(int64_t OH, int64_t stride, int64_t k) { return (OH - 1) * stride + k; }
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
+// CPU speed: the same convolution over a block of up to `lanes` (the level's vector width)
+// small planes at once, with the channels in the vector lanes (simd_depthwise.inc says why).
+struct DepthwiseLanesArgs {
+    const float* x;        // the block's first input plane; the others follow, H * W apart
+    int64_t channels;      // planes in the block: 1 .. lanes
+    int64_t H, W;
+    const float* w;        // the block's k * k taps per channel, channel after channel
+    const float* bias;     // the block's biases, one per channel
+    float* y;              // the block's first output plane; the others follow, OH * OW apart
+    int64_t OH, OW, stride, pt, pl, k;
+    graph::FusedActivation act;
+    float* scratch;        // depthwiseLanesScratch() floats, 64-byte aligned
+};
+using DepthwiseLanesFn = void (*)(const DepthwiseLanesArgs&);
+// Its scratch: the padded planes channel-interleaved, the outputs likewise, the taps and the
+// biases lane-major, and the pixels' offsets.
+inline int64_t depthwiseLanesScratch(int64_t OH, int64_t OW, int64_t stride, int64_t k, int lanes) {
+    const int64_t padded = ((OH - 1) * stride + k) * ((OW - 1) * stride + k);
+    return (padded + OH * OW + k * k + 1) * lanes + OH * OW;
+}
 
 // CPU speed: one group of a grouped convolution with few channels per group (RegNet: 8 in,
 // 8 out), computed directly over zero-padded copies of its input planes (simd_groupconv.inc).
@@ -183,6 +203,9 @@ struct CpuKernels {
     DepthwiseFn depthwiseK = nullptr;  // KxK depthwise for depthwiseKTakes(k), stride 1 or 2, no dilation
     GroupConvFn groupConv = nullptr;   // one group of a grouped conv (groupConvTakes)
     SoftmaxRowFn softmaxRow = nullptr;  // arm64/NEON: softmax rows
+    DepthwiseLanesFn depthwiseLanes = nullptr;  // CPU speed: small depthwise planes, channels in lanes
+    int lanes = 1;                              // floats per vector (depthwiseLanes' block)
+    int64_t depthwiseLanesMaxWidth = 0;         // the widest output plane depthwiseLanes is chosen for
     // "avx512" for the per-layer table's algorithm names ("depthwise/avx512").
     const char* name() const { return isaName(isa); }
 };

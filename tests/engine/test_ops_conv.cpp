@@ -36,6 +36,15 @@ std::string grouped() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : 
 // same direct kernel.
 std::string stem() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "direct"; }
 
+// A depthwise conv (square kernel of 3, 5 or 7, stride 1 or 2, no dilation) with C channels
+// and an OH x OW output: the channels-in-lanes kernel where the level has it and the plane is
+// narrow enough, else the per-plane kernel.
+std::string depthwiseAlgo(int64_t C, int64_t OH, int64_t OW) {
+    const cpu::CpuKernels& k = cpu::cpuKernels(testIsa());
+    const bool lanes = k.depthwiseLanes && OW <= k.depthwiseLanesMaxWidth && OH * OW <= 256 && C >= k.lanes;
+    return lanes ? "depthwise-lanes" : "depthwise";
+}
+
 // A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.
 std::string gemv() { return testIsa() == cpu::Isa::Generic ? "1x1-gemm" : "1x1-gemv"; }
 
@@ -120,23 +129,23 @@ TEST_P(ConvTest, Im2col) {
 
 TEST_P(ConvTest, Depthwise) {
     const std::vector<ConvCase> cases = {
-        {"dw 3x3 s1 p1 C13", {1, 13, 12, 10}, 13, 3, 3, convParams(13, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s2 p1 C7", {1, 7, 15, 16}, 7, 3, 3, convParams(7, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s2 TF-same", {1, 5, 8, 8}, 5, 3, 3, convParams(5, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s1 no pad", {1, 3, 6, 20}, 3, 3, 3, convParams(3, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s1 asym pads", {1, 4, 7, 9}, 4, 3, 3, convParams(4, {1, 1}, {2, 0, 0, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 on 1x1", {1, 6, 1, 1}, 6, 3, 3, convParams(6, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 on 2x2 s2", {1, 6, 2, 2}, 6, 3, 3, convParams(6, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 p1 C13", {1, 13, 12, 10}, 13, 3, 3, convParams(13, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(13, 12, 10)},
+        {"dw 3x3 s2 p1 C7", {1, 7, 15, 16}, 7, 3, 3, convParams(7, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(7, 8, 8)},
+        {"dw 3x3 s2 TF-same", {1, 5, 8, 8}, 5, 3, 3, convParams(5, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(5, 4, 4)},
+        {"dw 3x3 s1 no pad", {1, 3, 6, 20}, 3, 3, 3, convParams(3, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, depthwiseAlgo(3, 4, 18)},
+        {"dw 3x3 s1 asym pads", {1, 4, 7, 9}, 4, 3, 3, convParams(4, {1, 1}, {2, 0, 0, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(4, 7, 9)},
+        {"dw 3x3 on 1x1", {1, 6, 1, 1}, 6, 3, 3, convParams(6, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(6, 1, 1)},
+        {"dw 3x3 on 2x2 s2", {1, 6, 2, 2}, 6, 3, 3, convParams(6, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(6, 1, 1)},
         {"dw 3x3 dilation 2", {1, 5, 11, 9}, 5, 3, 3, convParams(5, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 5x5 dilation 2 s2", {1, 3, 14, 13}, 3, 5, 5, convParams(3, {2, 2}, {4, 3, 4, 3}, {2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, convParams(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, convParams(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(8, 9, 9)},
         {"dw 3x3 s3", {1, 4, 10, 11}, 4, 3, 3, convParams(4, {3, 3}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(5, 6, 7)},
         {"dw 3x3 dilation (2,1)", {1, 6, 12, 10}, 6, 3, 3, convParams(6, {1, 1}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 3x3 stride (1,2)", {1, 5, 9, 17}, 5, 3, 3, convParams(5, {1, 2}, {1, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 3x3 stride (2,1) wide", {1, 3, 7, 70}, 3, 3, 3, convParams(3, {2, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 3x3 s1 pad 2 (all-border rows)", {1, 4, 3, 3}, 4, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 1 channel", {1, 1, 5, 5}, 1, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 3x3 s1 pad 2 (all-border rows)", {1, 4, 3, 3}, 4, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(4, 5, 5)},
+        {"dw 1 channel", {1, 1, 5, 5}, 1, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(1, 5, 5)},
     };
     uint32_t seed = 300;
     for (const auto& c : cases) check(c, seed += 10);
@@ -150,9 +159,9 @@ TEST_P(ConvTest, FusedActivations) {
         {"1x1 + LeakyRelu", {1, 9, 6, 6}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::LeakyRelu, 0.1f, 0, 13, "1x1-gemm"},
         {"1x1 + Clip", {1, 9, 6, 6}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, 0.0f, 0.5f, 13, "1x1-gemm"},
         {"1x1 + Sigmoid", {1, 9, 6, 6}, 7, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "1x1-gemm"},
-        {"dw + Clip (MobileNet ReLU6)", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
-        {"dw + Relu", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
-        {"dw + Clip opset 10", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, -0.1f, 0.2f, 10, "depthwise"},
+        {"dw + Clip (MobileNet ReLU6)", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {2, 2}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, depthwiseAlgo(7, 5, 5)},
+        {"dw + Relu", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(7, 9, 9)},
+        {"dw + Clip opset 10", {1, 7, 9, 9}, 7, 3, 3, convParams(7, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, -0.1f, 0.2f, 10, depthwiseAlgo(7, 9, 9)},
         {"grouped + LeakyRelu", {1, 6, 7, 7}, 6, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), false, Activation::LeakyRelu, 0.2f, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 400;
@@ -199,6 +208,7 @@ TEST_P(ConvTest, EveryActivationOnEveryPath) {
         {"depthwise 3x3 SIMD", {1, 6, 12, 37}, 6, 3, 6, 1, 1},
         {"depthwise 5x5", {1, 4, 9, 9}, 4, 5, 4, 1, 2},
         {"depthwise 7x7 s2 wide", {1, 3, 11, 40}, 3, 7, 3, 2, 3},
+        {"depthwise channels in lanes 7x7", {1, 20, 7, 7}, 20, 3, 20, 1, 1},
         {"winograd", {1, 16, 20, 20}, 16, 3, 1, 1, 1},
     };
     uint32_t seed = 480;
@@ -241,12 +251,12 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"3x3 M15 C64 7x7", {1, 64, 7, 7}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"5x5 s2 groups 2 M28", {1, 18, 21, 19}, 28, 5, 5, convParams(2, {2, 2}, {2, 1, 2, 2}), true, Activation::LeakyRelu, 0.1f, 0, 13, "im2col-gemm"},
-        {"dw s1 wide 37x41 Clip", {1, 5, 37, 41}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "depthwise"},
-        {"dw s2 wide 35x70 Relu", {1, 3, 35, 70}, 3, 3, 3, convParams(3, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "depthwise"},
-        {"dw s2 odd 33x33 asym", {1, 4, 33, 33}, 4, 3, 3, convParams(4, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw s2 34x34 pad 1", {1, 4, 34, 34}, 4, 3, 3, convParams(4, {2, 2}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.2f, 0, 13, "depthwise"},
-        {"dw s1 no pad 5x18 Sigmoid", {1, 6, 5, 18}, 6, 3, 3, convParams(6, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
-        {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, convParams(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, "depthwise"},
+        {"dw s1 wide 37x41 Clip", {1, 5, 37, 41}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, depthwiseAlgo(5, 37, 41)},
+        {"dw s2 wide 35x70 Relu", {1, 3, 35, 70}, 3, 3, 3, convParams(3, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(3, 18, 35)},
+        {"dw s2 odd 33x33 asym", {1, 4, 33, 33}, 4, 3, 3, convParams(4, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(4, 16, 16)},
+        {"dw s2 34x34 pad 1", {1, 4, 34, 34}, 4, 3, 3, convParams(4, {2, 2}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.2f, 0, 13, depthwiseAlgo(4, 17, 17)},
+        {"dw s1 no pad 5x18 Sigmoid", {1, 6, 5, 18}, 6, 3, 3, convParams(6, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, depthwiseAlgo(6, 3, 16)},
+        {"dw s1 7x7 C19", {1, 19, 7, 7}, 19, 3, 3, convParams(19, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.4f, 13, depthwiseAlgo(19, 7, 7)},
     };
     uint32_t seed = 450;
     for (const auto& c : cases) check(c, seed += 10);
@@ -257,18 +267,52 @@ TEST_P(ConvTest, PackedKernelShapes) {
 // pads), planes smaller than the kernel (every tap row and column clipped), fused activations.
 TEST_P(ConvTest, DepthwiseLargeKernels) {
     const std::vector<ConvCase> cases = {
-        {"dw 5x5 s1 p2 wide 23x45 Sigmoid", {1, 5, 23, 45}, 5, 5, 5, convParams(5, {1, 1}, {2, 2, 2, 2}), true, Activation::Sigmoid, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s2 p2 40x40 Relu", {1, 4, 40, 40}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), true, Activation::Relu, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s2 odd 41x77 TF-same", {1, 3, 41, 77}, 3, 5, 5, convParams(3, {2, 2}, {1, 1, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s2 no pad 19x70", {1, 3, 19, 70}, 3, 5, 5, convParams(3, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s1 on 3x3 (kernel wider than the plane)", {1, 6, 3, 3}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 5x5 s1 7x7 C17", {1, 17, 7, 7}, 17, 5, 5, convParams(17, {1, 1}, {2, 2, 2, 2}), false, Activation::Sigmoid, 0, 0, 13, "depthwise"},
-        {"dw 7x7 s1 p3 30x37", {1, 4, 30, 37}, 4, 7, 7, convParams(4, {1, 1}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "depthwise"},
-        {"dw 7x7 s1 p3 7x7 C9", {1, 9, 7, 7}, 9, 7, 7, convParams(9, {1, 1}, {3, 3, 3, 3}), true, Activation::LeakyRelu, 0.1f, 0, 13, "depthwise"},
-        {"dw 7x7 s2 p3 33x66", {1, 3, 33, 66}, 3, 7, 7, convParams(3, {2, 2}, {3, 3, 3, 3}), true, Activation::Clip, -0.2f, 0.3f, 13, "depthwise"},
-        {"dw 7x7 s1 asym pads 12x20", {1, 2, 12, 20}, 2, 7, 7, convParams(2, {1, 1}, {1, 4, 5, 2}), true, Activation::None, 0, 0, 13, "depthwise"},
+        {"dw 5x5 s1 p2 wide 23x45 Sigmoid", {1, 5, 23, 45}, 5, 5, 5, convParams(5, {1, 1}, {2, 2, 2, 2}), true, Activation::Sigmoid, 0, 0, 13, depthwiseAlgo(5, 23, 45)},
+        {"dw 5x5 s2 p2 40x40 Relu", {1, 4, 40, 40}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(4, 20, 20)},
+        {"dw 5x5 s2 odd 41x77 TF-same", {1, 3, 41, 77}, 3, 5, 5, convParams(3, {2, 2}, {1, 1, 2, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(3, 20, 38)},
+        {"dw 5x5 s2 no pad 19x70", {1, 3, 19, 70}, 3, 5, 5, convParams(3, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(3, 8, 33)},
+        {"dw 5x5 s1 on 3x3 (kernel wider than the plane)", {1, 6, 3, 3}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(6, 3, 3)},
+        {"dw 5x5 s1 7x7 C17", {1, 17, 7, 7}, 17, 5, 5, convParams(17, {1, 1}, {2, 2, 2, 2}), false, Activation::Sigmoid, 0, 0, 13, depthwiseAlgo(17, 7, 7)},
+        {"dw 7x7 s1 p3 30x37", {1, 4, 30, 37}, 4, 7, 7, convParams(4, {1, 1}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, depthwiseAlgo(4, 30, 37)},
+        {"dw 7x7 s1 p3 7x7 C9", {1, 9, 7, 7}, 9, 7, 7, convParams(9, {1, 1}, {3, 3, 3, 3}), true, Activation::LeakyRelu, 0.1f, 0, 13, depthwiseAlgo(9, 7, 7)},
+        {"dw 7x7 s2 p3 33x66", {1, 3, 33, 66}, 3, 7, 7, convParams(3, {2, 2}, {3, 3, 3, 3}), true, Activation::Clip, -0.2f, 0.3f, 13, depthwiseAlgo(3, 17, 33)},
+        {"dw 7x7 s1 asym pads 12x20", {1, 2, 12, 20}, 2, 7, 7, convParams(2, {1, 1}, {1, 4, 5, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(2, 12, 20)},
     };
     uint32_t seed = 700;
+    for (const auto& c : cases) check(c, seed += 10);
+}
+
+// The channels-in-lanes kernel for small planes (MobileNets' 7x7 and 10x10 stages): channel
+// counts that leave a partial last block (37 = 2 x 16 + 5 = 4 x 8 + 5 = 9 x 4 + 1), every
+// kernel size, stride 2 from even and odd planes, TF-same and asymmetric pads, padding wider
+// than the plane, planes of one pixel, a batch, every in-register activation and one that is
+// not. At the generic level (and where a plane is too wide) the per-plane kernel runs the same
+// cases, so every level checks one of the two against the reference.
+TEST_P(ConvTest, DepthwiseChannelsInLanes) {
+    auto dw = [](std::string name, Shape x, int64_t k, int64_t s, std::vector<int64_t> pads, Activation act, float a0, float a1) {
+        const int64_t C = x[1];
+        const int64_t OH = (x[2] + pads[0] + pads[2] - k) / s + 1, OW = (x[3] + pads[1] + pads[3] - k) / s + 1;
+        return ConvCase{name, x, C, k, k, convParams(C, {s, s}, pads), true, act, a0, a1, 13, depthwiseAlgo(C, OH, OW)};
+    };
+    const std::vector<ConvCase> cases = {
+        dw("3x3 s1 7x7 C37 Clip", {1, 37, 7, 7}, 3, 1, {1, 1, 1, 1}, Activation::Clip, 0.0f, 0.4f),
+        dw("3x3 s2 14x14 -> 7x7 C37 Relu", {1, 37, 14, 14}, 3, 2, {1, 1, 1, 1}, Activation::Relu, 0, 0),
+        dw("3x3 s2 15x15 -> 8x8 C33", {1, 33, 15, 15}, 3, 2, {1, 1, 1, 1}, Activation::None, 0, 0),
+        dw("3x3 s2 TF-same 10x10 -> 5x5 C20", {1, 20, 10, 10}, 3, 2, {0, 0, 1, 1}, Activation::None, 0, 0),
+        dw("3x3 s1 10x10 C16 (whole blocks)", {1, 16, 10, 10}, 3, 1, {1, 1, 1, 1}, Activation::Clip, 0.0f, 0.3f),
+        dw("3x3 s1 14x14 C24", {1, 24, 14, 14}, 3, 1, {1, 1, 1, 1}, Activation::None, 0, 0),
+        dw("3x3 s1 no pad 9x6 C18", {1, 18, 9, 6}, 3, 1, {0, 0, 0, 0}, Activation::LeakyRelu, 0.1f, 0),
+        dw("3x3 s1 asym pads 6x7 C21", {1, 21, 6, 7}, 3, 1, {2, 0, 0, 2}, Activation::None, 0, 0),
+        dw("3x3 s1 on 1x1 C40", {1, 40, 1, 1}, 3, 1, {1, 1, 1, 1}, Activation::Relu, 0, 0),
+        dw("3x3 s2 on 2x2 C17", {1, 17, 2, 2}, 3, 2, {1, 1, 1, 1}, Activation::None, 0, 0),
+        dw("5x5 s1 7x7 C37 Sigmoid", {1, 37, 7, 7}, 5, 1, {2, 2, 2, 2}, Activation::Sigmoid, 0, 0),
+        dw("5x5 s2 14x14 -> 7x7 C19", {1, 19, 14, 14}, 5, 2, {2, 2, 2, 2}, Activation::Clip, -0.2f, 0.3f),
+        dw("5x5 s1 on 3x3 pad 2 C16", {1, 16, 3, 3}, 5, 1, {2, 2, 2, 2}, Activation::None, 0, 0),
+        dw("7x7 s1 7x7 pad 3 C23", {1, 23, 7, 7}, 7, 1, {3, 3, 3, 3}, Activation::None, 0, 0),
+        dw("7x7 s2 13x13 -> 7x7 C18", {1, 18, 13, 13}, 7, 2, {3, 3, 3, 3}, Activation::Relu, 0, 0),
+        dw("3x3 s1 5x9 C37 batch 2", {2, 37, 5, 9}, 3, 1, {1, 1, 1, 1}, Activation::Clip, 0.0f, 0.4f),
+    };
+    uint32_t seed = 800;
     for (const auto& c : cases) check(c, seed += 10);
 }
 
