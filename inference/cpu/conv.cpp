@@ -195,7 +195,7 @@ inline void interior3x3(float* y, const float* r0, const float* r1, const float*
 
 class ConvDepthwise final : public ConvBase {
 public:
-    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& kernels)
+    ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& kernels, bool lanes)
         : ConvBase(geom, std::move(bias), act) {
         const ConvGeom& q = geo_;
         // The output columns where each kernel column's tap is inside the input: the same for
@@ -216,7 +216,7 @@ public:
             simd_ = q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
         // Small planes: a block of channels at once, in the vector lanes, up to the output
         // width where that stops paying on the level (CpuKernels::depthwiseLanesMaxWidth).
-        if (simd_ && kernels.depthwiseLanes && q.OW <= kernels.depthwiseLanesMaxWidth && q.P() <= kLanesMaxPixels && q.C >= kernels.lanes) {
+        if (lanes && simd_ && kernels.depthwiseLanes && q.OW <= kernels.depthwiseLanesMaxWidth && q.P() <= kLanesMaxPixels && q.C >= kernels.lanes) {
             lanesFn_ = kernels.depthwiseLanes;
             lanes_ = kernels.lanes;
         }
@@ -597,7 +597,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
         return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
     }
-    if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd);
+    if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
     if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
         const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
         if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd))

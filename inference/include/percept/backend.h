@@ -34,6 +34,9 @@ struct Tuning {
     // CPU speed: a MatMul whose only reader is a bias Add (a Linear layer) runs as one product
     // with the bias in its epilogue (PERCEPT_CPU_MATMUL_BIAS=off keeps them apart).
     bool matMulBias = true;
+    // CPU speed: depthwise convs on small planes take the channels-in-lanes kernel where it
+    // pays (PERCEPT_CPU_DW_LANES=off keeps the per-plane kernel, for comparisons).
+    bool depthwiseLanes = true;
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
