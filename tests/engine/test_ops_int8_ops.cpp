@@ -86,6 +86,9 @@ TEST_P(Int8OpsTest, Pools) {
     max3.kernel = {3, 3};
     max3.strides = {2, 2};
     max3.ceilMode = true;
+    ref::PoolParams maxPad = max3;  // ResNet's: the first and last windows cut by the pads (2 tall)
+    maxPad.pads = {1, 1, 1, 1};
+    maxPad.ceilMode = false;
     ref::PoolParams avgPad;
     avgPad.kernel = {3, 3};
     avgPad.strides = {1, 1};
@@ -99,10 +102,13 @@ TEST_P(Int8OpsTest, Pools) {
     avgIncl.countIncludePad = true;
     avgIncl.strides = {2, 2};
     const std::vector<Case> cases = {{"MaxPool", max3, true},           {"MaxPool", max3, false},          {"MaxPool", maxDilated, false},
+                                     {"MaxPool", maxPad, true},
                                      {"AveragePool", avgPad, true},     {"AveragePool", avgIncl, false},   {"GlobalAveragePool", {}, false}};
+    // Both byte types: int8 codes are compared with their sign bit flipped, uint8 as they are.
+    for (DType type : {DType::Int8, DType::UInt8})
     for (const Case& c : cases) {
-        SCOPED_TRACE(std::string(c.op) + (c.sameParams ? " same parameters" : " rescaled"));
-        const Q qx = covering(-2.0f, 2.0f, DType::Int8), qy = c.sameParams ? qx : covering(-1.5f, 2.5f, DType::Int8);
+        SCOPED_TRACE(std::string(c.op) + (c.sameParams ? " same parameters" : " rescaled") + (type == DType::Int8 ? ", int8" : ", uint8"));
+        const Q qx = covering(-2.0f, 2.0f, type), qy = c.sameParams ? qx : covering(-1.5f, 2.5f, type);
         OpGraph b;
         const int in = b.input("x", s);
         const int y = b.value("pool");
