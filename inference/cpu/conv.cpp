@@ -215,8 +215,8 @@ public:
         if (q.kh == q.kw && depthwiseKTakes(q.kh) && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sw == 1 || q.sw == 2))
             simd_ = q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
         // Small planes: a block of channels at once, in the vector lanes, up to the output
-        // width where that stops paying on the level (CpuKernels::depthwiseLanesMaxWidth).
-        if (lanes && simd_ && kernels.depthwiseLanes && q.OW <= kernels.depthwiseLanesMaxWidth && q.P() <= kLanesMaxPixels && q.C >= kernels.lanes) {
+        // width where that pays on the level.
+        if (lanes && simd_ && depthwiseLanesTakes(kernels, q.kh, q.sh, q.OH, q.OW, q.C, kernels.depthwiseLanesMaxWidth)) {
             lanesFn_ = kernels.depthwiseLanes;
             lanes_ = kernels.lanes;
         }
@@ -323,10 +323,6 @@ private:
 
     // The SIMD kernel's zero-padded copy of a plane, per thread.
     size_t padFloats() const { return alignFloats(static_cast<size_t>(depthwisePadRows(geo_.OH, geo_.sh, geo_.kh) * depthwisePadPitch(geo_.OW, geo_.sw))); }
-
-    // The channels-in-lanes kernel's scratch holds a whole padded plane per lane: planes up to
-    // 16x16 (its widths stay below that anyway).
-    static constexpr int64_t kLanesMaxPixels = 256;
 
     DepthwiseFn simd_ = nullptr;          // the SIMD kernel, when the shape and the CPU allow
     DepthwiseLanesFn lanesFn_ = nullptr;  // small planes: a block of channels at once

@@ -220,10 +220,7 @@ std::unique_ptr<Kernel> makeInt8Conv(const graph::Graph& g, const graph::Node& n
     realTerms(w, in, biasOf(g, n, 2, q.M), scale, offset);
     const Int8Kernels& gemm = int8KernelsFor(cfg.simd);
     OutputStage out(g.value(n.outputs.at(0)), n.act, scale, offset, gemm);
-    if (q.group == q.C && q.group == q.M && q.group > 1) {
-        const bool fast3 = q.kh == 3 && q.kw == 3 && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sh == 1 || q.sh == 2);
-        return makeInt8Depthwise(q, in, w, std::move(out), fast3 ? cfg.simd.depthwise3x3 : nullptr, gemm);
-    }
+    if (q.group == q.C && q.group == q.M && q.group > 1) return makeInt8Depthwise(q, in, w, std::move(out), cfg, gemm);
     return std::make_unique<Int8ConvGemm>(q, in, w, std::move(out), gemm);
 }
 

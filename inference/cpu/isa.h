@@ -210,6 +210,15 @@ struct CpuKernels {
     const char* name() const { return isaName(isa); }
 };
 
+// Whether CpuKernels::depthwiseLanes takes a depthwise conv with a square k x k kernel, no
+// dilation and the same stride both ways (the caller checks those): a size it has, stride 1 or
+// 2, at least a block of channels, an output plane no wider than maxWidth (where it pays: the
+// level's depthwiseLanesMaxWidth against the fp32 per-plane kernel) and of at most 256 pixels
+// (its scratch holds a padded plane per lane).
+inline bool depthwiseLanesTakes(const CpuKernels& kern, int64_t k, int64_t stride, int64_t OH, int64_t OW, int64_t C, int64_t maxWidth) {
+    return kern.depthwiseLanes && depthwiseKTakes(k) && (stride == 1 || stride == 2) && C >= kern.lanes && OW <= maxWidth && OH * OW <= 256;
+}
+
 // The best level this CPU supports, capped by `cap`; a cap of the other architecture's family
 // (avx2 on arm64, neon on x86-64) is a percept::Error saying so.
 Isa bestIsa(Tuning::CpuIsa cap);

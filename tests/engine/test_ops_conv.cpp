@@ -41,8 +41,7 @@ std::string stem() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "di
 // narrow enough, else the per-plane kernel.
 std::string depthwiseAlgo(int64_t C, int64_t OH, int64_t OW) {
     const cpu::CpuKernels& k = cpu::cpuKernels(testIsa());
-    const bool lanes = k.depthwiseLanes && OW <= k.depthwiseLanesMaxWidth && OH * OW <= 256 && C >= k.lanes;
-    return lanes ? "depthwise-lanes" : "depthwise";
+    return cpu::depthwiseLanesTakes(k, 3, 1, OH, OW, C, k.depthwiseLanesMaxWidth) ? "depthwise-lanes" : "depthwise";
 }
 
 // A 1x1 conv on a 1x1 plane is a matrix-vector product: the SIMD dot kernel where there is one.

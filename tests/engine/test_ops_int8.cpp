@@ -4,6 +4,7 @@
 // kernels -- every path (1x1 direct, im2col tiles, matrix-vector, depthwise fast and direct,
 // groups), uint8 and int8 activations, per-tensor and per-channel weights, 8-bit and float
 // outputs, clamp and general activations -- against the QDQ reference, at every ISA level.
+#include "cpu/int8_conv.h"
 #include "int8_test_util.h"
 
 namespace percept::optest::int8 {
@@ -178,14 +179,27 @@ TEST_P(Int8ConvTest, MatrixVector) {
     for (const ConvCase& c : cases) check(c, seed += 10);
 }
 
+// A k x k depthwise conv (stride s, no dilation) with C channels and an OH x OW output: the
+// channels-in-lanes path where the level has it and the plane is small, else the others.
+std::string int8Depthwise(int64_t C, int64_t k, int64_t s, int64_t OH, int64_t OW) {
+    const cpu::CpuKernels& kern = cpu::cpuKernels(testIsa());
+    return cpu::depthwiseLanesTakes(kern, k, s, OH, OW, C, cpu::int8::kInt8DepthwiseLanesMaxWidth) ? "int8-depthwise-lanes" : "int8-depthwise";
+}
+
 TEST_P(Int8ConvTest, Depthwise) {
     const std::vector<ConvCase> cases = {
-        {"3x3 stride 1", {1, 12, 9, 10}, 12, 3, 3, convParams(12, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise"},
+        {"3x3 stride 1", {1, 12, 9, 10}, 12, 3, 3, convParams(12, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, int8Depthwise(12, 3, 1, 9, 10)},
         {"3x3 stride 1, rows wider than 64 (several blocks)", {1, 3, 5, 150}, 3, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise"},
-        {"3x3 stride 2 (TF pads)", {1, 8, 14, 14}, 8, 3, 3, convParams(8, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, "int8-depthwise"},
-        {"5x5 stride 1", {1, 6, 9, 9}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, "int8-depthwise"},
+        {"3x3 stride 2 (TF pads)", {1, 8, 14, 14}, 8, 3, 3, convParams(8, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, int8Depthwise(8, 3, 2, 7, 7)},
+        {"5x5 stride 1", {1, 6, 9, 9}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, int8Depthwise(6, 5, 1, 9, 9)},
         {"3x3 dilated", {1, 4, 9, 9}, 4, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::Int8, false, Activation::None, 0, 0, false, "int8-depthwise"},
-        {"3x3 float output", {1, 5, 7, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, true, "int8-depthwise"},
+        {"3x3 float output", {1, 5, 7, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, true, int8Depthwise(5, 3, 1, 7, 7)},
+        // The channels-in-lanes path: a partial last block (37 channels), both byte types,
+        // stride 2, 5x5, a float output, per-tensor weights.
+        {"lanes 3x3 7x7 C37", {1, 37, 7, 7}, 37, 3, 3, convParams(37, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, int8Depthwise(37, 3, 1, 7, 7)},
+        {"lanes 3x3 s2 14x14 C37 int8", {1, 37, 14, 14}, 37, 3, 3, convParams(37, {2, 2}, {1, 1, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, int8Depthwise(37, 3, 2, 7, 7)},
+        {"lanes 3x3 14x14 C20 per tensor", {1, 20, 14, 14}, 20, 3, 3, convParams(20, {1, 1}, {1, 1, 1, 1}), DType::Int8, false, Activation::None, 0, 0, false, int8Depthwise(20, 3, 1, 14, 14)},
+        {"lanes 5x5 7x7 C17 float output", {1, 17, 7, 7}, 17, 5, 5, convParams(17, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, true, int8Depthwise(17, 5, 1, 7, 7)},
     };
     uint32_t seed = 500;
     for (const ConvCase& c : cases) check(c, seed += 10);
@@ -199,8 +213,9 @@ TEST_P(Int8ConvTest, WeightZeroPoints) {
         {"3x3 uint8 weights, per tensor", {1, 5, 10, 9}, 11, 3, 3, pad1, DType::Int8, false, Activation::None, 0, 0, false, "int8-gemm", WeightForm::UInt8},
         {"3x3 uint8 weights, per channel", {1, 6, 8, 8}, 9, 3, 3, pad1, DType::UInt8, true, Activation::None, 0, 0, true, "int8-gemm", WeightForm::UInt8},
         {"matrix-vector", {1, 40, 1, 1}, 19, 1, 1, one, DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemv", WeightForm::Int8ZeroPoint},
-        {"depthwise fast", {1, 8, 12, 12}, 8, 3, 3, convParams(8, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, "int8-depthwise", WeightForm::Int8ZeroPoint},
-        {"depthwise direct", {1, 4, 9, 9}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise", WeightForm::UInt8},
+        {"depthwise fast", {1, 8, 12, 12}, 8, 3, 3, convParams(8, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, int8Depthwise(8, 3, 1, 12, 12), WeightForm::Int8ZeroPoint},
+        {"depthwise lanes", {1, 21, 7, 7}, 21, 3, 3, convParams(21, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, int8Depthwise(21, 3, 1, 7, 7), WeightForm::UInt8},
+        {"depthwise direct", {1, 4, 9, 9}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), DType::Int8, true, Activation::None, 0, 0, false, int8Depthwise(4, 5, 2, 5, 5), WeightForm::UInt8},
     };
     uint32_t seed = 700;
     for (const ConvCase& c : cases) check(c, seed += 10);
