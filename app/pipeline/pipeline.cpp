@@ -113,18 +113,16 @@ void Pipeline::start(const Options& options) {
 void Pipeline::setCompare(bool on) {
     if (on == compare_) return;
     compare_ = on;
-    QMetaObject::invokeMethod(worker_, [w = worker_, on] { w->setCompare(on); }, Qt::QueuedConnection);
+    changeWorkerThenRerun([on](InferenceWorker* w) { w->setCompare(on); });
     emit compareChanged(on);
     emit statusMessage(on ? QStringLiteral("Comparing CPU and GPU on every frame") : QStringLiteral("Compare mode off"), false);
-    rerunStill();
 }
 
 void Pipeline::setAutoBackend(bool on) {
     if (on == auto_) return;
     auto_ = on;
-    QMetaObject::invokeMethod(worker_, [w = worker_, on] { w->setAutoBackend(on); }, Qt::QueuedConnection);
+    changeWorkerThenRerun([on](InferenceWorker* w) { w->setAutoBackend(on); });
     emit autoBackendChanged(on);
-    rerunStill();
 }
 
 void Pipeline::setSkipThreshold(double greyLevels) {
@@ -135,8 +133,9 @@ void Pipeline::setSkipThreshold(double greyLevels) {
 void Pipeline::setPowerState(PowerState s) {
     if (s == power_) return;
     power_ = s;
-    QMetaObject::invokeMethod(worker_, [w = worker_, v = static_cast<int>(s)] { w->setPowerState(v); }, Qt::QueuedConnection);
-    if (auto_) rerunStill();
+    const int v = static_cast<int>(s);
+    if (auto_) changeWorkerThenRerun([v](InferenceWorker* w) { w->setPowerState(v); });
+    else QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setPowerState(v); }, Qt::QueuedConnection);
 }
 
 void Pipeline::setTestDelay(percept::Backend b, int ms) {
@@ -182,8 +181,9 @@ void Pipeline::setBackend(percept::Backend b) {
         auto_ = false;
         emit autoBackendChanged(false);
     }
-    QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setBackend(v); }, Qt::QueuedConnection);
-    if (endsAuto) rerunStill();  // a photo's overlay no longer says what Auto chose
+    // A photo's overlay no longer says what Auto chose: shown again once the backend is set.
+    if (endsAuto) changeWorkerThenRerun([v](InferenceWorker* w) { w->setBackend(v); });
+    else QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setBackend(v); }, Qt::QueuedConnection);
 }
 
 void Pipeline::setThreads(int threads) {
@@ -366,6 +366,20 @@ void Pipeline::submit(const QImage& image, bool still) {
 
 void Pipeline::rerunStill() {
     if (sourceIsStill() && !lastStill_.isNull()) submit(lastStill_, true);
+}
+
+// The rerun is submitted only once the worker has applied the change (the worker posts it back
+// here): submitted at once, it could be taken by a frame request the worker already had queued
+// and computed without the change. Auto, chosen on a photo right after Compare was turned off,
+// then measured nothing and waited for a frame that never came.
+void Pipeline::changeWorkerThenRerun(std::function<void(InferenceWorker*)> change) {
+    QMetaObject::invokeMethod(
+        worker_,
+        [this, w = worker_, change = std::move(change)] {
+            change(w);
+            QMetaObject::invokeMethod(this, &Pipeline::rerunStill, Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
 }
 
 void Pipeline::onResult(const InferenceResult& r) {

@@ -12,6 +12,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QThread>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -155,6 +156,9 @@ signals:
     void modelDownloadFinished(const QString& key, bool ok, const QString& message);
 
 private:
+    // Applies `change` on the worker's thread, then sends the last still picture through it
+    // again (setting changes that a photo's overlay must show).
+    void changeWorkerThenRerun(std::function<void(InferenceWorker*)> change);
     void setSource(FrameSource* source);
     void onFrame(const QImage& image);
     void onResult(const InferenceResult& r);
