@@ -219,13 +219,13 @@ public:
         if (lanes && simd_ && depthwiseLanesTakes(kernels, q.kh, q.sh, q.OH, q.OW, q.C, kernels.depthwiseLanesMaxWidth)) {
             lanesFn_ = kernels.depthwiseLanes;
             lanes_ = kernels.lanes;
+            lanesScratch_ = alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
         }
         algo_ = lanesFn_ ? std::string("depthwise-lanes/") + kernels.name() : simd_ ? std::string("depthwise/") + kernels.name() : "depthwise";
     }
     const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override {
-        const size_t perThread = lanesFn_ ? alignFloats(static_cast<size_t>(depthwiseLanesScratch(geo_.OH, geo_.OW, geo_.sh, geo_.kh, lanes_)))
-                                          : simd_ ? padFloats() : 0;
+        const size_t perThread = lanesFn_ ? lanesScratch_ : simd_ ? padFloats() : 0;
         return static_cast<size_t>(std::max(threads, 1)) * perThread * sizeof(float);
     }
 
@@ -236,13 +236,12 @@ public:
         float* y = outputs[0];
         if (lanesFn_) {
             const int64_t perImage = (q.C + lanes_ - 1) / lanes_;
-            const size_t scratch = alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
             ctx.pool.parallelFor(q.N * perImage, 1, [&](int64_t b0, int64_t b1, int th) {
                 for (int64_t b = b0; b < b1; ++b) {
                     const int64_t n = b / perImage, c0 = (b % perImage) * lanes_;
                     const DepthwiseLanesArgs a{x + (n * q.C + c0) * q.H * q.W, std::min<int64_t>(lanes_, q.C - c0), q.H, q.W,
                                                w + c0 * q.kh * q.kw, bias_.data() + c0, y + (n * q.C + c0) * q.P(), q.OH, q.OW, q.sw,
-                                               q.pt, q.pl, q.kh, act_, ctx.workspace + static_cast<size_t>(th) * scratch};
+                                               q.pt, q.pl, q.kh, act_, ctx.workspace + static_cast<size_t>(th) * lanesScratch_};
                     lanesFn_(a);
                 }
             });
@@ -327,6 +326,7 @@ private:
     DepthwiseFn simd_ = nullptr;          // the SIMD kernel, when the shape and the CPU allow
     DepthwiseLanesFn lanesFn_ = nullptr;  // small planes: a block of channels at once
     int lanes_ = 1;                       // lanesFn_'s block
+    size_t lanesScratch_ = 0;             // lanesFn_'s scratch per thread, floats
     std::string algo_;
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across

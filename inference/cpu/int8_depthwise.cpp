@@ -37,6 +37,11 @@ public:
             lanes_ = f.lanes;
             lanesAlgo_ = std::string("int8-depthwise-lanes/") + f.name();
             lanesZeroBias_.assign(static_cast<size_t>(lanes_), 0.0f);
+            // The block's input offsets and float sums (a plane per lane each), the int32 sums
+            // and the output stage's scratch (a plane each), the fp32 kernel's scratch.
+            const size_t P = alignFloats(static_cast<size_t>(q.P()));
+            lanesFloats_ = static_cast<size_t>(lanes_) * (alignFloats(static_cast<size_t>(q.H * q.W)) + P) + 2 * P +
+                           alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
         }
         // Each channel's taps less its zero point: the weights' integers as the sums need them.
         const size_t per = static_cast<size_t>(q_.kh * q_.kw);
@@ -93,22 +98,15 @@ private:
         return simd_ && !bytes_ ? alignFloats(static_cast<size_t>(depthwisePadRows(q_.OH, q_.sh, 3) * depthwisePadPitch(q_.OW, q_.sh))) : 0;
     }
     size_t perThread() const {
-        if (lanesFn_) return lanesFloats() * sizeof(float);
+        if (lanesFn_) return lanesFloats_ * sizeof(float);
         return (planeFloats() + 3 * alignFloats(static_cast<size_t>(q_.P())) + padFloats()) * sizeof(float);
-    }
-    // The block's input offsets and float sums (a plane per lane each), the int32 sums and the
-    // output stage's scratch (a plane each), the fp32 kernel's scratch.
-    size_t lanesFloats() const {
-        const size_t lanes = static_cast<size_t>(lanes_), P = static_cast<size_t>(q_.P());
-        return lanes * alignFloats(static_cast<size_t>(q_.H * q_.W)) + lanes * alignFloats(P) + 2 * alignFloats(P) +
-               alignFloats(static_cast<size_t>(depthwiseLanesScratch(q_.OH, q_.OW, q_.sh, q_.kh, lanes_)));
     }
     // Channels c0 .. c0 + n - 1 through the fp32 channels-in-lanes kernel on their offsets from
     // the zero point, then, channel by channel, the zero point's share and the output stage.
     void channelBlock(const uint8_t* x, uint8_t* y, int64_t c0, int64_t n, int th, float* workspace) const {
         const int64_t plane = q_.H * q_.W, P = q_.P();
         const size_t planeStride = alignFloats(static_cast<size_t>(plane)), outStride = alignFloats(static_cast<size_t>(P));
-        float* xf = workspace + static_cast<size_t>(th) * lanesFloats();
+        float* xf = workspace + static_cast<size_t>(th) * lanesFloats_;
         float* yf = xf + static_cast<size_t>(lanes_) * planeStride;
         int32_t* acc = reinterpret_cast<int32_t*>(yf + static_cast<size_t>(lanes_) * outStride);
         float* scratch = reinterpret_cast<float*>(acc) + outStride;
@@ -183,6 +181,7 @@ private:
     int lanes_ = 1;
     std::string lanesAlgo_;
     std::vector<float> lanesZeroBias_;    // the fp32 kernel's bias: the output stage adds the real one
+    size_t lanesFloats_ = 0;              // lanesFn_'s workspace per thread (see the constructor)
     decltype(Int8Kernels::depthwise3x3s1) bytes_ = nullptr;
     int64_t ld_ = 0;
 };
