@@ -113,7 +113,7 @@ void Pipeline::start(const Options& options) {
 void Pipeline::setCompare(bool on) {
     if (on == compare_) return;
     compare_ = on;
-    changeWorkerThenRerun([on](InferenceWorker* w) { w->setCompare(on); });
+    changeWorker([on](InferenceWorker* w) { w->setCompare(on); }, true);
     emit compareChanged(on);
     emit statusMessage(on ? QStringLiteral("Comparing CPU and GPU on every frame") : QStringLiteral("Compare mode off"), false);
 }
@@ -121,7 +121,7 @@ void Pipeline::setCompare(bool on) {
 void Pipeline::setAutoBackend(bool on) {
     if (on == auto_) return;
     auto_ = on;
-    changeWorkerThenRerun([on](InferenceWorker* w) { w->setAutoBackend(on); });
+    changeWorker([on](InferenceWorker* w) { w->setAutoBackend(on); }, true);
     emit autoBackendChanged(on);
 }
 
@@ -134,8 +134,7 @@ void Pipeline::setPowerState(PowerState s) {
     if (s == power_) return;
     power_ = s;
     const int v = static_cast<int>(s);
-    if (auto_) changeWorkerThenRerun([v](InferenceWorker* w) { w->setPowerState(v); });
-    else QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setPowerState(v); }, Qt::QueuedConnection);
+    changeWorker([v](InferenceWorker* w) { w->setPowerState(v); }, auto_);
 }
 
 void Pipeline::setTestDelay(percept::Backend b, int ms) {
@@ -181,9 +180,8 @@ void Pipeline::setBackend(percept::Backend b) {
         auto_ = false;
         emit autoBackendChanged(false);
     }
-    // A photo's overlay no longer says what Auto chose: shown again once the backend is set.
-    if (endsAuto) changeWorkerThenRerun([v](InferenceWorker* w) { w->setBackend(v); });
-    else QMetaObject::invokeMethod(worker_, [w = worker_, v] { w->setBackend(v); }, Qt::QueuedConnection);
+    // Ending Auto, a photo's overlay no longer says what Auto chose: shown again.
+    changeWorker([v](InferenceWorker* w) { w->setBackend(v); }, endsAuto);
 }
 
 void Pipeline::setThreads(int threads) {
@@ -372,12 +370,12 @@ void Pipeline::rerunStill() {
 // here): submitted at once, it could be taken by a frame request the worker already had queued
 // and computed without the change. Auto, chosen on a photo right after Compare was turned off,
 // then measured nothing and waited for a frame that never came.
-void Pipeline::changeWorkerThenRerun(std::function<void(InferenceWorker*)> change) {
+void Pipeline::changeWorker(std::function<void(InferenceWorker*)> change, bool rerun) {
     QMetaObject::invokeMethod(
         worker_,
-        [this, w = worker_, change = std::move(change)] {
+        [this, w = worker_, change = std::move(change), rerun] {
             change(w);
-            QMetaObject::invokeMethod(this, &Pipeline::rerunStill, Qt::QueuedConnection);
+            if (rerun) QMetaObject::invokeMethod(this, &Pipeline::rerunStill, Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
 }

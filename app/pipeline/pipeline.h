@@ -156,9 +156,9 @@ signals:
     void modelDownloadFinished(const QString& key, bool ok, const QString& message);
 
 private:
-    // Applies `change` on the worker's thread, then sends the last still picture through it
-    // again (setting changes that a photo's overlay must show).
-    void changeWorkerThenRerun(std::function<void(InferenceWorker*)> change);
+    // Applies `change` on the worker's thread; with `rerun`, then sends the last still picture
+    // through it again (setting changes that a photo's overlay must show).
+    void changeWorker(std::function<void(InferenceWorker*)> change, bool rerun);
     void setSource(FrameSource* source);
     void onFrame(const QImage& image);
     void onResult(const InferenceResult& r);
