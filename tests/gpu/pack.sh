@@ -18,9 +18,10 @@ build=${1:-build}
 cmake --build "$build" --target percept-bench
 rm -rf .gpu && mkdir -p .gpu/bundle/lib
 cp "$build/inference/tools/percept-bench" .gpu/bundle/
-# glibc stays the GPU image's (newer than Debian 12's); everything else travels.
+# glibc and the C++ runtime stay the GPU image's (newer than Debian 12's, and the NVIDIA driver
+# loaded into the same process may need their newer symbols); everything else travels.
 ldd "$build/inference/tools/percept-bench" | awk '$3 ~ /^\// {print $3}' |
-  grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' | xargs -I{} cp -L {} .gpu/bundle/lib/
+  grep -vE '/(libc|libm|libpthread|libdl|librt|libresolv|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | xargs -I{} cp -L {} .gpu/bundle/lib/
 tar -cJf .gpu/bundle.tar.xz -C .gpu/bundle .
 rm -rf .gpu/bundle
 mkdir -p .gl /tmp/amd64/partial
