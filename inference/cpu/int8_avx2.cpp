@@ -231,9 +231,37 @@ void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) 
     for (; i < n; ++i) y[i] = static_cast<float>(static_cast<uint8_t>(x[i] ^ flip)) - zero;
 }
 
+// Depthwise 3x3 stride 2, 8 outputs of a row at a time: the AVX-512 level's scheme
+// (int8_vnni.cpp) on 16 bytes widened to 16-bit pairs, vpmaddwd and an add in place of vpdpwssd.
+void depthwise3x3s2(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) {
+    const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
+    __m256i pair[3], last[3];
+    for (int ky = 0; ky < 3; ++ky) {
+        const auto tap = [&](int kx) { return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(w[3 * ky + kx] - wZero))); };
+        pair[ky] = _mm256_set1_epi32(static_cast<int32_t>(tap(0) | tap(1) << 16));
+        last[ky] = _mm256_set1_epi32(static_cast<int32_t>(tap(2)));
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int64_t oy = 0; oy < OH; ++oy) {
+        int32_t* out = acc + oy * OW;
+        for (int64_t ox = 0; ox < OW; ox += 8) {
+            __m256i s = _mm256_setzero_si256();
+            for (int ky = 0; ky < 3; ++ky) {
+                const uint8_t* r = x + (2 * oy + ky) * ld + 2 * ox;
+                const __m256i a = _mm256_cvtepu8_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r)), f));
+                const __m256i b = _mm256_cvtepu8_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r + 2)), f));
+                s = _mm256_add_epi32(s, _mm256_add_epi32(_mm256_madd_epi16(a, pair[ky]), _mm256_madd_epi16(b, last[ky])));
+            }
+            if (OW - ox >= 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + ox), s);
+            else _mm256_maskstore_epi32(out + ox, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(OW - ox)), lane), s);
+        }
+    }
+}
+
 const Int8Kernels kInt8Kernels = {"avx2",        kMr,          kNr,          kGroup,         2,         &packPanels<kMr, kGroup, int16_t>,
                                   &packB,        &kernel,      &packPanels<kGemvRows, kGroup, int16_t>, &gemv, kGemvRows, &requantRow,
-                                  &max3s2,       &quantizeRow, &addRow,      &columnSums,    &zeroTerms, &toOffsets};
+                                  &max3s2,       &quantizeRow, &addRow,      &columnSums,    &zeroTerms, &toOffsets,
+                                  nullptr,       &depthwise3x3s2};
 
 }  // namespace percept::cpu::avx2
 

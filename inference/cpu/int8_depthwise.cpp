@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): quantised depthwise convolution (group == C == M), a channel at a time,
 // channels split over the threads:
-//  - "int8-depthwise/vnni": 3x3 stride 1 where the level has Int8Kernels::depthwise3x3s1: the
-//    channel is copied into a plane padded with its zero point and the taps run as dot
-//    products of bytes;
+//  - "int8-depthwise/<level>": 3x3 stride 1 or 2 where the level has Int8Kernels::
+//    depthwise3x3s1 / s2: the channel is copied into a plane padded with its zero point and the
+//    taps run as dot products of bytes (stride 1) or of 16-bit pairs (stride 2). At stride 2 the
+//    fp32 path below took MobileNet v1's 112 -> 56 layer at 23 GOP/s: the plane widened to
+//    floats, padded and read back twice over is 4 bytes a pixel against 1. At stride 1 the
+//    padded rows lie end to end (OW + 2 apart) and the kernel runs over them as one long row,
+//    64 outputs a block, so a 14-wide plane fills its vectors (the 2 outputs per row that
+//    straddle a row's end are dropped); one block per row of 14 had left 50 of 64 lanes idle;
 //  - "int8-depthwise-lanes/<level>": small planes (MobileNets' 7x7 and 14x14 stages), before
 //    the two below: a block of channels' offsets from the zero point (x - zx) through the fp32
 //    channels-in-lanes kernel with the integer taps (w - zw). The byte kernel fills its 64-byte
@@ -47,15 +52,22 @@ public:
         const size_t per = static_cast<size_t>(q_.kh * q_.kw);
         taps_.resize(w_.w.size());
         for (size_t k = 0; k < w_.w.size(); ++k) taps_[k] = static_cast<float>(w_.w[k] - w_.zero[k / per]);
-        if (k.depthwise3x3s1 && q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1) {
-            bytes_ = k.depthwise3x3s1;
-            ld_ = (q.OW + 63) / 64 * 64 + 64;  // the kernel reads 64 + 2 bytes past each block
+        if (q.kh == 3 && q.kw == 3 && q.dh == 1 && q.dw == 1 && q.sh == q.sw) {
+            if (q.sh == 1 && k.depthwise3x3s1) {
+                bytes_ = k.depthwise3x3s1;
+                flat_ = true;
+                ld_ = q.OW + 2;
+            } else if (q.sh == 2 && k.depthwise3x3s2) {
+                bytes_ = k.depthwise3x3s2;
+                ld_ = (2 * ((q.OW + 15) / 16 * 16) + 2 + 63) / 64 * 64;  // to byte 2 * (OW to 16) + 1
+            }
+            if (bytes_) bytesAlgo_ = std::string("int8-depthwise/") + k.name;
         }
     }
     size_t workspaceBytes(int threads) const override { return perThread() * static_cast<size_t>(threads); }
     size_t weightBytes() const override { return w_.w.size() + taps_.size() * sizeof(float); }
     const char* algo() const override {
-        return lanesFn_ ? lanesAlgo_.c_str() : bytes_ ? "int8-depthwise/vnni" : simd_ ? "int8-depthwise/simd" : "int8-depthwise";
+        return lanesFn_ ? lanesAlgo_.c_str() : bytes_ ? bytesAlgo_.c_str() : simd_ ? "int8-depthwise/simd" : "int8-depthwise";
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -74,7 +86,7 @@ public:
             float* xf = reinterpret_cast<float*>(base);
             float* yf = xf + planeFloats();
             int32_t* acc = reinterpret_cast<int32_t*>(yf + alignFloats(static_cast<size_t>(P)));
-            float* scratch = reinterpret_cast<float*>(acc + alignFloats(static_cast<size_t>(P)));
+            float* scratch = reinterpret_cast<float*>(acc + accInts());
             float* pad = scratch + alignFloats(static_cast<size_t>(P));
             for (int64_t c = c0; c < c1; ++c) {
                 const uint8_t* xc = x + c * plane;
@@ -91,15 +103,21 @@ public:
 private:
     // The input plane (as floats, or padded bytes), the float sums, the int32 sums, scratch.
     size_t planeFloats() const {
-        return std::max(alignFloats(static_cast<size_t>(q_.H * q_.W)), alignFloats(static_cast<size_t>((q_.OH + 2) * ld_ / 4 + 1)));
+        return std::max(alignFloats(static_cast<size_t>(q_.H * q_.W)), alignFloats(static_cast<size_t>(paddedBytes() / 4 + 1)));
     }
+    // The byte kernels' padded plane, and past it the most a flat run reads beyond its rows.
+    int64_t paddedBytes() const { return paddedRows() * ld_ + (flat_ ? 128 : 0); }
+    // The int32 sums: a flat run writes OW + 2 a row before they are closed up.
+    size_t accInts() const { return alignFloats(static_cast<size_t>(flat_ ? q_.OH * ld_ : q_.P())); }
+    // The rows of the byte kernels' padded plane: those under the last output row's window.
+    int64_t paddedRows() const { return (q_.OH - 1) * q_.sh + 3; }
     // The fp32 SIMD kernel's zero-padded copy of the plane (DepthwiseArgs::pad).
     size_t padFloats() const {
         return simd_ && !bytes_ ? alignFloats(static_cast<size_t>(depthwisePadRows(q_.OH, q_.sh, 3) * depthwisePadPitch(q_.OW, q_.sh))) : 0;
     }
     size_t perThread() const {
         if (lanesFn_) return lanesFloats_ * sizeof(float);
-        return (planeFloats() + 3 * alignFloats(static_cast<size_t>(q_.P())) + padFloats()) * sizeof(float);
+        return (planeFloats() + 2 * alignFloats(static_cast<size_t>(q_.P())) + accInts() + padFloats()) * sizeof(float);
     }
     // Channels c0 .. c0 + n - 1 through the fp32 channels-in-lanes kernel on their offsets from
     // the zero point, then, channel by channel, the zero point's share and the output stage.
@@ -127,7 +145,9 @@ private:
     }
     // The channel padded with its zero point (rows of ld_ bytes), then the level's byte kernel.
     void channelBytes(const uint8_t* xc, int64_t c, uint8_t* padded, int32_t* acc) const {
-        for (int64_t py = 0; py < q_.OH + 2; ++py) {
+        const int8_t* w = w_.w.data() + c * 9;
+        const int32_t zw = w_.zero[static_cast<size_t>(c)];
+        for (int64_t py = 0; py < paddedRows(); ++py) {
             uint8_t* d = padded + py * ld_;
             const int64_t iy = py - q_.pt;
             if (iy < 0 || iy >= q_.H) {
@@ -139,7 +159,14 @@ private:
             std::memcpy(d + q_.pl, xc + iy * q_.W, static_cast<size_t>(n));
             std::memset(d + q_.pl + n, in_.padByte, static_cast<size_t>(ld_ - q_.pl - n));
         }
-        bytes_(padded, ld_, q_.OH, q_.OW, in_.flip, w_.w.data() + c * 9, w_.zero[static_cast<size_t>(c)], acc);
+        if (!flat_) {
+            bytes_(padded, ld_, q_.OH, q_.OW, in_.flip, w, zw, acc);
+            return;
+        }
+        // One row of OH * ld_ outputs over the rows end to end; then each row's OW closed up.
+        std::memset(padded + paddedRows() * ld_, in_.padByte, static_cast<size_t>(paddedBytes() - paddedRows() * ld_));
+        bytes_(padded, ld_, 1, q_.OH * ld_, in_.flip, w, zw, acc);
+        for (int64_t oy = 1; oy < q_.OH; ++oy) std::memmove(acc + oy * q_.OW, acc + oy * ld_, static_cast<size_t>(q_.OW) * sizeof(int32_t));
     }
     // The fp32 kernel on x - zero point (pads then add 0); the zero point's share is added back
     // so acc is the GEMM convention's sum over every tap of (w - zw) x.
@@ -182,7 +209,9 @@ private:
     std::string lanesAlgo_;
     std::vector<float> lanesZeroBias_;    // the fp32 kernel's bias: the output stage adds the real one
     size_t lanesFloats_ = 0;              // lanesFn_'s workspace per thread (see the constructor)
-    decltype(Int8Kernels::depthwise3x3s1) bytes_ = nullptr;
+    decltype(Int8Kernels::depthwise3x3s1) bytes_ = nullptr;  // or depthwise3x3s2: the same signature
+    std::string bytesAlgo_;
+    bool flat_ = false;  // stride 1: the padded rows as one long row (see the top)
     int64_t ld_ = 0;
 };
 

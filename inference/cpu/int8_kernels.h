@@ -58,8 +58,13 @@ struct Int8Kernels {
     // Depthwise 3x3, stride 1, on one channel already padded with its zero point: rows of `ld`
     // bytes, OH + 2 of them, each readable 64 + 2 bytes past OW (codes ^ flip are the GEMM's
     // uint8 values). acc[oy * OW + ox] = sum over the taps of (w - wZero) x; w: the 9 int8 taps.
+    // (int8_depthwise.cpp calls it with OH = 1 over a plane's padded rows laid end to end.)
     // Null where the level has none (int8_depthwise.cpp then takes the fp32 kernel's path).
     void (*depthwise3x3s1)(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) = nullptr;
+    // Depthwise 3x3, stride 2, the same contract on rows 2 OH + 1 tall, each readable to byte
+    // 2 * (OW rounded up to 16) + 1: acc[oy * OW + ox] = sum over ky, kx of
+    // (w - wZero) (x[(2 oy + ky) * ld + 2 ox + kx] ^ flip). Null where the level has none.
+    void (*depthwise3x3s2)(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) = nullptr;
 
     int64_t kPadded(int64_t K) const { return (K + kGroup - 1) / kGroup * kGroup; }
     int64_t panels(int64_t M) const { return (M + mr - 1) / mr; }

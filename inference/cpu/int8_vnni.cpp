@@ -136,15 +136,25 @@ void gemv(const void* aPacked, const void* xPacked, int64_t M, int64_t K, int32_
 
 void requantRow(const int32_t* acc, int64_t n, float scale, float offset, int32_t zp, int32_t lo, int32_t hi, uint8_t* q) {
     const __m512 s = _mm512_set1_ps(scale), o = _mm512_set1_ps(offset);
-    // Clamped before the zero point is added, as clampSteps does (NaN gives lo).
-    const __m512i z = _mm512_set1_epi32(zp), l = _mm512_set1_epi32(lo - zp), h = _mm512_set1_epi32(hi - zp);
-    for (int64_t j = 0; j < n; j += 16) {
+    // Clamped before the zero point is added, as clampSteps does, and in floats (the bounds are
+    // exact integers, so rounding after clamping gives the same codes); NaN gives lo (max takes
+    // the 2nd operand).
+    const __m512 l = _mm512_set1_ps(static_cast<float>(lo - zp)), h = _mm512_set1_ps(static_cast<float>(hi - zp));
+    const __m512i z = _mm512_set1_epi32(zp);
+    const auto codes = [&](__m512i a) { return _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(a), s, o), l), h)), z); };
+    int64_t j = 0;
+    // 64 at a time narrowed by two packs (in range already, so no saturation happens; the type's
+    // pack keeps the bits) and one permutation: the packs interleave the 4 vectors' 128-bit lanes.
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    for (; j + 64 <= n; j += 64) {
+        const __m512i w0 = _mm512_packs_epi32(codes(_mm512_loadu_si512(acc + j)), codes(_mm512_loadu_si512(acc + j + 16)));
+        const __m512i w1 = _mm512_packs_epi32(codes(_mm512_loadu_si512(acc + j + 32)), codes(_mm512_loadu_si512(acc + j + 48)));
+        const __m512i b = lo < 0 ? _mm512_packs_epi16(w0, w1) : _mm512_packus_epi16(w0, w1);
+        _mm512_storeu_si512(q + j, _mm512_permutexvar_epi32(order, b));
+    }
+    for (; j < n; j += 16) {
         const __mmask16 m = mask16(n - j);
-        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, acc + j)), s, o);
-        v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-1e9f)), _mm512_set1_ps(1e9f));  // NaN -> -1e9 (max takes the 2nd)
-        __m512i i = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(v), l), h);
-        i = _mm512_add_epi32(i, z);
-        _mm_mask_storeu_epi8(q + j, m, _mm512_cvtepi32_epi8(i));
+        _mm_mask_storeu_epi8(q + j, m, _mm512_cvtepi32_epi8(codes(_mm512_maskz_loadu_epi32(m, acc + j))));
     }
 }
 
@@ -190,12 +200,40 @@ void depthwise3x3s1(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_
     }
 }
 
+// Depthwise 3x3 stride 2, 16 outputs of a row at a time. The 32 bytes under 16 outputs' windows
+// widen to 16-bit values, pairs (x[2j], x[2j+1]); one vpdpwssd with the taps (w0, w1) adds each
+// output's first two products into its int32 lane, and the pairs 2 bytes on, (x[2j+2], x[2j+3]),
+// times (w2, 0) the third. The 16-bit taps hold w - wZero exactly, so no window sums are needed.
+void depthwise3x3s2(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) {
+    const __m256i f = _mm256_set1_epi8(static_cast<char>(flip));
+    __m512i pair[3], last[3];
+    for (int ky = 0; ky < 3; ++ky) {
+        const auto tap = [&](int kx) { return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(w[3 * ky + kx] - wZero))); };
+        pair[ky] = _mm512_set1_epi32(static_cast<int32_t>(tap(0) | tap(1) << 16));
+        last[ky] = _mm512_set1_epi32(static_cast<int32_t>(tap(2)));
+    }
+    for (int64_t oy = 0; oy < OH; ++oy) {
+        int32_t* out = acc + oy * OW;
+        for (int64_t ox = 0; ox < OW; ox += 16) {
+            __m512i s = _mm512_setzero_si512(), t = _mm512_setzero_si512();
+            for (int ky = 0; ky < 3; ++ky) {
+                const uint8_t* r = x + (2 * oy + ky) * ld + 2 * ox;
+                const __m512i a = _mm512_cvtepu8_epi16(_mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r)), f));
+                const __m512i b = _mm512_cvtepu8_epi16(_mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 2)), f));
+                s = _mm512_dpwssd_epi32(s, a, pair[ky]);
+                t = _mm512_dpwssd_epi32(t, b, last[ky]);
+            }
+            _mm512_mask_storeu_epi32(out + ox, mask16(OW - ox), _mm512_add_epi32(s, t));
+        }
+    }
+}
+
 }  // namespace
 
 const Int8Kernels kInt8Vnni = {"vnni",   kMr,         kNr,        kGroup,       1,         &packPanels<kMr, kGroup, int8_t>,
                                &packB,   &kernel,     &packPanels<kGemvRows, kGroup, int8_t>,  &gemv,        kGemvRows, &requantRow,
                                &avx2::max3s2, &avx2::quantizeRow, &avx2::addRow, &avx2::columnSums, &avx2::zeroTerms, &avx2::toOffsets,
-                               &depthwise3x3s1};
+                               &depthwise3x3s1, &depthwise3x3s2};
 
 }  // namespace percept::cpu::avx512
 

@@ -192,6 +192,11 @@ TEST_P(Int8ConvTest, Depthwise) {
         {"3x3 stride 1, rows wider than 64 (several blocks)", {1, 3, 5, 150}, 3, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, "int8-depthwise"},
         {"3x3 stride 2 (TF pads)", {1, 8, 14, 14}, 8, 3, 3, convParams(8, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, int8Depthwise(8, 3, 2, 7, 7)},
         {"5x5 stride 1", {1, 6, 9, 9}, 6, 5, 5, convParams(6, {1, 1}, {2, 2, 2, 2}), DType::UInt8, true, Activation::None, 0, 0, false, int8Depthwise(6, 5, 1, 9, 9)},
+        // Stride 2 on planes wider than the lanes path takes: the byte kernel where the level has
+        // one (partial and several 16-output blocks, TF and symmetric pads, odd sizes).
+        {"3x3 stride 2, wide plane", {1, 5, 40, 38}, 5, 3, 3, convParams(5, {2, 2}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Relu, 0, 0, false, int8Depthwise(5, 3, 2, 20, 19)},
+        {"3x3 stride 2 (TF pads), odd plane", {1, 4, 33, 35}, 4, 3, 3, convParams(4, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, int8Depthwise(4, 3, 2, 16, 17)},
+        {"3x3 stride 2, rows of 35 outputs, float output", {1, 3, 9, 70}, 3, 3, 3, convParams(3, {2, 2}, {1, 1, 1, 1}), DType::Int8, false, Activation::None, 0, 0, true, int8Depthwise(3, 3, 2, 5, 35)},
         {"3x3 dilated", {1, 4, 9, 9}, 4, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), DType::Int8, false, Activation::None, 0, 0, false, "int8-depthwise"},
         {"3x3 float output", {1, 5, 7, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, true, int8Depthwise(5, 3, 1, 7, 7)},
         // The channels-in-lanes path: a partial last block (37 channels), both byte types,
@@ -215,6 +220,8 @@ TEST_P(Int8ConvTest, WeightZeroPoints) {
         {"matrix-vector", {1, 40, 1, 1}, 19, 1, 1, one, DType::UInt8, true, Activation::None, 0, 0, false, "int8-gemv", WeightForm::Int8ZeroPoint},
         {"depthwise fast", {1, 8, 12, 12}, 8, 3, 3, convParams(8, {1, 1}, {1, 1, 1, 1}), DType::UInt8, true, Activation::Clip, 0.0f, 6.0f, false, int8Depthwise(8, 3, 1, 12, 12), WeightForm::Int8ZeroPoint},
         {"depthwise lanes", {1, 21, 7, 7}, 21, 3, 3, convParams(21, {1, 1}, {1, 1, 1, 1}), DType::Int8, true, Activation::None, 0, 0, false, int8Depthwise(21, 3, 1, 7, 7), WeightForm::UInt8},
+        {"depthwise stride 2 bytes", {1, 6, 30, 31}, 6, 3, 3, convParams(6, {2, 2}, {1, 1, 1, 1}), DType::UInt8, true, Activation::None, 0, 0, false, int8Depthwise(6, 3, 2, 15, 16), WeightForm::Int8ZeroPoint},
+        {"depthwise stride 2 bytes, uint8 weights", {1, 5, 31, 40}, 5, 3, 3, convParams(5, {2, 2}, {0, 0, 1, 1}), DType::Int8, true, Activation::Relu, 0, 0, false, int8Depthwise(5, 3, 2, 16, 20), WeightForm::UInt8},
         {"depthwise direct", {1, 4, 9, 9}, 4, 5, 5, convParams(4, {2, 2}, {2, 2, 2, 2}), DType::Int8, true, Activation::None, 0, 0, false, int8Depthwise(4, 5, 2, 5, 5), WeightForm::UInt8},
     };
     uint32_t seed = 700;
