@@ -6,6 +6,8 @@
 #include <arm_neon.h>
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
