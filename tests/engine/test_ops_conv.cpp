@@ -363,6 +363,10 @@ TEST_P(ConvTest, Winograd) {
         {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
         {"C40 M40 14x14 (16 tiles)", {1, 40, 14, 14}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
+        // Few tiles across (2 TX <= the vector's lanes): the output transform takes a vector of
+        // tiles whatever their tile row; 3 across makes runs that start mid-row at every level.
+        {"C24 M20 24x12 (3 tiles across)", {1, 24, 24, 12}, 20, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"C19 M23 27x27 (7 tiles across)", {1, 19, 27, 27}, 23, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, algo},
         // F(2x2, 3x3) where 4x4 tiles are too few.
         {"F2 C40 M40 10x10", {1, 40, 10, 10}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo2},
         {"F2 C33 M40 7x7", {1, 33, 7, 7}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo2},
