@@ -5,8 +5,8 @@
 # packages there):
 #   .gpu/bundle.tar.xz  percept-bench and the shared libraries it loads (OpenCV, protobuf,
 #                       OpenBLAS, libstdc++ ...; not glibc), ~14 MB compressed
-#   .gl/*.deb           the Vulkan loader (the GPU image has the NVIDIA driver but no loader),
-#                       as /work/.library/device/README.md says
+#   .gl/*.deb           the Vulkan loader and glvnd (the GPU image has the NVIDIA driver but
+#                       neither; its ICD needs glvnd's libGLdispatch), as the device README says
 # Both are git-ignored; the device tool's `carry` takes them along. Then, with the device tool:
 #   run  carry=[".gl", ".gpu"]  timeout_s=600
 #        command="bash tests/gpu/run_gpu_bench.sh --rounds 3 --runs 100"
@@ -29,5 +29,5 @@ o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp
 # shellcheck disable=SC2086
 apt-get $o update >/dev/null
 # shellcheck disable=SC2086
-(cd .gl && apt-get $o download libvulkan1)
+(cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
 du -sh .gpu .gl

@@ -15,7 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f .gpu/bundle.tar.xz ] || { echo "run_gpu_bench: .gpu/bundle.tar.xz is missing: run tests/gpu/pack.sh here and carry .gpu" >&2; exit 1; }
 # The Vulkan loader, as the device README says (only into / when the image has none).
-if ! ldconfig -p | grep -q libvulkan.so.1; then
+# The NVIDIA ICD (libGLX_nvidia) needs glvnd's libGLdispatch: without it the loader reports
+# "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'" and finds no driver.
+if ! ldconfig -p | grep -q libvulkan.so.1 || ! ldconfig -p | grep -q libGLdispatch.so.0; then
   for f in .gl/*.deb; do dpkg -x "$f" /; done
   ldconfig
 fi
