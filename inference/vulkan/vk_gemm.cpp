@@ -30,14 +30,17 @@ struct GemmPush {
     float alpha, beta, actA, actB;
 };
 
-// GPUs take the WIDE form (a workgroup per 4 columns shares their reduction); CPU
-// implementations the plain one (shared memory and barriers cost more than they save there).
+// GPUs take the WIDE form (a workgroup per 4 columns shares their reduction) for products of
+// fewer than 8 rows (a classifier's GEMV: the plain form would run N / 4 invocations); CPU
+// implementations, and every product of 8 rows or more, the plain one. On an H100 the wide
+// form took ConvNeXt-T's MLP MatMuls (3136 rows) 0.5 ms each and ViT-B/16's (197 rows) up to
+// 1.8 ms: per 4 FMAs it fetches 5 texels, where the plain form's 8 x 4 block fetches 3 per 32.
 // tuning.vulkanGemm forces either (tests).
 bool useWide(Builder& b, const GemmPush& p) {
     if (groupCount(p.N, 4) > 65535) return false;
     if (b.tuning().vulkanGemm == Tuning::VulkanGemm::Wide) return true;
     if (b.tuning().vulkanGemm == Tuning::VulkanGemm::Plain) return false;
-    return !b.context().isCpuDevice();
+    return !b.context().isCpuDevice() && p.M < 8;
 }
 
 // How the plain form reads A and B (four-float texels where the strides allow) and how many
