@@ -132,11 +132,12 @@ using DotRowsFn = void (*)(const float* w, int64_t ldw, const float* x, int64_t 
 // a scalar loop copies one float at a time. Reads src[0 .. 2n-2] only. Null for Generic.
 using CopyStride2Fn = void (*)(const float* src, float* dst, int64_t n);
 
-// MaxPool rows (pool.cpp): t[i] = max(t[i], r[i]) for i < n (the max down a window's rows),
-// and y[j] = max(t[2j], t[2j+1], t[2j+2]) for j < n (3-wide windows at stride 2 across that
-// row; t holds at least 2n + 1 floats). The strided windows are a scalar loop otherwise.
+// MaxPool rows (pool.cpp): t[i] = max over k < rows of r[k * W + i] for i < n (the max down a
+// window's consecutive input rows, in one pass), and y[j] = max(t[2j], t[2j+1], t[2j+2]) for
+// j < n (3-wide windows at stride 2 across that row; t holds at least 2n + 1 floats). Scalar
+// loops otherwise.
 struct MaxPoolRowFns {
-    void (*maxInto)(float* t, const float* r, int64_t n) = nullptr;
+    void (*maxRows)(float* t, const float* r, int64_t W, int64_t rows, int64_t n) = nullptr;
     void (*window3s2)(const float* t, float* y, int64_t n) = nullptr;
 };
 

@@ -367,12 +367,14 @@ void MaxPoolRows::run(const float* x, int64_t xRow0, float* y, int64_t oy0, int6
             std::fill(tr, tr + valid, lowest);
         } else {
             const float* r = x + (iy0 + ky0 - xRow0) * W;
-            std::copy(r, r + valid, tr);
-            for (int64_t ky = ky0 + 1; ky < ky1; ++ky) {
-                r += W;
-                if (simd.maxInto) simd.maxInto(tr, r, valid);
-                else
+            if (simd.maxRows) {
+                simd.maxRows(tr, r, W, ky1 - ky0, valid);
+            } else {
+                std::copy(r, r + valid, tr);
+                for (int64_t ky = ky0 + 1; ky < ky1; ++ky) {
+                    r += W;
                     for (int64_t i = 0; i < valid; ++i) tr[i] = std::max(tr[i], r[i]);
+                }
             }
         }
         float* yr = y + oy * OW;
