@@ -2,8 +2,9 @@
 // int8 (INT8.md): the row kernels of the session's int8 level (PERCEPT_CPU_ISA picks it, so each
 // ISA run checks its own) against plain loops, on the edges the op tests reach only by chance:
 // requantisation of every row length around the vector widths, values past both ends and exact
-// halves; the stride-2 depthwise byte kernel on every row length around its block of outputs,
-// both byte orders and weights with a zero point.
+// halves; MaxPool's 3-wide stride-2 windows on every row length up to 70; the stride-2
+// depthwise byte kernel on every row length around its block of outputs, both byte orders and
+// weights with a zero point.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -42,6 +43,23 @@ TEST(Int8Rows, RequantRowMatchesTheDefinition) {
             }
             for (size_t j = static_cast<size_t>(n); j < got.size(); ++j) ASSERT_EQ(got[j], 0xAB) << "wrote past the row, n " << n;
         }
+    }
+}
+
+TEST(Int8Rows, MaxPoolWindowsMatchALoop) {
+    const cpu::Int8Kernels& k = level();
+    SCOPED_TRACE(k.name);
+    std::mt19937 rng(13);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (int64_t n = 1; n <= 70; ++n) {
+        // Exactly 2n + 1 bytes, in a vector of their own: a read past them is an ASan error.
+        std::vector<uint8_t> t(static_cast<size_t>(2 * n + 1));
+        for (uint8_t& v : t) v = static_cast<uint8_t>(byte(rng));
+        std::vector<uint8_t> got(static_cast<size_t>(n) + 4, 0xAB);
+        k.max3s2(t.data(), got.data(), n);
+        for (int64_t j = 0; j < n; ++j)
+            ASSERT_EQ(got[static_cast<size_t>(j)], std::max(std::max(t[2 * j], t[2 * j + 1]), t[2 * j + 2])) << "n " << n << " j " << j;
+        for (size_t j = static_cast<size_t>(n); j < got.size(); ++j) ASSERT_EQ(got[j], 0xAB) << "wrote past the row, n " << n;
     }
 }
 
