@@ -235,12 +235,10 @@ void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero) 
 // (int8_vnni.cpp) on 16 bytes widened to 16-bit pairs, vpmaddwd and an add in place of vpdpwssd.
 void depthwise3x3s2(const uint8_t* x, int64_t ld, int64_t OH, int64_t OW, uint8_t flip, const int8_t* w, int32_t wZero, int32_t* acc) {
     const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
+    int32_t pairTaps[3], lastTaps[3];
+    depthwiseS2Taps(w, wZero, pairTaps, lastTaps);
     __m256i pair[3], last[3];
-    for (int ky = 0; ky < 3; ++ky) {
-        const auto tap = [&](int kx) { return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(w[3 * ky + kx] - wZero))); };
-        pair[ky] = _mm256_set1_epi32(static_cast<int32_t>(tap(0) | tap(1) << 16));
-        last[ky] = _mm256_set1_epi32(static_cast<int32_t>(tap(2)));
-    }
+    for (int ky = 0; ky < 3; ++ky) pair[ky] = _mm256_set1_epi32(pairTaps[ky]), last[ky] = _mm256_set1_epi32(lastTaps[ky]);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int64_t oy = 0; oy < OH; ++oy) {
         int32_t* out = acc + oy * OW;

@@ -93,6 +93,17 @@ void packPanels(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) {
 // Where packB finds row k of B.
 inline const uint8_t* rowOf(const uint8_t* b, const int64_t* rows, int64_t ldb, int64_t k) { return b + (rows ? rows[k] : k * ldb); }
 
+// The stride-2 depthwise byte kernels' taps (Int8Kernels::depthwise3x3s2): per window row ky,
+// the 16-bit pair (w0 - wZero, w1 - wZero) as one 32-bit word for vpmaddwd / vpdpwssd, and
+// (w2 - wZero, 0); |w - wZero| <= 255 fits 16 bits exactly.
+inline void depthwiseS2Taps(const int8_t* w, int32_t wZero, int32_t pair[3], int32_t last[3]) {
+    for (int ky = 0; ky < 3; ++ky) {
+        const auto tap = [&](int kx) { return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(w[3 * ky + kx] - wZero))); };
+        pair[ky] = static_cast<int32_t>(tap(0) | tap(1) << 16);
+        last[ky] = static_cast<int32_t>(tap(2));
+    }
+}
+
 // v clamped to [lo, hi] as an integer; NaN (from a NaN bias in a broken file) gives lo.
 inline int32_t clampSteps(float v, int32_t lo, int32_t hi) {
     return v >= static_cast<float>(lo) ? (v <= static_cast<float>(hi) ? static_cast<int32_t>(v) : hi) : lo;
