@@ -190,9 +190,11 @@ inline void vtranspose(V r[16]) {
 #include "cpu/simd_winograd.inc"
 constexpr Isa kIsa = Isa::Avx512;
 // The widest output plane the channels-in-lanes depthwise kernel takes at this level: measured
-// per layer on MobileNetV2 / v1 (Zen 5), against the per-plane kernel, it is 40 % faster on
-// 7x7, 27 % on 10x10, 45 % on 5x5, but 15 % slower on 14x14, whose rows fill 14 of 16 lanes.
-constexpr int64_t kDepthwiseLanesMaxWidth = 10;
+// per layer (Zen 5) against the per-plane kernel, it is 40 % faster on 7x7, 27 % on 10x10, 45 %
+// on 5x5 and 10-17 % on 14x14, whose rows fill 14 of 16 lanes (MobileNetV2's 3x3 + Clip,
+// MobileNetV3's + HardSwish, EfficientNet-B0's 3x3 and 5x5 + SiLU); on 28x28 (isa.h's pixel
+// limit raised to try it) it was 20 % slower on MobileNetV2's 3x3.
+constexpr int64_t kDepthwiseLanesMaxWidth = 14;
 #include "cpu/simd_table.inc"
 #undef PERCEPT_SIMD_MASKED
 }  // namespace percept::cpu::avx512
