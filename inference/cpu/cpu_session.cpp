@@ -9,6 +9,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/backend_registry.h"
@@ -21,6 +22,9 @@
 #include "graph/limits.h"
 #include "graph/memory_planner.h"
 #include "percept/error.h"
+
+// OpenBLAS's own (driver/others/blas_server.c; exported, not in cblas.h): stops its threads.
+extern "C" int blas_thread_shutdown_(void);
 
 namespace percept::detail {
 namespace {
@@ -84,6 +88,20 @@ private:
     size_t workspace_;
     std::vector<const float*> inputs_;  // the node's inputs, decoded weights patched in
 };
+
+// OpenBLAS single-threaded, and its worker threads stopped. They start when the library loads
+// and spin (sched_yield) for about 100 ms of CPU before they sleep, whatever the thread count
+// set later: on a 2-core machine a 2-thread session made in that window shared a core with them
+// (short benchmarks and the app's first frames), and a 1-thread one cost twice its CPU time.
+// Once per process, at the first session, when no BLAS call of ours can be in flight; a later
+// multi-threaded BLAS call (none of ours) would start them again.
+void singleThreadedBlas() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        openblas_set_num_threads(1);
+        blas_thread_shutdown_();
+    });
+}
 
 // Nodes run as one kernel: the graph's Conv+MaxPool candidates and squeeze-and-excitation
 // blocks (graph/fusion.h) that the CPU kernels can take. The fused kernel runs at its first
@@ -152,7 +170,7 @@ public:
           tuning_(options.tuning),
           simd_(cpu::cpuKernels(cpu::bestIsa(options.tuning.cpuIsa))) {
         // Every GEMM runs single-threaded inside our pool's threads: one threading model.
-        openblas_set_num_threads(1);
+        singleThreadedBlas();
         const cpu::KernelConfig cfg{simd_, tuning_};
         // Compressed weights (compressed/, cpu/weight_stream.h): the session decodes them into
         // its own copy of the graph, all at once, or layer by layer under a weight budget.

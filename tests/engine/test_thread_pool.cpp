@@ -5,12 +5,15 @@
 // one job must never run a task of the next).
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "cpu/thread_pool.h"
+#include "op_test_util.h"
 
 namespace percept::cpu {
 namespace {
@@ -90,6 +93,33 @@ TEST(ThreadPool, RunSplitHandsEachThreadItsOwnShareFirst) {
         EXPECT_TRUE(f1 == -1 || f1 == 2 || f1 == 3) << "the worker began with task " << f1;
         ASSERT_TRUE(f0 >= 0 || f1 >= 0);
     }
+}
+
+double processCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+// Once a session has run, nothing of the engine burns CPU while it waits for the next frame: the
+// pool's workers spin for kSpinTime after a job and then sleep, and OpenBLAS's threads (which
+// spin for ~100 ms of CPU from the library's load, whatever thread count is set later; on 2
+// cores they had taken the second one from a 2-thread session) are stopped by the first session.
+// Run as its own process (gtest_discover_tests), this is within that window; 50 ms of sleep
+// measured: a spinning thread costs ~50 ms of CPU, an idle process ~0.
+TEST(ThreadPool, NoThreadSpinsWhileASessionIsIdle) {
+    optest::OpGraph b;
+    b.node("Relu", {b.input("x", {1, 8, 4, 4})}, {b.output("y")});
+    const Model model = detail::modelFromGraph(std::move(b.g), "idle-test");
+    SessionOptions opt;
+    opt.backend = Backend::Cpu;
+    opt.threads = 2;
+    auto session = Session::create(model, opt);
+    session->run({optest::randomTensor({1, 8, 4, 4}, 5)});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past the workers' spin
+    const double before = processCpuMs();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_LT(processCpuMs() - before, 10.0) << "a thread kept running while the session was idle";
 }
 
 }  // namespace
