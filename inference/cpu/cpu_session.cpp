@@ -24,7 +24,9 @@
 #include "percept/error.h"
 
 // OpenBLAS's own (driver/others/blas_server.c; exported, not in cblas.h): stops its threads.
-extern "C" int blas_thread_shutdown_(void);
+// Weak: a build of the library without it (Debian's serial alternative has no threads) leaves
+// it null instead of failing to load.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
 
 namespace percept::detail {
 namespace {
@@ -99,7 +101,7 @@ void singleThreadedBlas() {
     static std::once_flag once;
     std::call_once(once, [] {
         openblas_set_num_threads(1);
-        blas_thread_shutdown_();
+        if (blas_thread_shutdown_) blas_thread_shutdown_();
     });
 }
 
