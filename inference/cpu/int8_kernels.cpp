@@ -133,8 +133,10 @@ const Int8Kernels& int8KernelsFor(const CpuKernels& simd) {
         case Isa::Avx2: return avx2::kInt8Kernels;
         default: return int8::kPortable;
     }
+#elif defined(__aarch64__)
+    // arm64: SDOT where the CPU has the dot-product extension (ARMv8.2+), else plain loops.
+    return simd.isa == Isa::Neon && armFeatures().dotProd ? neon::kInt8Dot : int8::kPortable;
 #else
-    // arm64: the portable int8 kernels (no NEON/SDOT int8 level yet; INT8.md).
     (void)simd;
     return int8::kPortable;
 #endif

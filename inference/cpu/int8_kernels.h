@@ -32,7 +32,8 @@ struct Int8Kernels {
     // One A panel times packed B: C rows [0, mr), columns [0, n), c[r * ldc + j].
     void (*kernel)(const void* aPanel, const void* b, int64_t K, int64_t n, int32_t* c, int64_t ldc) = nullptr;
     // Matrix-vector product for a single column: y[m] = A[m] . x over K, for m < M, on A packed
-    // by packGemv (packedGemvBytes) and x packed by packB with n = 1.
+    // by packGemv (packedGemvBytes) and x packed by packB with n = 1. y has room for M + 16
+    // values (int8::accBytes): a level may write its last panel whole.
     void (*packGemv)(const int8_t* a, int64_t lda, int64_t M, int64_t K, void* dst) = nullptr;
     void (*gemv)(const void* a, const void* x, int64_t M, int64_t K, int32_t* y) = nullptr;
     int gemvRows = 1;  // rows per packGemv panel
@@ -111,10 +112,11 @@ inline int32_t clampSteps(float v, int32_t lo, int32_t hi) {
 
 // The int8 GEMM for a session's SIMD level (one dispatcher, as cpuKernels() is for fp32):
 // Avx512 takes VNNI where the CPU has AVX-512 VNNI and the AVX2 kernels otherwise, Avx2 the
-// AVX2 ones, every other level the portable loops.
+// AVX2 ones, Neon the SDOT GEMM where the CPU has the dot-product extension, every other level
+// (and Neon without it) the portable loops.
 const Int8Kernels& int8KernelsFor(const CpuKernels& simd);
 
-// Each level's table (int8_kernels.cpp, int8_avx2.cpp, int8_vnni.cpp).
+// Each level's table (int8_kernels.cpp, int8_avx2.cpp, int8_vnni.cpp, int8_neon_dotprod.cpp).
 namespace int8 {
 extern const Int8Kernels kPortable;
 }
@@ -131,6 +133,9 @@ void toOffsets(const uint8_t* x, float* y, int64_t n, uint8_t flip, float zero);
 }
 namespace avx512 {
 extern const Int8Kernels kInt8Vnni;
+}
+namespace neon {
+extern const Int8Kernels kInt8Dot;  // arm64 with the dot-product extension (int8_neon_dotprod.cpp)
 }
 
 // The output side of a quantised node (INT8.md): real results -> the fused activation -> the

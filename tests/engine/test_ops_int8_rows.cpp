@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // int8 (INT8.md): the row kernels of the session's int8 level (PERCEPT_CPU_ISA picks it, so each
 // ISA run checks its own) against plain loops, on the edges the op tests reach only by chance:
-// requantisation of every row length around the vector widths, values past both ends and exact
+// the GEMM and GEMV through the level's packing on every panel and strip edge; requantisation of every row length around the vector widths, values past both ends and exact
 // halves; MaxPool's 3-wide stride-2 windows on every row length up to 70; the stride-2
 // depthwise byte kernel on every row length around its block of outputs, both byte orders and
 // weights with a zero point.
@@ -44,6 +44,55 @@ TEST(Int8Rows, RequantRowMatchesTheDefinition) {
             for (size_t j = static_cast<size_t>(n); j < got.size(); ++j) ASSERT_EQ(got[j], 0xAB) << "wrote past the row, n " << n;
         }
     }
+}
+
+// The GEMM and GEMV through the level's own packing, against int32 loops: every row count up
+// to three panels, K across the groups of 4 (1 .. 37), column counts around the strip width,
+// weights at both ends of int8 and activations at both ends of uint8, both byte orders (flip:
+// int8 activations are stored with their sign bit flipped).
+TEST(Int8Rows, GemmAndGemvMatchALoop) {
+    const cpu::Int8Kernels& k = level();
+    SCOPED_TRACE(k.name);
+    std::mt19937 rng(23);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (const uint8_t flip : {uint8_t{0}, uint8_t{0x80}})
+        for (int64_t M = 1; M <= 3 * k.mr; M += M < 2 * k.mr ? 1 : 3)
+            for (const int64_t K : {1, 3, 4, 5, 8, 16, 27, 37})
+                for (const int64_t n : {int64_t{1}, int64_t{k.nr - 1}, int64_t{k.nr}, int64_t{k.nr + 1}, int64_t{2 * k.nr + 3}}) {
+                    if (n < 1) continue;
+                    std::vector<int8_t> a(static_cast<size_t>(M * K));
+                    std::vector<uint8_t> b(static_cast<size_t>(K * n));
+                    for (int8_t& v : a) v = static_cast<int8_t>(byte(rng) - 128);
+                    for (uint8_t& v : b) v = static_cast<uint8_t>(byte(rng));
+                    a[0] = -128, b[0] = 255;  // the extremes of both types
+                    if (a.size() > 1) a[1] = 127;
+                    if (b.size() > 1) b[1] = 0;
+                    std::vector<uint8_t> pa(k.packedABytes(M, K)), pb(k.packedBBytes(K, n));
+                    k.packA(a.data(), K, M, K, pa.data());
+                    k.packB(b.data(), nullptr, n, K, n, flip, pb.data());
+                    std::vector<int32_t> c(static_cast<size_t>(k.panels(M) * k.mr * n), 0);
+                    for (int64_t p = 0; p < k.panels(M); ++p)
+                        k.kernel(pa.data() + p * k.panelBytes(K), pb.data(), K, n, c.data() + p * k.mr * n, n);
+                    for (int64_t m = 0; m < M; ++m)
+                        for (int64_t j = 0; j < n; ++j) {
+                            int32_t want = 0;
+                            for (int64_t i = 0; i < K; ++i) want += a[static_cast<size_t>(m * K + i)] * (b[static_cast<size_t>(i * n + j)] ^ flip);
+                            ASSERT_EQ(c[static_cast<size_t>(m * n + j)], want) << "GEMM M " << M << " K " << K << " n " << n << " at " << m << "," << j;
+                        }
+                    // The GEMV on column 0 of B.
+                    std::vector<uint8_t> pg(k.packedGemvBytes(M, K)), px(k.packedBBytes(K, 1));
+                    k.packGemv(a.data(), K, M, K, pg.data());
+                    k.packB(b.data(), nullptr, n, K, 1, flip, px.data());
+                    // Room for M + 16 sums (int8::accBytes: a level may write its whole last panel).
+                    std::vector<int32_t> y(static_cast<size_t>(M) + 17, 0x5A5A5A5A);
+                    k.gemv(pg.data(), px.data(), M, K, y.data());
+                    for (int64_t m = 0; m < M; ++m) {
+                        int32_t want = 0;
+                        for (int64_t i = 0; i < K; ++i) want += a[static_cast<size_t>(m * K + i)] * (b[static_cast<size_t>(i * n)] ^ flip);
+                        ASSERT_EQ(y[static_cast<size_t>(m)], want) << "GEMV M " << M << " K " << K << " row " << m;
+                    }
+                    ASSERT_EQ(y[static_cast<size_t>(M) + 16], 0x5A5A5A5A) << "GEMV wrote past row M + 15, M " << M;
+                }
 }
 
 TEST(Int8Rows, MaxPoolWindowsMatchALoop) {
