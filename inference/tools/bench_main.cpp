@@ -291,6 +291,7 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         }
         j["model_load_ms"] = loadMs;
         j["session_create_ms"] = sessMs;
+        for (const Stats::Phase& ph : st.createPhases) j["session_create_phases_ms"][ph.name] = ph.ms;
         j["peak_arena_bytes"] = st.peakArenaBytes;
         j["naive_activation_bytes"] = st.naiveActivationBytes;
         j["workspace_bytes"] = st.workspaceBytes;
@@ -327,6 +328,10 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
                     cpu::isaDescription(o.isa).c_str(), loadMs, sessMs);
     else  // the CPU's peak says nothing about a GPU
         std::printf("conv layers: %.1f GFLOP/s achieved (GPU timestamps); load %.1f ms, session %.1f ms\n", convGflops, loadMs, sessMs);
+    if (!st.createPhases.empty()) {
+        std::printf("session    :");
+        for (const Stats::Phase& ph : st.createPhases) std::printf(" %s %.1f ms%s", ph.name.c_str(), ph.ms, &ph == &st.createPhases.back() ? "\n" : ",");
+    }
     if (backend == Backend::Vulkan)
         std::printf("commands   : %lld dispatches, %lld copies/fills, %lld barriers per run (one submit)\n",
                     static_cast<long long>(st.dispatches), static_cast<long long>(st.transfers), static_cast<long long>(st.barriers));

@@ -38,7 +38,9 @@ class Context {
 public:
     // The device the options (or PERCEPT_VULKAN_DEVICE) ask for, opened on first use.
     // Throws percept::Error when there is no loader, no device, or no device that matches.
-    static std::shared_ptr<Context> acquire(const SessionOptions& options);
+    // openMs: the time this call spent creating the instance and opening the device (0 when
+    // both were open already).
+    static std::shared_ptr<Context> acquire(const SessionOptions& options, double* openMs = nullptr);
     ~Context();
     Context(const Context&) = delete;
     Context& operator=(const Context&) = delete;

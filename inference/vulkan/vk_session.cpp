@@ -29,7 +29,16 @@
 namespace percept::vk {
 
 VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
-    : graph_(model.sharedGraph()), ctx_(Context::acquire(options)) {
+    : graph_(model.sharedGraph()), ctx_(Context::acquire(options, &deviceOpenMs_)) {
+    using Clock = std::chrono::steady_clock;
+    auto phaseStart = Clock::now();
+    stats_.createPhases.push_back({"device", deviceOpenMs_});
+    // The time since the previous phase ended, as the next phase of session creation.
+    auto endPhase = [&](const char* name) {
+        const auto now = Clock::now();
+        stats_.createPhases.push_back({name, std::chrono::duration<double, std::milli>(now - phaseStart).count()});
+        phaseStart = now;
+    };
     tuning_ = options.tuning;
     failAfter_ = tuning_.vulkanFailAfter;
     validationErrors_ = validationErrorCount();
@@ -75,13 +84,16 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     }
     plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
 
+    endPhase("planning");
     buildCommands();
+    endPhase("pipelines");  // each layer's pipeline, from the cache (vk_pipeline_cache.h)
     createBuffers();
+    endPhase("buffers and weights");
     createDescriptors();
     record();
-
     VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     check(vkCreateFence(ctx_->device(), &fi, nullptr, &fence_), "vkCreateFence");
+    endPhase("descriptors and recording");
 
     stats_.peakArenaBytes = plan_.arenaBytes;
     stats_.naiveActivationBytes = plan_.naiveBytes;
@@ -91,6 +103,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
                                                    stagingOut_.allocatedBytes() + workspace_.allocatedBytes() + counters_.allocatedBytes());
     stats_.device = ctx_->name() + (fp16Arith_ ? " (fp16 storage and arithmetic)" : fp16_ && fp32Reason_.empty() ? " (fp16 storage)" : fp32Reason_);
     ctx_->pipelines().save();
+    endPhase("pipeline cache saved");
     checkValidation("creating the session");
 }
 

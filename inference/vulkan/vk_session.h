@@ -45,6 +45,7 @@ private:
     void checkValidation(const char* when);
 
     std::shared_ptr<const graph::Graph> graph_;
+    double deviceOpenMs_ = 0.0;  // Context::acquire's time opening the instance and device (before ctx_)
     std::shared_ptr<Context> ctx_;
     bool fp16_ = false, fp16Arith_ = false, profile_ = false;
     std::string fp32Reason_;  // why fp16 storage was asked for but not used

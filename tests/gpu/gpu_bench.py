@@ -180,6 +180,16 @@ def main():
             agree.append(f"{ref['max_rel_diff']:.0e} {'same' if ref['same_top1'] else 'OTHER'} top-1" if ref else "-")
         cells += [fmt(med(graphs)), fmt(med(eager))] + ratios + [cmds, ", ".join(agree)]
         lines.append("| " + " | ".join(cells) + " |")
+    # Session creation (issue 10: < 100 ms with a warm pipeline cache), fp32, the last round's
+    # (the cache is warm from the earlier ones), by phase (Stats::createPhases).
+    lines.append("")
+    lines.append("Session creation, fp32, last round (pipeline cache warm), ms: total = phases")
+    for model in models:
+        rs = [d for d in rows.get((model, "vulkan fp32"), []) if "error" not in d and "session_create_ms" in d]
+        if rs:
+            d = rs[-1]
+            phases = ", ".join(f"{k} {v:.1f}" for k, v in d.get("session_create_phases_ms", {}).items())
+            lines.append(f"  {model:16s} {d['session_create_ms']:7.1f} = {phases}")
     if a.batch > 1:
         lines.append("")
         lines.append(f"Throughput, batch {a.batch} (images/s; ratio against batch 1 of the same engine, interleaved):")

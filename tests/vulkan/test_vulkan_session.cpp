@@ -68,9 +68,24 @@ TEST(VulkanSession, StatsComeFromTimestampsAndDeviceMemory) {
 
     SessionOptions quiet = vulkan();
     quiet.profile = false;
+    const auto t0 = std::chrono::steady_clock::now();
     auto q = Session::create(m, quiet);
+    const double createMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     q->run(x);
     EXPECT_EQ(q->stats().layers[0].ms, 0.0);
+    // Session creation's phases, in order, together no longer than the call; the device was open
+    // already (the first session opened it), so it costs next to nothing.
+    const std::vector<std::string> phases = {"device", "planning", "pipelines", "buffers and weights", "descriptors and recording", "pipeline cache saved"};
+    const auto& got = q->stats().createPhases;
+    ASSERT_EQ(got.size(), phases.size());
+    double sum = 0.0;
+    for (size_t k = 0; k < phases.size(); ++k) {
+        EXPECT_EQ(got[k].name, phases[k]);
+        EXPECT_GE(got[k].ms, 0.0) << phases[k];
+        sum += got[k].ms;
+    }
+    EXPECT_LE(sum, createMs + 0.5);
+    EXPECT_LT(got[0].ms, 0.2 * createMs + 1.0) << "the second session opened the device again";
 }
 
 TEST(VulkanSession, WrongInputIsAnError) {

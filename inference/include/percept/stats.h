@@ -43,6 +43,15 @@ struct Stats {
     int64_t barriers = 0;              // pipeline barriers between them per run
     std::string device;                // backend + device name
     int64_t runs = 0;
+    // Where Session::create's time went, in order (Vulkan: "device" -- the instance and device,
+    // ~0 when an earlier session of the process opened them --, "planning", "pipelines",
+    // "buffers and weights", "descriptors and recording", "pipeline cache saved"); empty for
+    // the CPU.
+    struct Phase {
+        std::string name;
+        double ms = 0.0;
+    };
+    std::vector<Phase> createPhases;
 };
 
 }  // namespace percept
