@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Grouped convolution, one group per task, by the level's direct kernel (see conv_group.h).
+// Grouped convolution, one group per task (a stem's one group split by output channels over
+// the threads), by the level's direct kernel (see conv_group.h).
 #include "cpu/conv_group.h"
 
 #include <algorithm>
@@ -35,9 +36,15 @@ public:
     size_t workspaceBytes(int threads) const override { return static_cast<size_t>(std::max(threads, 1)) * padFloats() * sizeof(float); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        const int64_t Cg = q_.C / q_.group, Mg = q_.M / q_.group;
-        // One task per (image, group): contiguous shares, so a thread's groups are adjacent.
-        ctx.pool.runSplit(q_.N * q_.group, [&](int64_t t, int th) {
+        const int64_t Cg = q_.C / q_.group, Mg = q_.M / q_.group, items = q_.N * q_.group;
+        // Fewer (image, group) items than threads -- a stem has one --: each item's output
+        // channels in as many shares (multiples of 4) as there are threads, each share padding
+        // the few input planes again. Else one item per task.
+        const int64_t shares = items >= ctx.pool.size() ? 1 : std::min<int64_t>(ctx.pool.size(), Mg / 4);
+        const int64_t per = (Mg / 4 + shares - 1) / shares * 4, parts = (Mg + per - 1) / per;
+        // Contiguous shares, so a thread's groups are adjacent.
+        ctx.pool.runSplit(items * parts, [&](int64_t task, int th) {
+            const int64_t t = task / parts, part = task % parts;
             const int64_t n = t / q_.group, g = t % q_.group;
             GroupConvArgs a;
             a.x = inputs[0] + (n * q_.C + g * Cg) * q_.H * q_.W;
@@ -47,6 +54,7 @@ public:
             a.y = outputs[0] + (n * q_.M + g * Mg) * q_.OH * q_.OW;
             a.Mg = Mg, a.OH = q_.OH, a.OW = q_.OW, a.stride = q_.stride, a.pt = q_.pt, a.pl = q_.pl, a.act = act_;
             a.pad = ctx.workspace + static_cast<size_t>(th) * padFloats();
+            a.mBegin = part * per, a.mEnd = std::min(Mg, a.mBegin + per);
             fn_(a);
         });
     }

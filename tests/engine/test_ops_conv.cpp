@@ -210,6 +210,7 @@ TEST_P(ConvTest, EveryActivationOnEveryPath) {
         {"depthwise channels in lanes 7x7", {1, 20, 7, 7}, 20, 3, 20, 1, 1},
         {"depthwise 5x5 14x14 (lanes on AVX-512 and AVX2)", {1, 18, 14, 14}, 18, 5, 18, 1, 2},
         {"grouped direct 3x3 s2", {1, 16, 9, 20}, 16, 3, 2, 2, 1},
+        {"stem direct 3->12 s2 (channels shared by the threads)", {1, 3, 13, 20}, 12, 3, 1, 2, 1},
         {"winograd", {1, 16, 20, 20}, 16, 3, 1, 1, 1},
     };
     uint32_t seed = 480;
