@@ -117,8 +117,8 @@ struct GroupConvArgs {
     int64_t Mg, OH, OW, stride, pt, pl;
     graph::FusedActivation act;
     float* pad;         // scratch: Cg x depthwisePadRows x depthwisePadPitch floats
-    // The group's output channels computed: [mBegin, mEnd), multiples of 4 (mEnd 0: all Mg):
-    // a stem (one group) shares its channels among the threads.
+    // The group's output channels computed: [mBegin, mEnd), multiples of 4 (all Mg, or a
+    // stem's share: its one group's channels are shared among the threads).
     int64_t mBegin = 0, mEnd = 0;
 };
 using GroupConvFn = void (*)(const GroupConvArgs&);

@@ -444,15 +444,14 @@ const char* deviceTypeName(VkPhysicalDeviceType t) {
 
 std::shared_ptr<Context> Context::acquire(const SessionOptions& options, double* openMs) {
     std::lock_guard<std::mutex> lock(gMutex);
-    const auto t0 = std::chrono::steady_clock::now();
-    // Timed until the return: the instance on the first call, the device where it is opened.
+    // Timed until either return: the instance on the first call, the device where it is opened.
     struct Timer {
-        std::chrono::steady_clock::time_point t0;
+        std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
         double* out;
         ~Timer() {
             if (out) *out = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         }
-    } timer{t0, openMs};
+    } timer{.out = openMs};
     Instance& inst = instance();
     const uint32_t index = pickDevice(inst.infos, options, envOr("PERCEPT_VULKAN_DEVICE"));
     if (!gContexts) gContexts = new std::map<uint32_t, std::shared_ptr<Context>>;
