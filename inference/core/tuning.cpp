@@ -44,7 +44,7 @@ Tuning Tuning::fromEnvironment() {
     t.vulkanConv = choose("PERCEPT_VULKAN_CONV", VulkanConv::Auto,
                           {{"tiled", VulkanConv::Tiled}, {"direct", VulkanConv::Direct}, {"auto", VulkanConv::Auto}});
     t.vulkanGemm = choose("PERCEPT_VULKAN_GEMM", VulkanGemm::Auto,
-                          {{"wide", VulkanGemm::Wide}, {"plain", VulkanGemm::Plain}, {"auto", VulkanGemm::Auto}});
+                          {{"wide", VulkanGemm::Wide}, {"tiled", VulkanGemm::Tiled}, {"plain", VulkanGemm::Plain}, {"auto", VulkanGemm::Auto}});
     t.weightPrefetch = choose("PERCEPT_CPU_WEIGHT_PREFETCH", true, {{"on", true}, {"off", false}});  // compressed weights
     t.vulkanCooperativeMatrix = choose("PERCEPT_VULKAN_COOPMAT", true, {{"on", true}, {"off", false}});
     if (const char* v = env("PERCEPT_VULKAN_FAIL_AFTER")) {

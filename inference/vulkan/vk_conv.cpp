@@ -43,9 +43,6 @@ bool useTiledKernel(Builder& b, int64_t Mg, int64_t P, int64_t K) {
     return !b.context().isCpuDevice() && Mg >= 16 && K / 16 < 60000;
 }
 
-// Workgroups a GPU should get at least (about two per multiprocessor of a large GPU).
-constexpr int64_t kMinWorkgroups = 256;
-
 // The depthwise kernel (which takes no residual) runs this conv.
 bool isDepthwise(const graph::Graph& g, const graph::Node& n) {
     const Shape& x = g.shapeOf(n.inputs.at(0));
@@ -173,13 +170,8 @@ void buildConv(Builder& b) {
                     packed[static_cast<size_t>(((gi * mBlocks + mb) * K + k) * 64 + lane)] = w[static_cast<size_t>(om * K + k)];
                 pbias[static_cast<size_t>(gi * mBlocks * 64 + m)] = bias[static_cast<size_t>(om)];
             }
-        // Slices of the reduction (multiples of 16, at least 4 steps of 16 each) until the
-        // GPU has enough workgroups.
-        const int64_t tilesTotal = mBlocks * pTiles * group * N, steps = (K + 15) / 16;
-        int64_t slices = tilesTotal >= kMinWorkgroups ? 1 : std::min((kMinWorkgroups + tilesTotal - 1) / tilesTotal, steps / 4);
-        slices = std::max<int64_t>(slices, 1);
-        const int64_t kSlice = (steps + slices - 1) / slices * 16;
-        slices = (K + kSlice - 1) / kSlice;
+        const SplitReduction split = splitReduction(mBlocks * pTiles * group * N, K);
+        const int64_t kSlice = split.kSlice, slices = split.slices;
         const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
         if (slices == 1 && cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
             buildCoopMatConv(b, w, bias, geometry, pads, res);

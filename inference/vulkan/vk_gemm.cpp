@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Gemm (Y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]) and MatMul (numpy
 // matmul: batched with broadcasting, 1-D operands promoted), both on shaders/gemm.comp through
-// element strides, one dispatch for a whole batch (attention's heads). A constant B is
+// element strides (or, on GPUs, shaders/gemm_tiled.comp: formOf below), one dispatch for a
+// whole batch (attention's heads). A constant B is
 // repacked once to [K][N4] (N rounded up to 4, zero padded), so the shader's columns are
 // contiguous whatever transB said and 4 of them are one texel; a computed B and A are read as
 // four-float texels too where their layout allows. Each invocation computes up to 8 rows x 4
@@ -30,27 +31,15 @@ struct GemmPush {
     float alpha, beta, actA, actB;
 };
 
-// GPUs take the WIDE form (a workgroup per 4 columns shares their reduction) for products of
-// fewer than 8 rows (a classifier's GEMV: the plain form would run N / 4 invocations); CPU
-// implementations, and every product of 8 rows or more, the plain one. On an H100 the wide
-// form took ConvNeXt-T's MLP MatMuls (3136 rows) 0.5 ms each and ViT-B/16's (197 rows) up to
-// 1.8 ms: per 4 FMAs it fetches 5 texels, where the plain form's 8 x 4 block fetches 3 per 32.
-// tuning.vulkanGemm forces either (tests).
-bool useWide(Builder& b, const GemmPush& p) {
-    if (groupCount(p.N, 4) > 65535) return false;
-    if (b.tuning().vulkanGemm == Tuning::VulkanGemm::Wide) return true;
-    if (b.tuning().vulkanGemm == Tuning::VulkanGemm::Plain) return false;
-    return !b.context().isCpuDevice() && p.M < 8;
-}
-
-// How the plain form reads A and B (four-float texels where the strides allow) and how many
-// rows each invocation takes.
+// How the plain and tiled forms read A and B (four-float texels where the strides allow) and
+// how many rows each plain invocation takes.
 struct Layout {
     bool a4 = false, b4 = false;
     uint32_t rows = 1;
 };
 
-Layout plainLayout(const GemmPush& p) {
+// bPadded: B is a repacked constant whose rows are padded to whole texels (B4 whatever N).
+Layout layoutOf(const GemmPush& p, bool bPadded) {
     Layout l;
     auto mult4 = [&](const uint32_t* s) {
         for (uint32_t k = 0; k < p.brank; ++k)
@@ -58,28 +47,78 @@ Layout plainLayout(const GemmPush& p) {
         return true;
     };
     l.a4 = p.sAk == 1 && p.K % 4 == 0 && p.sAm % 4 == 0 && mult4(p.bsa);
-    l.b4 = p.sBn == 1 && p.sBk % 4 == 0 && p.N % 4 == 0 && mult4(p.bsb);
+    l.b4 = p.sBn == 1 && p.sBk % 4 == 0 && (p.N % 4 == 0 || bPadded) && mult4(p.bsb);
     l.rows = p.M >= 8 ? 8 : p.M >= 4 ? 4 : 1;
     return l;
 }
 
-// bPadded: B is a repacked constant whose rows are padded to whole texels (B4 whatever N).
+enum class Form { Plain, Wide, Tiled };
+
+// CPU implementations take the plain form (shared memory costs more there than it saves).
+// GPUs take the WIDE form (a workgroup per 4 columns shares their reduction) for products of
+// fewer than 8 rows (a classifier's GEMV: the plain form would run N / 4 invocations), and the
+// TILED form (shaders/gemm_tiled.comp) where A and B are read as texels along k and n. The
+// plain form, per 32 FMAs of its 8 x 4 block, fetches 3 texels from memory and shares nothing
+// across a workgroup: on an H200 it ran ConvNeXt-T's 3072 -> 768 MatMul on 49 rows (21
+// workgroups) at 450 GFLOP/s. tuning.vulkanGemm forces a form (tests).
+Form formOf(Builder& b, const GemmPush& p, const Layout& l) {
+    const bool wideFits = groupCount(p.N, 4) <= 65535;
+    const bool tiledFits = l.a4 && l.b4 && groupCount(p.M, 64) * groupCount(p.N, 64) <= 65535;
+    switch (b.tuning().vulkanGemm) {
+        case Tuning::VulkanGemm::Wide: return wideFits ? Form::Wide : Form::Plain;
+        case Tuning::VulkanGemm::Tiled: return tiledFits ? Form::Tiled : Form::Plain;
+        case Tuning::VulkanGemm::Plain: return Form::Plain;
+        case Tuning::VulkanGemm::Auto: break;
+    }
+    if (b.context().isCpuDevice()) return Form::Plain;
+    if (p.M < 8 && wideFits) return Form::Wide;
+    return tiledFits ? Form::Tiled : Form::Plain;
+}
+
+void dispatchTiled(Builder& b, const GemmPush& gp, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
+    struct Push {
+        GemmPush g;
+        uint32_t kSlice, slices, nTiles;
+    } p{gp, 0, 1, groupCount(gp.N, 64)};
+    const uint32_t tiles = groupCount(gp.M, 64) * p.nTiles;
+    const SplitReduction split = splitReduction(static_cast<int64_t>(tiles) * gp.batch, gp.K);
+    p.kSlice = split.kSlice;
+    p.slices = split.slices;
+    if (static_cast<uint64_t>(gp.batch) * p.slices > 65535) p.slices = 1, p.kSlice = (gp.K + 15) / 16 * 16;
+    const Pipeline& pipe =
+        b.pipeline("gemm_tiled", "tttsss", {activationCode(b.node().act.kind), c ? 1u : 0u, p.slices > 1 ? 1u : 0u});
+    const TensorRef ar = texel4(a), br = texel4(bm), cr = texel1(c ? *c : a);
+    if (p.slices == 1) {
+        b.setAlgo(b.algo() + "-tiled");
+        // The split-only bindings see the output (never touched without PARTIAL).
+        b.dispatch(pipe, {ar, br, cr, y, y, y}, 0b1000, p, tiles, 1, gp.batch);
+        return;
+    }
+    b.setAlgo(b.algo() + "-tiled-splitk");
+    const uint64_t count = static_cast<uint64_t>(gp.batch) * gp.M * gp.N;
+    const TensorRef part = b.workspace(static_cast<VkDeviceSize>(p.slices) * count * 4);
+    const TensorRef arrivals = b.counters(tiles * gp.batch);
+    b.dispatch(pipe, {ar, br, cr, y, part, arrivals}, 0b111000, p, tiles, 1, gp.batch * p.slices);
+}
+
 void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y, bool bPadded) {
     if (static_cast<uint64_t>(p.M) * p.N * p.batch == 0) return;
     if (p.batch > 65535) b.fail("more than 65535 batched matrices are not supported");
     if (p.K > 200000) b.fail("reductions longer than 200000 are not supported");
-    const bool wide = useWide(b, p);
-    Layout l;
-    if (wide) {
-        b.setAlgo(b.algo() + "-wide");
-    } else {
-        l = plainLayout(p);
-        l.b4 = l.b4 || (bPadded && p.sBn == 1 && p.sBk % 4 == 0);
+    const Layout l = layoutOf(p, bPadded);
+    const Form form = formOf(b, p, l);
+    if (form == Form::Tiled) {
+        dispatchTiled(b, p, a, bm, c, y);
+        return;
     }
+    const bool wide = form == Form::Wide;
+    if (wide) b.setAlgo(b.algo() + "-wide");
+    const bool a4 = !wide && l.a4, b4 = !wide && l.b4;
+    const uint32_t rows = wide ? 1 : l.rows;
     const uint32_t gx = wide ? groupCount(p.N, 4) : groupCount(groupCount(p.N, 4), 64);
-    const uint32_t gy = std::min<uint32_t>(wide ? p.M : groupCount(p.M, l.rows), 65535);
-    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u, wide ? 1u : 0u, l.rows, l.a4 ? 1u : 0u, l.b4 ? 1u : 0u}),
-               {l.a4 ? texel4(a) : texel1(a), l.b4 ? texel4(bm) : texel1(bm), texel1(c ? *c : a), y}, 0b1000, p, gx, gy, p.batch);
+    const uint32_t gy = std::min<uint32_t>(wide ? p.M : groupCount(p.M, rows), 65535);
+    b.dispatch(b.pipeline("gemm", "ttts", {activationCode(b.node().act.kind), c ? 1u : 0u, wide ? 1u : 0u, rows, a4 ? 1u : 0u, b4 ? 1u : 0u}),
+               {a4 ? texel4(a) : texel1(a), b4 ? texel4(bm) : texel1(bm), texel1(c ? *c : a), y}, 0b1000, p, gx, gy, p.batch);
 }
 
 // Constant B matrices [count][K][N] (or one [N][K] when transposed) as [count][K][N4].

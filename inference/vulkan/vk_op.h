@@ -5,6 +5,7 @@
 // reads its node, registers repacked weights, picks pipelines and emits the node's commands
 // (dispatches, buffer copies, fills). The session records them all, once, into its command
 // buffer, with barriers only where a command reads or overwrites what an earlier one wrote.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -75,6 +76,22 @@ struct Command {
 // The number of workgroups for `items` work items at `perGroup` items per group.
 inline uint32_t groupCount(uint64_t items, uint64_t perGroup) {
     return static_cast<uint32_t>((items + perGroup - 1) / perGroup);
+}
+
+// How a tiled kernel (conv_tiled.comp, gemm_tiled.comp) splits a reduction of K over slices
+// of k when its output has too few tiles to fill a GPU: slices of a multiple of 16 k, at least
+// 4 steps of 16 each, until there are about kMinWorkgroups workgroups (two per multiprocessor
+// of a large GPU). One slice when the tiles alone are enough.
+struct SplitReduction {
+    uint32_t kSlice = 0, slices = 1;
+};
+constexpr int64_t kMinWorkgroups = 256;
+inline SplitReduction splitReduction(int64_t tiles, int64_t K) {
+    const int64_t steps = (K + 15) / 16;
+    int64_t slices = tiles >= kMinWorkgroups ? 1 : std::min((kMinWorkgroups + tiles - 1) / tiles, steps / 4);
+    slices = std::max<int64_t>(slices, 1);
+    const int64_t kSlice = (steps + slices - 1) / slices * 16;
+    return {static_cast<uint32_t>(kSlice), static_cast<uint32_t>((K + kSlice - 1) / kSlice)};
 }
 
 using graph::floatToHalf;

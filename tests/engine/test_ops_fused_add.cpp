@@ -72,13 +72,18 @@ Built build(const ResidualCase& c, uint32_t seed, int extra) {
 }
 
 // On Vulkan, once more through the kernels GPUs take (the tiled conv with its split reduction
-// where the output has few tiles, the wide GEMM), in fp16 storage and with fp16 arithmetic;
-// each session run twice
-// (the split's arrival counters must be back at zero for the next run).
+// where the output has few tiles; the wide GEMM, and for a graph with a GEMM the tiled one
+// too), in fp16 storage and with fp16 arithmetic; each session run twice (the split's arrival
+// counters must be back at zero for the next run).
 void checkGpuKernelsAndFp16(const OpGraph& g, const std::vector<Tensor>& inputs, const Tensor& want, double tol) {
+    bool hasGemm = false;
+    for (const auto& n : g.g.nodes) hasGemm = hasGemm || n.op == graph::OpKind::MatMul || n.op == graph::OpKind::Gemm;
+    std::vector<Tuning::VulkanGemm> gemms = {Tuning::VulkanGemm::Wide};
+    if (hasGemm) gemms.push_back(Tuning::VulkanGemm::Tiled);
     for (int precision : {0, 1, 2}) {  // fp32, fp16 storage, fp16 storage and arithmetic
         const bool fp16 = precision > 0;
-        for (bool gpuKernels : {false, true}) {
+        for (int kernels = 0; kernels <= static_cast<int>(gemms.size()); ++kernels) {
+            const bool gpuKernels = kernels > 0;
             if (!fp16 && !gpuKernels) continue;  // the default path ran already
             SessionOptions o;
             o.backend = Backend::Vulkan;
@@ -87,7 +92,7 @@ void checkGpuKernelsAndFp16(const OpGraph& g, const std::vector<Tensor>& inputs,
             o.tuning = Tuning::fromEnvironment();
             if (gpuKernels) {
                 o.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
-                o.tuning.vulkanGemm = Tuning::VulkanGemm::Wide;
+                o.tuning.vulkanGemm = gemms[static_cast<size_t>(kernels - 1)];
             }
             auto s = Session::create(detail::modelFromGraph(g.g, "op-test"), o);
             SCOPED_TRACE(s->stats().device + (gpuKernels ? ", GPU kernels" : "") + ", " + s->stats().layers[0].algo);

@@ -40,8 +40,10 @@ struct Tuning {
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
-    // Vulkan: the wide (GPU) or plain GEMM kernel, or by device type (PERCEPT_VULKAN_GEMM=wide|plain).
-    enum class VulkanGemm { Auto, Wide, Plain } vulkanGemm = VulkanGemm::Auto;
+    // Vulkan: the GEMM kernel: by device type and shape, or forced to the wide (GPU, a few
+    // rows), tiled (GPU, shared-memory tiles, where the operands' layout allows) or plain one
+    // (PERCEPT_VULKAN_GEMM=wide|tiled|plain).
+    enum class VulkanGemm { Auto, Wide, Tiled, Plain } vulkanGemm = VulkanGemm::Auto;
     // Vulkan with fp16 arithmetic: convolutions on cooperative matrices (tensor cores) where the
     // device has them (PERCEPT_VULKAN_COOPMAT=off keeps the tiled kernel, for comparisons).
     bool vulkanCooperativeMatrix = true;

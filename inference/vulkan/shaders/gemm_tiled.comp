@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#version 450
+// Gemm and MatMul on GPUs with shared-memory tiles (gemm.comp's operands, push constants and
+// epilogue; conv_tiled.comp's tiling): a workgroup of 16 x 16 invocations computes a 64-row x
+// 64-column tile of Y, each invocation a 4 x 4 block of it. Per step of 16 k, the workgroup
+// stages A's 64 x 16 (four-float texels along k, transposed into [k][row quad] as they are
+// stored) and B's 16 x 64 (four-float texels along n) in shared memory, then every invocation
+// runs 16 rank-1 updates of its block from there. A needs k contiguous and K a multiple of 4,
+// B n contiguous with rows a multiple of 4 apart (vk_gemm.cpp checks).
+// (On CPU implementations gemm.comp is the kernel: shared memory costs more there than it saves.)
+//
+// Split reductions (PARTIAL 1), as in conv_tiled.comp: when Y has too few tiles to fill the GPU
+// (ConvNeXt's last stage: 49 rows x 768 columns, 12 tiles, K = 3072), the k range is cut into
+// slices along z, each storing its partial sums (fp32) in the workspace; the last workgroup of
+// a tile to arrive (an atomic counter per tile, returned to zero) adds them and stores the
+// tile, in the same dispatch.
+// FP16_ARITH: staged as fp16, the 16 rank-1 updates of a step summed in fp16 and added to fp32
+// accumulators (conv_tiled.comp's scheme).
+#include "common.glsl"
+layout(local_size_x = 16, local_size_y = 16) in;
+layout(constant_id = 0) const uint ACT = 0;
+layout(constant_id = 1) const uint HAS_C = 0;
+layout(constant_id = 2) const uint PARTIAL = 0;
+
+layout(binding = 0) uniform samplerBuffer a;  // rgba along k
+layout(binding = 1) uniform samplerBuffer b;  // rgba along n
+layout(binding = 2) uniform samplerBuffer c;
+layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
+layout(std430, binding = 4) coherent buffer Part { float part[]; };         // PARTIAL: [slice][batch][M][N]
+layout(std430, binding = 5) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per tile, 0 between runs
+layout(push_constant) uniform Push {
+    uint M, N, K;
+    uint sAm, sAk, sBk, sBn;
+    uint batch, brank;
+    uint bdims[4];
+    uint bsa[4];
+    uint bsb[4];
+    uint cRow, cCol;
+    float alpha, beta, actA, actB;
+    uint kSlice, slices, nTiles;  // k per slice (a multiple of 16), slice count, tiles along n
+} p;
+
+shared avec4 As[16][16];  // [k][row quad]
+shared avec4 Bs[16][16];  // [k][column quad]
+shared bool lastSlice;
+
+void batchOffsets(uint bi, out uint offA, out uint offB) {
+    uint rem = bi;
+    offA = 0u;
+    offB = 0u;
+    for (int k = int(p.brank) - 1; k >= 0; --k) {
+        const uint d = rem % p.bdims[k];
+        rem /= p.bdims[k];
+        offA += d * p.bsa[k];
+        offB += d * p.bsb[k];
+    }
+}
+
+void main() {
+    const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
+    const uint t = ty * 16u + tx;
+    const uint mTile = gl_WorkGroupID.x / p.nTiles;
+    const uint m0 = mTile * 64u, n0 = (gl_WorkGroupID.x - mTile * p.nTiles) * 64u;
+    const uint bi = gl_WorkGroupID.z / p.slices, slice = gl_WorkGroupID.z - bi * p.slices;
+    uint offA, offB;
+    batchOffsets(bi, offA, offB);
+
+    // This invocation's share of the staging. A: row t/4 of the tile, texel t%4 of the step's
+    // 16 k (4 neighbours read 64 contiguous bytes of a row). B: k row t/16, column quad t%16.
+    const uint ar = t / 4u, aq = t % 4u;
+    const bool aIn = m0 + ar < p.M;
+    const int aBase = int((offA + min(m0 + ar, p.M - 1u) * p.sAm) / 4u + aq);
+    const uint bk = t / 16u, bq = t % 16u;
+    const bool bIn = n0 + bq * 4u < p.N;
+    const int bBase = int((offB + bk * p.sBk + n0) / 4u + bq);
+    const int sBk4 = int(p.sBk / 4u);
+
+    vec4 acc[4];
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
+
+    const uint kBegin = slice * p.kSlice, kEnd = min(p.K, kBegin + p.kSlice);
+    for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
+        const vec4 av = aIn && k0 + aq * 4u < kEnd ? texelFetch(a, aBase + int(k0 / 4u)) : vec4(0.0);
+        const vec4 bv = bIn && k0 + bk < kEnd ? texelFetch(b, bBase + int(k0) * sBk4) : vec4(0.0);
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) As[aq * 4u + j][ar / 4u][ar % 4u] = afloat(av[j]);
+        Bs[bk][bq] = avec4(bv);
+        barrier();
+        avec4 step[4];
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) step[i] = avec4(0.0);
+        [[unroll]] for (uint kk = 0u; kk < 16u; ++kk) {
+            const avec4 ra = As[kk][ty], rb = Bs[kk][tx];
+            step[0] += ra.x * rb;
+            step[1] += ra.y * rb;
+            step[2] += ra.z * rb;
+            step[3] += ra.w * rb;
+        }
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] += vec4(step[i]);
+        barrier();
+    }
+
+    const uint rows = p.batch * p.M;
+    if (PARTIAL == 1u) {
+        const uint sliceBase = slice * rows * p.N;
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+            const uint m = m0 + ty * 4u + i;
+            if (m >= p.M) break;
+            const uint pb = sliceBase + (bi * p.M + m) * p.N;
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint n = n0 + tx * 4u + j;
+                if (n < p.N) part[pb + n] = acc[i][j];
+            }
+        }
+        // Make this slice's sums visible, then count the arrival; the last slice adds them all.
+        memoryBarrierBuffer();
+        barrier();
+        if (t == 0u) {
+            const uint tile = bi * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+            lastSlice = atomicAdd(arrivals[tile], 1u) == p.slices - 1u;
+            if (lastSlice) arrivals[tile] = 0u;  // every slice has arrived: ready for the next run
+        }
+        barrier();
+        if (!lastSlice) return;
+        memoryBarrierBuffer();
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+            const uint pb = (bi * p.M + min(m0 + ty * 4u + i, p.M - 1u)) * p.N;
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint n = min(n0 + tx * 4u + j, p.N - 1u);
+                float sum = 0.0;
+                for (uint s = 0u; s < p.slices; ++s) sum += part[s * rows * p.N + pb + n];
+                acc[i][j] = sum;
+            }
+        }
+    }
+
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+        const uint m = m0 + ty * 4u + i;
+        if (m >= p.M) break;
+        const uint yb = (bi * p.M + m) * p.N;
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            const uint n = n0 + tx * 4u + j;
+            if (n >= p.N) break;
+            float v = p.alpha * acc[i][j];
+            if (HAS_C == 1u) v += p.beta * texelFetch(c, int(m * p.cRow + n * p.cCol)).x;
+            y[yb + n] = sfloat(activate(ACT, v, p.actA, p.actB));
+        }
+    }
+}
