@@ -57,13 +57,13 @@ enum class Form { Plain, Wide, Tiled };
 // CPU implementations take the plain form (shared memory costs more there than it saves).
 // GPUs take the WIDE form (a workgroup per 4 columns shares their reduction) for products of
 // fewer than 8 rows (a classifier's GEMV: the plain form would run N / 4 invocations), and the
-// TILED form (shaders/gemm_tiled.comp) where A and B are read as texels along k and n. The
-// plain form, per 32 FMAs of its 8 x 4 block, fetches 3 texels from memory and shares nothing
-// across a workgroup: on an H200 it ran ConvNeXt-T's 3072 -> 768 MatMul on 49 rows (21
-// workgroups) at 450 GFLOP/s. tuning.vulkanGemm forces a form (tests).
-Form formOf(Builder& b, const GemmPush& p, const Layout& l) {
+// TILED form (shaders/gemm_tiled.comp) for the rest. The plain form, per 32 FMAs of its 8 x 4
+// block, fetches 3 texels from memory and shares nothing across a workgroup: on an H200 it ran
+// ConvNeXt-T's 3072 -> 768 MatMul on 49 rows (21 workgroups) at 450 GFLOP/s, where the tiled
+// one took 4800 (H100). tuning.vulkanGemm forces a form (tests).
+Form formOf(Builder& b, const GemmPush& p) {
     const bool wideFits = groupCount(p.N, 4) <= 65535;
-    const bool tiledFits = l.a4 && l.b4 && groupCount(p.M, 64) * groupCount(p.N, 64) <= 65535;
+    const bool tiledFits = static_cast<uint64_t>(groupCount(p.M, 64)) * groupCount(p.N, 64) <= 65535;
     switch (b.tuning().vulkanGemm) {
         case Tuning::VulkanGemm::Wide: return wideFits ? Form::Wide : Form::Plain;
         case Tuning::VulkanGemm::Tiled: return tiledFits ? Form::Tiled : Form::Plain;
@@ -75,7 +75,7 @@ Form formOf(Builder& b, const GemmPush& p, const Layout& l) {
     return tiledFits ? Form::Tiled : Form::Plain;
 }
 
-void dispatchTiled(Builder& b, const GemmPush& gp, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
+void dispatchTiled(Builder& b, const GemmPush& gp, const Layout& l, const TensorRef& a, const TensorRef& bm, const TensorRef* c, const TensorRef& y) {
     struct Push {
         GemmPush g;
         uint32_t kSlice, slices, nTiles;
@@ -85,9 +85,9 @@ void dispatchTiled(Builder& b, const GemmPush& gp, const TensorRef& a, const Ten
     p.kSlice = split.kSlice;
     p.slices = split.slices;
     if (static_cast<uint64_t>(gp.batch) * p.slices > 65535) p.slices = 1, p.kSlice = (gp.K + 15) / 16 * 16;
-    const Pipeline& pipe =
-        b.pipeline("gemm_tiled", "tttsss", {activationCode(b.node().act.kind), c ? 1u : 0u, p.slices > 1 ? 1u : 0u});
-    const TensorRef ar = texel4(a), br = texel4(bm), cr = texel1(c ? *c : a);
+    const Pipeline& pipe = b.pipeline("gemm_tiled", "tttsss",
+                                      {activationCode(b.node().act.kind), c ? 1u : 0u, p.slices > 1 ? 1u : 0u, l.a4 ? 1u : 0u, l.b4 ? 1u : 0u});
+    const TensorRef ar = l.a4 ? texel4(a) : texel1(a), br = l.b4 ? texel4(bm) : texel1(bm), cr = texel1(c ? *c : a);
     if (p.slices == 1) {
         b.setAlgo(b.algo() + "-tiled");
         // The split-only bindings see the output (never touched without PARTIAL).
@@ -106,9 +106,9 @@ void dispatchGemm(Builder& b, const GemmPush& p, const TensorRef& a, const Tenso
     if (p.batch > 65535) b.fail("more than 65535 batched matrices are not supported");
     if (p.K > 200000) b.fail("reductions longer than 200000 are not supported");
     const Layout l = layoutOf(p, bPadded);
-    const Form form = formOf(b, p, l);
+    const Form form = formOf(b, p);
     if (form == Form::Tiled) {
-        dispatchTiled(b, p, a, bm, c, y);
+        dispatchTiled(b, p, l, a, bm, c, y);
         return;
     }
     const bool wide = form == Form::Wide;

@@ -298,10 +298,18 @@ TEST(VulkanKernels, TiledGemmMatchesCpu) {
     EXPECT_EQ(s->stats().layers[0].algo, "batched-gemm-tiled-splitk");
     const auto want = Session::create(m, SessionOptions{})->run(in)[0];
     for (int run = 0; run < 2; ++run) EXPECT_TRUE(allClose(s->run(in)[0], want, 1e-4));
-    // Operands the tiled form cannot read as texels (K not a multiple of 4) take the plain one.
-    OpGraph odd;
-    odd.node("MatMul", {odd.input("a", {9, 33}), odd.constant("b", randomTensor({33, 8}, 3))}, {odd.output("y")});
-    EXPECT_EQ(Session::create(detail::modelFromGraph(odd.g, "odd"), tiled)->stats().layers[0].algo, "gemm");
+    // Operands that are no whole texels (attention's softmax x V: K = 197; Q x K^T: N = 197) are
+    // read one float at a time.
+    for (const auto& [as, bs] : std::vector<std::pair<Shape, Shape>>{{{3, 77, 81}, {3, 81, 64}}, {{3, 77, 64}, {3, 64, 81}}, {{1, 70, 33}, {1, 33, 9}}}) {
+        SCOPED_TRACE(shapeToString(as) + " x " + shapeToString(bs));
+        OpGraph odd;
+        odd.node("MatMul", {odd.input("a", as), odd.input("b", bs)}, {odd.output("y")});
+        const Model mo = detail::modelFromGraph(odd.g, "odd");
+        const std::vector<Tensor> io = {randomTensor(as, 4), randomTensor(bs, 5)};
+        auto so = Session::create(mo, tiled);
+        EXPECT_NE(so->stats().layers[0].algo.find("gemm-tiled"), std::string::npos) << so->stats().layers[0].algo;
+        EXPECT_TRUE(allClose(so->run(io)[0], Session::create(mo, SessionOptions{})->run(io)[0], 1e-4));
+    }
 }
 
 // Every op family once more in fp16 storage, loosely: the shaders' fp16 variants all run.

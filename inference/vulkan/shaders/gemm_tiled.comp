@@ -5,8 +5,10 @@
 // 64-column tile of Y, each invocation a 4 x 4 block of it. Per step of 16 k, the workgroup
 // stages A's 64 x 16 (four-float texels along k, transposed into [k][row quad] as they are
 // stored) and B's 16 x 64 (four-float texels along n) in shared memory, then every invocation
-// runs 16 rank-1 updates of its block from there. A needs k contiguous and K a multiple of 4,
-// B n contiguous with rows a multiple of 4 apart (vk_gemm.cpp checks).
+// runs 16 rank-1 updates of its block from there. A4 / B4 (vk_gemm.cpp decides): A is read as
+// four-float texels along k (k contiguous, K a multiple of 4), B along n (n contiguous, rows a
+// multiple of 4 apart); otherwise each is read one float at a time through its element strides
+// (attention's Q x K^T and softmax x V, whose 197-long axes are no multiple of 4).
 // (On CPU implementations gemm.comp is the kernel: shared memory costs more there than it saves.)
 //
 // Split reductions (PARTIAL 1), as in conv_tiled.comp: when Y has too few tiles to fill the GPU
@@ -21,9 +23,11 @@ layout(local_size_x = 16, local_size_y = 16) in;
 layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint HAS_C = 0;
 layout(constant_id = 2) const uint PARTIAL = 0;
+layout(constant_id = 3) const uint A4 = 1;
+layout(constant_id = 4) const uint B4 = 1;
 
-layout(binding = 0) uniform samplerBuffer a;  // rgba along k
-layout(binding = 1) uniform samplerBuffer b;  // rgba along n
+layout(binding = 0) uniform samplerBuffer a;  // A4: rgba along k
+layout(binding = 1) uniform samplerBuffer b;  // B4: rgba along n
 layout(binding = 2) uniform samplerBuffer c;
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
 layout(std430, binding = 4) coherent buffer Part { float part[]; };         // PARTIAL: [slice][batch][M][N]
@@ -69,10 +73,11 @@ void main() {
     // 16 k (4 neighbours read 64 contiguous bytes of a row). B: k row t/16, column quad t%16.
     const uint ar = t / 4u, aq = t % 4u;
     const bool aIn = m0 + ar < p.M;
-    const int aBase = int((offA + min(m0 + ar, p.M - 1u) * p.sAm) / 4u + aq);
+    const uint aRow = offA + min(m0 + ar, p.M - 1u) * p.sAm;  // elements
+    const int aBase = int(aRow / 4u + aq);                     // A4: texels
     const uint bk = t / 16u, bq = t % 16u;
     const bool bIn = n0 + bq * 4u < p.N;
-    const int bBase = int((offB + bk * p.sBk + n0) / 4u + bq);
+    const int bBase = int((offB + bk * p.sBk + n0) / 4u + bq);  // B4: texels
     const int sBk4 = int(p.sBk / 4u);
 
     vec4 acc[4];
@@ -80,8 +85,23 @@ void main() {
 
     const uint kBegin = slice * p.kSlice, kEnd = min(p.K, kBegin + p.kSlice);
     for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
-        const vec4 av = aIn && k0 + aq * 4u < kEnd ? texelFetch(a, aBase + int(k0 / 4u)) : vec4(0.0);
-        const vec4 bv = bIn && k0 + bk < kEnd ? texelFetch(b, bBase + int(k0) * sBk4) : vec4(0.0);
+        vec4 av = vec4(0.0), bv = vec4(0.0);
+        if (A4 == 1u) {
+            if (aIn && k0 + aq * 4u < kEnd) av = texelFetch(a, aBase + int(k0 / 4u));
+        } else {
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint k = k0 + aq * 4u + j;
+                if (aIn && k < kEnd) av[j] = texelFetch(a, int(aRow + k * p.sAk)).x;
+            }
+        }
+        if (B4 == 1u) {
+            if (bIn && k0 + bk < kEnd) bv = texelFetch(b, bBase + int(k0) * sBk4);
+        } else {
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+                const uint n = n0 + bq * 4u + j;
+                if (n < p.N && k0 + bk < kEnd) bv[j] = texelFetch(b, int(offB + (k0 + bk) * p.sBk + n * p.sBn)).x;
+            }
+        }
         [[unroll]] for (uint j = 0u; j < 4u; ++j) As[aq * 4u + j][ar / 4u][ar % 4u] = afloat(av[j]);
         Bs[bk][bq] = avec4(bv);
         barrier();
