@@ -23,10 +23,13 @@ void buildSoftmax(Builder& b) {
     push.actB = ap.b;
     const uint32_t mode = n.op == graph::OpKind::LogSoftmax ? 1u : n.op == graph::OpKind::Hardmax ? 2u : 0u;
     const char* names[] = {"softmax", "logsoftmax", "hardmax"};
-    b.setAlgo(std::string(names[mode]) + (s.inner == 1 ? "-rows" : "-strided"));
+    // A workgroup per row for contiguous rows of 64 or more (not Hardmax, whose first-maximum
+    // rule the tree would have to carry indices for).
+    const bool rows = s.inner == 1 && s.len >= 64 && mode != 2;
+    b.setAlgo(std::string(names[mode]) + (rows ? "-rows-wide" : s.inner == 1 ? "-rows" : "-strided"));
     if (s.outer * s.len * s.inner == 0) return;
-    b.dispatch(b.pipeline("softmax", "ss", {activationCode(n.act.kind), mode}), {b.input(0), b.output(0)}, 0b10, push,
-               groupCount(static_cast<uint64_t>(s.outer * s.inner), 64));
+    b.dispatch(b.pipeline("softmax", "ss", {activationCode(n.act.kind), mode, rows ? 1u : 0u}), {b.input(0), b.output(0)}, 0b10, push,
+               rows ? static_cast<uint32_t>(std::min<int64_t>(s.outer, 65535)) : groupCount(static_cast<uint64_t>(s.outer * s.inner), 64));
 }
 
 }  // namespace percept::vk

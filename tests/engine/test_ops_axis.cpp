@@ -123,6 +123,8 @@ const std::vector<AxisCase> kAxisCases = {
     {{2, 5, 3, 4}, 13, true, 0},     // first axis
     {{3, 7, 2}, 13, true, -2},
     {{1, 10, 64, 64}, 13, true, 1},  // large, strided, parallel
+    {{3, 70, 197}, 13, false, 0},    // attention's rows (Vulkan: a workgroup per row)
+    {{2, 65}, 11, false, 0},         // rows of 65: one lane of the workgroup takes two
 };
 
 TEST_P(SoftmaxFamilyTest, SoftmaxOpset11And13Axes) {
