@@ -86,7 +86,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
 
     endPhase("planning");
     buildCommands();
-    endPhase("pipelines");  // each layer's pipeline, from the cache (vk_pipeline_cache.h)
+    endPhase("pipelines and repacking");  // each layer's pipeline (from the cache: vk_pipeline_cache.h) and its weights repacked on the host
     createBuffers();
     endPhase("buffers and weights");
     createDescriptors();
@@ -98,6 +98,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
     stats_.peakArenaBytes = plan_.arenaBytes;
     stats_.naiveActivationBytes = plan_.naiveBytes;
     stats_.weightBytes = hostWeights_.size();
+    hostWeights_ = {};  // on the device now: the host copy goes
     stats_.workspaceBytes = static_cast<size_t>(workspaceBytes_);
     stats_.deviceMemoryBytes = static_cast<size_t>(weights_.allocatedBytes() + arena_.allocatedBytes() + stagingIn_.allocatedBytes() +
                                                    stagingOut_.allocatedBytes() + workspace_.allocatedBytes() + counters_.allocatedBytes());

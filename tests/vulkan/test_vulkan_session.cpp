@@ -75,7 +75,7 @@ TEST(VulkanSession, StatsComeFromTimestampsAndDeviceMemory) {
     EXPECT_EQ(q->stats().layers[0].ms, 0.0);
     // Session creation's phases, in order, together no longer than the call; the device was open
     // already (the first session opened it), so it costs next to nothing.
-    const std::vector<std::string> phases = {"device", "planning", "pipelines", "buffers and weights", "descriptors and recording", "pipeline cache saved"};
+    const std::vector<std::string> phases = {"device", "planning", "pipelines and repacking", "buffers and weights", "descriptors and recording", "pipeline cache saved"};
     const auto& got = q->stats().createPhases;
     ASSERT_EQ(got.size(), phases.size());
     double sum = 0.0;
