@@ -33,7 +33,9 @@
 #include "activation_codes.glsl"
 
 // erf as a rational function on [-4, 4] (Eigen's generic_fast_erf_float: a few ulp in fp32);
-// the same coefficients as the CPU kernels (cpu/activation.cpp).
+// the same coefficients as the CPU kernels (cpu/activation.cpp). Beyond +-4 erf is +-1 in fp32
+// exactly: returned as such, since a GPU's division (NVIDIA's: reciprocal and multiply, 2 ulp)
+// gives -0.99999994 there, and Gelu of -1e30 came out -4e21 instead of -0 on an H100.
 float erfApprox(float v) {
     const float x = clamp(v, -4.0, 4.0);
     const float x2 = x * x;
@@ -48,7 +50,7 @@ float erfApprox(float v) {
     q = q * x2 - 1.68282697438203e-03;
     q = q * x2 - 7.37332916720468e-03;
     q = q * x2 - 1.42647390514189e-02;
-    return p / q;
+    return abs(v) >= 4.0 ? sign(v) : p / q;
 }
 
 // GLSL leaves log, sqrt, pow, asin, acos, acosh, atanh undefined outside their domains (and
