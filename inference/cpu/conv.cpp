@@ -42,10 +42,22 @@ struct ConvGeom {
     int64_t inPlane() const { return D * H * W; }
 };
 
+// A conv's constant weights as floats: the constant's own vector, not a copy (a copy of the
+// layer's weights lived beside the repacked ones while its kernel was built: ResNet-18's
+// 9.4 MB 512 x 512 x 3 x 3 on top of its 16.8 MB of Winograd weights, the peak of a session
+// streaming compressed weights); converted into `converted` when stored otherwise.
+const std::vector<float>& weightsOf(const graph::Graph& g, const graph::Node& n, std::vector<float>& converted) {
+    const graph::TensorData& t = *g.value(n.inputs[1]).constant;
+    if (t.dtype == graph::DType::Float32 && !t.isCoded()) return t.f;
+    converted = t.asFloats();  // refuses coded weights (they are decoded before any kernel is built)
+    return converted;
+}
+
 // The weights of a conv packed for `pg`, one block per group; empty when they are not constant.
 std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, const PackedGemm& pg, int64_t group, int64_t Mg, int64_t K) {
     if (!hasInput(n, 1) || !g.value(n.inputs[1]).constant) return {};
-    const std::vector<float> w = g.value(n.inputs[1]).constant->asFloats();
+    std::vector<float> converted;
+    const std::vector<float>& w = weightsOf(g, n, converted);
     const int64_t per = pg.packedFloats(Mg, K);
     std::vector<float> out(static_cast<size_t>(per * group));
     for (int64_t gi = 0; gi < group; ++gi) pg.pack(w.data() + gi * Mg * K, K, Mg, K, out.data() + gi * per);
@@ -591,13 +603,16 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
                                          g.constFloats(n.inputs[1]));
     if (takesWinograd(g, n, q, cfg)) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
-        return makeWinogradConv(wq, winogradTile(wq, cfg), g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
+        std::vector<float> converted;
+        return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
     }
     if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
     if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
         const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
-        if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd))
-            return makeGroupConv(gq, g.value(n.inputs[1]).constant->asFloats(), std::move(bias), n.act, cfg.simd);
+        if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
+            std::vector<float> converted;
+            return makeGroupConv(gq, weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
+        }
     }
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
