@@ -298,6 +298,16 @@ TEST(VulkanKernels, TiledGemmMatchesCpu) {
     EXPECT_EQ(s->stats().layers[0].algo, "batched-gemm-tiled-splitk");
     const auto want = Session::create(m, SessionOptions{})->run(in)[0];
     for (int run = 0; run < 2; ++run) EXPECT_TRUE(allClose(s->run(in)[0], want, 1e-4));
+    // transA: A read down its columns, one float at a time.
+    {
+        OpGraph ta;
+        setInt(ta.node("Gemm", {ta.input("a", {40, 70}), ta.constant("b", randomTensor({40, 24}, 6))}, {ta.output("y")}), "transA", 1);
+        const Model mt = detail::modelFromGraph(ta.g, "transA");
+        const Tensor xt = randomTensor({40, 70}, 7);
+        auto st = Session::create(mt, tiled);
+        EXPECT_EQ(st->stats().layers[0].algo, "gemm-tiled");
+        EXPECT_TRUE(allClose(st->run(xt), runOn(mt, xt, SessionOptions{}), 1e-4));
+    }
     // Operands that are no whole texels (attention's softmax x V: K = 197; Q x K^T: N = 197) are
     // read one float at a time.
     for (const auto& [as, bs] : std::vector<std::pair<Shape, Shape>>{{{3, 77, 81}, {3, 81, 64}}, {{3, 77, 64}, {3, 64, 81}}, {{1, 70, 33}, {1, 33, 9}}}) {
