@@ -8,6 +8,7 @@
 // taken by a tree in shared memory (one invocation per row would run 3 x 197 dependent loads).
 #include "common.glsl"
 #include "arg_extreme.glsl"
+#include "workgroup_reduce.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint MODE = 0;  // 0 Softmax, 1 LogSoftmax, 2 Hardmax
@@ -20,32 +21,16 @@ layout(push_constant) uniform Push {
     float actA, actB;
 } p;
 
-shared float partial[64];
-
-// The maximum (isMax) or the sum of the workgroup's 64 values of v, for every invocation.
-float workgroupReduce(float v, bool isMax) {
-    const uint l = gl_LocalInvocationID.x;
-    partial[l] = v;
-    barrier();
-    [[unroll]] for (uint s = 32u; s > 0u; s >>= 1u) {
-        if (l < s) partial[l] = isMax ? max(partial[l], partial[l + s]) : partial[l] + partial[l + s];
-        barrier();
-    }
-    const float r = partial[0];
-    barrier();  // partial is free again
-    return r;
-}
-
 void mainRows() {
     const uint l = gl_LocalInvocationID.x;
     for (uint o = gl_WorkGroupID.x; o < p.outer; o += gl_NumWorkGroups.x) {
         const uint base = o * p.len;
         float m = float(x[base + l]);  // len >= 64
         for (uint k = l + 64u; k < p.len; k += 64u) m = max(m, float(x[base + k]));
-        m = workgroupReduce(m, true);
+        m = workgroupMax(m);
         float s = 0.0;
         for (uint k = l; k < p.len; k += 64u) s += exp(float(x[base + k]) - m);
-        s = workgroupReduce(s, false);
+        s = workgroupSum(s);
         const float shift = m + log(s), inv = 1.0 / s;
         for (uint k = l; k < p.len; k += 64u) {
             const float v = float(x[base + k]);

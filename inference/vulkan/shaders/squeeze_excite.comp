@@ -14,6 +14,7 @@
 // the weights; VEC4 (planes of a multiple of 4 values): x is read as four-float texels and y
 // written 4 values at a time.
 #include "common.glsl"
+#include "workgroup_reduce.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint MODE = 0;
 layout(constant_id = 1) const uint ACT1 = 0;
@@ -30,22 +31,6 @@ layout(push_constant) uniform Push {
     uint N, C, Cr, plane;
     float act1A, act1B, act2A, act2B, outA, outB;
 } p;
-
-shared float partial[64];
-
-// The sum of the workgroup's 64 values of v (every invocation gets it).
-float workgroupSum(float v) {
-    const uint l = gl_LocalInvocationID.x;
-    partial[l] = v;
-    barrier();
-    [[unroll]] for (uint s = 32u; s > 0u; s >>= 1u) {
-        if (l < s) partial[l] += partial[l + s];
-        barrier();
-    }
-    const float sum = partial[0];
-    barrier();  // partial is free again
-    return sum;
-}
 
 void main() {
     const uint NC = p.N * p.C, l = gl_LocalInvocationID.x;
