@@ -13,10 +13,10 @@ namespace percept::vk {
 bool fitsSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se) {
     const Shape& x = g.shapeOf(g.nodes.at(se.pool).inputs.at(0));
     const int64_t N = x[0], C = x[1], Cr = g.shapeOf(g.nodes.at(se.reduce).inputs.at(1))[0], plane = elementCount(x) / std::max<int64_t>(N * C, 1);
-    // The hidden vector takes a workgroup per (r, n). lavapipe ends an invocation after about
-    // 65535 loop iterations: the means' loops run plane / 64, the hidden vector's C / 64 and
-    // the gate's Cr.
-    return Cr >= 1 && N <= 65535 && plane / 64 < 60000 && C / 64 < 60000 && Cr < 60000;
+    // The hidden vector takes a workgroup per (r, n), the gate an invocation per (n, c) (at
+    // most 65535 workgroups a dimension). lavapipe ends an invocation after about 65535 loop
+    // iterations: the means' loops run plane / 64, the hidden vector's C / 64 and the gate's Cr.
+    return Cr >= 1 && N <= 65535 && N * C <= 65535 * 64 && plane / 64 < 60000 && C / 64 < 60000 && Cr < 60000;
 }
 
 void buildSqueezeExcite(Builder& b, const graph::SqueezeExcite& se) {
