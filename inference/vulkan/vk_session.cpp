@@ -86,7 +86,9 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
 
     endPhase("planning");
     buildCommands();
-    endPhase("pipelines and repacking");  // each layer's pipeline (from the cache: vk_pipeline_cache.h) and its weights repacked on the host
+    // Each layer's pipeline (from the cache: vk_pipeline_cache.h) and its weights repacked on
+    // the host.
+    endPhase("pipelines and repacking");
     createBuffers();
     endPhase("buffers and weights");
     createDescriptors();
