@@ -216,7 +216,7 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         if (withCv) runCv();
     }
     // Interleaved, so both engines see the same machine noise.
-    std::vector<double> ours, theirs, oursCpu;
+    std::vector<double> ours, theirs, oursCpu, oursGpu, oursGpuCopy;
     const size_t nl = session->stats().layers.size();
     std::vector<std::vector<double>> layerMs(nl);
     for (int r = 0; r < o.runs; ++r) {
@@ -226,6 +226,8 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         ours.push_back(msSince(t0));
         oursCpu.push_back(processCpuMs() - cpu0);
         for (size_t l = 0; l < nl; ++l) layerMs[l].push_back(session->stats().layers[l].ms);
+        oursGpu.push_back(session->stats().gpuMs);
+        oursGpuCopy.push_back(session->stats().gpuCopyMs);
         if (withCv) {
             t0 = Clock::now();
             runCv();
@@ -296,6 +298,10 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
         j["naive_activation_bytes"] = st.naiveActivationBytes;
         j["workspace_bytes"] = st.workspaceBytes;
         j["weight_bytes"] = st.weightBytes;
+        if (backend == Backend::Vulkan && median(oursGpu) > 0) {  // GPU timestamps (Stats::gpuMs)
+            j["gpu_ms"] = median(oursGpu);
+            j["gpu_copy_ms"] = median(oursGpuCopy);
+        }
         if (backend == Backend::Vulkan)  // what one run submits: the GPU's batch-1 cost
             j["commands"] = {{"dispatches", st.dispatches}, {"transfers", st.transfers}, {"barriers", st.barriers}};
         j["layers"] = nlohmann::json::array();
@@ -309,6 +315,9 @@ SummaryRow runSession(const tools::BenchCase& c, const Model& model, double load
                 threads == 1 ? "" : "s", st.totalFlops / 1e9);
     std::printf("percept    : min %8.3f  median %8.3f  max %8.3f ms   (%d runs; CPU time median %.3f ms)\n", fo.min, fo.med, fo.max, o.runs,
                 median(oursCpu));
+    if (median(oursGpu) > 0)
+        std::printf("on the GPU : median %8.3f ms the nodes, %.3f ms input upload + output download (timestamps)\n", median(oursGpu),
+                    median(oursGpuCopy));
     if (withCv)
         std::printf("opencv-dnn : min %8.3f  median %8.3f  max %8.3f ms   ratio percept/opencv = %.3f\n", fp.min, fp.med, fp.max,
                     fo.med / fp.med);

@@ -205,17 +205,17 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
     ++stats_.runs;
 
     if (queries_) {
-        const size_t n = nodeCommands_.size() + 1;
+        const size_t n = queryCount(), nodes = nodeCommands_.size();
         std::vector<uint64_t> ticks(n);
         if (vkGetQueryPoolResults(ctx_->device(), queries_, 0, static_cast<uint32_t>(n), n * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
                                   VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS) {
             const uint32_t bits = ctx_->timestampValidBits();
             const uint64_t mask = bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1);
             const double ns = ctx_->timestampPeriodNs();
-            for (size_t k = 0; k + 1 < n; ++k) {
-                const uint64_t d = ((ticks[k + 1] & mask) - (ticks[k] & mask)) & mask;
-                stats_.layers[k].ms = static_cast<double>(d) * ns * 1e-6;
-            }
+            auto ms = [&](size_t a, size_t b) { return static_cast<double>(((ticks[b] & mask) - (ticks[a] & mask)) & mask) * ns * 1e-6; };
+            for (size_t k = 0; k < nodes; ++k) stats_.layers[k].ms = ms(k + 1, k + 2);
+            stats_.gpuMs = ms(1, nodes + 1);
+            stats_.gpuCopyMs = ms(0, 1) + ms(nodes + 1, nodes + 2);
         }
     }
     checkValidation("running the model");

@@ -58,7 +58,7 @@ void VulkanSession::record() {
         vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
         ++stats_.barriers;
     };
-    if (queries_) vkCmdResetQueryPool(cmd_, queries_, 0, static_cast<uint32_t>(nodeCommands_.size() + 1));
+    if (queries_) vkCmdResetQueryPool(cmd_, queries_, 0, queryCount());
 
     HazardTracker hazards;
     size_t setIndex = 0;
@@ -108,13 +108,19 @@ void VulkanSession::record() {
         }
     };
 
+    // Timestamps (queryCount): the start, the end of the uploads, of each node, of the downloads.
+    auto stamp = [&](VkPipelineStageFlagBits stage, size_t q) {
+        if (queries_) vkCmdWriteTimestamp(cmd_, stage, queries_, static_cast<uint32_t>(q));
+    };
+    stamp(VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0);
     for (const Command& c : uploads_) emit(c);
-    if (queries_) vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 0);
+    stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 1);
     for (size_t k = 0; k < nodeCommands_.size(); ++k) {
         for (const Command& c : nodeCommands_[k]) emit(c);
-        if (queries_) vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, static_cast<uint32_t>(k + 1));
+        stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, k + 2);
     }
     for (const Command& c : downloads_) emit(c);
+    stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, nodeCommands_.size() + 2);
     // The host reads the staging buffer after the fence.
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;

@@ -152,7 +152,7 @@ void VulkanSession::createDescriptors() {
     if (profile_) {
         VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
         qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-        qi.queryCount = static_cast<uint32_t>(nodeCommands_.size() + 1);
+        qi.queryCount = queryCount();
         check(vkCreateQueryPool(ctx_->device(), &qi, nullptr, &queries_), "vkCreateQueryPool");
     }
 }

@@ -180,6 +180,32 @@ def main():
             agree.append(f"{ref['max_rel_diff']:.0e} {'same' if ref['same_top1'] else 'OTHER'} top-1" if ref else "-")
         cells += [fmt(med(graphs)), fmt(med(eager))] + ratios + [cmds, ", ".join(agree)]
         lines.append("| " + " | ".join(cells) + " |")
+    # The same time measured two ways on both sides. On the GPU: our nodes between timestamps
+    # (percept-bench's gpu_ms; input already uploaded, output not yet downloaded) against CUDA
+    # events around a graph replay, which is how PyTorch's column above is taken. End to end on
+    # the host's clock: a host tensor in, the output back on the host, as percept-bench times
+    # Percept's runs above.
+    lines.append("")
+    lines.append("Same quantity on both sides, fp32, ms (median of per-round medians; ratio: median of per-round ratios [range]):")
+    head2 = ("| model | ours on the GPU (timestamps) | CUDA graph (events) | ratio | ours upload + download | "
+             "ours end to end | CUDA graph end to end | ratio |")
+    lines.append(head2)
+    lines.append("|" + "---|" * (head2.count("|") - 1))
+
+    def ratio_cell(xs, ys):
+        per_round = [x / y for x, y in zip(xs, ys) if x and y]
+        return f"{statistics.median(per_round):.2f} [{min(per_round):.2f}-{max(per_round):.2f}]" if per_round else "-"
+
+    for model in models:
+        torch_rounds = rows.get((model, "torch"), [])
+        rs = rows.get((model, "vulkan fp32"), [])
+        gpu = [d.get("gpu_ms") if "error" not in d else None for d in rs]
+        copy = [d.get("gpu_copy_ms") if "error" not in d else None for d in rs]
+        wall = [ours_ms(d) for d in rs]
+        events = [d.get("cuda_graph_ms", {}).get("median") if "error" not in d else None for d in torch_rounds]
+        e2e = [d.get("cuda_graph_end_to_end_ms", {}).get("median") if "error" not in d else None for d in torch_rounds]
+        lines.append("| " + " | ".join([model, fmt(med(gpu)), fmt(med(events)), ratio_cell(gpu, events), fmt(med(copy)), fmt(med(wall)),
+                                        fmt(med(e2e)), ratio_cell(wall, e2e)]) + " |")
     # Session creation (issue 10: < 100 ms with a warm pipeline cache), fp32, the last round's
     # (the cache is warm from the earlier ones), by phase (Stats::createPhases).
     lines.append("")

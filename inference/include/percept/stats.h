@@ -41,6 +41,12 @@ struct Stats {
     int64_t dispatches = 0;            // compute dispatches per run
     int64_t transfers = 0;             // buffer copies and fills per run
     int64_t barriers = 0;              // pipeline barriers between them per run
+    // Vulkan with profiling on (GPU timestamps of the last run): the nodes' time on the device,
+    // from the input in device memory to the output there (what CUDA events around a CUDA-graph
+    // replay measure), and the input upload plus output download on the device. The rest of
+    // lastRunMs is the host's: staging copies, submission and waking from the fence.
+    double gpuMs = 0.0;
+    double gpuCopyMs = 0.0;
     std::string device;                // backend + device name
     int64_t runs = 0;
     // Where Session::create's time went, in order (Vulkan: "device" -- the instance and device,
