@@ -47,6 +47,13 @@ Tuning Tuning::fromEnvironment() {
                           {{"wide", VulkanGemm::Wide}, {"tiled", VulkanGemm::Tiled}, {"plain", VulkanGemm::Plain}, {"auto", VulkanGemm::Auto}});
     t.weightPrefetch = choose("PERCEPT_CPU_WEIGHT_PREFETCH", true, {{"on", true}, {"off", false}});  // compressed weights
     t.vulkanCooperativeMatrix = choose("PERCEPT_VULKAN_COOPMAT", true, {{"on", true}, {"off", false}});
+    if (const char* v = env("PERCEPT_VULKAN_SPLIT_WORKGROUPS")) {
+        char* end = nullptr;
+        const long long n = std::strtoll(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 1000000)
+            throw Error(std::string("PERCEPT_VULKAN_SPLIT_WORKGROUPS must be a workgroup count from 1 to 1000000, not '") + v + "'");
+        t.vulkanSplitWorkgroups = n;
+    }
     if (const char* v = env("PERCEPT_VULKAN_FAIL_AFTER")) {
         char* end = nullptr;
         const long long n = std::strtoll(v, &end, 10);

@@ -12,8 +12,8 @@
 //  - "conv-coopmat", on GPUs with cooperative matrices and fp16 arithmetic on
 //    (SessionOptions::fp16Arithmetic, Context::cooperativeMatrix): the same implicit GEMM on the
 //    tensor cores (shaders/conv_coopmat.comp), 64 x 64 tiles, weights repacked as [group][block
-//    of 64 channels][block of 32 k][64][32], where the output has enough tiles to need no split
-//    reduction. Unmeasured: no device with cooperative matrices was at hand.
+//    of 64 channels][block of 32 k][64][32], its reduction split like conv-tiled's in whole
+//    blocks of 32 k. Lavapipe has none: measured and tested on an NVIDIA H100.
 //  - "conv-gemm": everything else (3-D included), and everything on CPU implementations (lavapipe), where
 //    shared memory costs more than it saves: an implicit GEMM (shaders/conv.comp) over 8
 //    output channels x 4 pixels per invocation held in registers, weights repacked as
@@ -66,7 +66,10 @@ static void buildCoopMatConv(Builder& b, const std::vector<float>& w, const std:
     const int64_t N = x[0], C = x[1], M = y[1], group = n.attrInt("group", 1), Cg = C / group, Mg = M / group;
     const int64_t K = Cg * s.kernel[1] * s.kernel[2], P = s.out[1] * s.out[2];
     const int64_t mBlocks = (Mg + 63) / 64, kBlocks = (K + 31) / 32, pTiles = (P + 63) / 64;
-    b.setAlgo("conv-coopmat");
+    // Split like conv_tiled (vk_op.h), in whole blocks of 32 k.
+    const SplitReduction split = splitReduction(mBlocks * pTiles * group * N, K, b.tuning().vulkanSplitWorkgroups);
+    const int64_t sliceBlocks = (split.kSlice + 31) / 32, slices = (kBlocks + sliceBlocks - 1) / sliceBlocks;
+    b.setAlgo(slices > 1 ? "conv-coopmat-splitk" : "conv-coopmat");
     std::vector<float> packed(static_cast<size_t>(group * mBlocks * kBlocks * 64 * 32), 0.0f);
     for (int64_t gi = 0; gi < group; ++gi)
         for (int64_t m = 0; m < Mg; ++m)
@@ -80,15 +83,24 @@ static void buildCoopMatConv(Builder& b, const std::vector<float>& w, const std:
         int32_t pt, pl;
         uint32_t Cg, Mg, mBlocks, pTiles, kBlocks;
         float actA, actB;
+        uint32_t sliceBlocks, slices, N;
     } p{u32(C), u32(s.in[1]), u32(s.in[2]), u32(M), u32(s.out[1]), u32(s.out[2]), static_cast<int32_t>(pads[0]), static_cast<int32_t>(pads[1]),
-        u32(Cg), u32(Mg), u32(mBlocks), u32(pTiles), u32(kBlocks), ap.a, ap.b};
+        u32(Cg), u32(Mg), u32(mBlocks), u32(pTiles), u32(kBlocks), ap.a, ap.b, u32(sliceBlocks), u32(slices), u32(N)};
     const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
     std::vector<uint32_t> spec = {activationCode(n.act.kind)};
     spec.insert(spec.end(), geometry.begin(), geometry.end());
-    spec.insert(spec.end(), {res ? 1u : 0u, cm.m, cm.n, cm.k});
-    const TensorRef br = texel1(b.weights(bias));
-    b.dispatch(b.pipeline("conv_coopmat", "tttst", spec), {texel1(b.input(0)), texel4(b.weights(packed)), br, b.output(0), res ? texel1(*res) : br},
-               0b01000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+    spec.insert(spec.end(), {res ? 1u : 0u, cm.m, cm.n, cm.k, slices > 1 ? 1u : 0u});
+    const TensorRef br = texel1(b.weights(bias)), yr = b.output(0);
+    const Pipeline& pipe = b.pipeline("conv_coopmat", "tttstss", spec);
+    const std::vector<TensorRef> io = {texel1(b.input(0)), texel4(b.weights(packed)), br, yr, res ? texel1(*res) : br};
+    if (slices == 1) {  // the split-only bindings see the output (never touched without PARTIAL)
+        b.dispatch(pipe, {io[0], io[1], io[2], io[3], io[4], yr, yr}, 0b0001000, p, u32(mBlocks * pTiles), u32(group), u32(N));
+        return;
+    }
+    const uint64_t tiles = static_cast<uint64_t>(mBlocks * pTiles * group * N);
+    const TensorRef part = b.workspace(static_cast<VkDeviceSize>(slices) * tiles * kSplitTileBytes);
+    b.dispatch(pipe, {io[0], io[1], io[2], io[3], io[4], part, b.counters(static_cast<uint32_t>(tiles))}, 0b1101000, p, u32(mBlocks * pTiles), u32(group),
+               u32(N * slices));
 }
 
 bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
@@ -170,10 +182,10 @@ void buildConv(Builder& b) {
                     packed[static_cast<size_t>(((gi * mBlocks + mb) * K + k) * 64 + lane)] = w[static_cast<size_t>(om * K + k)];
                 pbias[static_cast<size_t>(gi * mBlocks * 64 + m)] = bias[static_cast<size_t>(om)];
             }
-        const SplitReduction split = splitReduction(mBlocks * pTiles * group * N, K);
+        const SplitReduction split = splitReduction(mBlocks * pTiles * group * N, K, b.tuning().vulkanSplitWorkgroups);
         const int64_t kSlice = split.kSlice, slices = split.slices;
         const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
-        if (slices == 1 && cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
+        if (cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
             buildCoopMatConv(b, w, bias, geometry, pads, res);
             return;
         }
@@ -198,9 +210,9 @@ void buildConv(Builder& b) {
             return;
         }
         b.setAlgo("conv-tiled-splitk");
-        const uint64_t count = static_cast<uint64_t>(N * M * P);
-        const TensorRef part = b.workspace(static_cast<VkDeviceSize>(slices) * count * 4);
-        const TensorRef arrivals = b.counters(u32(mBlocks * pTiles * group * N));
+        const uint64_t tiles = static_cast<uint64_t>(mBlocks * pTiles * group * N);
+        const TensorRef part = b.workspace(static_cast<VkDeviceSize>(slices) * tiles * kSplitTileBytes);
+        const TensorRef arrivals = b.counters(static_cast<uint32_t>(tiles));
         b.dispatch(pipe, {xr, wr, br, yr, rr, part, arrivals}, 0b1101000, p, u32(mBlocks * pTiles), u32(group), u32(N * slices));
         return;
     }

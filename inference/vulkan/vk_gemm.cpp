@@ -60,7 +60,9 @@ enum class Form { Plain, Wide, Tiled };
 // TILED form (shaders/gemm_tiled.comp) for the rest. The plain form, per 32 FMAs of its 8 x 4
 // block, fetches 3 texels from memory and shares nothing across a workgroup: on an H200 it ran
 // ConvNeXt-T's 3072 -> 768 MatMul on 49 rows (21 workgroups) at 450 GFLOP/s, where the tiled
-// one took 4800 (H100). tuning.vulkanGemm forces a form (tests).
+// one took 4800 (H100). With fp16 arithmetic on a device with cooperative matrices the tiled
+// form runs on the tensor cores (shaders/gemm_coopmat.comp). tuning.vulkanGemm forces a form
+// (tests).
 Form formOf(Builder& b, const GemmPush& p) {
     const bool wideFits = groupCount(p.N, 4) <= 65535;
     const bool tiledFits = static_cast<uint64_t>(groupCount(p.M, 64)) * groupCount(p.N, 64) <= 65535;
@@ -81,22 +83,25 @@ void dispatchTiled(Builder& b, const GemmPush& gp, const Layout& l, const Tensor
         uint32_t kSlice, slices, nTiles;
     } p{gp, 0, 1, groupCount(gp.N, 64)};
     const uint32_t tiles = groupCount(gp.M, 64) * p.nTiles;
-    const SplitReduction split = splitReduction(static_cast<int64_t>(tiles) * gp.batch, gp.K);
+    const SplitReduction split = splitReduction(static_cast<int64_t>(tiles) * gp.batch, gp.K, b.tuning().vulkanSplitWorkgroups);
     p.kSlice = split.kSlice;
     p.slices = split.slices;
     if (static_cast<uint64_t>(gp.batch) * p.slices > 65535) p.slices = 1, p.kSlice = (gp.K + 15) / 16 * 16;
-    const Pipeline& pipe = b.pipeline("gemm_tiled", "tttsss",
-                                      {activationCode(b.node().act.kind), c ? 1u : 0u, p.slices > 1 ? 1u : 0u, l.a4 ? 1u : 0u, l.b4 ? 1u : 0u});
+    // The same tiles on the tensor cores where the device has them and fp16 arithmetic is on.
+    const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
+    const bool coop = cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix;
+    std::vector<uint32_t> spec = {activationCode(b.node().act.kind), c ? 1u : 0u, p.slices > 1 ? 1u : 0u, l.a4 ? 1u : 0u, l.b4 ? 1u : 0u};
+    if (coop) spec.insert(spec.end(), {cm.m, cm.n, cm.k});
+    const Pipeline& pipe = b.pipeline(coop ? "gemm_coopmat" : "gemm_tiled", "tttsss", spec);
     const TensorRef ar = l.a4 ? texel4(a) : texel1(a), br = l.b4 ? texel4(bm) : texel1(bm), cr = texel1(c ? *c : a);
+    b.setAlgo(b.algo() + (coop ? "-coopmat" : "-tiled"));
     if (p.slices == 1) {
-        b.setAlgo(b.algo() + "-tiled");
         // The split-only bindings see the output (never touched without PARTIAL).
         b.dispatch(pipe, {ar, br, cr, y, y, y}, 0b1000, p, tiles, 1, gp.batch);
         return;
     }
-    b.setAlgo(b.algo() + "-tiled-splitk");
-    const uint64_t count = static_cast<uint64_t>(gp.batch) * gp.M * gp.N;
-    const TensorRef part = b.workspace(static_cast<VkDeviceSize>(p.slices) * count * 4);
+    b.setAlgo(b.algo() + "-splitk");
+    const TensorRef part = b.workspace(static_cast<VkDeviceSize>(p.slices) * tiles * gp.batch * kSplitTileBytes);
     const TensorRef arrivals = b.counters(tiles * gp.batch);
     b.dispatch(pipe, {ar, br, cr, y, part, arrivals}, 0b111000, p, tiles, 1, gp.batch * p.slices);
 }

@@ -78,17 +78,19 @@ inline uint32_t groupCount(uint64_t items, uint64_t perGroup) {
     return static_cast<uint32_t>((items + perGroup - 1) / perGroup);
 }
 
-// How a tiled kernel (conv_tiled.comp, gemm_tiled.comp) splits a reduction of K over slices
-// of k when its output has too few tiles to fill a GPU: slices of a multiple of 16 k, at least
-// 4 steps of 16 each, until there are about kMinWorkgroups workgroups (two per multiprocessor
-// of a large GPU). One slice when the tiles alone are enough.
+// How a tiled kernel (conv_tiled.comp, gemm_tiled.comp, gemm_coopmat.comp) splits a reduction
+// of K over slices of k when its output has too few tiles to fill a GPU: slices of a multiple
+// of 16 k, at least 4 steps of 16 each, until there are about `workgroups` workgroups
+// (Tuning::vulkanSplitWorkgroups; 256 by default, two per multiprocessor of a large GPU). One
+// slice when the tiles alone are enough. Each slice of a 64 x 64 tile stores kSplitTileBytes of
+// partial sums in the workspace (shaders/split_reduction.glsl).
 struct SplitReduction {
     uint32_t kSlice = 0, slices = 1;
 };
-constexpr int64_t kMinWorkgroups = 256;
-inline SplitReduction splitReduction(int64_t tiles, int64_t K) {
+constexpr VkDeviceSize kSplitTileBytes = 64 * 64 * 4;
+inline SplitReduction splitReduction(int64_t tiles, int64_t K, int64_t workgroups) {
     const int64_t steps = (K + 15) / 16;
-    int64_t slices = tiles >= kMinWorkgroups ? 1 : std::min((kMinWorkgroups + tiles - 1) / tiles, steps / 4);
+    int64_t slices = tiles >= workgroups ? 1 : std::min((workgroups + tiles - 1) / tiles, steps / 4);
     slices = std::max<int64_t>(slices, 1);
     const int64_t kSlice = (steps + slices - 1) / slices * 16;
     return {static_cast<uint32_t>(kSlice), static_cast<uint32_t>((K + kSlice - 1) / kSlice)};

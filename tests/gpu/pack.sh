@@ -3,8 +3,9 @@
 # Prepares, on this (GPU-less) machine, what tests/gpu/run_gpu_bench.sh needs on the GPU machine,
 # where nothing can be installed or fetched and the project cannot be built (no Debian
 # packages there):
-#   .gpu/bundle.tar.xz  percept-bench and the shared libraries it loads (OpenCV, protobuf,
-#                       OpenBLAS, libstdc++ ...; not glibc), ~14 MB compressed
+#   .gpu/bundle.tar.xz  percept-bench, the op and Vulkan kernel tests, and the shared libraries
+#                       they load (OpenCV and what it pulls in, protobuf, OpenBLAS ...; not
+#                       glibc or libstdc++), ~55 MB compressed
 #   .gl/*.deb           the Vulkan loader and glvnd (the GPU image has the NVIDIA driver but
 #                       neither; its ICD needs glvnd's libGLdispatch), as the device README says
 # Both are git-ignored; the device tool's `carry` takes them along. Then, with the device tool:
@@ -13,20 +14,19 @@
 # (see run_gpu_bench.sh for splitting the models over several calls).
 #
 #
-# usage: tests/gpu/pack.sh [BUILD_DIR] [--ops]   (in the repository root; default BUILD_DIR: build)
-#   --ops: the Vulkan op tests instead (.gpu-ops/bundle.tar.xz, for tests/gpu/run_gpu_op_tests.sh;
-#          a folder of its own: with the bench's bundle it would pass the 64 MiB a call carries)
+# usage: tests/gpu/pack.sh [BUILD_DIR]   (in the repository root; default BUILD_DIR: build)
+# The bundle holds the bench and the Vulkan test binaries (tests/gpu/run_gpu_op_tests.sh): one
+# set of shared libraries for all three, so both fit the 64 MiB a call carries.
 set -euo pipefail
-build=build target=percept-bench binary=inference/tools/percept-bench dir=.gpu
-for arg in "$@"; do
-  if [ "$arg" = --ops ]; then target=percept_op_tests binary=tests/engine/percept_op_tests dir=.gpu-ops; else build=$arg; fi
-done
-cmake --build "$build" --target "$target"
+build=${1:-build}
+binaries="inference/tools/percept-bench tests/engine/percept_op_tests tests/vulkan/percept_vulkan_tests"
+cmake --build "$build" --target percept-bench percept_op_tests percept_vulkan_tests
+dir=.gpu
 rm -rf "$dir" && mkdir -p "$dir/bundle/lib"
-cp "$build/$binary" "$dir/bundle/"
+for b in $binaries; do cp "$build/$b" "$dir/bundle/"; done
 # glibc and the C++ runtime stay the GPU image's (newer than Debian 12's, and the NVIDIA driver
 # loaded into the same process may need their newer symbols); everything else travels.
-ldd "$build/$binary" | awk '$3 ~ /^\// {print $3}' |
+for b in $binaries; do ldd "$build/$b"; done | awk '$3 ~ /^\// {print $3}' | sort -u |
   grep -vE '/(libc|libm|libpthread|libdl|librt|libresolv|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | xargs -I{} cp -L {} "$dir/bundle/lib/"
 tar -cJf "$dir/bundle.tar.xz" -C "$dir/bundle" .
 rm -rf "$dir/bundle"

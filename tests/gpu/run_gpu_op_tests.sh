@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # Every Vulkan op test (tests/engine, the *vulkan* cases: fp32, fp16 storage, fp16 arithmetic)
 # on the GPU machine's NVIDIA driver, where CI only ever has lavapipe. Prepare with
-# `tests/gpu/pack.sh build --ops` here, then (device tool, repository root):
-#   run  carry=[".gl", ".gpu-ops"]  timeout_s=300  command="bash tests/gpu/run_gpu_op_tests.sh"
+# `tests/gpu/pack.sh` here, then (device tool, repository root):
+#   run  carry=[".gl", ".gpu"]  timeout_s=300  command="bash tests/gpu/run_gpu_op_tests.sh"
 # Extra arguments go to the test binary (e.g. --gtest_filter='*Depthwise*vulkan*'). The log
 # lands in $OUT/op_tests.txt; the failures are printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f .gpu-ops/bundle.tar.xz ] || { echo "run_gpu_op_tests: .gpu-ops/bundle.tar.xz is missing: run tests/gpu/pack.sh build --ops here and carry .gpu-ops" >&2; exit 1; }
+[ -f .gpu/bundle.tar.xz ] || { echo "run_gpu_op_tests: .gpu/bundle.tar.xz is missing: run tests/gpu/pack.sh here and carry .gpu" >&2; exit 1; }
 # The Vulkan loader and glvnd, as run_gpu_bench.sh brings them.
 if ! ldconfig -p | grep -q libvulkan.so.1 || ! ldconfig -p | grep -q libGLdispatch.so.0; then
   for f in .gl/*.deb; do dpkg -x "$f" /; done
@@ -16,13 +16,22 @@ if ! ldconfig -p | grep -q libvulkan.so.1 || ! ldconfig -p | grep -q libGLdispat
 fi
 icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; fi
-mkdir -p /tmp/percept-ops && tar -xJf .gpu-ops/bundle.tar.xz -C /tmp/percept-ops
+mkdir -p /tmp/percept-ops && tar -xJf .gpu/bundle.tar.xz -C /tmp/percept-ops
 out=${OUT:-/tmp/percept-gpu-out}
 mkdir -p "$out"
 filter='*vulkan*'
 set +e
 (cd /tmp/percept-ops && LD_LIBRARY_PATH=/tmp/percept-ops/lib PERCEPT_TEST_BACKENDS=vulkan ./percept_op_tests --gtest_filter="$filter" "$@") >"$out/op_tests.txt" 2>&1
 rc=$?
+# The kernel tests (tiled and tensor-core GEMMs and convs, forced forms, split reductions):
+# tests/vulkan's VulkanKernels suite.
+(cd /tmp/percept-ops && LD_LIBRARY_PATH=/tmp/percept-ops/lib ./percept_vulkan_tests --gtest_filter='VulkanKernels.*') >"$out/kernel_tests.txt" 2>&1
+rc2=$?
+[ $rc -ne 0 ] || rc=$rc2
 set -e
-grep -E '^\[  (PASSED|FAILED) |^\[  FAILED  \]' "$out/op_tests.txt" || tail -20 "$out/op_tests.txt"
+for f in "$out/op_tests.txt" "$out/kernel_tests.txt"; do
+  [ -f "$f" ] || continue
+  echo "== $(basename "$f")"
+  grep -E '^\[ info \]|^\[  (PASSED|FAILED) |^\[  FAILED  \]' "$f" || tail -20 "$f"
+done
 exit $rc

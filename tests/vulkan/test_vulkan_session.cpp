@@ -191,8 +191,10 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
 // fp16; elsewhere (lavapipe) the tiled kernel runs. On a device that has them the same conv
 // cases must match the CPU (run by the GPU session: tests/gpu/run_gpu_bench.sh).
 TEST(VulkanKernels, CooperativeMatrixOnlyWhereTheDeviceHasIt) {
-    EXPECT_NE(vk::findEmbeddedShader("conv_coopmat_fp16a"), nullptr);
-    EXPECT_EQ(vk::findEmbeddedShader("conv_coopmat_fp32"), nullptr);
+    for (const char* family : {"conv_coopmat", "gemm_coopmat"}) {
+        EXPECT_NE(vk::findEmbeddedShader((std::string(family) + "_fp16a").c_str()), nullptr) << family;
+        EXPECT_EQ(vk::findEmbeddedShader((std::string(family) + "_fp32").c_str()), nullptr) << family;
+    }
     auto ctx = vk::Context::acquire(vulkan());
     const auto& cm = ctx->cooperativeMatrix();
     std::printf("[ info ] %s: fp16 arithmetic %s, int8 dot products %s%s, cooperative matrices %s%s\n", ctx->name().c_str(),
@@ -208,6 +210,14 @@ TEST(VulkanKernels, CooperativeMatrixOnlyWhereTheDeviceHasIt) {
     auto s = Session::create(m, arith);
     EXPECT_EQ(s->stats().layers[0].algo, cm.any() ? "conv-coopmat" : "conv-tiled");
     EXPECT_LE(maxRelDiff(s->run(x), runOn(m, x, SessionOptions{})), 2e-2);
+    // A long reduction on one tile (a late stage's 3x3, 256 channels on 7x7): split over slices
+    // of k, each session run twice (the arrival counters must be back at zero).
+    const Model late = convModel({1, 256, 7, 7}, 72, 3, 1, 1, 4244);
+    const Tensor xl = randomTensor({1, 256, 7, 7}, 4245);
+    auto sl = Session::create(late, arith);
+    EXPECT_EQ(sl->stats().layers[0].algo, cm.any() ? "conv-coopmat-splitk" : "conv-tiled-splitk");
+    const Tensor wantLate = runOn(late, xl, SessionOptions{});
+    for (int run = 0; run < 2; ++run) EXPECT_LE(maxRelDiff(sl->run(xl), wantLate), 2e-2);
     arith.tuning.vulkanCooperativeMatrix = false;
     EXPECT_EQ(Session::create(m, arith)->stats().layers[0].algo, "conv-tiled");
 }
@@ -241,6 +251,24 @@ TEST(VulkanKernels, WideGemmMatchesCpu) {
     const Model m = detail::modelFromGraph(g.g, "matmul");
     const std::vector<Tensor> in = {randomTensor({2, 1, 3, 70}, 1), randomTensor({3, 70, 6}, 2)};
     EXPECT_TRUE(allClose(Session::create(m, wide)->run(in)[0], Session::create(m, SessionOptions{})->run(in)[0], 1e-4));
+}
+
+// The tiled GEMM's fp16 forms against the CPU's fp32 answer, loosely: fp16 storage, and fp16
+// arithmetic -- on the tensor cores (shaders/gemm_coopmat.comp) where the device has cooperative
+// matrices (the GPU machine: tests/gpu/run_gpu_op_tests.sh), else gemm_tiled.comp's fp16 form.
+// Each session runs twice (a split reduction's arrival counters must be back at zero).
+void expectTiledFp16Close(const vk::Context& ctx, const Model& m, const std::vector<Tensor>& in, const Tensor& want) {
+    for (bool arith : {false, true}) {
+        if (!ctx.supportsFp16Storage() || (arith && !ctx.supportsFp16Arithmetic())) continue;
+        SCOPED_TRACE(arith ? "fp16 arithmetic" : "fp16 storage");
+        SessionOptions o = vulkan(true);
+        o.fp16Arithmetic = arith;
+        o.tuning.vulkanGemm = Tuning::VulkanGemm::Tiled;
+        auto s = Session::create(m, o);
+        const std::string& algo = s->stats().layers[0].algo;
+        EXPECT_NE(algo.find(arith && ctx.cooperativeMatrix().any() ? "-coopmat" : "-tiled"), std::string::npos) << algo;
+        for (int run = 0; run < 2; ++run) EXPECT_LE(maxRelDiff(s->run(in)[0], want), 2e-2);
+    }
 }
 
 // The shared-memory tiled GEMM GPUs take (shaders/gemm_tiled.comp), forced here so it runs
@@ -281,13 +309,13 @@ TEST(VulkanKernels, TiledGemmMatchesCpu) {
         auto s = Session::create(m, tiled);
         EXPECT_EQ(s->stats().layers[0].algo, c.algo);
         for (int run = 0; run < 2; ++run) EXPECT_TRUE(allClose(s->run(x), want, 1e-4));
-        for (bool arith : {false, true}) {
-            if (!ctx->supportsFp16Storage() || (arith && !ctx->supportsFp16Arithmetic())) continue;
-            SessionOptions o = vulkan(true);
-            o.fp16Arithmetic = arith;
-            o.tuning.vulkanGemm = Tuning::VulkanGemm::Tiled;
-            EXPECT_LE(maxRelDiff(runOn(m, x, o), want), 2e-2) << (arith ? "fp16 arithmetic" : "fp16 storage");
-        }
+        // Tuning::vulkanSplitWorkgroups 1: never split.
+        SessionOptions whole = tiled;
+        whole.tuning.vulkanSplitWorkgroups = 1;
+        auto sw = Session::create(m, whole);
+        EXPECT_EQ(sw->stats().layers[0].algo, "gemm-tiled");
+        EXPECT_TRUE(allClose(sw->run(x), want, 1e-4));
+        expectTiledFp16Close(*ctx, m, {x}, want);
     }
     // A batch of computed B matrices with broadcasting (attention's heads), its reduction split.
     OpGraph g;
@@ -298,6 +326,7 @@ TEST(VulkanKernels, TiledGemmMatchesCpu) {
     EXPECT_EQ(s->stats().layers[0].algo, "batched-gemm-tiled-splitk");
     const auto want = Session::create(m, SessionOptions{})->run(in)[0];
     for (int run = 0; run < 2; ++run) EXPECT_TRUE(allClose(s->run(in)[0], want, 1e-4));
+    expectTiledFp16Close(*ctx, m, in, want);
     // transA: A read down its columns, one float at a time.
     {
         OpGraph ta;
@@ -306,7 +335,9 @@ TEST(VulkanKernels, TiledGemmMatchesCpu) {
         const Tensor xt = randomTensor({40, 70}, 7);
         auto st = Session::create(mt, tiled);
         EXPECT_EQ(st->stats().layers[0].algo, "gemm-tiled");
-        EXPECT_TRUE(allClose(st->run(xt), runOn(mt, xt, SessionOptions{}), 1e-4));
+        const Tensor wantT = runOn(mt, xt, SessionOptions{});
+        EXPECT_TRUE(allClose(st->run(xt), wantT, 1e-4));
+        expectTiledFp16Close(*ctx, mt, {xt}, wantT);
     }
     // Operands that are no whole texels (attention's softmax x V: K = 197; Q x K^T: N = 197) are
     // read one float at a time.
@@ -318,7 +349,9 @@ TEST(VulkanKernels, TiledGemmMatchesCpu) {
         const std::vector<Tensor> io = {randomTensor(as, 4), randomTensor(bs, 5)};
         auto so = Session::create(mo, tiled);
         EXPECT_NE(so->stats().layers[0].algo.find("gemm-tiled"), std::string::npos) << so->stats().layers[0].algo;
-        EXPECT_TRUE(allClose(so->run(io)[0], Session::create(mo, SessionOptions{})->run(io)[0], 1e-4));
+        const Tensor wantO = Session::create(mo, SessionOptions{})->run(io)[0];
+        EXPECT_TRUE(allClose(so->run(io)[0], wantO, 1e-4));
+        expectTiledFp16Close(*ctx, mo, io, wantO);
     }
 }
 

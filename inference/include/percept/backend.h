@@ -44,8 +44,12 @@ struct Tuning {
     // rows), tiled (GPU, shared-memory tiles, where the operands' layout allows) or plain one
     // (PERCEPT_VULKAN_GEMM=wide|tiled|plain).
     enum class VulkanGemm { Auto, Wide, Tiled, Plain } vulkanGemm = VulkanGemm::Auto;
-    // Vulkan with fp16 arithmetic: convolutions on cooperative matrices (tensor cores) where the
-    // device has them (PERCEPT_VULKAN_COOPMAT=off keeps the tiled kernel, for comparisons).
+    // Vulkan: a tiled conv or GEMM whose output has fewer 64 x 64 tiles than this splits its
+    // reduction over slices of k until it runs about this many workgroups
+    // (PERCEPT_VULKAN_SPLIT_WORKGROUPS=N; 1 never splits).
+    int64_t vulkanSplitWorkgroups = 256;
+    // Vulkan with fp16 arithmetic: convolutions, Gemm and MatMul on cooperative matrices (tensor
+    // cores) where the device has them (PERCEPT_VULKAN_COOPMAT=off keeps the tiled kernel, for comparisons).
     bool vulkanCooperativeMatrix = true;
     // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
     // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).

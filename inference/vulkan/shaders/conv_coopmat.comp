@@ -10,10 +10,12 @@
 // k][64][32]: one contiguous run per step) and the im2col inputs (32 x 64, padding as zeros)
 // in shared memory as fp16, and every subgroup multiplies its fragments from there. The
 // accumulators go through shared memory to the epilogue: bias, a fused residual (RESIDUAL,
-// graph::fusedAddCandidates) and the activation.
+// graph::fusedAddCandidates) and the activation; or, with the reduction split over slices of
+// k blocks (PARTIAL, few output tiles: the late stages), to the workspace, where the last
+// slice of a tile to arrive adds them (split_reduction.glsl).
 //
-// Unmeasured: no device this code was developed on has cooperative matrices (lavapipe has
-// none); it is built and its choice is tested up to the feature check (vk_conv.cpp).
+// Lavapipe has no cooperative matrices: this kernel's op tests run on the GPU machine
+// (tests/gpu/run_gpu_op_tests.sh; NVIDIA H100, 5 December).
 // FP16_ARITH_ONLY
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -31,6 +33,7 @@ layout(constant_id = 7) const uint RESIDUAL = 0;
 layout(constant_id = 8) const uint MM = 16;  // the fragment shape the device offers
 layout(constant_id = 9) const uint NN = 16;
 layout(constant_id = 10) const uint KK = 16;
+layout(constant_id = 11) const uint PARTIAL = 0;
 const uint TM = 32u / MM, TN = 32u / NN;
 
 layout(binding = 0) uniform samplerBuffer x;
@@ -38,21 +41,27 @@ layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][kb][64][32]
 layout(binding = 2) uniform samplerBuffer bias;  // [M]
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
 layout(binding = 4) uniform samplerBuffer res;   // RESIDUAL: [n][M][P]
+layout(std430, binding = 5) coherent buffer Part { vec4 part[]; };          // PARTIAL: split_reduction.glsl
+layout(std430, binding = 6) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per tile
 layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
     int pt, pl;
     uint Cg, Mg, mBlocks, pTiles, kBlocks;
     float actA, actB;
+    uint sliceBlocks, slices, N;  // k blocks per slice, slice count, images
 } p;
 
 shared float16_t As[64 * 32];  // [channel][k]
 shared float16_t Bs[32 * 64];  // [k][pixel]
 shared float Cs[64 * 64];      // [channel][pixel], the epilogue's input
+#define SPLIT_INVOCATIONS 128u
+#define SPLIT_VEC4S 8u
+#include "split_reduction.glsl"
 
 void main() {
     const uint t = gl_LocalInvocationID.x, sg = t / 32u;
     const uint mb = gl_WorkGroupID.x / p.pTiles, pt0 = (gl_WorkGroupID.x - mb * p.pTiles) * 64u;
-    const uint g = gl_WorkGroupID.y, n = gl_WorkGroupID.z;
+    const uint g = gl_WorkGroupID.y, n = gl_WorkGroupID.z / p.slices, slice = gl_WorkGroupID.z - n * p.slices;
     const uint P = p.OH * p.OW, HW = p.H * p.W, K = p.Cg * KH * KW;
     const int xb = int((n * p.C + g * p.Cg) * HW);
     const int wb = int((g * p.mBlocks + mb) * p.kBlocks * 512u);  // 2048 halves = 512 texels per step
@@ -75,7 +84,8 @@ void main() {
         [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, MM, NN>(0.0);
     const uint row0 = (sg / 2u) * 32u, col0 = (sg % 2u) * 32u;
 
-    for (uint kb = 0u; kb < p.kBlocks; ++kb) {
+    const uint kbEnd = min(p.kBlocks, (slice + 1u) * p.sliceBlocks);
+    for (uint kb = slice * p.sliceBlocks; kb < kbEnd; ++kb) {
         // Weights: 16 consecutive halves (4 texels) each; zero padded at the repacking.
         [[unroll]] for (uint j = 0u; j < 4u; ++j) {
             const vec4 v = texelFetch(w, wb + int(kb * 512u + t * 4u + j));
@@ -112,12 +122,27 @@ void main() {
     [[unroll]] for (uint i = 0u; i < TM; ++i)
         [[unroll]] for (uint j = 0u; j < TN; ++j) coopMatStoreNV(acc[i][j], Cs, (row0 + i * MM) * 64u + col0 + j * NN, 64u, false);
     barrier();
-    for (uint e = t; e < 64u * 64u; e += 128u) {
-        const uint m = mb * 64u + e / 64u, q = pt0 + e % 64u;
-        if (m >= p.Mg || q >= P) continue;
-        const uint om = g * p.Mg + m, yi = (n * p.M + om) * P + q;
-        float v = Cs[e] + texelFetch(bias, int(om)).x;
-        if (RESIDUAL == 1u) v += texelFetch(res, int(yi)).x;
-        y[yi] = sfloat(activate(ACT, v, p.actA, p.actB));
+    // Invocation t holds the four-float runs t + 128 r of the tile ([channel][pixel]).
+    vec4 sums[8];
+    [[unroll]] for (uint r = 0u; r < 8u; ++r) {
+        const uint e = (t + 128u * r) * 4u;
+        sums[r] = vec4(Cs[e], Cs[e + 1u], Cs[e + 2u], Cs[e + 3u]);
+    }
+    if (PARTIAL == 1u) {
+        const uint tile = (n * gl_NumWorkGroups.y + g) * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+        if (!addSlices(sums, slice, p.slices, tile, p.N * gl_NumWorkGroups.y * gl_NumWorkGroups.x)) return;
+    }
+    [[unroll]] for (uint r = 0u; r < 8u; ++r) {
+        const uint e = (t + 128u * r) * 4u, m = mb * 64u + e / 64u;
+        if (m >= p.Mg) continue;
+        const uint om = g * p.Mg + m, yb = (n * p.M + om) * P;
+        const float bv = texelFetch(bias, int(om)).x;
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            const uint q = pt0 + e % 64u + j;
+            if (q >= P) break;
+            float v = sums[r][j] + bv;
+            if (RESIDUAL == 1u) v += texelFetch(res, int(yb + q)).x;
+            y[yb + q] = sfloat(activate(ACT, v, p.actA, p.actB));
+        }
     }
 }

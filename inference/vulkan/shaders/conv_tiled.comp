@@ -37,7 +37,7 @@ layout(binding = 1) uniform samplerBuffer w;     // rgba: [g][mb][k][16]   (64 c
 layout(binding = 2) uniform samplerBuffer bias;  // [g][mb * 64]
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
 layout(binding = 4) uniform samplerBuffer res;                     // RESIDUAL: [n][M][P]
-layout(std430, binding = 5) coherent buffer Part { float part[]; };   // PARTIAL: [slice][n][M][P]
+layout(std430, binding = 5) coherent buffer Part { vec4 part[]; };    // PARTIAL: split_reduction.glsl
 layout(std430, binding = 6) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per output tile, 0 between runs
 layout(push_constant) uniform Push {
     uint C, H, W, M, OH, OW;
@@ -51,7 +51,9 @@ layout(push_constant) uniform Push {
 // step summed in fp16, each step's sums added to the fp32 accumulators.
 shared avec4 As[16][16];  // [k][channel quad]
 shared avec4 Bs[16][16];  // [k][pixel quad]
-shared bool lastSlice;
+#define SPLIT_INVOCATIONS 256u
+#define SPLIT_VEC4S 4u
+#include "split_reduction.glsl"
 
 void main() {
     const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
@@ -112,37 +114,8 @@ void main() {
     }
 
     if (PARTIAL == 1u) {
-        const uint sliceStride = p.N * p.M * P;
-        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-            const uint m = mb * 64u + ty * 4u + i;
-            if (m >= p.Mg) break;
-            const uint pb = slice * sliceStride + (n * p.M + g * p.Mg + m) * P;
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint q = pt0 + tx * 4u + j;
-                if (q < P) part[pb + q] = acc[i][j];
-            }
-        }
-        // Make this slice's sums visible, then count the arrival; the last slice adds them all.
-        memoryBarrierBuffer();
-        barrier();
-        if (t == 0u) {
-            const uint tile = (n * gl_NumWorkGroups.y + g) * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-            lastSlice = atomicAdd(arrivals[tile], 1u) == p.slices - 1u;
-            if (lastSlice) arrivals[tile] = 0u;  // every slice has arrived: ready for the next run
-        }
-        barrier();
-        if (!lastSlice) return;
-        memoryBarrierBuffer();
-        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-            const uint m = min(mb * 64u + ty * 4u + i, p.Mg - 1u);
-            const uint pb = (n * p.M + g * p.Mg + m) * P;
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint q = min(pt0 + tx * 4u + j, P - 1u);
-                float sum = 0.0;
-                for (uint s = 0u; s < p.slices; ++s) sum += part[s * sliceStride + pb + q];
-                acc[i][j] = sum;
-            }
-        }
+        const uint tile = (n * gl_NumWorkGroups.y + g) * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+        if (!addSlices(acc, slice, p.slices, tile, p.N * gl_NumWorkGroups.y * gl_NumWorkGroups.x)) return;
     }
 
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {

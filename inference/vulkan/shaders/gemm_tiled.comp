@@ -30,7 +30,7 @@ layout(binding = 0) uniform samplerBuffer a;  // A4: rgba along k
 layout(binding = 1) uniform samplerBuffer b;  // B4: rgba along n
 layout(binding = 2) uniform samplerBuffer c;
 layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
-layout(std430, binding = 4) coherent buffer Part { float part[]; };         // PARTIAL: [slice][batch][M][N]
+layout(std430, binding = 4) coherent buffer Part { vec4 part[]; };          // PARTIAL: split_reduction.glsl
 layout(std430, binding = 5) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per tile, 0 between runs
 layout(push_constant) uniform Push {
     uint M, N, K;
@@ -46,7 +46,9 @@ layout(push_constant) uniform Push {
 
 shared avec4 As[16][16];  // [k][row quad]
 shared avec4 Bs[16][16];  // [k][column quad]
-shared bool lastSlice;
+#define SPLIT_INVOCATIONS 256u
+#define SPLIT_VEC4S 4u
+#include "split_reduction.glsl"
 
 void batchOffsets(uint bi, out uint offA, out uint offB) {
     uint rem = bi;
@@ -118,39 +120,7 @@ void main() {
         barrier();
     }
 
-    const uint rows = p.batch * p.M;
-    if (PARTIAL == 1u) {
-        const uint sliceBase = slice * rows * p.N;
-        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-            const uint m = m0 + ty * 4u + i;
-            if (m >= p.M) break;
-            const uint pb = sliceBase + (bi * p.M + m) * p.N;
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint n = n0 + tx * 4u + j;
-                if (n < p.N) part[pb + n] = acc[i][j];
-            }
-        }
-        // Make this slice's sums visible, then count the arrival; the last slice adds them all.
-        memoryBarrierBuffer();
-        barrier();
-        if (t == 0u) {
-            const uint tile = bi * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-            lastSlice = atomicAdd(arrivals[tile], 1u) == p.slices - 1u;
-            if (lastSlice) arrivals[tile] = 0u;  // every slice has arrived: ready for the next run
-        }
-        barrier();
-        if (!lastSlice) return;
-        memoryBarrierBuffer();
-        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-            const uint pb = (bi * p.M + min(m0 + ty * 4u + i, p.M - 1u)) * p.N;
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint n = min(n0 + tx * 4u + j, p.N - 1u);
-                float sum = 0.0;
-                for (uint s = 0u; s < p.slices; ++s) sum += part[s * rows * p.N + pb + n];
-                acc[i][j] = sum;
-            }
-        }
-    }
+    if (PARTIAL == 1u && !addSlices(acc, slice, p.slices, bi * gl_NumWorkGroups.x + gl_WorkGroupID.x, p.batch * gl_NumWorkGroups.x)) return;
 
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
         const uint m = m0 + ty * 4u + i;
