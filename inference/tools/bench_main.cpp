@@ -134,6 +134,8 @@ void usage() {
         "  --fp16-arith       Vulkan: fp16 storage and fp16 arithmetic (where the device has shaderFloat16)\n"
         "  --batch N          throughput mode: images/s at batch N against batch 1, interleaved (no peer)\n"
         "  --no-opencv        skip the OpenCV DNN peer\n"
+        "  --no-timestamps    Vulkan: no GPU timestamps per layer (SessionOptions::profile off): the wall time\n"
+        "                     without the profiling's queries (no per-layer or GPU-side figures)\n"
         "  --layers N         per-layer rows to print, heaviest first (default all; 0 = none)\n"
         "  --peak G           fp32 peak GFLOP/s per core for the percent-of-peak figure (default: 220 with\n"
         "                     AVX-512, 110 with AVX2, 55 otherwise: Zen 5 at 3.45 GHz, 2 FMA pipes)\n"
@@ -148,7 +150,7 @@ void usage() {
 
 // The command line's choices that every run shares.
 struct BenchOptions {
-    bool json = false, withCv = true, fp16 = false, fp16Arith = false;
+    bool json = false, withCv = true, fp16 = false, fp16Arith = false, profile = true;
     int runs = 30, warmup = 5, maxLayers = 1 << 30, device = -1, batch = 0;  // batch 0: latency mode
     Tuning tuning;
     cpu::Isa isa = cpu::Isa::Generic;
@@ -163,6 +165,7 @@ SessionOptions sessionOptions(const BenchOptions& o, Backend backend, int thread
     so.deviceIndex = o.device;
     so.fp16Storage = o.fp16;
     so.fp16Arithmetic = o.fp16Arith;
+    so.profile = o.profile;
     so.tuning = o.tuning;
     return so;
 }
@@ -405,7 +408,7 @@ SummaryRow refusedRow(const tools::BenchCase& c, const std::string& backend, con
 int main(int argc, char** argv) {
     std::set<std::string> valued = {"--model", "--input", "--reference", "--zoo", "--threads", "--runs", "--warmup", "--backend",
                                     "--device", "--layers", "--peak", "--compare", "--plot", "--batch"};
-    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--fp16-arith", "--help", "-h"};
+    std::set<std::string> switches = {"--json", "--no-opencv", "--fp16", "--fp16-arith", "--no-timestamps", "--help", "-h"};
     try {
         tools::Args a(argc, argv, valued, switches);
         if (a.has("--help") || a.has("-h")) { usage(); return 0; }
@@ -414,6 +417,7 @@ int main(int argc, char** argv) {
         o.withCv = !a.has("--no-opencv");
         o.fp16 = a.has("--fp16");
         o.fp16Arith = a.has("--fp16-arith");
+        o.profile = !a.has("--no-timestamps");
         o.runs = std::max(1, a.getInt("--runs", 30));
         o.warmup = std::max(0, a.getInt("--warmup", 5));
         o.maxLayers = a.getInt("--layers", 1 << 30);

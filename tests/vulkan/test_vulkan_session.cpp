@@ -180,16 +180,22 @@ TEST(VulkanKernels, TiledConvMatchesCpu) {
             SessionOptions arith = tiled16;
             arith.fp16Arithmetic = true;
             EXPECT_LE(maxRelDiff(runOn(m, x, arith), runOn(m, x, SessionOptions{})), 2e-2);
+            // And on the tensor cores, where the device has them (the GPU machine).
+            if (vk::Context::acquire(vulkan())->cooperativeMatrix().any() && c.group == 1) {
+                arith.tuning.vulkanCooperativeMatrix = true;
+                EXPECT_LE(maxRelDiff(runOn(m, x, arith), runOn(m, x, SessionOptions{})), 2e-2) << "tensor cores";
+            }
         }
     }
     // Both forms ran: whole reductions, and reductions split over slices of k.
     EXPECT_EQ(algos, (std::set<std::string>{"conv-tiled", "conv-tiled-splitk"}));
 }
 
-// The tensor-core kernel (shaders/conv_coopmat.comp) is embedded in its fp16-arithmetic form
-// only, and chosen only where the device has cooperative matrices and the session computes in
-// fp16; elsewhere (lavapipe) the tiled kernel runs. On a device that has them the same conv
-// cases must match the CPU (run by the GPU session: tests/gpu/run_gpu_bench.sh).
+// The tensor-core kernels (shaders/conv_coopmat.comp, gemm_coopmat.comp) are embedded in their
+// fp16-arithmetic form only, and chosen only where the device has cooperative matrices, the
+// session computes in fp16 and Tuning::vulkanCooperativeMatrix asks for them (off by default:
+// slower than the tiled kernel on an H100 so far); elsewhere (lavapipe) the tiled kernel runs.
+// On a device that has them the same conv cases must match the CPU (tests/gpu/run_gpu_op_tests.sh).
 TEST(VulkanKernels, CooperativeMatrixOnlyWhereTheDeviceHasIt) {
     for (const char* family : {"conv_coopmat", "gemm_coopmat"}) {
         EXPECT_NE(vk::findEmbeddedShader((std::string(family) + "_fp16a").c_str()), nullptr) << family;
@@ -204,6 +210,7 @@ TEST(VulkanKernels, CooperativeMatrixOnlyWhereTheDeviceHasIt) {
     SessionOptions arith = vulkan(true);
     arith.fp16Arithmetic = true;
     arith.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
+    arith.tuning.vulkanCooperativeMatrix = true;
     // A short reduction (40 channels, 1x1): no split, the case the tensor-core kernel takes.
     const Model m = convModel({1, 40, 20, 20}, 64, 1, 1, 1, 4242);
     const Tensor x = randomTensor({1, 40, 20, 20}, 4243);
@@ -258,15 +265,21 @@ TEST(VulkanKernels, WideGemmMatchesCpu) {
 // matrices (the GPU machine: tests/gpu/run_gpu_op_tests.sh), else gemm_tiled.comp's fp16 form.
 // Each session runs twice (a split reduction's arrival counters must be back at zero).
 void expectTiledFp16Close(const vk::Context& ctx, const Model& m, const std::vector<Tensor>& in, const Tensor& want) {
-    for (bool arith : {false, true}) {
-        if (!ctx.supportsFp16Storage() || (arith && !ctx.supportsFp16Arithmetic())) continue;
-        SCOPED_TRACE(arith ? "fp16 arithmetic" : "fp16 storage");
+    if (!ctx.supportsFp16Storage()) return;
+    struct Form {
+        const char* what;
+        bool arith, coop;
+    };
+    for (const Form f : {Form{"fp16 storage", false, false}, Form{"fp16 arithmetic", true, false}, Form{"fp16 arithmetic, tensor cores", true, true}}) {
+        if ((f.arith && !ctx.supportsFp16Arithmetic()) || (f.coop && !ctx.cooperativeMatrix().any())) continue;
+        SCOPED_TRACE(f.what);
         SessionOptions o = vulkan(true);
-        o.fp16Arithmetic = arith;
+        o.fp16Arithmetic = f.arith;
+        o.tuning.vulkanCooperativeMatrix = f.coop;
         o.tuning.vulkanGemm = Tuning::VulkanGemm::Tiled;
         auto s = Session::create(m, o);
         const std::string& algo = s->stats().layers[0].algo;
-        EXPECT_NE(algo.find(arith && ctx.cooperativeMatrix().any() ? "-coopmat" : "-tiled"), std::string::npos) << algo;
+        EXPECT_NE(algo.find(f.coop ? "-coopmat" : "-tiled"), std::string::npos) << algo;
         for (int run = 0; run < 2; ++run) EXPECT_LE(maxRelDiff(s->run(in)[0], want), 2e-2);
     }
 }

@@ -49,8 +49,10 @@ struct Tuning {
     // (PERCEPT_VULKAN_SPLIT_WORKGROUPS=N; 1 never splits).
     int64_t vulkanSplitWorkgroups = 256;
     // Vulkan with fp16 arithmetic: convolutions, Gemm and MatMul on cooperative matrices (tensor
-    // cores) where the device has them (PERCEPT_VULKAN_COOPMAT=off keeps the tiled kernel, for comparisons).
-    bool vulkanCooperativeMatrix = true;
+    // cores) where the device has them (PERCEPT_VULKAN_COOPMAT=on). Off by default: on an H100
+    // (5 December) these kernels took 1.35x the tiled ones' time on ResNet-50's convs and 1.2x
+    // on ConvNeXt-T's MatMuls; their staging, not the tensor cores, bounds them.
+    bool vulkanCooperativeMatrix = false;
     // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
     // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).
     int64_t vulkanFailAfter = 0;
