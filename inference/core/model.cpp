@@ -28,6 +28,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         foldWithKernels(g);
         graph::removeIdentityOps(g);
         graph::foldBatchNormIntoConv(g);
+        graph::foldChannelScaleIntoLinear(g);
         graph::fuseLayerNorm(g);
         graph::fusePointwisePatterns(g);
         graph::fuseActivations(g);

@@ -47,6 +47,7 @@ Tuning Tuning::fromEnvironment() {
                           {{"wide", VulkanGemm::Wide}, {"tiled", VulkanGemm::Tiled}, {"plain", VulkanGemm::Plain}, {"auto", VulkanGemm::Auto}});
     t.weightPrefetch = choose("PERCEPT_CPU_WEIGHT_PREFETCH", true, {{"on", true}, {"off", false}});  // compressed weights
     t.vulkanCooperativeMatrix = choose("PERCEPT_VULKAN_COOPMAT", false, {{"on", true}, {"off", false}});
+    t.vulkanSpinWait = choose("PERCEPT_VULKAN_SPIN", true, {{"on", true}, {"off", false}});
     if (const char* v = env("PERCEPT_VULKAN_SPLIT_WORKGROUPS")) {
         char* end = nullptr;
         const long long n = std::strtoll(v, &end, 10);

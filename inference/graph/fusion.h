@@ -13,6 +13,11 @@ namespace percept::graph {
 
 // BatchNormalization right after a Conv (its only reader) becomes the Conv's weights/bias.
 void foldBatchNormIntoConv(Graph& g);
+// A Mul by a constant per-channel scale after a Linear layer -- MatMul by a 2-D constant, with
+// or without a constant bias Add, then optionally a Transpose -- whose channel axis is the
+// MatMul's columns becomes part of its weights and bias (ConvNeXt's layer scale;
+// graph/fusion_scale.cpp).
+void foldChannelScaleIntoLinear(Graph& g);
 // A pointwise op (graph/activations.def) that is the only reader of a Conv, ConvTranspose,
 // Gemm, MatMul or Add output is fused into it.
 void fuseActivations(Graph& g);

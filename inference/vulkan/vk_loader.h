@@ -84,6 +84,7 @@ namespace percept::vk {
     X(vkDestroyFence)                         \
     X(vkResetFences)                          \
     X(vkWaitForFences)                        \
+    X(vkGetFenceStatus)                       \
     X(vkQueueSubmit)                          \
     X(vkQueueWaitIdle)                        \
     X(vkDeviceWaitIdle)

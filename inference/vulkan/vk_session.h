@@ -79,6 +79,7 @@ private:
     VkCommandBuffer cmd_ = VK_NULL_HANDLE;
     VkQueryPool queries_ = VK_NULL_HANDLE;
     // Timestamps per run (profiling): the start, after the uploads, after each node, after the downloads.
+    VkResult awaitFence();
     uint32_t queryCount() const { return static_cast<uint32_t>(nodeCommands_.size() + 3); }
     VkFence fence_ = VK_NULL_HANDLE;
     uint64_t validationErrors_ = 0;

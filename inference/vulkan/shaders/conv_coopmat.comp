@@ -84,30 +84,37 @@ void main() {
         [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, MM, NN>(0.0);
     const uint row0 = (sg / 2u) * 32u, col0 = (sg % 2u) * 32u;
 
-    const uint kbEnd = min(p.kBlocks, (slice + 1u) * p.sliceBlocks);
-    for (uint kb = slice * p.sliceBlocks; kb < kbEnd; ++kb) {
-        // Weights: 16 consecutive halves (4 texels) each; zero padded at the repacking.
-        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-            const vec4 v = texelFetch(w, wb + int(kb * 512u + t * 4u + j));
-            const uint e = (t * 4u + j) * 4u;
-            As[e] = float16_t(v.x);
-            As[e + 1u] = float16_t(v.y);
-            As[e + 2u] = float16_t(v.z);
-            As[e + 3u] = float16_t(v.w);
-        }
-        // Inputs: one reduction index, 16 pixels.
-        const uint k = kb * 32u + lk;
-        const bool kOk = k < K;
-        const uint c = k / (KH * KW), r = k - c * (KH * KW);
-        const uint ky = r / KW, kx = r - ky * KW;
-        const int xc = xb + int(c * HW);
-        [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-            const int iy = iy0[j] + int(ky * DH), ix = ix0[j] + int(kx * DW);
-            const bool ok = kOk && pin[j] && uint(iy) < p.H && uint(ix) < p.W;
-            const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
-            Bs[lk * 64u + lc + j] = float16_t(ok ? v : 0.0);
-        }
+    // This invocation's share of k block kb: weights, 16 consecutive halves (4 texels, zero
+    // padded at the repacking); inputs, one reduction index for 16 pixels (padding as zeros).
+    const uint kbBegin = slice * p.sliceBlocks, kbEnd = min(p.kBlocks, kbBegin + p.sliceBlocks);
+    vec4 rw[4];
+    float rx[16];
+#define FETCH_STEP(kBlock)                                                                    \
+    {                                                                                         \
+        const uint kb = (kBlock);                                                             \
+        const bool bOk = kb < kbEnd;                                                          \
+        [[unroll]] for (uint j = 0u; j < 4u; ++j)                                             \
+            rw[j] = bOk ? texelFetch(w, wb + int(kb * 512u + t * 4u + j)) : vec4(0.0);        \
+        const uint k = kb * 32u + lk;                                                         \
+        const bool kOk = bOk && k < K;                                                        \
+        const uint c = k / (KH * KW), r = k - c * (KH * KW);                                  \
+        const uint ky = r / KW, kx = r - ky * KW;                                             \
+        const int xc = xb + int(c * HW);                                                      \
+        [[unroll]] for (uint j = 0u; j < 16u; ++j) {                                          \
+            const int iy = iy0[j] + int(ky * DH), ix = ix0[j] + int(kx * DW);                 \
+            const bool ok = kOk && pin[j] && uint(iy) < p.H && uint(ix) < p.W;                \
+            const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;                \
+            rx[j] = ok ? v : 0.0;                                                             \
+        }                                                                                     \
+    }
+    FETCH_STEP(kbBegin)
+    for (uint kb = kbBegin; kb < kbEnd; ++kb) {
+        [[unroll]] for (uint j = 0u; j < 4u; ++j)
+            [[unroll]] for (uint e = 0u; e < 4u; ++e) As[(t * 4u + j) * 4u + e] = float16_t(rw[j][e]);
+        [[unroll]] for (uint j = 0u; j < 16u; ++j) Bs[lk * 64u + lc + j] = float16_t(rx[j]);
         barrier();
+        // The next block's operands, fetched before this block's products (latency overlapped).
+        FETCH_STEP(kb + 1u)
         [[unroll]] for (uint kk = 0u; kk < 32u; kk += KK) {
             fcoopmatNV<16, gl_ScopeSubgroup, MM, KK> a[TM];
             fcoopmatNV<16, gl_ScopeSubgroup, KK, NN> b[TN];

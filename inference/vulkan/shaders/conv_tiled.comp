@@ -81,25 +81,36 @@ void main() {
     vec4 acc[4];
     [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
 
+    // This invocation's share of the step at reduction index k (weights: one texel; inputs: 4
+    // pixels, the padding as zeros), zeros past the slice's end.
     const uint kBegin = slice * p.kSlice, kEnd = min(K, kBegin + p.kSlice);
+    vec4 wv, xv;
+#define FETCH_STEP(kIndex)                                                              \
+    {                                                                                   \
+        const uint k = (kIndex);                                                        \
+        wv = vec4(0.0);                                                                 \
+        xv = vec4(0.0);                                                                 \
+        if (k < kEnd) {                                                                 \
+            wv = texelFetch(w, wb + int(k * 16u + lq));                                 \
+            const uint c = k / (KH * KW), r = k - c * (KH * KW);                        \
+            const uint ky = r / KW, kx = r - ky * KW;                                   \
+            const int xc = xb + int(c * HW);                                            \
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {                                 \
+                const int iy = iy0[j] + int(ky * DH), ix = ix0[j] + int(kx * DW);       \
+                const bool ok = pin[j] && uint(iy) < p.H && uint(ix) < p.W;             \
+                const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;      \
+                xv[j] = ok ? v : 0.0;                                                   \
+            }                                                                           \
+        }                                                                               \
+    }
+    FETCH_STEP(kBegin + lk)
     for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
-        const uint k = k0 + lk;
-        vec4 wv = vec4(0.0), xv = vec4(0.0);
-        if (k < kEnd) {
-            wv = texelFetch(w, wb + int(k * 16u + lq));
-            const uint c = k / (KH * KW), r = k - c * (KH * KW);
-            const uint ky = r / KW, kx = r - ky * KW;
-            const int xc = xb + int(c * HW);
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const int iy = iy0[j] + int(ky * DH), ix = ix0[j] + int(kx * DW);
-                const bool ok = pin[j] && uint(iy) < p.H && uint(ix) < p.W;
-                const float v = texelFetch(x, ok ? xc + iy * int(p.W) + ix : 0).x;
-                xv[j] = ok ? v : 0.0;
-            }
-        }
         As[lk][lq] = avec4(wv);
         Bs[lk][lq] = avec4(xv);
         barrier();
+        // The next step's operands, fetched before this step's products: their memory latency
+        // overlaps the arithmetic instead of stalling the workgroup at the top of every step.
+        FETCH_STEP(k0 + 16u + lk)
         avec4 step[4];
         [[unroll]] for (uint i = 0u; i < 4u; ++i) step[i] = avec4(0.0);
         [[unroll]] for (uint kk = 0u; kk < 16u; ++kk) {

@@ -84,41 +84,47 @@ void main() {
         [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, MM, NN>(0.0);
     const uint row0 = (sg / 2u) * 32u, col0 = (sg % 2u) * 32u;
 
+    // This invocation's share of the step at ks (A: 16 k of one row; B: 16 columns of one k row),
+    // zeros past the slice's end and the matrices' edges.
     const uint kBegin = slice * p.kSlice, kEnd = min(p.K, kBegin + p.kSlice);
+    vec4 ra[4], rb[4];
+#define FETCH_STEP(kStep)                                                                                    \
+    {                                                                                                        \
+        const uint ks = (kStep);                                                                             \
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {                                                          \
+            const uint k = ks + ak + j * 4u;                                                                 \
+            ra[j] = vec4(0.0);                                                                               \
+            if (A4 == 1u) {                                                                                  \
+                if (aIn && k < kEnd) ra[j] = texelFetch(a, int(aRow / 4u + k / 4u));                         \
+            } else {                                                                                         \
+                [[unroll]] for (uint e = 0u; e < 4u; ++e)                                                    \
+                    if (aIn && k + e < kEnd) ra[j][e] = texelFetch(a, int(aRow + (k + e) * p.sAk)).x;        \
+            }                                                                                                \
+        }                                                                                                    \
+        const uint k = ks + bk;                                                                              \
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {                                                          \
+            const uint n = n0 + bc + j * 4u;                                                                 \
+            rb[j] = vec4(0.0);                                                                               \
+            if (B4 == 1u) {                                                                                  \
+                if (k < kEnd && n < p.N) rb[j] = texelFetch(b, int((offB + k * p.sBk + n) / 4u));            \
+            } else {                                                                                         \
+                [[unroll]] for (uint e = 0u; e < 4u; ++e)                                                    \
+                    if (k < kEnd && n + e < p.N) rb[j][e] = texelFetch(b, int(offB + k * p.sBk + (n + e) * p.sBn)).x; \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+    FETCH_STEP(kBegin)
     for (uint k0 = kBegin; k0 < kEnd; k0 += 32u) {
         [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-            const uint k = k0 + ak + j * 4u;
-            vec4 v = vec4(0.0);
-            if (A4 == 1u) {
-                if (aIn && k < kEnd) v = texelFetch(a, int(aRow / 4u + k / 4u));
-            } else {
-                [[unroll]] for (uint e = 0u; e < 4u; ++e)
-                    if (aIn && k + e < kEnd) v[e] = texelFetch(a, int(aRow + (k + e) * p.sAk)).x;
+            const uint sa = ar * 32u + ak + j * 4u, sb = bk * 64u + bc + j * 4u;
+            [[unroll]] for (uint e = 0u; e < 4u; ++e) {
+                As[sa + e] = float16_t(ra[j][e]);
+                Bs[sb + e] = float16_t(rb[j][e]);
             }
-            const uint s = ar * 32u + ak + j * 4u;
-            As[s] = float16_t(v.x);
-            As[s + 1u] = float16_t(v.y);
-            As[s + 2u] = float16_t(v.z);
-            As[s + 3u] = float16_t(v.w);
-        }
-        const uint k = k0 + bk;
-        const bool kIn = k < kEnd;
-        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-            const uint n = n0 + bc + j * 4u;
-            vec4 v = vec4(0.0);
-            if (B4 == 1u) {
-                if (kIn && n < p.N) v = texelFetch(b, int((offB + k * p.sBk + n) / 4u));
-            } else {
-                [[unroll]] for (uint e = 0u; e < 4u; ++e)
-                    if (kIn && n + e < p.N) v[e] = texelFetch(b, int(offB + k * p.sBk + (n + e) * p.sBn)).x;
-            }
-            const uint s = bk * 64u + bc + j * 4u;
-            Bs[s] = float16_t(v.x);
-            Bs[s + 1u] = float16_t(v.y);
-            Bs[s + 2u] = float16_t(v.z);
-            Bs[s + 3u] = float16_t(v.w);
         }
         barrier();
+        // The next step's operands, fetched before this step's products (latency overlapped).
+        FETCH_STEP(k0 + 32u)
         [[unroll]] for (uint kk = 0u; kk < 32u; kk += KK) {
             fcoopmatNV<16, gl_ScopeSubgroup, MM, KK> fa[TM];
             fcoopmatNV<16, gl_ScopeSubgroup, KK, NN> fb[TN];

@@ -85,28 +85,40 @@ void main() {
     vec4 acc[4];
     [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
 
+    // This invocation's share of the step at k0 (A: a texel's worth along k; B: one along n),
+    // zeros past the slice's end.
     const uint kBegin = slice * p.kSlice, kEnd = min(p.K, kBegin + p.kSlice);
+    vec4 av, bv;
+#define FETCH_STEP(kStep)                                                                               \
+    {                                                                                                   \
+        const uint ks = (kStep);                                                                        \
+        av = vec4(0.0);                                                                                 \
+        bv = vec4(0.0);                                                                                 \
+        if (A4 == 1u) {                                                                                 \
+            if (aIn && ks + aq * 4u < kEnd) av = texelFetch(a, aBase + int(ks / 4u));                  \
+        } else {                                                                                        \
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {                                                 \
+                const uint k = ks + aq * 4u + j;                                                        \
+                if (aIn && k < kEnd) av[j] = texelFetch(a, int(aRow + k * p.sAk)).x;                    \
+            }                                                                                           \
+        }                                                                                               \
+        if (B4 == 1u) {                                                                                 \
+            if (bIn && ks + bk < kEnd) bv = texelFetch(b, bBase + int(ks) * sBk4);                      \
+        } else {                                                                                        \
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) {                                                 \
+                const uint n = n0 + bq * 4u + j;                                                        \
+                if (n < p.N && ks + bk < kEnd) bv[j] = texelFetch(b, int(offB + (ks + bk) * p.sBk + n * p.sBn)).x; \
+            }                                                                                           \
+        }                                                                                               \
+    }
+    FETCH_STEP(kBegin)
     for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
-        vec4 av = vec4(0.0), bv = vec4(0.0);
-        if (A4 == 1u) {
-            if (aIn && k0 + aq * 4u < kEnd) av = texelFetch(a, aBase + int(k0 / 4u));
-        } else {
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint k = k0 + aq * 4u + j;
-                if (aIn && k < kEnd) av[j] = texelFetch(a, int(aRow + k * p.sAk)).x;
-            }
-        }
-        if (B4 == 1u) {
-            if (bIn && k0 + bk < kEnd) bv = texelFetch(b, bBase + int(k0) * sBk4);
-        } else {
-            [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-                const uint n = n0 + bq * 4u + j;
-                if (n < p.N && k0 + bk < kEnd) bv[j] = texelFetch(b, int(offB + (k0 + bk) * p.sBk + n * p.sBn)).x;
-            }
-        }
         [[unroll]] for (uint j = 0u; j < 4u; ++j) As[aq * 4u + j][ar / 4u][ar % 4u] = afloat(av[j]);
         Bs[bk][bq] = avec4(bv);
         barrier();
+        // The next step's operands, fetched before this step's products: their memory latency
+        // overlaps the arithmetic instead of stalling the workgroup at the top of every step.
+        FETCH_STEP(k0 + 16u)
         avec4 step[4];
         [[unroll]] for (uint i = 0u; i < 4u; ++i) step[i] = avec4(0.0);
         [[unroll]] for (uint kk = 0u; kk < 16u; ++kk) {

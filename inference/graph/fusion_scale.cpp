@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// foldChannelScaleIntoLinear (graph/fusion.h): a constant per-channel scale after a Linear
+// layer becomes part of its weights. ConvNeXt's blocks end
+//     u = Add(MatMul(x, W), b)    [N, H, W, C], channels last
+//     t = Transpose(u, 0,3,1,2)   [N, C, H, W]
+//     y = Mul(t, gamma)           gamma [C, 1, 1]: the layer scale
+// and y = Transpose(MatMul(x, W * gamma) + b * gamma): one node and one pass over the
+// activations fewer. The scale may also follow the Linear layer directly (no Transpose).
+#include <optional>
+
+#include "graph/fusion.h"
+#include "graph/schemas.h"
+
+namespace percept::graph {
+namespace {
+
+// The one axis of `scale` (right-aligned to `rank` axes) longer than 1, or -1 for a scalar;
+// nullopt when two axes vary or the scale has more axes than the tensor.
+std::optional<int> channelAxisOf(const Shape& scale, size_t rank) {
+    if (scale.size() > rank) return std::nullopt;
+    int axis = -1;
+    for (size_t k = 0; k < scale.size(); ++k) {
+        if (scale[k] == 1) continue;
+        if (axis >= 0) return std::nullopt;
+        axis = static_cast<int>(rank - scale.size() + k);
+    }
+    return axis;
+}
+
+bool isFloatConstant(const Graph& g, int v) {
+    const Value& val = g.value(v);
+    return val.constant && val.constant->dtype == DType::Float32 && !val.constant->isCoded();
+}
+
+}  // namespace
+
+void foldChannelScaleIntoLinear(Graph& g) {
+    std::vector<int> prod(g.values.size(), -1);
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+        for (int v : g.nodes[k].outputs)
+            if (v >= 0) prod[static_cast<size_t>(v)] = static_cast<int>(k);
+    auto readers = g.readerCounts();
+    std::vector<char> outputs(g.values.size(), 0);
+    for (int o : g.outputs) outputs[static_cast<size_t>(o)] = 1;
+    // The node making v, when v is read by one node only and is no graph output.
+    auto soleProducer = [&](int v) -> Node* {
+        const int p = v >= 0 ? prod[static_cast<size_t>(v)] : -1;
+        if (p < 0 || readers[static_cast<size_t>(v)] != 1 || outputs[static_cast<size_t>(v)]) return nullptr;
+        return &g.nodes[static_cast<size_t>(p)];
+    };
+
+    std::vector<char> drop(g.nodes.size(), 0);
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+        Node& mul = g.nodes[k];
+        if (mul.op != OpKind::Mul || mul.act.any() || mul.inputs.size() != 2) continue;
+        const int si = isFloatConstant(g, mul.inputs[1]) ? 1 : isFloatConstant(g, mul.inputs[0]) ? 0 : -1;
+        if (si < 0) continue;
+        const int t = mul.inputs[static_cast<size_t>(1 - si)];
+        const Shape& ts = g.shapeOf(t);
+        if (g.shapeOf(mul.outputs[0]) != ts) continue;  // the scale must not widen the result
+        const std::optional<int> axis = channelAxisOf(g.value(mul.inputs[static_cast<size_t>(si)]).constant->shape, ts.size());
+        if (!axis) continue;
+
+        // Through an optional Transpose to the Linear layer: which of its axes the channel is.
+        Node* first = soleProducer(t);
+        if (!first || first->act.any()) continue;
+        Node* transpose = first->op == OpKind::Transpose ? first : nullptr;
+        int uAxis = *axis;
+        Node* top = first;
+        if (transpose) {
+            const std::vector<int64_t> perm = transpose->attrInts("perm");
+            if (perm.size() != ts.size()) continue;
+            if (uAxis >= 0) uAxis = static_cast<int>(perm[static_cast<size_t>(uAxis)]);
+            top = soleProducer(transpose->inputs.at(0));
+            if (!top || top->act.any()) continue;
+        }
+        // top: Add(MatMul(x, W), b) or MatMul(x, W), W a 2-D constant, b a constant over the columns.
+        Node* add = top->op == OpKind::Add ? top : nullptr;
+        int biasInput = -1;
+        Node* matmul = top;
+        if (add) {
+            if (add->inputs.size() != 2) continue;
+            biasInput = isFloatConstant(g, add->inputs[1]) ? 1 : isFloatConstant(g, add->inputs[0]) ? 0 : -1;
+            if (biasInput < 0) continue;
+            matmul = soleProducer(add->inputs[static_cast<size_t>(1 - biasInput)]);
+            if (!matmul) continue;
+        }
+        if (matmul->op != OpKind::MatMul || matmul->act.any() || matmul->inputs.size() != 2 || !isFloatConstant(g, matmul->inputs[1])) continue;
+        const TensorData& w = *g.value(matmul->inputs[1]).constant;
+        if (w.shape.size() != 2) continue;
+        const int64_t K = w.shape[0], N = w.shape[1];
+        const Shape& us = g.shapeOf(top->outputs[0]);
+        if (us.empty() || us.back() != N) continue;
+        if (uAxis >= 0 && uAxis != static_cast<int>(us.size()) - 1) continue;  // the scale must run along W's columns
+        const std::vector<float> scale = g.value(mul.inputs[static_cast<size_t>(si)]).constant->asFloats();
+        if (uAxis >= 0 && static_cast<int64_t>(scale.size()) != N) continue;
+        auto column = [&](int64_t j) { return scale[uAxis >= 0 ? static_cast<size_t>(j) : 0]; };  // the scale of column j
+        int bias = -1;
+        if (add) {
+            bias = add->inputs[static_cast<size_t>(biasInput)];
+            const Shape& bs = g.value(bias).constant->shape;
+            const std::optional<int> bAxis = channelAxisOf(bs, us.size());
+            if (!bAxis || (*bAxis >= 0 && (*bAxis != static_cast<int>(us.size()) - 1 || bs.back() != N))) continue;
+        }
+
+        auto nw = std::make_shared<TensorData>(w);
+        for (int64_t r = 0; r < K; ++r)
+            for (int64_t j = 0; j < N; ++j) nw->f[static_cast<size_t>(r * N + j)] *= column(j);
+        matmul->inputs[1] = g.addConstant(g.value(matmul->inputs[1]).name + "_scaled", nw);
+        if (add) {
+            // b * scale: per column when either varies along the columns.
+            const std::vector<float> b = g.value(bias).constant->asFloats();
+            auto nb = std::make_shared<TensorData>();
+            nb->shape = b.size() == 1 && uAxis < 0 ? g.value(bias).constant->shape : Shape{N};
+            nb->f.resize(static_cast<size_t>(elementCount(nb->shape)));
+            for (size_t j = 0; j < nb->f.size(); ++j) nb->f[j] = b[b.size() == 1 ? 0 : j] * column(static_cast<int64_t>(j));
+            add->inputs[static_cast<size_t>(biasInput)] = g.addConstant(g.value(bias).name + "_scaled", nb);
+        }
+        // The last node of the chain now writes the Mul's output.
+        first->outputs[0] = mul.outputs[0];
+        prod[static_cast<size_t>(mul.outputs[0])] = static_cast<int>(first - g.nodes.data());
+        drop[k] = 1;
+        // The chain's values changed readers: recount before the next match.
+        readers = g.readerCounts();
+    }
+    std::vector<Node> kept;
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+        if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
+    g.nodes = std::move(kept);
+}
+
+}  // namespace percept::graph
