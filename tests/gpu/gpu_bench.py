@@ -83,22 +83,31 @@ def main():
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--batch", type=int, default=0, help="also the throughput mode at this batch (percept-bench --batch)")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--from-results", default="", help="no measuring: the tables from an earlier run's results.jsonl (one cut short)")
     a = ap.parse_args()
     models = [m for m in a.models.split(",") if m]
     bench_env = dict(os.environ)
     if a.bench_libs:
         bench_env["LD_LIBRARY_PATH"] = a.bench_libs + (":" + bench_env["LD_LIBRARY_PATH"] if bench_env.get("LD_LIBRARY_PATH") else "")
     os.makedirs(a.out, exist_ok=True)
-    results = open(os.path.join(a.out, "results.jsonl"), "a")
-    before = machine()
-    print("machine before:", before, flush=True)
-
-    code, out, err = sh([sys.executable, os.path.join(HERE, "torch_peer.py"), "export", "--out", a.model_dir, "--models", ",".join(models)])
-    print(out + err, flush=True)
-    if code != 0:
-        sys.exit("export failed")
-
     rows = {}  # (model, config) -> list of per-round dicts
+    if a.from_results:
+        for line in open(a.from_results):
+            r = json.loads(line)
+            rows.setdefault((r["model"], r["config"]), []).append(r["data"])
+        models = [m for m in models if (m, "vulkan fp32") in rows]
+        a.rounds = 0
+        before = after = "(from " + a.from_results + ")"
+    else:
+        before = machine()
+    print("machine before:", before, flush=True)
+    results = open(os.path.join(a.out, "results.jsonl"), "a")
+
+    if not a.from_results:
+        code, out, err = sh([sys.executable, os.path.join(HERE, "torch_peer.py"), "export", "--out", a.model_dir, "--models", ",".join(models)])
+        print(out + err, flush=True)
+        if code != 0:
+            sys.exit("export failed")
 
     def record(model, config, rnd, data):
         rows.setdefault((model, config), []).append(data)
@@ -132,7 +141,8 @@ def main():
                                          "--runs", str(max(5, a.runs // 10)), "--warmup", "3"] + flags, timeout=600, env=bench_env)
                     lines = json_lines(out)
                     record(model, config + f" batch {a.batch}", rnd, lines[-1] if code == 0 and lines else {"error": (err or out).strip()[-400:]})
-    after = machine()
+    if not a.from_results:
+        after = machine()
 
     def med(vals):
         vals = [v for v in vals if v is not None]
