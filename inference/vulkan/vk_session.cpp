@@ -82,7 +82,7 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         hints.elided[static_cast<size_t>(g.nodes[fa.node].outputs[0])] = true;
         doneBy_[fa.add] = static_cast<int>(fa.node);
     }
-    plan_ = graph::planMemory(g, fp16_ ? 2 : 4, static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
+    plan_ = graph::planMemory(g, elementBytes(), static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
 
     endPhase("planning");
     buildCommands();
@@ -136,7 +136,7 @@ TensorRef VulkanSession::addRawWeights(const std::vector<uint32_t>& words) {
 }
 
 TensorRef VulkanSession::addWeights(const std::vector<float>& data) {
-    const size_t eb = fp16_ ? 2 : 4;
+    const size_t eb = elementBytes();
     VkDeviceSize off = (hostWeights_.size() + align_ - 1) / align_ * align_;
     const VkDeviceSize bytes = std::max<VkDeviceSize>(data.size() * eb, 16);
     hostWeights_.resize(static_cast<size_t>(off + (bytes + 15) / 16 * 16), 0);
@@ -154,7 +154,7 @@ TensorRef VulkanSession::addWeights(const std::vector<float>& data) {
 
 TensorRef VulkanSession::valueRef(int value) {
     const graph::Value& v = graph_->value(value);
-    const size_t eb = fp16_ ? 2 : 4;
+    const size_t eb = elementBytes();
     if (v.constant) {
         auto it = constantRefs_.find(value);
         if (it != constantRefs_.end()) return it->second;

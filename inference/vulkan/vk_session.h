@@ -48,6 +48,8 @@ private:
     double deviceOpenMs_ = 0.0;  // Context::acquire's time opening the instance and device (before ctx_)
     std::shared_ptr<Context> ctx_;
     bool fp16_ = false, fp16Arith_ = false, profile_ = false;
+    // Bytes per stored element: fp16 or fp32 (the Builder's elementBytes, for the session's own sizes).
+    size_t elementBytes() const { return fp16_ ? 2 : 4; }
     std::string fp32Reason_;  // why fp16 storage was asked for but not used
     graph::MemoryPlan plan_;
     VkDeviceSize align_ = 64;

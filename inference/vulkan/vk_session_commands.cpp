@@ -72,7 +72,7 @@ void VulkanSession::buildCommands() {
     // copied over and over as it grows (ViT-B/16: 344 MB, reallocated ~20 times).
     size_t constantBytes = 0;
     for (const auto& v : g.values)
-        if (v.constant) constantBytes += static_cast<size_t>(elementCount(v.shape)) * (fp16_ ? 2 : 4);
+        if (v.constant) constantBytes += static_cast<size_t>(elementCount(v.shape)) * elementBytes();
     hostWeights_.reserve(constantBytes + constantBytes / 16 + g.nodes.size() * 4 * static_cast<size_t>(align_));
     // Inputs: staging (fp32, as given) -> arena.
     for (int id : g.inputs) {

@@ -124,7 +124,7 @@ void VulkanSession::createDescriptors() {
                     // One float (or four) per texel, in the session's precision; the range is
                     // rounded up to whole texels (slots and weight blobs are padded for that).
                     const bool four = t.bind == Bind::Texel4;
-                    const VkDeviceSize texelBytes = (fp16_ ? 2 : 4) * (four ? 4 : 1);
+                    const VkDeviceSize texelBytes = elementBytes() * (four ? 4 : 1);
                     const VkDeviceSize texels = std::max<VkDeviceSize>((t.bytes + texelBytes - 1) / texelBytes, 1);
                     if (texels > maxTexels)
                         throw Error(where + ": a tensor of " + std::to_string(t.bytes) + " bytes exceeds the device's texel buffer size (" +
