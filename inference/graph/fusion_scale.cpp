@@ -108,10 +108,15 @@ void foldChannelScaleIntoLinear(Graph& g) {
             for (int64_t j = 0; j < N; ++j) nw->f[static_cast<size_t>(r * N + j)] *= column(j);
         matmul->inputs[1] = g.addConstant(g.value(matmul->inputs[1]).name + "_scaled", nw);
         if (add) {
-            // b * scale: per column when either varies along the columns.
+            // b * scale, per column when either varies along the columns. The bias keeps its
+            // rank, so the Add's output keeps its shape.
             const std::vector<float> b = g.value(bias).constant->asFloats();
             auto nb = std::make_shared<TensorData>();
-            nb->shape = b.size() == 1 && uAxis < 0 ? g.value(bias).constant->shape : Shape{N};
+            nb->shape = g.value(bias).constant->shape;
+            if (b.size() == 1 && uAxis >= 0) {
+                if (nb->shape.empty()) nb->shape = {N};
+                nb->shape.back() = N;
+            }
             nb->f.resize(static_cast<size_t>(elementCount(nb->shape)));
             for (size_t j = 0; j < nb->f.size(); ++j) nb->f[j] = b[b.size() == 1 ? 0 : j] * column(static_cast<int64_t>(j));
             add->inputs[static_cast<size_t>(biasInput)] = g.addConstant(g.value(bias).name + "_scaled", nb);

@@ -22,6 +22,7 @@ struct ScaleCase {
     bool scaleFirst = false; // Mul(scale, t)
     bool folds = true;
     bool readTwice = false;  // the Linear output is a graph output too
+    Shape biasShape = {};    // default {N}
 };
 
 class ScaleFoldTest : public OpTest {
@@ -29,7 +30,8 @@ protected:
     void check(const ScaleCase& c, uint32_t seed) {
         SCOPED_TRACE(c.name);
         const int64_t K = c.a.back();
-        const Tensor a = randomTensor(c.a, seed), w = randomTensor({K, c.N}, seed + 1, -0.5f, 0.5f), b = randomTensor({c.N}, seed + 2),
+        const Shape bs = c.biasShape.empty() ? Shape{c.N} : c.biasShape;
+        const Tensor a = randomTensor(c.a, seed), w = randomTensor({K, c.N}, seed + 1, -0.5f, 0.5f), b = randomTensor(bs, seed + 2),
                      scale = randomTensor(c.scale, seed + 3, 0.5f, 1.5f);
         OpGraph g;
         const int mm = g.value("mm");
@@ -47,17 +49,18 @@ protected:
         const int sc = g.constant("scale", scale);
         g.node("Mul", c.scaleFirst ? std::vector<int>{sc, t} : std::vector<int>{t, sc}, {g.output("y")}, "mul");
 
-        // The reference: the ops as written, in double.
-        Shape us = c.a;
-        us.back() = c.N;
-        Tensor ut(us);
+        // The reference: the ops as written, in double (the bias broadcast as Add does).
+        Shape ms = c.a;
+        ms.back() = c.N;
+        Tensor mt(ms);
         const int64_t rows = elementCount(c.a) / K;
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t j = 0; j < c.N; ++j) {
-                double s = c.bias ? b.data[j] : 0.0;
+                double s = 0.0;
                 for (int64_t k = 0; k < K; ++k) s += static_cast<double>(a.data[r * K + k]) * w.data[k * c.N + j];
-                ut.data[r * c.N + j] = static_cast<float>(s);
+                mt.data[r * c.N + j] = static_cast<float>(s);
             }
+        const Tensor ut = c.bias ? ref::binary(mt, b, [](float x, float y) { return x + y; }) : mt;
         const Tensor tt = c.transpose ? ref::transpose(ut, {0, 3, 1, 2}) : ut;
         const Tensor want = ref::binary(tt, scale, [](float x, float y) { return x * y; });
 
@@ -77,6 +80,8 @@ TEST_P(ScaleFoldTest, Folds) {
     check({"no bias", {1, 4, 6, 33}, 17, false, true, {17, 1, 1}}, seed += 10);
     check({"no Transpose: rows x [N]", {1, 4, 6, 33}, 17, true, false, {17}}, seed += 10);
     check({"scalar scale", {1, 3, 3, 8}, 12, true, true, {1}}, seed += 10);
+    check({"scalar bias [1], per-column scale", {1, 3, 3, 8}, 12, true, true, {12, 1, 1}, false, true, false, {1}}, seed += 10);
+    check({"bias [1,1,1,N] widening [4,6,N] rows", {4, 6, 33}, 17, true, false, {17}, false, true, false, {1, 1, 1, 17}}, seed += 10);
 }
 
 TEST_P(ScaleFoldTest, LeavesAlone) {
