@@ -173,9 +173,11 @@ TensorRef VulkanSession::valueRef(int value) {
 // blocking wait sleeps until the driver's interrupt wakes the thread, which costs tens of
 // microseconds after the GPU is done -- a tenth of a batch-1 run on a fast GPU; CUDA's
 // synchronisation spins the same way by default. Runs longer than the spin block as before.
+// Not on a CPU implementation (lavapipe): its own threads compute the run, and a polling thread
+// would take a core from them.
 VkResult VulkanSession::awaitFence() {
     constexpr auto kSpinWait = std::chrono::microseconds(1500);
-    if (tuning_.vulkanSpinWait) {
+    if (tuning_.vulkanSpinWait && !ctx_->isCpuDevice()) {
         const auto until = std::chrono::steady_clock::now() + kSpinWait;
         VkResult r = VK_NOT_READY;
         do {

@@ -53,8 +53,9 @@ struct Tuning {
     // (5 December) these kernels took 1.35x the tiled ones' time on ResNet-50's convs and 1.2x
     // on ConvNeXt-T's MatMuls; their staging, not the tensor cores, bounds them.
     bool vulkanCooperativeMatrix = false;
-    // Vulkan: the end of a run is polled for up to 1.5 ms before the thread sleeps on the fence
-    // (waking from that sleep costs tens of microseconds; PERCEPT_VULKAN_SPIN=off always sleeps).
+    // Vulkan on a GPU: the end of a run is polled for up to 1.5 ms before the thread sleeps on
+    // the fence (waking from that sleep costs tens of microseconds; PERCEPT_VULKAN_SPIN=off
+    // always sleeps, trading that latency for CPU time).
     bool vulkanSpinWait = true;
     // Vulkan fault injection: the N-th run() of each session fails as if the device were lost
     // (PERCEPT_VULKAN_FAIL_AFTER=N; 0 = off).
