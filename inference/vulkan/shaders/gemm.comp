@@ -22,44 +22,15 @@ layout(constant_id = 3) const uint RM = 1;  // rows per invocation (plain form):
 layout(constant_id = 4) const uint A4 = 0;
 layout(constant_id = 5) const uint B4 = 0;
 
-layout(binding = 0) uniform samplerBuffer a;
-layout(binding = 1) uniform samplerBuffer b;
-layout(binding = 2) uniform samplerBuffer c;
-layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
-layout(push_constant) uniform Push {
-    uint M, N, K;
-    uint sAm, sAk, sBk, sBn;
-    uint batch, brank;
-    uint bdims[4];
-    uint bsa[4];
-    uint bsb[4];
-    uint cRow, cCol;
-    float alpha, beta, actA, actB;
-} p;
+#include "gemm_common.glsl"
 
 shared vec4 partial[64];
 
 void store(uint bi, uint m, uint n0, vec4 acc) {
     const uint cols = min(4u, p.N - n0);
-    const uint yb = (bi * p.M + m) * p.N;
     [[unroll]] for (uint t = 0u; t < 4u; ++t) {
         if (t >= cols) break;
-        float v = p.alpha * acc[t];
-        if (HAS_C == 1u) v += p.beta * texelFetch(c, int(m * p.cRow + (n0 + t) * p.cCol)).x;
-        y[yb + n0 + t] = sfloat(activate(ACT, v, p.actA, p.actB));
-    }
-}
-
-// Element offsets of batch bi's A and B.
-void batchOffsets(uint bi, out uint offA, out uint offB) {
-    uint rem = bi;
-    offA = 0u;
-    offB = 0u;
-    for (int k = int(p.brank) - 1; k >= 0; --k) {
-        const uint d = rem % p.bdims[k];
-        rem /= p.bdims[k];
-        offA += d * p.bsa[k];
-        offB += d * p.bsb[k];
+        storeY(bi, m, n0 + t, acc[t]);
     }
 }
 

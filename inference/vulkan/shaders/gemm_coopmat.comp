@@ -27,23 +27,10 @@ layout(constant_id = 6) const uint NN = 16;
 layout(constant_id = 7) const uint KK = 16;
 const uint TM = 32u / MM, TN = 32u / NN;
 
-layout(binding = 0) uniform samplerBuffer a;  // A4: rgba along k
-layout(binding = 1) uniform samplerBuffer b;  // B4: rgba along n
-layout(binding = 2) uniform samplerBuffer c;
-layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
+#define GEMM_SPLIT
+#include "gemm_common.glsl"
 layout(std430, binding = 4) coherent buffer Part { vec4 part[]; };          // PARTIAL: split_reduction.glsl
 layout(std430, binding = 5) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per tile, 0 between runs
-layout(push_constant) uniform Push {
-    uint M, N, K;
-    uint sAm, sAk, sBk, sBn;
-    uint batch, brank;
-    uint bdims[4];
-    uint bsa[4];
-    uint bsb[4];
-    uint cRow, cCol;
-    float alpha, beta, actA, actB;
-    uint kSlice, slices, nTiles;  // k per slice (a multiple of 16), slice count, tiles along n
-} p;
 
 shared float16_t As[64 * 32];  // [row][k]
 shared float16_t Bs[32 * 64];  // [k][column]
@@ -51,18 +38,6 @@ shared float Cs[64 * 64];      // [row][column], the epilogue's input
 #define SPLIT_INVOCATIONS 128u
 #define SPLIT_VEC4S 8u
 #include "split_reduction.glsl"
-
-void batchOffsets(uint bi, out uint offA, out uint offB) {
-    uint rem = bi;
-    offA = 0u;
-    offB = 0u;
-    for (int k = int(p.brank) - 1; k >= 0; --k) {
-        const uint d = rem % p.bdims[k];
-        rem /= p.bdims[k];
-        offA += d * p.bsa[k];
-        offB += d * p.bsb[k];
-    }
-}
 
 void main() {
     const uint t = gl_LocalInvocationID.x, sg = t / 32u;
@@ -151,13 +126,10 @@ void main() {
     [[unroll]] for (uint r = 0u; r < 8u; ++r) {
         const uint e = (t + 128u * r) * 4u, m = m0 + e / 64u;
         if (m >= p.M) break;
-        const uint yb = (bi * p.M + m) * p.N;
         [[unroll]] for (uint j = 0u; j < 4u; ++j) {
             const uint n = n0 + e % 64u + j;
             if (n >= p.N) break;
-            float v = p.alpha * sums[r][j];
-            if (HAS_C == 1u) v += p.beta * texelFetch(c, int(m * p.cRow + n * p.cCol)).x;
-            y[yb + n] = sfloat(activate(ACT, v, p.actA, p.actB));
+            storeY(bi, m, n, sums[r][j]);
         }
     }
 }

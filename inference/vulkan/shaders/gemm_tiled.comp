@@ -26,41 +26,16 @@ layout(constant_id = 2) const uint PARTIAL = 0;
 layout(constant_id = 3) const uint A4 = 1;
 layout(constant_id = 4) const uint B4 = 1;
 
-layout(binding = 0) uniform samplerBuffer a;  // A4: rgba along k
-layout(binding = 1) uniform samplerBuffer b;  // B4: rgba along n
-layout(binding = 2) uniform samplerBuffer c;
-layout(std430, binding = 3) writeonly buffer Y { sfloat y[]; };
+#define GEMM_SPLIT
+#include "gemm_common.glsl"
 layout(std430, binding = 4) coherent buffer Part { vec4 part[]; };          // PARTIAL: split_reduction.glsl
 layout(std430, binding = 5) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per tile, 0 between runs
-layout(push_constant) uniform Push {
-    uint M, N, K;
-    uint sAm, sAk, sBk, sBn;
-    uint batch, brank;
-    uint bdims[4];
-    uint bsa[4];
-    uint bsb[4];
-    uint cRow, cCol;
-    float alpha, beta, actA, actB;
-    uint kSlice, slices, nTiles;  // k per slice (a multiple of 16), slice count, tiles along n
-} p;
 
 shared avec4 As[16][16];  // [k][row quad]
 shared avec4 Bs[16][16];  // [k][column quad]
 #define SPLIT_INVOCATIONS 256u
 #define SPLIT_VEC4S 4u
 #include "split_reduction.glsl"
-
-void batchOffsets(uint bi, out uint offA, out uint offB) {
-    uint rem = bi;
-    offA = 0u;
-    offB = 0u;
-    for (int k = int(p.brank) - 1; k >= 0; --k) {
-        const uint d = rem % p.bdims[k];
-        rem /= p.bdims[k];
-        offA += d * p.bsa[k];
-        offB += d * p.bsb[k];
-    }
-}
 
 void main() {
     const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
@@ -137,13 +112,10 @@ void main() {
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
         const uint m = m0 + ty * 4u + i;
         if (m >= p.M) break;
-        const uint yb = (bi * p.M + m) * p.N;
         [[unroll]] for (uint j = 0u; j < 4u; ++j) {
             const uint n = n0 + tx * 4u + j;
             if (n >= p.N) break;
-            float v = p.alpha * acc[i][j];
-            if (HAS_C == 1u) v += p.beta * texelFetch(c, int(m * p.cRow + n * p.cCol)).x;
-            y[yb + n] = sfloat(activate(ACT, v, p.actA, p.actB));
+            storeY(bi, m, n, acc[i][j]);
         }
     }
 }
