@@ -172,6 +172,10 @@ void buildConv(Builder& b) {
     }
 
     if (planar && useTiledKernel(b, Mg, P, Cg * kh * kw)) {
+        if (b.context().cooperativeMatrix().any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
+            buildCoopMatConv(b, w, bias, geometry, pads, res);  // its own weight layout
+            return;
+        }
         b.setAlgo("conv-tiled");
         const int64_t K = Cg * kh * kw, mBlocks = (Mg + 63) / 64, pTiles = (P + 63) / 64;
         std::vector<float> packed(static_cast<size_t>(group * mBlocks * K * 64), 0.0f), pbias(static_cast<size_t>(group * mBlocks * 64), 0.0f);
@@ -184,11 +188,6 @@ void buildConv(Builder& b) {
             }
         const SplitReduction split = splitReduction(mBlocks * pTiles * group * N, K, b.tuning().vulkanSplitWorkgroups);
         const int64_t kSlice = split.kSlice, slices = split.slices;
-        const Context::CoopMatrixShape& cm = b.context().cooperativeMatrix();
-        if (cm.any() && b.fp16Arithmetic() && b.tuning().vulkanCooperativeMatrix) {
-            buildCoopMatConv(b, w, bias, geometry, pads, res);
-            return;
-        }
         struct Push {
             uint32_t C, H, W, M, OH, OW;
             int32_t pt, pl;
