@@ -39,7 +39,7 @@ void foldChannelScaleIntoLinear(Graph& g) {
     for (size_t k = 0; k < g.nodes.size(); ++k)
         for (int v : g.nodes[k].outputs)
             if (v >= 0) prod[static_cast<size_t>(v)] = static_cast<int>(k);
-    auto readers = g.readerCounts();
+    const auto readers = g.readerCounts();
     std::vector<char> outputs(g.values.size(), 0);
     for (int o : g.outputs) outputs[static_cast<size_t>(o)] = 1;
     // The node making v, when v is read by one node only and is no graph output.
@@ -125,8 +125,6 @@ void foldChannelScaleIntoLinear(Graph& g) {
         first->outputs[0] = mul.outputs[0];
         prod[static_cast<size_t>(mul.outputs[0])] = static_cast<int>(first - g.nodes.data());
         drop[k] = 1;
-        // The chain's values changed readers: recount before the next match.
-        readers = g.readerCounts();
     }
     std::vector<Node> kept;
     for (size_t k = 0; k < g.nodes.size(); ++k)
