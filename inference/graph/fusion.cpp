@@ -4,28 +4,11 @@
 #include <cmath>
 #include <optional>
 
+#include "graph/fusion_util.h"
 #include "graph/quant.h"
 #include "graph/schemas.h"
 
 namespace percept::graph {
-namespace {
-
-// Producer node of every value (-1 for inputs/constants).
-std::vector<int> producers(const Graph& g) {
-    std::vector<int> p(g.values.size(), -1);
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        for (int v : g.nodes[k].outputs)
-            if (v >= 0) p[static_cast<size_t>(v)] = static_cast<int>(k);
-    return p;
-}
-
-bool isGraphOutput(const Graph& g, int v) {
-    for (int o : g.outputs)
-        if (o == v) return true;
-    return false;
-}
-
-}  // namespace
 
 void foldBatchNormIntoConv(Graph& g) {
     auto prod = producers(g);
@@ -67,10 +50,7 @@ void foldBatchNormIntoConv(Graph& g) {
         conv.outputs[0] = y;
         drop[k] = 1;
     }
-    std::vector<Node> kept;
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
-    g.nodes = std::move(kept);
+    eraseNodes(g, drop);
 }
 
 void fuseActivations(Graph& g) {
@@ -94,10 +74,7 @@ void fuseActivations(Graph& g) {
         src.outputs[0] = a.outputs[0];
         drop[k] = 1;
     }
-    std::vector<Node> kept;
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
-    g.nodes = std::move(kept);
+    eraseNodes(g, drop);
 }
 
 std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g) {

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "graph/fusion.h"
+#include "graph/fusion_util.h"
 
 namespace percept::graph {
 namespace {
@@ -183,10 +184,7 @@ void fusePointwisePatterns(Graph& g) {
             rewritten[k] = 1;
         }
     }
-    std::vector<Node> kept;
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        if (!dropped[k]) kept.push_back(std::move(g.nodes[k]));
-    g.nodes = std::move(kept);
+    eraseNodes(g, dropped);
 }
 
 }  // namespace percept::graph

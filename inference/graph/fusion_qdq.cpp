@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "graph/fusion.h"
+#include "graph/fusion_util.h"
 #include "graph/quant.h"
 #include "graph/schemas.h"
 
@@ -201,11 +202,7 @@ void fuseQuantized(Graph& g) {
                 break;
         }
     }
-    std::vector<Node> kept;
-    kept.reserve(g.nodes.size());
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        if (!r.drop[k]) kept.push_back(std::move(g.nodes[k]));
-    g.nodes = std::move(kept);
+    eraseNodes(g, r.drop);
 }
 
 }  // namespace percept::graph

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "graph/fusion.h"
+#include "graph/fusion_util.h"
 
 namespace percept::graph {
 namespace {
@@ -24,17 +25,13 @@ bool isRowBias(const Graph& g, int v, const Shape& out) {
 
 std::vector<FusedAdd> fusedAddCandidates(const Graph& g) {
     const std::vector<int> readers = g.readerCounts();
-    std::vector<int> producer(g.values.size(), -1);
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        for (int v : g.nodes[k].outputs)
-            if (v >= 0) producer[static_cast<size_t>(v)] = static_cast<int>(k);
-    auto isOutput = [&](int v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); };
+    const std::vector<int> producer = producers(g);
     std::vector<FusedAdd> out;
     for (size_t k = 0; k < g.nodes.size(); ++k) {
         const Node& n = g.nodes[k];
         if ((n.op != OpKind::Conv && n.op != OpKind::MatMul) || n.act.any() || n.outputs.size() != 1 || n.outputs[0] < 0) continue;
         const int y = n.outputs[0];
-        if (readers[static_cast<size_t>(y)] != 1 || isOutput(y)) continue;
+        if (readers[static_cast<size_t>(y)] != 1 || isGraphOutput(g, y)) continue;
         size_t a = k + 1;
         while (a < g.nodes.size() && std::find(g.nodes[a].inputs.begin(), g.nodes[a].inputs.end(), y) == g.nodes[a].inputs.end()) ++a;
         if (a == g.nodes.size()) continue;

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "graph/fusion.h"
+#include "graph/fusion_util.h"
 #include "graph/schemas.h"
 
 namespace percept::graph {
@@ -35,17 +36,12 @@ bool isFloatConstant(const Graph& g, int v) {
 }  // namespace
 
 void foldChannelScaleIntoLinear(Graph& g) {
-    std::vector<int> prod(g.values.size(), -1);
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        for (int v : g.nodes[k].outputs)
-            if (v >= 0) prod[static_cast<size_t>(v)] = static_cast<int>(k);
+    std::vector<int> prod = producers(g);
     const auto readers = g.readerCounts();
-    std::vector<char> outputs(g.values.size(), 0);
-    for (int o : g.outputs) outputs[static_cast<size_t>(o)] = 1;
     // The node making v, when v is read by one node only and is no graph output.
     auto soleProducer = [&](int v) -> Node* {
         const int p = v >= 0 ? prod[static_cast<size_t>(v)] : -1;
-        if (p < 0 || readers[static_cast<size_t>(v)] != 1 || outputs[static_cast<size_t>(v)]) return nullptr;
+        if (p < 0 || readers[static_cast<size_t>(v)] != 1 || isGraphOutput(g, v)) return nullptr;
         return &g.nodes[static_cast<size_t>(p)];
     };
 
@@ -126,10 +122,7 @@ void foldChannelScaleIntoLinear(Graph& g) {
         prod[static_cast<size_t>(mul.outputs[0])] = static_cast<int>(first - g.nodes.data());
         drop[k] = 1;
     }
-    std::vector<Node> kept;
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-        if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
-    g.nodes = std::move(kept);
+    eraseNodes(g, drop);
 }
 
 }  // namespace percept::graph

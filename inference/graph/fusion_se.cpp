@@ -3,12 +3,11 @@
 #include <algorithm>
 
 #include "graph/fusion.h"
+#include "graph/fusion_util.h"
 #include "graph/quant.h"
 
 namespace percept::graph {
 namespace {
-
-bool isGraphOutput(const Graph& g, int v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); }
 
 // A 1x1 convolution, ungrouped, unpadded, from `in` channels to `out` (its input plane is 1x1).
 bool isPointwiseConv(const Graph& g, const Node& n, int64_t in, int64_t out) {

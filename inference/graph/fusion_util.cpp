@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "graph/fusion_util.h"
+
+#include <algorithm>
+
+namespace percept::graph {
+
+std::vector<int> producers(const Graph& g) {
+    std::vector<int> p(g.values.size(), -1);
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+        for (int v : g.nodes[k].outputs)
+            if (v >= 0) p[static_cast<size_t>(v)] = static_cast<int>(k);
+    return p;
+}
+
+bool isGraphOutput(const Graph& g, int v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); }
+
+void eraseNodes(Graph& g, const std::vector<char>& drop) {
+    std::vector<Node> kept;
+    kept.reserve(g.nodes.size());
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+        if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
+    g.nodes = std::move(kept);
+}
+
+}  // namespace percept::graph
