@@ -9,9 +9,9 @@ namespace percept::graph {
 namespace {
 
 // For ConcatPlacement::InPlace: per value, the Concat output it becomes a slice of (or -1),
-// and its element offset inside that output; only offsets that are a multiple of
-// `alignElems` elements.
-void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int64_t>& sliceElem, int64_t alignElems) {
+// and its element offset inside that output; only byte offsets that are a multiple of
+// `alignBytes` (a float element is `elementBytes`, an 8-bit one 1 byte).
+void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int64_t>& sliceElem, size_t elementBytes, int64_t alignBytes) {
     const size_t nv = g.values.size();
     std::vector<int> readers(nv, 0), producer(nv, -1);
     std::vector<bool> boundary(nv, false);
@@ -42,7 +42,8 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
             // int8: a part is a slice only when its bytes are the output's (same type and quantisation).
             const Value& yv = g.value(n.outputs[0]);
             if (!x.isConstant() && !boundary[u] && readers[u] == 1 && p >= 0 && g.nodes[static_cast<size_t>(p)].op != OpKind::Concat &&
-                at % alignElems == 0 && x.dtype == yv.dtype && x.quant == yv.quant) {
+                (at * static_cast<int64_t>(elementBytesOf(yv.dtype, elementBytes))) % alignBytes == 0 && x.dtype == yv.dtype &&
+                x.quant == yv.quant) {
                 sliceOf[u] = n.outputs[0];
                 sliceElem[u] = at;
             }
@@ -82,9 +83,9 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     plan.offsets.assign(nv, -1);
     plan.sliceOf.assign(nv, -1);
     std::vector<int64_t> sliceElem(nv, 0);
-    if (concat == ConcatPlacement::InPlace) findConcatSlices(g, plan.sliceOf, sliceElem, 1);
+    if (concat == ConcatPlacement::InPlace) findConcatSlices(g, plan.sliceOf, sliceElem, elementBytes, 1);
     if (concat == ConcatPlacement::InPlaceAligned && alignment % elementBytes == 0)
-        findConcatSlices(g, plan.sliceOf, sliceElem, static_cast<int64_t>(std::max<size_t>(alignment / elementBytes, 1)));
+        findConcatSlices(g, plan.sliceOf, sliceElem, elementBytes, static_cast<int64_t>(std::max<size_t>(alignment, 1)));
     // Lifetime of each activation in node steps: graph inputs are born before step 0, graph
     // outputs live past the last step.
     std::vector<int> first(nv, -2), last(nv, -2);

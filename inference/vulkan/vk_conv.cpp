@@ -26,6 +26,7 @@
 // MobileNetV2's skip Adds) and the fused activation are applied as each output is stored.
 #include <cstdlib>
 
+#include "graph/quant.h"
 #include "graph/window.h"
 #include "vulkan/vk_context.h"
 #include "vulkan/vk_op.h"
@@ -105,6 +106,8 @@ static void buildCoopMatConv(Builder& b, const std::vector<float>& w, const std:
 
 bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
     const graph::Node& n = g.nodes[fa.node];
+    // int8: the fused forms are float kernels; quantised nodes run one by one.
+    if (graph::isQuantizedNode(g, n) || graph::isQuantizedNode(g, g.nodes[fa.add])) return false;
     return n.op == graph::OpKind::MatMul || (n.op == graph::OpKind::Conv && !isDepthwise(g, n));
 }
 

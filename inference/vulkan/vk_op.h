@@ -226,9 +226,9 @@ void buildResize(Builder& b);        // Resize, Upsample
 void buildTrilu(Builder& b);         // Trilu
 void buildCast(Builder& b);          // Cast, CastLike
 
-// The factory for a node's op (vk_ops.cpp's table); nullptr, with `why` set, when the Vulkan
-// backend does not run it.
-OpFactory findOpFactory(const graph::Node& n, std::string* why);
+// The factory for a node (vk_ops.cpp's table, or for a quantised node vk_int8_ops.cpp's);
+// nullptr, with `why` set, when the Vulkan backend does not run it.
+OpFactory findOpFactory(const graph::Graph& g, const graph::Node& n, std::string* why);
 
 // Elementwise helpers shared by several families (vk_activation.cpp): y = act2(act1(x)) over
 // `count` elements, x and y at element offsets; and a block copy with activation,

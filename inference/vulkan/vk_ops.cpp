@@ -5,6 +5,7 @@
 
 #include "core/backend_registry.h"
 #include "graph/quant.h"
+#include "vulkan/vk_int8.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -16,8 +17,8 @@ using graph::OpKind;
 using VkOp = graph::BackendOp<OpFactory>;
 
 constexpr const char* kFolded = "shape arithmetic is folded at load time and never runs";
-// int8: a quantised model runs on the CPU backend (INT8.md); the app falls back to it.
-constexpr const char* kNoInt8 = "int8 (quantised) tensors are not supported on Vulkan yet; the CPU backend runs them";
+// QLinearConv / QLinearMatMul become Q/DQ and float ops at load (graph/quant_expand.cpp).
+constexpr const char* kExpanded = "expanded into QuantizeLinear, DequantizeLinear and the float op at load time; never runs";
 
 // One entry per line of graph/ops.def, in that order (checked below).
 constexpr VkOp kVkOps[] = {
@@ -136,11 +137,11 @@ constexpr VkOp kVkOps[] = {
     {OpKind::Trilu, buildTrilu},
     {OpKind::Cast, buildCast},
     {OpKind::CastLike, buildCast},
-    // int8 (INT8.md): not on Vulkan yet; quantised nodes of the other ops are refused below
-    {OpKind::QuantizeLinear, nullptr, kNoInt8},
-    {OpKind::DequantizeLinear, nullptr, kNoInt8},
-    {OpKind::QLinearConv, nullptr, kNoInt8},
-    {OpKind::QLinearMatMul, nullptr, kNoInt8},
+    // int8 (INT8.md): a quantised node of any op goes to findInt8Factory (vk_int8_ops.cpp)
+    {OpKind::QuantizeLinear, buildQuantize},
+    {OpKind::DequantizeLinear, buildQuantize},
+    {OpKind::QLinearConv, nullptr, kExpanded},
+    {OpKind::QLinearMatMul, nullptr, kExpanded},
     {OpKind::Constant, nullptr, kFolded},
     {OpKind::ConstantOfShape, nullptr, kFolded},
     {OpKind::Shape, nullptr, kFolded},
@@ -155,7 +156,9 @@ static_assert(graph::coversEveryOp(kVkOps), "vulkan/vk_ops.cpp: one entry per li
 
 }  // namespace
 
-OpFactory findOpFactory(const graph::Node& n, std::string* why) {
+OpFactory findOpFactory(const graph::Graph& g, const graph::Node& n, std::string* why) {
+    // int8: a node reading or writing an 8-bit tensor is a quantised node (INT8.md).
+    if (graph::isQuantizedNode(g, n)) return findInt8Factory(g, n, why);
     const VkOp& e = kVkOps[static_cast<size_t>(n.op)];
     if (!e.fn && why) *why = std::string(n.opName()) + " on Vulkan: " + e.missing;
     return e.fn;
@@ -166,12 +169,7 @@ OpFactory findOpFactory(const graph::Node& n, std::string* why) {
 namespace percept::detail {
 
 bool vulkanSupportsOp(const graph::Graph& g, const graph::Node& n, std::string* why) {
-    // int8: a node reading or writing an 8-bit tensor is a quantised node (INT8.md).
-    if (graph::isQuantizedNode(g, n)) {
-        if (why) *why = std::string(n.opName()) + " on Vulkan: " + vk::kNoInt8;
-        return false;
-    }
-    return vk::findOpFactory(n, why) != nullptr;
+    return vk::findOpFactory(g, n, why) != nullptr;
 }
 
 }  // namespace percept::detail

@@ -166,7 +166,8 @@ TensorRef VulkanSession::valueRef(int value) {
     }
     const int64_t off = plan_.offsets.at(static_cast<size_t>(value));
     if (off < 0) throw Error("internal error: value '" + v.name + "' has no arena slot");
-    const VkDeviceSize bytes = std::max<VkDeviceSize>(static_cast<VkDeviceSize>(elementCount(v.shape)) * eb, 4);
+    // 8-bit values take one byte per element (INT8.md).
+    const VkDeviceSize bytes = std::max<VkDeviceSize>(static_cast<VkDeviceSize>(elementCount(v.shape)) * graph::elementBytesOf(v.dtype, eb), 4);
     return {Resource::Arena, static_cast<VkDeviceSize>(off), bytes};
 }
 // The end of a run: polled for up to kSpinWait (Tuning::vulkanSpinWait), then waited for. A

@@ -7,6 +7,7 @@
 
 #include "core/backend_registry.h"
 #include "graph/flops.h"
+#include "graph/quant.h"
 #include "percept/error.h"
 #include "vulkan/vk_session.h"
 
@@ -150,8 +151,11 @@ void VulkanSession::buildCommands() {
             continue;
         }
         std::string why;
-        OpFactory f = detail::vulkanSupportsOp(g, n, &why) ? findOpFactory(n, &why) : nullptr;  // int8: refused there
+        OpFactory f = findOpFactory(g, n, &why);
         if (!f) throw Error(n.describe() + ": " + why);
+        if (graph::isQuantizedNode(g, n) && !ctx_->supportsInt8DotProduct())
+            throw Error(n.describe() + ": int8 on Vulkan needs 8-bit storage and integer dot products (VK_KHR_shader_integer_dot_product), which " +
+                        ctx_->properties().deviceName + " does not offer; the CPU backend runs quantised models");
         for (int out : n.outputs)
             if (out >= 0 && !g.value(out).shapeKnown) throw Error(n.describe() + ": output shape is unknown (shape inference has not run)");
         SessionBuilder b(*this, n, nodeCommands_.back());

@@ -12,7 +12,9 @@ namespace percept::vk {
 
 void VulkanSession::createBuffers() {
     weights_ = Buffer(*ctx_, std::max<VkDeviceSize>(hostWeights_.size(), 16), Buffer::Kind::Device);
-    arena_ = Buffer(*ctx_, std::max<VkDeviceSize>(plan_.arenaBytes, 16), Buffer::Kind::Device);
+    // A multiple of 16 bytes: a binding is at least 4 bytes, and an 8-bit value of 1 to 3 at the end
+    // would otherwise reach past the arena.
+    arena_ = Buffer(*ctx_, std::max<VkDeviceSize>((plan_.arenaBytes + 15) / 16 * 16, 16), Buffer::Kind::Device);
     stagingIn_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingInBytes_, 16), Buffer::Kind::Upload);
     stagingOut_ = Buffer(*ctx_, std::max<VkDeviceSize>(stagingOutBytes_, 16), Buffer::Kind::Readback);
     if (workspaceBytes_ > 0) workspace_ = Buffer(*ctx_, workspaceBytes_, Buffer::Kind::Device);

@@ -159,8 +159,8 @@ inline ::testing::AssertionResult checkSteps(const Tensor& got, const Tensor& wa
     return ::testing::AssertionSuccess();
 }
 
-// The op tests' fixture for quantised graphs: Vulkan has no int8 kernels yet (INT8.md), so a
-// graph it refuses is skipped there with the refusal (Int8Refusals checks the refusal itself).
+// The op tests' fixture for quantised graphs: a graph the Vulkan backend refuses (an op with no
+// int8 kernel there) is skipped with the refusal (Int8Refusals checks the refusal itself).
 class Int8Test : public OpTest {
 protected:
     bool refusedHere(const OpGraph& b) {
@@ -172,9 +172,9 @@ protected:
         return true;
     }
     std::string refusal_;
-    // The layer whose op starts with `op` ran a quantised kernel (CPU): its algorithm says int8.
+    // The layer whose op starts with `op` ran a quantised kernel (every backend): its algorithm
+    // says int8.
     void expectInt8Layer(const Stats& s, const std::string& op) {
-        if (backend() != Backend::Cpu) return;
         for (const LayerStats& l : s.layers)
             if (l.op.rfind(op, 0) == 0) {
                 EXPECT_NE(l.algo.find("int8"), std::string::npos) << l.op << " ran '" << l.algo << "', not an int8 kernel";

@@ -305,9 +305,6 @@ TEST(OpTable, EveryRunnableOpRunsOnEveryBackend) {
         n.name = "n";
         for (Backend b : opTestBackends()) {
             std::string why;
-            // int8: Vulkan's quantisation kernels are issue 11 part 3 (branch vulkan-perf); until
-            // they land it refuses QDQ models, which then run on the CPU (INT8.md).
-            if (b == Backend::Vulkan && (kind == graph::OpKind::QuantizeLinear || kind == graph::OpKind::DequantizeLinear)) continue;
             EXPECT_TRUE(detail::supportsOp(b, g, n, &why)) << graph::opName(kind) << " on " << backendName(b) << ": " << why;
         }
     }

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+#version 450
+// Quantised Conv (2-D, any group), Gemm and MatMul (INT8.md): an int8 x uint8 GEMM with int32
+// sums on the packed dot products of VK_KHR_shader_integer_dot_product, one 64 x 64 tile of
+// output rows (channels) x columns (pixels, or A's rows) per workgroup of 16 x 16 invocations,
+// 4 x 4 outputs each, k in steps of 16 staged in shared memory as packed words.
+//  - Weights: int8, repacked on the host as [group][row, padded to 64][K padded to 16] in words
+//    of 4 (zeros in the padding, so the padded k add nothing).
+//  - Activations: their codes as unsigned bytes (int8 ones XOR 0x80, with the zero point moved
+//    by 128, as the CPU kernels read them); taps outside the image are the zero point's byte,
+//    so every k holds the real value the ONNX definition gives it. GEMM = 0: a conv's input
+//    [N, C, H, W] read through im2col; GEMM = 1: A [P, K] row-major (Gemm, MatMul's rows).
+//  - The output stage (per output row, from the host: realScale, realOffset and, ASYM = 1, the
+//    weights' zero point), as cpu::int8::OutputStage: r = (sum - zw * column sum) * realScale +
+//    realOffset, then by OUT_MODE
+//      0: (no activation, Relu or Clip) r is in steps of the output's grid already (the host
+//         divided the terms): rounded, the zero point added, clamped to [lo, hi], which applies
+//         the activation;
+//      1: the activation, then rounded onto the output's grid;
+//      2: the activation, stored as a float.
+//    Conv output [N, M, P], GEMM output [P, M].
+#include "common.glsl"
+#include "int8.glsl"
+layout(local_size_x = 16, local_size_y = 16) in;
+layout(constant_id = 0) const uint ACT = 0;
+layout(constant_id = 1) const uint GEMM = 0;
+layout(constant_id = 2) const uint OUT_MODE = 0;
+layout(constant_id = 3) const uint ASYM = 0;
+
+layout(std430, binding = 0) readonly buffer X { uint8_t x[]; };
+layout(std430, binding = 1) readonly buffer Wt { uint w[]; };
+layout(std430, binding = 2) readonly buffer Rows { uint rows[]; };  // realScale[Mt], realOffset[Mt], zero[Mt] (bits)
+// One binding, two views: the output's bytes, or its floats.
+layout(std430, binding = 3) writeonly buffer Y8 { uint8_t y8[]; };
+layout(std430, binding = 3) writeonly buffer YF { sfloat yf[]; };
+layout(push_constant) uniform Push {
+    uint Mg, K, P, Kw, Mt;        // rows per group, depth, columns, words per packed row, rows in all
+    uint Cg, H, W, OW;            // conv: input channels per group, input plane, output width
+    uint kh, kw, sh, sw, dh, dw;
+    int pt, pl;
+    uint xGroup, xBatch, yGroup, yBatch, groups;
+    uint padByte, flip;           // the activations' zero point as a raw byte; 0x80 for int8 codes
+    float invScale;               // the output's grid
+    int zero, lo, hi;
+    float actA, actB;
+} p;
+
+shared uint sW[4][64];
+shared uint sX[4][64];
+
+// The activations' byte for depth k of column col (the zero point outside the image; 0 past K,
+// where the weights are 0 too and the column sums must not count it).
+uint inputByte(uint k, uint col, uint xBase) {
+    if (k >= p.K || col >= p.P) return 0u;
+    if (GEMM == 1u) return uint(x[xBase + col * p.K + k]) ^ p.flip;
+    const uint taps = p.kh * p.kw;
+    const uint c = k / taps, r = k - c * taps;
+    const uint ky = r / p.kw, kx = r - ky * p.kw;
+    const uint oy = col / p.OW, ox = col - oy * p.OW;
+    const int iy = int(oy * p.sh + ky * p.dh) - p.pt, ix = int(ox * p.sw + kx * p.dw) - p.pl;
+    if (uint(iy) >= p.H || uint(ix) >= p.W) return p.padByte ^ p.flip;
+    return uint(x[xBase + (c * p.H + uint(iy)) * p.W + uint(ix)]) ^ p.flip;
+}
+
+void main() {
+    const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y, t = ty * 16u + tx;
+    const uint col0 = gl_WorkGroupID.x * 64u, row0 = gl_WorkGroupID.y * 64u;
+    const uint grp = gl_WorkGroupID.z % p.groups, n = gl_WorkGroupID.z / p.groups;
+    const uint xBase = n * p.xBatch + grp * p.xGroup;
+    const uint wBase = (grp * ((p.Mg + 63u) / 64u * 64u) + row0 + (t & 63u)) * p.Kw;
+    const uint lk = t >> 6u, lc = col0 + (t & 63u);
+    int acc[4][4];
+    int colSum[4];
+    [[unroll]] for (int i = 0; i < 4; ++i) {
+        colSum[i] = 0;
+        [[unroll]] for (int j = 0; j < 4; ++j) acc[i][j] = 0;
+    }
+    for (uint k0 = 0u; k0 < p.K; k0 += 16u) {
+        // Stage 64 rows x 16 k of weights and 16 k x 64 columns of activations, 4 bytes a word.
+        sW[lk][t & 63u] = w[wBase + k0 / 4u + lk];
+        const uint kb = k0 + lk * 4u;
+        sX[lk][t & 63u] = inputByte(kb, lc, xBase) | (inputByte(kb + 1u, lc, xBase) << 8u) | (inputByte(kb + 2u, lc, xBase) << 16u) |
+                          (inputByte(kb + 3u, lc, xBase) << 24u);
+        barrier();
+        [[unroll]] for (uint q = 0u; q < 4u; ++q) {
+            uint a[4], b[4];
+            [[unroll]] for (uint i = 0u; i < 4u; ++i) a[i] = sW[q][ty + 16u * i];
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) b[j] = sX[q][tx + 16u * j];
+            [[unroll]] for (uint i = 0u; i < 4u; ++i)
+                [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] += dotSignedUnsigned4x8(a[i], b[j], 0);
+            if (ASYM == 1u)
+                [[unroll]] for (uint j = 0u; j < 4u; ++j) colSum[j] += int(dotUnsigned4x8(b[j], 0x01010101u, 0));
+        }
+        barrier();
+    }
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+        const uint m = row0 + ty + 16u * i;
+        if (m >= p.Mg) continue;
+        const uint row = grp * p.Mg + m;
+        const float scale = uintBitsToFloat(rows[row]), offset = uintBitsToFloat(rows[p.Mt + row]);
+        const int zw = ASYM == 1u ? int(rows[2u * p.Mt + row]) : 0;
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            const uint col = col0 + tx + 16u * j;
+            if (col >= p.P) continue;
+            const int sum = ASYM == 1u ? acc[i][j] - zw * colSum[j] : acc[i][j];
+            const float v = float(sum) * scale + offset;
+            const uint at = GEMM == 1u ? col * p.Mt + row : n * p.yBatch + grp * p.yGroup + m * p.P + col;
+            if (OUT_MODE == 0u) y8[at] = uint8_t(uint(int(clamp(roundEven(v) + float(p.zero), float(p.lo), float(p.hi)))) & 0xffu);
+            else if (OUT_MODE == 1u) y8[at] = uint8_t(quantizeToByte(activate(ACT, v, p.actA, p.actB), p.invScale, p.zero, p.lo, p.hi));
+            else yf[at] = sfloat(activate(ACT, v, p.actA, p.actB));
+        }
+    }
+}

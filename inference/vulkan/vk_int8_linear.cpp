@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// Quantised Conv, Gemm and MatMul (INT8.md) on shaders/int8_gemm.comp: int8 weights against
+// the activations' codes on the packed dot products, int32 sums, then the output stage.
+// The weights, the activations' parameters and the real terms of the output stage are prepared
+// as the CPU backend prepares them (cpu/int8_gemm_driver.h: readWeights, readInput,
+// realTerms), so both backends compute the same sums and the same reals from them.
+#include "cpu/int8_gemm_driver.h"
+#include "graph/window.h"
+#include "vulkan/vk_int8.h"
+
+namespace percept::vk {
+namespace {
+
+struct Push {
+    uint32_t Mg, K, P, Kw, Mt;
+    uint32_t Cg, H, W, OW;
+    uint32_t kh, kw, sh, sw, dh, dw;
+    int32_t pt, pl;
+    uint32_t xGroup, xBatch, yGroup, yBatch, groups;
+    uint32_t padByte, flip;
+    float invScale;
+    int32_t zero, lo, hi;
+    float actA, actB;
+};
+
+// Weights [group][row padded to 64][K padded to 16] as words of 4 bytes, zeros in the padding.
+std::vector<uint32_t> packWeights(const cpu::int8::Weights& w, int64_t groups, int64_t Mg, int64_t K) {
+    const int64_t mPad = (Mg + 63) / 64 * 64, kWords = (K + 15) / 16 * 4;
+    std::vector<uint32_t> out(static_cast<size_t>(groups * mPad * kWords), 0u);
+    for (int64_t gi = 0; gi < groups; ++gi)
+        for (int64_t m = 0; m < Mg; ++m)
+            for (int64_t k = 0; k < K; ++k) {
+                const uint32_t byte = static_cast<uint8_t>(w.w[static_cast<size_t>((gi * Mg + m) * K + k)]);
+                out[static_cast<size_t>((gi * mPad + m) * kWords + k / 4)] |= byte << (8 * (k % 4));
+            }
+    return out;
+}
+
+// realScale[M], realOffset[M] and the weights' zero points[M], as the shader reads them; in
+// steps of the output's grid where the activation is at most a clamp (divided in double, as
+// cpu::int8::OutputStage divides them, so both backends round the same values).
+std::vector<uint32_t> rowTerms(const cpu::int8::Weights& w, const std::vector<double>& scale, const std::vector<double>& offset, double div) {
+    const size_t M = scale.size();
+    std::vector<uint32_t> out(3 * M);
+    for (size_t m = 0; m < M; ++m) {
+        out[m] = int8::floatBits(static_cast<float>(scale[m] / div));
+        out[M + m] = int8::floatBits(static_cast<float>(offset[m] / div));
+        out[2 * M + m] = static_cast<uint32_t>(w.zero[m]);
+    }
+    return out;
+}
+
+}  // namespace
+
+void buildInt8Linear(Builder& b) {
+    const graph::Graph& g = b.graph();
+    const graph::Node& n = b.node();
+    const graph::Value& yv = g.value(n.outputs.at(0));
+    const Shape& x = g.shapeOf(n.inputs.at(0));
+    const Shape& y = yv.shape;
+    const cpu::int8::Input in = cpu::int8::readInput(g, n, n.inputs.at(0));
+    const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
+    Push p{};
+    int64_t groups = 1, batch = 1, Mg = 0, M = 0, K = 0, P = 0;
+    cpu::int8::Weights w;
+    std::vector<float> bias;
+    const bool conv = n.op == graph::OpKind::Conv;
+    if (conv) {
+        if (x.size() != 3 && x.size() != 4) b.fail("int8 convolutions on Vulkan take [N,C,L] or [N,C,H,W] tensors");
+        const graph::Spatial3 s = graph::spatial3(n, x, y);
+        groups = n.attrInt("group", 1);
+        batch = x[0];
+        M = y[1];
+        Mg = M / groups;
+        const int64_t Cg = x[1] / groups;
+        K = Cg * s.kernel[1] * s.kernel[2];
+        P = s.out[1] * s.out[2];
+        w = cpu::int8::readWeights(g, n, n.inputs.at(1), M, K, false);
+        bias = cpu::int8::biasOf(g, n, 2, M);
+        p.Cg = u32(Cg), p.H = u32(s.in[1]), p.W = u32(s.in[2]), p.OW = u32(s.out[2]);
+        p.kh = u32(s.kernel[1]), p.kw = u32(s.kernel[2]), p.sh = u32(s.stride[1]), p.sw = u32(s.stride[2]);
+        p.dh = u32(s.dilation[1]), p.dw = u32(s.dilation[2]);
+        p.pt = static_cast<int32_t>(s.padBegin[1]), p.pl = static_cast<int32_t>(s.padBegin[2]);
+        p.xGroup = u32(Cg * s.in[1] * s.in[2]), p.xBatch = u32(x[1] * s.in[1] * s.in[2]);
+        p.yGroup = u32(Mg * P), p.yBatch = u32(M * P);
+        b.setAlgo(Mg == 1 && K == s.kernel[1] * s.kernel[2] ? "int8-depthwise-dot" : "int8-conv-dot");
+    } else {
+        const Shape& ws = g.shapeOf(n.inputs.at(1));
+        if (ws.size() != 2 || x.empty()) b.fail("int8 weights must be a matrix");
+        K = x.back();
+        P = elementCount(x) / std::max<int64_t>(K, 1);
+        const bool rowsAreOutputs = n.op == graph::OpKind::Gemm && n.attrInt("transB", 0) != 0;
+        M = rowsAreOutputs ? ws[0] : ws[1];
+        if ((rowsAreOutputs ? ws[1] : ws[0]) != K) b.fail("int8 weights do not match the input's last axis");
+        if (n.op == graph::OpKind::Gemm &&
+            (n.attrInt("transA", 0) != 0 || n.attrFloat("alpha", 1.0f) != 1.0f || n.attrFloat("beta", 1.0f) != 1.0f))
+            b.fail("int8 Gemm takes transA = 0, alpha = beta = 1");
+        Mg = M;
+        w = cpu::int8::readWeights(g, n, n.inputs.at(1), M, K, !rowsAreOutputs);
+        if (n.op == graph::OpKind::Gemm) bias = cpu::int8::biasOf(g, n, 2, M);
+        b.setAlgo(P == 1 ? "int8-gemv-dot" : "int8-gemm-dot");
+    }
+    if (M == 0 || P == 0 || batch == 0) return;
+    std::vector<double> scale, offset;
+    cpu::int8::realTerms(w, in, bias, scale, offset);
+    const int8::OutGrid out = int8::outGridOf(b, yv, n.act);
+    const ActParams ap = activationParams(n.act);
+    p.Mg = u32(Mg), p.K = u32(K), p.P = u32(P), p.Kw = u32((K + 15) / 16 * 4), p.Mt = u32(M);
+    p.groups = u32(groups);
+    p.padByte = in.padByte, p.flip = in.flip;
+    p.invScale = out.invScale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
+    p.actA = ap.a, p.actB = ap.b;
+    const uint32_t outMode = out.asFloat ? 2u : out.steps ? 0u : 1u;
+    const std::vector<uint32_t> spec = {activationCode(n.act.kind), conv ? 0u : 1u, outMode, w.asymmetric ? 1u : 0u};
+    b.dispatch(b.pipeline("int8_gemm", "ssss", spec),
+               {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), b.rawWeights(rowTerms(w, scale, offset, out.steps ? out.scale : 1.0)), b.output(0)}, 0b1000, p,
+               groupCount(static_cast<uint64_t>(P), 64), groupCount(static_cast<uint64_t>(Mg), 64), u32(batch * groups));
+}
+
+}  // namespace percept::vk
