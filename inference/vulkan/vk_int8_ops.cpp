@@ -114,7 +114,7 @@ void buildQuantize(Builder& b) {
     }
     std::vector<uint32_t> params(2 * channels);
     for (size_t c = 0; c < channels; ++c) {
-        params[c] = int8::floatBits(dequantize ? q.scale[c] : 1.0f / q.scale[c]);
+        params[c] = int8::floatBits(q.scale[c]);
         params[channels + c] = static_cast<uint32_t>(q.zeroPoint[c]);
     }
     struct Push {
@@ -138,21 +138,31 @@ void buildInt8Add(Builder& b) {
     if (a.shape != c.shape) b.fail("int8 Add takes two inputs of the same shape");
     const int8::OutGrid out = int8::outGridOf(b, g.value(n.outputs.at(0)), n.act);
     const ActParams ap = activationParams(n.act);
+    // As cpu/int8_ops.cpp's AddKernel: real = sa (a - za) + sb (b - zb) = ca a + (cb b + c0), in
+    // steps of the output's grid where the activation is at most a clamp; there the codes are
+    // read as unsigned bytes (int8 ones XOR 0x80, c0 moved to match), as its addRow reads them.
+    const double div = out.steps ? out.scale : 1.0;
+    const float ca = static_cast<float>(qa.scale[0] / div), cb = static_cast<float>(qc.scale[0] / div);
+    const float c0 = static_cast<float>(-(qa.zeroPoint[0] * static_cast<double>(qa.scale[0]) + qc.zeroPoint[0] * static_cast<double>(qc.scale[0])) / div);
+    const uint32_t flipA = a.dtype == graph::DType::Int8 ? 0x80 : 0, flipB = c.dtype == graph::DType::Int8 ? 0x80 : 0;
     struct Push {
         uint32_t count;
-        float scaleA, scaleB;
-        int32_t zeroA, zeroB;
-        uint32_t signedA, signedB;
+        float ca, cb, c0;
+        uint32_t signedA, signedB;  // general and float outputs: the codes
+        uint32_t flipA, flipB;      // steps: the unsigned bytes
+        float c0u;
         float invScale;
         int32_t zero, lo, hi;
         float actA, actB;
     } p{static_cast<uint32_t>(elementCount(a.shape)),
-        qa.scale[0],
-        qc.scale[0],
-        qa.zeroPoint[0],
-        qc.zeroPoint[0],
-        a.dtype == graph::DType::Int8 ? 1u : 0u,
-        c.dtype == graph::DType::Int8 ? 1u : 0u,
+        ca,
+        cb,
+        c0,
+        flipA ? 1u : 0u,
+        flipB ? 1u : 0u,
+        flipA,
+        flipB,
+        c0 - (flipA ? 128.0f * ca : 0.0f) - (flipB ? 128.0f * cb : 0.0f),
         out.invScale,
         out.zero,
         out.lo,
@@ -161,7 +171,7 @@ void buildInt8Add(Builder& b) {
         ap.b};
     b.setAlgo("int8-add");
     if (p.count == 0) return;
-    b.dispatch(b.pipeline("int8_add", "sss", {activationCode(n.act.kind), out.asFloat ? 1u : 0u}), {b.input(0), b.input(1), b.output(0)},
+    b.dispatch(b.pipeline("int8_add", "sss", {activationCode(n.act.kind), out.asFloat ? 2u : out.steps ? 0u : 1u}), {b.input(0), b.input(1), b.output(0)},
                0b100, p, strideGroups(p.count));
 }
 

@@ -3,7 +3,7 @@
 # Prepares, on this (GPU-less) machine, what tests/gpu/run_gpu_bench.sh needs on the GPU machine,
 # where nothing can be installed or fetched and the project cannot be built (no Debian
 # packages there):
-#   .gpu/bundle.tar.xz  percept-bench, the op and Vulkan kernel tests, and the shared libraries
+#   .gpu/bundle.tar.xz  percept-bench, percept-quantize, the op and Vulkan kernel tests, and the shared libraries
 #                       they load (OpenCV and what it pulls in, protobuf, OpenBLAS ...; not
 #                       glibc or libstdc++), ~55 MB compressed
 #   .gl/*.deb           the Vulkan loader and glvnd (the GPU image has the NVIDIA driver but
@@ -19,8 +19,8 @@
 # set of shared libraries for all three, so both fit the 64 MiB a call carries.
 set -euo pipefail
 build=${1:-build}
-binaries="inference/tools/percept-bench tests/engine/percept_op_tests tests/vulkan/percept_vulkan_tests"
-cmake --build "$build" --target percept-bench percept_op_tests percept_vulkan_tests
+binaries="inference/tools/percept-bench inference/tools/percept-quantize tests/engine/percept_op_tests tests/vulkan/percept_vulkan_tests"
+cmake --build "$build" --target percept-bench percept-quantize percept_op_tests percept_vulkan_tests
 dir=.gpu
 rm -rf "$dir" && mkdir -p "$dir/bundle/lib"
 for b in $binaries; do cp "$build/$b" "$dir/bundle/"; done

@@ -13,17 +13,7 @@
 # by the device tool), or in /tmp/percept-gpu-out elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f .gpu/bundle.tar.xz ] || { echo "run_gpu_bench: .gpu/bundle.tar.xz is missing: run tests/gpu/pack.sh here and carry .gpu" >&2; exit 1; }
-# The Vulkan loader, as the device README says (only into / when the image has none).
-# The NVIDIA ICD (libGLX_nvidia) needs glvnd's libGLdispatch: without it the loader reports
-# "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'" and finds no driver.
-if ! ldconfig -p | grep -q libvulkan.so.1 || ! ldconfig -p | grep -q libGLdispatch.so.0; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; fi
-mkdir -p /tmp/percept && tar -xJf .gpu/bundle.tar.xz -C /tmp/percept
+. tests/gpu/vulkan_env.sh
 out=${OUT:-/tmp/percept-gpu-out}
 nvidia-smi || true
 # Leave NVLink multicast off (the device README): nothing here uses NCCL, but keep the variables.

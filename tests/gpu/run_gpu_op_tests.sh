@@ -8,24 +8,16 @@
 # lands in $OUT/op_tests.txt; the failures are printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f .gpu/bundle.tar.xz ] || { echo "run_gpu_op_tests: .gpu/bundle.tar.xz is missing: run tests/gpu/pack.sh here and carry .gpu" >&2; exit 1; }
-# The Vulkan loader and glvnd, as run_gpu_bench.sh brings them.
-if ! ldconfig -p | grep -q libvulkan.so.1 || ! ldconfig -p | grep -q libGLdispatch.so.0; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; fi
-mkdir -p /tmp/percept-ops && tar -xJf .gpu/bundle.tar.xz -C /tmp/percept-ops
+. tests/gpu/vulkan_env.sh
 out=${OUT:-/tmp/percept-gpu-out}
 mkdir -p "$out"
 filter='*vulkan*'
 set +e
-(cd /tmp/percept-ops && LD_LIBRARY_PATH=/tmp/percept-ops/lib PERCEPT_TEST_BACKENDS=vulkan ./percept_op_tests --gtest_filter="$filter" "$@") >"$out/op_tests.txt" 2>&1
+(cd /tmp/percept && LD_LIBRARY_PATH=/tmp/percept/lib PERCEPT_TEST_BACKENDS=vulkan ./percept_op_tests --gtest_filter="$filter" "$@") >"$out/op_tests.txt" 2>&1
 rc=$?
 # The kernel tests (tiled and tensor-core GEMMs and convs, forced forms, split reductions):
 # tests/vulkan's VulkanKernels suite.
-(cd /tmp/percept-ops && LD_LIBRARY_PATH=/tmp/percept-ops/lib ./percept_vulkan_tests --gtest_filter='VulkanKernels.*') >"$out/kernel_tests.txt" 2>&1
+(cd /tmp/percept && LD_LIBRARY_PATH=/tmp/percept/lib ./percept_vulkan_tests --gtest_filter='VulkanKernels.*') >"$out/kernel_tests.txt" 2>&1
 rc2=$?
 [ $rc -ne 0 ] || rc=$rc2
 set -e

@@ -3,8 +3,9 @@
 // QuantizeLinear (DEQUANTIZE = 0: floats in, 8-bit codes out) and DequantizeLinear
 // (DEQUANTIZE = 1: 8-bit codes in, floats out), INT8.md, one invocation per element. Per-tensor
 // parameters, or one scale and zero point per index along an axis: element i's channel is
-// (i / inner) % channels. The parameters come from the host: 1 / scale (quantising) or scale,
-// then the zero points.
+// (i / inner) % channels. The parameters come from the host: the scales, then the zero points.
+// Quantising divides by the scale, as the CPU's quantizeRow does (a multiplication by 1 / scale
+// rounds some values near a half the other way).
 #include "common.glsl"
 #include "int8.glsl"
 layout(local_size_x = 64) in;
@@ -14,7 +15,7 @@ layout(std430, binding = 0) readonly buffer XF { sfloat xf[]; };
 layout(std430, binding = 0) readonly buffer X8 { uint8_t x8[]; };
 layout(std430, binding = 1) writeonly buffer YF { sfloat yf[]; };
 layout(std430, binding = 1) writeonly buffer Y8 { uint8_t y8[]; };
-layout(std430, binding = 2) readonly buffer Params { uint params[]; };  // scale or 1 / scale [channels], zero [channels]
+layout(std430, binding = 2) readonly buffer Params { uint params[]; };  // scale [channels], zero [channels]
 layout(push_constant) uniform Push {
     uint count, inner, channels;
     uint isSigned;  // the 8-bit tensor is Int8
@@ -28,6 +29,6 @@ void main() {
         const float s = uintBitsToFloat(params[c]);
         const int zero = int(params[p.channels + c]);
         if (DEQUANTIZE == 1u) yf[i] = sfloat(float(codeOf(uint(x8[i]), p.isSigned != 0u) - zero) * s);
-        else y8[i] = uint8_t(quantizeToByte(float(xf[i]), s, zero, p.lo, p.hi));
+        else y8[i] = uint8_t(quantizeToByte(float(xf[i]) / s, 1.0, zero, p.lo, p.hi));
     }
 }
