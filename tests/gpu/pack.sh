@@ -19,8 +19,15 @@
 # set of shared libraries for all three, so both fit the 64 MiB a call carries.
 set -euo pipefail
 build=${1:-build}
-binaries="inference/tools/percept-bench inference/tools/percept-quantize tests/engine/percept_op_tests tests/vulkan/percept_vulkan_tests"
-cmake --build "$build" --target percept-bench percept-quantize percept_op_tests percept_vulkan_tests
+# PERCEPT_GPU_TARGETS: a shorter list where a call carries more beside the bundle (run_gpu_int8.sh
+# has no use for the kernel tests: PERCEPT_GPU_TARGETS="percept-bench percept-quantize percept_op_tests").
+targets=${PERCEPT_GPU_TARGETS:-percept-bench percept-quantize percept_op_tests percept_vulkan_tests}
+declare -A path=([percept-bench]=inference/tools/percept-bench [percept-quantize]=inference/tools/percept-quantize
+                 [percept_op_tests]=tests/engine/percept_op_tests [percept_vulkan_tests]=tests/vulkan/percept_vulkan_tests)
+binaries=""
+for t in $targets; do binaries="$binaries ${path[$t]}"; done
+# shellcheck disable=SC2086
+cmake --build "$build" --target $targets
 dir=.gpu
 rm -rf "$dir" && mkdir -p "$dir/bundle/lib"
 for b in $binaries; do cp "$build/$b" "$dir/bundle/"; done

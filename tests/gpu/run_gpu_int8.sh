@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # int8 on the GPU (issue 11 part 3) on the GPU machine, unattended:
 #  1. the int8 op tests on the NVIDIA driver (CI only has lavapipe);
-#  2. two shared models' int8 copies (SqueezeNet 1.1, MobileNetV2: made here by the int8_models
-#     CTest fixture and its accuracy test, copied with one photo's input each into .gpu-int8 by
-#     --prepare) on the Vulkan backend and the CPU backend, interleaved (percept-bench --compare):
-#     the same logits, the same top-1;
+#  2. the shared SqueezeNet 1.1's int8 copy (made here by the int8_models CTest fixture and its
+#     accuracy test, copied with one photo's input into .gpu-int8 by --prepare; a call carries
+#     64 MiB, the bundle takes 55) on the Vulkan backend and the CPU backend, interleaved
+#     (percept-bench --compare): the same logits, the same top-1;
 #  3. torchvision's models (random weights, exported there by torch_peer.py), quantised there by
 #     percept-quantize on resources/calibration, fp32 against int8 on the Vulkan backend,
-#     interleaved round by round: ms, and the per-round ratio int8 / fp32.
+#     interleaved round by round: ms, and the per-round ratio int8 / fp32; and each int8 model on
+#     Vulkan against the CPU on its export's input (the same logits, the same top-1).
 # Prepare with tests/gpu/pack.sh and `tests/gpu/run_gpu_int8.sh --prepare build` (after the int8
 # tests ran in build), then (device tool, repository root):
 #   run  carry=[".gl", ".gpu", ".gpu-int8"]  timeout_s=600
@@ -20,7 +21,7 @@ rounds=3 runs=50 models=squeezenet1_1,mobilenet_v2,resnet18,resnet50
 if [ "${1:-}" = --prepare ]; then
   build=$2
   rm -rf .gpu-int8 && mkdir -p .gpu-int8
-  for name in squeezenet1.1 mobilenet_v2_1.0_224; do
+  for name in squeezenet1.1; do
     cp "$build/tests/int8/models/$name.int8.onnx" .gpu-int8/
     cp "$build/tests/int8/data/$name/rocket.input.npy" ".gpu-int8/$name.rocket.input.npy"
   done
@@ -73,6 +74,11 @@ for r in $(seq 1 "$rounds"); do
   done
   echo "round $r done"
 done
+# Each int8 model on Vulkan against the CPU, on the export's input.
+for m in ${models//,/ }; do
+  echo "$m: $(ours /tmp/percept/percept-bench --model "$dir/$m.int8.onnx" --compare cpu,vulkan --threads 8 --no-opencv --runs 5 --warmup 2 \
+    --layers 0 --input "$dir/$m.input.npy" 2>&1 | grep -m1 agreement)"
+done | tee "$out/int8_torchvision_vs_cpu.txt"
 # One profiled run per model and variant: where the int8 time goes.
 for m in ${models//,/ }; do
   for v in "" .int8; do
