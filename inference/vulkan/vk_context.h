@@ -63,8 +63,7 @@ public:
     // shaderInt8, 8-bit storage and shaderIntegerDotProduct are on
     // (VK_KHR_shader_integer_dot_product, core in 1.3); `accelerated`: the device says its
     // 4x8-bit packed dot product is faster than the emulation (integerDotProduct4x8BitPacked
-    // SignedAccelerated). For int8 kernels (issue 11; none yet: the CPU's int8 graph ops are
-    // not settled).
+    // SignedAccelerated). The int8 kernels need all three (vk_int8_*.cpp, INT8.md).
     bool supportsInt8DotProduct() const { return int8Dot_; }
     bool int8DotProductAccelerated() const { return int8DotAccelerated_; }
     // Tensor-core matrix products: VK_NV_cooperative_matrix with a subgroup configuration of
