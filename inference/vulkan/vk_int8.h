@@ -17,7 +17,7 @@ namespace percept::vk::int8 {
 struct OutGrid {
     bool asFloat = false;
     bool steps = false;  // the activation is at most a clamp: [lo, hi] applies it
-    float scale = 1.0f, invScale = 1.0f;
+    float scale = 1.0f;
     int32_t zero = 0, lo = 0, hi = 255;
 };
 OutGrid outGridOf(Builder& b, const graph::Value& y, const graph::FusedActivation& act);

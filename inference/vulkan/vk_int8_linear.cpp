@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Quantised Conv, Gemm and MatMul (INT8.md) on shaders/int8_gemm.comp: int8 weights against
-// the activations' codes on the packed dot products, int32 sums, then the output stage.
+// the activations' codes on the packed dot products, int32 sums, then the output stage; a
+// depthwise Conv on shaders/int8_depthwise.comp (one invocation per output, its window's taps).
 // The weights, the activations' parameters and the real terms of the output stage are prepared
 // as the CPU backend prepares them (cpu/int8_gemm_driver.h: readWeights, readInput,
 // realTerms), so both backends compute the same sums and the same reals from them.
@@ -18,7 +19,7 @@ struct Push {
     int32_t pt, pl;
     uint32_t xGroup, xBatch, yGroup, yBatch, groups;
     uint32_t padByte, flip;
-    float invScale;
+    float outScale;
     int32_t zero, lo, hi;
     float actA, actB;
 };
@@ -83,7 +84,7 @@ void buildInt8Linear(Builder& b) {
         p.pt = static_cast<int32_t>(s.padBegin[1]), p.pl = static_cast<int32_t>(s.padBegin[2]);
         p.xGroup = u32(Cg * s.in[1] * s.in[2]), p.xBatch = u32(x[1] * s.in[1] * s.in[2]);
         p.yGroup = u32(Mg * P), p.yBatch = u32(M * P);
-        b.setAlgo(Mg == 1 && K == s.kernel[1] * s.kernel[2] ? "int8-depthwise-dot" : "int8-conv-dot");
+        b.setAlgo(Mg == 1 && Cg == 1 ? "int8-depthwise" : "int8-conv-dot");
     } else {
         const Shape& ws = g.shapeOf(n.inputs.at(1));
         if (ws.size() != 2 || x.empty()) b.fail("int8 weights must be a matrix");
@@ -108,13 +109,35 @@ void buildInt8Linear(Builder& b) {
     p.Mg = u32(Mg), p.K = u32(K), p.P = u32(P), p.Kw = u32((K + 15) / 16 * 4), p.Mt = u32(M);
     p.groups = u32(groups);
     p.padByte = in.padByte, p.flip = in.flip;
-    p.invScale = out.invScale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
+    p.outScale = out.scale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
     p.actA = ap.a, p.actB = ap.b;
     const uint32_t outMode = out.asFloat ? 2u : out.steps ? 0u : 1u;
+    const TensorRef rows = b.rawWeights(rowTerms(w, scale, offset, out.steps ? out.scale : 1.0));
+    if (conv && Mg == 1 && p.Cg == 1) {
+        // Depthwise: the weights as they are, [C][kh * kw] bytes.
+        std::vector<uint32_t> bytes((w.w.size() + 3) / 4, 0u);
+        for (size_t k = 0; k < w.w.size(); ++k) bytes[k / 4] |= static_cast<uint32_t>(static_cast<uint8_t>(w.w[k])) << (8 * (k % 4));
+        struct DwPush {
+            uint32_t count, C, H, W, OH, OW;
+            uint32_t kh, kw, sh, sw, dh, dw;
+            int32_t pt, pl;
+            uint32_t padByte, flip;
+            float outScale;
+            int32_t zero, lo, hi;
+            float actA, actB;
+        } d{u32(batch * M * P), u32(M), p.H, p.W, u32(P / p.OW), p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.pt, p.pl,
+            p.padByte, p.flip, p.outScale, p.zero, p.lo, p.hi, p.actA, p.actB};
+        const bool unroll = p.kh <= 7 && p.kw <= 7;
+        const uint32_t groupsAll = groupCount(d.count, 64);
+        const uint32_t gx = std::min<uint32_t>(groupsAll, 65535), gy = (groupsAll + gx - 1) / gx;
+        b.dispatch(b.pipeline("int8_depthwise", "ssss",
+                              {activationCode(n.act.kind), outMode, w.asymmetric ? 1u : 0u, unroll ? p.kh : 0u, unroll ? p.kw : 0u}),
+                   {b.input(0), b.rawWeights(bytes), rows, b.output(0)}, 0b1000, d, gx, gy);
+        return;
+    }
     const std::vector<uint32_t> spec = {activationCode(n.act.kind), conv ? 0u : 1u, outMode, w.asymmetric ? 1u : 0u};
-    b.dispatch(b.pipeline("int8_gemm", "ssss", spec),
-               {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), b.rawWeights(rowTerms(w, scale, offset, out.steps ? out.scale : 1.0)), b.output(0)}, 0b1000, p,
-               groupCount(static_cast<uint64_t>(P), 64), groupCount(static_cast<uint64_t>(Mg), 64), u32(batch * groups));
+    b.dispatch(b.pipeline("int8_gemm", "ssss", spec), {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), rows, b.output(0)}, 0b1000,
+               p, groupCount(static_cast<uint64_t>(P), 64), groupCount(static_cast<uint64_t>(Mg), 64), u32(batch * groups));
 }
 
 }  // namespace percept::vk

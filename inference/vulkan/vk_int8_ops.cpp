@@ -37,7 +37,6 @@ OutGrid outGridOf(Builder& b, const graph::Value& y, const graph::FusedActivatio
     const cpu::QuantOut q(y, act);
     o.steps = q.clamp();
     o.scale = q.outScale();
-    o.invScale = 1.0f / q.outScale();
     o.zero = q.zero();
     o.lo = q.lo();
     o.hi = q.hi();
@@ -151,7 +150,7 @@ void buildInt8Add(Builder& b) {
         uint32_t signedA, signedB;  // general and float outputs: the codes
         uint32_t flipA, flipB;      // steps: the unsigned bytes
         float c0u;
-        float invScale;
+        float outScale;
         int32_t zero, lo, hi;
         float actA, actB;
     } p{static_cast<uint32_t>(elementCount(a.shape)),
@@ -163,7 +162,7 @@ void buildInt8Add(Builder& b) {
         flipA,
         flipB,
         c0 - (flipA ? 128.0f * ca : 0.0f) - (flipB ? 128.0f * cb : 0.0f),
-        out.invScale,
+        out.scale,
         out.zero,
         out.lo,
         out.hi,
@@ -254,7 +253,7 @@ void buildInt8Pool(Builder& b) {
         uint32_t includePad, isSigned;
         float scale;
         int32_t inZero;
-        float invScale;
+        float outScale;
         int32_t zero, lo, hi;
     } p{};
     const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
@@ -280,7 +279,7 @@ void buildInt8Pool(Builder& b) {
     p.isSigned = xv.dtype == graph::DType::Int8 ? 1u : 0u;
     p.scale = qx.scale[0];
     p.inZero = qx.zeroPoint[0];
-    p.invScale = out.invScale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
+    p.outScale = out.scale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
     const uint64_t count = static_cast<uint64_t>(p.planes) * p.OD * p.OH * p.OW;
     if (count == 0) return;
     const TensorRef table = b.rawWeights(int8::tableWords(isMax ? cpu::int8::tableOf(xv, yv, {n.act}) : identityTable()));

@@ -10,7 +10,9 @@
 // and prints per model the top-5 overlap and the largest probability difference. Inputs and
 // outputs are written beside the models for ort_check.js (ONNX Runtime on the same files).
 // The same int8 files on the Vulkan backend (its int8 kernels, vulkan/vk_int8_*.cpp) against
-// the CPU's int8 run: the same top-1 on every photo, every quantised layer on an int8 kernel.
+// the CPU's int8 run at the portable level, whose output stage rounds as the shaders do (the
+// SIMD levels' fused multiply-adds move a few codes by one step): the same top-1 on every photo,
+// the same probabilities to 1e-3, every quantised layer on an int8 kernel.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -110,9 +112,10 @@ TEST_P(Int8Accuracy, VulkanAgreesWithTheCpu) {
     PERCEPT_REQUIRE_DATA(int8Path);
     const Model qm = Model::load(int8Path);
     EXPECT_TRUE(qm.unsupportedOps(Backend::Vulkan).empty());
-    SessionOptions vo;
+    SessionOptions co, vo;
+    co.tuning.cpuIsa = Tuning::CpuIsa::Generic;
     vo.backend = Backend::Vulkan;
-    auto cs = Session::create(qm), vs = Session::create(qm, vo);
+    auto cs = Session::create(qm, co), vs = Session::create(qm, vo);
     int kept = 0, overlap = 0;
     double maxDiff = 0;
     const std::vector<std::string> images = testImages();
@@ -122,8 +125,6 @@ TEST_P(Int8Accuracy, VulkanAgreesWithTheCpu) {
         const std::vector<float> cp = models::probabilities(cs->run(x).data, qm.outputs()[0].kind);
         const std::vector<float> vp = models::probabilities(vs->run(x).data, qm.outputs()[0].kind);
         const std::vector<int> ct = models::topK(cp, 5), vt = models::topK(vp, 5);
-        // A code one step apart where fp32 rounding straddles a half (INT8.md, Rounding) may
-        // move later layers a little; the top-1 may not move.
         EXPECT_EQ(vt[0], ct[0]) << base;
         kept += vt[0] == ct[0];
         overlap += static_cast<int>(std::count_if(vt.begin(), vt.end(), [&](int c) { return std::find(ct.begin(), ct.end(), c) != ct.end(); }));
@@ -131,7 +132,7 @@ TEST_P(Int8Accuracy, VulkanAgreesWithTheCpu) {
     }
     std::printf("[ int8 vk  ] %-24s Vulkan vs CPU: top-1 kept %d/%zu, top-5 overlap %.1f/5, max |probability difference| %.4f\n", m->name.c_str(),
                 kept, images.size(), static_cast<double>(overlap) / static_cast<double>(images.size()), maxDiff);
-    EXPECT_LT(maxDiff, 0.05);
+    EXPECT_LT(maxDiff, 1e-3);
     int quantised = 0;
     for (const LayerStats& l : vs->stats().layers)
         if (l.algo.rfind("int8", 0) == 0) ++quantised;

@@ -23,12 +23,17 @@ uint dotUnsigned4x8(uint a, uint b, spirv_literal int packedVectorFormat);
 // The code a raw byte holds: int8 codes are signed (isSigned: the tensor is Int8).
 int codeOf(uint byteValue, bool isSigned) { return isSigned ? bitfieldExtract(int(byteValue), 0, 8) : int(byteValue); }
 
-// ONNX QuantizeLinear of a real value: saturate(round_half_to_even(r * invScale) + zero) onto
-// [lo, hi] ([-128, 127] or [0, 255]), as a raw byte. r * (1 / scale) in fp32 may differ from
-// r / scale by one step where the quotient lies within rounding of a half (INT8.md, Rounding);
-// NaN becomes the zero point.
-uint quantizeToByte(float r, float invScale, int zero, int lo, int hi) {
-    const float q = roundEven(r * invScale);
+// ONNX QuantizeLinear of a real value: saturate(round_half_to_even(r / scale) + zero) onto
+// [lo, hi] ([-128, 127] or [0, 255]), as a raw byte; the quotient in fp32, as the CPU's rows
+// and graph::quantizeOne compute it (a multiplication by 1 / scale rounds some values near a
+// half the other way). NaN becomes the zero point.
+uint quantizeToByte(float r, float scale, int zero, int lo, int hi) {
+    const float q = roundEven(r / scale);
     const int v = isnan(q) ? zero : int(clamp(q + float(zero), float(lo), float(hi)));
     return uint(v) & 0xffu;
 }
+
+// A result already in steps of the output's grid (the host divided the real terms by its scale,
+// as cpu::int8::OutputStage does) as a raw byte: rounded, the zero point added, clamped to
+// [lo, hi] (which applies a Relu or Clip activation).
+uint stepsToByte(float v, int zero, int lo, int hi) { return uint(int(clamp(roundEven(v) + float(zero), float(lo), float(hi)))) & 0xffu; }

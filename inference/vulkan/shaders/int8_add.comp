@@ -22,7 +22,7 @@ layout(push_constant) uniform Push {
     uint signedA, signedB;
     uint flipA, flipB;
     float c0u;
-    float invScale;
+    float outScale;
     int zero, lo, hi;
     float actA, actB;
 } p;
@@ -32,12 +32,12 @@ void main() {
     for (uint i = gl_GlobalInvocationID.x; i < p.count; i += stride) {
         if (OUT_MODE == 0u) {
             const float v = float(uint(a[i]) ^ p.flipA) * p.ca + (float(uint(b[i]) ^ p.flipB) * p.cb + p.c0u);
-            y8[i] = uint8_t(uint(int(clamp(roundEven(v) + float(p.zero), float(p.lo), float(p.hi)))) & 0xffu);
+            y8[i] = uint8_t(stepsToByte(v, p.zero, p.lo, p.hi));
             continue;
         }
         const float v = float(codeOf(uint(a[i]), p.signedA != 0u)) * p.ca + (float(codeOf(uint(b[i]), p.signedB != 0u)) * p.cb + p.c0);
         const float r = activate(ACT, v, p.actA, p.actB);
         if (OUT_MODE == 2u) yf[i] = sfloat(r);
-        else y8[i] = uint8_t(quantizeToByte(r, p.invScale, p.zero, p.lo, p.hi));
+        else y8[i] = uint8_t(quantizeToByte(r, p.outScale, p.zero, p.lo, p.hi));
     }
 }

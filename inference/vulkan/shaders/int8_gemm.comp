@@ -40,7 +40,7 @@ layout(push_constant) uniform Push {
     int pt, pl;
     uint xGroup, xBatch, yGroup, yBatch, groups;
     uint padByte, flip;           // the activations' zero point as a raw byte; 0x80 for int8 codes
-    float invScale;               // the output's grid
+    float outScale;               // the output's grid
     int zero, lo, hi;
     float actA, actB;
 } p;
@@ -105,8 +105,8 @@ void main() {
             const int sum = ASYM == 1u ? acc[i][j] - zw * colSum[j] : acc[i][j];
             const float v = float(sum) * scale + offset;
             const uint at = GEMM == 1u ? col * p.Mt + row : n * p.yBatch + grp * p.yGroup + m * p.P + col;
-            if (OUT_MODE == 0u) y8[at] = uint8_t(uint(int(clamp(roundEven(v) + float(p.zero), float(p.lo), float(p.hi)))) & 0xffu);
-            else if (OUT_MODE == 1u) y8[at] = uint8_t(quantizeToByte(activate(ACT, v, p.actA, p.actB), p.invScale, p.zero, p.lo, p.hi));
+            if (OUT_MODE == 0u) y8[at] = uint8_t(stepsToByte(v, p.zero, p.lo, p.hi));
+            else if (OUT_MODE == 1u) y8[at] = uint8_t(quantizeToByte(activate(ACT, v, p.actA, p.actB), p.outScale, p.zero, p.lo, p.hi));
             else yf[at] = sfloat(activate(ACT, v, p.actA, p.actB));
         }
     }

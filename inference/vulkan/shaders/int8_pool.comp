@@ -24,7 +24,7 @@ layout(push_constant) uniform Push {
     uint includePad, isSigned;
     float scale;      // the input's
     int inZero;
-    float invScale;   // the output's grid
+    float outScale;   // the output's grid
     int zero, lo, hi;
 } p;
 
@@ -75,5 +75,5 @@ void main() {
                   tapsIn(x0, p.kw, p.dw, -p.pl, int(p.W) + p.pr);
     const float real = divisor > 0 ? p.scale * float(sum - p.inZero * inside) / float(divisor) : 0.0;
     if (OUT_FLOAT == 1u) yf[idx] = sfloat(real);
-    else y8[idx] = uint8_t(quantizeToByte(real, p.invScale, p.zero, p.lo, p.hi));
+    else y8[idx] = uint8_t(quantizeToByte(real, p.outScale, p.zero, p.lo, p.hi));
 }

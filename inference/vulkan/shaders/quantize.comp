@@ -4,8 +4,7 @@
 // (DEQUANTIZE = 1: 8-bit codes in, floats out), INT8.md, one invocation per element. Per-tensor
 // parameters, or one scale and zero point per index along an axis: element i's channel is
 // (i / inner) % channels. The parameters come from the host: the scales, then the zero points.
-// Quantising divides by the scale, as the CPU's quantizeRow does (a multiplication by 1 / scale
-// rounds some values near a half the other way).
+
 #include "common.glsl"
 #include "int8.glsl"
 layout(local_size_x = 64) in;
@@ -29,6 +28,6 @@ void main() {
         const float s = uintBitsToFloat(params[c]);
         const int zero = int(params[p.channels + c]);
         if (DEQUANTIZE == 1u) yf[i] = sfloat(float(codeOf(uint(x8[i]), p.isSigned != 0u) - zero) * s);
-        else y8[i] = uint8_t(quantizeToByte(float(xf[i]) / s, 1.0, zero, p.lo, p.hi));
+        else y8[i] = uint8_t(quantizeToByte(float(xf[i]), s, zero, p.lo, p.hi));
     }
 }
