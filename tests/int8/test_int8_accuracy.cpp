@@ -130,7 +130,7 @@ TEST_P(Int8Accuracy, VulkanAgreesWithTheCpu) {
         overlap += static_cast<int>(std::count_if(vt.begin(), vt.end(), [&](int c) { return std::find(ct.begin(), ct.end(), c) != ct.end(); }));
         for (size_t k = 0; k < cp.size(); ++k) maxDiff = std::max(maxDiff, static_cast<double>(std::fabs(cp[k] - vp[k])));
     }
-    std::printf("[ int8 vk  ] %-24s Vulkan vs CPU: top-1 kept %d/%zu, top-5 overlap %.1f/5, max |probability difference| %.4f\n", m->name.c_str(),
+    std::printf("[ int8 vk  ] %-24s Vulkan vs CPU: top-1 kept %d/%zu, top-5 overlap %.1f/5, max |probability difference| %.1e\n", m->name.c_str(),
                 kept, images.size(), static_cast<double>(overlap) / static_cast<double>(images.size()), maxDiff);
     EXPECT_LT(maxDiff, 1e-3);
     int quantised = 0;
