@@ -7,6 +7,7 @@
 // realTerms), so both backends compute the same sums and the same reals from them.
 #include "cpu/int8_gemm_driver.h"
 #include "graph/window.h"
+#include "vulkan/vk_context.h"
 #include "vulkan/vk_int8.h"
 
 namespace percept::vk {
@@ -15,9 +16,10 @@ namespace {
 struct Push {
     uint32_t Mg, K, P, Kw, Mt;
     uint32_t Cg, H, W, OW;
-    uint32_t kh, kw, sh, sw, dh, dw;
+    uint32_t sh, sw;
     int32_t pt, pl;
     uint32_t xGroup, xBatch, yGroup, yBatch, groups;
+    uint32_t kSlice, slices;
     uint32_t padByte, flip;
     float outScale;
     int32_t zero, lo, hi;
@@ -62,6 +64,7 @@ void buildInt8Linear(Builder& b) {
     const cpu::int8::Input in = cpu::int8::readInput(g, n, n.inputs.at(0));
     const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
     Push p{};
+    uint32_t kh = 1, kw = 1, dh = 1, dw = 1;
     int64_t groups = 1, batch = 1, Mg = 0, M = 0, K = 0, P = 0;
     cpu::int8::Weights w;
     std::vector<float> bias;
@@ -79,8 +82,8 @@ void buildInt8Linear(Builder& b) {
         w = cpu::int8::readWeights(g, n, n.inputs.at(1), M, K, false);
         bias = cpu::int8::biasOf(g, n, 2, M);
         p.Cg = u32(Cg), p.H = u32(s.in[1]), p.W = u32(s.in[2]), p.OW = u32(s.out[2]);
-        p.kh = u32(s.kernel[1]), p.kw = u32(s.kernel[2]), p.sh = u32(s.stride[1]), p.sw = u32(s.stride[2]);
-        p.dh = u32(s.dilation[1]), p.dw = u32(s.dilation[2]);
+        kh = u32(s.kernel[1]), kw = u32(s.kernel[2]), p.sh = u32(s.stride[1]), p.sw = u32(s.stride[2]);
+        dh = u32(s.dilation[1]), dw = u32(s.dilation[2]);
         p.pt = static_cast<int32_t>(s.padBegin[1]), p.pl = static_cast<int32_t>(s.padBegin[2]);
         p.xGroup = u32(Cg * s.in[1] * s.in[2]), p.xBatch = u32(x[1] * s.in[1] * s.in[2]);
         p.yGroup = u32(Mg * P), p.yBatch = u32(M * P);
@@ -125,19 +128,41 @@ void buildInt8Linear(Builder& b) {
             float outScale;
             int32_t zero, lo, hi;
             float actA, actB;
-        } d{u32(batch * M * P), u32(M), p.H, p.W, u32(P / p.OW), p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.pt, p.pl,
+        } d{u32(batch * M * P), u32(M), p.H, p.W, u32(P / p.OW), p.OW, kh, kw, p.sh, p.sw, dh, dw, p.pt, p.pl,
             p.padByte, p.flip, p.outScale, p.zero, p.lo, p.hi, p.actA, p.actB};
-        const bool unroll = p.kh <= 7 && p.kw <= 7;
+        const bool unroll = kh <= 7 && kw <= 7;
         const uint32_t groupsAll = groupCount(d.count, 64);
         const uint32_t gx = std::min<uint32_t>(groupsAll, 65535), gy = (groupsAll + gx - 1) / gx;
         b.dispatch(b.pipeline("int8_depthwise", "ssss",
-                              {activationCode(n.act.kind), outMode, w.asymmetric ? 1u : 0u, unroll ? p.kh : 0u, unroll ? p.kw : 0u}),
+                              {activationCode(n.act.kind), outMode, w.asymmetric ? 1u : 0u, unroll ? kh : 0u, unroll ? kw : 0u}),
                    {b.input(0), b.rawWeights(bytes), rows, b.output(0)}, 0b1000, d, gx, gy);
         return;
     }
+    // Conv: per k = (c, ky, kx), the offset from the window's corner and the corner's step.
+    std::vector<uint32_t> taps(2, 0u);
+    if (conv) {
+        taps.assign(static_cast<size_t>(2 * K), 0u);
+        for (int64_t k = 0; k < K; ++k) {
+            const int64_t c = k / (kh * kw), r = k % (kh * kw), dy = r / kw * dh, dx = r % kw * dw;
+            if (dy > 0xffff || dx > 0xffff) b.fail("int8 convolutions on Vulkan take windows up to 65535 pixels tall and wide");
+            taps[static_cast<size_t>(2 * k)] = u32(c * p.H * p.W + dy * p.W + dx);
+            taps[static_cast<size_t>(2 * k + 1)] = u32(dy << 16 | dx);
+        }
+    }
+    // Few tiles: k split over slices, as the tiled float kernels split it (vk_op.h), on GPUs (or
+    // where Tuning::vulkanConv = Tiled asks for the GPU forms: tests). On lavapipe a split only
+    // adds the partial sums' traffic: SqueezeNet took 2-3x as long.
+    const int64_t tiles = ((P + 63) / 64) * ((Mg + 63) / 64) * batch * groups;
+    const bool gpuForms = !b.context().isCpuDevice() || b.tuning().vulkanConv == Tuning::VulkanConv::Tiled;
+    const SplitReduction split = gpuForms ? splitReduction(tiles, K, b.tuning().vulkanSplitWorkgroups) : SplitReduction{u32(K + 15) / 16 * 16, 1};
+    p.kSlice = split.kSlice, p.slices = split.slices;
+    const TensorRef parts = b.workspace(split.slices > 1 ? static_cast<VkDeviceSize>(split.slices * tiles) * 5 * 256 * 16 : 64);
+    const TensorRef arrivals = b.counters(split.slices > 1 ? u32(tiles) : 1u);
+    if (split.slices > 1) b.setAlgo(b.algo() + "-splitk");
     const std::vector<uint32_t> spec = {activationCode(n.act.kind), conv ? 0u : 1u, outMode, w.asymmetric ? 1u : 0u};
-    b.dispatch(b.pipeline("int8_gemm", "ssss", spec), {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), rows, b.output(0)}, 0b1000,
-               p, groupCount(static_cast<uint64_t>(P), 64), groupCount(static_cast<uint64_t>(Mg), 64), u32(batch * groups));
+    b.dispatch(b.pipeline("int8_gemm", "sssssss", spec),
+               {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), rows, b.output(0), b.rawWeights(taps), parts, arrivals}, 0b1101000, p,
+               groupCount(static_cast<uint64_t>(P), 64), groupCount(static_cast<uint64_t>(Mg), 64), u32(batch * groups * split.slices));
 }
 
 }  // namespace percept::vk

@@ -7,6 +7,7 @@
 // the output's grid. A backend may differ from that by one step where fp32 rounding straddles
 // a half (INT8.md, Rounding); checkSteps allows exactly that and reports how often it happens.
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,24 @@ protected:
         return true;
     }
     std::string refusal_;
+    // Vulkan: the graph once more with the GPU forms of the int8 kernels, which lavapipe does not
+    // take by default (Tuning::vulkanConv = Tiled: a product's k split over slices where its
+    // output has few tiles, 64 workgroups as the target so that small graphs split); nothing on
+    // other backends.
+    std::optional<Tensor> runGpuForms(OpGraph& b, const std::vector<Tensor>& inputs) {
+        if (backend() != Backend::Vulkan) return std::nullopt;
+        SessionOptions o;
+        o.backend = Backend::Vulkan;
+        o.tuning = Tuning::fromEnvironment();
+        o.tuning.vulkanConv = Tuning::VulkanConv::Tiled;
+        o.tuning.vulkanSplitWorkgroups = 64;
+        auto s = Session::create(detail::modelFromGraph(b.g, "op-test"), o);
+        for (int run = 0; run < 2; ++run) {  // the split's arrival counters must be back at zero for the second
+            const std::vector<Tensor> out = s->run(inputs);
+            if (run == 1) return out.at(0);
+        }
+        return std::nullopt;
+    }
     // The layer whose op starts with `op` ran a quantised kernel (every backend): its algorithm
     // says int8.
     void expectInt8Layer(const Stats& s, const std::string& op) {

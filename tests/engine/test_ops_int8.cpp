@@ -132,6 +132,10 @@ protected:
         } else {
             EXPECT_TRUE(checkSteps(got, qdqAll(real, yq), yq.scale));
         }
+        if (const std::optional<Tensor> gpu = runGpuForms(b, {x})) {
+            SCOPED_TRACE("Vulkan's GPU forms (split k)");
+            EXPECT_TRUE(c.floatOut ? allClose(*gpu, real, 1e-4) : checkSteps(*gpu, qdqAll(real, yq), yq.scale));
+        }
         expectInt8Layer(stats, "Conv");
         if (backend() == Backend::Cpu && !c.algo.empty()) {
             for (const LayerStats& l : stats.layers) {
@@ -267,6 +271,10 @@ protected:
         } else {
             EXPECT_TRUE(checkSteps(got, qdqAll(real, yq), yq.scale));
         }
+        if (const std::optional<Tensor> gpu = runGpuForms(b, {x})) {
+            SCOPED_TRACE("Vulkan's GPU forms (split k)");
+            EXPECT_TRUE(floatOut ? allClose(*gpu, real, 1e-4) : checkSteps(*gpu, qdqAll(real, yq), yq.scale));
+        }
         expectInt8Layer(stats, op);
     }
 };
@@ -283,6 +291,7 @@ TEST_P(Int8LinearTest, MatMul) {
     check("MatMul", 9, 33, 10, false, false, false, DType::Int8, 6);
     check("MatMul", 1, 70, 12, false, false, false, DType::UInt8, 7, WeightForm::UInt8);      // zero points: matrix-vector
     check("Gemm", 7, 20, 30, true, true, false, DType::Int8, 8, WeightForm::Int8ZeroPoint);  // and the GEMM
+    check("Gemm", 3, 300, 40, true, true, false, DType::UInt8, 9, WeightForm::Int8ZeroPoint);  // deep: Vulkan splits k (column sums too)
 }
 
 PERCEPT_OP_TEST_SUITE(Int8LinearTest);

@@ -9,7 +9,11 @@
 //  - Activations: their codes as unsigned bytes (int8 ones XOR 0x80, with the zero point moved
 //    by 128, as the CPU kernels read them); taps outside the image are the zero point's byte,
 //    so every k holds the real value the ONNX definition gives it. GEMM = 0: a conv's input
-//    [N, C, H, W] read through im2col; GEMM = 1: A [P, K] row-major (Gemm, MatMul's rows).
+//    [N, C, H, W] read through im2col, each k's offset and window position from a table the
+//    host made (no divisions per byte); GEMM = 1: A [P, K] row-major (Gemm, MatMul's rows).
+//  - When the output has few tiles, k is split over slices (vk_op.h's splitReduction), as in
+//    conv_tiled.comp: each slice's int32 sums go to the workspace, the last to arrive adds them
+//    (split_reduction.glsl) and runs the output stage.
 //  - The output stage (per output row, from the host: realScale, realOffset and, ASYM = 1, the
 //    weights' zero point), as cpu::int8::OutputStage: r = (sum - zw * column sum) * realScale +
 //    realOffset, then by OUT_MODE
@@ -33,12 +37,16 @@ layout(std430, binding = 2) readonly buffer Rows { uint rows[]; };  // realScale
 // One binding, two views: the output's bytes, or its floats.
 layout(std430, binding = 3) writeonly buffer Y8 { uint8_t y8[]; };
 layout(std430, binding = 3) writeonly buffer YF { sfloat yf[]; };
+layout(std430, binding = 4) readonly buffer Taps { uint taps[]; };  // conv: per k, the offset from the window's corner, then (dy << 16) | dx
+layout(std430, binding = 5) coherent buffer Parts { ivec4 part[]; };
+layout(std430, binding = 6) coherent buffer Arrivals { uint arrivals[]; };
 layout(push_constant) uniform Push {
     uint Mg, K, P, Kw, Mt;        // rows per group, depth, columns, words per packed row, rows in all
     uint Cg, H, W, OW;            // conv: input channels per group, input plane, output width
-    uint kh, kw, sh, sw, dh, dw;
+    uint sh, sw;
     int pt, pl;
     uint xGroup, xBatch, yGroup, yBatch, groups;
+    uint kSlice, slices;
     uint padByte, flip;           // the activations' zero point as a raw byte; 0x80 for int8 codes
     float outScale;               // the output's grid
     int zero, lo, hi;
@@ -47,40 +55,54 @@ layout(push_constant) uniform Push {
 
 shared uint sW[4][64];
 shared uint sX[4][64];
+#define SPLIT_INVOCATIONS 256u
+#define SPLIT_VEC4S 5u
+#define SPLIT_VEC4 ivec4
+#include "split_reduction.glsl"
 
-// The activations' byte for depth k of column col (the zero point outside the image; 0 past K,
-// where the weights are 0 too and the column sums must not count it).
-uint inputByte(uint k, uint col, uint xBase) {
-    if (k >= p.K || col >= p.P) return 0u;
-    if (GEMM == 1u) return uint(x[xBase + col * p.K + k]) ^ p.flip;
-    const uint taps = p.kh * p.kw;
-    const uint c = k / taps, r = k - c * taps;
-    const uint ky = r / p.kw, kx = r - ky * p.kw;
-    const uint oy = col / p.OW, ox = col - oy * p.OW;
-    const int iy = int(oy * p.sh + ky * p.dh) - p.pt, ix = int(ox * p.sw + kx * p.dw) - p.pl;
+// The activations' byte for depth k of this invocation's column (the zero point outside the
+// image; 0 past K, where the weights are 0 too and the column sums must not count it). corner:
+// the column's window corner (iy0, ix0) and its offset, or for GEMM = 1 the row's start.
+uint inputByte(uint k, bool colInside, ivec2 corner, uint cornerAt) {
+    if (k >= p.K || !colInside) return 0u;
+    if (GEMM == 1u) return uint(x[cornerAt + k]) ^ p.flip;
+    const uint t = taps[2u * k + 1u];
+    const int iy = corner.x + int(t >> 16u), ix = corner.y + int(t & 0xffffu);
     if (uint(iy) >= p.H || uint(ix) >= p.W) return p.padByte ^ p.flip;
-    return uint(x[xBase + (c * p.H + uint(iy)) * p.W + uint(ix)]) ^ p.flip;
+    return uint(x[uint(int(cornerAt) + int(taps[2u * k]))]) ^ p.flip;
 }
 
 void main() {
     const uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y, t = ty * 16u + tx;
     const uint col0 = gl_WorkGroupID.x * 64u, row0 = gl_WorkGroupID.y * 64u;
-    const uint grp = gl_WorkGroupID.z % p.groups, n = gl_WorkGroupID.z / p.groups;
-    const uint xBase = n * p.xBatch + grp * p.xGroup;
+    const uint slice = gl_WorkGroupID.z % p.slices, bg = gl_WorkGroupID.z / p.slices;
+    const uint grp = bg % p.groups, n = bg / p.groups;
     const uint wBase = (grp * ((p.Mg + 63u) / 64u * 64u) + row0 + (t & 63u)) * p.Kw;
+    // The column this invocation stages: its window's corner, once.
     const uint lk = t >> 6u, lc = col0 + (t & 63u);
+    const bool colInside = lc < p.P;
+    ivec2 corner = ivec2(0);
+    uint cornerAt = 0u;
+    if (GEMM == 1u) {
+        cornerAt = lc * p.K;
+    } else {
+        const uint oy = lc / p.OW, ox = lc - oy * p.OW;
+        corner = ivec2(int(oy * p.sh) - p.pt, int(ox * p.sw) - p.pl);
+        cornerAt = uint(int(n * p.xBatch + grp * p.xGroup) + corner.x * int(p.W) + corner.y);
+    }
     int acc[4][4];
     int colSum[4];
     [[unroll]] for (int i = 0; i < 4; ++i) {
         colSum[i] = 0;
         [[unroll]] for (int j = 0; j < 4; ++j) acc[i][j] = 0;
     }
-    for (uint k0 = 0u; k0 < p.K; k0 += 16u) {
+    const uint kBegin = slice * p.kSlice, kEnd = min(p.K, kBegin + p.kSlice);
+    for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
         // Stage 64 rows x 16 k of weights and 16 k x 64 columns of activations, 4 bytes a word.
         sW[lk][t & 63u] = w[wBase + k0 / 4u + lk];
         const uint kb = k0 + lk * 4u;
-        sX[lk][t & 63u] = inputByte(kb, lc, xBase) | (inputByte(kb + 1u, lc, xBase) << 8u) | (inputByte(kb + 2u, lc, xBase) << 16u) |
-                          (inputByte(kb + 3u, lc, xBase) << 24u);
+        sX[lk][t & 63u] = inputByte(kb, colInside, corner, cornerAt) | (inputByte(kb + 1u, colInside, corner, cornerAt) << 8u) |
+                          (inputByte(kb + 2u, colInside, corner, cornerAt) << 16u) | (inputByte(kb + 3u, colInside, corner, cornerAt) << 24u);
         barrier();
         [[unroll]] for (uint q = 0u; q < 4u; ++q) {
             uint a[4], b[4];
@@ -92,6 +114,17 @@ void main() {
                 [[unroll]] for (uint j = 0u; j < 4u; ++j) colSum[j] += int(dotUnsigned4x8(b[j], 0x01010101u, 0));
         }
         barrier();
+    }
+    if (p.slices > 1u) {
+        ivec4 parts[5];
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) parts[i] = ivec4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
+        parts[4] = ivec4(colSum[0], colSum[1], colSum[2], colSum[3]);
+        const uint tiles = gl_NumWorkGroups.x * gl_NumWorkGroups.y * (gl_NumWorkGroups.z / p.slices);
+        if (!addSlices(parts, slice, p.slices, (bg * gl_NumWorkGroups.y + gl_WorkGroupID.y) * gl_NumWorkGroups.x + gl_WorkGroupID.x, tiles)) return;
+        [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+            acc[i][0] = parts[i].x, acc[i][1] = parts[i].y, acc[i][2] = parts[i].z, acc[i][3] = parts[i].w;
+            colSum[i] = parts[4][i];
+        }
     }
     [[unroll]] for (uint i = 0u; i < 4u; ++i) {
         const uint m = row0 + ty + 16u * i;

@@ -4,12 +4,16 @@
 // one slice of k; each stores them in the workspace, counts its arrival on the tile's counter,
 // and the last to arrive adds every slice's sums (in slice order) and goes on to the epilogue.
 // The including shader defines SPLIT_INVOCATIONS (its workgroup size) and SPLIT_VEC4S (the
-// four-float sums each invocation holds) and declares
+// four-float sums each invocation holds; SPLIT_VEC4 ivec4 for int32 sums, int8_gemm.comp) and
+// declares
 //   coherent buffer ... { vec4 part[]; }       [slice][tile][SPLIT_VEC4S][SPLIT_INVOCATIONS]
 //   coherent buffer ... { uint arrivals[]; }   one per tile, back at 0 after every run
 // The layout is per invocation, not per output element: one slice's stores and the last
 // workgroup's loads are whole vec4s, 16 consecutive invocations covering 256 contiguous bytes.
 // Called from uniform control flow (it has barriers).
+#ifndef SPLIT_VEC4
+#define SPLIT_VEC4 vec4
+#endif
 shared bool lastSlice;
 
 uint splitIndex(uint slice, uint tile, uint tiles, uint r) {
@@ -17,7 +21,7 @@ uint splitIndex(uint slice, uint tile, uint tiles, uint r) {
 }
 
 // true: this workgroup arrived last and acc holds the whole reduction; false: it is done.
-bool addSlices(inout vec4 acc[SPLIT_VEC4S], uint slice, uint slices, uint tile, uint tiles) {
+bool addSlices(inout SPLIT_VEC4 acc[SPLIT_VEC4S], uint slice, uint slices, uint tile, uint tiles) {
     [[unroll]] for (uint r = 0u; r < SPLIT_VEC4S; ++r) part[splitIndex(slice, tile, tiles, r)] = acc[r];
     // Make this slice's sums visible, then count the arrival.
     memoryBarrierBuffer();
@@ -30,7 +34,7 @@ bool addSlices(inout vec4 acc[SPLIT_VEC4S], uint slice, uint slices, uint tile, 
     if (!lastSlice) return false;
     memoryBarrierBuffer();
     [[unroll]] for (uint r = 0u; r < SPLIT_VEC4S; ++r) {
-        vec4 sum = vec4(0.0);
+        SPLIT_VEC4 sum = SPLIT_VEC4(0);
         for (uint s = 0u; s < slices; ++s) sum += part[splitIndex(s, tile, tiles, r)];
         acc[r] = sum;
     }
