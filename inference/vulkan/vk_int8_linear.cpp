@@ -26,9 +26,9 @@ struct Push {
     float actA, actB;
 };
 
-// Weights [group][row padded to 64][K padded to 16] as words of 4 bytes, zeros in the padding.
+// Weights [group][row padded to 64][K padded to 64] as words of 4 bytes, zeros in the padding.
 std::vector<uint32_t> packWeights(const cpu::int8::Weights& w, int64_t groups, int64_t Mg, int64_t K) {
-    const int64_t mPad = (Mg + 63) / 64 * 64, kWords = (K + 15) / 16 * 4;
+    const int64_t mPad = (Mg + 63) / 64 * 64, kWords = (K + 63) / 64 * 16;
     std::vector<uint32_t> out(static_cast<size_t>(groups * mPad * kWords), 0u);
     for (int64_t gi = 0; gi < groups; ++gi)
         for (int64_t m = 0; m < Mg; ++m)
@@ -109,7 +109,7 @@ void buildInt8Linear(Builder& b) {
     cpu::int8::realTerms(w, in, bias, scale, offset);
     const int8::OutGrid out = int8::outGridOf(b, yv, n.act);
     const ActParams ap = activationParams(n.act);
-    p.Mg = u32(Mg), p.K = u32(K), p.P = u32(P), p.Kw = u32((K + 15) / 16 * 4), p.Mt = u32(M);
+    p.Mg = u32(Mg), p.K = u32(K), p.P = u32(P), p.Kw = u32((K + 63) / 64 * 16), p.Mt = u32(M);
     p.groups = u32(groups);
     p.padByte = in.padByte, p.flip = in.flip;
     p.outScale = out.scale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
@@ -154,7 +154,10 @@ void buildInt8Linear(Builder& b) {
     // adds the partial sums' traffic: SqueezeNet took 2-3x as long.
     const int64_t tiles = ((P + 63) / 64) * ((Mg + 63) / 64) * batch * groups;
     const bool gpuForms = !b.context().isCpuDevice() || b.tuning().vulkanConv == Tuning::VulkanConv::Tiled;
-    const SplitReduction split = gpuForms ? splitReduction(tiles, K, b.tuning().vulkanSplitWorkgroups) : SplitReduction{u32(K + 15) / 16 * 16, 1};
+    SplitReduction split = gpuForms ? splitReduction(tiles, K, b.tuning().vulkanSplitWorkgroups) : SplitReduction{u32(K), 1};
+    // In whole steps of 64 k (the shader's).
+    split.kSlice = (split.kSlice + 63) / 64 * 64;
+    split.slices = static_cast<uint32_t>((K + split.kSlice - 1) / split.kSlice);
     p.kSlice = split.kSlice, p.slices = split.slices;
     const TensorRef parts = b.workspace(split.slices > 1 ? static_cast<VkDeviceSize>(split.slices * tiles) * 5 * 256 * 16 : 64);
     const TensorRef arrivals = b.counters(split.slices > 1 ? u32(tiles) : 1u);

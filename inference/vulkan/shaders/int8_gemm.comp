@@ -3,15 +3,18 @@
 // Quantised Conv (2-D, any group), Gemm and MatMul (INT8.md): an int8 x uint8 GEMM with int32
 // sums on the packed dot products of VK_KHR_shader_integer_dot_product, one 64 x 64 tile of
 // output rows (channels) x columns (pixels, or A's rows) per workgroup of 16 x 16 invocations,
-// 4 x 4 outputs each, k in steps of 16 staged in shared memory as packed words.
-//  - Weights: int8, repacked on the host as [group][row, padded to 64][K padded to 16] in words
+// 4 x 4 outputs each, k in steps of 64 staged in shared memory as packed words (256 packed dot
+// products per invocation between two barriers; steps of 16 left the H100 at the fp32 kernels'
+// speed).
+//  - Weights: int8, repacked on the host as [group][row, padded to 64][K padded to 64] in words
 //    of 4 (zeros in the padding, so the padded k add nothing).
 //  - Activations: their codes as unsigned bytes (int8 ones XOR 0x80, with the zero point moved
 //    by 128, as the CPU kernels read them); taps outside the image are the zero point's byte,
 //    so every k holds the real value the ONNX definition gives it. GEMM = 0: a conv's input
 //    [N, C, H, W] read through im2col, each k's offset and window position from a table the
 //    host made (no divisions per byte); GEMM = 1: A [P, K] row-major (Gemm, MatMul's rows).
-//  - When the output has few tiles, k is split over slices (vk_op.h's splitReduction), as in
+//  - When the output has few tiles, k is split over slices (vk_op.h's splitReduction, in whole
+//    steps of 64), as in
 //    conv_tiled.comp: each slice's int32 sums go to the workspace, the last to arrive adds them
 //    (split_reduction.glsl) and runs the output stage.
 //  - The output stage (per output row, from the host: realScale, realOffset and, ASYM = 1, the
@@ -53,8 +56,8 @@ layout(push_constant) uniform Push {
     float actA, actB;
 } p;
 
-shared uint sW[4][64];
-shared uint sX[4][64];
+shared uint sW[16][64];
+shared uint sX[16][64];
 #define SPLIT_INVOCATIONS 256u
 #define SPLIT_VEC4S 5u
 #define SPLIT_VEC4 ivec4
@@ -97,14 +100,17 @@ void main() {
         [[unroll]] for (int j = 0; j < 4; ++j) acc[i][j] = 0;
     }
     const uint kBegin = slice * p.kSlice, kEnd = min(p.K, kBegin + p.kSlice);
-    for (uint k0 = kBegin; k0 < kEnd; k0 += 16u) {
-        // Stage 64 rows x 16 k of weights and 16 k x 64 columns of activations, 4 bytes a word.
-        sW[lk][t & 63u] = w[wBase + k0 / 4u + lk];
-        const uint kb = k0 + lk * 4u;
-        sX[lk][t & 63u] = inputByte(kb, colInside, corner, cornerAt) | (inputByte(kb + 1u, colInside, corner, cornerAt) << 8u) |
-                          (inputByte(kb + 2u, colInside, corner, cornerAt) << 16u) | (inputByte(kb + 3u, colInside, corner, cornerAt) << 24u);
+    for (uint k0 = kBegin; k0 < kEnd; k0 += 64u) {
+        // Stage 64 rows x 64 k of weights and 64 k x 64 columns of activations, 4 bytes a word.
+        [[unroll]] for (uint s = 0u; s < 4u; ++s) {
+            const uint word = lk + 4u * s, kb = k0 + word * 4u;
+            sW[word][t & 63u] = w[wBase + k0 / 4u + word];
+            sX[word][t & 63u] = inputByte(kb, colInside, corner, cornerAt) | (inputByte(kb + 1u, colInside, corner, cornerAt) << 8u) |
+                                (inputByte(kb + 2u, colInside, corner, cornerAt) << 16u) |
+                                (inputByte(kb + 3u, colInside, corner, cornerAt) << 24u);
+        }
         barrier();
-        [[unroll]] for (uint q = 0u; q < 4u; ++q) {
+        [[unroll]] for (uint q = 0u; q < 16u; ++q) {
             uint a[4], b[4];
             [[unroll]] for (uint i = 0u; i < 4u; ++i) a[i] = sW[q][ty + 16u * i];
             [[unroll]] for (uint j = 0u; j < 4u; ++j) b[j] = sX[q][tx + 16u * j];
