@@ -29,6 +29,7 @@
 #include "graph/quant.h"
 #include "graph/window.h"
 #include "vulkan/vk_context.h"
+#include "vulkan/vk_int8.h"
 #include "vulkan/vk_op.h"
 
 namespace percept::vk {
@@ -106,8 +107,8 @@ static void buildCoopMatConv(Builder& b, const std::vector<float>& w, const std:
 
 bool fitsFusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
     const graph::Node& n = g.nodes[fa.node];
-    // int8: the fused forms are float kernels; quantised nodes run one by one.
-    if (graph::isQuantizedNode(g, n) || graph::isQuantizedNode(g, g.nodes[fa.add])) return false;
+    // int8: the quantised conv's kernel takes the Add where it fits (vk_int8_linear.cpp).
+    if (graph::isQuantizedNode(g, n) || graph::isQuantizedNode(g, g.nodes[fa.add])) return fitsInt8FusedAdd(g, fa);
     return n.op == graph::OpKind::MatMul || (n.op == graph::OpKind::Conv && !isDepthwise(g, n));
 }
 

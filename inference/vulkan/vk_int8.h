@@ -42,7 +42,10 @@ namespace percept::vk {
 // none on Vulkan.
 OpFactory findInt8Factory(const graph::Graph& g, const graph::Node& n, std::string* why);
 
-void buildInt8Linear(Builder& b);   // quantised Conv (2-D, 1-D), Gemm, MatMul
+void buildInt8Linear(Builder& b);   // quantised Conv (2-D, 1-D), Gemm, MatMul; a Conv with its residual Add fused
+// Whether buildInt8Linear takes a quantised conv's residual Add (8-bit operands per tensor, the
+// Add's activation at most a clamp, not depthwise).
+bool fitsInt8FusedAdd(const graph::Graph& g, const graph::FusedAdd& fa);
 void buildQuantize(Builder& b);     // QuantizeLinear, DequantizeLinear
 void buildInt8Add(Builder& b);      // quantised Add
 void buildInt8Concat(Builder& b);   // quantised Concat

@@ -5,6 +5,8 @@
 // The weights, the activations' parameters and the real terms of the output stage are prepared
 // as the CPU backend prepares them (cpu/int8_gemm_driver.h: readWeights, readInput,
 // realTerms), so both backends compute the same sums and the same reals from them.
+#include <algorithm>
+
 #include "cpu/int8_gemm_driver.h"
 #include "graph/window.h"
 #include "vulkan/vk_context.h"
@@ -53,7 +55,49 @@ std::vector<uint32_t> rowTerms(const cpu::int8::Weights& w, const std::vector<do
     return out;
 }
 
+// The residual Add a fused conv's output goes into (graph::fusedAddCandidates): its one reader.
+const graph::Node& residualAdd(const graph::Graph& g, const graph::Node& conv) {
+    for (const graph::Node& a : g.nodes)
+        if (a.op == graph::OpKind::Add && std::find(a.inputs.begin(), a.inputs.end(), conv.outputs.at(0)) != a.inputs.end()) return a;
+    throw Error(conv.describe() + ": internal error: no Add reads the fused conv's output");
+}
+
+bool bytesPerTensor(const graph::Value& v) { return graph::isByteType(v.dtype) && v.quant.perTensor(); }
+
+// The Add's terms as int8_gemm.comp reads them after the row terms (ADD = 1): as
+// cpu/int8_ops.cpp's AddKernel makes them for its addRow.
+std::vector<uint32_t> addTerms(Builder& b, const graph::Node& add, int convOutput) {
+    const graph::Graph& g = b.graph();
+    const graph::Value& a = g.value(add.inputs.at(0));
+    const graph::Value& c = g.value(add.inputs.at(1));
+    const int8::OutGrid out = int8::outGridOf(b, g.value(add.outputs.at(0)), b.node().act);
+    const double div = out.scale;
+    const float ca = static_cast<float>(a.quant.scale[0] / div), cb = static_cast<float>(c.quant.scale[0] / div);
+    const float c0 = static_cast<float>(-(a.quant.zeroPoint[0] * static_cast<double>(a.quant.scale[0]) + c.quant.zeroPoint[0] * static_cast<double>(c.quant.scale[0])) / div);
+    const uint32_t flipA = a.dtype == graph::DType::Int8 ? 0x80 : 0, flipB = c.dtype == graph::DType::Int8 ? 0x80 : 0;
+    const float c0u = c0 - (flipA ? 128.0f * ca : 0.0f) - (flipB ? 128.0f * cb : 0.0f);
+    return {int8::floatBits(ca), int8::floatBits(cb), int8::floatBits(c0u), flipA, flipB, static_cast<uint32_t>(out.zero), static_cast<uint32_t>(out.lo),
+            static_cast<uint32_t>(out.hi), add.inputs.at(0) == convOutput ? 0u : 1u};
+}
+
 }  // namespace
+
+bool fitsInt8FusedAdd(const graph::Graph& g, const graph::FusedAdd& fa) {
+    const graph::Node& n = g.nodes[fa.node];
+    const graph::Node& add = g.nodes[fa.add];
+    if (n.op != graph::OpKind::Conv || add.inputs.size() != 2) return false;
+    const Shape& x = g.shapeOf(n.inputs.at(0));
+    if (x.size() != 4 && x.size() != 3) return false;
+    const int64_t group = n.attrInt("group", 1);
+    if (group == x[1] && group == g.shapeOf(n.outputs.at(0))[1]) return false;  // depthwise: its own kernel
+    const graph::Value& y = g.value(n.outputs.at(0));
+    const graph::Value& a = g.value(add.inputs[0]);
+    const graph::Value& c = g.value(add.inputs[1]);
+    const graph::Value& o = g.value(add.outputs.at(0));
+    if (!bytesPerTensor(y) || !bytesPerTensor(a) || !bytesPerTensor(c) || !bytesPerTensor(o) || a.shape != c.shape) return false;
+    // The Add's activation must be at most a clamp: the fused store rounds in steps only.
+    return cpu::QuantOut(o, add.act).clamp();
+}
 
 void buildInt8Linear(Builder& b) {
     const graph::Graph& g = b.graph();
@@ -107,16 +151,27 @@ void buildInt8Linear(Builder& b) {
     if (M == 0 || P == 0 || batch == 0) return;
     std::vector<double> scale, offset;
     cpu::int8::realTerms(w, in, bias, scale, offset);
-    const int8::OutGrid out = int8::outGridOf(b, yv, n.act);
-    const ActParams ap = activationParams(n.act);
+    // A fused residual Add (fitsInt8FusedAdd): the conv rounds onto its own grid with no
+    // activation (node().act is the Add's), then the Add's terms apply.
+    const std::optional<TensorRef> skip = b.addend();
+    const graph::FusedActivation convAct = skip ? graph::FusedActivation{} : n.act;
+    const int8::OutGrid out = int8::outGridOf(b, yv, convAct);
+    const ActParams ap = activationParams(convAct);
     p.Mg = u32(Mg), p.K = u32(K), p.P = u32(P), p.Kw = u32((K + 63) / 64 * 16), p.Mt = u32(M);
     p.groups = u32(groups);
     p.padByte = in.padByte, p.flip = in.flip;
     p.outScale = out.scale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
     p.actA = ap.a, p.actB = ap.b;
     const uint32_t outMode = out.asFloat ? 2u : out.steps ? 0u : 1u;
-    const TensorRef rows = b.rawWeights(rowTerms(w, scale, offset, out.steps ? out.scale : 1.0));
+    std::vector<uint32_t> rowWords = rowTerms(w, scale, offset, out.steps ? out.scale : 1.0);
+    if (skip) {
+        if (outMode != 0u) b.fail("internal error: a fused int8 Add needs the conv's output in steps");
+        const std::vector<uint32_t> t = addTerms(b, residualAdd(g, n), n.outputs.at(0));
+        rowWords.insert(rowWords.end(), t.begin(), t.end());
+    }
+    const TensorRef rows = b.rawWeights(rowWords);
     if (conv && Mg == 1 && p.Cg == 1) {
+        if (skip) b.fail("internal error: a depthwise int8 conv takes no fused Add");
         // Depthwise: the weights as they are, [C][kh * kw] bytes.
         std::vector<uint32_t> bytes((w.w.size() + 3) / 4, 0u);
         for (size_t k = 0; k < w.w.size(); ++k) bytes[k / 4] |= static_cast<uint32_t>(static_cast<uint8_t>(w.w[k])) << (8 * (k % 4));
@@ -162,9 +217,10 @@ void buildInt8Linear(Builder& b) {
     const TensorRef parts = b.workspace(split.slices > 1 ? static_cast<VkDeviceSize>(split.slices * tiles) * 5 * 256 * 16 : 64);
     const TensorRef arrivals = b.counters(split.slices > 1 ? u32(tiles) : 1u);
     if (split.slices > 1) b.setAlgo(b.algo() + "-splitk");
-    const std::vector<uint32_t> spec = {activationCode(n.act.kind), conv ? 0u : 1u, outMode, w.asymmetric ? 1u : 0u};
-    b.dispatch(b.pipeline("int8_gemm", "sssssss", spec),
-               {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), rows, b.output(0), b.rawWeights(taps), parts, arrivals}, 0b1101000, p,
+    const std::vector<uint32_t> spec = {activationCode(convAct.kind), conv ? 0u : 1u, outMode, w.asymmetric ? 1u : 0u, skip ? 1u : 0u};
+    b.dispatch(b.pipeline("int8_gemm", "ssssssss", spec),
+               {b.input(0), b.rawWeights(packWeights(w, groups, Mg, K)), rows, b.output(0), b.rawWeights(taps), parts, arrivals, skip ? *skip : rows},
+               0b1101000, p,
                groupCount(static_cast<uint64_t>(P), 64), groupCount(static_cast<uint64_t>(Mg), 64), u32(batch * groups * split.slices));
 }
 

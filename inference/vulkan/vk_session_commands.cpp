@@ -9,6 +9,7 @@
 #include "graph/flops.h"
 #include "graph/quant.h"
 #include "percept/error.h"
+#include "vulkan/vk_int8.h"
 #include "vulkan/vk_session.h"
 
 namespace percept::vk {
@@ -142,7 +143,7 @@ void VulkanSession::buildCommands() {
             graph::Node fused = n;
             fused.act = add.act;
             SessionBuilder b(*this, fused, nodeCommands_.back(), add.outputs[0], fa.addend);
-            (n.op == graph::OpKind::Conv ? buildConv : buildGemm)(b);
+            (graph::isQuantizedNode(g, n) ? buildInt8Linear : n.op == graph::OpKind::Conv ? buildConv : buildGemm)(b);
             ls.op = fused.displayOp();
             ls.op.insert(ls.op.find('+') == std::string::npos ? ls.op.size() : ls.op.find('+'), "+Add");
             ls.algo = b.algo();

@@ -232,6 +232,65 @@ TEST_P(Int8ConvTest, WeightZeroPoints) {
     for (const ConvCase& c : cases) check(c, seed += 10);
 }
 
+// A quantised conv whose output goes (alone) into a residual Add with a tensor made earlier:
+// Vulkan fuses the Add into the conv's store (graph::fusedAddCandidates, vk_int8_linear.cpp),
+// which must round the conv onto its own grid first, as the unfused nodes do; the conv's output
+// as the Add's first or second operand, int8 or uint8, with and without a Relu.
+TEST_P(Int8ConvTest, ResidualAdd) {
+    const Shape xs = {1, 16, 9, 9}, ys = {1, 24, 9, 9};
+    uint32_t seed = 900;
+    for (DType t : {DType::UInt8, DType::Int8})
+        for (bool convFirst : {true, false})
+            for (bool relu : {false, true}) {
+                SCOPED_TRACE(std::string(graph::dtypeName(t)) + (convFirst ? ", conv + skip" : ", skip + conv") + (relu ? ", relu" : ""));
+                seed += 10;
+                const Tensor x = randomTensor(xs, seed, -1.0f, 1.5f), sk = randomTensor(ys, seed + 5, -2.0f, 1.0f);
+                const Q xq = covering(-1.0f, 1.5f, t), sq = covering(-2.0f, 1.0f, t);
+                OpGraph b;
+                const int in = b.input("x", xs), skipIn = b.input("skip", ys);
+                Tensor w;
+                std::vector<float> ws, bias;
+                const int wv = int8Weights(b, {ys[1], xs[1], 3, 3}, 0, true, seed + 1, w, ws);
+                const int bv = int32Bias(b, ys[1], xq.scale, ws, seed + 2, bias);
+                const int y = b.value("conv");
+                const ref::ConvParams cp = convParams(1, {1, 1}, {1, 1, 1, 1});
+                graph::Node& n = b.node("Conv", {quantDequant(b, in, xq, "x"), wv, bv}, {y});
+                setInts(n, "pads", cp.pads);
+                const Tensor convReal = ref::conv2d(qdqAll(x, xq), w, bias.data(), cp);
+                const auto [lo, hi] = std::minmax_element(convReal.data.begin(), convReal.data.end());
+                const Q cq = covering(*lo, *hi, t);
+                const int cd = quantDequant(b, y, cq, "c"), sd = quantDequant(b, skipIn, sq, "s");
+                const int sum = b.value("sum");
+                b.node("Add", convFirst ? std::vector<int>{cd, sd} : std::vector<int>{sd, cd}, {sum});
+                int last = sum;
+                if (relu) {
+                    last = b.value("relu");
+                    b.node("Relu", {sum}, {last});
+                }
+                Tensor real = ref::binary(qdqAll(convReal, cq), qdqAll(sk, sq), [](float u, float v) { return u + v; });
+                if (relu) real = ref::actAll(real, Activation::Relu);
+                const auto [rlo, rhi] = std::minmax_element(real.data.begin(), real.data.end());
+                const Q yq = covering(*rlo, *rhi, t);
+                quantizeOutput(b, last, yq, "y");
+                PERCEPT_INT8_SKIP_IF_REFUSED(b);
+                Stats stats;
+                const Tensor got = run(b, {x, sk}, &stats)[0];
+                // The conv's codes may be one step off where fp32 rounding straddles a half; one
+                // step of the conv's grid moves the sum by cq.scale.
+                const float step = yq.scale + cq.scale;
+                EXPECT_TRUE(checkSteps(got, qdqAll(real, yq), step));
+                if (backend() == Backend::Vulkan) {
+                    bool fused = false;
+                    for (const LayerStats& l : stats.layers) fused = fused || (l.op.rfind("Conv+Add", 0) == 0 && l.algo.rfind("int8", 0) == 0);
+                    EXPECT_TRUE(fused) << "Vulkan ran the Add on its own";
+                    if (const std::optional<Tensor> gpu = runGpuForms(b, {x, sk})) {
+                        SCOPED_TRACE("Vulkan's GPU forms (split k)");
+                        EXPECT_TRUE(checkSteps(*gpu, qdqAll(real, yq), step));
+                    }
+                }
+            }
+}
+
 PERCEPT_OP_TEST_SUITE(Int8ConvTest);
 
 // ---- Gemm and MatMul -------------------------------------------------------------------------

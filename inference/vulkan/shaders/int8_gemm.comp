@@ -26,6 +26,11 @@
 //      1: the activation, then rounded onto the output's grid;
 //      2: the activation, stored as a float.
 //    Conv output [N, M, P], GEMM output [P, M].
+//  - ADD = 1: a residual Add fused (graph::fusedAddCandidates, vk_int8_linear.cpp): the conv's
+//    code (OUT_MODE 0, its own grid) added to the other operand's code as cpu/int8_ops.cpp's
+//    AddKernel adds them, ca a + (cb b + c0u) over unsigned bytes in the Add output's steps, and
+//    that rounded onto the Add's grid, written where the Add's output lives. The Add's terms
+//    follow the row terms in `rows`.
 #include "common.glsl"
 #include "int8.glsl"
 layout(local_size_x = 16, local_size_y = 16) in;
@@ -33,6 +38,7 @@ layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint GEMM = 0;
 layout(constant_id = 2) const uint OUT_MODE = 0;
 layout(constant_id = 3) const uint ASYM = 0;
+layout(constant_id = 4) const uint ADD = 0;
 
 layout(std430, binding = 0) readonly buffer X { uint8_t x[]; };
 layout(std430, binding = 1) readonly buffer Wt { uint w[]; };
@@ -43,6 +49,7 @@ layout(std430, binding = 3) writeonly buffer YF { sfloat yf[]; };
 layout(std430, binding = 4) readonly buffer Taps { uint taps[]; };  // conv: per k, the offset from the window's corner, then (dy << 16) | dx
 layout(std430, binding = 5) coherent buffer Parts { ivec4 part[]; };
 layout(std430, binding = 6) coherent buffer Arrivals { uint arrivals[]; };
+layout(std430, binding = 7) readonly buffer Skip { uint8_t skip[]; };  // ADD: the Add's other operand
 layout(push_constant) uniform Push {
     uint Mg, K, P, Kw, Mt;        // rows per group, depth, columns, words per packed row, rows in all
     uint Cg, H, W, OW;            // conv: input channels per group, input plane, output width
@@ -144,7 +151,15 @@ void main() {
             const int sum = ASYM == 1u ? acc[i][j] - zw * colSum[j] : acc[i][j];
             const float v = float(sum) * scale + offset;
             const uint at = GEMM == 1u ? col * p.Mt + row : n * p.yBatch + grp * p.yGroup + m * p.P + col;
-            if (OUT_MODE == 0u) y8[at] = uint8_t(stepsToByte(v, p.zero, p.lo, p.hi));
+            if (ADD == 1u) {
+                // rows[3 Mt ..]: ca, cb, c0u, flip of input 0, flip of input 1, zero, lo, hi, conv is input 1
+                const uint ab = 3u * p.Mt;
+                const float own = float(stepsToByte(v, p.zero, p.lo, p.hi) ^ (rows[ab + 8u] == 0u ? rows[ab + 3u] : rows[ab + 4u]));
+                const float other = float(uint(skip[at]) ^ (rows[ab + 8u] == 0u ? rows[ab + 4u] : rows[ab + 3u]));
+                const float a = rows[ab + 8u] == 0u ? own : other, b = rows[ab + 8u] == 0u ? other : own;
+                const float sum = a * uintBitsToFloat(rows[ab]) + (b * uintBitsToFloat(rows[ab + 1u]) + uintBitsToFloat(rows[ab + 2u]));
+                y8[at] = uint8_t(stepsToByte(sum, int(rows[ab + 5u]), int(rows[ab + 6u]), int(rows[ab + 7u])));
+            } else if (OUT_MODE == 0u) y8[at] = uint8_t(stepsToByte(v, p.zero, p.lo, p.hi));
             else if (OUT_MODE == 1u) y8[at] = uint8_t(quantizeToByte(activate(ACT, v, p.actA, p.actB), p.outScale, p.zero, p.lo, p.hi));
             else yf[at] = sfloat(activate(ACT, v, p.actA, p.actB));
         }
