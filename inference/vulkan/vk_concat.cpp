@@ -9,24 +9,31 @@
 
 namespace percept::vk {
 
+ConcatRows concatRows(Builder& b) {
+    const Shape& y = b.graph().shapeOf(b.node().outputs.at(0));
+    const int64_t rank = static_cast<int64_t>(y.size());
+    ConcatRows r;
+    r.axis = b.node().attrInt("axis", 0);
+    if (r.axis < -rank || r.axis >= rank) b.fail("axis is out of range");
+    if (r.axis < 0) r.axis += rank;
+    for (int64_t k = 0; k < r.axis; ++k) r.outer *= y[static_cast<size_t>(k)];
+    for (int64_t k = r.axis + 1; k < rank; ++k) r.inner *= y[static_cast<size_t>(k)];
+    r.outBlock = y[static_cast<size_t>(r.axis)] * r.inner;
+    for (int in : b.node().inputs)
+        if (static_cast<int64_t>(b.graph().shapeOf(in).size()) != rank) b.fail("inputs have different ranks");
+    return r;
+}
+
 void buildConcat(Builder& b) {
     const graph::Graph& g = b.graph();
     const graph::Node& n = b.node();
-    const Shape& y = g.shapeOf(n.outputs.at(0));
-    const int64_t rank = static_cast<int64_t>(y.size());
-    int64_t axis = n.attrInt("axis", 0);
-    if (axis < -rank || axis >= rank) b.fail("axis is out of range");
-    if (axis < 0) axis += rank;
-    int64_t outer = 1, inner = 1;
-    for (int64_t k = 0; k < axis; ++k) outer *= y[static_cast<size_t>(k)];
-    for (int64_t k = axis + 1; k < rank; ++k) inner *= y[static_cast<size_t>(k)];
-    const int64_t outBlock = y[static_cast<size_t>(axis)] * inner;
+    const ConcatRows rows = concatRows(b);
+    const int64_t axis = rows.axis, outer = rows.outer, inner = rows.inner, outBlock = rows.outBlock;
     const TensorRef out = b.output(0);
     int64_t start = 0;
     b.setAlgo("copy");
     for (size_t k = 0; k < n.inputs.size(); ++k) {
         const Shape& s = g.shapeOf(n.inputs[k]);
-        if (static_cast<int64_t>(s.size()) != rank) b.fail("inputs have different ranks");
         const int64_t blk = s[static_cast<size_t>(axis)] * inner;
         if (blk > 0 && outer > 0) {
             const TensorRef in = b.input(k);

@@ -180,21 +180,13 @@ void buildInt8Concat(Builder& b) {
     const graph::Value& yv = g.value(n.outputs.at(0));
     int8::perTensor(b, yv);
     if (n.act.any()) b.fail("a fused activation on an int8 Concat is not supported");
-    const Shape& y = yv.shape;
-    const int64_t rank = static_cast<int64_t>(y.size());
-    int64_t axis = n.attrInt("axis", 0);
-    if (axis < -rank || axis >= rank) b.fail("axis is out of range");
-    if (axis < 0) axis += rank;
-    int64_t outer = 1, inner = 1;
-    for (int64_t k = 0; k < axis; ++k) outer *= y[static_cast<size_t>(k)];
-    for (int64_t k = axis + 1; k < rank; ++k) inner *= y[static_cast<size_t>(k)];
-    const int64_t outBlock = y[static_cast<size_t>(axis)] * inner;
+    const ConcatRows rows = concatRows(b);
+    const int64_t axis = rows.axis, outer = rows.outer, inner = rows.inner, outBlock = rows.outBlock;
     const TensorRef out = b.output(0);
     b.setAlgo("int8");
     int64_t start = 0;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
         const graph::Value& xv = g.value(n.inputs[k]);
-        if (static_cast<int64_t>(xv.shape.size()) != rank) b.fail("inputs have different ranks");
         const int64_t blk = xv.shape[static_cast<size_t>(axis)] * inner;
         if (blk > 0 && outer > 0) {
             const TensorRef in = b.input(k);
@@ -239,48 +231,27 @@ void buildInt8Pool(Builder& b) {
     const graph::Value& xv = g.value(n.inputs.at(0));
     const graph::Value& yv = g.value(n.outputs.at(0));
     const graph::QuantParams& qx = int8::perTensor(b, xv);
-    const Shape& x = xv.shape;
-    if (x.size() < 3) b.fail("an int8 pool takes [N,C,...] tensors");
     const bool isMax = n.op == graph::OpKind::MaxPool;
     if (isMax && n.outputs.size() > 1 && n.outputs[1] >= 0) b.fail("an int8 MaxPool has no Indices output");
     const int8::OutGrid out = int8::outGridOf(b, yv, {});
     if (isMax && out.asFloat) b.fail("an int8 MaxPool writes 8-bit codes");
     if (!isMax && n.act.any()) b.fail("a fused activation on an int8 average pool is not supported");
     struct Push {
-        uint32_t planes, D, H, W, OD, OH, OW;
-        uint32_t kd, kh, kw, sd, sh, sw, dd, dh, dw;
-        int32_t pf, pt, pl, pk, pb, pr;
-        uint32_t includePad, isSigned;
+        PoolWindow win;
+        uint32_t isSigned;
         float scale;
         int32_t inZero;
         float outScale;
         int32_t zero, lo, hi;
     } p{};
-    const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
-    p.planes = u32(x[0] * x[1]);
-    if (n.op == graph::OpKind::GlobalAveragePool) {
-        p.D = p.H = p.OD = p.OH = p.OW = 1;
-        p.W = p.kw = u32(elementCount(x) / std::max<int64_t>(x[0] * x[1], 1));
-        p.kd = p.kh = 1;
-        p.sd = p.sh = p.sw = p.dd = p.dh = p.dw = 1;
-        b.setAlgo("int8-global-avg-pool");
-    } else {
-        const graph::Spatial3 s = graph::spatial3(n, x, yv.shape);
-        p.D = u32(s.in[0]), p.H = u32(s.in[1]), p.W = u32(s.in[2]);
-        p.OD = u32(s.out[0]), p.OH = u32(s.out[1]), p.OW = u32(s.out[2]);
-        p.kd = u32(s.kernel[0]), p.kh = u32(s.kernel[1]), p.kw = u32(s.kernel[2]);
-        p.sd = u32(s.stride[0]), p.sh = u32(s.stride[1]), p.sw = u32(s.stride[2]);
-        p.dd = u32(s.dilation[0]), p.dh = u32(s.dilation[1]), p.dw = u32(s.dilation[2]);
-        p.pf = static_cast<int32_t>(s.padBegin[0]), p.pt = static_cast<int32_t>(s.padBegin[1]), p.pl = static_cast<int32_t>(s.padBegin[2]);
-        p.pk = static_cast<int32_t>(s.padEnd[0]), p.pb = static_cast<int32_t>(s.padEnd[1]), p.pr = static_cast<int32_t>(s.padEnd[2]);
-        p.includePad = n.attrInt("count_include_pad", 0) != 0 ? 1 : 0;
-        b.setAlgo(isMax ? "int8-max-pool" : "int8-avg-pool");
-    }
+    p.win = poolWindow(b);
+    if (n.op == graph::OpKind::GlobalAveragePool) b.setAlgo("int8-global-avg-pool");
+    else b.setAlgo(isMax ? "int8-max-pool" : "int8-avg-pool");
     p.isSigned = xv.dtype == graph::DType::Int8 ? 1u : 0u;
     p.scale = qx.scale[0];
     p.inZero = qx.zeroPoint[0];
     p.outScale = out.scale, p.zero = out.zero, p.lo = out.lo, p.hi = out.hi;
-    const uint64_t count = static_cast<uint64_t>(p.planes) * p.OD * p.OH * p.OW;
+    const uint64_t count = p.win.outputs();
     if (count == 0) return;
     const TensorRef table = b.rawWeights(int8::tableWords(isMax ? cpu::int8::tableOf(xv, yv, {n.act}) : identityTable()));
     const uint32_t groups = groupCount(count, 64);

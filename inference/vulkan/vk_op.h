@@ -190,6 +190,25 @@ struct ActParams {
 };
 ActParams activationParams(const graph::FusedActivation& act);
 
+// A pooling window as pool.comp and int8_pool.comp read it (the head of their push constants;
+// vk_pool.cpp): planes, input and output extents, kernel, strides, dilations, pads (begins,
+// ends), count_include_pad. GlobalAveragePool is a window the size of the whole plane.
+struct PoolWindow {
+    uint32_t planes, D, H, W, OD, OH, OW;
+    uint32_t kd, kh, kw, sd, sh, sw, dd, dh, dw;
+    int32_t pf, pt, pl, pk, pb, pr;
+    uint32_t includePad;
+    uint64_t outputs() const { return static_cast<uint64_t>(planes) * OD * OH * OW; }
+};
+PoolWindow poolWindow(Builder& b);
+
+// Concat along an axis as rows: `outer` rows of `outBlock` output elements, each part's
+// extent on the axis times `inner` elements per row (vk_concat.cpp).
+struct ConcatRows {
+    int64_t axis = 0, outer = 1, inner = 1, outBlock = 0;
+};
+ConcatRows concatRows(Builder& b);
+
 // Factories, one per op family (the files vk_<family>.cpp).
 using OpFactory = void (*)(Builder&);
 void buildConv(Builder& b);          // Conv

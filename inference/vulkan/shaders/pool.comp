@@ -25,13 +25,7 @@ layout(push_constant) uniform Push {
     float actA, actB;
 } p;
 
-// Taps k < kernel of a window starting at b (step dil) that fall in [lo, hi).
-int tapsIn(int b, uint kernel, uint dil, int lo, int hi) {
-    const int d = int(dil);
-    const int k0 = b >= lo ? 0 : (lo - b + d - 1) / d;
-    const int k1 = hi <= b ? 0 : min(int(kernel), (hi - b + d - 1) / d);
-    return max(k1 - k0, 0);
-}
+#include "pool_window.glsl"
 
 void main() {
     const uint idx = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
