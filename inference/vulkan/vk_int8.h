@@ -22,6 +22,16 @@ struct OutGrid {
 };
 OutGrid outGridOf(Builder& b, const graph::Value& y, const graph::FusedActivation& act);
 
+// A quantised Add's terms as cpu/int8_ops.cpp's AddKernel makes them: real = sa (a - za) +
+// sb (b - zb) = ca a + (cb b + c0), divided by `div` (the output's scale where the result is
+// rounded in steps, else 1); c0u is c0 for codes read as unsigned bytes (int8 ones XOR flip
+// 0x80), as its addRow and the shaders' steps form read them.
+struct AddTerms {
+    float ca = 1.0f, cb = 1.0f, c0 = 0.0f, c0u = 0.0f;
+    uint32_t flipA = 0, flipB = 0;
+};
+AddTerms addTermsOf(const graph::Value& a, const graph::Value& b, double div);
+
 // The per-tensor scale and zero point of an 8-bit operand, or a refusal naming it.
 const graph::QuantParams& perTensor(Builder& b, const graph::Value& v);
 

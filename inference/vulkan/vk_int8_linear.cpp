@@ -64,20 +64,14 @@ const graph::Node& residualAdd(const graph::Graph& g, const graph::Node& conv) {
 
 bool bytesPerTensor(const graph::Value& v) { return graph::isByteType(v.dtype) && v.quant.perTensor(); }
 
-// The Add's terms as int8_gemm.comp reads them after the row terms (ADD = 1): as
-// cpu/int8_ops.cpp's AddKernel makes them for its addRow.
+// The Add's terms as int8_gemm.comp reads them after the row terms (ADD = 1), in steps of
+// the Add output's grid (fitsInt8FusedAdd checked that it rounds in steps).
 std::vector<uint32_t> addTerms(Builder& b, const graph::Node& add, int convOutput) {
     const graph::Graph& g = b.graph();
-    const graph::Value& a = g.value(add.inputs.at(0));
-    const graph::Value& c = g.value(add.inputs.at(1));
     const int8::OutGrid out = int8::outGridOf(b, g.value(add.outputs.at(0)), b.node().act);
-    const double div = out.scale;
-    const float ca = static_cast<float>(a.quant.scale[0] / div), cb = static_cast<float>(c.quant.scale[0] / div);
-    const float c0 = static_cast<float>(-(a.quant.zeroPoint[0] * static_cast<double>(a.quant.scale[0]) + c.quant.zeroPoint[0] * static_cast<double>(c.quant.scale[0])) / div);
-    const uint32_t flipA = a.dtype == graph::DType::Int8 ? 0x80 : 0, flipB = c.dtype == graph::DType::Int8 ? 0x80 : 0;
-    const float c0u = c0 - (flipA ? 128.0f * ca : 0.0f) - (flipB ? 128.0f * cb : 0.0f);
-    return {int8::floatBits(ca), int8::floatBits(cb), int8::floatBits(c0u), flipA, flipB, static_cast<uint32_t>(out.zero), static_cast<uint32_t>(out.lo),
-            static_cast<uint32_t>(out.hi), add.inputs.at(0) == convOutput ? 0u : 1u};
+    const int8::AddTerms t = int8::addTermsOf(g.value(add.inputs.at(0)), g.value(add.inputs.at(1)), out.scale);
+    return {int8::floatBits(t.ca), int8::floatBits(t.cb), int8::floatBits(t.c0u), t.flipA, t.flipB, static_cast<uint32_t>(out.zero),
+            static_cast<uint32_t>(out.lo), static_cast<uint32_t>(out.hi), add.inputs.at(0) == convOutput ? 0u : 1u};
 }
 
 }  // namespace

@@ -27,6 +27,17 @@ const graph::QuantParams& perTensor(Builder& b, const graph::Value& v) {
     return v.quant;
 }
 
+AddTerms addTermsOf(const graph::Value& a, const graph::Value& b, double div) {
+    AddTerms t;
+    t.ca = static_cast<float>(a.quant.scale[0] / div);
+    t.cb = static_cast<float>(b.quant.scale[0] / div);
+    t.c0 = static_cast<float>(-(a.quant.zeroPoint[0] * static_cast<double>(a.quant.scale[0]) + b.quant.zeroPoint[0] * static_cast<double>(b.quant.scale[0])) / div);
+    t.flipA = a.dtype == graph::DType::Int8 ? 0x80 : 0;
+    t.flipB = b.dtype == graph::DType::Int8 ? 0x80 : 0;
+    t.c0u = t.c0 - (t.flipA ? 128.0f * t.ca : 0.0f) - (t.flipB ? 128.0f * t.cb : 0.0f);
+    return t;
+}
+
 OutGrid outGridOf(Builder& b, const graph::Value& y, const graph::FusedActivation& act) {
     OutGrid o;
     if (!graph::isByteType(y.dtype)) {
@@ -132,18 +143,13 @@ void buildInt8Add(Builder& b) {
     const graph::Node& n = b.node();
     const graph::Value& a = g.value(n.inputs.at(0));
     const graph::Value& c = g.value(n.inputs.at(1));
-    const graph::QuantParams& qa = int8::perTensor(b, a);
-    const graph::QuantParams& qc = int8::perTensor(b, c);
+    int8::perTensor(b, a);
+    int8::perTensor(b, c);
     if (a.shape != c.shape) b.fail("int8 Add takes two inputs of the same shape");
     const int8::OutGrid out = int8::outGridOf(b, g.value(n.outputs.at(0)), n.act);
     const ActParams ap = activationParams(n.act);
-    // As cpu/int8_ops.cpp's AddKernel: real = sa (a - za) + sb (b - zb) = ca a + (cb b + c0), in
-    // steps of the output's grid where the activation is at most a clamp; there the codes are
-    // read as unsigned bytes (int8 ones XOR 0x80, c0 moved to match), as its addRow reads them.
-    const double div = out.steps ? out.scale : 1.0;
-    const float ca = static_cast<float>(qa.scale[0] / div), cb = static_cast<float>(qc.scale[0] / div);
-    const float c0 = static_cast<float>(-(qa.zeroPoint[0] * static_cast<double>(qa.scale[0]) + qc.zeroPoint[0] * static_cast<double>(qc.scale[0])) / div);
-    const uint32_t flipA = a.dtype == graph::DType::Int8 ? 0x80 : 0, flipB = c.dtype == graph::DType::Int8 ? 0x80 : 0;
+    // In steps of the output's grid where the activation is at most a clamp.
+    const int8::AddTerms t = int8::addTermsOf(a, c, out.steps ? out.scale : 1.0);
     struct Push {
         uint32_t count;
         float ca, cb, c0;
@@ -154,14 +160,14 @@ void buildInt8Add(Builder& b) {
         int32_t zero, lo, hi;
         float actA, actB;
     } p{static_cast<uint32_t>(elementCount(a.shape)),
-        ca,
-        cb,
-        c0,
-        flipA ? 1u : 0u,
-        flipB ? 1u : 0u,
-        flipA,
-        flipB,
-        c0 - (flipA ? 128.0f * ca : 0.0f) - (flipB ? 128.0f * cb : 0.0f),
+        t.ca,
+        t.cb,
+        t.c0,
+        t.flipA ? 1u : 0u,
+        t.flipB ? 1u : 0u,
+        t.flipA,
+        t.flipB,
+        t.c0u,
         out.scale,
         out.zero,
         out.lo,
