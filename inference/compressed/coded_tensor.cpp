@@ -33,6 +33,11 @@ size_t CodedTensor::bytes() const {
            chunkEnd.size() * sizeof(uint64_t) + sizeof(CodedTensor);
 }
 
+size_t CodedTensor::fileBytes() const {
+    // bits, the codebook (float), the frequencies (u16), the chunk count (u32), the chunk ends (u64), the stream.
+    return 1 + codebook.size() * sizeof(float) + model.freq.size() * sizeof(uint16_t) + sizeof(uint32_t) + chunkEnd.size() * sizeof(uint64_t) + stream.size();
+}
+
 CodedTensor encodeSymbols(int bits, std::vector<float> codebook, const std::vector<uint8_t>& symbols) {
     CodedTensor t;
     t.bits = bits;

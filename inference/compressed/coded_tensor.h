@@ -37,6 +37,8 @@ struct CodedTensor {
     std::vector<float> decode() const;
     // Bytes held in memory.
     size_t bytes() const;
+    // Bytes in a .pcz file (FORMAT.md's coded tensor, after its shape).
+    size_t fileBytes() const;
 };
 
 // Codes symbols[0, count) (each < codebook.size() == 2^bits) into a CodedTensor.

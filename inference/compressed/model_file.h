@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compressed/codebook.h"
+#include "compressed/input_moments.h"
 #include "graph/ir.h"
 
 namespace percept::compressed {
@@ -37,6 +38,10 @@ inline constexpr int64_t kMinCodedElements = 256;
 struct CompressOptions {
     CodebookOptions codebook;
     int64_t minElements = 4096;  // smaller weights (biases, small layers) stay fp32
+    // From percept-compress --calibrate: the weights named here are coded with their own
+    // options and their errors compensated (compensated_sharing.h); the others take `codebook`
+    // and their nearest shared values.
+    std::vector<LayerCalibration> calibration;
 };
 
 struct CodedWeightReport {
@@ -45,6 +50,8 @@ struct CodedWeightReport {
     size_t codedBytes = 0;
     double sparsity = 0.0;        // fraction of the weights that are 0 after pruning
     double relRmsError = 0.0;     // RMS error / RMS weight
+    bool compensated = false;     // coded against calibration inputs
+    int bits = 0;                 // codebook index width
 };
 
 // Writes an optimised graph (a loaded Model's) as a compressed model file.

@@ -96,14 +96,17 @@ std::vector<uint8_t> writeCompressedModel(const graph::Graph& g, const CompressO
         if (v.constant && v.constant->coded) throw Error("the model's weights are already compressed");
         if (v.constant && codableWeights(g, static_cast<int>(id), o.minElements)) {
             w.u8(static_cast<uint8_t>(ValueKind::CodedConstant));
-            const SharedWeights s = shareWeights(v.constant->f.data(), v.constant->count(), o.codebook);
-            const CodedTensor c = encodeSymbols(o.codebook.bits, s.codebook, s.symbols);
+            const auto layer = std::find_if(o.calibration.begin(), o.calibration.end(), [&](const LayerCalibration& l) { return l.weights == v.name; });
+            const bool compensated = layer != o.calibration.end() && layer->moments.samples > 0;
+            const SharedWeights s = compensated ? shareWeightsCompensated(v.constant->f.data(), v.constant->count(), layer->layout, layer->moments, layer->codebook)
+                                                : shareWeights(v.constant->f.data(), v.constant->count(), o.codebook);
+            const CodedTensor c = encodeSymbols(s.bits(), s.codebook, s.symbols);
             putShape(w, v.constant->shape);
             const size_t before = w.size();
             putCoded(w, c);
             if (report)
                 report->push_back({v.name, v.constant->shape, w.size() - before, static_cast<double>(s.pruned) / static_cast<double>(std::max<int64_t>(1, c.count)),
-                                   s.rmsWeight > 0 ? s.rmsError / s.rmsWeight : 0.0});
+                                   s.rmsWeight > 0 ? s.rmsError / s.rmsWeight : 0.0, compensated, c.bits});
         } else if (v.constant) {
             w.u8(static_cast<uint8_t>(ValueKind::Constant));
             putData(w, *v.constant);

@@ -3,6 +3,7 @@
 // ONNX model: Deep Compression's pruning + per-layer k-means weight sharing, with the indices
 // rANS-coded; optionally checks it against the original on a folder of photos.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,8 +13,11 @@
 
 #include "cli_args.h"
 #include "compressed/coded_tensor.h"
+#include "compressed/input_moments.h"
 #include "compressed/model_file.h"
 #include "model_options.h"
+#include "layer_calibration.h"
+#include "photo_folder.h"
 #include "percept/models/preprocess.h"
 #include "percept/percept.h"
 
@@ -32,6 +36,16 @@ void usage() {
         "  --bits B           codebook index width, 4 to 8 (default 6)\n"
         "  --sparsity S       fraction of each layer's weights pruned to 0, smallest first (default 0.1)\n"
         "  --min-elements N   layers with fewer weights stay fp32 (default 4096)\n"
+        "  --calibrate DIR    choose each layer's shared values against its inputs on the photos in\n"
+        "                     DIR: the error of every weight coded is compensated by the weights of\n"
+        "                     its row not yet coded (GPTQ), so the layer's outputs, not its weights,\n"
+        "                     stay closest to the original's (what 4- and 5-bit codebooks need)\n"
+        "  --max-images N     calibrate on at most the first N photos of DIR\n"
+        "  --target-ratio R   with --calibrate: choose each layer's bits and pruning (4 bits with 70%%\n"
+        "                     pruned to 8 bits without) so the file is R times smaller than the\n"
+        "                     ONNX model, with the least damage to the model's answers on the\n"
+        "                     calibration photos (--bits and --sparsity then apply to the layers\n"
+        "                     that cannot be calibrated)\n"
         "  --check DIR        run both models on every photo in DIR and compare their top-5\n"
         "  --require-top1     with --check: exit 3 unless every photo keeps its top-1\n"
         "  --layers           print every coded layer\n"
@@ -51,14 +65,7 @@ Check compare(const Model& a, const Model& b, const models::Conventions& conv, c
     Check c;
     auto sa = Session::create(a), sb = Session::create(b);
     const models::Labels labels = models::loadLabels(conv);
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(dir)) {
-        std::string ext = e.path().extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        if (ext == ".png" || ext == ".jpg" || ext == ".jpeg") files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& f : files) {
+    for (const fs::path f : tools::photosIn(dir, 0, "--check")) {
         const Tensor x = models::preprocess(models::loadImage(f.string()), conv.input);
         const auto pa = models::probabilities(sa->run(x).data, a.outputs()[0].kind);
         const auto pb = models::probabilities(sb->run(x).data, b.outputs()[0].kind);
@@ -80,10 +87,14 @@ Check compare(const Model& a, const Model& b, const models::Conventions& conv, c
     return c;
 }
 
+// --target-ratio's settings to choose from, per layer: uniform grids (CodebookOptions::step)
+// from a third of the layer's RMS weight (about 5 bits a weight) to 1.3 times it (about 1.5).
+const std::vector<compressed::CodebookOptions> kCandidates = {{8, 0.0, 0.3}, {8, 0.0, 0.45}, {8, 0.0, 0.6}, {8, 0.0, 0.8}, {8, 0.0, 1.0}, {8, 0.0, 1.3}};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::set<std::string> valued = {"--out", "--bits", "--sparsity", "--min-elements", "--check"};
+    std::set<std::string> valued = {"--out", "--bits", "--sparsity", "--min-elements", "--calibrate", "--max-images", "--target-ratio", "--step", "--check"};
     std::set<std::string> switches = {"--require-top1", "--layers", "--help", "-h"};
     tools::addModelOptions(valued, switches);
     try {
@@ -95,6 +106,7 @@ int main(int argc, char** argv) {
         o.codebook.sparsity = a.has("--sparsity") ? std::stod(a.get("--sparsity")) : 0.1;
         if (!(o.codebook.sparsity >= 0.0 && o.codebook.sparsity < 1.0)) throw Error("--sparsity must be at least 0 and below 1");
         o.minElements = a.getInt("--min-elements", 4096);
+        if (a.has("--step")) o.codebook.step = a.getFloats("--step").at(0);
 
         const models::ModelRef ref = models::resolveModel(a.get("--model"));
         const Model model = Model::load(ref.modelPath);
@@ -107,6 +119,40 @@ int main(int argc, char** argv) {
         graph::Graph g = model.graph();
         for (const auto& [k, v] : models::metadataFromConventions(conv, labels)) g.metadata[k] = v;
 
+        const auto onnxBytes = fs::file_size(ref.modelPath);
+        if (a.has("--target-ratio") && !a.has("--calibrate")) throw Error("--target-ratio needs --calibrate DIR");
+        if (a.has("--calibrate")) {
+            const auto t0 = std::chrono::steady_clock::now();
+            std::vector<Tensor> photos;
+            for (const std::string& f : tools::photosIn(a.get("--calibrate"), a.getInt("--max-images", 0), "--calibrate")) {
+                photos.push_back(models::preprocess(models::loadImage(f), conv.input));
+                // And its mirror image: twice the inputs for the moments, from photos the
+                // classes do not change under.
+                Tensor m = photos.back();
+                const int64_t w = m.shape.back(), rows = static_cast<int64_t>(m.data.size()) / w;
+                for (int64_t r = 0; r < rows; ++r) std::reverse(m.data.begin() + r * w, m.data.begin() + (r + 1) * w);
+                photos.push_back(std::move(m));
+            }
+            std::vector<compressed::LayerCalibration> layers = compressed::layersToCalibrate(model.graph(), o.minElements);
+            for (auto& l : layers) l.codebook = o.codebook;
+            if (a.has("--target-ratio")) {
+                const double ratio = a.getFloats("--target-ratio").at(0);
+                if (!(ratio > 1.0)) throw Error("--target-ratio must be above 1");
+                // What the file holds besides the calibrated layers' codes, from a trial write.
+                std::vector<compressed::CodedWeightReport> trial;
+                size_t rest = compressed::writeCompressedModel(g, o, &trial).size();
+                for (const auto& r : trial)
+                    if (std::any_of(layers.begin(), layers.end(), [&](const auto& l) { return l.weights == r.name; })) rest -= r.codedBytes;
+                const double target = static_cast<double>(onnxBytes) / ratio;
+                if (target <= static_cast<double>(rest))
+                    throw Error("--target-ratio " + a.get("--target-ratio") + ": the file would be at most " + std::to_string(static_cast<size_t>(target)) +
+                                " bytes, but what cannot be calibrated takes " + std::to_string(rest));
+                tools::allocateBits(model, photos, layers, kCandidates, static_cast<size_t>(target) - rest, a.has("--layers"));
+            }
+            o.calibration = tools::calibrateInOrder(model, photos, std::move(layers));
+            std::printf("calibrated %zu layers on %zu photos of %s (%.1f s)\n", o.calibration.size(), photos.size(), a.get("--calibrate").c_str(),
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
         std::vector<compressed::CodedWeightReport> report;
         const std::vector<uint8_t> bytes = compressed::writeCompressedModel(g, o, &report);
         const std::string out = a.get("--out");
@@ -115,27 +161,31 @@ int main(int argc, char** argv) {
         f.close();
         if (!f) throw Error("cannot write " + out);
 
-        const auto onnxBytes = fs::file_size(ref.modelPath);
-        int64_t coded = 0, weights = 0;
+        int64_t coded = 0, weights = 0, compensated = 0;
         size_t codedBytes = 0;
         double pruned = 0.0, maxRel = 0.0;
         for (const auto& r : report) {
             const int64_t n = elementCount(r.shape);
             coded += n, codedBytes += r.codedBytes, pruned += r.sparsity * static_cast<double>(n);
             maxRel = std::max(maxRel, r.relRmsError);
+            compensated += r.compensated;
         }
         for (const auto& v : g.values)
             if (v.constant && v.constant->dtype == graph::DType::Float32) weights += v.constant->count();
         std::printf("%s: %llu bytes (fp32 ONNX) -> %s: %zu bytes, %.2fx smaller\n", ref.modelPath.c_str(), static_cast<unsigned long long>(onnxBytes),
                     out.c_str(), bytes.size(), static_cast<double>(onnxBytes) / static_cast<double>(bytes.size()));
-        std::printf("%zu layers coded at %d bits: %lld of %lld weights, %.1f%% pruned, %.2f bits per coded weight; worst layer RMS error %.1f%% of its RMS weight\n",
-                    report.size(), o.codebook.bits, static_cast<long long>(coded), static_cast<long long>(weights),
+        int minBits = 8, maxBits = 0;
+        for (const auto& r : report) minBits = std::min(minBits, r.bits), maxBits = std::max(maxBits, r.bits);
+        const std::string bits = minBits == maxBits ? std::to_string(minBits) : std::to_string(minBits) + " to " + std::to_string(maxBits);
+        std::printf("%zu layers coded at %s bits (%lld against calibration inputs): %lld of %lld weights, %.1f%% pruned, %.2f bits per coded weight; "
+                    "worst layer RMS error %.1f%% of its RMS weight\n",
+                    report.size(), bits.c_str(), static_cast<long long>(compensated), static_cast<long long>(coded), static_cast<long long>(weights),
                     coded ? 100.0 * pruned / static_cast<double>(coded) : 0.0, coded ? 8.0 * static_cast<double>(codedBytes) / static_cast<double>(coded) : 0.0,
                     100.0 * maxRel);
         if (a.has("--layers"))
             for (const auto& r : report)
-                std::printf("  %-40s %-18s %8zu bytes  %5.1f%% zero  RMS error %.2f%%\n", r.name.c_str(), shapeToString(r.shape).c_str(), r.codedBytes,
-                            100.0 * r.sparsity, 100.0 * r.relRmsError);
+                std::printf("  %-40s %-18s %d bits %8zu bytes  %5.1f%% zero  RMS error %.2f%%%s\n", r.name.c_str(), shapeToString(r.shape).c_str(), r.bits,
+                            r.codedBytes, 100.0 * r.sparsity, 100.0 * r.relRmsError, r.compensated ? "  (compensated)" : "");
         if (a.has("--check")) {
             const Model back = Model::load(out);
             const Check c = compare(model, back, conv, a.get("--check"), true);

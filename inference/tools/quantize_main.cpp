@@ -14,6 +14,7 @@
 #include "calibration_stats.h"
 #include "cli_args.h"
 #include "model_options.h"
+#include "photo_folder.h"
 #include "percept/models/preprocess.h"
 #include "percept/percept.h"
 #include "qdq_quantizer.h"
@@ -37,21 +38,6 @@ void usage() {
         "%s"
         "  --help, -h         print this and exit\n",
         tools::kModelOptionsHelp);
-}
-
-std::vector<std::string> photosIn(const std::string& dir, int max) {
-    namespace fs = std::filesystem;
-    if (!fs::is_directory(dir)) throw Error("--calibrate " + dir + ": not a folder");
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(dir)) {
-        std::string ext = e.path().extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (e.is_regular_file() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp")) files.push_back(e.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    if (max > 0 && static_cast<int>(files.size()) > max) files.resize(static_cast<size_t>(max));
-    if (files.empty()) throw Error("--calibrate " + dir + ": no photos (.jpg, .jpeg, .png, .bmp, .webp) in it");
-    return files;
 }
 
 onnx::ModelProto readModel(const std::string& path) {
@@ -100,7 +86,7 @@ int main(int argc, char** argv) {
         models::Conventions conv = models::resolveConventions(ref, floatModel, calibrateInput);
         tools::applyModelOptions(a, conv);
         std::vector<Tensor> inputs;
-        for (const std::string& f : photosIn(a.get("--calibrate"), a.getInt("--max-images", 0))) inputs.push_back(models::preprocess(models::loadImage(f), conv.input));
+        for (const std::string& f : tools::photosIn(a.get("--calibrate"), a.getInt("--max-images", 0), "--calibrate")) inputs.push_back(models::preprocess(models::loadImage(f), conv.input));
 
         // Which tensors, and their values on the photos: the float model with each of them as an output.
         onnx::ModelProto m = tools::atLeastOpset(readModel(ref.modelPath), 13);

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// percept-compress --calibrate: the calibration photos run through the model to code each
+// layer against its inputs (compressed/compensated_sharing.h), and --target-ratio's choice of
+// each layer's bits and pruning.
+#include <cstddef>
+#include <vector>
+
+#include "compressed/input_moments.h"
+#include "percept/percept.h"
+
+namespace percept::tools {
+
+// GPTQ's order: layer by layer in the graph's order, each layer's input moments taken from the
+// model with the layers before it already coded (each with its own `codebook`), so each
+// compensates what the ones before it lost. Returns the layers with their moments; a layer
+// whose input the optimised graph does not keep is left out (coded without calibration).
+std::vector<compressed::LayerCalibration> calibrateInOrder(const Model& model, const std::vector<Tensor>& photos,
+                                                           std::vector<compressed::LayerCalibration> layers);
+
+// Chooses every layer's codebook options among `candidates` so that the layers' coded bytes
+// fit `budget` with the least damage: each candidate is tried on each layer alone (coded
+// against the float model's inputs, every other layer float) and scored by the mean
+// Kullback-Leibler divergence of the model's class probabilities on the photos from the
+// float model's; the sum over layers is minimised under the budget by a Lagrange multiplier
+// (Shoham and Gersho's allocation). Throws percept::Error when even the smallest candidates
+// do not fit. `verbose` prints every layer's choice.
+void allocateBits(const Model& model, const std::vector<Tensor>& photos, std::vector<compressed::LayerCalibration>& layers,
+                  const std::vector<compressed::CodebookOptions>& candidates, size_t budget, bool verbose);
+
+}  // namespace percept::tools
