@@ -45,12 +45,6 @@ int writeQdq(onnx::ModelProto& m, const std::map<std::string, std::pair<float, f
 // Returns how many were folded.
 int foldBatchNorms(onnx::GraphProto& g);
 
-// BatchNormalization (inference form) right after a Conv that only it reads, all its parameters
-// initializers, is folded into the Conv's weights and bias, as PyTorch's exporter does in eval
-// mode and ONNX Runtime's quantiser expects done: the int8 weights must be the folded ones.
-// Returns how many were folded.
-int foldBatchNorms(onnx::GraphProto& g);
-
 // The model at `opset` or later (ONNX's version converter); unchanged when already there.
 onnx::ModelProto atLeastOpset(const onnx::ModelProto& m, int opset);
 
