@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "compressed/compensated_sharing.h"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
-#include <thread>
 
 #include "percept/error.h"
 
@@ -23,6 +24,8 @@ namespace {
 // columns, an input channel that is always zero) still inverts, and the updates stay small
 // where the calibration data says little.
 constexpr double kDamping = 0.01;
+// Columns per lazy batch.
+constexpr int64_t kBlock = 128;
 
 // U (upper triangular, row-major, k x k) with (H + damping)^-1 = U^T U, from H in row-major.
 // LAPACK is column-major: its lower triangle is the row-major upper one. Empty when H + damping
@@ -53,49 +56,63 @@ std::vector<double> inverseCholesky(const std::vector<double>& h, int k) {
 
 }  // namespace
 
-SharedWeights shareWeightsCompensated(const float* w, int64_t n, const WeightRows& l, const InputMoments& m, const CodebookOptions& o) {
-    if (l.rows * l.cols != n || m.cols != l.cols || m.groups < 1 || l.rows % m.groups != 0 ||
-        static_cast<int64_t>(m.xx.size()) != m.groups * m.cols * m.cols)
-        throw Error("internal error: the calibration moments do not fit the weights (" + std::to_string(l.rows) + " x " + std::to_string(l.cols) + ")");
-    const Codebook c = fitCodebook(w, n, o);
-    std::vector<uint8_t> symbols(static_cast<size_t>(n), 0);
-    if (c.used == 0) return sharedWeightsOf(c, w, n, std::move(symbols));
-    const int k = static_cast<int>(l.cols);
-    const int64_t rowsPerGroup = l.rows / m.groups;
+std::vector<CompensationBasis> compensationBases(const InputMoments& m) {
+    std::vector<CompensationBasis> bases;
+    const int k = static_cast<int>(m.cols);
     for (int64_t g = 0; g < m.groups; ++g) {
         // GPTQ's "act order": the columns with the largest inputs first, while the most
         // weights are left to take their errors.
         const double* h = m.xx.data() + g * m.cols * m.cols;
-        std::vector<int> order(static_cast<size_t>(k));
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return h[static_cast<size_t>(a) * k + a] > h[static_cast<size_t>(b) * k + b]; });
+        CompensationBasis b;
+        b.order.resize(static_cast<size_t>(k));
+        std::iota(b.order.begin(), b.order.end(), 0);
+        std::stable_sort(b.order.begin(), b.order.end(), [&](int x, int y) { return h[static_cast<size_t>(x) * k + x] > h[static_cast<size_t>(y) * k + y]; });
         std::vector<double> hp(static_cast<size_t>(k) * k);
         for (int r = 0; r < k; ++r)
-            for (int q = 0; q < k; ++q) hp[static_cast<size_t>(r) * k + q] = h[static_cast<size_t>(order[r]) * k + order[q]];
-        const std::vector<double> u = inverseCholesky(hp, k);
-        auto codeRows = [&](int64_t first, int64_t last) {
-            std::vector<double> row(static_cast<size_t>(k));
-            for (int64_t r = first; r < last; ++r) {
-                auto at = [&](int j) { return static_cast<size_t>(r * l.rowStride + order[static_cast<size_t>(j)] * l.colStride); };
-                for (int j = 0; j < k; ++j) row[static_cast<size_t>(j)] = w[at(j)];
-                for (int j = 0; j < k; ++j) {
-                    const size_t i = at(j);
-                    const uint8_t s = c.pruned(w[i]) ? 0 : c.nearest(row[static_cast<size_t>(j)], true);
+            for (int q = 0; q < k; ++q) hp[static_cast<size_t>(r) * k + q] = h[static_cast<size_t>(b.order[r]) * k + b.order[q]];
+        b.u = inverseCholesky(hp, k);
+        bases.push_back(std::move(b));
+    }
+    return bases;
+}
+
+SharedWeights shareWeightsCompensated(const float* w, int64_t n, const WeightRows& l, const std::vector<CompensationBasis>& bases, const CodebookOptions& o) {
+    const int64_t groups = static_cast<int64_t>(bases.size());
+    if (l.rows * l.cols != n || groups < 1 || l.rows % groups != 0 ||
+        std::any_of(bases.begin(), bases.end(), [&](const CompensationBasis& b) { return static_cast<int64_t>(b.order.size()) != l.cols; }))
+        throw Error("internal error: the calibration moments do not fit the weights (" + std::to_string(l.rows) + " x " + std::to_string(l.cols) + ")");
+    const Codebook c = fitCodebook(w, n, o);
+    std::vector<uint8_t> symbols(static_cast<size_t>(n), 0);
+    if (c.used == 0) return sharedWeightsOf(c, w, n, std::move(symbols));
+    const int64_t k = l.cols, rows = l.rows / groups;
+    std::vector<double> work(static_cast<size_t>(rows * k)), err(static_cast<size_t>(rows * kBlock));
+    for (int64_t g = 0; g < groups; ++g) {
+        const CompensationBasis& b = bases[static_cast<size_t>(g)];
+        auto at = [&](int64_t r, int64_t j) { return static_cast<size_t>((g * rows + r) * l.rowStride + b.order[static_cast<size_t>(j)] * l.colStride); };
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < k; ++j) work[static_cast<size_t>(r * k + j)] = w[at(r, j)];
+        // GPTQ's lazy batches: the columns of a block one by one, each error pushed onto the
+        // block's later columns at once; onto the columns after the block, all of the block's
+        // errors together in one matrix product.
+        for (int64_t b0 = 0; b0 < k; b0 += kBlock) {
+            const int64_t b1 = std::min(k, b0 + kBlock);
+            for (int64_t r = 0; r < rows; ++r) {
+                double* row = work.data() + r * k;
+                for (int64_t j = b0; j < b1; ++j) {
+                    const size_t i = at(r, j);
+                    const uint8_t s = c.pruned(w[i]) ? 0 : c.nearest(row[j], true);
                     symbols[i] = s;
-                    if (u.empty()) continue;  // H would not invert: nearest values, as without calibration
-                    const double* uj = u.data() + static_cast<size_t>(j) * k;
-                    const double e = (row[static_cast<size_t>(j)] - c.values[s]) / uj[j];
-                    for (int q = j + 1; q < k; ++q) row[static_cast<size_t>(q)] -= e * uj[q];
+                    if (b.u.empty()) continue;  // H would not invert: nearest values, as without calibration
+                    const double* uj = b.u.data() + j * k;
+                    const double e = (row[j] - c.values[s]) / uj[j];
+                    err[static_cast<size_t>(r * kBlock + (j - b0))] = e;
+                    for (int64_t q = j + 1; q < b1; ++q) row[q] -= e * uj[q];
                 }
             }
-        };
-        // Rows are independent: split them over the machine's cores.
-        const int64_t first = g * rowsPerGroup;
-        const int64_t threads = std::clamp<int64_t>(std::thread::hardware_concurrency(), 1, std::max<int64_t>(1, rowsPerGroup * k / 65536));
-        std::vector<std::thread> pool;
-        for (int64_t t = 1; t < threads; ++t) pool.emplace_back(codeRows, first + rowsPerGroup * t / threads, first + rowsPerGroup * (t + 1) / threads);
-        codeRows(first, first + rowsPerGroup / threads);
-        for (auto& th : pool) th.join();
+            if (!b.u.empty() && b1 < k)
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(k - b1), static_cast<int>(b1 - b0), -1.0,
+                            err.data(), static_cast<int>(kBlock), b.u.data() + b0 * k + b1, static_cast<int>(k), 1.0, work.data() + b1, static_cast<int>(k));
+        }
     }
     return sharedWeightsOf(c, w, n, std::move(symbols));
 }

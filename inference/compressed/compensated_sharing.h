@@ -32,8 +32,20 @@ struct WeightRows {
     int64_t rows = 0, cols = 0, rowStride = 0, colStride = 1;
 };
 
+// What the compensation needs from one group's moments, whatever the codebook: GPTQ's column
+// order (the largest inputs first) and the upper Cholesky factor U of the damped inverse
+// (H + damping)^-1 = U^T U in that order (empty when it would not invert: the weights then take
+// their nearest values).
+struct CompensationBasis {
+    std::vector<int> order;
+    std::vector<double> u;  // cols x cols, row-major
+};
+std::vector<CompensationBasis> compensationBases(const InputMoments& moments);
+
 // Codes w like shareWeights (same codebook, same pruned weights), choosing every kept weight's
-// value with the errors of the weights before it in its row compensated.
-SharedWeights shareWeightsCompensated(const float* w, int64_t n, const WeightRows& layout, const InputMoments& moments, const CodebookOptions& options);
+// value with the errors of the weights before it in its row compensated. `bases`: one per
+// group of rows (compensationBases).
+SharedWeights shareWeightsCompensated(const float* w, int64_t n, const WeightRows& layout, const std::vector<CompensationBasis>& bases,
+                                      const CodebookOptions& options);
 
 }  // namespace percept::compressed

@@ -98,7 +98,7 @@ std::vector<uint8_t> writeCompressedModel(const graph::Graph& g, const CompressO
             w.u8(static_cast<uint8_t>(ValueKind::CodedConstant));
             const auto layer = std::find_if(o.calibration.begin(), o.calibration.end(), [&](const LayerCalibration& l) { return l.weights == v.name; });
             const bool compensated = layer != o.calibration.end() && layer->moments.samples > 0;
-            const SharedWeights s = compensated ? shareWeightsCompensated(v.constant->f.data(), v.constant->count(), layer->layout, layer->moments, layer->codebook)
+            const SharedWeights s = compensated ? shareWeightsCompensated(v.constant->f.data(), v.constant->count(), layer->layout, compensationBases(layer->moments), layer->codebook)
                                                 : shareWeights(v.constant->f.data(), v.constant->count(), o.codebook);
             const CodedTensor c = encodeSymbols(s.bits(), s.codebook, s.symbols);
             putShape(w, v.constant->shape);

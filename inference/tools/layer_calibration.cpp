@@ -54,10 +54,11 @@ void addInputs(const Model& model, const graph::Graph& graph, const std::vector<
     }
 }
 
-// The layer's weights coded with `options` against its moments.
-compressed::SharedWeights codeLayer(const graph::Graph& g, const LayerCalibration& l, const compressed::CodebookOptions& options) {
+// The layer's weights coded with `options` against its moments (their `bases`).
+compressed::SharedWeights codeLayer(const graph::Graph& g, const LayerCalibration& l, const std::vector<compressed::CompensationBasis>& bases,
+                                    const compressed::CodebookOptions& options) {
     const graph::TensorData& w = *g.value(weightsOf(g, l)).constant;
-    return compressed::shareWeightsCompensated(w.f.data(), w.count(), l.layout, l.moments, options);
+    return compressed::shareWeightsCompensated(w.f.data(), w.count(), l.layout, bases, options);
 }
 
 // `graph` with the layer's weights replaced by their coded values.
@@ -100,7 +101,7 @@ std::vector<LayerCalibration> calibrateInOrder(const Model& model, const std::ve
             if (!taken[j] && dataOf(g, layers[j]) == dataOf(g, layers[k])) group.push_back(&layers[j]), taken[j] = true;
         addInputs(model, work, photos, group);
         for (LayerCalibration* l : group) {
-            putCoded(work, *l, codeLayer(g, *l, l->codebook));
+            putCoded(work, *l, codeLayer(g, *l, compressed::compensationBases(l->moments), l->codebook));
             done.push_back(*l);
         }
     }
@@ -126,8 +127,9 @@ void allocateBits(const Model& model, const std::vector<Tensor>& photos, std::ve
     };
     std::vector<std::vector<Trial>> trials(scored.size());
     for (size_t i = 0; i < scored.size(); ++i) {
+        const auto bases = compressed::compensationBases(scored[i].moments);
         for (const compressed::CodebookOptions& c : candidates) {
-            const compressed::SharedWeights s = codeLayer(g, scored[i], c);
+            const compressed::SharedWeights s = codeLayer(g, scored[i], bases, c);
             graph::Graph work = g;
             putCoded(work, scored[i], s);
             trials[i].push_back({compressed::encodeSymbols(s.bits(), s.codebook, s.symbols).fileBytes(), meanKl(reference, classProbabilities(model, work, photos))});

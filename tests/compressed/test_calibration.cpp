@@ -84,7 +84,7 @@ TEST(CompensatedSharing, LowersTheLayersOutputErrorWithTheSameCodebookAndPruning
 
     for (const CodebookOptions o : {CodebookOptions{4, 0.3}, CodebookOptions{8, 0.0, 0.8}}) {
         const SharedWeights nearest = shareWeights(w.data(), rows * cols, o);
-        const SharedWeights compensated = shareWeightsCompensated(w.data(), rows * cols, {rows, cols, cols, 1}, mo, o);
+        const SharedWeights compensated = shareWeightsCompensated(w.data(), rows * cols, {rows, cols, cols, 1}, compensationBases(mo), o);
         EXPECT_EQ(compensated.codebook, nearest.codebook);
         for (size_t i = 0; i < w.size(); ++i)
             if (nearest.symbols[i] == 0 && o.step == 0) {
@@ -97,7 +97,7 @@ TEST(CompensatedSharing, LowersTheLayersOutputErrorWithTheSameCodebookAndPruning
         std::vector<float> wt(w.size());
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t c = 0; c < cols; ++c) wt[static_cast<size_t>(c * rows + r)] = w[static_cast<size_t>(r * cols + c)];
-        const SharedWeights t = shareWeightsCompensated(wt.data(), rows * cols, {rows, cols, 1, rows}, mo, o);
+        const SharedWeights t = shareWeightsCompensated(wt.data(), rows * cols, {rows, cols, 1, rows}, compensationBases(mo), o);
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t c = 0; c < cols; ++c)
                 ASSERT_EQ(t.symbols[static_cast<size_t>(c * rows + r)], compensated.symbols[static_cast<size_t>(r * cols + c)]) << r << "," << c;
