@@ -43,11 +43,11 @@ void usage() {
         "                     its row not yet coded (GPTQ), so the layer's outputs, not its weights,\n"
         "                     stay closest to the original's (what 4- and 5-bit codebooks need)\n"
         "  --max-images N     calibrate on at most the first N photos of DIR\n"
-        "  --target-ratio R   with --calibrate: choose each layer's bits and pruning (4 bits with 70%%\n"
-        "                     pruned to 8 bits without) so the file is R times smaller than the\n"
-        "                     ONNX model, with the least damage to the model's answers on the\n"
-        "                     calibration photos (--bits and --sparsity then apply to the layers\n"
-        "                     that cannot be calibrated)\n"
+        "  --target-ratio R   with --calibrate: choose each layer's grid (as --step, 0.3 to 1.3) so\n"
+        "                     the file is R times smaller than the ONNX model, with the least\n"
+        "                     damage to the model's answers on the calibration photos (--bits,\n"
+        "                     --sparsity and --step then apply to the layers that cannot be\n"
+        "                     calibrated)\n"
         "  --check DIR        run both models on every photo in DIR and compare their top-5\n"
         "  --require-top1     with --check: exit 3 unless every photo keeps its top-1\n"
         "  --min-top1 N       with --check: exit 3 unless at least N photos keep their top-1\n"
@@ -127,16 +127,7 @@ int main(int argc, char** argv) {
         if (a.has("--target-ratio") && !a.has("--calibrate")) throw Error("--target-ratio needs --calibrate DIR");
         if (a.has("--calibrate")) {
             const auto t0 = std::chrono::steady_clock::now();
-            std::vector<Tensor> photos;
-            for (const std::string& f : tools::photosIn(a.get("--calibrate"), a.getInt("--max-images", 0), "--calibrate")) {
-                photos.push_back(models::preprocess(models::loadImage(f), conv.input));
-                // And its mirror image: twice the inputs for the moments, from photos the
-                // classes do not change under.
-                Tensor m = photos.back();
-                const int64_t w = m.shape.back(), rows = static_cast<int64_t>(m.data.size()) / w;
-                for (int64_t r = 0; r < rows; ++r) std::reverse(m.data.begin() + r * w, m.data.begin() + (r + 1) * w);
-                photos.push_back(std::move(m));
-            }
+            const std::vector<Tensor> photos = tools::calibrationInputs(a.get("--calibrate"), a.getInt("--max-images", 0), conv.input);
             std::vector<compressed::LayerCalibration> layers = compressed::layersToCalibrate(model.graph(), o.minElements);
             for (auto& l : layers) l.codebook = o.codebook;
             if (a.has("--target-ratio")) {
@@ -162,13 +153,14 @@ int main(int argc, char** argv) {
         std::vector<compressed::CodedWeightReport> report;
         const std::vector<uint8_t> bytes = compressed::writeCompressedModel(g, o, &report);
         const std::string out = a.get("--out");
+        if (a.has("--target-ratio") && static_cast<double>(bytes.size()) * a.getFloats("--target-ratio").at(0) > static_cast<double>(onnxBytes))
+            throw Error("the compressed model is " + std::to_string(bytes.size()) + " bytes, over --target-ratio " + a.get("--target-ratio") + "'s " +
+                        std::to_string(static_cast<size_t>(static_cast<double>(onnxBytes) / a.getFloats("--target-ratio").at(0))) + "; " + out +
+                        " is not written");
         std::ofstream f(out, std::ios::binary);
         f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         f.close();
         if (!f) throw Error("cannot write " + out);
-        if (a.has("--target-ratio") && static_cast<double>(bytes.size()) * a.getFloats("--target-ratio").at(0) > static_cast<double>(onnxBytes))
-            throw Error(out + " is " + std::to_string(bytes.size()) + " bytes, over --target-ratio " + a.get("--target-ratio") + "'s " +
-                        std::to_string(static_cast<size_t>(static_cast<double>(onnxBytes) / a.getFloats("--target-ratio").at(0))));
 
         int64_t coded = 0, weights = 0, compensated = 0;
         size_t codedBytes = 0;

@@ -11,6 +11,7 @@
 #include "compressed/coded_tensor.h"
 #include "graph/ir.h"
 #include "percept/models/classification.h"
+#include "photo_folder.h"
 
 namespace percept::tools {
 namespace {
@@ -85,6 +86,18 @@ double meanKl(const std::vector<std::vector<float>>& ref, const std::vector<std:
 }
 
 }  // namespace
+
+std::vector<Tensor> calibrationInputs(const std::string& dir, int maxImages, const models::InputSpec& input) {
+    std::vector<Tensor> photos;
+    for (const std::string& f : photosIn(dir, maxImages, "--calibrate")) {
+        photos.push_back(models::preprocess(models::loadImage(f), input));
+        Tensor m = photos.back();
+        const int64_t w = m.shape.back(), rows = static_cast<int64_t>(m.data.size()) / w;
+        for (int64_t r = 0; r < rows; ++r) std::reverse(m.data.begin() + r * w, m.data.begin() + (r + 1) * w);
+        photos.push_back(std::move(m));
+    }
+    return photos;
+}
 
 std::vector<LayerCalibration> calibrateInOrder(const Model& model, const std::vector<Tensor>& photos, std::vector<LayerCalibration> layers) {
     const graph::Graph& g = model.graph();

@@ -4,12 +4,19 @@
 // layer against its inputs (compressed/compensated_sharing.h), and --target-ratio's choice of
 // each layer's bits and pruning.
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "compressed/input_moments.h"
+#include "percept/models/preprocess.h"
 #include "percept/percept.h"
 
 namespace percept::tools {
+
+// The photos of `dir` (photosIn: at most `maxImages`, 0 for all) through the model's
+// preprocessing, each followed by its mirror image: twice the inputs for the moments, from
+// photos whose classes do not change under it.
+std::vector<Tensor> calibrationInputs(const std::string& dir, int maxImages, const models::InputSpec& input);
 
 // GPTQ's order: layer by layer in the graph's order, each layer's input moments taken from the
 // model with the layers before it already coded (each with its own `codebook`), so each
