@@ -186,9 +186,13 @@ void allocateBits(const Model& model, const std::vector<Tensor>& photos, std::ve
         scored[i].codebook = candidates[pick[i]];
         for (LayerCalibration& l : layers)
             if (l.weights == scored[i].weights) l.codebook = scored[i].codebook;
-        if (verbose)
-            std::printf("  %-40s %d bits, %2.0f%% pruned: %8zu bytes, damage alone %.2e\n", scored[i].weights.c_str(), scored[i].codebook.bits,
-                        100.0 * scored[i].codebook.sparsity, trials[i][pick[i]].bytes, trials[i][pick[i]].damage);
+        if (verbose) {
+            const compressed::CodebookOptions& c = scored[i].codebook;
+            char setting[64];
+            if (c.step > 0) std::snprintf(setting, sizeof setting, "grid %.2f x RMS", c.step);
+            else std::snprintf(setting, sizeof setting, "%d bits, %.0f%% pruned", c.bits, 100.0 * c.sparsity);
+            std::printf("  %-40s %-18s %8zu bytes, damage alone %.2e\n", scored[i].weights.c_str(), setting, trials[i][pick[i]].bytes, trials[i][pick[i]].damage);
+        }
     }
 }
 
