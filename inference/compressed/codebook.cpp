@@ -89,13 +89,13 @@ Codebook fitCodebook(const float* w, int64_t n, const CodebookOptions& o) {
         std::nth_element(mags.begin(), mags.begin() + (prune - 1), mags.end());
         r.pruneThreshold = mags[static_cast<size_t>(prune - 1)];
     }
+    if (o.step > 0) return uniformCodebook(w, n, o, r.pruneThreshold);
     std::vector<float> kept;
     kept.reserve(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i)
         if (!r.pruned(w[i])) kept.push_back(w[i]);
     std::sort(kept.begin(), kept.end());
 
-    if (o.step > 0) return uniformCodebook(w, n, o, r.pruneThreshold);
     const size_t k = (size_t{1} << o.bits) - 1;
     std::vector<double> c;
     std::vector<float> distinct = kept;

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
 #include "compressed/codebook.h"
-#include "compressed/input_moments.h"
 #include "graph/ir.h"
 
 namespace percept::compressed {
@@ -38,10 +39,10 @@ inline constexpr int64_t kMinCodedElements = 256;
 struct CompressOptions {
     CodebookOptions codebook;
     int64_t minElements = 4096;  // smaller weights (biases, small layers) stay fp32
-    // From percept-compress --calibrate: the weights named here are coded with their own
-    // options and their errors compensated (compensated_sharing.h); the others take `codebook`
-    // and their nearest shared values.
-    std::vector<LayerCalibration> calibration;
+    // Weights the caller has already shared, by value name (percept-compress --calibrate
+    // codes them against their inputs: compensated_sharing.h); the writer entropy-codes them
+    // as they are. The others take `codebook` and their nearest shared values.
+    std::map<std::string, SharedWeights> precoded;
 };
 
 struct CodedWeightReport {
@@ -50,7 +51,7 @@ struct CodedWeightReport {
     size_t codedBytes = 0;
     double sparsity = 0.0;        // fraction of the weights that are 0 after pruning
     double relRmsError = 0.0;     // RMS error / RMS weight
-    bool compensated = false;     // coded against calibration inputs
+    bool compensated = false;     // shared by the caller (CompressOptions::precoded)
     int bits = 0;                 // codebook index width
 };
 

@@ -96,10 +96,11 @@ std::vector<uint8_t> writeCompressedModel(const graph::Graph& g, const CompressO
         if (v.constant && v.constant->coded) throw Error("the model's weights are already compressed");
         if (v.constant && codableWeights(g, static_cast<int>(id), o.minElements)) {
             w.u8(static_cast<uint8_t>(ValueKind::CodedConstant));
-            const auto layer = std::find_if(o.calibration.begin(), o.calibration.end(), [&](const LayerCalibration& l) { return l.weights == v.name; });
-            const bool compensated = layer != o.calibration.end() && layer->moments.samples > 0;
-            const SharedWeights s = compensated ? shareWeightsCompensated(v.constant->f.data(), v.constant->count(), layer->layout, compensationBases(layer->moments), layer->codebook)
-                                                : shareWeights(v.constant->f.data(), v.constant->count(), o.codebook);
+            const auto given = o.precoded.find(v.name);
+            const bool compensated = given != o.precoded.end();
+            if (compensated && static_cast<int64_t>(given->second.symbols.size()) != v.constant->count())
+                throw Error("internal error: the weights given coded for '" + v.name + "' do not have its element count");
+            const SharedWeights s = compensated ? given->second : shareWeights(v.constant->f.data(), v.constant->count(), o.codebook);
             const CodedTensor c = encodeSymbols(s.bits(), s.codebook, s.symbols);
             putShape(w, v.constant->shape);
             const size_t before = w.size();

@@ -146,8 +146,8 @@ int main(int argc, char** argv) {
                                 " bytes, but what cannot be calibrated takes " + std::to_string(rest));
                 tools::allocateBits(model, photos, layers, kCandidates, static_cast<size_t>(target) - rest, a.has("--layers"));
             }
-            o.calibration = tools::calibrateInOrder(model, photos, std::move(layers));
-            std::printf("calibrated %zu layers on %zu photos of %s (%.1f s)\n", o.calibration.size(), photos.size(), a.get("--calibrate").c_str(),
+            o.precoded = tools::calibrateInOrder(model, photos, std::move(layers));
+            std::printf("calibrated %zu layers on %zu photos of %s (%.1f s)\n", o.precoded.size(), photos.size(), a.get("--calibrate").c_str(),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
         std::vector<compressed::CodedWeightReport> report;

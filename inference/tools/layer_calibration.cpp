@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "compressed/coded_tensor.h"
@@ -21,15 +22,15 @@ using compressed::LayerCalibration;
 int dataOf(const graph::Graph& g, const LayerCalibration& l) { return g.nodes[static_cast<size_t>(l.node)].inputs[0]; }
 int weightsOf(const graph::Graph& g, const LayerCalibration& l) { return g.nodes[static_cast<size_t>(l.node)].inputs[1]; }
 
-// Whether a session can hand out the layer's input: the model's input, or a value the
-// optimised graph keeps (Model::intermediates).
-bool inputKept(const Model& model, const LayerCalibration& l) {
-    const graph::Graph& g = model.graph();
-    const int data = dataOf(g, l);
-    if (data == g.inputs.at(0)) return true;
-    const auto kept = model.intermediates();
-    return std::any_of(kept.begin(), kept.end(), [&](const TensorInfo& t) { return t.name == g.value(data).name; });
+// What a session can hand out as a layer's input: the model's input and the values the
+// optimised graph keeps (Model::intermediates), by name.
+std::set<std::string> valuesKept(const Model& model) {
+    std::set<std::string> kept = {model.graph().value(model.graph().inputs.at(0)).name};
+    for (const TensorInfo& t : model.intermediates()) kept.insert(t.name);
+    return kept;
 }
+
+bool inputKept(const graph::Graph& g, const std::set<std::string>& kept, const LayerCalibration& l) { return kept.count(g.value(dataOf(g, l)).name) != 0; }
 
 // Adds the photos' inputs of `layers` (all kept, see inputKept) as `graph` computes them.
 void addInputs(const Model& model, const graph::Graph& graph, const std::vector<Tensor>& photos, const std::vector<LayerCalibration*>& layers) {
@@ -46,10 +47,11 @@ void addInputs(const Model& model, const graph::Graph& graph, const std::vector<
         if (it == options.extraOutputs.end()) it = options.extraOutputs.insert(it, g.value(data).name);
         source.push_back(static_cast<int>(it - options.extraOutputs.begin()));
     }
-    auto session = Session::create(detail::modelFromGraph(graph, model.source()), options);
+    // Only layers reading the model's input need no session.
+    auto session = options.extraOutputs.empty() ? nullptr : Session::create(detail::modelFromGraph(graph, model.source()), options);
     const size_t outputs = model.outputs().size();
     for (const Tensor& x : photos) {
-        const std::vector<Tensor> out = options.extraOutputs.empty() ? std::vector<Tensor>{} : session->run(std::vector<Tensor>{x});
+        const std::vector<Tensor> out = session ? session->run(std::vector<Tensor>{x}) : std::vector<Tensor>{};
         for (size_t k = 0; k < layers.size(); ++k)
             compressed::addLayerInput(*layers[k], g, source[k] < 0 ? x.data.data() : out.at(outputs + static_cast<size_t>(source[k])).data.data());
     }
@@ -99,23 +101,25 @@ std::vector<Tensor> calibrationInputs(const std::string& dir, int maxImages, con
     return photos;
 }
 
-std::vector<LayerCalibration> calibrateInOrder(const Model& model, const std::vector<Tensor>& photos, std::vector<LayerCalibration> layers) {
+std::map<std::string, compressed::SharedWeights> calibrateInOrder(const Model& model, const std::vector<Tensor>& photos, std::vector<LayerCalibration> layers) {
     const graph::Graph& g = model.graph();
     if (g.inputs.size() != 1) throw Error("--calibrate: the model has " + std::to_string(g.inputs.size()) + " inputs; only one-image models can be calibrated");
     std::sort(layers.begin(), layers.end(), [](const auto& a, const auto& b) { return a.node < b.node; });
+    const std::set<std::string> kept = valuesKept(model);
     graph::Graph work = g;  // the model with the layers calibrated so far coded
-    std::vector<LayerCalibration> done;
+    std::map<std::string, compressed::SharedWeights> done;
     std::vector<bool> taken(layers.size(), false);
     for (size_t k = 0; k < layers.size(); ++k) {
-        if (taken[k] || !inputKept(model, layers[k])) continue;
+        if (taken[k] || !inputKept(g, kept, layers[k])) continue;
         // This layer and those reading the same data (a fire module's two expands), together.
         std::vector<LayerCalibration*> group;
         for (size_t j = k; j < layers.size(); ++j)
             if (!taken[j] && dataOf(g, layers[j]) == dataOf(g, layers[k])) group.push_back(&layers[j]), taken[j] = true;
         addInputs(model, work, photos, group);
         for (LayerCalibration* l : group) {
-            putCoded(work, *l, codeLayer(g, *l, compressed::compensationBases(l->moments), l->codebook));
-            done.push_back(*l);
+            compressed::SharedWeights c = codeLayer(g, *l, compressed::compensationBases(l->moments), l->codebook);
+            putCoded(work, *l, c);
+            done.emplace(l->weights, std::move(c));
         }
     }
     return done;
@@ -125,9 +129,10 @@ void allocateBits(const Model& model, const std::vector<Tensor>& photos, std::ve
                   const std::vector<compressed::CodebookOptions>& candidates, size_t budget, bool verbose) {
     const graph::Graph& g = model.graph();
     // Every layer against the float model's inputs, in one pass.
+    const std::set<std::string> kept = valuesKept(model);
     std::vector<LayerCalibration> scored;
     for (const LayerCalibration& l : layers)
-        if (inputKept(model, l)) scored.push_back(l);
+        if (inputKept(g, kept, l)) scored.push_back(l);
     std::vector<LayerCalibration*> all;
     for (LayerCalibration& l : scored) all.push_back(&l);
     addInputs(model, g, photos, all);

@@ -4,6 +4,7 @@
 // layer against its inputs (compressed/compensated_sharing.h), and --target-ratio's choice of
 // each layer's bits and pruning.
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,13 @@ namespace percept::tools {
 // photos whose classes do not change under it.
 std::vector<Tensor> calibrationInputs(const std::string& dir, int maxImages, const models::InputSpec& input);
 
-// GPTQ's order: layer by layer in the graph's order, each layer's input moments taken from the
-// model with the layers before it already coded (each with its own `codebook`), so each
-// compensates what the ones before it lost. Returns the layers with their moments; a layer
-// whose input the optimised graph does not keep is left out (coded without calibration).
-std::vector<compressed::LayerCalibration> calibrateInOrder(const Model& model, const std::vector<Tensor>& photos,
-                                                           std::vector<compressed::LayerCalibration> layers);
+// GPTQ's order: layer by layer in the graph's order, each layer coded (with its own `codebook`)
+// against its input moments taken from the model with the layers before it already coded, so
+// each compensates what the ones before it lost. Returns the coded weights by value name
+// (CompressOptions::precoded); a layer whose input the optimised graph does not keep is left
+// out (coded without calibration).
+std::map<std::string, compressed::SharedWeights> calibrateInOrder(const Model& model, const std::vector<Tensor>& photos,
+                                                                  std::vector<compressed::LayerCalibration> layers);
 
 // Chooses every layer's codebook options among `candidates` so that the layers' coded bytes
 // fit `budget` with the least damage: each candidate is tried on each layer alone (coded
