@@ -31,6 +31,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         graph::foldChannelScaleIntoLinear(g);
         graph::fuseLayerNorm(g);
         graph::fusePointwisePatterns(g);
+        graph::sinkChannelsLastTransposes(g);
         graph::fuseActivations(g);
         graph::fuseQuantized(g);  // int8: last, on the float fusions' result (INT8.md)
         graph::removeDeadNodes(g);

@@ -167,6 +167,7 @@ std::unique_ptr<Kernel> makeNorm(const graph::Graph& g, const graph::Node& n, co
     std::vector<int64_t> axes;
     switch (n.op) {
         case OpKind::LayerNormalization:
+            if (n.attrInt(graph::kNormOneAxis, 0) != 0) return makeChannelNorm(g, n);
             for (int64_t a = normAxis(n, n.attrInt("axis", -1), rank); a < rank; ++a) axes.push_back(a);
             p.epsIn = n.attrFloat("epsilon", 1e-5f);
             p.affine = Affine::PerElement;

@@ -143,6 +143,8 @@ PERCEPT_CPU_FACTORY(makeReduce);      // Reduce*, GlobalMaxPool (makeSoftmax run
 PERCEPT_CPU_FACTORY(makeArgExtreme);  // ArgMax, ArgMin
 PERCEPT_CPU_FACTORY(makeCumSum);
 PERCEPT_CPU_FACTORY(makeNorm);        // LayerNormalization, InstanceNormalization, MeanVarianceNormalization
+// makeNorm's LayerNormalization over one inner axis (graph::kNormOneAxis; norm_channels.cpp).
+std::unique_ptr<Kernel> makeChannelNorm(const graph::Graph& g, const graph::Node& n);
 // Family: data movement (datamove)
 PERCEPT_CPU_FACTORY(makeStridedCopy);  // Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth
 PERCEPT_CPU_FACTORY(makeGather);       // Gather, GatherElements, GatherND, Compress

@@ -27,6 +27,15 @@ void fuseActivations(Graph& g);
 // runs before fuseActivations.
 void fuseLayerNorm(Graph& g);
 
+// ConvNeXt's channels-last stretches, Transpose(x, 0,2,3,1) -> per-pixel ops ->
+// Transpose(0,3,1,2) with every value between read once: LayerNormalization over the last
+// axis, MatMul by a 2-D constant (with the Add of a constant row after it), pointwise functions
+// of one value. They run on x as it is, in NCHW: the LayerNormalization over the channel axis
+// (kNormOneAxis), each MatMul as a 1x1 Conv with the transposed weights and the Add as its
+// bias; both Transposes go (graph/fusion_layout.cpp). Runs after fusePointwisePatterns and
+// fuseLayerNorm (which make the Gelu and LayerNorm nodes it matches), before fuseActivations.
+void sinkChannelsLastTransposes(Graph& g);
+
 // Pointwise functions exporters write as several ops, each rewritten as one unary node (run
 // before fuseActivations, which may then fuse it): x * Sigmoid(x) -> Silu (an Identity
 // carrying it: SiLU has no ONNX op), x * HardSigmoid(x) with alpha 1/6, beta 1/2 -> HardSwish,

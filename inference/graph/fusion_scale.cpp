@@ -28,11 +28,6 @@ std::optional<int> channelAxisOf(const Shape& scale, size_t rank) {
     return axis;
 }
 
-bool isFloatConstant(const Graph& g, int v) {
-    const Value& val = g.value(v);
-    return val.constant && val.constant->dtype == DType::Float32 && !val.constant->isCoded();
-}
-
 }  // namespace
 
 void foldChannelScaleIntoLinear(Graph& g) {
@@ -49,7 +44,7 @@ void foldChannelScaleIntoLinear(Graph& g) {
     for (size_t k = 0; k < g.nodes.size(); ++k) {
         Node& mul = g.nodes[k];
         if (mul.op != OpKind::Mul || mul.act.any() || mul.inputs.size() != 2) continue;
-        const int si = isFloatConstant(g, mul.inputs[1]) ? 1 : isFloatConstant(g, mul.inputs[0]) ? 0 : -1;
+        const int si = isPlainFloatConstant(g, mul.inputs[1]) ? 1 : isPlainFloatConstant(g, mul.inputs[0]) ? 0 : -1;
         if (si < 0) continue;
         const int t = mul.inputs[static_cast<size_t>(1 - si)];
         const Shape& ts = g.shapeOf(t);
@@ -76,12 +71,12 @@ void foldChannelScaleIntoLinear(Graph& g) {
         Node* matmul = top;
         if (add) {
             if (add->inputs.size() != 2) continue;
-            biasInput = isFloatConstant(g, add->inputs[1]) ? 1 : isFloatConstant(g, add->inputs[0]) ? 0 : -1;
+            biasInput = isPlainFloatConstant(g, add->inputs[1]) ? 1 : isPlainFloatConstant(g, add->inputs[0]) ? 0 : -1;
             if (biasInput < 0) continue;
             matmul = soleProducer(add->inputs[static_cast<size_t>(1 - biasInput)]);
             if (!matmul) continue;
         }
-        if (matmul->op != OpKind::MatMul || matmul->act.any() || matmul->inputs.size() != 2 || !isFloatConstant(g, matmul->inputs[1])) continue;
+        if (matmul->op != OpKind::MatMul || matmul->act.any() || matmul->inputs.size() != 2 || !isPlainFloatConstant(g, matmul->inputs[1])) continue;
         const TensorData& w = *g.value(matmul->inputs[1]).constant;
         if (w.shape.size() != 2) continue;
         const int64_t K = w.shape[0], N = w.shape[1];

@@ -15,6 +15,12 @@ std::vector<int> producers(const Graph& g) {
 
 bool isGraphOutput(const Graph& g, int v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); }
 
+bool isPlainFloatConstant(const Graph& g, int v) {
+    if (v < 0) return false;
+    const Value& val = g.value(v);
+    return val.constant && val.constant->dtype == DType::Float32 && !val.constant->isCoded();
+}
+
 void eraseNodes(Graph& g, const std::vector<char>& drop) {
     std::vector<Node> kept;
     kept.reserve(g.nodes.size());

@@ -113,6 +113,14 @@ struct FusedActivation {
 
 const char* activationName(Activation a);
 
+// Attributes the engine's own passes set, which no ONNX operator has; their names begin with
+// "percept." and the importer refuses a model file whose nodes carry such a name, so a file
+// cannot change what they mean.
+inline constexpr const char* kInternalAttrPrefix = "percept.";
+// LayerNormalization over the one axis `axis` instead of axis..end (the channel axis of NCHW;
+// graph::sinkChannelsLastTransposes sets it). Scale and B hold one value per channel.
+inline constexpr const char* kNormOneAxis = "percept.one_axis";
+
 struct Node {
     std::string name;
     OpKind op = OpKind::Identity;

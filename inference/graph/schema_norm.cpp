@@ -34,7 +34,10 @@ void inferLayerNorm(Graph& g, Node& n) {
     // better), which is what stash_type 1, the default and what exporters write, asks for.
     const int64_t stash = n.attrInt("stash_type", 1);
     if (stash != 1) fail(n, "stash_type " + std::to_string(stash) + " is not supported (the statistics are computed in float32, stash_type 1)");
-    const Shape normalized(x.begin() + axis, x.end());
+    // The engine's channel form (kNormOneAxis): the one axis `axis` is normalised.
+    const bool oneAxis = n.attrInt(kNormOneAxis, 0) != 0;
+    const Shape normalized = oneAxis ? Shape{x[static_cast<size_t>(axis)]} : Shape(x.begin() + axis, x.end());
+    if (oneAxis && (hasOutput(n, 1) || hasOutput(n, 2))) fail(n, "the one-axis form has no Mean or InvStdDev outputs");
     if (elementCount(normalized) == 0) fail(n, "the normalised axes " + shapeToString(normalized) + " hold no elements (no mean or variance)");
     requireShape(g, n, 1, normalized, "Scale");
     if (hasInput(n, 2)) requireShape(g, n, 2, normalized, "B");
@@ -43,7 +46,7 @@ void inferLayerNorm(Graph& g, Node& n) {
     setOut(g, n, 0, x);
     // Mean and InvStdDev: one value per normalised row, the normalised axes kept as 1s.
     Shape stats = x;
-    for (size_t k = static_cast<size_t>(axis); k < stats.size(); ++k) stats[k] = 1;
+    for (size_t k = static_cast<size_t>(axis); k < (oneAxis ? static_cast<size_t>(axis) + 1 : stats.size()); ++k) stats[k] = 1;
     setOut(g, n, 1, stats);
     setOut(g, n, 2, stats);
 }

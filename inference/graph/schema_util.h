@@ -14,6 +14,7 @@ namespace percept::graph::schema {
 [[noreturn]] inline void fail(const Node& n, const std::string& msg) { throw Error(n.describe() + ": " + msg); }
 
 inline bool hasInput(const Node& n, size_t k) { return k < n.inputs.size() && n.inputs[k] >= 0; }
+inline bool hasOutput(const Node& n, size_t k) { return k < n.outputs.size() && n.outputs[k] >= 0; }
 
 inline const Value& in(const Graph& g, const Node& n, size_t k) {
     if (!hasInput(n, k)) fail(n, "input " + std::to_string(k) + " is missing");

@@ -293,7 +293,12 @@ graph::Graph importOnnx(const void* bytes, size_t size, const std::string& sourc
         n.op = *graph::opKindFromName(np.op_type());
         n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(unnamed++) : np.name();
         const std::string where = sourceName + ": " + n.describe();
-        for (const auto& a : np.attribute()) n.attrs[a.name()] = convertAttribute(a, where);
+        for (const auto& a : np.attribute()) {
+            if (a.name().rfind(graph::kInternalAttrPrefix, 0) == 0)
+                fail(where + ": attribute '" + a.name() + "': names beginning with '" + graph::kInternalAttrPrefix +
+                     "' are the engine's own and cannot come from a model file");
+            n.attrs[a.name()] = convertAttribute(a, where);
+        }
         for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? -1 : lookup(name, where));
         for (const auto& name : np.output()) {
             int id = out.addValue(name);

@@ -20,7 +20,9 @@ void buildNorm(Builder& b) {
         case graph::OpKind::LayerNormalization: {
             const int64_t axis = n.attrInt("axis", -1);
             if (axis < 0 || axis >= rank) b.fail("axis is out of range");
-            for (int64_t a = axis; a < rank; ++a) axes.push_back(a);
+            // The engine's channel form (graph::kNormOneAxis): that one axis, read strided.
+            const int64_t last = n.attrInt(graph::kNormOneAxis, 0) != 0 ? axis + 1 : rank;
+            for (int64_t a = axis; a < last; ++a) axes.push_back(a);
             affine = 1;
             epsIn = n.attrFloat("epsilon", 1e-5f);
             break;

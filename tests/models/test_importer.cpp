@@ -116,5 +116,26 @@ TEST(Importer, IntegerOperandOfAFloatOpIsAnErrorNamingTheNode) {
     }
 }
 
+TEST(Importer, RefusesTheEnginesOwnAttributeNames) {
+    // graph::kNormOneAxis makes a LayerNormalization normalise one axis only: a file that set
+    // it would change what the op computes, so the importer refuses the whole "percept." prefix.
+    OnnxBuilder b(17);
+    b.input("x", {1, 4, 2, 2}).output("y");
+    b.floats("s", {4}, {1.0f, 1.0f, 1.0f, 1.0f});
+    auto& n = b.node("LayerNormalization", {"x", "s"}, {"y"}, "ln");
+    OnnxBuilder::attr(n, "axis", int64_t{1});
+    OnnxBuilder::attr(n, graph::kNormOneAxis, int64_t{1});
+    const auto bytes = b.bytes();
+    try {
+        Model::fromBytes(bytes.data(), bytes.size(), "reserved.onnx");
+        FAIL() << "a node with the attribute " << graph::kNormOneAxis << " was accepted";
+    } catch (const Error& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("'ln'"), std::string::npos) << msg;
+        EXPECT_NE(msg.find(graph::kNormOneAxis), std::string::npos) << msg;
+        EXPECT_NE(msg.find("cannot come from a model file"), std::string::npos) << msg;
+    }
+}
+
 }  // namespace
 }  // namespace percept::testing
