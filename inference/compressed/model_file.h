@@ -6,10 +6,9 @@
 // writes it; percept::Model::load reads it as it reads ONNX (by its first bytes).
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
-
-#include <map>
 
 #include "compressed/codebook.h"
 #include "graph/ir.h"

@@ -32,16 +32,6 @@ bool isToChannelsFirst(const std::vector<int64_t>& p) {
     return true;
 }
 
-// A constant holding `count` values along its last axis (all others 1): a Linear layer's bias.
-bool isRowBias(const Graph& g, int v, int64_t count) {
-    if (!isPlainFloatConstant(g, v)) return false;
-    const Shape& s = g.shapeOf(v);
-    if (s.empty() || s.back() != count) return false;
-    for (size_t k = 0; k + 1 < s.size(); ++k)
-        if (s[k] != 1) return false;
-    return true;
-}
-
 struct Step {
     size_t node;
     int bias = -1;         // a MatMul's bias, from the Add after it
@@ -94,10 +84,9 @@ void sinkChannelsLastTransposes(Graph& g) {
                     break;
                 // Its bias, when the only reader is an Add of a constant row.
                 Node* add = next(n->outputs.at(0));
-                const int64_t D = g.shapeOf(n->inputs[1])[1];
                 if (add && add->op == OpKind::Add && !add->act.any() && add->inputs.size() == 2) {
                     const int other = add->inputs[0] == n->outputs[0] ? 1 : 0;
-                    if (add->inputs[1 - other] == n->outputs[0] && isRowBias(g, add->inputs[static_cast<size_t>(other)], D) &&
+                    if (add->inputs[1 - other] == n->outputs[0] && isRowBias(g, add->inputs[static_cast<size_t>(other)], g.shapeOf(n->outputs[0])) &&
                         g.shapeOf(add->outputs.at(0)) == g.shapeOf(n->outputs[0])) {
                         s.bias = add->inputs[static_cast<size_t>(other)];
                         s.add = index(add);

@@ -88,8 +88,6 @@ int int8Weights(Graph& g, int w, int64_t axis) {
     return id;
 }
 
-bool isFloatConstant(const Graph& g, int v) { return v >= 0 && g.value(v).constant && g.value(v).constant->dtype == DType::Float32; }
-
 struct Rewrite {
     std::vector<char> drop;  // per node
 };
@@ -118,7 +116,7 @@ void fuseWeighted(Graph& g, const Links& l, size_t k, Rewrite& r) {
         wAxis = 1;
     }
     if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
-        if (!isFloatConstant(g, n.inputs[2])) return;
+        if (!isPlainFloatConstant(g, n.inputs[2])) return;
         if (n.op == OpKind::Gemm) {
             const Shape ys = g.shapeOf(n.outputs.at(0));
             if (g.value(n.inputs[2]).constant->count() != ys[1] || g.shapeOf(n.inputs[2]).back() != ys[1]) return;  // one bias per column

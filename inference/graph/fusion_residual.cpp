@@ -9,19 +9,6 @@
 #include "graph/fusion_util.h"
 
 namespace percept::graph {
-namespace {
-
-// A float constant broadcast along the rows of a [..., N] output: shape [N] or [1, ..., 1, N].
-bool isRowBias(const Graph& g, int v, const Shape& out) {
-    const Value& c = g.value(v);
-    if (!c.constant || c.constant->dtype != DType::Float32 || c.shape.empty() || out.empty() || c.shape.size() > out.size()) return false;
-    if (c.shape.back() != out.back()) return false;
-    for (size_t k = 0; k + 1 < c.shape.size(); ++k)
-        if (c.shape[k] != 1) return false;
-    return true;
-}
-
-}  // namespace
 
 std::vector<FusedAdd> fusedAddCandidates(const Graph& g) {
     const std::vector<int> readers = g.readerCounts();

@@ -21,6 +21,15 @@ bool isPlainFloatConstant(const Graph& g, int v) {
     return val.constant && val.constant->dtype == DType::Float32 && !val.constant->isCoded();
 }
 
+bool isRowBias(const Graph& g, int v, const Shape& out) {
+    if (!isPlainFloatConstant(g, v)) return false;
+    const Shape& c = g.shapeOf(v);
+    if (c.empty() || out.empty() || c.size() > out.size() || c.back() != out.back()) return false;
+    for (size_t k = 0; k + 1 < c.size(); ++k)
+        if (c[k] != 1) return false;
+    return true;
+}
+
 void eraseNodes(Graph& g, const std::vector<char>& drop) {
     std::vector<Node> kept;
     kept.reserve(g.nodes.size());

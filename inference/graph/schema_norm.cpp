@@ -46,7 +46,7 @@ void inferLayerNorm(Graph& g, Node& n) {
     setOut(g, n, 0, x);
     // Mean and InvStdDev: one value per normalised row, the normalised axes kept as 1s.
     Shape stats = x;
-    for (size_t k = static_cast<size_t>(axis); k < (oneAxis ? static_cast<size_t>(axis) + 1 : stats.size()); ++k) stats[k] = 1;
+    for (size_t k = static_cast<size_t>(axis); k < static_cast<size_t>(axis) + normalized.size(); ++k) stats[k] = 1;
     setOut(g, n, 1, stats);
     setOut(g, n, 2, stats);
 }
