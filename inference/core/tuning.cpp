@@ -40,7 +40,6 @@ Tuning Tuning::fromEnvironment() {
     t.convMaxPool = choose("PERCEPT_CPU_CONVPOOL", true, {{"on", true}, {"off", false}});
     t.squeezeExcite = choose("PERCEPT_CPU_SE", true, {{"on", true}, {"off", false}});
     t.depthwiseLanes = choose("PERCEPT_CPU_DW_LANES", true, {{"on", true}, {"off", false}});
-    t.conv1x1Rows = choose("PERCEPT_CPU_1X1_ROWS", true, {{"on", true}, {"off", false}});  // CPU speed
     t.matMulBias = choose("PERCEPT_CPU_MATMUL_BIAS", true, {{"on", true}, {"off", false}});  // CPU speed
     t.vulkanConv = choose("PERCEPT_VULKAN_CONV", VulkanConv::Auto,
                           {{"tiled", VulkanConv::Tiled}, {"direct", VulkanConv::Direct}, {"auto", VulkanConv::Auto}});

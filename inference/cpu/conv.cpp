@@ -4,7 +4,6 @@
 //  - "winograd":    3x3 stride 1, ungrouped, with enough channels and tiles: conv_winograd.cpp.
 //  - "1x1-gemm":    1x1 kernel, stride 1, no padding: the input already is the GEMM's B matrix
 //                   ([C x H*W] per image), so one cblas_sgemm per group, no im2col.
-//  - "1x1-rows":    the same on a small plane: the pixels as the product's rows (conv1x1AsRows).
 //  - "depthwise":   group == C_in == C_out: a direct loop per channel (the GEMM would have
 //                   M = 1), with a one-pass 3x3 stride 1/2 interior for the common case.
 //  - "im2col-gemm": everything else, 3-D included. The column matrix [K x P] is never built whole: it
@@ -20,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cpu/gemm.h"
 #include "cpu/isa.h"
 #include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
@@ -125,60 +123,6 @@ protected:
 };
 
 // ---- 1x1, stride 1, no padding -----------------------------------------------------------
-
-// Copies the [R x C] matrix a (row stride lda) as its transpose [C x R] (row stride ldb), in
-// 16 x 16 blocks; columns [c0, c1) only.
-void transposeBlock(const float* a, int64_t lda, int64_t R, int64_t c0, int64_t c1, float* b, int64_t ldb) {
-    constexpr int64_t B = 16;
-    for (int64_t r = 0; r < R; r += B)
-        for (int64_t c = c0; c < c1; c += B) {
-            const int64_t re = std::min(R, r + B), ce = std::min(c1, c + B);
-            for (int64_t j = c; j < ce; ++j)
-                for (int64_t i = r; i < re; ++i) b[j * ldb + i] = a[i * lda + j];
-        }
-}
-
-// The transpose of [R x C] split by columns of a over the pool.
-void parallelTranspose(ThreadPool& pool, const float* a, int64_t R, int64_t C, float* b) {
-    if (R * C < 32 * 1024) return transposeBlock(a, C, R, 0, C, b, R);
-    pool.parallelFor(C, 16, [&](int64_t c0, int64_t c1, int) { transposeBlock(a, C, R, c0, c1, b, R); });
-}
-
-class Conv1x1Rows final : public ConvBase {
-public:
-    // w: the constant weights [M x C].
-    Conv1x1Rows(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const KernelConfig& cfg, const float* w)
-        : ConvBase(geom, std::move(bias), act) {
-        std::vector<float> wt(static_cast<size_t>(geo_.M * geo_.C));  // W^T [C x M], the product's constant B
-        for (int64_t m = 0; m < geo_.M; ++m)
-            for (int64_t c = 0; c < geo_.C; ++c) wt[static_cast<size_t>(c * geo_.M + m)] = w[m * geo_.C + c];
-        product_ = makeConstantProduct(geo_.P(), geo_.M, geo_.C, wt.data(), bias_, act_, cfg);
-        algo_ = std::string("1x1-rows/") + cfg.simd.name();
-    }
-    const char* algo() const override { return algo_.c_str(); }
-    size_t workspaceBytes(int threads) const override { return (ownFloats() * sizeof(float)) + product_->workspaceBytes(threads); }
-    size_t weightBytes() const override { return ConvBase::weightBytes() + product_->weightBytes(); }
-
-    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        const int64_t P = geo_.P(), C = geo_.C, M = geo_.M;
-        float* xt = ctx.workspace;                           // X^T [P x C]
-        float* yt = xt + alignFloats(static_cast<size_t>(P * C));  // Y^T [P x M]
-        KernelContext inner{ctx.pool, xt + ownFloats()};
-        for (int64_t n = 0; n < geo_.N; ++n) {
-            parallelTranspose(ctx.pool, inputs[0] + n * C * P, C, P, xt);
-            const float* in[] = {xt, nullptr};
-            float* out[] = {yt};
-            product_->run(in, out, inner);
-            parallelTranspose(ctx.pool, yt, P, M, outputs[0] + n * M * P);
-        }
-    }
-
-private:
-    size_t ownFloats() const { return alignFloats(static_cast<size_t>(geo_.P() * geo_.C)) + alignFloats(static_cast<size_t>(geo_.P() * geo_.M)); }
-
-    std::unique_ptr<Kernel> product_;
-    std::string algo_;
-};
 
 class Conv1x1 final : public ConvBase {
 public:
@@ -654,13 +598,9 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
     const PackedGemm* pg = cfg.simd.gemm;
-    if (q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W) {
-        const float* w = g.constFloats(n.inputs[1]);
-        if (pg && w && q.group == 1 && cfg.tuning.conv1x1Rows && conv1x1AsRows(q.P(), q.M, q.C, pg->nr))
-            return std::make_unique<Conv1x1Rows>(q, std::move(bias), n.act, cfg, w);
+    if (q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W)
         return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{},
                                          g.constFloats(n.inputs[1]));
-    }
     if (takesWinograd(g, n, q, cfg)) {
         const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
         std::vector<float> converted;

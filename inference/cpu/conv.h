@@ -26,21 +26,6 @@ inline void validRange(int64_t off, int64_t stride, int64_t width, int64_t outWi
     lo = std::min(lo, hi);
 }
 
-// Whether a 1x1 conv (one group) ("1x1-rows") runs its pixels as the product's rows: Y^T [P x M] = X^T W^T.
-// The packed GEMM runs columns in strips of nr (32 on AVX-512) and rows in panels whose last
-// one takes smaller tiles, so with the pixels as columns a 7x7 plane is 49 of 64 computed
-// columns (ConvNeXt-T's and ResNet-50's last stages), while as rows it wastes nothing and the M
-// output channels fill whole strips. The two transposes (the input's C x P, the output's
-// M x P) are cheap against the product only when K is long and the fill much better: on
-// ConvNeXt-T (1 thread, AVX-512) its 7x7 layers (fill 0.77 -> 1) took 2.79-2.92 ms as rows
-// against 3.16 as columns, while at 14x14 (0.875 -> 1) the expanding layer (K = 384) took
-// 2.86 against 2.62 and the projecting one (K = 1536) 2.58 against 2.55.
-inline bool conv1x1AsRows(int64_t P, int64_t M, int64_t K, int nr) {
-    if (P < 8 || M < 64 || K < 256) return false;
-    auto fill = [nr](int64_t n) { return static_cast<double>(n) / static_cast<double>((n + nr - 1) / nr * nr); };
-    return fill(M) - fill(P) >= 0.15;
-}
-
 // Upper bound of one thread's im2col column buffer (K rows x tile columns, fp32).
 inline constexpr int64_t kIm2colTileBytes = int64_t{1} << 20;
 

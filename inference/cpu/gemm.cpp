@@ -365,11 +365,6 @@ std::unique_ptr<Kernel> matMulKernel(const graph::Graph& g, const graph::Node& n
 
 std::unique_ptr<Kernel> makeMatMul(const graph::Graph& g, const graph::Node& n, const KernelConfig& cfg) { return matMulKernel(g, n, cfg, n.act, {}); }
 
-std::unique_ptr<Kernel> makeConstantProduct(int64_t M, int64_t N, int64_t K, const float* constB, const std::vector<float>& colBias,
-                                            const graph::FusedActivation& act, const KernelConfig& cfg) {
-    return std::make_unique<MatMulKernel>(M, N, K, std::vector<int64_t>{0}, std::vector<int64_t>{0}, act, cfg.simd, constB, colBias);
-}
-
 std::unique_ptr<Kernel> makeMatMulBias(const graph::Graph& g, const graph::FusedAdd& fa, const KernelConfig& cfg) {
     const graph::Node& add = g.nodes.at(fa.add);
     const std::vector<float> bias = g.value(fa.addend).constant->asFloats();  // [.., N]: N values

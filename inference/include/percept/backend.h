@@ -37,10 +37,6 @@ struct Tuning {
     // CPU speed: depthwise convs on small planes take the channels-in-lanes kernel where it
     // pays (PERCEPT_CPU_DW_LANES=off keeps the per-plane kernel, for comparisons).
     bool depthwiseLanes = true;
-    // CPU speed: a long 1x1 conv on a small plane (the 7x7 stages of ConvNeXt and ResNet-50)
-    // runs its pixels as the product's rows, where a column strip of 32 pixels would be a
-    // quarter padding (PERCEPT_CPU_1X1_ROWS=off keeps the pixels as columns, for comparisons).
-    bool conv1x1Rows = true;
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
