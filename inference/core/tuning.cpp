@@ -41,6 +41,7 @@ Tuning Tuning::fromEnvironment() {
     t.squeezeExcite = choose("PERCEPT_CPU_SE", true, {{"on", true}, {"off", false}});
     t.depthwiseLanes = choose("PERCEPT_CPU_DW_LANES", true, {{"on", true}, {"off", false}});
     t.matMulBias = choose("PERCEPT_CPU_MATMUL_BIAS", true, {{"on", true}, {"off", false}});  // CPU speed
+    t.convAdd = choose("PERCEPT_CPU_CONV_ADD", true, {{"on", true}, {"off", false}});        // CPU speed
     t.vulkanConv = choose("PERCEPT_VULKAN_CONV", VulkanConv::Auto,
                           {{"tiled", VulkanConv::Tiled}, {"direct", VulkanConv::Direct}, {"auto", VulkanConv::Auto}});
     t.vulkanGemm = choose("PERCEPT_VULKAN_GEMM", VulkanGemm::Auto,

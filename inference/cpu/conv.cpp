@@ -23,6 +23,7 @@
 #include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
 #include "cpu/packed_gemm.h"
+#include "graph/quant.h"
 
 namespace percept::cpu {
 namespace {
@@ -145,15 +146,27 @@ public:
     size_t workspaceBytes(int threads) const override { return pg_ ? packScratchFloats(threads) * sizeof(float) : 0; }
     size_t weightBytes() const override { return ConvBase::weightBytes() + (packed_.size() + wRows_.size()) * sizeof(float); }
 
+    // Whether it runs on the packed GEMM, which can add a residual connection in its epilogue.
+    bool packed() const { return pg_ != nullptr; }
+    // Fused with the Add reading its output (makeConvAdd): run() then finds the Add's other
+    // operand at inputs[input] and applies `act` (the Add's) after adding it.
+    void addResidual(size_t input, const graph::FusedActivation& act) {
+        residualInput_ = static_cast<int>(input);
+        act_ = act;
+    }
+
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
         const int64_t P = q.P();
         if (pg_) {
             const int64_t per = pg_->packedFloats(q.Mg, q.Cg);
+            const float* res = residualInput_ >= 0 ? inputs[residualInput_] : nullptr;
             for (int64_t n = 0; n < q.N; ++n)
-                for (int64_t g = 0; g < q.group; ++g)
+                for (int64_t g = 0; g < q.group; ++g) {
+                    const int64_t out = (n * q.M + g * q.Mg) * P;
                     packedGemmParallel(ctx.pool, *pg_, packed_.data() + g * per, q.Mg, q.Cg, inputs[0] + (n * q.C + g * q.Cg) * P, P, P,
-                                       outputs[0] + (n * q.M + g * q.Mg) * P, P, bias_.data() + g * q.Mg, act_, ctx.workspace);
+                                       outputs[0] + out, P, bias_.data() + g * q.Mg, act_, ctx.workspace, res ? res + out : nullptr);
+                }
             return;
         }
         const float* w = wRows_.empty() ? inputs[1] : wRows_.data();
@@ -187,6 +200,7 @@ private:
     DotRowsFn dot_ = nullptr;  // 1x1 plane: matrix-vector product
     AlignedFloats wRows_;      // dot_: the constant weights, rows aligned
     std::string algo_;
+    int residualInput_ = -1;  // addResidual()
 };
 
 // ---- Depthwise -----------------------------------------------------------------------------
@@ -615,6 +629,21 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
         }
     }
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
+}
+
+std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd& fa, const KernelConfig& cfg) {
+    const graph::Node& n = g.nodes.at(fa.node);
+    const graph::Node& add = g.nodes.at(fa.add);
+    const PackedGemm* pg = cfg.simd.gemm;
+    if (!cfg.tuning.convAdd || n.op != graph::OpKind::Conv || !pg || graph::isQuantizedNode(g, n) || !g.constFloats(n.inputs[1])) return nullptr;
+    std::vector<float> bias;
+    const ConvGeom q = convGeom(g, n, bias);
+    if (!(q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W))
+        return nullptr;
+    auto k = std::make_unique<Conv1x1>(q, std::move(bias), add.act, cfg.simd, packWeights(g, n, *pg, q.group, q.Mg, q.Cg), g.constFloats(n.inputs[1]));
+    if (!k->packed()) return nullptr;
+    k->addResidual(n.inputs.size(), add.act);
+    return k;
 }
 
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg) {

@@ -132,7 +132,7 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
     f.hints.bornAt.assign(g.values.size(), -1);
     f.hints.elided.assign(g.values.size(), false);
     // first: the kernel's node; rest: the nodes it absorbs, the last one's output written.
-    auto take = [&](const cpu::StepSpec& step, const char* label) {
+    auto take = [&](const cpu::StepSpec& step, const std::string& label) {
         const size_t first = step.nodes[0];
         const std::vector<size_t> rest(step.nodes.begin() + 1, step.nodes.end());
         for (size_t k : rest)
@@ -156,9 +156,12 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
     for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
         take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se, {}}, "+SqueezeExcite");
     // CPU speed: Linear layers' bias Adds in their MatMul's epilogue.
-    if (matMulBias)
-        for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g))
-            if (g.nodes[fa.node].op == graph::OpKind::MatMul) take({cpu::StepSpec::Kind::MatMulBias, {fa.node, fa.add}, {}, fa}, "+Add");
+    // A Conv's residual Add in its epilogue (makeConvAdd decides where; tuning.convAdd).
+    for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g)) {
+        const graph::OpKind op = g.nodes[fa.node].op;
+        if (op == graph::OpKind::MatMul && matMulBias) take({cpu::StepSpec::Kind::MatMulBias, {fa.node, fa.add}, {}, fa}, "+Add");
+        if (op == graph::OpKind::Conv) take({cpu::StepSpec::Kind::ConvAdd, {fa.node, fa.add}, {}, fa}, "+" + g.nodes[fa.add].displayOp());
+    }
     return f;
 }
 
@@ -254,6 +257,7 @@ public:
             std::vector<const float*> ins;
             if (!away)
                 for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
+            if (steps[k].kind == cpu::StepSpec::Kind::ConvAdd) ins.push_back(pointer(steps[k].bias.addend));
             std::vector<float*> outs;
             if (fusions.writesTo[k] >= 0) outs.push_back(const_cast<float*>(pointer(fusions.writesTo[k])));
             else if (!away)

@@ -50,6 +50,9 @@ struct PackedGemmArgs {
     // CPU speed: a bias per column (a Linear layer's, MatMul + Add fused), added with `bias`;
     // readable up to N rounded up to whole NR strips (partial tiles read whole ones).
     const float* colBias = nullptr;
+    // CPU speed: a residual connection added before the activation (a Conv fused with the Add
+    // that reads it: graph::fusedAddCandidates), laid out as c (row stride ldc), or null.
+    const float* residual = nullptr;
 };
 
 struct PackedGemm {

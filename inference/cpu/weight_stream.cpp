@@ -18,8 +18,13 @@ std::unique_ptr<Kernel> buildStep(const graph::Graph& g, const StepSpec& step, c
         case StepSpec::Kind::ConvMaxPool: return makeConvMaxPool(g, g.nodes[step.nodes[0]], g.nodes[step.nodes[1]], cfg);
         case StepSpec::Kind::SqueezeExcite: return makeSqueezeExcite(g, step.se, cfg);
         case StepSpec::Kind::MatMulBias: return makeMatMulBias(g, step.bias, cfg);
+        case StepSpec::Kind::ConvAdd: return makeConvAdd(g, step.bias, cfg);
     }
     return nullptr;
+}
+
+size_t stepInputCount(const graph::Graph& g, const StepSpec& step) {
+    return g.nodes[step.nodes[0]].inputs.size() + (step.kind == StepSpec::Kind::ConvAdd ? 1 : 0);
 }
 
 void decodeCoded(const graph::TensorData& t, float* out, ThreadPool* pool) {
@@ -196,7 +201,7 @@ Kernel& WeightStream::acquire(size_t node, const float* const* given, std::vecto
         std::rethrow_exception(e);
     }
     const graph::Node& n = view_.nodes[node];
-    inputs.assign(given, given + n.inputs.size());
+    inputs.assign(given, given + stepInputCount(view_, s->step));
     for (size_t k = 0; k < n.inputs.size(); ++k)
         for (size_t j = 0; j < s->coded.size(); ++j)
             if (n.inputs[k] == s->coded[j]) inputs[k] = lane.slots[j]->f.data();

@@ -27,15 +27,19 @@ namespace percept::cpu {
 // What one kernel of the session computes: one node, or a fused group (graph/fusion.h) whose
 // kernel runs at its first node's step.
 struct StepSpec {
-    enum class Kind { Node, ConvMaxPool, SqueezeExcite, MatMulBias } kind = Kind::Node;
+    enum class Kind { Node, ConvMaxPool, SqueezeExcite, MatMulBias, ConvAdd } kind = Kind::Node;
     std::vector<size_t> nodes;  // nodes[0]: the node whose step runs the kernel
     graph::SqueezeExcite se;    // Kind::SqueezeExcite
-    graph::FusedAdd bias;       // Kind::MatMulBias: a MatMul and its bias Add (cpu/gemm.h)
+    graph::FusedAdd bias;       // Kind::MatMulBias: a MatMul and its bias Add (cpu/gemm.h); Kind::ConvAdd: a
+                                // Conv and its residual Add (cpu/conv.h), the addend its kernel's last input
 };
 
 // The step's kernel, from the graph's current constants (null when a fused kernel does not
 // apply: cpu::makeConvMaxPool's and makeSqueezeExcite's rules).
 std::unique_ptr<Kernel> buildStep(const graph::Graph& g, const StepSpec& step, const KernelConfig& cfg);
+// How many input pointers the step's kernel takes: its first node's inputs, then for ConvAdd
+// the residual Add's addend.
+size_t stepInputCount(const graph::Graph& g, const StepSpec& step);
 
 // Decodes a coded tensor into out, its chunks spread over the pool (null: on this thread).
 // Throws percept::Error when a chunk is corrupt.

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Adds folded into the node before them (graph::fusedAddCandidates), on Vulkan.
+// Adds folded into the node before them (graph::fusedAddCandidates).
 //
 // Residual connections: Conv -> Add(conv, skip) (+ activation), which the Vulkan backend runs as
 // one dispatch (graph::convAddCandidates; the skip is added as the conv stores its output, the
-// conv's own output is never stored), against a reference written from the ops' definitions
+// conv's own output is never stored), and the CPU as one packed-GEMM step where the conv is a
+// 1x1 (cpu::makeConvAdd: the skip added in the product's epilogue), against a reference written from the ops' definitions
 // (ref::conv2d in double, plus the skip, then the activation). ResNet's basic block, MobileNetV2's
-// projection, either Add operand order, batch 2, grouped and 1-D convs, on Vulkan also through
+// projection, either Add operand order, batch 2, grouped and 1-D convs; on the CPU every ISA
+// level's tiles (partial panels, ragged strip ends, two KC blocks); on Vulkan also through
 // the GPU's tiled kernel with its split reduction and in fp16 storage; and the graphs the fusion
 // must leave alone (the skip made after the conv, the conv's output read twice, a broadcasting
 // Add, a depthwise conv), which still compute right.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "op_test_util.h"
 
@@ -61,12 +65,12 @@ Built build(const ResidualCase& c, uint32_t seed, int extra) {
     }
     const int sum = c.act == Activation::None ? g.output("y") : g.value("sum");
     g.node("Add", c.skipFirst ? std::vector<int>{skip, y} : std::vector<int>{y, skip}, {sum}, "add");
-    if (c.act != Activation::None) addActivation(g, c.act, sum);
+    if (c.act != Activation::None) addActivation(g, c.act, sum, -0.5f, 0.75f);
     r.want = Tensor(conv.shape);
     const int64_t plane = conv.shape[2] * conv.shape[3];
     for (int64_t i = 0; i < elementCount(conv.shape); ++i) {
         const double s = extra == 3 ? r.skip.data[(i / plane) % c.M] : extra == 1 ? -r.skip.data[i] : r.skip.data[i];
-        r.want.data[i] = ref::act(c.act, static_cast<float>(conv.data[i] + s));
+        r.want.data[i] = ref::act(c.act, static_cast<float>(conv.data[i] + s), -0.5f, 0.75f);  // Clip's bounds
     }
     return r;
 }
@@ -101,6 +105,14 @@ void checkGpuKernelsAndFp16(const OpGraph& g, const std::vector<Tensor>& inputs,
     }
 }
 
+// The CPU fuses 1x1 convs (stride 1, no padding) on a plane of 8 or more pixels, at the levels
+// with the packed GEMM (cpu::makeConvAdd).
+bool cpuFuses(const ResidualCase& c) {
+    const bool padded = std::any_of(c.p.pads.begin(), c.p.pads.end(), [](int64_t v) { return v != 0; });
+    const bool strided = std::any_of(c.p.strides.begin(), c.p.strides.end(), [](int64_t v) { return v != 1; });
+    return cpu::cpuKernels(testIsa()).gemm && c.k == 1 && !padded && !strided && c.x[2] * c.x[3] >= 8;
+}
+
 class ConvResidualTest : public OpTest {
 protected:
     void check(const ResidualCase& c, uint32_t seed, int extra = 0) {
@@ -110,7 +122,7 @@ protected:
         const auto got = run(r.g, {r.x, r.skip}, &stats);
         ASSERT_EQ(got.size(), extra == 2 ? 2u : 1u);
         EXPECT_TRUE(allClose(got.back(), r.want, tol()));
-        const bool fused = backend() == Backend::Vulkan && (extra == 0);
+        const bool fused = extra == 0 && (backend() == Backend::Vulkan || cpuFuses(c));
         const std::string convRow = std::string("Conv") + (fused ? "+Add" : "") +
                                     (fused && c.act != Activation::None ? std::string("+") + graph::activationName(c.act) : "");
         ASSERT_GE(stats.layers.size(), 2u);
@@ -131,6 +143,12 @@ TEST_P(ConvResidualTest, FusedBlocks) {
     check({"Add(skip, conv), odd sizes", {1, 13, 9, 11}, 13, 3, same3, Activation::Relu, true}, seed += 10);
     check({"batch 2, grouped 3x3", {2, 16, 6, 7}, 16, 3, {2, {1, 1}, {1, 1, 1, 1}}, Activation::None}, seed += 10);
     check({"1x1 on a 1x1 plane (a classifier)", {1, 40, 1, 1}, 40, 1, {}, Activation::Relu}, seed += 10);
+    // The CPU's tiles: ResNet-50's expansion shrunk (a 4-column strip end on 10x10), two KC
+    // blocks with partial panels and a 31-column end, grouped with batch 2, Sigmoid and Clip
+    // after the Add.
+    check({"ResNet-50 expansion 1x1 64 -> 256 on 10x10, Relu", {1, 64, 10, 10}, 256, 1, {}, Activation::Relu}, seed += 10);
+    check({"1x1 300 -> 33 on 7x9 (two KC blocks), Sigmoid", {1, 300, 7, 9}, 33, 1, {}, Activation::Sigmoid, true}, seed += 10);
+    check({"1x1 grouped 2, batch 2, 12x10, Clip", {2, 24, 12, 10}, 30, 1, {2, {1, 1}, {0, 0, 0, 0}}, Activation::Clip}, seed += 10);
 }
 
 TEST_P(ConvResidualTest, LeftAlone) {

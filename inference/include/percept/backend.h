@@ -34,6 +34,10 @@ struct Tuning {
     // CPU speed: a MatMul whose only reader is a bias Add (a Linear layer) runs as one product
     // with the bias in its epilogue (PERCEPT_CPU_MATMUL_BIAS=off keeps them apart).
     bool matMulBias = true;
+    // CPU speed: a 1x1 conv whose only reader is a residual Add (ResNet's, the MobileNets' skip
+    // connections) adds it and the Add's activation in its epilogue (PERCEPT_CPU_CONV_ADD=off
+    // keeps them apart).
+    bool convAdd = true;
     // CPU speed: depthwise convs on small planes take the channels-in-lanes kernel where it
     // pays (PERCEPT_CPU_DW_LANES=off keeps the per-plane kernel, for comparisons).
     bool depthwiseLanes = true;
