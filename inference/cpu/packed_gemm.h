@@ -31,7 +31,7 @@ struct CacheLineAllocator {
 using AlignedFloats = std::vector<float, CacheLineAllocator<float>>;
 
 // Runs C[M x N] = act(A * B + bias) (A packed) on the pool: by column strips when there are
-// enough of them, otherwise by strips x row panels (small spatial sizes: 7x7, 14x14).
+// enough of them, otherwise by row panels (small spatial sizes: 5x5, 7x7).
 // `scratch` holds pool.size() slices of packBFloats() floats (packScratchFloats). `residual`
 // (laid out as C) is added before the activation, when not null.
 void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
