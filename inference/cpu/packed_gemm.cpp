@@ -7,6 +7,29 @@
 
 namespace percept::cpu {
 
+namespace {
+
+// How many chunks of whole row panels to cut `panels` into for T threads, between T and 2T:
+// the count whose largest thread share (runSplit hands thread k the k-th contiguous run of
+// chunks, and a thread takes another's only once its own are done) has the fewest panels, the
+// fewest chunks on a tie (each packs B again). EfficientNet-B0's 7x7 projections (M = 192: 14
+// panels) had been cut 4, 4, 4, 2, one thread 8 panels and the other 6; cut 7 and 7 instead.
+int64_t rowChunks(int64_t panels, int T) {
+    int64_t best = 1, bestShare = panels + 1;
+    for (int64_t c = std::min<int64_t>(panels, T); c <= std::min<int64_t>(panels, 2 * T); ++c) {
+        const int64_t per = (panels + c - 1) / c, chunks = (panels + per - 1) / per;
+        int64_t worst = 0;
+        for (int k = 0; k < T; ++k) {
+            const int64_t c0 = chunks * k / T, c1 = chunks * (k + 1) / T;
+            worst = std::max(worst, std::min(panels, c1 * per) - std::min(panels, c0 * per));
+        }
+        if (worst < bestShare) best = chunks, bestShare = worst;
+    }
+    return best;
+}
+
+}  // namespace
+
 void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
                         int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch,
                         const float* residual) {
@@ -21,7 +44,7 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         pg.run(a);
         return;
     }
-    // Few strips (a 7x7 plane is 2 at nr = 32): by row panels only, 2 chunks per thread. Cut
+    // Few strips (a 7x7 plane is 2 at nr = 32): by row panels only (rowChunks). Cut
     // by strips too, each thread read all of A (the weights: EfficientNet-B0's last 1x1 conv,
     // 320 -> 1280, is 1.6 MB, more than this machine's L2) for its strips; cut by rows, each
     // reads its share of A once and packs the few columns of B again. On 2 threads that
@@ -33,7 +56,7 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         mChunks = 1;
     } else {
         nChunks = 1;
-        mChunks = std::min<int64_t>(panels, 2 * T);
+        mChunks = rowChunks(panels, T);
     }
     const int64_t sPer = (strips + nChunks - 1) / nChunks, pPer = (panels + mChunks - 1) / mChunks;
     nChunks = (strips + sPer - 1) / sPer;
