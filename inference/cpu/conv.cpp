@@ -38,6 +38,10 @@ struct ConvGeom {
     // Depth (3-D convs; 1 otherwise): input and output depth, kernel, stride, dilation, front pad.
     int64_t D = 1, OD = 1, kd = 1, sd = 1, dd = 1, pf = 0;
     bool planar() const { return D == 1 && OD == 1 && kd == 1; }
+    // A 1x1 kernel, stride 1, no padding: the input is the GEMM's B as it is ("1x1-gemm").
+    bool pointwise() const {
+        return kd == 1 && kh == 1 && kw == 1 && sd == 1 && sh == 1 && sw == 1 && padsZero && OD == D && OH == H && OW == W;
+    }
     int64_t K() const { return Cg * kd * kh * kw; }
     int64_t P() const { return OD * OH * OW; }
     int64_t inPlane() const { return D * H * W; }
@@ -148,12 +152,9 @@ public:
 
     // Whether it runs on the packed GEMM, which can add a residual connection in its epilogue.
     bool packed() const { return pg_ != nullptr; }
-    // Fused with the Add reading its output (makeConvAdd): run() then finds the Add's other
-    // operand at inputs[input] and applies `act` (the Add's) after adding it.
-    void addResidual(size_t input, const graph::FusedActivation& act) {
-        residualInput_ = static_cast<int>(input);
-        act_ = act;
-    }
+    // Fused with the Add reading its output (makeConvAdd, which builds it with the Add's
+    // activation): run() then finds the Add's other operand at inputs[input] and adds it.
+    void addResidual(size_t input) { residualInput_ = static_cast<int>(input); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const ConvGeom& q = geo_;
@@ -612,7 +613,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
     const PackedGemm* pg = cfg.simd.gemm;
-    if (q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W)
+    if (q.pointwise())
         return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{},
                                          g.constFloats(n.inputs[1]));
     if (takesWinograd(g, n, q, cfg)) {
@@ -638,11 +639,10 @@ std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd
     if (!cfg.tuning.convAdd || n.op != graph::OpKind::Conv || !pg || graph::isQuantizedNode(g, n) || !g.constFloats(n.inputs[1])) return nullptr;
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
-    if (!(q.kd == 1 && q.kh == 1 && q.kw == 1 && q.sd == 1 && q.sh == 1 && q.sw == 1 && q.padsZero && q.OD == q.D && q.OH == q.H && q.OW == q.W))
-        return nullptr;
+    if (!q.pointwise()) return nullptr;
     auto k = std::make_unique<Conv1x1>(q, std::move(bias), add.act, cfg.simd, packWeights(g, n, *pg, q.group, q.Mg, q.Cg), g.constFloats(n.inputs[1]));
     if (!k->packed()) return nullptr;
-    k->addResidual(n.inputs.size(), add.act);
+    k->addResidual(n.inputs.size());
     return k;
 }
 
