@@ -257,7 +257,7 @@ public:
             std::vector<const float*> ins;
             if (!away)
                 for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
-            if (steps[k].kind == cpu::StepSpec::Kind::ConvAdd) ins.push_back(pointer(steps[k].bias.addend));
+            if (steps[k].kind == cpu::StepSpec::Kind::ConvAdd) ins.push_back(pointer(steps[k].add.addend));
             std::vector<float*> outs;
             if (fusions.writesTo[k] >= 0) outs.push_back(const_cast<float*>(pointer(fusions.writesTo[k])));
             else if (!away)

@@ -30,7 +30,7 @@ struct StepSpec {
     enum class Kind { Node, ConvMaxPool, SqueezeExcite, MatMulBias, ConvAdd } kind = Kind::Node;
     std::vector<size_t> nodes;  // nodes[0]: the node whose step runs the kernel
     graph::SqueezeExcite se;    // Kind::SqueezeExcite
-    graph::FusedAdd bias;       // Kind::MatMulBias: a MatMul and its bias Add (cpu/gemm.h); Kind::ConvAdd: a
+    graph::FusedAdd add;        // Kind::MatMulBias: a MatMul and its bias Add (cpu/gemm.h); Kind::ConvAdd: a
                                 // Conv and its residual Add (cpu/conv.h), the addend its kernel's last input
 };
 
