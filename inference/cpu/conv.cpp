@@ -239,7 +239,8 @@ public:
             inHi_ = std::max(inLo_, tapHi_[2]);  // tap 2 is the rightmost: its range ends first
         }
         // SIMD: square kernels the level's template has, no dilation, the same stride both ways.
-        if (q.kh == q.kw && depthwiseKTakes(q.kh) && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sw == 1 || q.sw == 2))
+        if (q.kh == q.kw && depthwiseKTakes(q.kh) && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sw == 1 || q.sw == 2) &&
+            depthwisePadTakes(q.OW, q.sw))
             simd_ = q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
         // Small planes: a block of channels at once, in the vector lanes, up to the output
         // width where that pays on the level.

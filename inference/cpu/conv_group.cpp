@@ -76,7 +76,8 @@ private:
 }  // namespace
 
 bool groupConvApplies(const GroupGeom& q, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, const CpuKernels& simd) {
-    if (!simd.groupConv || q.group < 1 || kh != kw || sh != sw || (sh != 1 && sh != 2) || dh != 1 || dw != 1) return false;
+    if (!simd.groupConv || q.group < 1 || kh != kw || sh != sw || (sh != 1 && sh != 2) || dh != 1 || dw != 1 || !depthwisePadTakes(q.OW, sw))
+        return false;
     const int64_t Mg = q.M / q.group, Cg = q.C / q.group;
     return groupConvTakes(kh, Mg) && (q.group > 1 ? Mg <= kMaxGroupChannels : Cg <= kMaxStemChannels);
 }

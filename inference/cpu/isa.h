@@ -87,6 +87,11 @@ inline bool depthwiseKTakes(int64_t k) { return k == 3 || k == 5 || k == 7; }
 // 64-byte multiple, so rows stay aligned); its rows: those the output rows read.
 inline int64_t depthwisePadPitch(int64_t OW, int64_t stride) { return stride * ((OW + 15) / 16 * 16 + 16); }
 inline int64_t depthwisePadRows(int64_t OH, int64_t stride, int64_t k) { return (OH - 1) * stride + k; }
+// The widest padded row the SIMD kernels that pad (depthwise, grouped) take: their per-vector
+// load masks of a row are worked out once, into a fixed array (kDwPadMaxVectors of up to 16
+// lanes); wider planes (2000+ output columns) take the portable loops.
+inline constexpr int64_t kDwPadMaxVectors = 256;
+inline bool depthwisePadTakes(int64_t OW, int64_t stride) { return depthwisePadPitch(OW, stride) <= kDwPadMaxVectors * 16; }
 using DepthwiseFn = void (*)(const DepthwiseArgs&);
 // CPU speed: the same convolution over a block of up to `lanes` (the level's vector width)
 // small planes at once, with the channels in the vector lanes (simd_depthwise.inc says why).

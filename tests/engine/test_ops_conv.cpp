@@ -98,6 +98,10 @@ TEST_P(ConvTest, OneByOne) {
         {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 stride 2", {1, 8, 9, 10}, 6, 1, 1, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        // Stride-2 rows longer than the widest vector, with ragged ends (copyStride2's whole
+        // vectors, then its bounded tail): 35 and 34 columns from odd and even widths.
+        {"1x1 stride 2 wide rows", {1, 3, 5, 70}, 4, 1, 1, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 stride 2 wide rows", {1, 2, 5, 67}, 3, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"1x1 padded", {1, 3, 4, 4}, 2, 1, 1, convParams(1, {1, 1}, {1, 0, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
     uint32_t seed = 100;
