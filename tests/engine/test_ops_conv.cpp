@@ -293,6 +293,12 @@ TEST_P(ConvTest, DepthwiseLargeKernels) {
         {"dw 7x7 s1 p3 7x7 C9", {1, 9, 7, 7}, 9, 7, 7, convParams(9, {1, 1}, {3, 3, 3, 3}), true, Activation::LeakyRelu, 0.1f, 0, 13, depthwiseAlgo(9, 7, 7)},
         {"dw 7x7 s2 p3 33x66", {1, 3, 33, 66}, 3, 7, 7, convParams(3, {2, 2}, {3, 3, 3, 3}), true, Activation::Clip, -0.2f, 0.3f, 13, depthwiseAlgo(3, 17, 33)},
         {"dw 7x7 s1 asym pads 12x20", {1, 2, 12, 20}, 2, 7, 7, convParams(2, {1, 1}, {1, 4, 5, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(2, 12, 20)},
+        // Stride 2 read in place (AVX-512): a kernel wider than the plane (every row and column
+        // load partly or wholly masked), one output row, no bias (every activation on this path:
+        // EveryActivationOnEveryPath).
+        {"dw 7x7 s2 p3 on 4x5", {1, 3, 4, 5}, 3, 7, 7, convParams(3, {2, 2}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, depthwiseAlgo(3, 2, 3)},
+        {"dw 3x3 s2 one row 3x50", {1, 2, 3, 50}, 2, 3, 3, convParams(2, {2, 2}, {0, 1, 0, 1}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(2, 1, 25)},
+        {"dw 5x5 s2 p2 29x58 Sigmoid", {1, 3, 29, 58}, 3, 5, 5, convParams(3, {2, 2}, {2, 2, 2, 2}), false, Activation::Sigmoid, 0, 0, 13, depthwiseAlgo(3, 15, 29)},
         // Planes padded in several bands of rows (simd_depthwise.inc, kDwBandBytes), the last
         // band of 3 rows at stride 2 and of a partial block at stride 1.
         {"dw 3x3 s2 p1 118x200 (bands)", {1, 2, 118, 200}, 2, 3, 3, convParams(2, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(2, 59, 100)},
