@@ -55,10 +55,9 @@ inline V vscale2(V p, V n) { return _mm512_scalef_ps(p, n); }
 inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 inline __mmask16 maskN(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 inline V vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(maskN(n), p); }
-// Lanes i = row[start + i] where 0 <= start + i < W, zero elsewhere (masked-off lanes are not
-// read, so start may lie before the row or run past its end).
-// vloadRange in two steps, for loops that load many rows at the same offsets (dwPadPlane): the
-// mask of lanes i with 0 <= start + i < W, then the load under it.
+// vloadRange in two steps, for loops that load many rows at the same offsets (dwPadPlane, the
+// stride-2 depthwise kernel): the mask of lanes i with 0 <= start + i < W, then the load under
+// it (masked-off lanes are not read, so start may lie before the row or run past its end).
 inline __mmask16 rangeMask(int64_t start, int64_t W) {
     const int64_t lo = start < 0 ? -start : 0, hi = W - start < 16 ? W - start : 16;
     if (hi <= lo) return 0;
@@ -67,6 +66,7 @@ inline __mmask16 rangeMask(int64_t start, int64_t W) {
 inline V vloadMasked(const float* row, int64_t start, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(start * 4)));
 }
+// Lanes i = row[start + i] where 0 <= start + i < W, zero elsewhere.
 inline V vloadRange(const float* row, int64_t start, int64_t W) { return vloadMasked(row, start, rangeMask(start, W)); }
 inline void vstoren(float* p, V v, int n) { _mm512_mask_storeu_ps(p, maskN(n), v); }
 // CPU speed: s0[t] = (a, b)[2t], s1[t] = (a, b)[2t + 1] for the 32 floats a, b (deint2 on
