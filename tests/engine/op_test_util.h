@@ -143,6 +143,13 @@ inline void addActivation(OpGraph& b, graph::Activation kind, int from, float p0
         case graph::Activation::Relu: b.node("Relu", {from}, {out}); break;
         case graph::Activation::Sigmoid: b.node("Sigmoid", {from}, {out}); break;
         case graph::Activation::LeakyRelu: setFloat(b.node("LeakyRelu", {from}, {out}), "alpha", p0); break;
+        case graph::Activation::HardSwish: b.node("HardSwish", {from}, {out}); break;  // opset 14
+        case graph::Activation::Silu: {  // as exporters write it: x * Sigmoid(x)
+            const int s = b.value("act_sigmoid");
+            b.node("Sigmoid", {from}, {s});
+            b.node("Mul", {from, s}, {out});
+            break;
+        }
         case graph::Activation::Clip: {
             if (b.g.opset >= 11) {
                 const int lo = b.constant("clip_min", Tensor({}, {p0})), hi = b.constant("clip_max", Tensor({}, {p1}));

@@ -97,6 +97,12 @@ TEST_P(ConvTest, OneByOne) {
         {"1x1 wide (splits columns)", {1, 24, 40, 41}, 19, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
+        // Ragged column strips (cpu's column tiles): a 7x7 plane over two KC blocks of K, a 5x5
+        // one (16 + 9 columns at AVX-512), 14x14 (4 past the last whole strip), 3x3 (9 alone).
+        {"1x1 7x7 K 300 (two KC blocks), Silu", {1, 300, 7, 7}, 33, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Silu, 0, 0, 13, "1x1-gemm"},
+        {"1x1 5x5, HardSwish", {1, 40, 5, 5}, 20, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::HardSwish, 0, 0, 14, "1x1-gemm"},
+        {"1x1 14x14, Clip", {1, 24, 14, 14}, 30, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, 0.0f, 0.4f, 13, "1x1-gemm"},
+        {"1x1 3x3, no bias", {1, 17, 3, 3}, 29, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 stride 2", {1, 8, 9, 10}, 6, 1, 1, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         // Stride-2 rows longer than the widest vector, with ragged ends (copyStride2's whole
         // vectors, then its bounded tail): 35 and 34 columns from odd and even widths.
