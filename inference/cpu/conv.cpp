@@ -23,6 +23,7 @@
 #include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
 #include "cpu/packed_gemm.h"
+#include "cpu/squeeze_excite.h"
 #include "graph/quant.h"
 
 namespace percept::cpu {
@@ -157,19 +158,30 @@ public:
     void addResidual(size_t input) { residualInput_ = static_cast<int>(input); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        if (pg_) return runPacked(inputs, outputs, ctx, nullptr);
+        runUnpacked(inputs, outputs, ctx);
+    }
+
+    // On the packed GEMM (packed()), the input's channels scaled by inputScale ([N][C]) as they
+    // are read, when it is not null (makeSqueezeExciteConv).
+    void runPacked(const float* const* inputs, float* const* outputs, KernelContext& ctx, const float* inputScale) const {
         const ConvGeom& q = geo_;
         const int64_t P = q.P();
-        if (pg_) {
-            const int64_t per = pg_->packedFloats(q.Mg, q.Cg);
-            const float* res = residualInput_ >= 0 ? inputs[residualInput_] : nullptr;
-            for (int64_t n = 0; n < q.N; ++n)
-                for (int64_t g = 0; g < q.group; ++g) {
-                    const int64_t out = (n * q.M + g * q.Mg) * P;
-                    packedGemmParallel(ctx.pool, *pg_, packed_.data() + g * per, q.Mg, q.Cg, inputs[0] + (n * q.C + g * q.Cg) * P, P, P,
-                                       outputs[0] + out, P, bias_.data() + g * q.Mg, act_, ctx.workspace, res ? res + out : nullptr);
-                }
-            return;
-        }
+        const int64_t per = pg_->packedFloats(q.Mg, q.Cg);
+        const float* res = residualInput_ >= 0 ? inputs[residualInput_] : nullptr;
+        for (int64_t n = 0; n < q.N; ++n)
+            for (int64_t g = 0; g < q.group; ++g) {
+                const int64_t out = (n * q.M + g * q.Mg) * P, in = n * q.C + g * q.Cg;
+                packedGemmParallel(ctx.pool, *pg_, packed_.data() + g * per, q.Mg, q.Cg, inputs[0] + in * P, P, P, outputs[0] + out, P,
+                                   bias_.data() + g * q.Mg, act_, ctx.workspace, res ? res + out : nullptr,
+                                   inputScale ? inputScale + in : nullptr);
+            }
+    }
+
+private:
+    void runUnpacked(const float* const* inputs, float* const* outputs, KernelContext& ctx) {
+        const ConvGeom& q = geo_;
+        const int64_t P = q.P();
         const float* w = wRows_.empty() ? inputs[1] : wRows_.data();
         if (dot_) {
             for (int64_t n = 0; n < q.N; ++n)
@@ -195,13 +207,44 @@ public:
         }
     }
 
-private:
     const PackedGemm* pg_;
     std::vector<float> packed_;
     DotRowsFn dot_ = nullptr;  // 1x1 plane: matrix-vector product
     AlignedFloats wRows_;      // dot_: the constant weights, rows aligned
     std::string algo_;
     int residualInput_ = -1;  // addResidual()
+};
+
+// A squeeze-and-excitation block's gate applied to a 1x1 conv's input channels as the GEMM
+// packs them (makeSqueezeExciteConv): the block's output x * gate is never made.
+class SqueezeExciteConv final : public Kernel {
+public:
+    SqueezeExciteConv(SqueezeExciteGate gate, std::unique_ptr<Conv1x1> conv, bool residual)
+        : gate_(std::move(gate)), conv_(std::move(conv)), residual_(residual) {
+        algo_ = "squeeze-excite+";
+        algo_ += conv_->algo();
+    }
+    const char* algo() const override { return algo_.c_str(); }
+    size_t workspaceBytes(int threads) const override { return conv_->workspaceBytes(threads) + ownFloats() * sizeof(float); }
+    size_t weightBytes() const override { return gate_.weightBytes() + conv_->weightBytes(); }
+
+    // inputs: x (the block's input), then the residual Add's addend when there is one.
+    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
+        // The conv's scratch first (its B packing, 64-byte aligned per thread), then the gate's.
+        float* gate = ctx.workspace + conv_->workspaceBytes(ctx.pool.size()) / sizeof(float);
+        gate_.compute(ctx.pool, inputs[0], gate, gate + gateFloats());
+        const float* convInputs[2] = {inputs[0], residual_ ? inputs[1] : nullptr};
+        conv_->runPacked(convInputs, outputs, ctx, gate);
+    }
+
+private:
+    size_t gateFloats() const { return alignFloats(static_cast<size_t>(gate_.images() * gate_.channels())); }
+    size_t ownFloats() const { return gateFloats() + gate_.scratchFloats(); }
+
+    SqueezeExciteGate gate_;
+    std::unique_ptr<Conv1x1> conv_;
+    bool residual_;
+    std::string algo_;
 };
 
 // ---- Depthwise -----------------------------------------------------------------------------
@@ -645,6 +688,23 @@ std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd
     if (!k->packed()) return nullptr;
     k->addResidual(n.inputs.size());
     return k;
+}
+
+std::unique_ptr<Kernel> makeSqueezeExciteConv(const graph::Graph& g, const graph::SqueezeExciteConv& sc, const KernelConfig& cfg) {
+    const graph::Node& n = g.nodes.at(sc.conv);
+    const PackedGemm* pg = cfg.simd.gemm;
+    if (!cfg.tuning.squeezeExcite || !cfg.tuning.squeezeExciteConv || n.op != graph::OpKind::Conv || !pg || graph::isQuantizedNode(g, n) || !g.constFloats(n.inputs[1]))
+        return nullptr;
+    const bool residual = sc.add.addend >= 0;
+    if (residual && !cfg.tuning.convAdd) return nullptr;
+    std::vector<float> bias;
+    const ConvGeom q = convGeom(g, n, bias);
+    if (!q.pointwise() || q.group != 1) return nullptr;
+    const graph::FusedActivation act = residual ? g.nodes.at(sc.add.add).act : n.act;
+    auto conv = std::make_unique<Conv1x1>(q, std::move(bias), act, cfg.simd, packWeights(g, n, *pg, q.group, q.Mg, q.Cg), g.constFloats(n.inputs[1]));
+    if (!conv->packed()) return nullptr;
+    if (residual) conv->addResidual(1);
+    return std::make_unique<SqueezeExciteConv>(SqueezeExciteGate(g, sc.se, cfg), std::move(conv), residual);
 }
 
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg) {

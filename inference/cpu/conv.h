@@ -51,11 +51,12 @@ std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd
 
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg);
 
-// A kernel computing a squeeze-and-excitation block (graph::squeezeExciteCandidates) in one
-// step (pool.cpp): the channel means, the two small matrix-vector products with their
-// activations, and the channel scale, the means and the scale split the same way over the
-// threads so each re-reads its own channels from its cache. Its run() takes the pool's input
-// x and writes the Mul's output. Null when tuning.squeezeExcite is off.
-std::unique_ptr<Kernel> makeSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg);
+// A squeeze-and-excitation block whose output only a 1x1 conv reads, with that conv's
+// residual Add when there is one (graph::squeezeExciteConvCandidates), as one step: the block's
+// gate (cpu/squeeze_excite.h) scales the conv's input channels as the packed GEMM reads them,
+// so the scaled input (a pass over the whole tensor, and its store) is never made. Its run()
+// takes the pool's input x, then the Add's addend; it writes the conv's (or the Add's) output.
+// Null where the conv does not run on the packed GEMM or tuning.squeezeExcite(Conv) is off.
+std::unique_ptr<Kernel> makeSqueezeExciteConv(const graph::Graph& g, const graph::SqueezeExciteConv& sc, const KernelConfig& cfg);
 
 }  // namespace percept::cpu

@@ -107,7 +107,8 @@ void singleThreadedBlas() {
 
 // Nodes run as one kernel: the graph's Conv+MaxPool candidates and squeeze-and-excitation
 // blocks (graph/fusion.h) that the CPU kernels can take. The fused kernel runs at its first
-// node's step and writes its last node's output (cpu::makeConvMaxPool, cpu::makeSqueezeExcite);
+// node's step and writes its last node's output (cpu::makeConvMaxPool, cpu::makeSqueezeExcite,
+// cpu::makeSqueezeExciteConv);
 // the other nodes' steps are empty.
 struct Fusions {
     std::vector<std::unique_ptr<cpu::Kernel>> kernels;  // per node: its fused kernel, or null
@@ -152,15 +153,25 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
             if (k != rest.back()) f.hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         }
     };
-    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}, {}}, "+MaxPool");
+    for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}, {}, {}}, "+MaxPool");
+    // CPU speed: a block whose output a 1x1 conv reads scales that conv's input instead.
+    for (const graph::SqueezeExciteConv& sc : graph::squeezeExciteConvCandidates(g)) {
+        cpu::StepSpec step{cpu::StepSpec::Kind::SqueezeExciteConv, {sc.se.pool, sc.se.reduce, sc.se.expand, sc.se.mul, sc.conv}, sc.se, {}, sc};
+        if (sc.add.addend >= 0) step.nodes.push_back(sc.add.add);
+        take(step, sc.add.addend >= 0 ? "+SqueezeExcite+Conv+Add" : "+SqueezeExcite+Conv");
+    }
     for (const graph::SqueezeExcite& se : graph::squeezeExciteCandidates(g))
-        take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se, {}}, "+SqueezeExcite");
+        take({cpu::StepSpec::Kind::SqueezeExcite, {se.pool, se.reduce, se.expand, se.mul}, se, {}, {}}, "+SqueezeExcite");
     // CPU speed: Linear layers' bias Adds in their MatMul's epilogue.
     // A Conv's residual Add in its epilogue (makeConvAdd decides where; tuning.convAdd).
     for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g)) {
         const graph::OpKind op = g.nodes[fa.node].op;
-        if (op == graph::OpKind::MatMul && matMulBias) take({cpu::StepSpec::Kind::MatMulBias, {fa.node, fa.add}, {}, fa}, "+Add");
-        if (op == graph::OpKind::Conv) take({cpu::StepSpec::Kind::ConvAdd, {fa.node, fa.add}, {}, fa}, "+" + g.nodes[fa.add].displayOp());
+        if (op == graph::OpKind::MatMul && matMulBias) take({cpu::StepSpec::Kind::MatMulBias, {fa.node, fa.add}, {}, fa, {}}, "+Add");
+        if (op == graph::OpKind::Conv) {
+            std::string label = "+";  // appended, not "+" + op: GCC 12 warns falsely (-Wrestrict) on that
+            label += g.nodes[fa.add].displayOp();
+            take({cpu::StepSpec::Kind::ConvAdd, {fa.node, fa.add}, {}, fa, {}}, label);
+        }
     }
     return f;
 }
@@ -214,7 +225,7 @@ public:
         std::vector<cpu::StepSpec> steps(g.nodes.size());
         for (size_t k = 0; k < g.nodes.size(); ++k) {
             std::unique_ptr<cpu::Kernel> kernel = std::move(fusions.kernels[k]);
-            steps[k] = kernel ? fusions.steps[k] : cpu::StepSpec{cpu::StepSpec::Kind::Node, {k}, {}, {}};
+            steps[k] = kernel ? fusions.steps[k] : cpu::StepSpec{cpu::StepSpec::Kind::Node, {k}, {}, {}, {}};
             if (fusions.doneBy[k] >= 0) kernel = std::make_unique<FusedStep>();
             if (!kernel) kernel = build(steps[k]);
             kernels_.push_back(std::move(kernel));
@@ -257,7 +268,7 @@ public:
             std::vector<const float*> ins;
             if (!away)
                 for (int v : n.inputs) ins.push_back(v < 0 ? nullptr : pointer(v));
-            if (steps[k].kind == cpu::StepSpec::Kind::ConvAdd) ins.push_back(pointer(steps[k].add.addend));
+            if (steps[k].addend() >= 0) ins.push_back(pointer(steps[k].addend()));
             std::vector<float*> outs;
             if (fusions.writesTo[k] >= 0) outs.push_back(const_cast<float*>(pointer(fusions.writesTo[k])));
             else if (!away)

@@ -53,6 +53,10 @@ struct PackedGemmArgs {
     // CPU speed: a residual connection added before the activation (a Conv fused with the Add
     // that reads it: graph::fusedAddCandidates), laid out as c (row stride ldc), or null.
     const float* residual = nullptr;
+    // CPU speed: row k of B times bRowScale[k] (K values) as B is packed, or null: a
+    // squeeze-and-excitation gate on a 1x1 conv's input channels (graph::SqueezeExciteConv).
+    // Only with B given row-major (not bPacked).
+    const float* bRowScale = nullptr;
 };
 
 struct PackedGemm {

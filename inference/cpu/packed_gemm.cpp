@@ -32,12 +32,12 @@ int64_t rowChunks(int64_t panels, int T) {
 
 void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
                         int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch,
-                        const float* residual) {
+                        const float* residual, const float* bRowScale) {
     const int T = pool.size();
     const int64_t strips = (N + pg.nr - 1) / pg.nr, panels = pg.panels(M);
     PackedGemmArgs base;
     base.a = ap, base.M = M, base.K = K, base.b = b, base.ldb = ldb, base.c = c, base.ldc = ldc, base.bias = bias, base.act = act;
-    base.residual = residual;
+    base.residual = residual, base.bRowScale = bRowScale;
     if (T == 1 || M * N * K < 64 * 1024) {
         PackedGemmArgs a = base;
         a.n0 = 0, a.n1 = N, a.mb0 = 0, a.mb1 = panels, a.packB = scratch;

@@ -33,10 +33,11 @@ using AlignedFloats = std::vector<float, CacheLineAllocator<float>>;
 // Runs C[M x N] = act(A * B + bias) (A packed) on the pool: by column strips when there are
 // enough of them, otherwise by row panels (small spatial sizes: 5x5, 7x7).
 // `scratch` holds pool.size() slices of packBFloats() floats (packScratchFloats). `residual`
-// (laid out as C) is added before the activation, when not null.
+// (laid out as C) is added before the activation, when not null; B's row k is scaled by
+// bRowScale[k] as it is read, when not null (PackedGemmArgs::bRowScale).
 void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap, int64_t M, int64_t K, const float* b, int64_t ldb,
                         int64_t N, float* c, int64_t ldc, const float* bias, const graph::FusedActivation& act, float* scratch,
-                        const float* residual = nullptr);
+                        const float* residual = nullptr, const float* bRowScale = nullptr);
 size_t packScratchFloats(int threads);
 
 // B [K x N] (row-major; `transposed`: given as [N x K]) times alpha, packed for

@@ -10,7 +10,7 @@
 #include "cpu/isa.h"
 #include "cpu/max_pool_rows.h"
 #include "cpu/op_util.h"
-#include "cpu/packed_gemm.h"
+#include "cpu/squeeze_excite.h"
 
 namespace percept::cpu {
 namespace {
@@ -254,93 +254,14 @@ public:
         const float inv = 1.0f / static_cast<float>(std::max<int64_t>(size_, 1));
         const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size_));
         ctx.pool.parallelFor(planes_, grain, [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) y[p] = sum(x + p * size_, size_) * inv;
+            for (int64_t p = b; p < e; ++p) y[p] = planeSum(x + p * size_, size_) * inv;
             if (act_.any()) activate(act_, y + b, y + b, e - b);
         });
-    }
-
-    // 16 independent partial sums: one running sum is a chain of dependent adds (4 cycles
-    // each) that the compiler may not reorder without -ffast-math; these vectorise.
-    static float sum(const float* x, int64_t n) {
-        float acc[16] = {};
-        int64_t i = 0;
-        for (; i + 16 <= n; i += 16)
-            for (int j = 0; j < 16; ++j) acc[j] += x[i + j];
-        for (; i < n; ++i) acc[i & 15] += x[i];
-        float s = 0.0f;
-        for (float a : acc) s += a;
-        return s;
     }
 
 private:
     int64_t planes_, size_;
     graph::FusedActivation act_;
-};
-
-// Squeeze-and-excitation in one step: y[n][c] = x[n][c] * act2(W2 act1(W1 mean(x[n]) + b1) + b2)[c].
-class SqueezeExciteKernel final : public Kernel {
-public:
-    SqueezeExciteKernel(int64_t N, int64_t C, int64_t plane, int64_t Cr, const std::vector<float>& w1, std::vector<float> b1,
-                        const std::vector<float>& w2, std::vector<float> b2, graph::FusedActivation act1, graph::FusedActivation act2,
-                        graph::FusedActivation actOut, DotRowsFn dot)
-        : N_(N), C_(C), plane_(plane), Cr_(Cr), w1_(gemvRows(w1.data(), false, Cr, C)), b1_(std::move(b1)), w2_(gemvRows(w2.data(), false, C, Cr)),
-          b2_(std::move(b2)), act1_(act1), act2_(act2), actOut_(actOut), dot_(dot) {}
-    const char* algo() const override { return dot_ ? "squeeze-excite/simd" : "squeeze-excite"; }
-    size_t workspaceBytes(int) const override { return alignFloats(static_cast<size_t>(N_ * (2 * C_ + Cr_))) * sizeof(float); }
-    size_t weightBytes() const override { return (w1_.size() + b1_.size() + w2_.size() + b2_.size()) * sizeof(float); }
-
-    void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        const float* x = inputs[0];
-        float* y = outputs[0];
-        float* means = ctx.workspace;             // [N][C]
-        float* gate = means + N_ * C_;            // [N][C]
-        float* hidden = gate + N_ * C_;           // [N][Cr]
-        const float inv = 1.0f / static_cast<float>(std::max<int64_t>(plane_, 1));
-        // The planes split by the same rule twice (parallelFor: thread k its k-th range).
-        const int64_t planes = N_ * C_, grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_));
-        ctx.pool.parallelFor(planes, grain, [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) means[p] = GlobalPoolKernel::sum(x + p * plane_, plane_) * inv;
-        });
-        for (int64_t n = 0; n < N_; ++n) {
-            matVec(ctx.pool, w1_.data(), b1_.data(), means + n * C_, C_, Cr_, act1_, hidden + n * Cr_);
-            matVec(ctx.pool, w2_.data(), b2_.data(), hidden + n * Cr_, Cr_, C_, act2_, gate + n * C_);
-        }
-        ctx.pool.parallelFor(planes, grain, [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) {
-                const float s = gate[p];
-                const float* xp = x + p * plane_;
-                float* yp = y + p * plane_;
-                for (int64_t i = 0; i < plane_; ++i) yp[i] = xp[i] * s;
-                if (actOut_.any()) activate(actOut_, yp, yp, plane_);
-            }
-        });
-    }
-
-private:
-    // out = act(W in + b) for W [rows x K] (the rows split over the pool when there are
-    // enough: a late stage's 1152 x 288 weights are 1.3 MiB).
-    void matVec(ThreadPool& pool, const float* w, const float* b, const float* in, int64_t K, int64_t rows, const graph::FusedActivation& act,
-                float* out) const {
-        if (dot_) {
-            parallelDotRows(pool, dot_, w, K, in, K, rows, out);
-        } else {
-            for (int64_t r = 0; r < rows; ++r) {
-                float acc = 0.0f;
-                for (int64_t k = 0; k < K; ++k) acc += w[r * K + k] * in[k];
-                out[r] = acc;
-            }
-        }
-        for (int64_t r = 0; r < rows; ++r) out[r] += b[r];
-        if (act.any()) activate(act, out, out, rows);
-    }
-
-    int64_t N_, C_, plane_, Cr_;
-    AlignedFloats w1_;  // [Cr x C], rows cache-line aligned (the GEMVs stream them)
-    std::vector<float> b1_;
-    AlignedFloats w2_;  // [C x Cr]
-    std::vector<float> b2_;
-    graph::FusedActivation act1_, act2_, actOut_;
-    DotRowsFn dot_;
 };
 
 }  // namespace
@@ -417,24 +338,6 @@ std::unique_ptr<Kernel> makeGlobalPool(const graph::Graph& g, const graph::Node&
     const Shape& x = inShape(g, n, 0);
     if (x.size() < 3) fail(n, "needs an input of rank >= 3");
     return std::make_unique<GlobalPoolKernel>(x[0] * x[1], product(x, 2, x.size()), n.act);
-}
-
-std::unique_ptr<Kernel> makeSqueezeExcite(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg) {
-    if (!cfg.tuning.squeezeExcite) return nullptr;
-    const graph::Node& pool = g.nodes.at(se.pool);
-    const graph::Node& reduce = g.nodes.at(se.reduce);
-    const graph::Node& expand = g.nodes.at(se.expand);
-    const graph::Node& mul = g.nodes.at(se.mul);
-    const Shape& x = inShape(g, pool, 0);
-    const int64_t C = x[1], Cr = inShape(g, reduce, 1)[0];
-    auto biasOf = [&](const graph::Node& n, int64_t count) {
-        std::vector<float> b = constInput(g, n, 2, "bias");
-        if (b.empty()) b.assign(static_cast<size_t>(count), 0.0f);
-        return b;
-    };
-    return std::make_unique<SqueezeExciteKernel>(x[0], C, product(x, 2, x.size()), Cr, constInput(g, reduce, 1, "weights"), biasOf(reduce, Cr),
-                                                 constInput(g, expand, 1, "weights"), biasOf(expand, C), reduce.act, expand.act, mul.act,
-                                                 cfg.simd.dotRows);
 }
 
 }  // namespace percept::cpu

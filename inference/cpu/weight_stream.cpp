@@ -8,6 +8,7 @@
 #include "compressed/coded_tensor.h"
 #include "cpu/conv.h"
 #include "cpu/gemm.h"
+#include "cpu/squeeze_excite.h"
 #include "percept/error.h"
 
 namespace percept::cpu {
@@ -19,12 +20,13 @@ std::unique_ptr<Kernel> buildStep(const graph::Graph& g, const StepSpec& step, c
         case StepSpec::Kind::SqueezeExcite: return makeSqueezeExcite(g, step.se, cfg);
         case StepSpec::Kind::MatMulBias: return makeMatMulBias(g, step.add, cfg);
         case StepSpec::Kind::ConvAdd: return makeConvAdd(g, step.add, cfg);
+        case StepSpec::Kind::SqueezeExciteConv: return makeSqueezeExciteConv(g, step.seConv, cfg);
     }
     return nullptr;
 }
 
 size_t stepInputCount(const graph::Graph& g, const StepSpec& step) {
-    return g.nodes[step.nodes[0]].inputs.size() + (step.kind == StepSpec::Kind::ConvAdd ? 1 : 0);
+    return g.nodes[step.nodes[0]].inputs.size() + (step.addend() >= 0 ? 1 : 0);
 }
 
 void decodeCoded(const graph::TensorData& t, float* out, ThreadPool* pool) {

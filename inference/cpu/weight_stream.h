@@ -27,18 +27,26 @@ namespace percept::cpu {
 // What one kernel of the session computes: one node, or a fused group (graph/fusion.h) whose
 // kernel runs at its first node's step.
 struct StepSpec {
-    enum class Kind { Node, ConvMaxPool, SqueezeExcite, MatMulBias, ConvAdd } kind = Kind::Node;
+    enum class Kind { Node, ConvMaxPool, SqueezeExcite, MatMulBias, ConvAdd, SqueezeExciteConv } kind = Kind::Node;
     std::vector<size_t> nodes;  // nodes[0]: the node whose step runs the kernel
     graph::SqueezeExcite se;    // Kind::SqueezeExcite
     graph::FusedAdd add;        // Kind::MatMulBias: a MatMul and its bias Add (cpu/gemm.h); Kind::ConvAdd: a
                                 // Conv and its residual Add (cpu/conv.h), the addend its kernel's last input
+    graph::SqueezeExciteConv seConv;  // Kind::SqueezeExciteConv; with an Add, its addend the kernel's last input
+
+    // The value added by the step's kernel after its first node's inputs, or -1.
+    int addend() const {
+        if (kind == Kind::ConvAdd) return add.addend;
+        if (kind == Kind::SqueezeExciteConv) return seConv.add.addend;
+        return -1;
+    }
 };
 
 // The step's kernel, from the graph's current constants (null when a fused kernel does not
 // apply: cpu::makeConvMaxPool's and makeSqueezeExcite's rules).
 std::unique_ptr<Kernel> buildStep(const graph::Graph& g, const StepSpec& step, const KernelConfig& cfg);
-// How many input pointers the step's kernel takes: its first node's inputs, then for ConvAdd
-// the residual Add's addend.
+// How many input pointers the step's kernel takes: its first node's inputs, then the
+// residual Add's addend (StepSpec::addend()) where there is one.
 size_t stepInputCount(const graph::Graph& g, const StepSpec& step);
 
 // Decodes a coded tensor into out, its chunks spread over the pool (null: on this thread).

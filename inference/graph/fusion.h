@@ -77,4 +77,16 @@ struct FusedAdd {
 };
 std::vector<FusedAdd> fusedAddCandidates(const Graph& g);
 
+// Backend-level (fusion_se.cpp), CPU speed: a squeeze-and-excitation block whose output y (its
+// Mul without an activation) is read only by a Conv, as that conv's input, and, when the conv
+// has a FusedAdd candidate whose addend is made before the block's pool, that Add. y = x * g
+// then never needs storing: a 1x1 conv can scale its input's channels by g as it reads them
+// (cpu::makeSqueezeExciteConv), the Add in its epilogue as a ConvAdd.
+struct SqueezeExciteConv {
+    SqueezeExcite se;
+    size_t conv = 0;  // node index
+    FusedAdd add;     // the conv's residual Add (add.node == conv), or add.addend < 0: none
+};
+std::vector<SqueezeExciteConv> squeezeExciteConvCandidates(const Graph& g);
+
 }  // namespace percept::graph

@@ -19,18 +19,20 @@ bool isPointwiseConv(const Graph& g, const Node& n, int64_t in, int64_t out) {
     return true;
 }
 
+// The single node reading value v (after node `from`), or -1; readers: g.readerCounts().
+int onlyReader(const Graph& g, const std::vector<int>& readers, int v, size_t from) {
+    if (v < 0 || readers[static_cast<size_t>(v)] != 1 || isGraphOutput(g, v)) return -1;
+    for (size_t k = from + 1; k < g.nodes.size(); ++k)
+        for (int in : g.nodes[k].inputs)
+            if (in == v) return static_cast<int>(k);
+    return -1;
+}
+
 }  // namespace
 
 std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g) {
     const std::vector<int> readers = g.readerCounts();
-    // The single node reading value v (after `from`), or -1.
-    auto onlyReader = [&](int v, size_t from) -> int {
-        if (v < 0 || readers[static_cast<size_t>(v)] != 1 || isGraphOutput(g, v)) return -1;
-        for (size_t k = from + 1; k < g.nodes.size(); ++k)
-            for (int in : g.nodes[k].inputs)
-                if (in == v) return static_cast<int>(k);
-        return -1;
-    };
+    auto onlyReader = [&](int v, size_t from) { return graph::onlyReader(g, readers, v, from); };
     std::vector<SqueezeExcite> out;
     for (size_t k = 0; k < g.nodes.size(); ++k) {
         const Node& pool = g.nodes[k];
@@ -59,6 +61,30 @@ std::vector<SqueezeExcite> squeezeExciteCandidates(const Graph& g) {
             g.shapeOf(mul.outputs[0]) != xs)
             continue;
         out.push_back({k, static_cast<size_t>(r), static_cast<size_t>(e), static_cast<size_t>(m)});
+    }
+    return out;
+}
+
+std::vector<SqueezeExciteConv> squeezeExciteConvCandidates(const Graph& g) {
+    const std::vector<int> readers = g.readerCounts();
+    const std::vector<int> producer = producers(g);
+    const std::vector<FusedAdd> adds = fusedAddCandidates(g);
+    std::vector<SqueezeExciteConv> out;
+    for (const SqueezeExcite& se : squeezeExciteCandidates(g)) {
+        const Node& mul = g.nodes[se.mul];
+        if (mul.act.any()) continue;  // the conv could scale its input, not activate it
+        const int y = mul.outputs[0];
+        const int c = onlyReader(g, readers, y, se.mul);
+        if (c < 0 || g.nodes[static_cast<size_t>(c)].op != OpKind::Conv || g.nodes[static_cast<size_t>(c)].inputs[0] != y) continue;
+        SqueezeExciteConv f{se, static_cast<size_t>(c), {}};
+        f.add.node = f.conv;
+        const auto fa = std::find_if(adds.begin(), adds.end(), [&](const FusedAdd& a) { return a.node == f.conv; });
+        if (fa != adds.end()) {
+            // The fused kernel runs at the pool's step: the addend must exist by then.
+            if (producer[static_cast<size_t>(fa->addend)] >= static_cast<int>(se.pool)) continue;
+            f.add = *fa;
+        }
+        out.push_back(f);
     }
     return out;
 }

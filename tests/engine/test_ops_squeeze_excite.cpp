@@ -139,6 +139,63 @@ TEST_P(SqueezeExciteTest, FusedBlocks) {
     for (const auto& c : cases) check(c, seed += 10);
 }
 
+// The block's output read only by a 1x1 conv (EfficientNet's and MobileNetV3's projections),
+// with or without the residual Add after it: the CPU runs block, conv and Add as one step whose
+// GEMM scales the conv's input channels by the gate (graph::squeezeExciteConvCandidates,
+// cpu::makeSqueezeExciteConv) where its level has the packed GEMM; Vulkan fuses the block alone.
+class SqueezeExciteConvTest : public OpTest {
+protected:
+    void check(const SeCase& c, int64_t M, bool withAdd, uint32_t seed) {
+        SCOPED_TRACE(c.name);
+        const int64_t C = c.x[1];
+        const Tensor x = randomTensor(c.x, seed, -2.0f, 2.0f);
+        const Tensor w1 = randomTensor({c.Cr, C, 1, 1}, seed + 1, -0.5f, 0.5f), b1 = randomTensor({c.Cr}, seed + 2);
+        const Tensor w2 = randomTensor({C, c.Cr, 1, 1}, seed + 3, -0.5f, 0.5f), b2 = randomTensor({C}, seed + 4);
+        const Tensor wp = randomTensor({M, C, 1, 1}, seed + 5, -0.5f, 0.5f), bp = randomTensor({M}, seed + 6);
+        const Shape ys = {c.x[0], M, c.x[2], c.x[3]};
+        const Tensor skip = randomTensor(ys, seed + 7);
+        OpGraph g;
+        const int xi = g.input("x", c.x);
+        const int si = withAdd ? g.input("skip", ys) : -1;
+        const int s = g.value("s"), t = g.value("t"), gate = g.value("gate"), scaled = g.value("scaled");
+        g.node("GlobalAveragePool", {xi}, {s}, "pool");
+        g.node("Conv", {s, g.constant("w1", w1), g.constant("b1", b1)}, {t}, "reduce").act = c.act1;
+        g.node("Conv", {t, g.constant("w2", w2), g.constant("b2", b2)}, {gate}, "expand").act = c.gate;
+        g.node("Mul", {xi, gate}, {scaled}, "scale");
+        const int p = withAdd ? g.value("p") : g.output("y");
+        g.node("Conv", {scaled, g.constant("wp", wp), g.constant("bp", bp)}, {p}, "project");
+        if (withAdd) g.node("Add", {p, si}, {g.output("y")}, "add");
+        std::vector<Tensor> feeds = {x};
+        if (withAdd) feeds.push_back(skip);
+        Stats stats;
+        const auto got = run(g, feeds, &stats);
+        ASSERT_EQ(got.size(), 1u);
+        Tensor want = ref::conv2d(scaleChannels(x, seGate(x, w1, b1, w2, b2, c)), wp, bp.data.data(), ref::convParams(1, {1, 1}, {0, 0, 0, 0}));
+        if (withAdd)
+            for (size_t i = 0; i < want.data.size(); ++i) want.data[i] += skip.data[i];
+        EXPECT_TRUE(allClose(got[0], want, tol()));
+        const Tuning tuning = Tuning::fromEnvironment();
+        const bool oneStep = backend() == Backend::Cpu && testIsa() != cpu::Isa::Generic && tuning.squeezeExcite && tuning.squeezeExciteConv;
+        if (!oneStep) return;
+        ASSERT_EQ(stats.layers.size(), withAdd ? 6u : 5u);
+        EXPECT_EQ(stats.layers[0].op, withAdd ? "GlobalAveragePool+SqueezeExcite+Conv+Add" : "GlobalAveragePool+SqueezeExcite+Conv");
+        EXPECT_EQ(stats.layers[0].algo.rfind("squeeze-excite+1x1-gemm/", 0), 0u) << stats.layers[0].algo;
+        for (size_t k = 1; k < stats.layers.size(); ++k) EXPECT_EQ(stats.layers[k].algo, "in pool");
+    }
+};
+
+TEST_P(SqueezeExciteConvTest, OneStep) {
+    const auto relu = actOf(Activation::Relu), silu = actOf(Activation::Silu), sigmoid = actOf(Activation::Sigmoid);
+    const auto hardSigmoid = actOf(Activation::HardSigmoid, 1.0f / 6.0f, 0.5f);
+    uint32_t seed = 9800;
+    // Projections of EfficientNet-B0 (small M: two row panels, whose B the GEMM reads in place
+    // unless it must scale it) and MobileNetV3 (7x7: ragged column strips), and batch 2.
+    check({"EfficientNet-B0 112x112 32 ch -> 16", {1, 32, 112, 112}, 8, silu, sigmoid}, 16, false, seed += 10);
+    check({"EfficientNet-B0 14x14 480 ch -> 80, residual", {1, 480, 14, 14}, 20, silu, sigmoid}, 80, true, seed += 10);
+    check({"MobileNetV3 7x7 960 ch -> 160, residual", {1, 960, 7, 7}, 240, relu, hardSigmoid}, 160, true, seed += 10);
+    check({"batch 2, odd sizes", {2, 13, 5, 9}, 5, relu, sigmoid}, 7, true, seed += 10);
+}
+
 TEST_P(SqueezeExciteTest, LeftAlone) {
     const auto relu = actOf(Activation::Relu), sigmoid = actOf(Activation::Sigmoid);
     uint32_t seed = 9700;
@@ -148,6 +205,7 @@ TEST_P(SqueezeExciteTest, LeftAlone) {
 }
 
 PERCEPT_OP_TEST_SUITE(SqueezeExciteTest);
+PERCEPT_OP_TEST_SUITE(SqueezeExciteConvTest);
 
 }  // namespace
 }  // namespace percept::optest

@@ -31,6 +31,10 @@ struct Tuning {
     // CPU: a squeeze-and-excitation block (GlobalAveragePool, two 1x1 convs, Mul) runs as one
     // kernel (PERCEPT_CPU_SE=off runs its nodes one by one).
     bool squeezeExcite = true;
+    // CPU speed: such a block whose output only a 1x1 conv reads hands its gate to that conv,
+    // which scales its input channels as it reads them (PERCEPT_CPU_SE_CONV=off stores the
+    // block's output and runs the conv after it).
+    bool squeezeExciteConv = true;
     // CPU speed: a MatMul whose only reader is a bias Add (a Linear layer) runs as one product
     // with the bias in its epilogue (PERCEPT_CPU_MATMUL_BIAS=off keeps them apart).
     bool matMulBias = true;
