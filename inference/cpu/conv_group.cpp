@@ -37,11 +37,13 @@ public:
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const int64_t Cg = q_.C / q_.group, Mg = q_.M / q_.group, items = q_.N * q_.group;
-        // Fewer (image, group) items than threads -- a stem has one --: each item's output
-        // channels in as many shares (multiples of 4) as there are threads, each share padding
-        // the few input planes again. Else one item per task.
-        const int64_t shares = items >= ctx.pool.size() ? 1 : std::min<int64_t>(ctx.pool.size(), Mg / 4);
-        const int64_t per = (Mg / 4 + shares - 1) / shares * 4, parts = (Mg + per - 1) / per;
+        // Fewer (image, group) items than threads -- a stem has one --: each item's output rows
+        // in as many bands as there are threads, each band padding only the input rows it reads.
+        // Split by output channels instead, each share had padded all the input planes again:
+        // MobileNetV3-L's 224x224 stem took 0.16-0.23 ms on 2 threads against 0.20-0.24 on 1.
+        // Else one item per task.
+        const int64_t bands = items >= ctx.pool.size() ? 1 : std::min<int64_t>(ctx.pool.size(), q_.OH);
+        const int64_t per = (q_.OH + bands - 1) / bands, parts = (q_.OH + per - 1) / per;
         // Contiguous shares, so a thread's groups are adjacent.
         ctx.pool.runSplit(items * parts, [&](int64_t task, int th) {
             const int64_t t = task / parts, part = task % parts;
@@ -54,7 +56,8 @@ public:
             a.y = outputs[0] + (n * q_.M + g * Mg) * q_.OH * q_.OW;
             a.Mg = Mg, a.OH = q_.OH, a.OW = q_.OW, a.stride = q_.stride, a.pt = q_.pt, a.pl = q_.pl, a.act = act_;
             a.pad = ctx.workspace + static_cast<size_t>(th) * padFloats();
-            a.mBegin = part * per, a.mEnd = std::min(Mg, a.mBegin + per);
+            a.mBegin = 0, a.mEnd = Mg;
+            a.oyBegin = part * per, a.oyEnd = std::min(q_.OH, a.oyBegin + per);
             fn_(a);
         });
     }

@@ -126,6 +126,10 @@ TEST_P(ConvTest, Im2col) {
         {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, convParams(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, stem()},
+        // A stem's rows in bands, one per thread (odd, and fewer rows than a band of 2 x threads).
+        {"3x3 s2 stem, 17 rows, HardSwish", {1, 3, 34, 30}, 16, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::HardSwish, 0, 0, 14, stem()},
+        {"3x3 s1 stem, 3 rows, Silu", {1, 2, 3, 21}, 8, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Silu, 0, 0, 13, stem()},
+        {"3x3 s2 stem, 1 row", {1, 3, 2, 40}, 4, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, stem()},
         {"kernel 3x3 on 2x2 pad 2", {1, 2, 2, 2}, 3, 3, 3, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"groups 2", {1, 4, 9, 8}, 8, 3, 3, convParams(2, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, grouped()},
         {"groups 3", {1, 9, 7, 7}, 6, 3, 3, convParams(3, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
