@@ -4,6 +4,7 @@
 // and copies the outputs out; it allocates nothing but the returned tensors.
 #include <cblas.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "core/backend_registry.h"
 #include "cpu/conv.h"
 #include "cpu/gemm.h"
+#include "cpu/isa.h"
 #include "cpu/kernel.h"
 #include "cpu/weight_stream.h"
 #include "graph/flops.h"
@@ -172,6 +174,23 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
             label += g.nodes[fa.add].displayOp();
             take({cpu::StepSpec::Kind::ConvAdd, {fa.node, fa.add}, {}, fa, {}}, label);
         }
+    }
+    // CPU speed: a residual Add's output written over its addend (PlanHints::inPlaceOf). The
+    // packed GEMM reads each residual element just before it writes the output element there,
+    // provided the reduction is one KC block (with more, partial sums would be stored over the
+    // addend before the last block adds it) and the addend is not the GEMM's input; and no node
+    // after the step may read the addend.
+    f.hints.inPlaceOf.assign(g.values.size(), -1);
+    for (size_t k = 0; k < nn; ++k) {
+        const cpu::StepSpec& step = f.steps[k];
+        const int x = step.addend();
+        if (!f.kernels[k] || x < 0) continue;
+        const graph::FusedAdd& fa = step.kind == cpu::StepSpec::Kind::ConvAdd ? step.add : step.seConv.add;
+        if (g.shapeOf(g.nodes[fa.node].inputs[1])[1] > cpu::kPackKc || g.nodes[k].inputs[0] == x) continue;  // weights [M][C/group][1][1]
+        bool readLater = false;
+        for (size_t r = k + 1; r < nn; ++r)
+            if (r != fa.add) readLater |= std::find(g.nodes[r].inputs.begin(), g.nodes[r].inputs.end(), x) != g.nodes[r].inputs.end();
+        if (!readLater) f.hints.inPlaceOf[static_cast<size_t>(f.writesTo[k])] = x;
     }
     return f;
 }

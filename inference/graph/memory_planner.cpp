@@ -74,6 +74,31 @@ std::vector<int> findViews(const Graph& g, const std::vector<int>& last, const s
     return alias;
 }
 
+// PlanHints::inPlaceOf into plan.aliasOf, where its rules allow.
+void takeOverInPlace(const Graph& g, const PlanHints& hints, MemoryPlan& plan, size_t elementBytes) {
+    const size_t nv = g.values.size();
+    std::vector<bool> boundary(nv, false), viewed(nv, false);
+    for (int id : g.inputs) boundary[static_cast<size_t>(id)] = true;
+    for (int id : g.outputs) boundary[static_cast<size_t>(id)] = true;
+    for (size_t v = 0; v < nv; ++v)
+        if (plan.aliasOf[v] >= 0) viewed[static_cast<size_t>(plan.aliasOf[v])] = true;
+    auto plain = [&](size_t v) {
+        return !g.values[v].isConstant() && !boundary[v] && plan.sliceOf[v] < 0 && plan.aliasOf[v] < 0 && !viewed[v] &&
+               !(v < hints.elided.size() && hints.elided[v]);
+    };
+    for (size_t y = 0; y < nv && y < hints.inPlaceOf.size(); ++y) {
+        const int xi = hints.inPlaceOf[y];
+        if (xi < 0) continue;
+        const size_t x = static_cast<size_t>(xi);
+        const Value &xv = g.values[x], &yv = g.values[y];
+        if (x == y || !plain(x) || !plain(y) || xv.dtype != yv.dtype || xv.quant != yv.quant ||
+            elementCount(xv.shape) * elementBytesOf(xv.dtype, elementBytes) != elementCount(yv.shape) * elementBytesOf(yv.dtype, elementBytes))
+            continue;
+        plan.aliasOf[y] = xi;
+        viewed[x] = true;  // one taker per value
+    }
+}
+
 }  // namespace
 
 MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, ConcatPlacement concat, const PlanHints& hints) {
@@ -109,6 +134,7 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
         }
     // A view and the value it shows share bytes for as long as either is live.
     plan.aliasOf = findViews(g, last, plan.sliceOf, hints);
+    takeOverInPlace(g, hints, plan, elementBytes);
     for (size_t v = 0; v < nv; ++v)
         if (plan.aliasOf[v] >= 0 && first[v] != -2) {
             const size_t r = static_cast<size_t>(plan.aliasOf[v]);

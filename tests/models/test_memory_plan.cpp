@@ -211,5 +211,53 @@ TEST(MemoryPlan, ViewsShareTheirInputsBytes) {
     checkNoLiveOverlap(g, graph::planMemory(g, 4, 64, graph::ConcatPlacement::InPlace));
 }
 
+// PlanHints::inPlaceOf: a residual Add's output (written at the conv's step) takes over its
+// addend's bytes, both reserved while either is live; refused for a graph input, a value
+// another view shows, or a value of another size.
+TEST(MemoryPlan, InPlaceHints) {
+    graph::Graph g;
+    auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
+    auto node = [&](const std::string& op, std::vector<int> in, int out) {
+        graph::Node n;
+        n.op = *graph::opKindFromName(op);
+        n.name = op + std::to_string(g.nodes.size());
+        n.inputs = std::move(in);
+        n.outputs = {out};
+        g.nodes.push_back(n);
+    };
+    const int x = value("x", {1, 8, 8, 8}), skip = value("skip", {1, 8, 8, 8}), d = value("dw", {1, 8, 8, 8});
+    const int c = value("conv", {1, 8, 8, 8}), y = value("y", {1, 8, 8, 8}), z = value("z", {1, 8, 8, 8});
+    const int small = value("small", {1, 4, 8, 8}), w = value("w", {1, 4, 8, 8});
+    g.inputs = {x};
+    node("Relu", {x}, skip);       // 0: the block's input
+    node("Relu", {skip}, d);       // 1: the depthwise conv
+    node("Relu", {d}, c);          // 2: the 1x1 conv, fused with the Add: writes y here
+    node("Add", {c, skip}, y);     // 3
+    node("Relu", {y}, z);          // 4
+    node("Relu", {z}, small);      // 5 (stands for a conv to 4 channels)
+    node("Relu", {small}, w);      // 6
+    g.outputs = {w};
+    graph::PlanHints hints;
+    hints.bornAt.assign(g.values.size(), -1);
+    hints.elided.assign(g.values.size(), false);
+    hints.inPlaceOf.assign(g.values.size(), -1);
+    hints.bornAt[static_cast<size_t>(y)] = 2;
+    hints.elided[static_cast<size_t>(c)] = true;
+    hints.inPlaceOf[static_cast<size_t>(y)] = skip;
+    auto plan = graph::planMemory(g, 4, 64, graph::ConcatPlacement::Copy, hints);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(y)], skip);
+    EXPECT_EQ(plan.offsets[static_cast<size_t>(y)], plan.offsets[static_cast<size_t>(skip)]);
+    // dw is live at step 2, when y (= skip's bytes) is written: they must not share.
+    const int64_t b = 8 * 8 * 8 * 4, so = plan.offsets[static_cast<size_t>(skip)], dwo = plan.offsets[static_cast<size_t>(d)];
+    EXPECT_TRUE(dwo + b <= so || so + b <= dwo);
+    checkNoLiveOverlap(g, plan);
+    // Refused: a graph input as the addend, and values of different sizes.
+    hints.inPlaceOf[static_cast<size_t>(y)] = x;
+    EXPECT_EQ(graph::planMemory(g, 4, 64, graph::ConcatPlacement::Copy, hints).aliasOf[static_cast<size_t>(y)], -1);
+    hints.inPlaceOf[static_cast<size_t>(y)] = -1;
+    hints.inPlaceOf[static_cast<size_t>(small)] = z;
+    EXPECT_EQ(graph::planMemory(g, 4, 64, graph::ConcatPlacement::Copy, hints).aliasOf[static_cast<size_t>(small)], -1);
+}
+
 }  // namespace
 }  // namespace percept::testing
