@@ -107,11 +107,11 @@ void singleThreadedBlas() {
     });
 }
 
-// Nodes run as one kernel: the graph's Conv+MaxPool candidates and squeeze-and-excitation
-// blocks (graph/fusion.h) that the CPU kernels can take. The fused kernel runs at its first
-// node's step and writes its last node's output (cpu::makeConvMaxPool, cpu::makeSqueezeExcite,
-// cpu::makeSqueezeExciteConv);
-// the other nodes' steps are empty.
+// Nodes run as one kernel: the graph's Conv+MaxPool candidates, squeeze-and-excitation blocks
+// (with the 1x1 conv reading them, where there is one) and residual Adds (graph/fusion.h) that
+// the CPU kernels can take. The fused kernel runs at its first node's step and writes its last
+// node's output (cpu::makeConvMaxPool, cpu::makeSqueezeExcite, cpu::makeSqueezeExciteConv,
+// cpu::makeConvAdd, cpu::makeMatMulBias); the other nodes' steps are empty.
 struct Fusions {
     std::vector<std::unique_ptr<cpu::Kernel>> kernels;  // per node: its fused kernel, or null
     std::vector<cpu::StepSpec> steps;                   // per node: its fused kernel's group
