@@ -56,7 +56,6 @@ public:
             a.y = outputs[0] + (n * q_.M + g * Mg) * q_.OH * q_.OW;
             a.Mg = Mg, a.OH = q_.OH, a.OW = q_.OW, a.stride = q_.stride, a.pt = q_.pt, a.pl = q_.pl, a.act = act_;
             a.pad = ctx.workspace + static_cast<size_t>(th) * padFloats();
-            a.mBegin = 0, a.mEnd = Mg;
             a.oyBegin = part * per, a.oyEnd = std::min(q_.OH, a.oyBegin + per);
             fn_(a);
         });

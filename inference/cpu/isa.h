@@ -129,10 +129,9 @@ struct GroupConvArgs {
     int64_t Mg, OH, OW, stride, pt, pl;
     graph::FusedActivation act;
     float* pad;         // scratch: Cg x depthwisePadRows x depthwisePadPitch floats
-    // The group's output channels computed: [mBegin, mEnd), multiples of 4.
-    int64_t mBegin = 0, mEnd = 0;
-    // Its output rows computed: [oyBegin, oyEnd) (all OH, or a stem's band: its one group's rows
-    // are shared among the threads, each padding only the input rows its band reads).
+    // The output rows computed, for all Mg channels: [oyBegin, oyEnd) (all OH, or a stem's band:
+    // its one group's rows are shared among the threads, each padding only the input rows its
+    // band reads).
     int64_t oyBegin = 0, oyEnd = 0;
 };
 using GroupConvFn = void (*)(const GroupConvArgs&);
