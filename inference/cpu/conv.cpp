@@ -225,22 +225,18 @@ public:
         algo_ += conv_->algo();
     }
     const char* algo() const override { return algo_.c_str(); }
-    size_t workspaceBytes(int threads) const override { return conv_->workspaceBytes(threads) + ownFloats() * sizeof(float); }
+    size_t workspaceBytes(int threads) const override { return conv_->workspaceBytes(threads) + gate_.workspaceFloats() * sizeof(float); }
     size_t weightBytes() const override { return gate_.weightBytes() + conv_->weightBytes(); }
 
     // inputs: x (the block's input), then the residual Add's addend when there is one.
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         // The conv's scratch first (its B packing, 64-byte aligned per thread), then the gate's.
-        float* gate = ctx.workspace + conv_->workspaceBytes(ctx.pool.size()) / sizeof(float);
-        gate_.compute(ctx.pool, inputs[0], gate, gate + gateFloats());
+        const float* gate = gate_.compute(ctx.pool, inputs[0], ctx.workspace + conv_->workspaceBytes(ctx.pool.size()) / sizeof(float));
         const float* convInputs[2] = {inputs[0], residual_ ? inputs[1] : nullptr};
         conv_->runPacked(convInputs, outputs, ctx, gate);
     }
 
 private:
-    size_t gateFloats() const { return alignFloats(static_cast<size_t>(gate_.images() * gate_.channels())); }
-    size_t ownFloats() const { return gateFloats() + gate_.scratchFloats(); }
-
     SqueezeExciteGate gate_;
     std::unique_ptr<Conv1x1> conv_;
     bool residual_;

@@ -37,13 +37,16 @@ SqueezeExciteGate::SqueezeExciteGate(const graph::Graph& g, const graph::Squeeze
     dot_ = cfg.simd.dotRows;
 }
 
-size_t SqueezeExciteGate::scratchFloats() const { return alignFloats(static_cast<size_t>(N_ * (C_ + Cr_))); }
+size_t SqueezeExciteGate::workspaceFloats() const {
+    return alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_)));
+}
 
 int64_t SqueezeExciteGate::planeGrain() const { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_)); }
 
-void SqueezeExciteGate::compute(ThreadPool& pool, const float* x, float* gate, float* scratch) const {
-    float* means = scratch;            // [N][C]
-    float* hidden = means + N_ * C_;   // [N][Cr]
+const float* SqueezeExciteGate::compute(ThreadPool& pool, const float* x, float* workspace) const {
+    float* gate = workspace;                                                 // [N][C]
+    float* means = gate + alignFloats(static_cast<size_t>(N_ * C_));        // [N][C]
+    float* hidden = means + N_ * C_;                                         // [N][Cr]
     const float inv = 1.0f / static_cast<float>(std::max<int64_t>(plane_, 1));
     pool.parallelFor(N_ * C_, planeGrain(), [&](int64_t b, int64_t e, int) {
         for (int64_t p = b; p < e; ++p) means[p] = planeSum(x + p * plane_, plane_) * inv;
@@ -52,6 +55,7 @@ void SqueezeExciteGate::compute(ThreadPool& pool, const float* x, float* gate, f
         matVec(pool, w1_.data(), b1_.data(), means + n * C_, C_, Cr_, act1_, hidden + n * Cr_);
         matVec(pool, w2_.data(), b2_.data(), hidden + n * Cr_, Cr_, C_, act2_, gate + n * C_);
     }
+    return gate;
 }
 
 // out = act(W in + b) for W [rows x K] (the rows split over the pool when there are enough: a
@@ -78,16 +82,13 @@ class SqueezeExciteKernel final : public Kernel {
 public:
     SqueezeExciteKernel(SqueezeExciteGate gate, graph::FusedActivation actOut) : gate_(std::move(gate)), actOut_(actOut) {}
     const char* algo() const override { return gate_.simd() ? "squeeze-excite/simd" : "squeeze-excite"; }
-    size_t workspaceBytes(int) const override {
-        return (alignFloats(static_cast<size_t>(gate_.images() * gate_.channels())) + gate_.scratchFloats()) * sizeof(float);
-    }
+    size_t workspaceBytes(int) const override { return gate_.workspaceFloats() * sizeof(float); }
     size_t weightBytes() const override { return gate_.weightBytes(); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = inputs[0];
         float* y = outputs[0];
-        float* gate = ctx.workspace;  // [N][C]
-        gate_.compute(ctx.pool, x, gate, gate + alignFloats(static_cast<size_t>(gate_.images() * gate_.channels())));
+        const float* gate = gate_.compute(ctx.pool, x, ctx.workspace);  // [N][C]
         const int64_t plane = gate_.plane();
         // Split as compute() split the means (parallelFor: thread k its k-th range).
         ctx.pool.parallelFor(gate_.images() * gate_.channels(), gate_.planeGrain(), [&](int64_t b, int64_t e, int) {

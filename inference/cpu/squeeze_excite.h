@@ -22,11 +22,12 @@ float planeSum(const float* x, int64_t n);
 class SqueezeExciteGate {
 public:
     SqueezeExciteGate(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg);
-    // gate: N * C floats; scratch: scratchFloats() floats. The channel means are split over the
-    // pool's threads by planeRanges(): a later pass over x split the same way re-reads each
-    // thread's own channels from its cache.
-    void compute(ThreadPool& pool, const float* x, float* gate, float* scratch) const;
-    size_t scratchFloats() const;
+    // The gate ([N][C]) at the start of `workspace` (workspaceFloats() floats), its scratch
+    // after it; returns the gate. The channel means are split over the pool's threads by
+    // planeGrain(): a later pass over x split the same way re-reads each thread's own channels
+    // from its cache.
+    const float* compute(ThreadPool& pool, const float* x, float* workspace) const;
+    size_t workspaceFloats() const;
     size_t weightBytes() const { return (w1_.size() + b1_.size() + w2_.size() + b2_.size()) * sizeof(float); }
     bool simd() const { return dot_ != nullptr; }
     int64_t images() const { return N_; }
