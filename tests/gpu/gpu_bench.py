@@ -8,6 +8,7 @@ running in turn:
   percept-bench --backend vulkan            (fp32)
   percept-bench --backend vulkan --fp16     (fp16 storage, fp32 arithmetic)
   percept-bench --backend vulkan --fp16-arith  (fp16 storage and arithmetic, where the device has it)
+  the same with PERCEPT_VULKAN_COOPMAT=on    (fp16 products on the tensor cores, where it has them)
   torch_peer.py time                        (PyTorch eager and CUDA-graph replay, fp32 + TF32)
 each with RUNS timed inferences after a warm-up. Per configuration the table gives the median of
 the per-round medians, and ours / CUDA graphs as the median of the per-round ratios with their
@@ -26,10 +27,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CONFIGS = [("vulkan fp32", []), ("vulkan fp16", ["--fp16"]), ("vulkan fp16 arith", ["--fp16-arith"])]
+# (name, percept-bench flags, environment)
+CONFIGS = [("vulkan fp32", [], {}), ("vulkan fp16", ["--fp16"], {}), ("vulkan fp16 arith", ["--fp16-arith"], {}),
+           ("vulkan fp16 tensor cores", ["--fp16-arith"], {"PERCEPT_VULKAN_COOPMAT": "on"})]
 # fp32 once more without the per-layer GPU timestamps, for the end-to-end comparison: PyTorch's
 # graph replay is timed without any profiling either.
-PLAIN = ("vulkan fp32 no timestamps", ["--no-timestamps"])
+PLAIN = ("vulkan fp32 no timestamps", ["--no-timestamps"], {})
 
 
 def sh(cmd, timeout=None, env=None):
@@ -117,12 +120,12 @@ def main():
     for rnd in range(a.rounds):
         for model in models:
             path = os.path.join(a.model_dir, model + ".onnx")
-            for config, flags in CONFIGS + [PLAIN]:
+            for config, flags, extra_env in CONFIGS + [PLAIN]:
                 base = os.path.join(a.model_dir, model)
                 cmd = [a.bench, "--model", path, "--input", base + ".input.npy", "--reference", base + ".torch.npy", "--backend", "vulkan",
                        "--no-opencv", "--json", "--layers", "0", "--runs", str(a.runs), "--warmup", "20"] + flags
                 t0 = time.time()
-                code, out, err = sh(cmd, timeout=600, env=bench_env)
+                code, out, err = sh(cmd, timeout=600, env={**bench_env, **extra_env})
                 lines = json_lines(out)
                 if code != 0 or not lines:
                     record(model, config, rnd, {"error": (err or out).strip()[-400:]})
@@ -136,7 +139,7 @@ def main():
         if a.batch > 1:
             for model in models:
                 path = os.path.join(a.model_dir, model + ".onnx")
-                for config, flags in CONFIGS[:2]:
+                for config, flags, _ in CONFIGS[:2]:
                     code, out, err = sh([a.bench, "--model", path, "--backend", "vulkan", "--json", "--batch", str(a.batch),
                                          "--runs", str(max(5, a.runs // 10)), "--warmup", "3"] + flags, timeout=600, env=bench_env)
                     lines = json_lines(out)
@@ -155,8 +158,9 @@ def main():
     lines.append(f"GPU machine: {before}  (after: {after})")
     lines.append(f"{a.rounds} interleaved rounds x {a.runs} runs; batch 1, 224x224, random weights; medians of per-round medians, ms")
     lines.append("")
-    head = ("| model | ours fp32 | ours fp16 | ours fp16 arith | PyTorch CUDA graphs | PyTorch eager | fp32 / graphs | fp16 / graphs |"
-            " fp16 arith / graphs | dispatches / barriers | vs PyTorch's output: fp32, fp16, fp16 arith |")
+    names = [c[0].replace("vulkan ", "") for c in CONFIGS]
+    head = ("| model | " + " | ".join("ours " + n for n in names) + " | PyTorch CUDA graphs | PyTorch eager | " +
+            " | ".join(n + " / graphs" for n in names) + " | dispatches / barriers | vs PyTorch's output: " + ", ".join(names) + " |")
     lines.append(head)
     lines.append("|" + "---|" * (head.count("|") - 1))
 
@@ -170,10 +174,13 @@ def main():
         cells = [model]
         ratios = []
         cmds = "-"
-        for config, _ in CONFIGS:
+        for config, _, _ in CONFIGS:
             rs = rows.get((model, config), [])
             ours = [ours_ms(d) for d in rs]
-            cells.append(fmt(med(ours)) if any(v is not None for v in ours) else "refused: " + next((d["error"][:60] for d in rs if "error" in d), "?"))
+            if not rs:
+                cells.append("-")  # not measured (results of a run without this configuration)
+            else:
+                cells.append(fmt(med(ours)) if any(v is not None for v in ours) else "refused: " + next((d["error"][:60] for d in rs if "error" in d), "?"))
             per_round = [o / g for o, g in zip(ours, graphs) if o is not None and g]
             ratios.append(f"{statistics.median(per_round):.2f} ({min(per_round):.2f}..{max(per_round):.2f})" if per_round else "-")
             if config == "vulkan fp32":
@@ -182,7 +189,7 @@ def main():
                     cmds = f"{c['dispatches']} / {c['barriers']}"
         agree = []
         peak = reference_peak(a.model_dir, model)
-        for config, _ in CONFIGS:
+        for config, _, _ in CONFIGS:
             ref = next((d.get("references", {}).get("reference") for d in rows.get((model, config), []) if "references" in d), None)
             if ref and config != "vulkan fp32" and peak is not None and peak < FP16_MIN_NORMAL:
                 # Random weights can leave every logit far below fp16's range (torchvision's
@@ -234,7 +241,7 @@ def main():
         lines.append("")
         lines.append(f"Throughput, batch {a.batch} (images/s; ratio against batch 1 of the same engine, interleaved):")
         for model in models:
-            for config, _ in CONFIGS[:2]:
+            for config, _, _ in CONFIGS[:2]:
                 rs = [d for d in rows.get((model, config + f" batch {a.batch}"), []) if "error" not in d]
                 if rs:
                     ips = med([d["images_per_s"] for d in rs])
