@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "graph/strided_view.h"
+
 namespace percept::graph {
 
 namespace {
@@ -52,9 +54,15 @@ void findConcatSlices(const Graph& g, std::vector<int>& sliceOf, std::vector<int
     }
 }
 
-bool isView(const Node& n) {
-    return (n.op == OpKind::Reshape || n.op == OpKind::Flatten || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze) && !n.act.any() &&
-           !n.inputs.empty() && n.inputs[0] >= 0 && n.outputs.size() == 1 && n.outputs[0] >= 0;
+// A node whose output is its input's values in the same order: the dense reshapes, and any
+// other index mapping (graph::viewOf) that turns out to be the identity on float data -- a
+// Transpose that only moves axes of extent 1 (ViT's batch-first [1,197,768] <-> [197,1,768]).
+bool isView(const Graph& g, const Node& n) {
+    if (n.act.any() || n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1 || n.outputs[0] < 0) return false;
+    if (n.op == OpKind::Reshape || n.op == OpKind::Flatten || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze) return true;
+    if (!isViewOp(n.op) || g.value(n.inputs[0]).dtype != DType::Float32) return false;
+    const StridedView v = viewOf(g, n);
+    return v.dims.size() == 1 && v.st[0] == 1 && v.offset == 0;
 }
 
 // Per value, the value whose bytes it shares (resolved to the first of a chain of views), or
@@ -63,7 +71,7 @@ std::vector<int> findViews(const Graph& g, const std::vector<int>& last, const s
     std::vector<int> alias(g.values.size(), -1);
     for (size_t s = 0; s < g.nodes.size(); ++s) {
         const Node& n = g.nodes[s];
-        if (!isView(n)) continue;
+        if (!isView(g, n)) continue;
         const size_t x = static_cast<size_t>(n.inputs[0]), y = static_cast<size_t>(n.outputs[0]);
         if (g.values[x].isConstant() || last[x] != static_cast<int>(s) || sliceOf[y] >= 0) continue;
         if ((x < hints.elided.size() && hints.elided[x]) || (y < hints.elided.size() && hints.elided[y])) continue;

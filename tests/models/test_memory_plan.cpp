@@ -211,6 +211,48 @@ TEST(MemoryPlan, ViewsShareTheirInputsBytes) {
     checkNoLiveOverlap(g, graph::planMemory(g, 4, 64, graph::ConcatPlacement::InPlace));
 }
 
+// A Transpose that only moves axes of extent 1 (ViT's batch-first swap, [1,197,768] <->
+// [197,1,768]) keeps its input's values in order: a view like a Reshape, no copy. One that
+// reorders real axes is not.
+TEST(MemoryPlan, IdentityTransposesAreViews) {
+    graph::Graph g;
+    auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
+    auto transpose = [&](int in, int out, std::vector<int64_t> perm) {
+        graph::Node n;
+        n.op = graph::OpKind::Transpose;
+        n.name = "t" + std::to_string(g.nodes.size());
+        n.inputs = {in};
+        n.outputs = {out};
+        n.attrs["perm"].kind = graph::Attribute::Kind::Ints;
+        n.attrs["perm"].ints = std::move(perm);
+        g.nodes.push_back(n);
+    };
+    auto relu = [&](int in, int out) {
+        graph::Node n;
+        n.op = graph::OpKind::Relu;
+        n.name = "r" + std::to_string(g.nodes.size());
+        n.inputs = {in};
+        n.outputs = {out};
+        g.nodes.push_back(n);
+    };
+    const int x = value("x", {1, 6, 8}), a = value("a", {1, 6, 8}), swapped = value("swapped", {6, 1, 8});
+    const int b = value("b", {6, 1, 8}), reordered = value("reordered", {6, 8, 1}), c = value("c", {8, 6, 1}), y = value("y", {8, 6, 1});
+    g.inputs = {x};
+    relu(x, a);
+    transpose(a, swapped, {1, 0, 2});    // moves the extent-1 axis only: a view of a
+    relu(swapped, b);
+    transpose(b, reordered, {0, 2, 1});  // [6,1,8] -> [6,8,1]: the extent-1 axis moves, a view
+    transpose(reordered, c, {1, 0, 2});  // [6,8,1] -> [8,6,1]: reorders, a copy
+    relu(c, y);
+    g.outputs = {y};
+    const auto plan = graph::planMemory(g);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(swapped)], a);
+    EXPECT_EQ(plan.offsets[static_cast<size_t>(swapped)], plan.offsets[static_cast<size_t>(a)]);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(reordered)], b);
+    EXPECT_EQ(plan.aliasOf[static_cast<size_t>(c)], -1);
+    checkNoLiveOverlap(g, plan);
+}
+
 // PlanHints::inPlaceOf: a residual Add's output (written at the conv's step) takes over its
 // addend's bytes, both reserved while either is live; refused for a graph input, a value
 // another view shows, or a value of another size.
