@@ -29,6 +29,7 @@ Model modelFromGraph(graph::Graph g, const std::string& source) {
         graph::removeIdentityOps(g);
         graph::foldBatchNormIntoConv(g);
         graph::foldChannelScaleIntoLinear(g);
+        graph::foldScalarsIntoMatMul(g);
         graph::fuseLayerNorm(g);
         graph::fusePointwisePatterns(g);
         graph::sinkChannelsLastTransposes(g);

@@ -74,10 +74,12 @@ size_t taskFloats(const PackedGemm& pg, const Grid& g, int64_t K) {
 }
 
 // Runs every product(i) for i < batches. epilogue(i, r0, r1, c0, c1), when not null, runs on
-// each finished block (then `act` must be None: the epilogue applies it).
+// each finished block (then `act` must be None: the epilogue applies it). B's row k is scaled
+// by bRowScale[k] as it is packed, when not null (computed B only).
 template <class ProductOf, class Epilogue>
 void runPacked(ThreadPool& pool, const PackedGemm& pg, int64_t batches, int64_t M, int64_t N, int64_t K, int64_t bPackedCols,
-               const graph::FusedActivation& act, float* workspace, ProductOf productOf, Epilogue* epilogue, const float* colBias = nullptr) {
+               const graph::FusedActivation& act, float* workspace, ProductOf productOf, Epilogue* epilogue, const float* colBias = nullptr,
+               const float* bRowScale = nullptr) {
     if (batches * M * N == 0) return;
     const Grid grid = planGrid(pg, batches, M, N, K, pool.size());
     const size_t slice = taskFloats(pg, grid, K);
@@ -95,6 +97,7 @@ void runPacked(ThreadPool& pool, const PackedGemm& pg, int64_t batches, int64_t 
         a.c = p.c + r0 * p.ldc, a.ldc = p.ldc, a.n0 = c0, a.n1 = c1, a.mb0 = 0, a.mb1 = pg.panels(r1 - r0);
         a.act = act;
         a.colBias = colBias;
+        a.bRowScale = bRowScale;
         a.packB = packedA + alignFloats(static_cast<size_t>(grid.panelsPer * pg.mr * K));
         pg.run(a);
         if (epilogue) (*epilogue)(i, r0, r1, c0, c1);
@@ -188,9 +191,11 @@ private:
 class MatMulKernel final : public Kernel {
 public:
     // colBias: N values added to every row (a fused bias Add: fusedAddCandidates), or empty.
+    // alpha: the product's factor (graph::kMatMulAlpha; only on products of two computed operands).
     MatMulKernel(int64_t M, int64_t N, int64_t K, std::vector<int64_t> aOff, std::vector<int64_t> bOff, graph::FusedActivation act,
-                 const CpuKernels& simd, const float* constB, const std::vector<float>& colBias = {})
-        : M_(M), N_(N), K_(K), aOff_(std::move(aOff)), bOff_(std::move(bOff)), act_(act) {
+                 const CpuKernels& simd, const float* constB, const std::vector<float>& colBias, float alpha)
+        : M_(M), N_(N), K_(K), aOff_(std::move(aOff)), bOff_(std::move(bOff)), act_(act), alpha_(alpha) {
+        if (constB && alpha != 1.0f) throw Error("internal error: a MatMul by constant weights with an alpha");
         if (!colBias.empty()) {
             // Padded to whole strips of the widest level (the packed GEMM's partial tiles read them).
             colBias_.assign(static_cast<size_t>(packedCols(N_, 32)), 0.0f);
@@ -212,6 +217,8 @@ public:
             bT_ = gemvRows(constB, true, N_, K_);
         } else if (simd.gemm) {
             pg_ = simd.gemm;
+            // alpha scales the computed B's rows as they are packed.
+            if (alpha_ != 1.0f) bRowScale_.assign(static_cast<size_t>(K_), alpha_);
             if (constB) {
                 // Each distinct B matrix packed once; bIndex_ maps a batch to its packed copy.
                 std::map<int64_t, int64_t> index;
@@ -260,7 +267,8 @@ public:
             };
             using NoEpilogue = void (*)(int64_t, int64_t, int64_t, int64_t, int64_t);
             runPacked(ctx.pool, *pg_, batches, M_, N_, K_, packedCols(N_, pg_->nr), act_, ctx.workspace, productOf,
-                      static_cast<NoEpilogue*>(nullptr), colBias_.empty() ? nullptr : colBias_.data());
+                      static_cast<NoEpilogue*>(nullptr), colBias_.empty() ? nullptr : colBias_.data(),
+                      bRowScale_.empty() ? nullptr : bRowScale_.data());
             return;
         }
         // OpenBLAS (the generic level).
@@ -277,14 +285,14 @@ public:
             ctx.pool.run(batches, [&](int64_t i, int) {
                 float* yb = y + i * M_ * N_;
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M_), static_cast<int>(N_), static_cast<int>(K_),
-                            1.0f, a + aOff_[i], static_cast<int>(K_), b + bOff_[i], static_cast<int>(N_), 0.0f, yb, static_cast<int>(N_));
+                            alpha_, a + aOff_[i], static_cast<int>(K_), b + bOff_[i], static_cast<int>(N_), 0.0f, yb, static_cast<int>(N_));
                 epilogue(yb)(0, M_, 0, N_);
             });
             return;
         }
         for (int64_t i = 0; i < batches; ++i) {
             float* yb = y + i * M_ * N_;
-            parallelGemm(ctx.pool, false, false, M_, N_, K_, 1.0f, a + aOff_[i], K_, b + bOff_[i], N_, 0.0f, yb, N_, epilogue(yb));
+            parallelGemm(ctx.pool, false, false, M_, N_, K_, alpha_, a + aOff_[i], K_, b + bOff_[i], N_, 0.0f, yb, N_, epilogue(yb));
         }
     }
 
@@ -292,6 +300,8 @@ private:
     int64_t M_, N_, K_;
     std::vector<int64_t> aOff_, bOff_;  // element offsets of each batch's A and B matrices
     graph::FusedActivation act_;
+    float alpha_ = 1.0f;
+    std::vector<float> bRowScale_;     // alpha per row of a computed B (packed path), or empty
     DotRowsFn dot_ = nullptr;
     AlignedFloats bT_;                 // gemv: B^T
     const PackedGemm* pg_ = nullptr;
@@ -358,7 +368,8 @@ std::unique_ptr<Kernel> matMulKernel(const graph::Graph& g, const graph::Node& n
         aOff[i] = oa;
         bOff[i] = ob;
     }
-    return std::make_unique<MatMulKernel>(M, N, K, std::move(aOff), std::move(bOff), act, cfg.simd, constantData(g, n, 1), colBias);
+    return std::make_unique<MatMulKernel>(M, N, K, std::move(aOff), std::move(bOff), act, cfg.simd, constantData(g, n, 1), colBias,
+                                          n.attrFloat(graph::kMatMulAlpha, 1.0f));
 }
 
 }  // namespace

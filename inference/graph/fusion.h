@@ -18,6 +18,10 @@ void foldBatchNormIntoConv(Graph& g);
 // MatMul's columns becomes part of its weights and bias (ConvNeXt's layer scale;
 // graph/fusion_scale.cpp).
 void foldChannelScaleIntoLinear(Graph& g);
+// A Mul (or Div) by a constant scalar read only by a MatMul whose operands are both computed
+// (attention's Q K^T, scaled by 1/sqrt(d) on Q, or on Q and K) becomes the MatMul's
+// kMatMulAlpha: one pass over Q (and K) fewer (graph/fusion_scale.cpp).
+void foldScalarsIntoMatMul(Graph& g);
 // A pointwise op (graph/activations.def) that is the only reader of a Conv, ConvTranspose,
 // Gemm, MatMul or Add output is fused into it.
 void fuseActivations(Graph& g);

@@ -6,6 +6,9 @@
 //     y = Mul(t, gamma)           gamma [C, 1, 1]: the layer scale
 // and y = Transpose(MatMul(x, W * gamma) + b * gamma): one node and one pass over the
 // activations fewer. The scale may also follow the Linear layer directly (no Transpose).
+//
+// foldScalarsIntoMatMul: attention scales its scores by 1/sqrt(d) with a Mul or Div of Q (and
+// of K) by a constant scalar before Q K^T; the products take it as kMatMulAlpha instead.
 #include <optional>
 
 #include "graph/fusion.h"
@@ -116,6 +119,42 @@ void foldChannelScaleIntoLinear(Graph& g) {
         first->outputs[0] = mul.outputs[0];
         prod[static_cast<size_t>(mul.outputs[0])] = static_cast<int>(first - g.nodes.data());
         drop[k] = 1;
+    }
+    eraseNodes(g, drop);
+}
+
+void foldScalarsIntoMatMul(Graph& g) {
+    const std::vector<int> prod = producers(g);
+    const auto readers = g.readerCounts();
+    std::vector<char> drop(g.nodes.size(), 0);
+    for (Node& mm : g.nodes) {
+        if (mm.op != OpKind::MatMul || mm.inputs.size() != 2 || mm.inputs[0] < 0 || mm.inputs[1] < 0) continue;
+        // Both operands computed: a MatMul by constant weights is a Linear layer, whose
+        // rewrites (sinkChannelsLastTransposes's 1x1 convs, the int8 fusions) carry no alpha.
+        if (g.value(mm.inputs[0]).isConstant() || g.value(mm.inputs[1]).isConstant()) continue;
+        float alpha = mm.attrFloat(kMatMulAlpha, 1.0f);
+        for (int& in : mm.inputs) {
+            const int p = prod[static_cast<size_t>(in)];
+            if (p < 0 || drop[static_cast<size_t>(p)] || readers[static_cast<size_t>(in)] != 1 || isGraphOutput(g, in)) continue;
+            const Node& op = g.nodes[static_cast<size_t>(p)];
+            if ((op.op != OpKind::Mul && op.op != OpKind::Div) || op.act.any() || op.inputs.size() != 2) continue;
+            // The scalar: either operand of a Mul, the divisor of a Div.
+            const int si = isPlainFloatConstant(g, op.inputs[1]) ? 1 : op.op == OpKind::Mul && isPlainFloatConstant(g, op.inputs[0]) ? 0 : -1;
+            if (si < 0 || g.value(op.inputs[static_cast<size_t>(si)]).constant->count() != 1) continue;
+            const int t = op.inputs[static_cast<size_t>(1 - si)];
+            if (t < 0 || g.value(t).isConstant() || g.value(t).dtype != DType::Float32 || g.shapeOf(t) != g.shapeOf(op.outputs.at(0))) continue;
+            const float c = g.value(op.inputs[static_cast<size_t>(si)]).constant->asFloats()[0];
+            if (op.op == OpKind::Div && c == 0.0f) continue;
+            alpha *= op.op == OpKind::Mul ? c : 1.0f / c;
+            in = t;
+            drop[static_cast<size_t>(p)] = 1;
+        }
+        if (alpha != 1.0f) {
+            Attribute a;
+            a.kind = Attribute::Kind::Float;
+            a.f = alpha;
+            mm.attrs[kMatMulAlpha] = a;
+        }
     }
     eraseNodes(g, drop);
 }

@@ -120,6 +120,8 @@ inline constexpr const char* kInternalAttrPrefix = "percept.";
 // LayerNormalization over the one axis `axis` instead of axis..end (the channel axis of NCHW;
 // graph::sinkChannelsLastTransposes sets it). Scale and B hold one value per channel.
 inline constexpr const char* kNormOneAxis = "percept.one_axis";
+// MatMul: the product times this float (graph::foldScalarsIntoMatMul), 1 when absent.
+inline constexpr const char* kMatMulAlpha = "percept.alpha";
 
 struct Node {
     std::string name;

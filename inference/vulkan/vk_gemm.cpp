@@ -233,7 +233,7 @@ void buildGemm(Builder& b) {
         p.bsa[k] = static_cast<uint32_t>(sa[axes[k]]);
         p.bsb[k] = static_cast<uint32_t>(sb[axes[k]]);
     }
-    p.alpha = 1.0f;
+    p.alpha = n.attrFloat(graph::kMatMulAlpha, 1.0f);  // graph::foldScalarsIntoMatMul
     b.setAlgo(p.batch == 1 ? "gemm" : "batched-gemm");
     const TensorRef bref = bConst ? b.weights(padB(g.value(n.inputs[1]).constant->asFloats(), elementCount(bb), K, N, false)) : b.input(1);
     // A fused bias Add (graph::fusedAddCandidates): C, one row broadcast over every row.

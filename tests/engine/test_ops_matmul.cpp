@@ -319,6 +319,78 @@ TEST_P(MatMulTest, LinearWithBias) {
     }
 }
 
+// Attention's score scaling (graph::foldScalarsIntoMatMul): Q (and K) multiplied or divided by
+// a constant scalar before Q K^T become the product's alpha, the Mul / Div gone from the
+// layers; with a fused activation and a bias Add after it. Left as they are: a scale that is
+// not one value, a scaled operand read twice, constant weights, a Mul that widens its operand.
+// Against the unfolded ops computed in double.
+TEST_P(MatMulTest, ScalarScalesFolded) {
+    // Mul3: a Mul by a one-value constant of shape [1,1,1], which widens a 2-D operand to 3-D.
+    enum class Scale { None, Mul, MulFirst, Div, PerColumn, Mul3 };
+    struct Case {
+        std::string name;
+        Shape a, b;
+        Scale sa, sb;
+        bool folds;
+        bool bConst = false, aReadTwice = false, bias = false;
+        Activation act = Activation::None;
+    };
+    const std::vector<Case> cases = {
+        {"Q/sqrt(d) K^T (torch's older export: Div)", {1, 4, 37, 16}, {1, 4, 16, 37}, Scale::Div, Scale::None, true},
+        {"(Q s)(K^T s) (torch 2: both scaled)", {1, 12, 23, 8}, {1, 12, 8, 23}, Scale::Mul, Scale::MulFirst, true},
+        {"one head, 130 tokens, Relu", {1, 1, 130, 64}, {1, 1, 64, 130}, Scale::Mul, Scale::None, true, false, false, false, Activation::Relu},
+        {"scaled B only, + bias row", {2, 29, 8}, {2, 8, 29}, Scale::None, Scale::Div, true, false, false, true},
+        {"per-column scale: a Mul", {1, 2, 9, 16}, {1, 2, 16, 9}, Scale::PerColumn, Scale::None, false},
+        {"scaled Q read twice: a Mul", {1, 2, 9, 16}, {1, 2, 16, 9}, Scale::Mul, Scale::None, false, false, true},
+        {"constant B (a Linear layer): a Mul", {1, 20, 16}, {16, 24}, Scale::Mul, Scale::None, false, true},
+        {"a one-value [1,1,1] that widens [9,16]: a Mul", {9, 16}, {1, 16, 9}, Scale::Mul3, Scale::None, false},
+    };
+    uint32_t seed = 7100;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        const Tensor a = randomTensor(c.a, ++seed), b = randomTensor(c.b, ++seed);
+        const Tensor s = randomTensor({1}, ++seed, 0.2f, 0.6f), cols = randomTensor({c.a.back()}, ++seed, 0.5f, 1.5f);
+        const Tensor bias = randomTensor({c.b.back()}, ++seed);
+        OpGraph g;
+        // Operand x scaled as the case says; `want` is xt scaled alike, in double.
+        auto scaled = [&](int x, const Tensor& xt, Scale k, const std::string& name, Tensor& want) {
+            want = xt;
+            if (k == Scale::None) return x;
+            const int y = g.value(name);
+            if (k == Scale::PerColumn) {
+                g.node("Mul", {x, g.constant(name + "_s", cols)}, {y});
+                for (size_t i = 0; i < want.data.size(); ++i) want.data[i] = static_cast<float>(double(xt.data[i]) * cols.data[i % cols.data.size()]);
+                return y;
+            }
+            const int sc = g.constant(name + "_s", Tensor(k == Scale::Mul3 ? Shape{1, 1, 1} : Shape{}, {s.data[0]}));
+            if (k == Scale::Div) g.node("Div", {x, sc}, {y});
+            else g.node("Mul", k == Scale::MulFirst ? std::vector<int>{sc, x} : std::vector<int>{x, sc}, {y});
+            for (float& v : want.data) v = static_cast<float>(k == Scale::Div ? double(v) / s.data[0] : double(v) * s.data[0]);
+            return y;
+        };
+        Tensor aw, bw;
+        const int av = scaled(g.input("a", c.a), a, c.sa, "qa", aw);
+        const int bv = scaled(c.bConst ? g.constant("b", b) : g.input("b", c.b), b, c.sb, "kb", bw);
+        const int y = c.bias || c.act != Activation::None ? g.value("y") : g.output("y");
+        g.node("MatMul", {av, bv}, {y});
+        if (c.bias) g.node("Add", {y, g.constant("bias", bias)}, {g.output("z")});
+        if (c.act != Activation::None) addActivation(g, c.act, y, -0.5f, 0.5f);
+        if (c.aReadTwice) g.node("Relu", {av}, {g.output("r")});
+        std::vector<Tensor> feeds = {a};
+        if (!c.bConst) feeds.push_back(b);
+        Stats stats;
+        const std::vector<Tensor> got = run(g, feeds, &stats);
+        Tensor want = ref::matmul(aw, bw);
+        if (c.bias) want = ref::binary(want, bias, [](float x, float v) { return x + v; });
+        want = ref::actAll(want, c.act, -0.5f, 0.5f);
+        EXPECT_TRUE(allClose(got.at(0), want, tol()));
+        int scales = 0;
+        for (const auto& l : stats.layers) scales += l.op.rfind("Mul", 0) == 0 || l.op.rfind("Div", 0) == 0;
+        const int written = (c.sa != Scale::None) + (c.sb != Scale::None);
+        EXPECT_EQ(scales, c.folds ? 0 : written) << "Mul/Div layers left";
+    }
+}
+
 PERCEPT_OP_TEST_SUITE(MatMulTest);
 
 }  // namespace
