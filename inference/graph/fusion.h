@@ -81,6 +81,23 @@ struct FusedAdd {
 };
 std::vector<FusedAdd> fusedAddCandidates(const Graph& g);
 
+// Backend-level (fusion_view_chain.cpp), GPU speed: a MatMul operand of rank >= 2 made from one
+// float value (the root) by a chain of index mappings -- view ops (graph/strided_view.h) and
+// Gathers by constant indices, each output read by the next link only -- whose composition is
+// affine: operand[c] = root[offset + sum_k c[k] * strides[k]], strides >= 0, and not already the
+// root's dense layout. A GEMM reading through element strides reads the root as that view and
+// the chain's nodes need not run (attention's Q, K and V, cut out of the QKV product and
+// transposed per head: ViT).
+struct OperandView {
+    size_t node = 0, input = 0;   // the MatMul and which operand
+    int root = -1;                // the value the chain starts from
+    std::vector<size_t> chain;    // the links, root first
+    Shape shape;                  // the operand's shape
+    std::vector<int64_t> strides; // per operand axis, in root elements
+    int64_t offset = 0;           // root element of operand element 0
+};
+std::vector<OperandView> matMulOperandViews(const Graph& g);
+
 // Backend-level (fusion_se.cpp), CPU speed: a squeeze-and-excitation block whose output y (its
 // Mul without an activation) is read only by a Conv, as that conv's input, and, when the conv
 // has a FusedAdd candidate whose addend is made before the block's pool, that Add. y = x * g

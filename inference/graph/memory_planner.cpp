@@ -132,6 +132,8 @@ MemoryPlan planMemory(const Graph& g, size_t elementBytes, size_t alignment, Con
     }
     for (int id : g.outputs)
         if (!g.value(id).isConstant()) last[static_cast<size_t>(id)] = steps;
+    for (size_t v = 0; v < nv && v < hints.readUntil.size(); ++v)
+        if (hints.readUntil[v] >= 0 && first[v] != -2) last[v] = std::max(last[v], hints.readUntil[v]);
     for (size_t v = 0; v < nv && v < hints.bornAt.size(); ++v)
         if (hints.bornAt[v] >= 0 && first[v] != -2) first[v] = std::min(first[v], hints.bornAt[v]);
     // A Concat output holding slices is live from its first slice's producer on.

@@ -51,6 +51,10 @@ struct PlanHints {
     // Add written over its addend; a fresh output region cost a read of every line from memory
     // before its write (MobileNetV3-L's 112x112 Conv+Add: 0.19-0.27 ms, 0.09 in place).
     std::vector<int> inPlaceOf;
+    // Per value, a step that reads it later than any node that has it as an input (a kernel
+    // reading it in place of nodes it stands for: graph::matMulOperandViews), or -1: its
+    // bytes stay live until then.
+    std::vector<int> readUntil;
 };
 
 // elementBytes: 4 for fp32, 2 for fp16 storage (int8 values take 1 byte whatever it is). alignment: offset alignment in bytes (slices

@@ -192,7 +192,9 @@ void buildGemm(Builder& b) {
         return;
     }
 
-    // MatMul.
+    // MatMul. An operand may be read through strides from where its chain of index mappings
+    // starts (Builder::stridedInput): attention's Q, K and V.
+    const std::optional<Builder::StridedInput> va = b.stridedInput(0), vb = b.stridedInput(1);
     Shape a = g.shapeOf(n.inputs.at(0)), bs = g.shapeOf(n.inputs.at(1));
     if (a.empty() || bs.empty()) b.fail("scalar operands are not allowed");
     if (a.size() == 1) a.insert(a.begin(), 1);
@@ -204,7 +206,7 @@ void buildGemm(Builder& b) {
     // One B for every matrix of A (a Linear layer on [..., rows, K]): A's batch is more rows
     // of one product, not a batch of small ones.
     int64_t rows = M;
-    if (bb.empty()) {
+    if (bb.empty() && !va) {
         rows = elementCount(a) / std::max<int64_t>(K, 1);
         ba.clear();
     }
@@ -213,7 +215,14 @@ void buildGemm(Builder& b) {
     // A constant B is repacked to [K][N4] per matrix.
     const bool bConst = isConst(1);
     const int64_t n4 = (N + 3) / 4 * 4;
-    const auto sa = graph::broadcastStrides(ba, rank, M * K), sb = graph::broadcastStrides(bb, rank, K * (bConst ? n4 : N));
+    auto sa = graph::broadcastStrides(ba, rank, M * K), sb = graph::broadcastStrides(bb, rank, K * (bConst ? n4 : N));
+    // A strided operand's batch axes step as its view says (right-aligned; broadcast axes stay 0).
+    auto viewStrides = [&](const Builder::StridedInput& v, const Shape& batchOf, std::vector<int64_t>& st) {
+        for (size_t k = 0; k < batchOf.size(); ++k)
+            if (batchOf[k] != 1) st[rank - batchOf.size() + k] = v.strides[k];
+    };
+    if (va) viewStrides(*va, ba, sa);
+    if (vb) viewStrides(*vb, bb, sb);
     // Batch axes of size 1 move nothing: drop them; at most 4 may remain.
     std::vector<size_t> axes;
     for (size_t k = 0; k < rank; ++k)
@@ -222,10 +231,10 @@ void buildGemm(Builder& b) {
     p.M = static_cast<uint32_t>(rows);
     p.N = static_cast<uint32_t>(N);
     p.K = static_cast<uint32_t>(K);
-    p.sAm = static_cast<uint32_t>(K);
-    p.sAk = 1;
-    p.sBk = static_cast<uint32_t>(bConst ? n4 : N);
-    p.sBn = 1;
+    p.sAm = static_cast<uint32_t>(va ? va->strides[va->strides.size() - 2] : K);
+    p.sAk = static_cast<uint32_t>(va ? va->strides.back() : 1);
+    p.sBk = static_cast<uint32_t>(vb ? vb->strides[vb->strides.size() - 2] : bConst ? n4 : N);
+    p.sBn = static_cast<uint32_t>(vb ? vb->strides.back() : 1);
     p.brank = static_cast<uint32_t>(axes.size());
     p.batch = static_cast<uint32_t>(elementCount(batch));
     for (size_t k = 0; k < axes.size(); ++k) {
@@ -235,7 +244,7 @@ void buildGemm(Builder& b) {
     }
     p.alpha = n.attrFloat(graph::kMatMulAlpha, 1.0f);  // graph::foldScalarsIntoMatMul
     b.setAlgo(p.batch == 1 ? "gemm" : "batched-gemm");
-    const TensorRef bref = bConst ? b.weights(padB(g.value(n.inputs[1]).constant->asFloats(), elementCount(bb), K, N, false)) : b.input(1);
+    const TensorRef bref = bConst ? b.weights(padB(g.value(n.inputs[1]).constant->asFloats(), elementCount(bb), K, N, false)) : vb ? vb->ref : b.input(1);
     // A fused bias Add (graph::fusedAddCandidates): C, one row broadcast over every row.
     const std::optional<TensorRef> bias = b.addend();
     if (bias) {
@@ -243,7 +252,7 @@ void buildGemm(Builder& b) {
         p.cRow = 0;
         p.cCol = 1;
     }
-    dispatchGemm(b, p, b.input(0), bref, bias ? &*bias : nullptr, b.output(0), bConst);
+    dispatchGemm(b, p, va ? va->ref : b.input(0), bref, bias ? &*bias : nullptr, b.output(0), bConst);
 }
 
 }  // namespace percept::vk

@@ -137,6 +137,15 @@ public:
     // output's shape), a MatMul's bias (a row of N); none otherwise. Only builders whose
     // fitsFusedAdd() accepted the block see one.
     virtual std::optional<TensorRef> addend() { return std::nullopt; }
+    // A MatMul operand read through strides from the value its chain of index mappings starts
+    // from (graph::matMulOperandViews; the chain's nodes record nothing): the root's bytes from
+    // the operand's first element, and the operand's strides per axis, in elements. None where
+    // input k is read as it is.
+    struct StridedInput {
+        TensorRef ref;
+        std::vector<int64_t> strides;
+    };
+    virtual std::optional<StridedInput> stridedInput(size_t) { return std::nullopt; }
 
     // The pipeline of shader `family` in the session's precision. `layout` names its bindings in
     // order: 's' storage buffer, 't' uniform texel buffer (e.g. "tts": two texel inputs, one

@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "core/backend_registry.h"
+#include "graph/quant.h"
 #include "percept/error.h"
 #include "vulkan/vk_pipeline_cache.h"
 #include "vulkan/vk_session.h"
@@ -81,6 +82,25 @@ VulkanSession::VulkanSession(const Model& model, const SessionOptions& options)
         hints.bornAt[static_cast<size_t>(g.nodes[fa.add].outputs[0])] = static_cast<int>(fa.node);
         hints.elided[static_cast<size_t>(g.nodes[fa.node].outputs[0])] = true;
         doneBy_[fa.add] = static_cast<int>(fa.node);
+    }
+    // Attention's operands read where their chains of Reshapes, Transposes and Gathers start.
+    {
+        hints.readUntil.assign(g.values.size(), -1);
+        for (graph::OperandView& ov : graph::matMulOperandViews(g)) {
+            bool free = doneBy_[ov.node] < 0 && seAt_[ov.node] < 0 && !graph::isQuantizedNode(g, g.nodes[ov.node]);
+            for (size_t link : ov.chain) free &= doneBy_[link] < 0 && seAt_[link] < 0 && fusedAddAt_[link] < 0;
+            // The operand's first element must start a binding (texel buffer views start at aligned offsets).
+            free &= (static_cast<uint64_t>(ov.offset) * elementBytes()) % static_cast<uint64_t>(align_) == 0;
+            for (int64_t st : ov.strides) free &= st <= 0x7fffffff;
+            if (!free) continue;
+            for (size_t link : ov.chain) {
+                doneBy_[link] = static_cast<int>(ov.node);
+                hints.elided[static_cast<size_t>(g.nodes[link].outputs[0])] = true;
+            }
+            int& until = hints.readUntil[static_cast<size_t>(ov.root)];
+            until = std::max(until, static_cast<int>(ov.node));
+            operandViews_[{ov.node, ov.input}] = std::move(ov);
+        }
     }
     plan_ = graph::planMemory(g, elementBytes(), static_cast<size_t>(align_), graph::ConcatPlacement::InPlaceAligned, hints);
 

@@ -62,6 +62,9 @@ private:
     // block it starts (index into fusedAdds_) or -1; the Add's doneBy_ is that node.
     std::vector<graph::FusedAdd> fusedAdds_;
     std::vector<int> fusedAddAt_;
+    // MatMul operands read through strides from their chain's root (graph::matMulOperandViews),
+    // by (node, input); the chain's nodes are doneBy_ the MatMul.
+    std::map<std::pair<size_t, size_t>, graph::OperandView> operandViews_;
 
     // Weights as they will be uploaded (fp32 or fp16 bytes), and where each constant went.
     std::vector<uint8_t> hostWeights_;

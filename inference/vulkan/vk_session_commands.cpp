@@ -49,6 +49,15 @@ public:
         if (addend_ < 0) return std::nullopt;
         return s_.valueRef(addend_);
     }
+    std::optional<StridedInput> stridedInput(size_t k) override {
+        const auto it = s_.operandViews_.find({nodeIndex, k});
+        if (nodeIndex == SIZE_MAX || it == s_.operandViews_.end()) return std::nullopt;
+        const graph::OperandView& ov = it->second;
+        const TensorRef root = s_.valueRef(ov.root);
+        const VkDeviceSize skip = static_cast<VkDeviceSize>(ov.offset) * elementBytes();
+        return StridedInput{TensorRef{root.res, root.offset + skip, root.bytes - skip}, ov.strides};
+    }
+    size_t nodeIndex = SIZE_MAX;  // the node's index in the graph (its operand views' key)
 
 protected:
     void emit(Command c) override {
@@ -143,6 +152,7 @@ void VulkanSession::buildCommands() {
             graph::Node fused = n;
             fused.act = add.act;
             SessionBuilder b(*this, fused, nodeCommands_.back(), add.outputs[0], fa.addend);
+            b.nodeIndex = k;
             (graph::isQuantizedNode(g, n) ? buildInt8Linear : n.op == graph::OpKind::Conv ? buildConv : buildGemm)(b);
             ls.op = fused.displayOp();
             ls.op.insert(ls.op.find('+') == std::string::npos ? ls.op.size() : ls.op.find('+'), "+Add");
@@ -160,6 +170,7 @@ void VulkanSession::buildCommands() {
         for (int out : n.outputs)
             if (out >= 0 && !g.value(out).shapeKnown) throw Error(n.describe() + ": output shape is unknown (shape inference has not run)");
         SessionBuilder b(*this, n, nodeCommands_.back());
+        b.nodeIndex = k;
         f(b);
         ls.algo = b.algo();
         ls.commands = static_cast<int>(nodeCommands_.back().size());

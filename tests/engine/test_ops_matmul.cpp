@@ -319,6 +319,116 @@ TEST_P(MatMulTest, LinearWithBias) {
     }
 }
 
+// Attention's operands cut out of one QKV product by index mappings (graph::matMulOperandViews):
+// torch's nn.MultiheadAttention export -- Reshape to [T, 3, H, d], Transpose to [3, H, T, d],
+// Gathers of q, k, v (k transposed once more) -- and the older form -- a Slice of columns, a
+// Reshape, a Transpose per operand. Vulkan reads the products' operands through strides where
+// the chains start and records nothing for the chains' nodes; the CPU copies. Against loops
+// over the QKV rows written from the ops' definitions. A Gather whose indices are not affine
+// (heads in another order) stays a copy and still computes right.
+TEST_P(MatMulTest, AttentionOperandsThroughViews) {
+    constexpr int64_t T = 13, H = 4, d = 8, D = H * d;
+    auto scalarIndex = [](OpGraph& g, const std::string& name, int64_t i) {
+        auto t = std::make_shared<graph::TensorData>();
+        t->dtype = graph::DType::Int64;
+        t->i = {i};
+        return g.g.addConstant(name, t);
+    };
+    // qkv[t][part * D + h * d + e]: part 0 q, 1 k, 2 v.
+    const Tensor qkv = randomTensor({T, 3 * D}, 7300), p = randomTensor({H, T, T}, 7301);
+    auto at = [&](int64_t part, int64_t h, int64_t t, int64_t e) { return double(qkv.data[static_cast<size_t>(t * 3 * D + part * D + h * d + e)]); };
+    Tensor scores({H, T, T}), context({H, T, d});
+    for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < T; ++i) {
+            for (int64_t j = 0; j < T; ++j) {
+                double acc = 0.0;
+                for (int64_t e = 0; e < d; ++e) acc += at(0, h, i, e) * at(1, h, j, e);
+                scores.data[static_cast<size_t>((h * T + i) * T + j)] = static_cast<float>(acc);
+            }
+            for (int64_t e = 0; e < d; ++e) {
+                double acc = 0.0;
+                for (int64_t j = 0; j < T; ++j) acc += double(p.data[static_cast<size_t>((h * T + i) * T + j)]) * at(2, h, j, e);
+                context.data[static_cast<size_t>((h * T + i) * d + e)] = static_cast<float>(acc);
+            }
+        }
+    for (int form = 0; form < 3; ++form) {
+        SCOPED_TRACE(form == 0 ? "Reshape, Transpose, Gather" : form == 1 ? "Slice, Reshape, Transpose" : "heads gathered out of order: copies");
+        OpGraph g;
+        const int x = g.input("qkv", {T, 3 * D}), pin = g.input("p", {H, T, T});
+        int q = -1, k = -1, v = -1;
+        if (form == 0) {
+            const int r = g.value("r"), tr = g.value("tr");
+            g.node("Reshape", {x, g.constantInts("shape", {T, 3, H, d})}, {r});
+            setInts(g.node("Transpose", {r}, {tr}), "perm", {1, 2, 0, 3});  // [3, H, T, d]
+            int parts[3];
+            for (int64_t part = 0; part < 3; ++part) {
+                parts[part] = g.value("part" + std::to_string(part));
+                setInt(g.node("Gather", {tr, scalarIndex(g, "i" + std::to_string(part), part)}, {parts[part]}), "axis", 0);
+            }
+            q = parts[0], v = parts[2];
+            k = g.value("kT");
+            setInts(g.node("Transpose", {parts[1]}, {k}), "perm", {0, 2, 1});
+        } else {
+            int parts[3];
+            for (int64_t part = 0; part < 3; ++part) {
+                const std::string n = std::to_string(part);
+                const int sl = g.value("slice" + n), rs = g.value("heads" + n);
+                parts[part] = g.value("part" + n);
+                g.node("Slice", {x, g.constantInts("s" + n, {part * D}), g.constantInts("e" + n, {(part + 1) * D}), g.constantInts("a" + n, {1})}, {sl});
+                g.node("Reshape", {sl, g.constantInts("hs" + n, {T, H, d})}, {rs});
+                setInts(g.node("Transpose", {rs}, {parts[part]}), "perm", {1, 0, 2});  // [H, T, d]
+            }
+            q = parts[0], v = parts[2];
+            k = g.value("kT");
+            setInts(g.node("Transpose", {parts[1]}, {k}), "perm", {0, 2, 1});
+            if (form == 2) {  // q's heads in another order: not affine
+                const int qq = g.value("qq"), vv = g.value("vv");
+                setInt(g.node("Gather", {q, g.constantInts("order", {1, 0, 2, 3})}, {qq}), "axis", 0);
+                setInt(g.node("Gather", {v, g.constantInts("order2", {1, 0, 2, 3})}, {vv}), "axis", 0);
+                q = qq, v = vv;
+            }
+        }
+        g.node("MatMul", {q, k}, {g.output("scores")});
+        g.node("MatMul", {pin, v}, {g.output("context")});
+        Stats stats;
+        const std::vector<Tensor> got = run(g, {qkv, p}, &stats);
+        Tensor wantScores = scores, wantContext = context;
+        if (form == 2) {
+            // The reference with heads 0 and 1 of q and v swapped, from the definitions again.
+            for (int64_t h = 0; h < H; ++h) {
+                const int64_t hq = h == 0 ? 1 : h == 1 ? 0 : h;
+                for (int64_t i = 0; i < T; ++i) {
+                    for (int64_t j = 0; j < T; ++j) {
+                        double acc = 0.0;
+                        for (int64_t e = 0; e < d; ++e) acc += at(0, hq, i, e) * at(1, h, j, e);
+                        wantScores.data[static_cast<size_t>((h * T + i) * T + j)] = static_cast<float>(acc);
+                    }
+                    for (int64_t e = 0; e < d; ++e) {
+                        double acc = 0.0;
+                        for (int64_t j = 0; j < T; ++j) acc += double(p.data[static_cast<size_t>((h * T + i) * T + j)]) * at(2, hq, j, e);
+                        wantContext.data[static_cast<size_t>((h * T + i) * d + e)] = static_cast<float>(acc);
+                    }
+                }
+            }
+        }
+        EXPECT_TRUE(allClose(got.at(0), wantScores, tol()));
+        EXPECT_TRUE(allClose(got.at(1), wantContext, tol()));
+        // On Vulkan the chains' nodes run inside the products; the out-of-order Gathers still copy.
+        if (backend() == Backend::Vulkan) {
+            int inside = 0, recorded = 0;  // chain nodes run inside a product / recording commands
+            for (const auto& l : stats.layers) {
+                if (l.op == "MatMul") continue;
+                inside += l.algo.rfind("in ", 0) == 0;
+                recorded += l.commands > 0;
+            }
+            if (form == 0) EXPECT_EQ(recorded, 1) << "the [3, H, T, d] Transpose, read by three chains";
+            if (form == 1) EXPECT_EQ(recorded, 0);
+            if (form == 2) EXPECT_GE(recorded, 2);
+            EXPECT_GT(inside, 0);
+        }
+    }
+}
+
 // Attention's score scaling (graph::foldScalarsIntoMatMul): Q (and K) multiplied or divided by
 // a constant scalar before Q K^T become the product's alpha, the Mul / Div gone from the
 // layers; with a fused activation and a bias Add after it. Left as they are: a scale that is

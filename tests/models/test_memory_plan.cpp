@@ -211,6 +211,41 @@ TEST(MemoryPlan, ViewsShareTheirInputsBytes) {
     checkNoLiveOverlap(g, graph::planMemory(g, 4, 64, graph::ConcatPlacement::InPlace));
 }
 
+// PlanHints::readUntil: a value a later step reads in place of the nodes it stands for (a
+// Vulkan MatMul reading its operand's chain root: graph::matMulOperandViews) stays live until
+// that step, so nothing written before then lands on its bytes.
+TEST(MemoryPlan, ReadUntilKeepsAValueLive) {
+    graph::Graph g;
+    auto relu = [&](int in, int out) {
+        graph::Node n;
+        n.op = graph::OpKind::Relu;
+        n.name = "r" + std::to_string(g.nodes.size());
+        n.inputs = {in};
+        n.outputs = {out};
+        g.nodes.push_back(n);
+    };
+    const int x = addValue(g, "x", {1, 256}), a = addValue(g, "a", {1, 256}), b = addValue(g, "b", {1, 256});
+    const int c = addValue(g, "c", {1, 256}), y = addValue(g, "y", {1, 256});
+    g.inputs = {x};
+    relu(x, a);  // step 0
+    relu(a, b);  // step 1: a's last reader
+    relu(b, c);  // step 2
+    relu(c, y);  // step 3
+    g.outputs = {y};
+    const int64_t bytes = 256 * 4;
+    auto disjoint = [&](const graph::MemoryPlan& p, int u, int v) {
+        const int64_t uo = p.offsets[static_cast<size_t>(u)], vo = p.offsets[static_cast<size_t>(v)];
+        return uo + bytes <= vo || vo + bytes <= uo;
+    };
+    EXPECT_FALSE(disjoint(graph::planMemory(g), a, c)) << "without the hint c reuses a's bytes";
+    graph::PlanHints hints;
+    hints.readUntil.assign(g.values.size(), -1);
+    hints.readUntil[static_cast<size_t>(a)] = 2;
+    const auto plan = graph::planMemory(g, 4, 64, graph::ConcatPlacement::Copy, hints);
+    EXPECT_TRUE(disjoint(plan, a, c));
+    checkNoLiveOverlap(g, plan);
+}
+
 // A Transpose that only moves axes of extent 1 (ViT's batch-first swap, [1,197,768] <->
 // [197,1,768]) keeps its input's values in order: a view like a Reshape, no copy. One that
 // reorders real axes is not.
