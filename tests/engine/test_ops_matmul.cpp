@@ -337,20 +337,24 @@ TEST_P(MatMulTest, AttentionOperandsThroughViews) {
     // qkv[t][part * D + h * d + e]: part 0 q, 1 k, 2 v.
     const Tensor qkv = randomTensor({T, 3 * D}, 7300), p = randomTensor({H, T, T}, 7301);
     auto at = [&](int64_t part, int64_t h, int64_t t, int64_t e) { return double(qkv.data[static_cast<size_t>(t * 3 * D + part * D + h * d + e)]); };
-    Tensor scores({H, T, T}), context({H, T, d});
-    for (int64_t h = 0; h < H; ++h)
-        for (int64_t i = 0; i < T; ++i) {
-            for (int64_t j = 0; j < T; ++j) {
-                double acc = 0.0;
-                for (int64_t e = 0; e < d; ++e) acc += at(0, h, i, e) * at(1, h, j, e);
-                scores.data[static_cast<size_t>((h * T + i) * T + j)] = static_cast<float>(acc);
+    // The products from the definitions, q's and v's head h taken from head qvHead(h).
+    auto reference = [&](auto qvHead, Tensor& scores, Tensor& context) {
+        scores = Tensor({H, T, T});
+        context = Tensor({H, T, d});
+        for (int64_t h = 0; h < H; ++h)
+            for (int64_t i = 0; i < T; ++i) {
+                for (int64_t j = 0; j < T; ++j) {
+                    double acc = 0.0;
+                    for (int64_t e = 0; e < d; ++e) acc += at(0, qvHead(h), i, e) * at(1, h, j, e);
+                    scores.data[static_cast<size_t>((h * T + i) * T + j)] = static_cast<float>(acc);
+                }
+                for (int64_t e = 0; e < d; ++e) {
+                    double acc = 0.0;
+                    for (int64_t j = 0; j < T; ++j) acc += double(p.data[static_cast<size_t>((h * T + i) * T + j)]) * at(2, qvHead(h), j, e);
+                    context.data[static_cast<size_t>((h * T + i) * d + e)] = static_cast<float>(acc);
+                }
             }
-            for (int64_t e = 0; e < d; ++e) {
-                double acc = 0.0;
-                for (int64_t j = 0; j < T; ++j) acc += double(p.data[static_cast<size_t>((h * T + i) * T + j)]) * at(2, h, j, e);
-                context.data[static_cast<size_t>((h * T + i) * d + e)] = static_cast<float>(acc);
-            }
-        }
+    };
     for (int form = 0; form < 3; ++form) {
         SCOPED_TRACE(form == 0 ? "Reshape, Transpose, Gather" : form == 1 ? "Slice, Reshape, Transpose" : "heads gathered out of order: copies");
         OpGraph g;
@@ -392,25 +396,9 @@ TEST_P(MatMulTest, AttentionOperandsThroughViews) {
         g.node("MatMul", {pin, v}, {g.output("context")});
         Stats stats;
         const std::vector<Tensor> got = run(g, {qkv, p}, &stats);
-        Tensor wantScores = scores, wantContext = context;
-        if (form == 2) {
-            // The reference with heads 0 and 1 of q and v swapped, from the definitions again.
-            for (int64_t h = 0; h < H; ++h) {
-                const int64_t hq = h == 0 ? 1 : h == 1 ? 0 : h;
-                for (int64_t i = 0; i < T; ++i) {
-                    for (int64_t j = 0; j < T; ++j) {
-                        double acc = 0.0;
-                        for (int64_t e = 0; e < d; ++e) acc += at(0, hq, i, e) * at(1, h, j, e);
-                        wantScores.data[static_cast<size_t>((h * T + i) * T + j)] = static_cast<float>(acc);
-                    }
-                    for (int64_t e = 0; e < d; ++e) {
-                        double acc = 0.0;
-                        for (int64_t j = 0; j < T; ++j) acc += double(p.data[static_cast<size_t>((h * T + i) * T + j)]) * at(2, hq, j, e);
-                        wantContext.data[static_cast<size_t>((h * T + i) * d + e)] = static_cast<float>(acc);
-                    }
-                }
-            }
-        }
+        // Form 2 gathers heads 0 and 1 of q and v swapped.
+        Tensor wantScores, wantContext;
+        reference([&](int64_t h) { return form == 2 && h < 2 ? 1 - h : h; }, wantScores, wantContext);
         EXPECT_TRUE(allClose(got.at(0), wantScores, tol()));
         EXPECT_TRUE(allClose(got.at(1), wantContext, tol()));
         // On Vulkan the chains' nodes run inside the products; the out-of-order Gathers still copy.

@@ -51,6 +51,17 @@ int addValue(graph::Graph& g, const std::string& name, Shape shape) {
     return static_cast<int>(g.values.size() - 1);
 }
 
+// Appends node `op` reading `in`, writing `out`; returns it (for attributes).
+graph::Node& addNode(graph::Graph& g, graph::OpKind op, int in, int out) {
+    graph::Node n;
+    n.op = op;
+    n.name = std::string(graph::opName(op)) + std::to_string(g.nodes.size());
+    n.inputs = {in};
+    n.outputs = {out};
+    g.nodes.push_back(n);
+    return g.nodes.back();
+}
+
 TEST(MemoryPlan, RealModelsReuseMemory) {
     for (const auto* mp : testDataManifests()) {
         const auto& m = *mp;
@@ -216,14 +227,7 @@ TEST(MemoryPlan, ViewsShareTheirInputsBytes) {
 // that step, so nothing written before then lands on its bytes.
 TEST(MemoryPlan, ReadUntilKeepsAValueLive) {
     graph::Graph g;
-    auto relu = [&](int in, int out) {
-        graph::Node n;
-        n.op = graph::OpKind::Relu;
-        n.name = "r" + std::to_string(g.nodes.size());
-        n.inputs = {in};
-        n.outputs = {out};
-        g.nodes.push_back(n);
-    };
+    auto relu = [&](int in, int out) { addNode(g, graph::OpKind::Relu, in, out); };
     const int x = addValue(g, "x", {1, 256}), a = addValue(g, "a", {1, 256}), b = addValue(g, "b", {1, 256});
     const int c = addValue(g, "c", {1, 256}), y = addValue(g, "y", {1, 256});
     g.inputs = {x};
@@ -253,23 +257,11 @@ TEST(MemoryPlan, IdentityTransposesAreViews) {
     graph::Graph g;
     auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
     auto transpose = [&](int in, int out, std::vector<int64_t> perm) {
-        graph::Node n;
-        n.op = graph::OpKind::Transpose;
-        n.name = "t" + std::to_string(g.nodes.size());
-        n.inputs = {in};
-        n.outputs = {out};
-        n.attrs["perm"].kind = graph::Attribute::Kind::Ints;
-        n.attrs["perm"].ints = std::move(perm);
-        g.nodes.push_back(n);
+        graph::Attribute& a = addNode(g, graph::OpKind::Transpose, in, out).attrs["perm"];
+        a.kind = graph::Attribute::Kind::Ints;
+        a.ints = std::move(perm);
     };
-    auto relu = [&](int in, int out) {
-        graph::Node n;
-        n.op = graph::OpKind::Relu;
-        n.name = "r" + std::to_string(g.nodes.size());
-        n.inputs = {in};
-        n.outputs = {out};
-        g.nodes.push_back(n);
-    };
+    auto relu = [&](int in, int out) { addNode(g, graph::OpKind::Relu, in, out); };
     const int x = value("x", {1, 6, 8}), a = value("a", {1, 6, 8}), swapped = value("swapped", {6, 1, 8});
     const int b = value("b", {6, 1, 8}), reordered = value("reordered", {6, 8, 1}), c = value("c", {8, 6, 1}), y = value("y", {8, 6, 1});
     g.inputs = {x};
