@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // LayerNormalization, InstanceNormalization and MeanVarianceNormalization on Vulkan
-// (shaders/norm.comp): rows of graph::planReduce's nest over the normalised axes, short ones
-// held in registers by a few invocations each, long ones streamed by a workgroup each; reading
-// the schema's canonical attributes.
+// (shaders/norm.comp): one workgroup per row of graph::planReduce's nest over the normalised
+// axes, reading the schema's canonical attributes.
 #include "vulkan/vk_reduce_nest.h"
 
 namespace percept::vk {
@@ -57,19 +56,8 @@ void buildNorm(Builder& b) {
     const TensorRef scale = affine ? b.input(1) : in, bias = hasBias ? b.input(2) : in;
     const TensorRef mean = hasMean ? b.output(1) : in, inv = hasInv ? b.output(2) : in;
     const uint32_t writes = 0b1000u | (hasMean ? 0b10000u : 0u) | (hasInv ? 0b100000u : 0u);
-    // Rows of up to 64 x 16 elements in registers (shaders/norm.comp): the fewest invocations per
-    // row (a power of 2) that hold it 16 at a time; longer rows stream through one workgroup each.
-    uint32_t tpr = 0, pixelMajor = 0;
-    if (nest.redCount <= 64 * 16) {
-        tpr = 1;
-        while (tpr * 16 < nest.redCount) tpr *= 2;
-        // A strided row whose neighbours start one element apart (the channel axis of NCHW):
-        // the invocations of one element index side by side, reading consecutive addresses.
-        pixelMajor = nest.nRed > 0 && nest.redStrides[nest.nRed - 1] != 1 && nest.nKept > 0 && nest.keptStrides[nest.nKept - 1] == 1 ? 1 : 0;
-    }
-    const uint32_t rowsPerGroup = tpr ? 64 / tpr : 1;
-    b.dispatch(b.pipeline("norm", "ssssss", {affine, hasBias ? 1u : 0u, hasMean ? 1u : 0u, hasInv ? 1u : 0u, tpr, pixelMajor}),
-               {in, scale, bias, b.output(0), mean, inv}, writes, push, std::min<uint32_t>(groupCount(nest.outCount, rowsPerGroup), 4096));
+    b.dispatch(b.pipeline("norm", "ssssss", {affine, hasBias ? 1u : 0u, hasMean ? 1u : 0u, hasInv ? 1u : 0u}),
+               {in, scale, bias, b.output(0), mean, inv}, writes, push, std::min<uint32_t>(nest.outCount, 4096));
 }
 
 }  // namespace percept::vk

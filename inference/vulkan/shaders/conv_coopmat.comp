@@ -8,9 +8,8 @@
 // KK, specialisation constants). Per step of 32 reduction indices k = (c, ky, kx) the
 // workgroup stages the weights (64 x 32, repacked as [group][block of 64 channels][block of 32
 // k][64][32]: one contiguous run per step) and the im2col inputs (32 x 64, padding as zeros)
-// in shared memory as fp16, and every subgroup multiplies its fragments from there; the
-// staging is double-buffered and row-padded (coopmat_staging.glsl: one barrier per step, no
-// bank conflicts). The accumulators go through shared memory to the epilogue: bias, a fused residual (RESIDUAL,
+// in shared memory as fp16, and every subgroup multiplies its fragments from there. The
+// accumulators go through shared memory to the epilogue: bias, a fused residual (RESIDUAL,
 // graph::fusedAddCandidates) and the activation; or, with the reduction split over slices of
 // k blocks (PARTIAL, few output tiles: the late stages), to the workspace, where the last
 // slice of a tile to arrive adds them (split_reduction.glsl).
@@ -52,7 +51,9 @@ layout(push_constant) uniform Push {
     uint sliceBlocks, slices, N;  // k blocks per slice, slice count, images
 } p;
 
-#include "coopmat_staging.glsl"  // A: [channel][k], B: [k][pixel], Cs: [channel][pixel]
+shared float16_t As[64 * 32];  // [channel][k]
+shared float16_t Bs[32 * 64];  // [k][pixel]
+shared float Cs[64 * 64];      // [channel][pixel], the epilogue's input
 #define SPLIT_INVOCATIONS 128u
 #define SPLIT_VEC4S 8u
 #include "split_reduction.glsl"
@@ -78,9 +79,9 @@ void main() {
         ix0[j] = int(ox * SW) - p.pl;
     }
 
-    ACC_TYPE acc[TM][TN];
+    fcoopmatNV<32, gl_ScopeSubgroup, MM, NN> acc[TM][TN];
     [[unroll]] for (uint i = 0u; i < TM; ++i)
-        [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = ACC_TYPE(0.0);
+        [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, MM, NN>(0.0);
     const uint row0 = (sg / 2u) * 32u, col0 = (sg % 2u) * 32u;
 
     // This invocation's share of k block kb: weights, 16 consecutive halves (4 texels, zero
@@ -106,34 +107,33 @@ void main() {
             rx[j] = ok ? v : 0.0;                                                             \
         }                                                                                     \
     }
-    // Block kb is multiplied from staging buffer `cur` while block kb + 1, fetched first, is
-    // stored into the other one. Weights: invocation t's 16 halves are row t/2 of the block,
-    // from k (t%2)*16.
-#define STAGE_STEP(buf)                                                                                \
-    {                                                                                                  \
-        const uint sa = stagedA(buf, t / 2u, (t % 2u) * 16u), sb = stagedB(buf, lk, lc);               \
-        [[unroll]] for (uint j = 0u; j < 4u; ++j)                                                      \
-            [[unroll]] for (uint e = 0u; e < 4u; ++e) As[sa + j * 4u + e] = float16_t(rw[j][e]);      \
-        [[unroll]] for (uint j = 0u; j < 16u; ++j) Bs[sb + j] = float16_t(rx[j]);                      \
-    }
     FETCH_STEP(kbBegin)
-    STAGE_STEP(0u)
-    barrier();
-    uint cur = 0u;
     for (uint kb = kbBegin; kb < kbEnd; ++kb) {
-        FETCH_STEP(kb + 1u)
-        multiplyStep(acc, cur, row0, col0);
-        STAGE_STEP(cur ^ 1u)
+        [[unroll]] for (uint j = 0u; j < 4u; ++j)
+            [[unroll]] for (uint e = 0u; e < 4u; ++e) As[(t * 4u + j) * 4u + e] = float16_t(rw[j][e]);
+        [[unroll]] for (uint j = 0u; j < 16u; ++j) Bs[lk * 64u + lc + j] = float16_t(rx[j]);
         barrier();
-        cur ^= 1u;
+        // The next block's operands, fetched before this block's products (latency overlapped).
+        FETCH_STEP(kb + 1u)
+        [[unroll]] for (uint kk = 0u; kk < 32u; kk += KK) {
+            fcoopmatNV<16, gl_ScopeSubgroup, MM, KK> a[TM];
+            fcoopmatNV<16, gl_ScopeSubgroup, KK, NN> b[TN];
+            [[unroll]] for (uint i = 0u; i < TM; ++i) coopMatLoadNV(a[i], As, (row0 + i * MM) * 32u + kk, 32u, false);
+            [[unroll]] for (uint j = 0u; j < TN; ++j) coopMatLoadNV(b[j], Bs, kk * 64u + col0 + j * NN, 64u, false);
+            [[unroll]] for (uint i = 0u; i < TM; ++i)
+                [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
+        }
+        barrier();
     }
 
-    storeAccumulators(acc, row0, col0);
+    [[unroll]] for (uint i = 0u; i < TM; ++i)
+        [[unroll]] for (uint j = 0u; j < TN; ++j) coopMatStoreNV(acc[i][j], Cs, (row0 + i * MM) * 64u + col0 + j * NN, 64u, false);
     barrier();
     // Invocation t holds the four-float runs t + 128 r of the tile ([channel][pixel]).
     vec4 sums[8];
     [[unroll]] for (uint r = 0u; r < 8u; ++r) {
-        sums[r] = accumulatorRun(t + 128u * r);
+        const uint e = (t + 128u * r) * 4u;
+        sums[r] = vec4(Cs[e], Cs[e + 1u], Cs[e + 2u], Cs[e + 3u]);
     }
     if (PARTIAL == 1u) {
         const uint tile = (n * gl_NumWorkGroups.y + g) * gl_NumWorkGroups.x + gl_WorkGroupID.x;

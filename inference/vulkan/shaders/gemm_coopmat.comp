@@ -8,18 +8,6 @@
 // fragments of the device's MM x NN x KK fp16 shape. Per step of 32 k the workgroup stages A's
 // 64 x 32 ([row][k]) and B's 32 x 64 ([k][column]) in shared memory as fp16 (A4 / B4: read as
 // four-float texels along k / along n, else one float at a time through the element strides),
-// and every subgroup multiplies its fragments from there. The staging is double-buffered (the
-// next step is stored while this one is multiplied: one barrier per step) and its rows are
-// padded (coopmat_staging.glsl) so that neither the stores nor the fragment loads of one
-// instruction fall on the same shared-memory banks. The accumulators go through shared memory
-// to the epilogue (alpha, beta * C, the activation) or, split along k (PARTIAL), to the
-// workspace, where the last slice of a tile to arrive adds them.
-// FP16_ARITH_ONLY). gemm_tiled.comp's operands, push constants, split reduction and epilogue;
-// conv_coopmat.comp's tile: a workgroup of four 32-wide subgroups computes a 64-row x 64-column
-// tile of Y, each subgroup a 32 x 32 quarter of it as (32/MM) x (32/NN) fp32 accumulator
-// fragments of the device's MM x NN x KK fp16 shape. Per step of 32 k the workgroup stages A's
-// 64 x 32 ([row][k]) and B's 32 x 64 ([k][column]) in shared memory as fp16 (A4 / B4: read as
-// four-float texels along k / along n, else one float at a time through the element strides),
 // and every subgroup multiplies its fragments from there. The accumulators go through shared
 // memory to the epilogue (alpha, beta * C, the activation) or, split along k (PARTIAL), to the
 // workspace, where the last slice of a tile to arrive adds them.
@@ -44,7 +32,9 @@ const uint TM = 32u / MM, TN = 32u / NN;
 layout(std430, binding = 4) coherent buffer Part { vec4 part[]; };          // PARTIAL: split_reduction.glsl
 layout(std430, binding = 5) coherent buffer Arrivals { uint arrivals[]; };  // PARTIAL: per tile, 0 between runs
 
-#include "coopmat_staging.glsl"
+shared float16_t As[64 * 32];  // [row][k]
+shared float16_t Bs[32 * 64];  // [k][column]
+shared float Cs[64 * 64];      // [row][column], the epilogue's input
 #define SPLIT_INVOCATIONS 128u
 #define SPLIT_VEC4S 8u
 #include "split_reduction.glsl"
@@ -64,9 +54,9 @@ void main() {
     const uint aRow = offA + min(m0 + ar, p.M - 1u) * p.sAm;  // elements
     const uint bk = t / 4u, bc = (t % 4u) * 16u;
 
-    ACC_TYPE acc[TM][TN];
+    fcoopmatNV<32, gl_ScopeSubgroup, MM, NN> acc[TM][TN];
     [[unroll]] for (uint i = 0u; i < TM; ++i)
-        [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = ACC_TYPE(0.0);
+        [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, MM, NN>(0.0);
     const uint row0 = (sg / 2u) * 32u, col0 = (sg % 2u) * 32u;
 
     // This invocation's share of the step at ks (A: 16 k of one row; B: 16 columns of one k row),
@@ -98,35 +88,38 @@ void main() {
             }                                                                                                \
         }                                                                                                    \
     }
-    // Step k0 is multiplied from staging buffer `cur` while step k0 + 32, fetched first, is
-    // stored into the other one.
-#define STAGE_STEP(buf)                                                                                      \
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {                                                              \
-        const uint sa = stagedA(buf, ar, ak + j * 4u), sb = stagedB(buf, bk, bc + j * 4u);                   \
-        [[unroll]] for (uint e = 0u; e < 4u; ++e) {                                                          \
-            As[sa + e] = float16_t(ra[j][e]);                                                                \
-            Bs[sb + e] = float16_t(rb[j][e]);                                                                \
-        }                                                                                                    \
-    }
     FETCH_STEP(kBegin)
-    STAGE_STEP(0u)
-    barrier();
-    uint cur = 0u;
     for (uint k0 = kBegin; k0 < kEnd; k0 += 32u) {
-        FETCH_STEP(k0 + 32u)
-        multiplyStep(acc, cur, row0, col0);
-        STAGE_STEP(cur ^ 1u)
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            const uint sa = ar * 32u + ak + j * 4u, sb = bk * 64u + bc + j * 4u;
+            [[unroll]] for (uint e = 0u; e < 4u; ++e) {
+                As[sa + e] = float16_t(ra[j][e]);
+                Bs[sb + e] = float16_t(rb[j][e]);
+            }
+        }
         barrier();
-        cur ^= 1u;
+        // The next step's operands, fetched before this step's products (latency overlapped).
+        FETCH_STEP(k0 + 32u)
+        [[unroll]] for (uint kk = 0u; kk < 32u; kk += KK) {
+            fcoopmatNV<16, gl_ScopeSubgroup, MM, KK> fa[TM];
+            fcoopmatNV<16, gl_ScopeSubgroup, KK, NN> fb[TN];
+            [[unroll]] for (uint i = 0u; i < TM; ++i) coopMatLoadNV(fa[i], As, (row0 + i * MM) * 32u + kk, 32u, false);
+            [[unroll]] for (uint j = 0u; j < TN; ++j) coopMatLoadNV(fb[j], Bs, kk * 64u + col0 + j * NN, 64u, false);
+            [[unroll]] for (uint i = 0u; i < TM; ++i)
+                [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+        }
+        barrier();
     }
 
-    storeAccumulators(acc, row0, col0);
+    [[unroll]] for (uint i = 0u; i < TM; ++i)
+        [[unroll]] for (uint j = 0u; j < TN; ++j) coopMatStoreNV(acc[i][j], Cs, (row0 + i * MM) * 64u + col0 + j * NN, 64u, false);
     barrier();
 
     // Invocation t holds the four-float runs t + 128 r of the tile ([row][column], 16 per row).
     vec4 sums[8];
     [[unroll]] for (uint r = 0u; r < 8u; ++r) {
-        sums[r] = accumulatorRun(t + 128u * r);
+        const uint e = (t + 128u * r) * 4u;
+        sums[r] = vec4(Cs[e], Cs[e + 1u], Cs[e + 2u], Cs[e + 3u]);
     }
     if (PARTIAL == 1u && !addSlices(sums, slice, p.slices, bi * gl_NumWorkGroups.x + gl_WorkGroupID.x, p.batch * gl_NumWorkGroups.x)) return;
 
