@@ -253,9 +253,10 @@ std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
             const uint64_t mask = bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1);
             const double ns = ctx_->timestampPeriodNs();
             auto ms = [&](size_t a, size_t b) { return static_cast<double>(((ticks[b] & mask) - (ticks[a] & mask)) & mask) * ns * 1e-6; };
-            for (size_t k = 0; k < nodes; ++k) stats_.layers[k].ms = ms(k + 1, k + 2);
-            stats_.gpuMs = ms(1, nodes + 1);
-            stats_.gpuCopyMs = ms(0, 1) + ms(nodes + 1, nodes + 2);
+            // A node that records nothing ends where the one before it did: 0 ms.
+            for (size_t k = 0; k < nodes; ++k) stats_.layers[k].ms = ms(k == 0 ? 1 : stampAfter_[k - 1], stampAfter_[k]);
+            stats_.gpuMs = ms(1, n - 2);
+            stats_.gpuCopyMs = ms(0, 1) + ms(n - 2, n - 1);
         }
     }
     checkValidation("running the model");

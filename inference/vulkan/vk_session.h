@@ -83,9 +83,12 @@ private:
     VkCommandPool cmdPool_ = VK_NULL_HANDLE;
     VkCommandBuffer cmd_ = VK_NULL_HANDLE;
     VkQueryPool queries_ = VK_NULL_HANDLE;
-    // Timestamps per run (profiling): the start, after the uploads, after each node, after the downloads.
+    // Timestamps per run (profiling): the start, after the uploads, after each node that records
+    // commands, after the downloads. stampAfter_[k]: the query ending node k (the one before
+    // it when k records nothing: a node done inside another's dispatch costs no timestamp).
+    std::vector<uint32_t> stampAfter_;
     VkResult awaitFence();
-    uint32_t queryCount() const { return static_cast<uint32_t>(nodeCommands_.size() + 3); }
+    uint32_t queryCount() const { return (stampAfter_.empty() ? 1 : stampAfter_.back()) + 2; }
     VkFence fence_ = VK_NULL_HANDLE;
     uint64_t validationErrors_ = 0;
     Tuning tuning_;

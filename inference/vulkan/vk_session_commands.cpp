@@ -176,6 +176,8 @@ void VulkanSession::buildCommands() {
         ls.commands = static_cast<int>(nodeCommands_.back().size());
         stats_.layers.push_back(ls);
     }
+    uint32_t stamp = 1;  // query 1 ends the uploads
+    for (const std::vector<Command>& cmds : nodeCommands_) stampAfter_.push_back(stamp += cmds.empty() ? 0 : 1);
 
     {
         SessionBuilder b(*this, transfer, downloads_);

@@ -108,7 +108,8 @@ void VulkanSession::record() {
         }
     };
 
-    // Timestamps (queryCount): the start, the end of the uploads, of each node, of the downloads.
+    // Timestamps (queryCount): the start, the end of the uploads, of each node that records
+    // commands (stampAfter_), of the downloads.
     auto stamp = [&](VkPipelineStageFlagBits stage, size_t q) {
         if (queries_) vkCmdWriteTimestamp(cmd_, stage, queries_, static_cast<uint32_t>(q));
     };
@@ -117,10 +118,10 @@ void VulkanSession::record() {
     stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 1);
     for (size_t k = 0; k < nodeCommands_.size(); ++k) {
         for (const Command& c : nodeCommands_[k]) emit(c);
-        stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, k + 2);
+        if (!nodeCommands_[k].empty()) stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, stampAfter_[k]);
     }
     for (const Command& c : downloads_) emit(c);
-    stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, nodeCommands_.size() + 2);
+    stamp(VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryCount() - 1);
     // The host reads the staging buffer after the fence.
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;

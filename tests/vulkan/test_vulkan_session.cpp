@@ -66,6 +66,24 @@ TEST(VulkanSession, StatsComeFromTimestampsAndDeviceMemory) {
     std::printf("[ info ] %s: layer %.3f ms of a %.3f ms run, %zu bytes of device memory\n", s->deviceName().c_str(), st.layers[0].ms,
                 st.lastRunMs, st.deviceMemoryBytes);
 
+    // Nodes done inside another's dispatch (here a Reshape, which the memory plan makes a view,
+    // between two convs) take no timestamp: 0 ms; the layers' times add up to the GPU time.
+    {
+        OpGraph g;
+        const int a = g.value("a"), r = g.value("r");
+        g.node("Relu", {g.input("x", {1, 16, 20, 20})}, {a});
+        g.node("Reshape", {a, g.constantInts("shape", {1, 16, 400})}, {r});
+        g.node("Relu", {r}, {g.output("y")});
+        auto v = Session::create(detail::modelFromGraph(g.g, "view"), vulkan());
+        v->run(x);
+        const Stats& vs = v->stats();
+        ASSERT_EQ(vs.layers.size(), 3u);
+        EXPECT_EQ(vs.layers[1].commands, 0);
+        EXPECT_EQ(vs.layers[1].ms, 0.0);
+        EXPECT_NEAR(vs.layers[0].ms + vs.layers[1].ms + vs.layers[2].ms, vs.gpuMs, 1e-9);
+        EXPECT_GT(vs.layers[2].ms, 0.0);
+    }
+
     SessionOptions quiet = vulkan();
     quiet.profile = false;
     const auto t0 = std::chrono::steady_clock::now();
