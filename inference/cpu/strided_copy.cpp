@@ -34,7 +34,7 @@ public:
             float* y = outputs[j.output];
             if (!y || j.view.count() == 0) continue;
             // The memory plan made an identity view one with its input (graph/memory_planner.h).
-            if (y == x && j.view.dims.size() == 1 && j.view.st[0] == 1 && j.view.offset == 0) continue;
+            if (y == x && j.view.isIdentity()) continue;
             splitRows(ctx.pool, graph::viewRows(j.view), j.view.dims.back(),
                       [&](int64_t r0, int64_t r1, int) { graph::copyViewRows(j.view, x, y, r0, r1); });
         }

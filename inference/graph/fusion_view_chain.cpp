@@ -14,6 +14,7 @@
 
 #include "graph/fusion.h"
 #include "graph/fusion_util.h"
+#include "graph/gather_plan.h"
 #include "graph/strided_view.h"
 
 namespace percept::graph {
@@ -32,19 +33,11 @@ std::vector<int64_t> applyLink(const Graph& g, const Node& n, const std::vector<
     const Shape& ys = g.shapeOf(n.outputs[0]);
     std::vector<int64_t> out(static_cast<size_t>(elementCount(ys)));
     if (n.op == OpKind::Gather) {
-        const Shape& xs = g.shapeOf(n.inputs[0]);
-        const int64_t axis = n.attrInt("axis", 0);
-        const std::vector<int64_t> idx = g.value(n.inputs[1]).constant->asInts();
-        int64_t outer = 1, inner = 1;
-        for (int64_t k = 0; k < axis; ++k) outer *= xs[static_cast<size_t>(k)];
-        for (size_t k = static_cast<size_t>(axis) + 1; k < xs.size(); ++k) inner *= xs[k];
-        const int64_t extent = xs[static_cast<size_t>(axis)];
-        size_t o = 0;
-        for (int64_t i = 0; i < outer; ++i)
-            for (int64_t j : idx) {
-                const int64_t src = (i * extent + (j < 0 ? j + extent : j)) * inner;
-                for (int64_t e = 0; e < inner; ++e) out[o++] = in[static_cast<size_t>(src + e)];
-            }
+        const GatherPlan plan = planGather(g, n);
+        const std::vector<int64_t> idx = constantIndices(g, n);
+        int64_t rows = 1;
+        for (size_t k = 0; k + 1 < plan.dims.size(); ++k) rows *= plan.dims[k];
+        if (!out.empty()) gatherRows(plan, in.data(), idx.data(), out.data(), 0, rows);
         return out;
     }
     const StridedView v = viewOf(g, n);
@@ -122,8 +115,7 @@ std::vector<OperandView> matMulOperandViews(const Graph& g) {
                 if (n.op == OpKind::Gather) {
                     copies = true;
                 } else {
-                    const StridedView lv = viewOf(g, n);
-                    copies |= !(lv.dims.size() == 1 && lv.st[0] == 1 && lv.offset == 0);
+                    copies |= !viewOf(g, n).isIdentity();
                 }
             }
             if (!negative && copies) out.push_back(std::move(ov));

@@ -61,8 +61,7 @@ bool isView(const Graph& g, const Node& n) {
     if (n.act.any() || n.inputs.empty() || n.inputs[0] < 0 || n.outputs.size() != 1 || n.outputs[0] < 0) return false;
     if (n.op == OpKind::Reshape || n.op == OpKind::Flatten || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze) return true;
     if (!isViewOp(n.op) || g.value(n.inputs[0]).dtype != DType::Float32) return false;
-    const StridedView v = viewOf(g, n);
-    return v.dims.size() == 1 && v.st[0] == 1 && v.offset == 0;
+    return viewOf(g, n).isIdentity();
 }
 
 // Per value, the value whose bytes it shares (resolved to the first of a chain of views), or

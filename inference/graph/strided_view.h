@@ -37,6 +37,8 @@ struct StridedView {
     void broadcastTo(const Shape& out);
     // Size-1 axes dropped, adjacent axes that continue each other merged; at least one axis.
     StridedView merged() const;
+    // A merged view that reads its input as it is: one contiguous run from element 0.
+    bool isIdentity() const { return dims.size() == 1 && st[0] == 1 && offset == 0; }
 };
 
 // Whether the op is a pure index mapping that viewOf describes.
