@@ -112,6 +112,8 @@ void fuseWeighted(Graph& g, const Links& l, size_t k, Rewrite& r) {
         if (n.attrInt("transA", 0) != 0 || n.attrFloat("alpha", 1.0f) != 1.0f || n.attrFloat("beta", 1.0f) != 1.0f || xs.size() != 2) return;
         wAxis = n.attrInt("transB", 0) ? 0 : 1;
     } else {  // MatMul
+        // A scale folded in (graph::foldScalarsIntoMatMul): the int8 kernels have no alpha.
+        if (n.attrFloat(kMatMulAlpha, 1.0f) != 1.0f) return;
         if (xs.size() < 2 || g.shapeOf(n.inputs[1]).size() != 2) return;
         wAxis = 1;
     }

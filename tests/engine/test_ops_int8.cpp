@@ -353,6 +353,31 @@ TEST_P(Int8LinearTest, MatMul) {
     check("Gemm", 3, 300, 40, true, true, false, DType::UInt8, 9, WeightForm::Int8ZeroPoint);  // deep: Vulkan splits k (column sums too)
 }
 
+// A float Mul by a scalar between the quantised input and a MatMul by int8 weights (a quantiser
+// that left the Mul unquantised): the product keeps the scale. Today the dequantised weights are
+// folded to a constant first, so graph::foldScalarsIntoMatMul (products of two computed
+// operands only) leaves the Mul alone and the MatMul runs in float; were the scale folded in as
+// the product's alpha, graph::fuseWeighted refuses it (the int8 kernels have no alpha).
+TEST_P(Int8LinearTest, ScaledInputKeepsItsScale) {
+    const Tensor x = randomTensor({3, 24}, 51, -2.0f, 1.0f);
+    const Q xq = covering(-2.0f, 1.0f, DType::UInt8);
+    OpGraph b;
+    const int in = b.input("x", x.shape);
+    const int xd = quantDequant(b, in, xq, "x");
+    const int scaled = b.value("x_scaled");
+    b.node("Mul", {xd, b.constant("s", Tensor({}, {0.125f}))}, {scaled});
+    Tensor w;
+    std::vector<float> ws;
+    const int wv = int8Weights(b, Shape{24, 10}, 1, true, 52, w, ws);
+    const int y = b.value("y");
+    b.node("MatMul", {scaled, wv}, {y});
+    b.g.outputs.push_back(y);
+    Tensor xs = qdqAll(x, xq);
+    for (float& v : xs.data) v *= 0.125f;
+    const Tensor real = ref::gemm(xs, w, nullptr, false, false, 1.0f, 0.0f);
+    EXPECT_TRUE(allClose(run1(b, {x}), real, 1e-4));
+}
+
 PERCEPT_OP_TEST_SUITE(Int8LinearTest);
 
 }  // namespace
