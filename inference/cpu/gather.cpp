@@ -30,11 +30,9 @@ public:
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
         const float* x = data_.empty() ? inputs[0] : data_.data();
         float* y = outputs[0];
-        int64_t rows = 1;
-        for (size_t k = 0; k + 1 < plan_.dims.size(); ++k) rows *= plan_.dims[k];
         if (plan_.dims.back() == 0) return;
         // An index out of range reads 0 (graph/gather_plan.h); constant ones were checked at load.
-        splitRows(ctx.pool, rows, plan_.dims.back(), [&](int64_t r0, int64_t r1, int) {
+        splitRows(ctx.pool, plan_.rows(), plan_.dims.back(), [&](int64_t r0, int64_t r1, int) {
             if (idx_.empty()) graph::gatherRows(plan_, x, inputs[1], y, r0, r1);
             else graph::gatherRows(plan_, x, idx_.data(), y, r0, r1);
         });

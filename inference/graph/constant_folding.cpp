@@ -85,8 +85,7 @@ ConstPtr foldGather(Graph& g, const Node& n, const TensorData& a) {
     auto t = std::make_shared<TensorData>();
     t->dtype = a.dtype;
     t->shape = g.shapeOf(c.outputs[0]);
-    int64_t rows = 1;
-    for (size_t k = 0; k + 1 < p.dims.size(); ++k) rows *= p.dims[k];
+    const int64_t rows = p.rows();
     const size_t count = static_cast<size_t>(elementCount(t->shape));
     bool ok;
     if (a.dtype == DType::Float32) {

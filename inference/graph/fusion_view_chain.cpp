@@ -35,9 +35,7 @@ std::vector<int64_t> applyLink(const Graph& g, const Node& n, const std::vector<
     if (n.op == OpKind::Gather) {
         const GatherPlan plan = planGather(g, n);
         const std::vector<int64_t> idx = constantIndices(g, n);
-        int64_t rows = 1;
-        for (size_t k = 0; k + 1 < plan.dims.size(); ++k) rows *= plan.dims[k];
-        if (!out.empty()) gatherRows(plan, in.data(), idx.data(), out.data(), 0, rows);
+        if (!out.empty()) gatherRows(plan, in.data(), idx.data(), out.data(), 0, plan.rows());
         return out;
     }
     const StridedView v = viewOf(g, n);

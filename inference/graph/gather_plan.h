@@ -20,6 +20,12 @@ namespace percept::graph {
 struct GatherPlan {
     std::vector<int64_t> dims, dataSt, idxSt;  // the output's axes (merged) and their strides
     std::vector<int64_t> limit, compSt;        // per tuple entry: the axis length and data stride
+    // Output rows (all axes but the innermost): gatherRows' range.
+    int64_t rows() const {
+        int64_t r = 1;
+        for (size_t k = 0; k + 1 < dims.size(); ++k) r *= dims[k];
+        return r;
+    }
 };
 GatherPlan planGather(const Graph& g, const Node& n);  // Gather, GatherElements, GatherND, Compress
 // The constant indices of a gather (Compress: its kept positions); empty when computed.
