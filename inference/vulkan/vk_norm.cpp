@@ -1,10 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 // LayerNormalization, InstanceNormalization and MeanVarianceNormalization on Vulkan
 // (shaders/norm.comp): one workgroup per row of graph::planReduce's nest over the normalised
-// axes, reading the schema's canonical attributes.
+// axes, reading the schema's canonical attributes. The channel form of LayerNormalization
+// (graph::kNormOneAxis over an axis that is not the last) takes shaders/norm_channels.comp.
+#include <limits>
+
 #include "vulkan/vk_reduce_nest.h"
 
 namespace percept::vk {
+namespace {
+
+// LayerNormalization over axis `axis` of x = [outer][C][P] (norm_channels.comp).
+void buildChannelNorm(Builder& b, const Shape& x, size_t axis, bool hasBias) {
+    const graph::Node& n = b.node();
+    auto product = [&](size_t from, size_t to) {
+        int64_t v = 1;
+        for (size_t i = from; i < to; ++i) v *= x[i];
+        return v;
+    };
+    const int64_t outer = product(0, axis), C = x[axis], P = product(axis + 1, x.size());
+    if (outer * C * P > std::numeric_limits<uint32_t>::max()) b.fail("has more elements than the shader's 32-bit indices reach");
+    b.setAlgo("norm-channels");
+    if (outer * C * P == 0) return;
+    // The widest pixel block (whole sectors read per channel, fewer levels of channel sums)
+    // that still gives the GPU about as many workgroups as the split reductions aim for, and
+    // no more channel groups than channels.
+    int64_t px = 64;
+    while (px > 4 && outer * ((P + px - 1) / px) < b.tuning().vulkanSplitWorkgroups && 256 / (px / 2) <= C) px /= 2;
+    struct Push {
+        uint32_t outer, C, P, blocks;
+        float eps;
+    } push{static_cast<uint32_t>(outer), static_cast<uint32_t>(C), static_cast<uint32_t>(P), static_cast<uint32_t>((P + px - 1) / px),
+           n.attrFloat("epsilon", 1e-5f)};
+    const TensorRef in = b.input(0);
+    b.dispatch(b.pipeline("norm_channels", "ssss", {hasBias ? 1u : 0u, static_cast<uint32_t>(px)}),
+               {in, b.input(1), hasBias ? b.input(2) : in, b.output(0)}, 0b1000u, push,
+               static_cast<uint32_t>(std::min<int64_t>(outer * push.blocks, 65535)));
+}
+
+}  // namespace
 
 void buildNorm(Builder& b) {
     const graph::Graph& g = b.graph();
@@ -20,8 +54,13 @@ void buildNorm(Builder& b) {
         case graph::OpKind::LayerNormalization: {
             const int64_t axis = n.attrInt("axis", -1);
             if (axis < 0 || axis >= rank) b.fail("axis is out of range");
+            const bool oneAxis = n.attrInt(graph::kNormOneAxis, 0) != 0;
+            if (oneAxis && axis + 1 < rank && !present(n.outputs, 1) && !present(n.outputs, 2)) {
+                if (!present(n.inputs, 1)) b.fail("the scale input is missing");
+                return buildChannelNorm(b, x, static_cast<size_t>(axis), present(n.inputs, 2));
+            }
             // The engine's channel form (graph::kNormOneAxis): that one axis, read strided.
-            const int64_t last = n.attrInt(graph::kNormOneAxis, 0) != 0 ? axis + 1 : rank;
+            const int64_t last = oneAxis ? axis + 1 : rank;
             for (int64_t a = axis; a < last; ++a) axes.push_back(a);
             affine = 1;
             epsIn = n.attrFloat("epsilon", 1e-5f);
