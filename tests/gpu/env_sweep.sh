@@ -5,6 +5,9 @@
 # tests/gpu/run_gpu_bench.sh has unpacked the bench and exported the models (same call), e.g.
 #   bash tests/gpu/env_sweep.sh 2 PERCEPT_VULKAN_SPLIT_WORKGROUPS "64 128 256 512" "resnet18 resnet50"
 #   bash tests/gpu/env_sweep.sh 3 PERCEPT_VULKAN_SPIN "on off" "squeezenet1_1 resnet18" fp32
+# PERCEPT_BENCH sweeps the bench binary itself: two builds of the engine, A/B (pack.sh's
+# PERCEPT_GPU_BASE packs the second), e.g.
+#   bash tests/gpu/env_sweep.sh 3 PERCEPT_BENCH "/tmp/percept/percept-bench-base /tmp/percept/percept-bench" "resnet50"
 # One JSON line per run (wall and GPU ms, process CPU ms, per-layer ms and algorithm) to
 # $OUT/sweep_<VAR>.jsonl; a summary of medians to stdout.
 set -euo pipefail
@@ -16,7 +19,9 @@ for r in $(seq "$rounds"); do
       for cfg in $configs; do
         flags=()
         [ "$cfg" = fp32 ] || flags=("--$cfg")
-        env "$var=$v" LD_LIBRARY_PATH=/tmp/percept/lib /tmp/percept/percept-bench --model "/tmp/percept-models/$m.onnx" \
+        bench=/tmp/percept/percept-bench
+        [ "$var" = PERCEPT_BENCH ] && bench=$v
+        env "$var=$v" LD_LIBRARY_PATH=/tmp/percept/lib "$bench" --model "/tmp/percept-models/$m.onnx" \
           --backend vulkan --no-opencv --json --runs 40 --warmup 10 "${flags[@]}" 2>/dev/null | grep '^{' | tail -1 |
           python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'round': $r, 'model': '$m', 'value': '$v', 'config': '$cfg',
             'ms': d['ms']['median'], 'cpu_ms': d['cpu_ms_median'], 'gpu_ms': d.get('gpu_ms'),

@@ -31,6 +31,11 @@ cmake --build "$build" --target $targets
 dir=.gpu
 rm -rf "$dir" && mkdir -p "$dir/bundle/lib"
 for b in $binaries; do cp "$build/$b" "$dir/bundle/"; done
+# PERCEPT_GPU_BASE: another build's percept-bench (e.g. the last commit's, built aside), packed
+# beside this one as percept-bench-base, so one call can time both, interleaved
+# (env_sweep.sh N PERCEPT_BENCH "/tmp/percept/percept-bench-base /tmp/percept/percept-bench" ...).
+# The engine is linked in statically, so the two share the bundle's libraries.
+if [ -n "${PERCEPT_GPU_BASE:-}" ]; then cp "$PERCEPT_GPU_BASE" "$dir/bundle/percept-bench-base"; fi
 # glibc and the C++ runtime stay the GPU image's (newer than Debian 12's, and the NVIDIA driver
 # loaded into the same process may need their newer symbols); everything else travels.
 for b in $binaries; do ldd "$build/$b"; done | awk '$3 ~ /^\// {print $3}' | sort -u |
