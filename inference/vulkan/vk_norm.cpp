@@ -5,20 +5,17 @@
 // (graph::kNormOneAxis over an axis that is not the last) takes shaders/norm_channels.comp.
 #include <limits>
 
+#include "graph/loop_nest.h"
 #include "vulkan/vk_reduce_nest.h"
 
 namespace percept::vk {
 namespace {
 
 // LayerNormalization over axis `axis` of x = [outer][C][P] (norm_channels.comp).
-void buildChannelNorm(Builder& b, const Shape& x, size_t axis, bool hasBias) {
+void buildChannelNorm(Builder& b, const Shape& x, int64_t axis, bool hasBias) {
     const graph::Node& n = b.node();
-    auto product = [&](size_t from, size_t to) {
-        int64_t v = 1;
-        for (size_t i = from; i < to; ++i) v *= x[i];
-        return v;
-    };
-    const int64_t outer = product(0, axis), C = x[axis], P = product(axis + 1, x.size());
+    const graph::AxisSplit split = graph::splitAtAxis(x, axis, false);
+    const int64_t outer = split.outer, C = split.len, P = split.inner;
     if (outer * C * P > std::numeric_limits<uint32_t>::max()) b.fail("has more elements than the shader's 32-bit indices reach");
     b.setAlgo("norm-channels");
     if (outer * C * P == 0) return;
@@ -57,7 +54,7 @@ void buildNorm(Builder& b) {
             const bool oneAxis = n.attrInt(graph::kNormOneAxis, 0) != 0;
             if (oneAxis && axis + 1 < rank && !present(n.outputs, 1) && !present(n.outputs, 2)) {
                 if (!present(n.inputs, 1)) b.fail("the scale input is missing");
-                return buildChannelNorm(b, x, static_cast<size_t>(axis), present(n.inputs, 2));
+                return buildChannelNorm(b, x, axis, present(n.inputs, 2));
             }
             // The engine's channel form (graph::kNormOneAxis): that one axis, read strided.
             const int64_t last = oneAxis ? axis + 1 : rank;
