@@ -22,15 +22,14 @@ void buildChannelNorm(Builder& b, const Shape& x, int64_t axis, bool hasBias) {
     // The widest pixel block (whole sectors read per channel, fewer levels of channel sums)
     // that still gives the GPU about as many workgroups as the split reductions aim for, and
     // no more channel groups than channels.
-    int64_t px = 64;
-    while (px > 4 && outer * ((P + px - 1) / px) < b.tuning().vulkanSplitWorkgroups && 256 / (px / 2) <= C) px /= 2;
+    uint32_t px = 64;
+    while (px > 4 && outer * groupCount(P, px) < b.tuning().vulkanSplitWorkgroups && 256 / (px / 2) <= C) px /= 2;
     struct Push {
         uint32_t outer, C, P, blocks;
         float eps;
-    } push{static_cast<uint32_t>(outer), static_cast<uint32_t>(C), static_cast<uint32_t>(P), static_cast<uint32_t>((P + px - 1) / px),
-           n.attrFloat("epsilon", 1e-5f)};
+    } push{static_cast<uint32_t>(outer), static_cast<uint32_t>(C), static_cast<uint32_t>(P), groupCount(P, px), n.attrFloat("epsilon", 1e-5f)};
     const TensorRef in = b.input(0);
-    b.dispatch(b.pipeline("norm_channels", "ssss", {hasBias ? 1u : 0u, static_cast<uint32_t>(px)}),
+    b.dispatch(b.pipeline("norm_channels", "ssss", {hasBias ? 1u : 0u, px}),
                {in, b.input(1), hasBias ? b.input(2) : in, b.output(0)}, 0b1000u, push,
                static_cast<uint32_t>(std::min<int64_t>(outer * push.blocks, 65535)));
 }
