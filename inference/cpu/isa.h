@@ -70,8 +70,8 @@ inline constexpr int64_t kPackKc = 256;    // rows of B per packed block
 inline constexpr int64_t kPackStrips = 4;  // NR-column strips of B packed together
 inline int64_t packBFloats() { return kPackKc * 32 * kPackStrips; }
 
-// Depthwise 3x3 (stride 1 or 2, no dilation) over one plane, SIMD, with the fused
-// activation; null when the level has none.
+// Depthwise KxK (stride 1 or 2, no dilation) over one plane, or a band of its output rows,
+// SIMD, with the fused activation; null when the level has none.
 struct DepthwiseArgs {
     const float* x;
     int64_t H, W;
@@ -82,6 +82,9 @@ struct DepthwiseArgs {
     graph::FusedActivation act;
     int64_t k = 3;         // kernel size (CpuKernels::depthwiseK; depthwise3x3 takes 3 only)
     float* pad = nullptr;  // scratch for the zero-padded plane: depthwisePadRows x depthwisePadPitch floats
+    // Output rows [oy0, min(oy1, OH)) only: a thread's share when the threads split a plane by
+    // rows (conv.cpp says why).
+    int64_t oy0 = 0, oy1 = INT64_MAX;
 };
 // The kernel sizes CpuKernels::depthwiseK takes (3x3 MobileNets, 5x5 EfficientNet and
 // MobileNetV3, 7x7 ConvNeXt).

@@ -24,6 +24,7 @@ SqueezeExciteGate::SqueezeExciteGate(const graph::Graph& g, const graph::Squeeze
     const graph::Node& expand = g.nodes.at(se.expand);
     const Shape& x = inShape(g, pool, 0);
     N_ = x[0], C_ = x[1], plane_ = product(x, 2, x.size()), Cr_ = inShape(g, reduce, 1)[0];
+    H_ = x.size() > 2 ? x[2] : 1, W_ = product(x, 3, x.size());
     auto biasOf = [&](const graph::Node& n, int64_t count) {
         std::vector<float> b = constInput(g, n, 2, "bias");
         if (b.empty()) b.assign(static_cast<size_t>(count), 0.0f);
@@ -37,8 +38,9 @@ SqueezeExciteGate::SqueezeExciteGate(const graph::Graph& g, const graph::Squeeze
     dot_ = cfg.simd.dotRows;
 }
 
-size_t SqueezeExciteGate::workspaceFloats() const {
-    return alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_)));
+size_t SqueezeExciteGate::workspaceFloats(int threads) const {
+    return alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_))) +
+           static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(N_ * C_));
 }
 
 int64_t SqueezeExciteGate::planeGrain() const { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_)); }
@@ -47,10 +49,20 @@ const float* SqueezeExciteGate::compute(ThreadPool& pool, const float* x, float*
     float* gate = workspace;                                                 // [N][C]
     float* means = gate + alignFloats(static_cast<size_t>(N_ * C_));        // [N][C]
     float* hidden = means + N_ * C_;                                         // [N][Cr]
-    const float inv = 1.0f / static_cast<float>(std::max<int64_t>(plane_, 1));
-    pool.parallelFor(N_ * C_, planeGrain(), [&](int64_t b, int64_t e, int) {
-        for (int64_t p = b; p < e; ++p) means[p] = planeSum(x + p * plane_, plane_) * inv;
+    float* sums = gate + alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_)));  // [threads][N][C]
+    const size_t perThread = alignFloats(static_cast<size_t>(N_ * C_));
+    const int T = pool.size();
+    std::fill(sums, sums + static_cast<size_t>(T) * perThread, 0.0f);
+    // Each thread's share of every plane it touches, summed into its own row of `sums`.
+    forEachShare(pool, [&](int64_t p, int64_t i0, int64_t i1, int th) {
+        sums[static_cast<size_t>(th) * perThread + static_cast<size_t>(p)] += planeSum(x + p * plane_ + i0, i1 - i0);
     });
+    const float inv = 1.0f / static_cast<float>(std::max<int64_t>(plane_, 1));
+    for (int64_t p = 0; p < N_ * C_; ++p) {
+        float s = 0.0f;
+        for (int t = 0; t < T; ++t) s += sums[static_cast<size_t>(t) * perThread + static_cast<size_t>(p)];
+        means[p] = s * inv;
+    }
     for (int64_t n = 0; n < N_; ++n) {
         matVec(pool, w1_.data(), b1_.data(), means + n * C_, C_, Cr_, act1_, hidden + n * Cr_);
         matVec(pool, w2_.data(), b2_.data(), hidden + n * Cr_, Cr_, C_, act2_, gate + n * C_);
@@ -82,7 +94,7 @@ class SqueezeExciteKernel final : public Kernel {
 public:
     SqueezeExciteKernel(SqueezeExciteGate gate, graph::FusedActivation actOut) : gate_(std::move(gate)), actOut_(actOut) {}
     const char* algo() const override { return gate_.simd() ? "squeeze-excite/simd" : "squeeze-excite"; }
-    size_t workspaceBytes(int) const override { return gate_.workspaceFloats() * sizeof(float); }
+    size_t workspaceBytes(int threads) const override { return gate_.workspaceFloats(threads) * sizeof(float); }
     size_t weightBytes() const override { return gate_.weightBytes(); }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -90,15 +102,13 @@ public:
         float* y = outputs[0];
         const float* gate = gate_.compute(ctx.pool, x, ctx.workspace);  // [N][C]
         const int64_t plane = gate_.plane();
-        // Split as compute() split the means (parallelFor: thread k its k-th range).
-        ctx.pool.parallelFor(gate_.images() * gate_.channels(), gate_.planeGrain(), [&](int64_t b, int64_t e, int) {
-            for (int64_t p = b; p < e; ++p) {
-                const float s = gate[p];
-                const float* xp = x + p * plane;
-                float* yp = y + p * plane;
-                for (int64_t i = 0; i < plane; ++i) yp[i] = xp[i] * s;
-                if (actOut_.any()) activate(actOut_, yp, yp, plane);
-            }
+        // Split as compute() split the means.
+        gate_.forEachShare(ctx.pool, [&](int64_t p, int64_t i0, int64_t i1, int) {
+            const float s = gate[p];
+            const float* xp = x + p * plane;
+            float* yp = y + p * plane;
+            for (int64_t i = i0; i < i1; ++i) yp[i] = xp[i] * s;
+            if (actOut_.any()) activate(actOut_, yp + i0, yp + i0, i1 - i0);
         });
     }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cpu/kernel.h"
+#include "cpu/op_util.h"
 #include "cpu/packed_gemm.h"
 #include "graph/fusion.h"
 #include "graph/ir.h"
@@ -23,11 +24,31 @@ class SqueezeExciteGate {
 public:
     SqueezeExciteGate(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg);
     // The gate ([N][C]) at the start of `workspace` (workspaceFloats() floats), its scratch
-    // after it; returns the gate. The channel means are split over the pool's threads by
-    // planeGrain(): a later pass over x split the same way re-reads each thread's own channels
-    // from its cache.
+    // after it; returns the gate. The channel means are split over the pool's threads as
+    // forEachShare() splits x: a later pass over x split the same way re-reads each thread's
+    // own part from its cache.
     const float* compute(ThreadPool& pool, const float* x, float* workspace) const;
-    size_t workspaceFloats() const;
+    size_t workspaceFloats(int threads) const;
+    // fn(p, i0, i1, thread) over x's planes p (image p / C, channel p % C), values [i0, i1) of
+    // each, spread over the pool: large planes by rows (splitsByRows: the depthwise conv
+    // before the block wrote them so), each thread a band of rows of every channel; smaller ones
+    // by whole planes (planeGrain()).
+    template <class F>
+    void forEachShare(ThreadPool& pool, F&& fn) const {
+        if (splitsByRows(H_, pool.size())) {
+            pool.parallelFor(N_ * plane_, W_, [&](int64_t r0, int64_t r1, int th) {
+                for (int64_t r = r0; r < r1;) {
+                    const int64_t n = r / plane_, i0 = r % plane_, i1 = std::min(plane_, i0 + (r1 - r));
+                    for (int64_t c = 0; c < C_; ++c) fn(n * C_ + c, i0, i1, th);
+                    r += i1 - i0;
+                }
+            });
+        } else {
+            pool.parallelFor(N_ * C_, planeGrain(), [&](int64_t b, int64_t e, int th) {
+                for (int64_t p = b; p < e; ++p) fn(p, int64_t{0}, plane_, th);
+            });
+        }
+    }
     size_t weightBytes() const { return (w1_.size() + b1_.size() + w2_.size() + b2_.size()) * sizeof(float); }
     bool simd() const { return dot_ != nullptr; }
     int64_t images() const { return N_; }
@@ -41,6 +62,7 @@ private:
                 float* out) const;
 
     int64_t N_, C_, plane_, Cr_;
+    int64_t H_, W_;  // the planes' rows and the values per row (the rest of the shape)
     AlignedFloats w1_;  // [Cr x C], rows cache-line aligned (the GEMVs stream them)
     std::vector<float> b1_;
     AlignedFloats w2_;  // [C x Cr]

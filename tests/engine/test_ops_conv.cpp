@@ -155,6 +155,10 @@ TEST_P(ConvTest, Depthwise) {
         {"dw 5x5 s1 p2", {1, 8, 9, 9}, 8, 5, 5, convParams(8, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, depthwiseAlgo(8, 9, 9)},
         {"dw 3x3 s3", {1, 4, 10, 11}, 4, 3, 3, convParams(4, {3, 3}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw batch 2", {2, 5, 6, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(5, 6, 7)},
+        // Split by output rows on 2 threads (27 rows: 14 and 13), the first share ending inside
+        // the second image, at stride 1 and 2.
+        {"dw batch 3 row shares", {3, 5, 9, 7}, 5, 3, 3, convParams(5, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, depthwiseAlgo(5, 9, 7)},
+        {"dw batch 3 row shares s2", {3, 4, 18, 20}, 4, 3, 3, convParams(4, {2, 2}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, depthwiseAlgo(4, 9, 10)},
         {"dw 3x3 dilation (2,1)", {1, 6, 12, 10}, 6, 3, 3, convParams(6, {1, 1}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 3x3 stride (1,2)", {1, 5, 9, 17}, 5, 3, 3, convParams(5, {1, 2}, {1, 0, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},
         {"dw 3x3 stride (2,1) wide", {1, 3, 7, 70}, 3, 3, 3, convParams(3, {2, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "depthwise"},

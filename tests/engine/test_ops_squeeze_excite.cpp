@@ -132,6 +132,9 @@ TEST_P(SqueezeExciteTest, FusedBlocks) {
         {"1-D", {1, 24, 50}, 6, relu, sigmoid},
         {"3-D", {1, 8, 3, 4, 5}, 2, relu, sigmoid},
         {"large plane 32x56x56", {1, 32, 56, 56}, 8, silu, sigmoid},
+        // Split by rows on 2 threads (op_util.h's splitsByRows), a thread's band of rows ending
+        // inside the second image.
+        {"batch 3 of 33x20, by rows", {3, 12, 33, 20}, 4, silu, sigmoid},
         {"EfficientNet-B0 last stage: 1152 ch 7x7 squeeze 48", {1, 1152, 7, 7}, 48, silu, sigmoid},
         {"a hidden vector longer than a workgroup: 200 ch, squeeze 130", {1, 200, 3, 3}, 130, relu, sigmoid},
     };
