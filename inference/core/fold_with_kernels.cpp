@@ -36,7 +36,7 @@ bool foldable(const graph::Graph& g, const graph::Node& n) {
 
 size_t foldWithKernels(graph::Graph& g) {
     const Tuning tuning;  // the defaults: the fold does not depend on how a session is tuned
-    const cpu::KernelConfig cfg{cpu::cpuKernels(cpu::bestIsa(tuning.cpuIsa)), tuning};
+    const cpu::KernelConfig cfg{cpu::cpuKernels(cpu::bestIsa(tuning.cpuIsa)), tuning, 1};
     std::unique_ptr<cpu::ThreadPool> pool;  // one thread: made on the first fold
     std::vector<graph::Node> kept;
     kept.reserve(g.nodes.size());

@@ -220,6 +220,14 @@ int winogradTile(const WinoGeom& q, const KernelConfig& cfg) {
     // im2col: F(4x4) 2.1-2.4x on 56x56x64 and 28x28x128, 1.7x on 14x14x256, 1.1x on 13x13
     // (SqueezeNet) but 0.75x on 7x7x512 (4 tiles), where F(2x2) has 16 tiles.
     if (q.C < 16 || q.M < 16) return 0;
+    // On several threads, a plane too small for F(4x4)'s per-thread blocks of tile rows (14x14:
+    // 16 tiles) but not for F(2x2)'s (49) takes F(2x2): each thread then runs the three steps
+    // on its own rows with no barrier between them, and streams transformed weights 1.8x the
+    // originals, not 4x. On 2 threads (Intel VM) ResNet-50's 14x14x256 convs took 860-880 us
+    // with F(4x4), 670-700 with F(2x2); SqueezeNet's 13x13 ones 108-188 against 108-173. One
+    // thread: level.
+    const int64_t perThreadTiles = kMinBlockTiles * cfg.threads;
+    if (cfg.threads > 1 && tiles4 < perThreadTiles && tiles2 >= perThreadTiles) return 2;
     if (tiles4 >= 16) return 4;
     if (tiles2 >= 16) return 2;
     return 0;

@@ -206,7 +206,7 @@ public:
           simd_(cpu::cpuKernels(cpu::bestIsa(options.tuning.cpuIsa))) {
         // Every GEMM runs single-threaded inside our pool's threads: one threading model.
         singleThreadedBlas();
-        const cpu::KernelConfig cfg{simd_, tuning_};
+        const cpu::KernelConfig cfg{simd_, tuning_, threads_};
         // Compressed weights (compressed/, cpu/weight_stream.h): the session decodes them into
         // its own copy of the graph, all at once, or layer by layer under a weight budget.
         const bool coded = cpu::hasCodedWeights(*graph_);

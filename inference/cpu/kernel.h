@@ -41,6 +41,7 @@ public:
 struct KernelConfig {
     const CpuKernels& simd;
     const Tuning& tuning;
+    int threads;  // the session's pool size, for kernels whose best form depends on it (winogradTile)
 };
 
 // Builds the kernel for a node of a shape-inferred graph (kernel_registry.cpp). Throws

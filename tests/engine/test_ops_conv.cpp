@@ -389,7 +389,9 @@ TEST_P(ConvTest, GroupedDirect) {
 // when that has >= 16 tiles) on odd shapes:
 // channels not multiples of 8/16, odd and non-multiple-of-4 sizes (partial tiles), asymmetric and
 // no pads, rows wider than one vector of tiles, two KC blocks (C > 256), batch 2, every fused
-// activation, per-thread blocks (56x56) and the shared-block path (22x22 on 2 threads). Generic
+// activation, per-thread blocks (56x56) and the shared-block path (F(2x2) on 10x10 on 2
+// threads). On several threads a plane with too few 4x4 tiles for a block per thread but
+// enough 2x2 ones takes F(2x2) (onThreads: most of the F(4x4) cases on 2 threads). Generic
 // (no packed SGEMM) keeps im2col, and so do planes of too few tiles.
 TEST_P(ConvTest, Winograd) {
     const std::string algo = testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "winograd";
@@ -402,7 +404,7 @@ TEST_P(ConvTest, Winograd) {
         {"C16 M21 9x70 wide rows", {1, 16, 9, 70}, 21, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, algo},
         {"C300 M18 22x21 two KC blocks", {1, 300, 22, 21}, 18, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Sigmoid, 0, 0, 13, algo},
         {"C64 M70 56x56 blocks", {1, 64, 56, 56}, 70, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
-        {"C200 M40 22x22 shared block", {1, 200, 22, 22}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
+        {"C200 M40 22x22 (36 tiles)", {1, 200, 22, 22}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, algo},
         {"batch 2 C18 M17 23x22", {2, 18, 23, 22}, 17, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
         {"C40 M40 14x14 (16 tiles)", {1, 40, 14, 14}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, algo},
         // Few tiles across (2 TX <= the vector's lanes): the output transform takes a vector of
@@ -418,8 +420,15 @@ TEST_P(ConvTest, Winograd) {
         {"F2 batch 2 C17 M16 10x11 no pad", {2, 17, 10, 11}, 16, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), false, Activation::None, 0, 0, 13, algo2},
         {"C40 M40 6x6 too few tiles", {1, 40, 6, 6}, 40, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
     };
+    // On T > 1 threads, F(4x4) only where it has 24 T tiles or F(2x2) fewer than 24 T.
+    auto onThreads = [&](ConvCase c) {
+        const int64_t OH = c.x[2] + c.p.pads[0] + c.p.pads[2] - 2, OW = c.x[3] + c.p.pads[1] + c.p.pads[3] - 2;
+        const int64_t tiles4 = (OH + 3) / 4 * ((OW + 3) / 4), tiles2 = (OH + 1) / 2 * ((OW + 1) / 2), perThread = 24 * threads();
+        if (c.algo == "winograd" && threads() > 1 && tiles4 < perThread && tiles2 >= perThread) c.algo = "winograd2x2";
+        return c;
+    };
     uint32_t seed = 470;
-    for (const auto& c : cases) check(c, seed += 10);
+    for (const auto& c : cases) check(onThreads(c), seed += 10);
 }
 
 // A conv whose only reader is a MaxPool runs as one Conv+MaxPool kernel on the CPU (bands

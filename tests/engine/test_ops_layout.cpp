@@ -281,7 +281,7 @@ TEST(CpuRegistry, MissingKernelNamesTheNode) {
     EXPECT_FALSE(detail::supportsOp(Backend::Cpu, g, n, &why));
     EXPECT_NE(why.find("folded"), std::string::npos) << why;
     const Tuning tuning;
-    const cpu::KernelConfig cfg{cpu::cpuKernels(cpu::Isa::Generic), tuning};
+    const cpu::KernelConfig cfg{cpu::cpuKernels(cpu::Isa::Generic), tuning, 1};
     try {
         cpu::makeKernel(g, n, cfg);
         FAIL() << "expected percept::Error";
