@@ -50,15 +50,14 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         part(0, N, 0, panels, 0);
         return;
     }
-    if (strips >= 2 * T) {
+    if (strips >= 4 * T) {
         // Split by column ranges, each thread its own share first: the next layer reads the
         // same spatial range from the same core's cache. Thread k's share is [edge(k),
         // edge(k + 1)), cut in `per` chunks (runSplit hands thread k the k-th run of tasks; a
         // thread done early takes another's). The edges are as even as whole vectors of
-        // columns allow, not whole strips: MobileNet v1's 10x10 planes (N = 100, 4 strips of
-        // 32) had been cut 64 / 36 on 2 threads, and their 1x1 convs ran 1.53x faster on 2
-        // threads than on 1 instead of ~1.85x. Wide shares keep whole-strip edges (a half strip
-        // at each edge costs more than the imbalance it saves).
+        // columns allow, not whole strips: a 15x15 plane (N = 225, 8 strips of 32) is cut
+        // 112 / 113, not 128 / 97. Wide shares keep whole-strip edges (a half strip at each
+        // edge costs more than the imbalance it saves).
         const int64_t share = (N + T - 1) / T;
         const int64_t unit = share >= 8 * pg.nr ? pg.nr : pg.nr / 2;
         const int64_t per = std::clamp<int64_t>(strips / T, 1, 4);
@@ -71,12 +70,16 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         });
         return;
     }
-    // Few strips (a 7x7 plane is 2 at nr = 32): by row panels only (rowChunks). Cut
-    // by strips too, each thread read all of A (the weights: EfficientNet-B0's last 1x1 conv,
-    // 320 -> 1280, is 1.6 MB, more than this machine's L2) for its strips; cut by rows, each
-    // reads its share of A once and packs the few columns of B again. On 2 threads that
-    // layer took 0.285-0.314 ms against 0.319-0.381 cut 2 x 2, ConvNeXt-T's and ResNet-50's
-    // 7x7 stages' 1x1 convs 0-6 % less.
+    // Few strips, under 4 per thread (a 14x14 plane is 7 at nr = 32, a 7x7 one 2): by row
+    // panels only (rowChunks). Cut by strips, each thread read all of A (the weights:
+    // EfficientNet-B0's last 1x1 conv, 320 -> 1280, is 1.6 MB, more than this machine's L2)
+    // for its strips; cut by rows, each reads its share of A once and packs the few columns of
+    // B again. On 2 threads that layer took 0.285-0.314 ms against 0.319-0.381 cut 2 x 2,
+    // ConvNeXt-T's and ResNet-50's 7x7 stages' 1x1 convs 0-6 % less. Below 4 strips per
+    // thread rather than 2 (Intel VM, 2 threads, 5-7 interleaved rounds): ResNet-50 33.3 ->
+    // 32.2 ms (its 14x14 1x1 convs to 1024 channels 415-453 -> 366-397 us), SqueezeNet 1.1
+    // (13x13) 3.46 -> 3.36, MobileNet v1 0.5 (10x10) 1.060 -> 1.011, MobileNetV3-L 3.38 ->
+    // 3.33; MobileNetV2 and EfficientNet-B0 level.
     const int64_t chunks = rowChunks(panels, T), pPer = (panels + chunks - 1) / chunks;
     pool.runSplit((panels + pPer - 1) / pPer, [&](int64_t t, int th) { part(0, N, t * pPer, std::min(panels, (t + 1) * pPer), th); });
 }
