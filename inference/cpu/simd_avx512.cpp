@@ -198,8 +198,13 @@ constexpr Isa kIsa = Isa::Avx512;
 // per layer (Zen 5) against the per-plane kernel, it is 40 % faster on 7x7, 27 % on 10x10, 45 %
 // on 5x5 and 10-17 % on 14x14, whose rows fill 14 of 16 lanes (MobileNetV2's 3x3 + Clip,
 // MobileNetV3's + HardSwish, EfficientNet-B0's 3x3 and 5x5 + SiLU); on 28x28 (isa.h's pixel
-// limit raised to try it) it was 20 % slower on MobileNetV2's 3x3.
-constexpr int64_t kDepthwiseLanesMaxWidth = 14;
+// limit raised to try it) it was 20 % slower on MobileNetV2's 3x3. On an Intel Xeon VM (Dec
+// 2026), against the per-plane kernel with its in-place stride-2 path, 14x14 was slower:
+// MobileNetV2's 3x3 at stride 1 44-68 us against 47-81, at stride 2 (28x28 in) 28 against 57;
+// whole models, 5 interleaved rounds at 10 against 14: MobileNetV2 1 / 2 threads 6.60 / 4.09
+// against 6.71 / 4.17 ms, MobileNetV3-L 2 threads 3.25 against 3.34, MobileNetV3-S 1.21
+// against 1.26, the others level. 10 is the one measured on both.
+constexpr int64_t kDepthwiseLanesMaxWidth = 10;
 #include "cpu/simd_table.inc"
 #undef PERCEPT_SIMD_MASKED
 }  // namespace percept::cpu::avx512
