@@ -50,7 +50,10 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         part(0, N, 0, panels, 0);
         return;
     }
-    if (strips >= 4 * T) {
+    // By columns, each thread reads all of A (M x K) and its share of B (K x N); by rows, its
+    // share of A and all of B. So columns where there are plenty (4 strips per thread), or
+    // enough (2) and A is the smaller operand (M <= N).
+    if (strips >= 4 * T || (strips >= 2 * T && M <= N)) {
         // Split by column ranges, each thread its own share first: the next layer reads the
         // same spatial range from the same core's cache. Thread k's share is [edge(k),
         // edge(k + 1)), cut in `per` chunks (runSplit hands thread k the k-th run of tasks; a
@@ -70,16 +73,16 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         });
         return;
     }
-    // Few strips, under 4 per thread (a 14x14 plane is 7 at nr = 32, a 7x7 one 2): by row
-    // panels only (rowChunks). Cut by strips, each thread read all of A (the weights:
+    // Few strips (a 14x14 plane is 7 at nr = 32, a 7x7 one 2) and more rows than columns: by
+    // row panels only (rowChunks). Cut by strips, each thread read all of A (the weights:
     // EfficientNet-B0's last 1x1 conv, 320 -> 1280, is 1.6 MB, more than this machine's L2)
     // for its strips; cut by rows, each reads its share of A once and packs the few columns of
     // B again. On 2 threads that layer took 0.285-0.314 ms against 0.319-0.381 cut 2 x 2,
-    // ConvNeXt-T's and ResNet-50's 7x7 stages' 1x1 convs 0-6 % less. Below 4 strips per
-    // thread rather than 2 (Intel VM, 2 threads, 5-7 interleaved rounds): ResNet-50 33.3 ->
-    // 32.2 ms (its 14x14 1x1 convs to 1024 channels 415-453 -> 366-397 us), SqueezeNet 1.1
-    // (13x13) 3.46 -> 3.36, MobileNet v1 0.5 (10x10) 1.060 -> 1.011, MobileNetV3-L 3.38 ->
-    // 3.33; MobileNetV2 and EfficientNet-B0 level.
+    // ConvNeXt-T's and ResNet-50's 7x7 stages' 1x1 convs 0-6 % less. The M <= N test (Intel
+    // VM, 2 threads, 5 interleaved rounds, against columns from 2 strips per thread as
+    // before): MobileNetV2 4.20 -> 4.07 ms, SqueezeNet 1.1 (13x13) 3.43 -> 3.28, MobileNetV3-L
+    // 3.32 -> 3.24, MobileNet v1 0.5 (10x10) 1.076 -> 1.031, ResNet-50 (its 14x14 1x1 convs to
+    // 1024 channels 415-453 -> 366-397 us) 33.3 -> 32.2 and 31.7 -> 31.3 in two runs.
     const int64_t chunks = rowChunks(panels, T), pPer = (panels + chunks - 1) / chunks;
     pool.runSplit((panels + pPer - 1) / pPer, [&](int64_t t, int th) { part(0, N, t * pPer, std::min(panels, (t + 1) * pPer), th); });
 }

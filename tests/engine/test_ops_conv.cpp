@@ -96,7 +96,7 @@ TEST_P(ConvTest, OneByOne) {
         {"1x1 on 1x1 groups 3 batch 2", {2, 51, 1, 1}, 21, 1, 1, convParams(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Clip, -0.2f, 0.3f, 13, gemv()},
         {"1x1 wide (splits columns)", {1, 24, 40, 41}, 19, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"1x1 15x15 (a share's edge inside a strip)", {1, 40, 15, 15}, 50, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
-        {"1x1 10x10 (4 strips: row panels on 2 threads)", {1, 40, 10, 10}, 50, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
+        {"1x1 10x10 to 120 (4 strips, M > N: row panels on 2 threads)", {1, 40, 10, 10}, 120, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"1x1 tall (splits rows)", {1, 64, 3, 3}, 200, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         {"1x1 batch 2", {2, 7, 4, 6}, 5, 1, 1, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "1x1-gemm"},
         // Ragged column strips (cpu's column tiles): a 7x7 plane over two KC blocks of K, a 5x5
