@@ -86,8 +86,11 @@ TEST(CompressedModels, StreamedOutputsEqualDecodedAtLoadOnEverySharedModel) {
         const Outcome noPrefetch = run(pcz, x, roomy, false);
         EXPECT_EQ(noPrefetch.stats.decodeLanes, 1);
         expectSame(atLoad.out, noPrefetch.out, "mixed budget without prefetch");
+        // The pool-free decode path, against decoding at load on one thread too: the bits may
+        // differ between thread counts where a kernel's form depends on it (Winograd F(2x2)
+        // where F(4x4) has too few tiles per thread, the SE means' per-thread partial sums).
         const Outcome oneThread = run(pcz, x, 0, true, 1);
-        expectSame(atLoad.out, oneThread.out, "budget 0, one thread");  // the pool-free decode path
+        expectSame(run(pcz, x, kNoWeightBudget, true, 1).out, oneThread.out, "budget 0, one thread");
     }
 }
 
@@ -108,7 +111,11 @@ TEST(CompressedModels, BudgetEdgeCases) {
     EXPECT_LE(below.stats.weightBytes, all - 1);
     const Outcome zero = run(pcz, x, 0);
     EXPECT_GT(zero.stats.weightBytes, 0u);
-    EXPECT_LT(zero.stats.weightBytes, all / 3) << "streaming everything holds far less than decoding everything";
+    // A lane holds the largest step decoded and repacked (SqueezeNet's classifier, 40 % of its
+    // weights), so streaming everything holds 36 % of decoding everything on 2 threads, since
+    // the decoded-at-load session's 13x13 convs hold F(2x2)'s repacked weights (1.8x the
+    // originals), not F(4x4)'s (4x): about 4 MB less.
+    EXPECT_LT(zero.stats.weightBytes, all / 2) << "streaming everything holds far less than decoding everything";
     EXPECT_GE(zero.stats.streamedLayers, below.stats.streamedLayers);
     EXPECT_EQ(zero.stats.decodedWeightBytes, atLoad.stats.decodedWeightBytes);
     // Uncompressed: the budget is ignored.
