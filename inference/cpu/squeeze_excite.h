@@ -23,8 +23,9 @@ float planeSum(const float* x, int64_t n);
 class SqueezeExciteGate {
 public:
     SqueezeExciteGate(const graph::Graph& g, const graph::SqueezeExcite& se, const KernelConfig& cfg);
-    // The gate ([N][C]) at the start of `workspace` (workspaceFloats() floats), its scratch
-    // after it; returns the gate. The channel means are split over the pool's threads as
+    // The gate ([N][C]) at the start of `workspace` (workspaceFloats(pool.size()) floats),
+    // its scratch after it (the means, the hidden vector, a row of partial sums per thread);
+    // returns the gate. The channel means are split over the pool's threads as
     // forEachShare() splits x: a later pass over x split the same way re-reads each thread's
     // own part from its cache.
     const float* compute(ThreadPool& pool, const float* x, float* workspace) const;
