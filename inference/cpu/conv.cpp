@@ -333,12 +333,8 @@ public:
             // every plane crossed between the cores twice: on 2 threads MobileNetV2's 1x1 convs
             // after its 112x112 and 56x56 depthwise convs took 13-30 us more each (7
             // interleaved rounds: the model 4.58 ms against 4.49 split by rows).
-            ctx.pool.parallelFor(q.N * q.OH, 1, [&](int64_t r0, int64_t r1, int th) {
-                for (int64_t r = r0; r < r1;) {
-                    const int64_t n = r / q.OH, oy0 = r % q.OH, oy1 = std::min(q.OH, oy0 + (r1 - r));
-                    for (int64_t c = 0; c < q.C; ++c) rows(n * q.C + c, oy0, oy1, th);
-                    r += oy1 - oy0;
-                }
+            forEachRowBand(ctx.pool, q.N, q.OH, 1, [&](int64_t n, int64_t oy0, int64_t oy1, int th) {
+                for (int64_t c = 0; c < q.C; ++c) rows(n * q.C + c, oy0, oy1, th);
             });
             return;
         }

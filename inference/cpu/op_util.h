@@ -62,6 +62,19 @@ inline size_t alignFloats(size_t floats) { return (floats + 15) / 16 * 16; }
 // MobileNetV2's 28x28 depthwise convs ran 48 -> 66 us split by rows (each share a call of its
 // own, with its halo rows), the 56x56 and 112x112 ones 6-15 us faster.
 inline bool splitsByRows(int64_t rows, int threads) { return threads > 1 && rows >= 16 * threads; }
+// Such a pass's shares: [0, images * rows) cut into the pool's contiguous shares (thread k the
+// k-th, in multiples of `grain` rows), and fn(image, r0, r1, thread) called for each image's
+// part of a share, its rows [r0, r1).
+template <class F>
+void forEachRowBand(ThreadPool& pool, int64_t images, int64_t rows, int64_t grain, F&& fn) {
+    pool.parallelFor(images * rows, grain, [&](int64_t b, int64_t e, int th) {
+        for (int64_t r = b; r < e;) {
+            const int64_t n = r / rows, r0 = r % rows, r1 = std::min(rows, r0 + (e - r));
+            fn(n, r0, r1, th);
+            r += r1 - r0;
+        }
+    });
+}
 
 // Applies an activation while copying n values from `in` to `out` (which may be equal).
 void activate(const graph::FusedActivation& act, const float* in, float* out, int64_t n);

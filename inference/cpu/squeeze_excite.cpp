@@ -49,7 +49,7 @@ const float* SqueezeExciteGate::compute(ThreadPool& pool, const float* x, float*
     float* gate = workspace;                                                 // [N][C]
     float* means = gate + alignFloats(static_cast<size_t>(N_ * C_));        // [N][C]
     float* hidden = means + N_ * C_;                                         // [N][Cr]
-    float* sums = gate + alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_)));  // [threads][N][C]
+    float* sums = means + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_)));   // [threads][N][C]
     const size_t perThread = alignFloats(static_cast<size_t>(N_ * C_));
     const int T = pool.size();
     std::fill(sums, sums + static_cast<size_t>(T) * perThread, 0.0f);

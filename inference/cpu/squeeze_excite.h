@@ -37,12 +37,8 @@ public:
     template <class F>
     void forEachShare(ThreadPool& pool, F&& fn) const {
         if (splitsByRows(H_, pool.size())) {
-            pool.parallelFor(N_ * plane_, W_, [&](int64_t r0, int64_t r1, int th) {
-                for (int64_t r = r0; r < r1;) {
-                    const int64_t n = r / plane_, i0 = r % plane_, i1 = std::min(plane_, i0 + (r1 - r));
-                    for (int64_t c = 0; c < C_; ++c) fn(n * C_ + c, i0, i1, th);
-                    r += i1 - i0;
-                }
+            forEachRowBand(pool, N_, plane_, W_, [&](int64_t n, int64_t i0, int64_t i1, int th) {
+                for (int64_t c = 0; c < C_; ++c) fn(n * C_ + c, i0, i1, th);
             });
         } else {
             pool.parallelFor(N_ * C_, planeGrain(), [&](int64_t b, int64_t e, int th) {
@@ -52,13 +48,11 @@ public:
     }
     size_t weightBytes() const { return (w1_.size() + b1_.size() + w2_.size() + b2_.size()) * sizeof(float); }
     bool simd() const { return dot_ != nullptr; }
-    int64_t images() const { return N_; }
-    int64_t channels() const { return C_; }
     int64_t plane() const { return plane_; }
-    // parallelFor's grain for a pass over the N * C planes.
-    int64_t planeGrain() const;
 
 private:
+    // parallelFor's grain for a pass over the N * C planes.
+    int64_t planeGrain() const;
     void matVec(ThreadPool& pool, const float* w, const float* b, const float* in, int64_t K, int64_t rows, const graph::FusedActivation& act,
                 float* out) const;
 
