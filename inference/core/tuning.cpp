@@ -38,6 +38,7 @@ Tuning Tuning::fromEnvironment() {
     t.winograd = choose("PERCEPT_CPU_WINOGRAD", Winograd::Auto,
                         {{"f4", Winograd::F4}, {"on", Winograd::F4}, {"f2", Winograd::F2}, {"off", Winograd::Off}, {"auto", Winograd::Auto}});
     t.convMaxPool = choose("PERCEPT_CPU_CONVPOOL", true, {{"on", true}, {"off", false}});
+    t.pointwiseDepthwise = choose("PERCEPT_CPU_PW_DW", true, {{"on", true}, {"off", false}});  // CPU speed
     t.squeezeExcite = choose("PERCEPT_CPU_SE", true, {{"on", true}, {"off", false}});
     t.squeezeExciteConv = choose("PERCEPT_CPU_SE_CONV", true, {{"on", true}, {"off", false}});  // CPU speed
     t.depthwiseLanes = choose("PERCEPT_CPU_DW_LANES", true, {{"on", true}, {"off", false}});

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cpu/kernel.h"
+#include "cpu/op_util.h"
 #include "graph/fusion.h"
 #include "graph/ir.h"
 #include "graph/window.h"
@@ -50,6 +51,25 @@ inline int64_t im2colTileColumns(int64_t K, int64_t P) {
 std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd& fa, const KernelConfig& cfg);
 
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg);
+
+// A 1x1 conv and the depthwise conv that alone reads its output (graph::convConvCandidates) as
+// one kernel, a band of depthwise output rows at a time from the 1x1 rows it reads, or null
+// where that does not apply (other shapes or paths, no SIMD level, tuning.pointwiseDepthwise
+// off) or does not pay (pointwiseDepthwisePays). Its run() takes the 1x1 conv's inputs and
+// writes the depthwise conv's output.
+//
+// It pays for a 3x3 depthwise conv after a 1x1 conv whose output (M x P floats an image) would
+// not stay in L2 (kPointwiseDepthwiseMinBytes), on a plane the threads split by rows
+// (op_util.h splitsByRows; a share of a few rows would expand its halo rows again, a large
+// part of it). Measured on MobileNetV2, MobileNetV3-L and EfficientNet-B0, 1 and 2 threads
+// (Intel VM, 2 MB L2 a core): 56x56 x 144 (1.8 MB) and 112x112 x 96 gained 20-230 us a pair;
+// 28x28 x 192 (0.6 MB) lost 14-20 us at 1 thread; 5x5 kernels lost 10-50 us (their 4 or 3 rows
+// shared between bands: moved or expanded again, either cost more than the fusion saved).
+inline constexpr int64_t kPointwiseDepthwiseMinBytes = 768 * 1024;
+inline bool pointwiseDepthwisePays(int64_t M, int64_t P, int64_t k, int64_t OH, int threads) {
+    return k == 3 && M * P * 4 >= kPointwiseDepthwiseMinBytes && (threads <= 1 || splitsByRows(OH, threads));
+}
+std::unique_ptr<Kernel> makeConvPointwiseDepthwise(const graph::Graph& g, const graph::Node& pw, const graph::Node& dw, const KernelConfig& cfg);
 
 // A squeeze-and-excitation block whose output only a 1x1 conv reads, with that conv's
 // residual Add when there is one (graph::squeezeExciteConvCandidates), as one step: the block's

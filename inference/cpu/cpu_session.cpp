@@ -156,6 +156,12 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
         }
     };
     for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}, {}, {}}, "+MaxPool");
+    // CPU speed: a 1x1 conv's output read by a depthwise conv in bands, never stored.
+    for (const auto& [a, b] : graph::convConvCandidates(g)) {
+        std::string label = "+";  // appended, as below (GCC 12's false -Wrestrict)
+        label += g.nodes[b].displayOp();
+        take({cpu::StepSpec::Kind::ConvPointwiseDepthwise, {a, b}, {}, {}, {}}, label);
+    }
     // CPU speed: a block whose output a 1x1 conv reads scales that conv's input instead.
     for (const graph::SqueezeExciteConv& sc : graph::squeezeExciteConvCandidates(g)) {
         cpu::StepSpec step{cpu::StepSpec::Kind::SqueezeExciteConv, {sc.se.pool, sc.se.reduce, sc.se.expand, sc.se.mul, sc.conv}, sc.se, {}, sc};

@@ -85,6 +85,9 @@ struct DepthwiseArgs {
     // Output rows [oy0, min(oy1, OH)) only: a thread's share when the threads split a plane by
     // rows (conv.cpp says why).
     int64_t oy0 = 0, oy1 = INT64_MAX;
+    // x holds the plane from input row xRow0 on, the rows output rows [oy0, oy1) read: a band
+    // the 1x1 conv before it just wrote (conv.cpp's ConvPointwiseDepthwise). 0: all of it.
+    int64_t xRow0 = 0;
 };
 // The kernel sizes CpuKernels::depthwiseK takes (3x3 MobileNets, 5x5 EfficientNet and
 // MobileNetV3, 7x7 ConvNeXt).

@@ -17,6 +17,7 @@ std::unique_ptr<Kernel> buildStep(const graph::Graph& g, const StepSpec& step, c
     switch (step.kind) {
         case StepSpec::Kind::Node: return makeKernel(g, g.nodes[step.nodes[0]], cfg);
         case StepSpec::Kind::ConvMaxPool: return makeConvMaxPool(g, g.nodes[step.nodes[0]], g.nodes[step.nodes[1]], cfg);
+        case StepSpec::Kind::ConvPointwiseDepthwise: return makeConvPointwiseDepthwise(g, g.nodes[step.nodes[0]], g.nodes[step.nodes[1]], cfg);
         case StepSpec::Kind::SqueezeExcite: return makeSqueezeExcite(g, step.se, cfg);
         case StepSpec::Kind::MatMulBias: return makeMatMulBias(g, step.add, cfg);
         case StepSpec::Kind::ConvAdd: return makeConvAdd(g, step.add, cfg);

@@ -27,7 +27,7 @@ namespace percept::cpu {
 // What one kernel of the session computes: one node, or a fused group (graph/fusion.h) whose
 // kernel runs at its first node's step.
 struct StepSpec {
-    enum class Kind { Node, ConvMaxPool, SqueezeExcite, MatMulBias, ConvAdd, SqueezeExciteConv } kind = Kind::Node;
+    enum class Kind { Node, ConvMaxPool, ConvPointwiseDepthwise, SqueezeExcite, MatMulBias, ConvAdd, SqueezeExciteConv } kind = Kind::Node;
     std::vector<size_t> nodes;  // nodes[0]: the node whose step runs the kernel
     graph::SqueezeExcite se;    // Kind::SqueezeExcite
     graph::FusedAdd add;        // Kind::MatMulBias: a MatMul and its bias Add (cpu/gemm.h); Kind::ConvAdd: a

@@ -94,4 +94,19 @@ std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g) {
     return pairs;
 }
 
+std::vector<std::pair<size_t, size_t>> convConvCandidates(const Graph& g) {
+    std::vector<std::pair<size_t, size_t>> pairs;
+    const auto readers = g.readerCounts();
+    for (size_t k = 0; k + 1 < g.nodes.size(); ++k) {
+        const Node& n = g.nodes[k];
+        const Node& next = g.nodes[k + 1];
+        if (n.op != OpKind::Conv || n.outputs.size() != 1 || n.outputs[0] < 0 || readers[static_cast<size_t>(n.outputs[0])] != 1 ||
+            next.op != OpKind::Conv || next.inputs.empty() || next.inputs[0] != n.outputs[0] || next.outputs.size() != 1 || next.outputs[0] < 0)
+            continue;
+        if (isQuantizedNode(g, n) || isQuantizedNode(g, next)) continue;  // int8: the fused kernel is a float one
+        pairs.emplace_back(k, k + 1);
+    }
+    return pairs;
+}
+
 }  // namespace percept::graph

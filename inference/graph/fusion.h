@@ -57,6 +57,12 @@ void fuseQuantized(Graph& g);
 // kernel where its kernels allow (cpu::makeConvMaxPool), so the conv output is never stored.
 std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g);
 
+// Backend-level: (conv, conv) node indices where a Conv's only reader is the next node, another
+// Conv reading it as its data input (the MobileNets' 1x1 expansion and depthwise convs). The
+// CPU backend runs the pairs its kernels take (a 1x1 and a depthwise conv on a large plane:
+// cpu::makeConvPointwiseDepthwise) as one kernel, so the first conv's output is never stored.
+std::vector<std::pair<size_t, size_t>> convConvCandidates(const Graph& g);
+
 // Backend-level (fusion_se.cpp): squeeze-and-excitation blocks (MobileNetV3, EfficientNet),
 //     s = GlobalAveragePool(x); t = act1(Conv1x1(s)); g = act2(Conv1x1(t)); y = Mul(x, g)
 // (either Mul operand order; act2 is the gate: Sigmoid or HardSigmoid, fused into the conv;

@@ -506,6 +506,98 @@ TEST_P(ConvTest, ConvThenMaxPool) {
     }
 }
 
+// A 1x1 conv whose only reader is a 3x3 depthwise conv runs with it as one kernel on the CPU
+// where its output would not stay in cache (cpu::pointwiseDepthwisePays): the depthwise output
+// a band of rows at a time from the expanded rows it reads, the rows two bands share kept in
+// the band buffer. MobileNetV2's stride-2 block (pad 1) and TF's SAME padding (bottom/right
+// only), stride 1 with many bands (256 channels of 64-wide rows: 6 output rows a band), odd
+// widths, output channels not a multiple of the GEMM panel, batch 2, the activations the
+// MobileNets and EfficientNet fuse into either conv. A second reader of the 1x1 output, a 5x5
+// depthwise conv, a small plane, or a grouped second conv keep the two apart.
+TEST_P(ConvTest, PointwiseThenDepthwise) {
+    struct Case {
+        std::string name;
+        Shape x;            // the 1x1 conv's input
+        int64_t M;          // its output channels, the depthwise conv's
+        int64_t k, stride;  // the depthwise conv's kernel and stride
+        std::vector<int64_t> pads;
+        Activation act1, act2;
+        int64_t group;      // the second conv's group (M: depthwise)
+        bool fused;         // where the level has the SIMD kernels, on 1 thread
+    };
+    const std::vector<Case> cases = {
+        {"MobileNetV2 stride 2", {1, 16, 72, 60}, 64, 3, 2, {1, 1, 1, 1}, Activation::Clip, Activation::Clip, 64, true},
+        {"TF SAME stride 2, odd width", {1, 8, 64, 49}, 72, 3, 2, {0, 0, 1, 1}, Activation::Relu, Activation::None, 72, true},
+        {"stride 1, many bands", {1, 4, 48, 64}, 256, 3, 1, {1, 1, 1, 1}, Activation::Silu, Activation::Silu, 256, true},
+        {"stride 1, 61 wide, M 70", {1, 24, 50, 61}, 70, 3, 1, {1, 1, 1, 1}, Activation::HardSwish, Activation::Relu, 70, true},
+        {"batch 2, no pads", {2, 12, 40, 64}, 80, 3, 1, {0, 0, 0, 0}, Activation::None, Activation::Clip, 80, true},
+        {"5x5 stays separate", {1, 8, 40, 40}, 144, 5, 1, {2, 2, 2, 2}, Activation::Silu, Activation::Silu, 144, false},
+        {"small plane stays separate", {1, 16, 20, 20}, 96, 3, 1, {1, 1, 1, 1}, Activation::Clip, Activation::Clip, 96, false},
+        {"grouped conv stays separate", {1, 8, 40, 64}, 96, 3, 1, {1, 1, 1, 1}, Activation::Relu, Activation::Relu, 48, false},
+    };
+    const bool simd = testIsa() != cpu::Isa::Generic;
+    const float clipLo = 0.0f, clipHi = 0.6f;
+    // act(from) as a node of the graph, into value `name` (the Clip's bounds clipLo, clipHi).
+    auto addAct = [&](OpGraph& g, Activation a, int from, const std::string& name, int to) {
+        if (a == Activation::None) return from;
+        const int out = to >= 0 ? to : g.value(name);
+        switch (a) {
+            case Activation::Relu: g.node("Relu", {from}, {out}); break;
+            case Activation::HardSwish: g.node("HardSwish", {from}, {out}); break;
+            case Activation::Silu: {
+                const int sg = g.value(name + "_sigmoid");
+                g.node("Sigmoid", {from}, {sg});
+                g.node("Mul", {from, sg}, {out});
+                break;
+            }
+            default:
+                g.node("Clip", {from, g.constant(name + "_lo", Tensor({}, {clipLo})), g.constant(name + "_hi", Tensor({}, {clipHi}))}, {out});
+                break;
+        }
+        return out;
+    };
+    uint32_t seed = 900;
+    for (const auto& c : cases) {
+        for (bool secondReader : {false, true}) {
+            SCOPED_TRACE(c.name + (secondReader ? " (1x1 output read twice)" : ""));
+            seed += 10;
+            const Tensor x = randomTensor(c.x, seed);
+            const Tensor w1 = randomTensor({c.M, c.x[1], 1, 1}, seed + 1, -0.5f, 0.5f);
+            const Tensor b1 = randomTensor({c.M}, seed + 2);
+            const Tensor w2 = randomTensor({c.M, c.M / c.group, c.k, c.k}, seed + 3, -0.5f, 0.5f);
+            const Tensor b2 = randomTensor({c.M}, seed + 4);
+            OpGraph g(14);  // HardSwish
+            const int e = g.value("e");
+            g.node("Conv", {g.input("x", c.x), g.constant("w1", w1), g.constant("b1", b1)}, {e}, "expand");
+            const int ea = addAct(g, c.act1, e, "ea", -1);
+            const int d = c.act2 == Activation::None ? g.output("y") : g.value("d");
+            graph::Node& dw = g.node("Conv", {ea, g.constant("w2", w2), g.constant("b2", b2)}, {d}, "depthwise");
+            setInts(dw, "kernel_shape", {c.k, c.k});
+            setInts(dw, "strides", {c.stride, c.stride});
+            setInts(dw, "pads", c.pads);
+            setInt(dw, "group", c.group);
+            addAct(g, c.act2, d, "da", c.act2 == Activation::None ? -1 : g.output("y"));
+            if (secondReader) g.node("Relu", {ea}, {g.output("also")});
+            Stats stats;
+            const auto got = run(g, {x}, &stats);
+            const float a1 = c.act1 == Activation::Clip ? clipLo : 0.0f, a1b = c.act1 == Activation::Clip ? clipHi : 0.0f;
+            const float a2 = c.act2 == Activation::Clip ? clipLo : 0.0f, a2b = c.act2 == Activation::Clip ? clipHi : 0.0f;
+            const Tensor expanded = ref::actAll(ref::conv2d(x, w1, b1.data.data(), convParams(1, {1, 1}, {0, 0, 0, 0})), c.act1, a1, a1b);
+            const Tensor want =
+                ref::actAll(ref::conv2d(expanded, w2, b2.data.data(), convParams(c.group, {c.stride, c.stride}, c.pads)), c.act2, a2, a2b);
+            ASSERT_FALSE(got.empty());
+            EXPECT_TRUE(allClose(got[0], want, tol()));
+            if (backend() == Backend::Cpu) {
+                const int64_t OH = (c.x[2] + c.pads[0] + c.pads[2] - c.k) / c.stride + 1;
+                const bool fused = simd && c.fused && !secondReader && (threads() == 1 || cpu::splitsByRows(OH, threads()));
+                ASSERT_GE(stats.layers.size(), 2u);
+                EXPECT_EQ(stats.layers[0].algo.rfind("1x1-gemm+depthwise", 0) == 0, fused) << stats.layers[0].algo;
+                EXPECT_EQ(stats.layers[1].algo == "in expand", fused) << stats.layers[1].algo;
+            }
+        }
+    }
+}
+
 // Reduction depths whose column matrix is far over the tile budget: the output is built from
 // several im2col tiles (down to one column per tile), and the workspace stays bounded.
 TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {

@@ -28,6 +28,9 @@ struct Tuning {
     // CPU: a conv whose only reader is a MaxPool runs as one Conv+MaxPool kernel
     // (PERCEPT_CPU_CONVPOOL=off turns it off).
     bool convMaxPool = true;
+    // CPU speed: a 1x1 conv whose only reader is a depthwise conv runs with it as one kernel
+    // where its expanded output would not stay in cache (PERCEPT_CPU_PW_DW=off keeps them apart).
+    bool pointwiseDepthwise = true;
     // CPU: a squeeze-and-excitation block (GlobalAveragePool, two 1x1 convs, Mul) runs as one
     // kernel (PERCEPT_CPU_SE=off runs its nodes one by one).
     bool squeezeExcite = true;
