@@ -3,6 +3,7 @@
 // Backends register a factory here; Session::create looks the chosen one up. The Vulkan
 // backend is compiled in only when PERCEPT_WITH_VULKAN is on.
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,9 @@ struct Node;
 
 namespace percept::detail {
 
-// Every backend's run() starts here: an Error unless `inputs` match the graph's inputs in
+// Every backend's runInputs() starts here: an Error unless `inputs` match the graph's inputs in
 // number and shape.
-void checkRunInputs(const graph::Graph& g, const std::vector<Tensor>& inputs);
+void checkRunInputs(const graph::Graph& g, std::span<const Tensor* const> inputs);
 
 // Whether a backend has a kernel for this node (after ggml's supports_op), asked before a
 // session is made; `why` names the op and the backend otherwise.

@@ -62,6 +62,13 @@ std::unique_ptr<Session> Session::create(const Model& model, const SessionOption
     return s;
 }
 
+std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
+    std::vector<const Tensor*> in;
+    in.reserve(inputs.size());
+    for (const Tensor& t : inputs) in.push_back(&t);
+    return runInputs(in);
+}
+
 std::vector<Tensor> Session::runBatch(const std::vector<Tensor>& images) {
     if (inputShapes_.size() != 1) throw Error("runBatch needs a model with one input, not " + std::to_string(inputShapes_.size()));
     if (images.empty()) return {};
@@ -119,13 +126,13 @@ bool supportsOp(Backend b, const graph::Graph& g, const graph::Node& n, std::str
 #endif
 }
 
-void checkRunInputs(const graph::Graph& g, const std::vector<Tensor>& inputs) {
+void checkRunInputs(const graph::Graph& g, std::span<const Tensor* const> inputs) {
     if (inputs.size() != g.inputs.size())
         throw Error("the model takes " + std::to_string(g.inputs.size()) + " input(s), got " + std::to_string(inputs.size()));
     for (size_t k = 0; k < inputs.size(); ++k) {
         const graph::Value& v = g.value(g.inputs[k]);
-        if (inputs[k].shape != v.shape || static_cast<int64_t>(inputs[k].data.size()) != elementCount(v.shape))
-            throw Error("input '" + v.name + "' must have shape " + shapeToString(v.shape) + ", got " + shapeToString(inputs[k].shape));
+        if (inputs[k]->shape != v.shape || static_cast<int64_t>(inputs[k]->data.size()) != elementCount(v.shape))
+            throw Error("input '" + v.name + "' must have shape " + shapeToString(v.shape) + ", got " + shapeToString(inputs[k]->shape));
     }
 }
 

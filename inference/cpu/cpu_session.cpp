@@ -303,12 +303,12 @@ public:
         }
     }
 
-    std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
+    std::vector<Tensor> runInputs(std::span<const Tensor* const> inputs) override {
         const graph::Graph& g = *graph_;
         detail::checkRunInputs(g, inputs);
         pool_.wake();  // while the inputs are copied in
         for (size_t k = 0; k < inputs.size(); ++k) {
-            std::memcpy(const_cast<float*>(pointer(g.inputs[k])), inputs[k].data.data(), inputs[k].data.size() * sizeof(float));
+            std::memcpy(const_cast<float*>(pointer(g.inputs[k])), inputs[k]->data.data(), inputs[k]->data.size() * sizeof(float));
         }
         cpu::KernelContext ctx{pool_, reinterpret_cast<float*>(workspace_.get())};
         using Clock = std::chrono::steady_clock;

@@ -209,14 +209,14 @@ VkResult VulkanSession::awaitFence() {
     return vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX);
 }
 
-std::vector<Tensor> VulkanSession::run(const std::vector<Tensor>& inputs) {
+std::vector<Tensor> VulkanSession::runInputs(std::span<const Tensor* const> inputs) {
     const graph::Graph& g = *graph_;
     detail::checkRunInputs(g, inputs);
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     auto* in = static_cast<uint8_t*>(stagingIn_.mapped());
     for (size_t k = 0; k < inputs.size(); ++k)
-        std::memcpy(in + inputStaging_[k], inputs[k].data.data(), inputs[k].data.size() * sizeof(float));
+        std::memcpy(in + inputStaging_[k], inputs[k]->data.data(), inputs[k]->data.size() * sizeof(float));
     stagingIn_.flush();
 
     ctx_->submit(cmd_, fence_);

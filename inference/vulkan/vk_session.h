@@ -26,7 +26,7 @@ public:
     VulkanSession(const Model& model, const SessionOptions& options);
     ~VulkanSession() override;
 
-    std::vector<Tensor> run(const std::vector<Tensor>& inputs) override;
+    std::vector<Tensor> runInputs(std::span<const Tensor* const> inputs) override;
     const Stats& stats() const override { return stats_; }
     Backend backend() const override { return Backend::Vulkan; }
     std::string deviceName() const override { return ctx_->name(); }
