@@ -846,7 +846,7 @@ std::unique_ptr<Kernel> makeConvPointwiseDepthwise(const graph::Graph& g, const 
                            d.sh == d.sw && (d.sw == 1 || d.sw == 2) && depthwisePadTakes(d.OW, d.sw) && fn &&
                            !(cfg.tuning.depthwiseLanes &&
                              depthwiseLanesTakes(cfg.simd, d.kh, d.sh, d.OH, d.OW, d.C, cfg.simd.depthwiseLanesMaxWidth));
-    if (!p.pointwise() || p.group != 1 || p.P() < 8 || !depthwise || !pointwiseDepthwisePays(p.M, p.P(), d.kh, d.OH, cfg.threads)) return nullptr;
+    if (!p.pointwise() || p.group != 1 || p.P() < 8 || !depthwise || !pointwiseDepthwisePays(p.M, p.P(), d.kh, d.sh, d.OH, cfg.threads)) return nullptr;
     std::vector<float> converted;
     const std::vector<float>& dwW = weightsOf(g, dw, converted);
     return std::make_unique<ConvPointwiseDepthwise>(p, std::move(pwBias), pw.act, packWeights(g, pw, *pg, 1, p.M, p.C), d, dwW, std::move(dwBias),

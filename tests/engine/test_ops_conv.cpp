@@ -528,6 +528,7 @@ TEST_P(ConvTest, PointwiseThenDepthwise) {
     const std::vector<Case> cases = {
         {"MobileNetV2 stride 2", {1, 16, 72, 60}, 64, 3, 2, {1, 1, 1, 1}, Activation::Clip, Activation::Clip, 64, true},
         {"TF SAME stride 2, odd width", {1, 8, 64, 49}, 72, 3, 2, {0, 0, 1, 1}, Activation::Relu, Activation::None, 72, true},
+        {"stride 2, 20 output rows (10 a thread on 2)", {1, 16, 40, 90}, 64, 3, 2, {1, 1, 1, 1}, Activation::Clip, Activation::Clip, 64, true},
         {"stride 1, many bands", {1, 4, 48, 64}, 256, 3, 1, {1, 1, 1, 1}, Activation::Silu, Activation::Silu, 256, true},
         {"stride 1, 61 wide, M 70", {1, 24, 50, 61}, 70, 3, 1, {1, 1, 1, 1}, Activation::HardSwish, Activation::Relu, 70, true},
         {"batch 2, no pads", {2, 12, 40, 64}, 80, 3, 1, {0, 0, 0, 0}, Activation::None, Activation::Clip, 80, true},
@@ -589,7 +590,7 @@ TEST_P(ConvTest, PointwiseThenDepthwise) {
             EXPECT_TRUE(allClose(got[0], want, tol()));
             if (backend() == Backend::Cpu) {
                 const int64_t OH = (c.x[2] + c.pads[0] + c.pads[2] - c.k) / c.stride + 1;
-                const bool fused = simd && c.fused && !secondReader && (threads() == 1 || cpu::splitsByRows(OH, threads()));
+                const bool fused = simd && c.fused && !secondReader && cpu::pointwiseDepthwisePays(c.M, c.x[2] * c.x[3], c.k, c.stride, OH, threads());
                 ASSERT_GE(stats.layers.size(), 2u);
                 EXPECT_EQ(stats.layers[0].algo.rfind("1x1-gemm+depthwise", 0) == 0, fused) << stats.layers[0].algo;
                 EXPECT_EQ(stats.layers[1].algo == "in expand", fused) << stats.layers[1].algo;
