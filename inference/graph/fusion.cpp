@@ -77,36 +77,29 @@ void fuseActivations(Graph& g) {
     eraseNodes(g, drop);
 }
 
-std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g) {
+namespace {
+
+// (k, k + 1) where node k is a Conv whose only reader is node k + 1, an `next` node reading it as
+// its first input; float nodes only (the fused kernels are float ones).
+std::vector<std::pair<size_t, size_t>> convThen(const Graph& g, OpKind next) {
     std::vector<std::pair<size_t, size_t>> pairs;
     const auto readers = g.readerCounts();
     for (size_t k = 0; k + 1 < g.nodes.size(); ++k) {
         const Node& n = g.nodes[k];
-        const Node& next = g.nodes[k + 1];
+        const Node& r = g.nodes[k + 1];
         if (n.op != OpKind::Conv || n.outputs.size() != 1 || n.outputs[0] < 0 || readers[static_cast<size_t>(n.outputs[0])] != 1 ||
-            next.op != OpKind::MaxPool || next.inputs.empty() || next.inputs[0] != n.outputs[0] || next.outputs.size() != 1 ||
-            next.outputs[0] < 0)
+            r.op != next || r.inputs.empty() || r.inputs[0] != n.outputs[0] || r.outputs.size() != 1 || r.outputs[0] < 0)
             continue;
-        if (isQuantizedNode(g, n)) continue;  // int8: the Conv+MaxPool kernel is a float one
+        if (isQuantizedNode(g, n) || isQuantizedNode(g, r)) continue;
         pairs.emplace_back(k, k + 1);
-        ++k;  // a pool is fused once
     }
     return pairs;
 }
 
-std::vector<std::pair<size_t, size_t>> convConvCandidates(const Graph& g) {
-    std::vector<std::pair<size_t, size_t>> pairs;
-    const auto readers = g.readerCounts();
-    for (size_t k = 0; k + 1 < g.nodes.size(); ++k) {
-        const Node& n = g.nodes[k];
-        const Node& next = g.nodes[k + 1];
-        if (n.op != OpKind::Conv || n.outputs.size() != 1 || n.outputs[0] < 0 || readers[static_cast<size_t>(n.outputs[0])] != 1 ||
-            next.op != OpKind::Conv || next.inputs.empty() || next.inputs[0] != n.outputs[0] || next.outputs.size() != 1 || next.outputs[0] < 0)
-            continue;
-        if (isQuantizedNode(g, n) || isQuantizedNode(g, next)) continue;  // int8: the fused kernel is a float one
-        pairs.emplace_back(k, k + 1);
-    }
-    return pairs;
-}
+}  // namespace
+
+std::vector<std::pair<size_t, size_t>> convMaxPoolCandidates(const Graph& g) { return convThen(g, OpKind::MaxPool); }
+
+std::vector<std::pair<size_t, size_t>> convConvCandidates(const Graph& g) { return convThen(g, OpKind::Conv); }
 
 }  // namespace percept::graph
