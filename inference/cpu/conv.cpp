@@ -74,7 +74,57 @@ std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, cons
 // row-major block. Row (c, kz, ky, kx) holds input[c][iz][iy][ix] at iz = oz*sd - pf + kz*dd,
 // iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw for the output positions
 // p = (oz*OH + oy)*OW + ox, zero where that falls in the padding (2-D: oz = iz = 0).
+// The widest output row (plus the kernel's reach) im2colTileStride2 splits on its stack.
+constexpr int64_t kSplitRowMax = 1024;
+// ... and the widest it is chosen for: on short rows a stride-2 copy is mostly its ragged end
+// (ResNet-50's 3x3 stride-2 convs, 28 to 7 wide: 100-125 us less each at 1 thread), while on
+// 112-wide rows the contiguous copies' calls cost about what they save (SqueezeNet's 3x3 stem
+// +29 us, ResNet-50's 7x7 stem -79 us and ResNet-18's +31 us at 2 threads, 4-5 rounds).
+constexpr int64_t kSplitRowsOW = 32;
+static_assert(kSplitRowsOW + 16 <= kSplitRowMax);
+
+// im2colTile for a 2-D conv of stride 2 across, no dilation across, kw >= 2 (a ResNet stem's 7x7,
+// the 3x3 stride-2 convs): each input row a tile reads is split once into its even and odd
+// columns (zero where the padding is), and each kernel column's row of the tile is then a
+// contiguous copy from one of the two. A strided copy per kernel column and output row had made
+// ResNet's 7x7 stem copy 16,464 rows of 112 values an image one stride-2 gather at a time.
+void im2colTileStride2(const ConvGeom& q, CopyStride2Fn copy2, const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) {
+    const int64_t cols = p1 - p0, reach = (q.kw - 1) / 2;  // column kx reads split column ox + kx / 2
+    float split[2][kSplitRowMax];  // [parity][m - ox0]: input column 2m + parity - pl
+    for (int64_t c = cBegin; c < cEnd; ++c) {
+        const float* plane = x + c * q.H * q.W;
+        for (int64_t ky = 0; ky < q.kh; ++ky) {
+            float* rows = col + (c * q.kh + ky) * q.kw * cols;  // kernel column kx's row at rows + kx * cols
+            for (int64_t p = p0; p < p1;) {
+                const int64_t oy = p / q.OW, ox0 = p - oy * q.OW, n = std::min(q.OW - ox0, p1 - p);
+                const int64_t iy = oy * q.sh - q.pt + ky * q.dh;
+                float* d = rows + (p - p0);
+                if (iy < 0 || iy >= q.H) {
+                    for (int64_t kx = 0; kx < q.kw; ++kx) std::fill(d + kx * cols, d + kx * cols + n, 0.0f);
+                } else {
+                    const float* in = plane + iy * q.W;
+                    const int64_t m0 = ox0, m1 = ox0 + n + reach;
+                    for (int par = 0; par < 2; ++par) {
+                        // The m whose column 2m + par - pl lies in [0, W).
+                        const int64_t last = q.W - 1 + q.pl - par;
+                        const int64_t lo = std::clamp<int64_t>((q.pl - par + 1) / 2, m0, m1);
+                        const int64_t hi = std::clamp<int64_t>(last >= 0 ? last / 2 + 1 : 0, lo, m1);
+                        float* s = split[par] - m0;  // s[m]
+                        std::fill(s + m0, s + lo, 0.0f);
+                        if (hi > lo) copy2(in + 2 * lo + par - q.pl, s + lo, hi - lo);
+                        std::fill(s + hi, s + m1, 0.0f);
+                    }
+                    for (int64_t kx = 0; kx < q.kw; ++kx) std::memcpy(d + kx * cols, split[kx % 2] + kx / 2, static_cast<size_t>(n) * sizeof(float));
+                }
+                p += n;
+            }
+        }
+    }
+}
+
 void im2colTile(const ConvGeom& q, CopyStride2Fn copy2, const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) {
+    if (copy2 && q.planar() && q.sw == 2 && q.dw == 1 && q.kw >= 2 && q.OW <= kSplitRowsOW)
+        return im2colTileStride2(q, copy2, x, col, p0, p1, cBegin, cEnd);
     float* dst = col + cBegin * q.kd * q.kh * q.kw * (p1 - p0);
     for (int64_t c = cBegin; c < cEnd; ++c) {
         const float* volume = x + c * q.inPlane();

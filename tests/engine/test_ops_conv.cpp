@@ -127,6 +127,13 @@ TEST_P(ConvTest, Im2col) {
         {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, convParams(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, convParams(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        // Stride 2 across on rows of up to 32 outputs: each input row split into even and odd
+        // columns once, every kernel column copied from one (im2colTileStride2): odd and even
+        // kernels, pads wider than the plane, a dilation down only, the widest such row.
+        {"5x5 stride 2 pad 2, 32 wide", {1, 4, 12, 64}, 6, 5, 5, convParams(1, {2, 2}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"4x4 stride 2 pad 1", {1, 3, 11, 13}, 5, 4, 4, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"7x7 stride 2 pad 3 on a 3-wide plane", {1, 3, 9, 3}, 4, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"3x3 stride 2, dilation 2 down only", {1, 4, 15, 14}, 6, 3, 3, convParams(1, {2, 2}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, stem()},
         // A stem's rows in bands, one per thread (odd, and fewer rows than a band of 2 x threads).
         {"3x3 s2 stem, 17 rows, HardSwish", {1, 3, 34, 30}, 16, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::HardSwish, 0, 0, 14, stem()},
