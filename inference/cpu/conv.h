@@ -61,11 +61,12 @@ std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node
 // It pays for a 3x3 depthwise conv after a 1x1 conv whose output (M x P floats an image) would
 // not stay in L2 (kPointwiseDepthwiseMinBytes), where the threads' shares of the expanded rows
 // are large enough (op_util.h splitsByRows over OH x stride rows: a share of a few rows would
-// expand its halo rows again, a large part of it; at stride 2 that is one row in 2 x share).
-// MobileNetV2's 56x56 -> 28x28 pair on 2 threads: 147 -> 138 us. Measured on MobileNetV2, MobileNetV3-L and EfficientNet-B0, 1 and 2 threads
-// (Intel VM, 2 MB L2 a core): 56x56 x 144 (1.8 MB) and 112x112 x 96 gained 20-230 us a pair;
-// 28x28 x 192 (0.6 MB) lost 14-20 us at 1 thread; 5x5 kernels lost 10-50 us (their 4 or 3 rows
-// shared between bands: moved or expanded again, either cost more than the fusion saved).
+// expand its halo rows again, a large part of it; at stride 2 that is one row in 2 x share:
+// MobileNetV2's 56x56 -> 28x28 pair on 2 threads 147 -> 138 us). Measured on MobileNetV2,
+// MobileNetV3-L and EfficientNet-B0, 1 and 2 threads (Intel VM, 2 MB L2 a core): 56x56 x 144
+// (1.8 MB) and 112x112 x 96 gained 20-230 us a pair; 28x28 x 192 (0.6 MB) lost 14-20 us at 1
+// thread; 5x5 kernels lost 10-50 us (their 4 or 3 rows shared between bands: moved or expanded
+// again, either cost more than the fusion saved).
 inline constexpr int64_t kPointwiseDepthwiseMinBytes = 768 * 1024;
 inline bool pointwiseDepthwisePays(int64_t M, int64_t P, int64_t k, int64_t stride, int64_t OH, int threads) {
     return k == 3 && M * P * 4 >= kPointwiseDepthwiseMinBytes && (threads <= 1 || splitsByRows(OH * stride, threads));

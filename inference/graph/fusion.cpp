@@ -79,7 +79,7 @@ void fuseActivations(Graph& g) {
 
 namespace {
 
-// (k, k + 1) where node k is a Conv whose only reader is node k + 1, an `next` node reading it as
+// (k, k + 1) where node k is a Conv whose only reader is node k + 1, of op `next`, reading it as
 // its first input; float nodes only (the fused kernels are float ones).
 std::vector<std::pair<size_t, size_t>> convThen(const Graph& g, OpKind next) {
     std::vector<std::pair<size_t, size_t>> pairs;
