@@ -70,18 +70,13 @@ std::vector<float> packWeights(const graph::Graph& g, const graph::Node& n, cons
     return out;
 }
 
-// Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
-// row-major block. Row (c, kz, ky, kx) holds input[c][iz][iy][ix] at iz = oz*sd - pf + kz*dd,
-// iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw for the output positions
-// p = (oz*OH + oy)*OW + ox, zero where that falls in the padding (2-D: oz = iz = 0).
 // The widest output row (plus the kernel's reach) im2colTileStride2 splits on its stack.
 constexpr int64_t kSplitRowMax = 1024;
-// ... and the widest it is chosen for: on short rows a stride-2 copy is mostly its ragged end
-// (ResNet-50's 3x3 stride-2 convs, 28 to 7 wide: 100-125 us less each at 1 thread), while on
-// 112-wide rows the contiguous copies' calls cost about what they save (SqueezeNet's 3x3 stem
-// +29 us, ResNet-50's 7x7 stem -79 us and ResNet-18's +31 us at 2 threads, 4-5 rounds).
+// ... and the widest output row it is chosen for: on short rows a stride-2 copy is mostly its
+// ragged end (ResNet-50's 3x3 stride-2 convs, 28 to 7 wide: 100-125 us less each at 1 thread),
+// while on 112-wide rows the contiguous copies' calls cost about what they save (SqueezeNet's
+// 3x3 stem +29 us, ResNet-50's 7x7 stem -79 us and ResNet-18's +31 us at 2 threads, 4-5 rounds).
 constexpr int64_t kSplitRowsOW = 32;
-static_assert(kSplitRowsOW + 16 <= kSplitRowMax);
 
 // im2colTile for a 2-D conv of stride 2 across, no dilation across, kw >= 2 (a ResNet stem's 7x7,
 // the 3x3 stride-2 convs): each input row a tile reads is split once into its even and odd
@@ -122,8 +117,12 @@ void im2colTileStride2(const ConvGeom& q, CopyStride2Fn copy2, const float* x, f
     }
 }
 
+// Columns [p0, p1) of the im2col matrix of one group's input channels, as a [K x (p1-p0)]
+// row-major block. Row (c, kz, ky, kx) holds input[c][iz][iy][ix] at iz = oz*sd - pf + kz*dd,
+// iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw for the output positions
+// p = (oz*OH + oy)*OW + ox, zero where that falls in the padding (2-D: oz = iz = 0).
 void im2colTile(const ConvGeom& q, CopyStride2Fn copy2, const float* x, float* col, int64_t p0, int64_t p1, int64_t cBegin, int64_t cEnd) {
-    if (copy2 && q.planar() && q.sw == 2 && q.dw == 1 && q.kw >= 2 && q.OW <= kSplitRowsOW)
+    if (copy2 && q.planar() && q.sw == 2 && q.dw == 1 && q.kw >= 2 && q.OW <= kSplitRowsOW && q.OW + q.kw <= kSplitRowMax)
         return im2colTileStride2(q, copy2, x, col, p0, p1, cBegin, cEnd);
     float* dst = col + cBegin * q.kd * q.kh * q.kw * (p1 - p0);
     for (int64_t c = cBegin; c < cEnd; ++c) {

@@ -134,6 +134,9 @@ TEST_P(ConvTest, Im2col) {
         {"4x4 stride 2 pad 1", {1, 3, 11, 13}, 5, 4, 4, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"7x7 stride 2 pad 3 on a 3-wide plane", {1, 3, 9, 3}, 4, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 stride 2, dilation 2 down only", {1, 4, 15, 14}, 6, 3, 3, convParams(1, {2, 2}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        // A kernel row far wider than its 30 outputs: its reach past them would not fit the
+        // split row (the gather takes it).
+        {"1x2100 stride 2, 30 outputs", {1, 1, 1, 2160}, 3, 1, 2100, convParams(1, {2, 2}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"kernel larger than input", {1, 3, 1, 1}, 4, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, stem()},
         // A stem's rows in bands, one per thread (odd, and fewer rows than a band of 2 x threads).
         {"3x3 s2 stem, 17 rows, HardSwish", {1, 3, 34, 30}, 16, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::HardSwish, 0, 0, 14, stem()},
