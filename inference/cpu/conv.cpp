@@ -43,6 +43,8 @@ struct ConvGeom {
     bool pointwise() const {
         return kd == 1 && kh == 1 && kw == 1 && sd == 1 && sh == 1 && sw == 1 && padsZero && OD == D && OH == H && OW == W;
     }
+    // One input channel per output channel (group == C == M).
+    bool depthwise() const { return planar() && group == C && Cg == 1 && Mg == 1; }
     int64_t K() const { return Cg * kd * kh * kw; }
     int64_t P() const { return OD * OH * OW; }
     int64_t inPlane() const { return D * H * W; }
@@ -308,6 +310,21 @@ inline void interior3x3(float* y, const float* r0, const float* r1, const float*
     }
 }
 
+// The per-plane SIMD kernel for a depthwise conv (square kernels the level's template has, no
+// dilation, the same stride 1 or 2 both ways, rows the padded copy takes), or null.
+DepthwiseFn depthwiseSimd(const ConvGeom& q, const CpuKernels& kernels) {
+    if (q.kh != q.kw || !depthwiseKTakes(q.kh) || q.dh != 1 || q.dw != 1 || q.sh != q.sw || (q.sw != 1 && q.sw != 2) ||
+        !depthwisePadTakes(q.OW, q.sw))
+        return nullptr;
+    return q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
+}
+
+// Whether such a conv takes the channels-in-lanes kernel instead (small planes, up to the
+// output width where that pays on the level; `lanes`: tuning.depthwiseLanes).
+bool depthwiseInLanes(const ConvGeom& q, const CpuKernels& kernels, bool lanes) {
+    return lanes && depthwiseLanesTakes(kernels, q.kh, q.sh, q.OH, q.OW, q.C, kernels.depthwiseLanesMaxWidth);
+}
+
 class ConvDepthwise final : public ConvBase {
 public:
     ConvDepthwise(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& kernels, bool lanes)
@@ -326,13 +343,9 @@ public:
             inLo_ = tapLo_[0];  // tap 0 is the leftmost: its range starts last
             inHi_ = std::max(inLo_, tapHi_[2]);  // tap 2 is the rightmost: its range ends first
         }
-        // SIMD: square kernels the level's template has, no dilation, the same stride both ways.
-        if (q.kh == q.kw && depthwiseKTakes(q.kh) && q.dh == 1 && q.dw == 1 && q.sh == q.sw && (q.sw == 1 || q.sw == 2) &&
-            depthwisePadTakes(q.OW, q.sw))
-            simd_ = q.kh == 3 ? kernels.depthwise3x3 : kernels.depthwiseK;
-        // Small planes: a block of channels at once, in the vector lanes, up to the output
-        // width where that pays on the level.
-        if (lanes && simd_ && depthwiseLanesTakes(kernels, q.kh, q.sh, q.OH, q.OW, q.C, kernels.depthwiseLanesMaxWidth)) {
+        simd_ = depthwiseSimd(q, kernels);
+        // Small planes: a block of channels at once, in the vector lanes.
+        if (simd_ && depthwiseInLanes(q, kernels, lanes)) {
             lanesFn_ = kernels.depthwiseLanes;
             lanes_ = kernels.lanes;
             lanesScratch_ = alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
@@ -686,9 +699,9 @@ class ConvPointwiseDepthwise final : public Kernel {
 public:
     ConvPointwiseDepthwise(const ConvGeom& pw, std::vector<float> pwBias, graph::FusedActivation pwAct, std::vector<float> packed,
                            const ConvGeom& dw, std::vector<float> dwWeights, std::vector<float> dwBias, graph::FusedActivation dwAct,
-                           const CpuKernels& simd)
+                           DepthwiseFn dwFn, const CpuKernels& simd)
         : pw_(pw), dw_(dw), pwBias_(std::move(pwBias)), dwBias_(std::move(dwBias)), pwAct_(pwAct), dwAct_(dwAct), pg_(simd.gemm),
-          packed_(std::move(packed)), dwWeights_(std::move(dwWeights)), dwFn_(dw.kh == 3 ? simd.depthwise3x3 : simd.depthwiseK) {
+          packed_(std::move(packed)), dwWeights_(std::move(dwWeights)), dwFn_(dwFn) {
         // Bands whose expanded rows take about kBandBytes, at least one output row each.
         const int64_t perRow = pw_.M * pw_.W * 4;
         const int64_t inRows = std::max(dw_.kh, kBandBytes / std::max<int64_t>(perRow, 1));
@@ -813,7 +826,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
         std::vector<float> converted;
         return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
     }
-    if (q.planar() && q.group == q.C && q.Cg == 1 && q.Mg == 1) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
+    if (q.depthwise()) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
     if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
         const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
         if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
@@ -889,16 +902,14 @@ std::unique_ptr<Kernel> makeConvPointwiseDepthwise(const graph::Graph& g, const 
     const ConvGeom d = convGeom(g, dw, dwBias);
     // The per-plane SIMD depthwise kernel (it takes a band of output rows of a plane), after a
     // 1x1 conv on the packed GEMM, where that pays (pointwiseDepthwisePays).
-    const DepthwiseFn fn = d.kh == 3 ? cfg.simd.depthwise3x3 : cfg.simd.depthwiseK;
-    const bool depthwise = d.planar() && d.group == d.C && d.M == d.C && d.kh == d.kw && depthwiseKTakes(d.kh) && d.dh == 1 && d.dw == 1 &&
-                           d.sh == d.sw && (d.sw == 1 || d.sw == 2) && depthwisePadTakes(d.OW, d.sw) && fn &&
-                           !(cfg.tuning.depthwiseLanes &&
-                             depthwiseLanesTakes(cfg.simd, d.kh, d.sh, d.OH, d.OW, d.C, cfg.simd.depthwiseLanesMaxWidth));
-    if (!p.pointwise() || p.group != 1 || p.P() < 8 || !depthwise || !pointwiseDepthwisePays(p.M, p.P(), d.kh, d.sh, d.OH, cfg.threads)) return nullptr;
+    const DepthwiseFn fn = d.depthwise() ? depthwiseSimd(d, cfg.simd) : nullptr;
+    if (!p.pointwise() || p.group != 1 || p.P() < 8 || !fn || depthwiseInLanes(d, cfg.simd, cfg.tuning.depthwiseLanes) ||
+        !pointwiseDepthwisePays(p.M, p.P(), d.kh, d.sh, d.OH, cfg.threads))
+        return nullptr;
     std::vector<float> converted;
     const std::vector<float>& dwW = weightsOf(g, dw, converted);
     return std::make_unique<ConvPointwiseDepthwise>(p, std::move(pwBias), pw.act, packWeights(g, pw, *pg, 1, p.M, p.C), d, dwW, std::move(dwBias),
-                                                    dw.act, cfg.simd);
+                                                    dw.act, fn, cfg.simd);
 }
 
 }  // namespace percept::cpu

@@ -155,13 +155,16 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
             if (k != rest.back()) f.hints.elided[static_cast<size_t>(g.nodes[k].outputs[0])] = true;
         }
     };
+    // "+" and a node's op as the per-layer table shows it (appended, not "+" + op: GCC 12 warns
+    // falsely (-Wrestrict) on that).
+    auto plus = [&](size_t node) {
+        std::string label = "+";
+        label += g.nodes[node].displayOp();
+        return label;
+    };
     for (const auto& [c, p] : graph::convMaxPoolCandidates(g)) take({cpu::StepSpec::Kind::ConvMaxPool, {c, p}, {}, {}, {}}, "+MaxPool");
     // CPU speed: a 1x1 conv's output read by a depthwise conv in bands, never stored.
-    for (const auto& [a, b] : graph::convConvCandidates(g)) {
-        std::string label = "+";  // appended, as below (GCC 12's false -Wrestrict)
-        label += g.nodes[b].displayOp();
-        take({cpu::StepSpec::Kind::ConvPointwiseDepthwise, {a, b}, {}, {}, {}}, label);
-    }
+    for (const auto& [a, b] : graph::convConvCandidates(g)) take({cpu::StepSpec::Kind::ConvPointwiseDepthwise, {a, b}, {}, {}, {}}, plus(b));
     // CPU speed: a block whose output a 1x1 conv reads scales that conv's input instead.
     for (const graph::SqueezeExciteConv& sc : graph::squeezeExciteConvCandidates(g)) {
         cpu::StepSpec step{cpu::StepSpec::Kind::SqueezeExciteConv, {sc.se.pool, sc.se.reduce, sc.se.expand, sc.se.mul, sc.conv}, sc.se, {}, sc};
@@ -175,11 +178,7 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
     for (const graph::FusedAdd& fa : graph::fusedAddCandidates(g)) {
         const graph::OpKind op = g.nodes[fa.node].op;
         if (op == graph::OpKind::MatMul && matMulBias) take({cpu::StepSpec::Kind::MatMulBias, {fa.node, fa.add}, {}, fa, {}}, "+Add");
-        if (op == graph::OpKind::Conv) {
-            std::string label = "+";  // appended, not "+" + op: GCC 12 warns falsely (-Wrestrict) on that
-            label += g.nodes[fa.add].displayOp();
-            take({cpu::StepSpec::Kind::ConvAdd, {fa.node, fa.add}, {}, fa, {}}, label);
-        }
+        if (op == graph::OpKind::Conv) take({cpu::StepSpec::Kind::ConvAdd, {fa.node, fa.add}, {}, fa, {}}, plus(fa.add));
     }
     // CPU speed: a residual Add's output written over its addend (PlanHints::inPlaceOf). The
     // packed GEMM reads each residual element just before it writes the output element there,
