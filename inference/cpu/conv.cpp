@@ -276,18 +276,20 @@ public:
         algo_ += conv_->algo();
     }
     const char* algo() const override { return algo_.c_str(); }
-    size_t workspaceBytes(int threads) const override { return conv_->workspaceBytes(threads) + gate_.workspaceFloats(threads) * sizeof(float); }
+    size_t workspaceBytes(int threads) const override { return gateOffset(threads) + gate_.workspaceFloats(threads) * sizeof(float); }
     size_t weightBytes() const override { return gate_.weightBytes() + conv_->weightBytes(); }
 
     // inputs: x (the block's input), then the residual Add's addend when there is one.
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
-        // The conv's scratch first (its B packing, 64-byte aligned per thread), then the gate's.
-        const float* gate = gate_.compute(ctx.pool, inputs[0], ctx.workspace + conv_->workspaceBytes(ctx.pool.size()) / sizeof(float));
+        // The conv's scratch first (its B packing, a page-aligned slice per thread), then the gate's.
+        const float* gate = gate_.compute(ctx.pool, inputs[0], ctx.workspace + gateOffset(ctx.pool.size()) / sizeof(float));
         const float* convInputs[2] = {inputs[0], residual_ ? inputs[1] : nullptr};
         conv_->runPacked(convInputs, outputs, ctx, gate);
     }
 
 private:
+    size_t gateOffset(int threads) const { return threadStrideBytes(conv_->workspaceBytes(threads)); }
+
     SqueezeExciteGate gate_;
     std::unique_ptr<Conv1x1> conv_;
     bool residual_;
@@ -348,7 +350,7 @@ public:
         if (simd_ && depthwiseInLanes(q, kernels, lanes)) {
             lanesFn_ = kernels.depthwiseLanes;
             lanes_ = kernels.lanes;
-            lanesScratch_ = alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
+            lanesScratch_ = threadStride(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
         }
         algo_ = lanesFn_ ? std::string("depthwise-lanes/") + kernels.name() : simd_ ? std::string("depthwise/") + kernels.name() : "depthwise";
     }
@@ -466,12 +468,12 @@ private:
     }
 
     // The SIMD kernel's zero-padded copy of a plane, per thread.
-    size_t padFloats() const { return alignFloats(static_cast<size_t>(depthwisePadRows(geo_.OH, geo_.sh, geo_.kh) * depthwisePadPitch(geo_.OW, geo_.sw))); }
+    size_t padFloats() const { return threadStride(static_cast<size_t>(depthwisePadRows(geo_.OH, geo_.sh, geo_.kh) * depthwisePadPitch(geo_.OW, geo_.sw))); }
 
     DepthwiseFn simd_ = nullptr;          // the SIMD kernel, when the shape and the CPU allow
     DepthwiseLanesFn lanesFn_ = nullptr;  // small planes: a block of channels at once
     int lanes_ = 1;                       // lanesFn_'s block
-    size_t lanesScratch_ = 0;             // lanesFn_'s scratch per thread, floats
+    size_t lanesScratch_ = 0;             // lanesFn_'s scratch per thread, floats (a thread stride)
     std::string algo_;
     std::vector<int64_t> tapLo_, tapHi_;  // per kernel column: output columns where it is valid
     bool fast3_ = false;                  // 3x3, stride 1 or 2 across, no dilation across
@@ -485,7 +487,7 @@ public:
     ConvIm2col(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed)
         : ConvBase(geom, std::move(bias), act), pg_(packed.empty() ? nullptr : simd.gemm), packed_(std::move(packed)), copy2_(simd.copyStride2) {
         tileMax_ = im2colTileColumns(geo_.K(), geo_.P());
-        slice_ = alignFloats(static_cast<size_t>(geo_.K() * tileMax_));
+        slice_ = threadStride(static_cast<size_t>(geo_.K() * tileMax_));
         if (pg_) {
             // Packed: each thread's column tile and B panel fit the same 1 MiB as OpenBLAS's
             // tile; tiles are whole NR strips where K allows. A K too deep for that keeps OpenBLAS.
@@ -498,7 +500,7 @@ public:
                 packed_.clear();
             } else {
                 tileMax_ = std::min(cols, std::max<int64_t>(geo_.P(), 1));
-                slice_ = alignFloats(static_cast<size_t>(K * tileMax_));
+                slice_ = threadStride(static_cast<size_t>(K * tileMax_));
             }
         }
         algo_ = pg_ ? std::string("im2col-gemm/") + simd.name() : "im2col-gemm";
@@ -507,7 +509,7 @@ public:
     size_t workspaceBytes(int threads) const override {
         threads = std::max(threads, 1);
         if (pg_) {
-            const size_t col = useFull(threads) ? alignFloats(static_cast<size_t>(geo_.K() * geo_.P())) : static_cast<size_t>(threads) * slice_;
+            const size_t col = useFull(threads) ? threadStride(static_cast<size_t>(geo_.K() * geo_.P())) : static_cast<size_t>(threads) * slice_;
             return (col + packScratchFloats(threads)) * sizeof(float);
         }
         return static_cast<size_t>(threads) * slice_ * sizeof(float);
@@ -561,7 +563,7 @@ private:
         const int threads = ctx.pool.size();
         if (useFull(threads)) {
             float* col = ctx.workspace;
-            float* scratch = ctx.workspace + alignFloats(static_cast<size_t>(K * P));
+            float* scratch = ctx.workspace + threadStride(static_cast<size_t>(K * P));
             for (int64_t n = 0; n < q.N; ++n)
                 for (int64_t g = 0; g < q.group; ++g) {
                     const float* x = inputs[0] + (n * q.C + g * q.Cg) * q.inPlane();
@@ -593,7 +595,7 @@ private:
             a.c = outputs[0] + (n * q.M + g * q.Mg) * P + p0, a.ldc = P;
             a.n0 = 0, a.n1 = cols, a.mb0 = 0, a.mb1 = pg_->panels(q.Mg);
             a.bias = bias_.data() + g * q.Mg, a.act = act_;
-            a.packB = scratch + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(packBFloats()));
+            a.packB = scratch + static_cast<size_t>(th) * threadStride(static_cast<size_t>(packBFloats()));
             pg_->run(a);
         });
     }
@@ -607,7 +609,7 @@ private:
     CopyStride2Fn copy2_;
     std::string algo_;
     int64_t tileMax_ = 1;  // columns per tile, bounded by kIm2colTileBytes
-    size_t slice_ = 0;     // floats of workspace per thread
+    size_t slice_ = 0;     // floats of workspace per thread (a thread stride)
 };
 
 // ---- Conv + MaxPool ---------------------------------------------------------------------
@@ -671,9 +673,9 @@ public:
 private:
     static constexpr int64_t kBandBytes = 512 * 1024;     // half a Zen 5 L2
     static constexpr int64_t kColBytes = 2 * 1024 * 1024;  // column tile bound
-    size_t threadFloats() const {
-        return alignFloats(static_cast<size_t>(geo_.K() * colsMax_)) + alignFloats(static_cast<size_t>(geo_.M * colsMax_)) +
-               alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(pool_.rowFloats());
+    size_t threadFloats() const {  // a thread stride
+        return threadStride(alignFloats(static_cast<size_t>(geo_.K() * colsMax_)) + alignFloats(static_cast<size_t>(geo_.M * colsMax_)) +
+                            alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(pool_.rowFloats()));
     }
 
     const PackedGemm* pg_;
@@ -755,9 +757,9 @@ private:
     // MobileNetV2, 5 interleaved rounds, Intel VM: 256 KB bands 6.00 / 3.58 ms at 1 / 2 threads,
     // 512 KB 5.69 / 3.36, 1 MB 5.76 / 3.53 (unfused 5.97 / 3.68).
     static constexpr int64_t kBandBytes = 512 * 1024;
-    size_t threadFloats() const {
-        return alignFloats(static_cast<size_t>(pw_.M * pitch_)) + alignFloats(static_cast<size_t>(packBFloats())) +
-               alignFloats(static_cast<size_t>(depthwisePadRows(dw_.OH, dw_.sh, dw_.kh) * depthwisePadPitch(dw_.OW, dw_.sw)));
+    size_t threadFloats() const {  // a thread stride
+        return threadStride(alignFloats(static_cast<size_t>(pw_.M * pitch_)) + alignFloats(static_cast<size_t>(packBFloats())) +
+                            alignFloats(static_cast<size_t>(depthwisePadRows(dw_.OH, dw_.sh, dw_.kh) * depthwisePadPitch(dw_.OW, dw_.sw))));
     }
 
     ConvGeom pw_, dw_;

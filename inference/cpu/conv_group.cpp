@@ -64,7 +64,7 @@ public:
 private:
     // One group's zero-padded input planes (per thread).
     size_t padFloats() const {
-        return alignFloats(static_cast<size_t>(q_.C / q_.group * depthwisePadRows(q_.OH, q_.stride, q_.k) * depthwisePadPitch(q_.OW, q_.stride)));
+        return threadStride(static_cast<size_t>(q_.C / q_.group * depthwisePadRows(q_.OH, q_.stride, q_.k) * depthwisePadPitch(q_.OW, q_.stride)));
     }
 
     GroupGeom q_;

@@ -55,7 +55,7 @@ public:
             wt_.clear();
             wt_.shrink_to_fit();
         }
-        slice_ = alignFloats(static_cast<size_t>(rows * tile_)) + (pg_ ? alignFloats(static_cast<size_t>(packBFloats())) : 0);
+        slice_ = threadStride(alignFloats(static_cast<size_t>(rows * tile_)) + (pg_ ? alignFloats(static_cast<size_t>(packBFloats())) : 0));
         algo_ = pg_ ? std::string("gemm-col2im/") + simd.name() : "gemm-col2im";
     }
 

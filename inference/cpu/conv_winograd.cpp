@@ -83,7 +83,7 @@ public:
         const size_t data = alignFloats(P_ * q_.C * tiles + 16) + alignFloats(P_ * q_.M * tiles + 16);
         const size_t own = alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(static_cast<size_t>(winogradScratchFloats(TX_)));
         const size_t T = static_cast<size_t>(std::max(threads, 1));
-        return (p.perThread ? T * (data + own) : data + T * own) * sizeof(float);
+        return (p.perThread ? T * threadStride(data + own) : threadStride(data) + T * threadStride(own)) * sizeof(float);
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -97,7 +97,7 @@ public:
             float* y = outputs[0] + n * q_.M * q_.OH * q_.OW;
             if (p.perThread) {
                 ctx.pool.runSplit(p.blocks, [&](int64_t b, int th) {  // top rows on thread 0, ...
-                    float* base = ctx.workspace + static_cast<size_t>(th) * (vFloats + mFloats + packF + scrF);
+                    float* base = ctx.workspace + static_cast<size_t>(th) * threadStride(vFloats + mFloats + packF + scrF);
                     Bufs bufs{base, base + vFloats, base + vFloats + mFloats, base + vFloats + mFloats + packF};
                     const int64_t ty0 = b * p.rows, ty1 = std::min(TY_, ty0 + p.rows);
                     inputRange(x, ty0, ty1, 0, q_.C, bufs);
@@ -110,7 +110,7 @@ public:
             float* v = ctx.workspace;
             float* m = v + vFloats;
             auto bufsOf = [&](int th) {
-                float* own = m + mFloats + static_cast<size_t>(th) * (packF + scrF);
+                float* own = v + threadStride(vFloats + mFloats) + static_cast<size_t>(th) * threadStride(packF + scrF);
                 return Bufs{v, m, own, own + packF};
             };
             ctx.pool.parallelFor(q_.C, 1, [&](int64_t c0, int64_t c1, int th) { inputRange(x, 0, TY_, c0, c1, bufsOf(th)); });

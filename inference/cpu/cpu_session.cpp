@@ -39,9 +39,9 @@ struct FreeDeleter {
 using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
 
 AlignedBuffer allocateAligned(size_t bytes) {
-    bytes = (bytes + 63) / 64 * 64;
-    if (bytes == 0) bytes = 64;
-    void* p = std::aligned_alloc(64, bytes);
+    // Page-aligned: the kernels' per-thread workspace slices are whole pages apart (op_util.h).
+    bytes = cpu::threadStrideBytes(std::max<size_t>(bytes, 1));
+    void* p = std::aligned_alloc(cpu::kWorkspacePageBytes, bytes);
     if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for the CPU backend");
     std::memset(p, 0, bytes);
     return AlignedBuffer(static_cast<char*>(p));

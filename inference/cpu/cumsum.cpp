@@ -15,7 +15,7 @@ public:
     CumSumKernel(graph::AxisSplit s, bool exclusive, bool reverse) : s_(s), exclusive_(exclusive), reverse_(reverse) {}
     const char* algo() const override { return "cumsum"; }
     size_t workspaceBytes(int threads) const override {
-        return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(2 * s_.inner)) * sizeof(float);
+        return static_cast<size_t>(std::max(threads, 1)) * threadStride(static_cast<size_t>(2 * s_.inner)) * sizeof(float);
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -24,7 +24,7 @@ public:
         const int64_t block = s_.len * s_.inner;
         if (s_.outer * block == 0) return;
         auto range = [&](int64_t o0, int64_t o1, int th) {
-            double* acc = reinterpret_cast<double*>(ctx.workspace + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(2 * s_.inner)));
+            double* acc = reinterpret_cast<double*>(ctx.workspace + static_cast<size_t>(th) * threadStride(static_cast<size_t>(2 * s_.inner)));
             for (int64_t o = o0; o < o1; ++o) scan(x + o * block, y + o * block, acc);
         };
         if (s_.outer * block < 32 * 1024) range(0, s_.outer, 0);

@@ -82,7 +82,7 @@ void runPacked(ThreadPool& pool, const PackedGemm& pg, int64_t batches, int64_t 
                const float* bRowScale = nullptr) {
     if (batches * M * N == 0) return;
     const Grid grid = planGrid(pg, batches, M, N, K, pool.size());
-    const size_t slice = taskFloats(pg, grid, K);
+    const size_t slice = threadStride(taskFloats(pg, grid, K));
     const int64_t perProduct = grid.rowChunks * grid.colChunks;
     pool.runSplit(grid.tasks(batches), [&](int64_t t, int th) {
         const int64_t i = t / perProduct, rc = (t % perProduct) / grid.colChunks, cc = t % grid.colChunks;
@@ -106,7 +106,7 @@ void runPacked(ThreadPool& pool, const PackedGemm& pg, int64_t batches, int64_t 
 
 size_t packedWorkspaceBytes(const PackedGemm& pg, int64_t batches, int64_t M, int64_t N, int64_t K, int threads) {
     threads = std::max(threads, 1);
-    return static_cast<size_t>(threads) * taskFloats(pg, planGrid(pg, batches, M, N, K, threads), K) * sizeof(float);
+    return static_cast<size_t>(threads) * threadStride(taskFloats(pg, planGrid(pg, batches, M, N, K, threads), K)) * sizeof(float);
 }
 
 // ---- Gemm ------------------------------------------------------------------------------------

@@ -45,8 +45,8 @@ public:
             // The block's input offsets and float sums (a plane per lane each), the int32 sums
             // and the output stage's scratch (a plane each), the fp32 kernel's scratch.
             const size_t P = alignFloats(static_cast<size_t>(q.P()));
-            lanesFloats_ = static_cast<size_t>(lanes_) * (alignFloats(static_cast<size_t>(q.H * q.W)) + P) + 2 * P +
-                           alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_)));
+            lanesFloats_ = threadStride(static_cast<size_t>(lanes_) * (alignFloats(static_cast<size_t>(q.H * q.W)) + P) + 2 * P +
+                                        alignFloats(static_cast<size_t>(depthwiseLanesScratch(q.OH, q.OW, q.sh, q.kh, lanes_))));
         }
         // Each channel's taps less its zero point: the weights' integers as the sums need them.
         const size_t per = static_cast<size_t>(q_.kh * q_.kw);
@@ -115,9 +115,9 @@ private:
     size_t padFloats() const {
         return simd_ && !bytes_ ? alignFloats(static_cast<size_t>(depthwisePadRows(q_.OH, q_.sh, 3) * depthwisePadPitch(q_.OW, q_.sh))) : 0;
     }
-    size_t perThread() const {
+    size_t perThread() const {  // a thread stride, bytes
         if (lanesFn_) return lanesFloats_ * sizeof(float);
-        return (planeFloats() + 2 * alignFloats(static_cast<size_t>(q_.P())) + accInts() + padFloats()) * sizeof(float);
+        return threadStride(planeFloats() + 2 * alignFloats(static_cast<size_t>(q_.P())) + accInts() + padFloats()) * sizeof(float);
     }
     // Channels c0 .. c0 + n - 1 through the fp32 channels-in-lanes kernel on their offsets from
     // the zero point, then, channel by channel, the zero point's share and the output stage.
@@ -208,7 +208,7 @@ private:
     int lanes_ = 1;
     std::string lanesAlgo_;
     std::vector<float> lanesZeroBias_;    // the fp32 kernel's bias: the output stage adds the real one
-    size_t lanesFloats_ = 0;              // lanesFn_'s workspace per thread (see the constructor)
+    size_t lanesFloats_ = 0;              // lanesFn_'s workspace per thread (see the constructor; a thread stride)
     decltype(Int8Kernels::depthwise3x3s1) bytes_ = nullptr;  // or depthwise3x3s2: the same signature
     std::string bytesAlgo_;
     bool flat_ = false;  // stride 1: the padded rows as one long row (see the top)

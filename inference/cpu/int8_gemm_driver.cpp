@@ -81,7 +81,7 @@ void GemmPlan::init(const Int8Kernels& k, int64_t m, int64_t kk, int64_t p, int6
     const int64_t perCol = std::max<int64_t>(1, k.kPadded(K) * k.elemBytes);
     tile = std::max<int64_t>(k.nr, kTileBBytes / perCol / k.nr * k.nr);
     tile = std::min(tile, k.strips(P) * k.nr);
-    shared = align64(sharedBytes);
+    shared = threadStrideBytes(sharedBytes);  // the per-thread slices after it start on a page
     bufferBytes = align64(static_cast<size_t>(bufferPerColumn * tile));
     packBytes = align64(k.packedBBytes(K, tile));
     cBytes = align64(static_cast<size_t>(k.mr * tile) * sizeof(int32_t));

@@ -72,7 +72,7 @@ struct GemmPlan {
 
     // bufferPerColumn: bytes of fill's buffer per column of a tile (0: none).
     void init(const Int8Kernels& k, int64_t m, int64_t kk, int64_t p, int64_t bufferPerColumn, size_t sharedBytes = 0);
-    size_t perThread() const { return bufferBytes + packBytes + cBytes + floatBytes; }
+    size_t perThread() const { return threadStrideBytes(bufferBytes + packBytes + cBytes + floatBytes); }  // a thread stride
     size_t workspaceBytes(int threads) const { return shared + perThread() * static_cast<size_t>(threads); }
 };
 

@@ -53,7 +53,7 @@ public:
         if (!sameBytes(x, y)) table_ = tableOf(x, y, {});
         separable_ = s_.in[0] == 1 && s_.kernel[0] == 1 && s_.dilation[1] == 1 && s_.dilation[2] == 1;
     }
-    size_t workspaceBytes(int threads) const override { return alignFloats(static_cast<size_t>(s_.in[2])) * sizeof(float) * static_cast<size_t>(threads); }
+    size_t workspaceBytes(int threads) const override { return threadStride(static_cast<size_t>(s_.in[2])) * sizeof(float) * static_cast<size_t>(threads); }
     const char* algo() const override { return separable_ ? "int8-separable" : "int8"; }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -61,7 +61,7 @@ public:
         uint8_t* y = reinterpret_cast<uint8_t*>(outputs[0]);
         const int64_t inPlane = s_.inPlane(), outPlane = s_.outPlane();
         splitRows(ctx.pool, planes_, inPlane, [&](int64_t p0, int64_t p1, int th) {
-            uint8_t* row = reinterpret_cast<uint8_t*>(ctx.workspace) + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(s_.in[2])) * sizeof(float);
+            uint8_t* row = reinterpret_cast<uint8_t*>(ctx.workspace) + static_cast<size_t>(th) * threadStride(static_cast<size_t>(s_.in[2])) * sizeof(float);
             for (int64_t p = p0; p < p1; ++p) {
                 uint8_t* yp = y + p * outPlane;
                 if (separable_) planeSeparable(x + p * inPlane, yp, row);
@@ -177,7 +177,7 @@ public:
         zero_ = x.quant.zeroPoint[0];
     }
     size_t workspaceBytes(int threads) const override {
-        return alignFloats(static_cast<size_t>(s_.outPlane())) * sizeof(float) * static_cast<size_t>(threads);
+        return threadStride(static_cast<size_t>(s_.outPlane())) * sizeof(float) * static_cast<size_t>(threads);
     }
     const char* algo() const override { return "int8"; }
 
@@ -187,7 +187,7 @@ public:
         const size_t eb = out_.floatOutput() ? sizeof(float) : 1;
         const int64_t inPlane = s_.inPlane(), outPlane = s_.outPlane();
         splitRows(ctx.pool, planes_, inPlane, [&](int64_t p0, int64_t p1, int th) {
-            float* real = ctx.workspace + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(outPlane));
+            float* real = ctx.workspace + static_cast<size_t>(th) * threadStride(static_cast<size_t>(outPlane));
             for (int64_t p = p0; p < p1; ++p) {
                 plane(x + p * inPlane, real);
                 out_.fromReal(real, outPlane, y + static_cast<size_t>(p * outPlane) * eb, 1);

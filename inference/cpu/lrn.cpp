@@ -18,7 +18,7 @@ public:
         : N_(N), C_(C), plane_(plane), size_(size), alpha_(alpha), beta_(beta), bias_(bias), act_(act) {}
     const char* algo() const override { return "lrn"; }
     size_t workspaceBytes(int threads) const override {
-        return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(plane_)) * sizeof(float);
+        return static_cast<size_t>(std::max(threads, 1)) * threadStride(static_cast<size_t>(plane_)) * sizeof(float);
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -28,7 +28,7 @@ public:
         const float scale = alpha_ / static_cast<float>(size_);
         ctx.pool.run(N_ * C_, [&](int64_t t, int th) {
             const int64_t n = t / C_, c = t % C_;
-            float* sq = ctx.workspace + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(plane_));
+            float* sq = ctx.workspace + static_cast<size_t>(th) * threadStride(static_cast<size_t>(plane_));
             std::fill(sq, sq + plane_, 0.0f);
             for (int64_t cc = std::max<int64_t>(0, c - before); cc <= std::min(C_ - 1, c + after); ++cc) {
                 const float* xp = x + (n * C_ + cc) * plane_;

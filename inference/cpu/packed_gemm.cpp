@@ -43,7 +43,7 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
         if (n0 >= n1 || mb0 >= mb1) return;
         PackedGemmArgs a = base;
         a.n0 = n0, a.n1 = n1, a.mb0 = mb0, a.mb1 = mb1;
-        a.packB = scratch + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(packBFloats()));
+        a.packB = scratch + static_cast<size_t>(th) * threadStride(static_cast<size_t>(packBFloats()));
         pg.run(a);
     };
     if (T == 1 || M * N * K < 64 * 1024) {
@@ -87,7 +87,7 @@ void packedGemmParallel(ThreadPool& pool, const PackedGemm& pg, const float* ap,
     pool.runSplit((panels + pPer - 1) / pPer, [&](int64_t t, int th) { part(0, N, t * pPer, std::min(panels, (t + 1) * pPer), th); });
 }
 
-size_t packScratchFloats(int threads) { return static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(packBFloats())); }
+size_t packScratchFloats(int threads) { return static_cast<size_t>(std::max(threads, 1)) * threadStride(static_cast<size_t>(packBFloats())); }
 
 AlignedFloats packBMatrix(const float* b, bool transposed, int64_t K, int64_t N, float alpha, int nr) {
     const int64_t cols = packedCols(N, nr);

@@ -88,7 +88,7 @@ public:
 
     const char* algo() const override { return max_ ? (separable() ? "max-pool/rows" : "max-pool") : "avg-pool"; }
     size_t workspaceBytes(int threads) const override {
-        return separable() ? static_cast<size_t>(std::max(threads, 1)) * rowFloats() * sizeof(float) : 0;
+        return separable() ? static_cast<size_t>(std::max(threads, 1)) * rowFloats() * sizeof(float) : 0;  // a page a thread
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -105,7 +105,7 @@ public:
 
 private:
     bool separable() const { return max_ && dh_ == 1 && dw_ == 1; }
-    size_t rowFloats() const { return rows_.rowFloats(); }
+    size_t rowFloats() const { return threadStride(rows_.rowFloats()); }  // a thread stride
 
     // Row by row: for each window row inside the input and each kernel column, fold the input
     // row into the output row over the columns where that tap is valid. Vectorises for stride 1.

@@ -146,7 +146,7 @@ private:
     static constexpr int64_t kChunk = 1024;  // inner values per task: their accumulators stay in L1
     // Per-thread accumulators of a chunk: n floats (maxima) then n doubles (sums).
     size_t chunkLen() const { return static_cast<size_t>(std::min(inner_, kChunk)); }
-    size_t slotFloats() const { return alignFloats(chunkLen()) + alignFloats(2 * chunkLen()); }
+    size_t slotFloats() const { return threadStride(alignFloats(chunkLen()) + alignFloats(2 * chunkLen())); }  // a thread stride
 
     // Offset of reduced row r (the innermost reduced axis excluded: it is the run / the row index).
     int64_t rowOffset(int64_t r, size_t axes) const { return graph::nestOffset(r, nest_.redDims, nest_.redStrides, axes); }

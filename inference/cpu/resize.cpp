@@ -32,7 +32,7 @@ public:
     }
     const char* algo() const override { return algo_; }
     size_t workspaceBytes(int threads) const override {
-        return static_cast<size_t>(threads) * alignFloats(static_cast<size_t>(combos_) * sizeof(Tap) / sizeof(float)) * sizeof(float);
+        return static_cast<size_t>(threads) * threadStride(static_cast<size_t>(combos_) * sizeof(Tap) / sizeof(float)) * sizeof(float);
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -43,7 +43,7 @@ public:
         int64_t rows = 1;
         for (size_t k = 0; k + 1 < rank; ++k) rows *= plan_.axes[k].out;
         if (rows == 0 || last.out == 0) return;
-        const size_t scratch = alignFloats(static_cast<size_t>(combos_) * sizeof(Tap) / sizeof(float));
+        const size_t scratch = threadStride(static_cast<size_t>(combos_) * sizeof(Tap) / sizeof(float));
         splitRows(ctx.pool, rows, last.out, [&](int64_t r0, int64_t r1, int th) {
             Tap* taps = reinterpret_cast<Tap*>(ctx.workspace + static_cast<size_t>(th) * scratch);
             for (int64_t r = r0; r < r1; ++r) {

@@ -33,7 +33,7 @@ public:
     }
     const char* algo() const override { return algo_.c_str(); }
     size_t workspaceBytes(int threads) const override {
-        return inner_ == 1 ? 0 : static_cast<size_t>(std::max(threads, 1)) * alignFloats(static_cast<size_t>(2 * inner_)) * sizeof(float);
+        return inner_ == 1 ? 0 : static_cast<size_t>(std::max(threads, 1)) * threadStride(static_cast<size_t>(2 * inner_)) * sizeof(float);
     }
 
     void run(const float* const* inputs, float* const* outputs, KernelContext& ctx) override {
@@ -45,7 +45,7 @@ public:
             for (int64_t o = o0; o < o1; ++o) {
                 if (mode_ == Mode::Hardmax) hardmax(x + o * block, y + o * block);
                 else if (inner_ == 1) row(x + o * block, y + o * block);
-                else strided(x + o * block, y + o * block, ctx.workspace + static_cast<size_t>(th) * alignFloats(static_cast<size_t>(2 * inner_)));
+                else strided(x + o * block, y + o * block, ctx.workspace + static_cast<size_t>(th) * threadStride(static_cast<size_t>(2 * inner_)));
                 applyActivation(act_, y + o * block, block);
             }
         };

@@ -7,6 +7,7 @@
 
 #include "cpu/conv.h"
 #include "cpu/isa.h"
+#include "cpu/op_util.h"
 #include "op_test_util.h"
 
 namespace percept::optest {
@@ -635,7 +636,8 @@ TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {
         EXPECT_LE(tile * K * 4, std::max<int64_t>(cpu::kIm2colTileBytes, K * 4)) << c.name;
         EXPECT_GE((P + tile - 1) / tile, b.minTiles) << c.name;
         check(c, seed += 10);
-        // The session's workspace is the tile buffers: bounded by threads x 1 MiB (plus alignment).
+        // The session's workspace is the tile buffers: bounded by threads x 1 MiB (plus each
+        // thread's slice rounded to whole pages, op_util.h threadStride).
         OpGraph g;
         const int in = g.input("x", c.x);
         graph::Node& n = g.node("Conv", {in, g.constant("w", Tensor({c.M, c.x[1] / c.p.group, c.kh, c.kw}))}, {g.output("y")});
@@ -647,7 +649,7 @@ TEST_P(ConvTest, LargeKUsesSeveralIm2colTiles) {
             SessionOptions opt;
             opt.threads = threads();
             auto session = Session::create(model, opt);
-            EXPECT_LE(session->stats().workspaceBytes, static_cast<size_t>(threads()) * (static_cast<size_t>(std::max<int64_t>(cpu::kIm2colTileBytes, K * 4)) + 64))
+            EXPECT_LE(session->stats().workspaceBytes, static_cast<size_t>(threads()) * (static_cast<size_t>(std::max<int64_t>(cpu::kIm2colTileBytes, K * 4)) + cpu::kWorkspacePageBytes))
                 << c.name;
         }
     }
