@@ -81,16 +81,18 @@ std::vector<int> findViews(const Graph& g, const std::vector<int>& last, const s
     return alias;
 }
 
-// PlanHints::inPlaceOf into plan.aliasOf, where its rules allow.
+// PlanHints::inPlaceOf into plan.aliasOf, where its rules allow. A value that itself took over
+// another's bytes may be taken over in turn (ResNet's residual blocks: each block's output
+// written over the last's): the chain's values all share its first value's bytes.
 void takeOverInPlace(const Graph& g, const PlanHints& hints, MemoryPlan& plan, size_t elementBytes) {
     const size_t nv = g.values.size();
-    std::vector<bool> boundary(nv, false), viewed(nv, false);
+    std::vector<bool> boundary(nv, false), viewed(nv, false), tookOver(nv, false);
     for (int id : g.inputs) boundary[static_cast<size_t>(id)] = true;
     for (int id : g.outputs) boundary[static_cast<size_t>(id)] = true;
     for (size_t v = 0; v < nv; ++v)
         if (plan.aliasOf[v] >= 0) viewed[static_cast<size_t>(plan.aliasOf[v])] = true;
     auto plain = [&](size_t v) {
-        return !g.values[v].isConstant() && !boundary[v] && plan.sliceOf[v] < 0 && plan.aliasOf[v] < 0 && !viewed[v] &&
+        return !g.values[v].isConstant() && !boundary[v] && plan.sliceOf[v] < 0 && (plan.aliasOf[v] < 0 || tookOver[v]) && !viewed[v] &&
                !(v < hints.elided.size() && hints.elided[v]);
     };
     for (size_t y = 0; y < nv && y < hints.inPlaceOf.size(); ++y) {
@@ -102,7 +104,15 @@ void takeOverInPlace(const Graph& g, const PlanHints& hints, MemoryPlan& plan, s
             elementCount(xv.shape) * elementBytesOf(xv.dtype, elementBytes) != elementCount(yv.shape) * elementBytesOf(yv.dtype, elementBytes))
             continue;
         plan.aliasOf[y] = xi;
+        tookOver[y] = true;
         viewed[x] = true;  // one taker per value
+    }
+    // Each chain's values alias its first value directly (the planner resolves one level).
+    for (size_t y = 0; y < nv; ++y) {
+        if (!tookOver[y]) continue;
+        int r = plan.aliasOf[y];
+        while (tookOver[static_cast<size_t>(r)]) r = plan.aliasOf[static_cast<size_t>(r)];
+        plan.aliasOf[y] = r;
     }
 }
 

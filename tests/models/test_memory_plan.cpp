@@ -328,5 +328,59 @@ TEST(MemoryPlan, InPlaceHints) {
     EXPECT_EQ(graph::planMemory(g, 4, 64, graph::ConcatPlacement::Copy, hints).aliasOf[static_cast<size_t>(small)], -1);
 }
 
+// Residual blocks in a row: each block's output takes over the last block's, which took over
+// the one before it. The whole chain shares the first value's bytes (ResNet-50's layer1.1 had
+// written its 3.2 MB output to fresh memory because its addend was itself taken over).
+TEST(MemoryPlan, InPlaceChains) {
+    graph::Graph g;
+    auto value = [&](const std::string& name) { return addValue(g, name, {1, 8, 8, 8}); };
+    auto node = [&](const std::string& op, std::vector<int> in, int out) {
+        graph::Node n;
+        n.op = *graph::opKindFromName(op);
+        n.name = op + std::to_string(g.nodes.size());
+        n.inputs = std::move(in);
+        n.outputs = {out};
+        g.nodes.push_back(n);
+    };
+    const int x = value("x"), skip = value("skip"), d1 = value("d1"), c1 = value("c1"), y1 = value("y1");
+    const int d2 = value("d2"), c2 = value("c2"), y2 = value("y2"), d3 = value("d3"), c3 = value("c3"), y3 = value("y3"), out = value("out");
+    g.inputs = {x};
+    node("Relu", {x}, skip);     // 0
+    node("Relu", {skip}, d1);    // 1
+    node("Relu", {d1}, c1);      // 2: conv + Add, writes y1 over skip
+    node("Add", {c1, skip}, y1); // 3
+    node("Relu", {y1}, d2);      // 4
+    node("Relu", {d2}, c2);      // 5: writes y2 over y1
+    node("Add", {c2, y1}, y2);   // 6
+    node("Relu", {y2}, d3);      // 7
+    node("Relu", {d3}, c3);      // 8: writes y3 over y2
+    node("Add", {c3, y2}, y3);   // 9
+    node("Relu", {y3}, out);     // 10
+    g.outputs = {out};
+    graph::PlanHints hints;
+    hints.bornAt.assign(g.values.size(), -1);
+    hints.elided.assign(g.values.size(), false);
+    hints.inPlaceOf.assign(g.values.size(), -1);
+    const std::pair<int, int> blocks[] = {{y1, skip}, {y2, y1}, {y3, y2}};
+    const int convs[] = {c1, c2, c3};
+    for (size_t k = 0; k < 3; ++k) {
+        hints.bornAt[static_cast<size_t>(blocks[k].first)] = 2 + 3 * static_cast<int>(k);
+        hints.elided[static_cast<size_t>(convs[k])] = true;
+        hints.inPlaceOf[static_cast<size_t>(blocks[k].first)] = blocks[k].second;
+    }
+    const auto plan = graph::planMemory(g, 4, 64, graph::ConcatPlacement::Copy, hints);
+    for (int y : {y1, y2, y3}) {
+        EXPECT_EQ(plan.aliasOf[static_cast<size_t>(y)], skip) << g.value(y).name;
+        EXPECT_EQ(plan.offsets[static_cast<size_t>(y)], plan.offsets[static_cast<size_t>(skip)]) << g.value(y).name;
+    }
+    // Each block's inner value is live while the chain's bytes are written: never on them.
+    const int64_t b = 8 * 8 * 8 * 4, so = plan.offsets[static_cast<size_t>(skip)];
+    for (int d : {d1, d2, d3}) {
+        const int64_t o = plan.offsets[static_cast<size_t>(d)];
+        EXPECT_TRUE(o + b <= so || so + b <= o) << g.value(d).name;
+    }
+    checkNoLiveOverlap(g, plan);
+}
+
 }  // namespace
 }  // namespace percept::testing
