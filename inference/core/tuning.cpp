@@ -42,6 +42,7 @@ Tuning Tuning::fromEnvironment() {
     t.squeezeExcite = choose("PERCEPT_CPU_SE", true, {{"on", true}, {"off", false}});
     t.squeezeExciteConv = choose("PERCEPT_CPU_SE_CONV", true, {{"on", true}, {"off", false}});  // CPU speed
     t.depthwiseLanes = choose("PERCEPT_CPU_DW_LANES", true, {{"on", true}, {"off", false}});
+    t.directStem = choose("PERCEPT_CPU_DIRECT_STEM", true, {{"on", true}, {"off", false}});  // CPU speed
     t.matMulBias = choose("PERCEPT_CPU_MATMUL_BIAS", true, {{"on", true}, {"off", false}});  // CPU speed
     t.convAdd = choose("PERCEPT_CPU_CONV_ADD", true, {{"on", true}, {"off", false}});        // CPU speed
     t.vulkanConv = choose("PERCEPT_VULKAN_CONV", VulkanConv::Auto,

@@ -614,16 +614,20 @@ private:
 
 // ---- Conv + MaxPool ---------------------------------------------------------------------
 
-// A conv (im2col + packed GEMM) whose only reader is a MaxPool: the pooled output is computed
-// a band of output rows at a time from the conv rows that band needs (its windows' rows; a
-// band boundary row is computed twice), which stay in the thread's cache between the GEMM
-// and the pooling. The full-size conv output (SqueezeNet's and ResNet's stems: 3 MiB) is
-// never written out and read back, which on 2 threads cost more than the pooling itself.
+// A conv whose only reader is a MaxPool: the pooled output is computed a band of output rows
+// at a time from the conv rows that band needs (its windows' rows; a band boundary row is
+// computed twice), which stay in the thread's cache between the conv and the pooling. The
+// full-size conv output (SqueezeNet's and ResNet's stems: 3 MiB) is never written out and read
+// back, which on 2 threads cost more than the pooling itself. The conv rows come from im2col
+// and the packed GEMM, or, for a 7x7 stem on a few input channels (groupConvApplies), from the
+// direct kernel (`direct`, weights as makeGroupConv repacks them), which needs no column
+// matrix: ResNet's 7x7 stem had spent a fifth of its time writing and packing one (K = 147).
 class ConvMaxPool final : public ConvBase {
 public:
-    ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> packed,
-                MaxPoolRows pool)
-        : ConvBase(geom, std::move(bias), act), pg_(simd.gemm), packed_(std::move(packed)), pool_(pool), copy2_(simd.copyStride2) {
+    ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> weights,
+                MaxPoolRows pool, GroupConvFn direct)
+        : ConvBase(geom, std::move(bias), act), pg_(simd.gemm), direct_(direct), weights_(std::move(weights)), pool_(pool),
+          copy2_(simd.copyStride2) {
         // Bands whose conv output rows take about kBandBytes (they are written by the GEMM and
         // read back by the pooling: they should stay in cache); the column tile is streamed
         // once into the GEMM's packed panels. A band recomputes the kh - sh conv rows it
@@ -635,10 +639,10 @@ public:
         bandRows_ = std::max<int64_t>(1, (convRows - pool_.kh) / pool_.sh + 1);
         bandRows_ = std::min(bandRows_, pool_.OH);
         colsMax_ = std::max<int64_t>(1, ((bandRows_ - 1) * pool_.sh + pool_.kh) * geo_.OW);
-        algo_ = std::string("im2col-gemm+maxpool/") + simd.name();
+        algo_ = std::string(direct_ ? "direct+maxpool/" : "im2col-gemm+maxpool/") + simd.name();
     }
     const char* algo() const override { return algo_.c_str(); }
-    size_t weightBytes() const override { return ConvBase::weightBytes() + packed_.size() * sizeof(float); }
+    size_t weightBytes() const override { return ConvBase::weightBytes() + weights_.size() * sizeof(float); }
     size_t workspaceBytes(int threads) const override { return static_cast<size_t>(std::max(threads, 1)) * threadFloats() * sizeof(float); }
 
     // outputs[0]: the MaxPool's output.
@@ -650,21 +654,30 @@ public:
             float* y = outputs[0] + n * q.M * pool_.OH * pool_.OW;
             // Bands in order, thread k its k-th share first: the rows it pools stay its own.
             ctx.pool.runSplit(bands, [&](int64_t b, int th) {
-                float* col = ctx.workspace + static_cast<size_t>(th) * threadFloats();
-                float* band = col + alignFloats(static_cast<size_t>(q.K() * colsMax_));
-                float* packB = band + alignFloats(static_cast<size_t>(q.M * colsMax_));
-                float* rowBuf = packB + alignFloats(static_cast<size_t>(packBFloats()));
+                float* band = ctx.workspace + static_cast<size_t>(th) * threadFloats();
+                float* rowBuf = band + alignFloats(static_cast<size_t>(q.M * colsMax_));
+                float* scratch = rowBuf + alignFloats(pool_.rowFloats());  // im2col's column tile and B packing, or the padded rows
                 const int64_t oy0 = b * bandRows_, oy1 = std::min(pool_.OH, oy0 + bandRows_);
                 int64_t lo, hi;
                 pool_.inputRows(oy0, oy1, lo, hi);
                 const int64_t cols = (hi - lo) * q.OW;
                 if (cols <= 0) return;
-                im2colTile(q, copy2_, x, col, lo * q.OW, hi * q.OW, 0, q.C);
-                PackedGemmArgs a;
-                a.a = packed_.data(), a.M = q.M, a.K = q.K(), a.b = col, a.ldb = cols;
-                a.c = band, a.ldc = cols, a.n0 = 0, a.n1 = cols, a.mb0 = 0, a.mb1 = pg_->panels(q.M);
-                a.bias = bias_.data(), a.act = act_, a.packB = packB;
-                pg_->run(a);
+                if (direct_) {
+                    GroupConvArgs a;
+                    a.x = x, a.Cg = q.C, a.H = q.H, a.W = q.W, a.w = weights_.data(), a.bias = bias_.data();
+                    a.y = band, a.Mg = q.M, a.OH = q.OH, a.OW = q.OW, a.stride = q.sh, a.pt = q.pt, a.pl = q.pl, a.k = q.kh, a.act = act_;
+                    a.pad = scratch, a.oyBegin = lo, a.oyEnd = hi, a.yPlane = cols, a.yRow0 = lo;
+                    direct_(a);
+                } else {
+                    float* col = scratch;
+                    float* packB = col + alignFloats(static_cast<size_t>(q.K() * colsMax_));
+                    im2colTile(q, copy2_, x, col, lo * q.OW, hi * q.OW, 0, q.C);
+                    PackedGemmArgs a;
+                    a.a = weights_.data(), a.M = q.M, a.K = q.K(), a.b = col, a.ldb = cols;
+                    a.c = band, a.ldc = cols, a.n0 = 0, a.n1 = cols, a.mb0 = 0, a.mb1 = pg_->panels(q.M);
+                    a.bias = bias_.data(), a.act = act_, a.packB = packB;
+                    pg_->run(a);
+                }
                 for (int64_t m = 0; m < q.M; ++m) pool_.run(band + m * cols, lo, y + m * pool_.OH * pool_.OW, oy0, oy1, rowBuf);
             });
         }
@@ -673,13 +686,16 @@ public:
 private:
     static constexpr int64_t kBandBytes = 512 * 1024;     // half a Zen 5 L2
     static constexpr int64_t kColBytes = 2 * 1024 * 1024;  // column tile bound
-    size_t threadFloats() const {  // a thread stride
-        return threadStride(alignFloats(static_cast<size_t>(geo_.K() * colsMax_)) + alignFloats(static_cast<size_t>(geo_.M * colsMax_)) +
-                            alignFloats(static_cast<size_t>(packBFloats())) + alignFloats(pool_.rowFloats()));
+    size_t threadFloats() const {  // a thread stride: the band, the pooling's row buffer, then the conv's scratch
+        const size_t scratch = direct_ ? static_cast<size_t>(geo_.C * depthwisePadRows(colsMax_ / geo_.OW, geo_.sh, geo_.kh) *
+                                                             depthwisePadPitch(geo_.OW, geo_.sh))
+                                       : alignFloats(static_cast<size_t>(geo_.K() * colsMax_)) + alignFloats(static_cast<size_t>(packBFloats()));
+        return threadStride(alignFloats(static_cast<size_t>(geo_.M * colsMax_)) + alignFloats(pool_.rowFloats()) + scratch);
     }
 
     const PackedGemm* pg_;
-    std::vector<float> packed_;
+    GroupConvFn direct_;          // the direct kernel, or null: im2col and the packed GEMM
+    std::vector<float> weights_;  // direct_'s [C][k][k][M], else packed for the GEMM
     MaxPoolRows pool_;
     CopyStride2Fn copy2_;
     std::string algo_;
@@ -831,7 +847,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
     if (q.depthwise()) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
     if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
         const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
-        if (groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
+        if ((q.group > 1 || cfg.tuning.directStem) && groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
             std::vector<float> converted;
             return makeGroupConv(gq, weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
         }
@@ -891,7 +907,17 @@ std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node
     MaxPoolRows rows;
     rows.H = x[2], rows.W = x[3], rows.OH = y[2], rows.OW = y[3], rows.kh = k[0], rows.kw = k[1], rows.sh = s[0], rows.sw = s[1];
     rows.pt = pads[0], rows.pl = pads[1], rows.act = pool.act, rows.simd = cfg.simd.maxPool;
-    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, packWeights(g, conv, *pg, 1, q.M, q.K()), rows);
+    // 7x7 stems (ResNet's) by the direct kernel: 8-10 % less than im2col's at 1 and 2 threads
+    // (ResNet-18's 2.40 -> 2.20 ms at 1 thread). 3x3 ones (SqueezeNet's, K = 27) stay on im2col:
+    // there the direct kernel took as long (577-594 us against 581-599) and the model 1-2 % more
+    // in three interleaved runs.
+    const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
+    if (cfg.tuning.directStem && q.kh == 7 && q.planar() && groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
+        std::vector<float> converted;
+        return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, groupConvWeights(gq, weightsOf(g, conv, converted)), rows,
+                                             cfg.simd.groupConv);
+    }
+    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, packWeights(g, conv, *pg, 1, q.M, q.K()), rows, nullptr);
 }
 
 std::unique_ptr<Kernel> makeConvPointwiseDepthwise(const graph::Graph& g, const graph::Node& pw, const graph::Node& dw, const KernelConfig& cfg) {

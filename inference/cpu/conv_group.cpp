@@ -23,13 +23,7 @@ class GroupConv final : public Kernel {
 public:
     GroupConv(const GroupGeom& q, const std::vector<float>& weights, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd)
         : q_(q), bias_(std::move(bias)), act_(act), fn_(simd.groupConv), algo_(std::string(q.group > 1 ? "group-direct/" : "direct/") + simd.name()) {
-        const int64_t Cg = q.C / q.group, Mg = q.M / q.group, taps = q.k * q.k;
-        w_.resize(weights.size());
-        for (int64_t g = 0; g < q.group; ++g)
-            for (int64_t m = 0; m < Mg; ++m)
-                for (int64_t c = 0; c < Cg; ++c)
-                    for (int64_t t = 0; t < taps; ++t)
-                        w_[static_cast<size_t>(((g * Cg + c) * taps + t) * Mg + m)] = weights[static_cast<size_t>(((g * Mg + m) * Cg + c) * taps + t)];
+        w_ = groupConvWeights(q, weights);
     }
     const char* algo() const override { return algo_.c_str(); }
     size_t weightBytes() const override { return (w_.size() + bias_.size()) * sizeof(float); }
@@ -54,7 +48,7 @@ public:
             a.w = w_.data() + g * Cg * q_.k * q_.k * Mg;
             a.bias = bias_.data() + g * Mg;
             a.y = outputs[0] + (n * q_.M + g * Mg) * q_.OH * q_.OW;
-            a.Mg = Mg, a.OH = q_.OH, a.OW = q_.OW, a.stride = q_.stride, a.pt = q_.pt, a.pl = q_.pl, a.act = act_;
+            a.Mg = Mg, a.OH = q_.OH, a.OW = q_.OW, a.stride = q_.stride, a.pt = q_.pt, a.pl = q_.pl, a.k = q_.k, a.act = act_;
             a.pad = ctx.workspace + static_cast<size_t>(th) * padFloats();
             a.oyBegin = part * per, a.oyEnd = std::min(q_.OH, a.oyBegin + per);
             fn_(a);
@@ -76,6 +70,17 @@ private:
 };
 
 }  // namespace
+
+std::vector<float> groupConvWeights(const GroupGeom& q, const std::vector<float>& weights) {
+    const int64_t Cg = q.C / q.group, Mg = q.M / q.group, taps = q.k * q.k;
+    std::vector<float> w(weights.size());
+    for (int64_t g = 0; g < q.group; ++g)
+        for (int64_t m = 0; m < Mg; ++m)
+            for (int64_t c = 0; c < Cg; ++c)
+                for (int64_t t = 0; t < taps; ++t)
+                    w[static_cast<size_t>(((g * Cg + c) * taps + t) * Mg + m)] = weights[static_cast<size_t>(((g * Mg + m) * Cg + c) * taps + t)];
+    return w;
+}
 
 bool groupConvApplies(const GroupGeom& q, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, const CpuKernels& simd) {
     if (!simd.groupConv || q.group < 1 || kh != kw || sh != sw || (sh != 1 && sh != 2) || dh != 1 || dw != 1 || !depthwisePadTakes(q.OW, sw))

@@ -23,6 +23,9 @@ struct GroupGeom {
 // and its weights constant.
 bool groupConvApplies(const GroupGeom& q, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, const CpuKernels& simd);
 
+// weights (M x (C / group) x k x k) as the direct kernel reads them: per group [Cg][k][k][Mg].
+std::vector<float> groupConvWeights(const GroupGeom& q, const std::vector<float>& weights);
+
 // weights: M x (C / group) x k x k (constant), repacked here per group as [Cg][k][k][Mg].
 std::unique_ptr<Kernel> makeGroupConv(const GroupGeom& q, const std::vector<float>& weights, std::vector<float> bias,
                                       graph::FusedActivation act, const CpuKernels& simd);

@@ -131,19 +131,23 @@ struct GroupConvArgs {
     int64_t Cg, H, W;
     const float* w;     // weights repacked as [Cg][k][k][Mg]
     const float* bias;  // Mg values
-    float* y;           // the group's output planes [Mg][OH][OW]
+    float* y;           // the group's output planes [Mg][OH][OW] (see yPlane)
     int64_t Mg, OH, OW, stride, pt, pl;
+    int64_t k = 3;      // the square kernel's size (groupConvTakes)
     graph::FusedActivation act;
     float* pad;         // scratch: Cg x depthwisePadRows x depthwisePadPitch floats
     // The output rows computed, for all Mg channels: [oyBegin, oyEnd) (all OH, or a stem's band:
     // its one group's rows are shared among the threads, each padding only the input rows its
     // band reads).
     int64_t oyBegin = 0, oyEnd = 0;
+    // Where output row oy of channel m goes: y + m * yPlane + (oy - yRow0) * OW. yPlane 0 is
+    // OH * OW (whole planes); a band buffer (the stem's Conv + MaxPool) holds rows from yRow0.
+    int64_t yPlane = 0, yRow0 = 0;
 };
 using GroupConvFn = void (*)(const GroupConvArgs&);
-// The shapes CpuKernels::groupConv takes: 3x3 kernels (stride 1 or 2, no dilation: the
-// caller checks), output channels per group a multiple of 4.
-inline bool groupConvTakes(int64_t k, int64_t Mg) { return k == 3 && Mg % 4 == 0; }
+// The shapes CpuKernels::groupConv takes: 3x3 kernels, and 7x7 ones (ResNet's stem), stride 1
+// or 2, no dilation (the caller checks), output channels per group a multiple of 4.
+inline bool groupConvTakes(int64_t k, int64_t Mg) { return (k == 3 || k == 7) && Mg % 4 == 0; }
 
 // y[r] = dot(w + r * ldw, x) over K, for r < rows: the matrix-vector product of a classifier
 // (1x1 conv on a 1x1 plane, Gemm with one row). Four rows share each load of x; the weights

@@ -29,12 +29,12 @@ struct ConvCase {
 };
 
 
-// A grouped 3x3 conv with a multiple of 4 output channels per group (up to 16): the direct
-// SIMD kernel where there is one.
+// A grouped 3x3 or 7x7 conv with a multiple of 4 output channels per group (up to 16): the
+// direct SIMD kernel where there is one.
 std::string grouped() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "group-direct"; }
 
-// An ungrouped 3x3 conv of at most 4 input channels (a stem) and a multiple of 4 outputs: the
-// same direct kernel.
+// An ungrouped 3x3 or 7x7 conv of at most 4 input channels (a stem) and a multiple of 4
+// outputs: the same direct kernel.
 std::string stem() { return testIsa() == cpu::Isa::Generic ? "im2col-gemm" : "direct"; }
 
 // A depthwise conv (square kernel of 3, 5 or 7, stride 1 or 2, no dilation) with C channels
@@ -124,7 +124,8 @@ TEST_P(ConvTest, Im2col) {
         {"3x3 stride 2 TF-same pads", {1, 7, 11, 12}, 8, 3, 3, convParams(1, {2, 2}, {0, 0, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"5x5 dilation 2", {1, 7, 13, 12}, 3, 5, 5, convParams(1, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 dilation 2 stride 2", {1, 4, 15, 14}, 6, 3, 3, convParams(1, {2, 2}, {2, 1, 2, 1}, {2, 2}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"7x7 stride 2 pad 3 (stem)", {1, 3, 32, 30}, 8, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        // (10 and 6 outputs: not a multiple of 4, so not the direct kernel's stems)
+        {"7x7 stride 2 pad 3 (stem)", {1, 3, 32, 30}, 10, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
         {"rect 1x3 stride (2,1)", {1, 5, 8, 9}, 4, 1, 3, convParams(1, {2, 1}, {0, 1, 0, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"rect 3x1", {1, 5, 8, 9}, 4, 3, 1, convParams(1, {1, 1}, {1, 0, 1, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"2x2 stride 2 no pad", {1, 6, 9, 7}, 5, 2, 2, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
@@ -133,7 +134,7 @@ TEST_P(ConvTest, Im2col) {
         // kernels, pads wider than the plane, a dilation down only, the widest such row.
         {"5x5 stride 2 pad 2, 32 wide", {1, 4, 12, 64}, 6, 5, 5, convParams(1, {2, 2}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"4x4 stride 2 pad 1", {1, 3, 11, 13}, 5, 4, 4, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
-        {"7x7 stride 2 pad 3 on a 3-wide plane", {1, 3, 9, 3}, 4, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
+        {"7x7 stride 2 pad 3 on a 3-wide plane", {1, 3, 9, 3}, 6, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 stride 2, dilation 2 down only", {1, 4, 15, 14}, 6, 3, 3, convParams(1, {2, 2}, {2, 1, 2, 1}, {2, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         // A kernel row far wider than its 30 outputs: its reach past them would not fit the
         // split row (the gather takes it).
@@ -289,7 +290,7 @@ TEST_P(ConvTest, PackedKernelShapes) {
         {"1x1 groups 3 M42", {2, 27, 6, 11}, 42, 1, 1, convParams(3, {1, 1}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, "1x1-gemm"},
         {"3x3 M15 C35 13x15", {1, 35, 13, 15}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
         {"3x3 s2 asym M17 C29", {1, 29, 17, 14}, 17, 3, 3, convParams(1, {2, 2}, {1, 0, 0, 1}), true, Activation::Clip, 0.0f, 0.3f, 13, "im2col-gemm"},
-        {"7x7 s2 stem wide rows (SIMD stride-2 im2col)", {1, 3, 40, 100}, 16, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
+        {"7x7 s2 5 channels wide rows (SIMD stride-2 im2col)", {1, 5, 40, 100}, 16, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, "im2col-gemm"},
         {"3x3 s2 no pad, last column read at the plane's end", {1, 4, 9, 69}, 5, 3, 3, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 M15 C64 7x7", {1, 64, 7, 7}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"3x3 on 1x1 M15 C40", {1, 40, 1, 1}, 15, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
@@ -389,6 +390,14 @@ TEST_P(ConvTest, GroupedDirect) {
         {"stem 3->16 s2 TF-same 40x40", {1, 3, 40, 40}, 16, 3, 3, convParams(1, {2, 2}, {0, 0, 1, 1}), true, Activation::Relu, 0, 0, 13, stem()},
         {"stem 1->8 s1 batch 2", {2, 1, 19, 21}, 8, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), false, Activation::None, 0, 0, 13, stem()},
         {"stem 4->12 s1 no pad", {1, 4, 10, 33}, 12, 3, 3, convParams(1, {1, 1}, {0, 0, 0, 0}), true, Activation::Sigmoid, 0, 0, 13, stem()},
+        // 7x7: ResNet's stem (stride 2, pad 3, 64 outputs: eight 8-channel blocks), stride 1,
+        // TF's SAME padding on an odd plane, grouped, a plane narrower than the kernel.
+        {"7x7 stem 3->64 s2 pad 3 Relu", {1, 3, 45, 38}, 64, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, stem()},
+        {"7x7 stem 1->12 s1 batch 2", {2, 1, 23, 19}, 12, 7, 7, convParams(1, {1, 1}, {3, 3, 3, 3}), false, Activation::None, 0, 0, 13, stem()},
+        {"7x7 stem 3->20 s2 TF-same 33x41 Clip", {1, 3, 33, 41}, 20, 7, 7, convParams(1, {2, 2}, {2, 2, 3, 3}), true, Activation::Clip, 0.0f, 0.5f, 13, stem()},
+        {"7x7 g2 8->8 s1 17x21 Sigmoid", {1, 16, 17, 21}, 16, 7, 7, convParams(2, {1, 1}, {3, 3, 3, 3}), true, Activation::Sigmoid, 0, 0, 13, algo},
+        {"7x7 g3 4->4 s2 no pad 15x16", {1, 12, 15, 16}, 12, 7, 7, convParams(3, {2, 2}, {0, 0, 0, 0}), true, Activation::None, 0, 0, 13, algo},
+        {"7x7 stem 3->8 s2 on 4x5", {1, 3, 4, 5}, 8, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, stem()},
         {"5 inputs ->32 (im2col)", {1, 5, 12, 12}, 32, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"g2 32->32 (im2col)", {1, 64, 9, 9}, 64, 3, 3, convParams(2, {1, 1}, {1, 1, 1, 1}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
         {"g4 dilation 2 (im2col)", {1, 32, 12, 12}, 32, 3, 3, convParams(4, {1, 1}, {2, 2, 2, 2}, {2, 2}), true, Activation::None, 0, 0, 13, "im2col-gemm"},
@@ -454,7 +463,8 @@ TEST_P(ConvTest, ConvThenMaxPool) {
         std::string name;
         ConvCase conv;
         ref::PoolParams pool;
-        bool fused;  // on AVX2/AVX-512
+        bool fused;   // on AVX2/AVX-512
+        bool direct;  // the conv rows by the direct kernel (a 7x7 stem groupConvApplies takes), not im2col
     };
     auto poolParams = [](std::vector<int64_t> k, std::vector<int64_t> st, std::vector<int64_t> pads, bool ceil) {
         ref::PoolParams p;
@@ -462,12 +472,15 @@ TEST_P(ConvTest, ConvThenMaxPool) {
         return p;
     };
     const std::vector<Case> cases = {
-        {"SqueezeNet stem", {"", {1, 3, 57, 59}, 64, 3, 3, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 0, 0, 0}, true), true},
-        {"ResNet stem", {"", {1, 3, 64, 62}, 20, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {1, 1, 1, 1}, false), true},
-        {"tall plane, many bands", {"", {1, 2, 400, 41}, 17, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), false, Activation::Clip, 0.0f, 0.3f, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), true},
-        {"pool stride 1 pad 1", {"", {1, 4, 30, 33}, 9, 5, 5, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, ""}, poolParams({3, 3}, {1, 1}, {1, 1, 1, 1}, false), true},
-        {"batch 2 asym pads", {"", {2, 3, 35, 36}, 30, 3, 3, convParams(1, {2, 2}, {1, 0, 0, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true},
-        {"Winograd conv stays separate", {"", {1, 16, 24, 24}, 16, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), false},
+        {"SqueezeNet stem", {"", {1, 3, 57, 59}, 64, 3, 3, convParams(1, {2, 2}, {0, 0, 0, 0}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 0, 0, 0}, true), true, false},
+        {"ResNet stem", {"", {1, 3, 64, 62}, 20, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {1, 1, 1, 1}, false), true, true},
+        {"ResNet stem, 64 outputs, many bands", {"", {1, 3, 300, 37}, 64, 7, 7, convParams(1, {2, 2}, {3, 3, 3, 3}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {1, 1, 1, 1}, false), true, true},
+        {"direct 7x7 stride 1, tall plane", {"", {1, 1, 260, 23}, 8, 7, 7, convParams(1, {1, 1}, {3, 3, 3, 3}), false, Activation::Clip, 0.0f, 0.3f, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), true, true},
+        {"tall plane, many bands", {"", {1, 2, 400, 41}, 17, 3, 3, convParams(1, {2, 2}, {1, 1, 1, 1}), false, Activation::Clip, 0.0f, 0.3f, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), true, false},
+        {"pool stride 1 pad 1", {"", {1, 4, 30, 33}, 9, 5, 5, convParams(1, {1, 1}, {2, 2, 2, 2}), true, Activation::None, 0, 0, 13, ""}, poolParams({3, 3}, {1, 1}, {1, 1, 1, 1}, false), true, false},
+        {"batch 2 asym pads", {"", {2, 3, 35, 36}, 30, 3, 3, convParams(1, {2, 2}, {1, 0, 0, 1}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true, false},
+        {"batch 2 asym pads, direct", {"", {2, 3, 35, 36}, 32, 7, 7, convParams(1, {2, 2}, {3, 2, 2, 3}), true, Activation::LeakyRelu, 0.1f, 0, 13, ""}, poolParams({3, 3}, {2, 2}, {0, 1, 1, 0}, true), true, true},
+        {"Winograd conv stays separate", {"", {1, 16, 24, 24}, 16, 3, 3, convParams(1, {1, 1}, {1, 1, 1, 1}), true, Activation::Relu, 0, 0, 13, ""}, poolParams({2, 2}, {2, 2}, {0, 0, 0, 0}, false), false, false},
     };
     const bool simd = testIsa() != cpu::Isa::Generic;
     uint32_t seed = 700;
@@ -510,7 +523,7 @@ TEST_P(ConvTest, ConvThenMaxPool) {
             if (backend() == Backend::Cpu) {
                 const bool fused = simd && c.fused && !secondReader;
                 ASSERT_EQ(stats.layers.size(), secondReader ? 3u : 2u);
-                EXPECT_EQ(stats.layers[0].algo.rfind("im2col-gemm+maxpool", 0) == 0, fused) << stats.layers[0].algo;
+                EXPECT_EQ(stats.layers[0].algo.rfind(c.direct ? "direct+maxpool" : "im2col-gemm+maxpool", 0) == 0, fused) << stats.layers[0].algo;
                 EXPECT_EQ(stats.layers[1].algo == "in conv", fused) << stats.layers[1].algo;
             }
         }

@@ -48,6 +48,10 @@ struct Tuning {
     // CPU speed: depthwise convs on small planes take the channels-in-lanes kernel where it
     // pays (PERCEPT_CPU_DW_LANES=off keeps the per-plane kernel, for comparisons).
     bool depthwiseLanes = true;
+    // CPU speed: a stem (a 3x3 or 7x7 conv on at most 4 input channels) by the direct kernel,
+    // without a column matrix, and a 7x7 one with the MaxPool after it too
+    // (PERCEPT_CPU_DIRECT_STEM=off: im2col and the packed GEMM, for comparisons).
+    bool directStem = true;
     // Vulkan: the tiled (GPU) or direct (CPU implementation) conv kernel, or by device type
     // (PERCEPT_VULKAN_CONV=tiled|direct).
     enum class VulkanConv { Auto, Tiled, Direct } vulkanConv = VulkanConv::Auto;
