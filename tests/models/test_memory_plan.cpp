@@ -52,15 +52,16 @@ int addValue(graph::Graph& g, const std::string& name, Shape shape) {
 }
 
 // Appends node `op` reading `in`, writing `out`; returns it (for attributes).
-graph::Node& addNode(graph::Graph& g, graph::OpKind op, int in, int out) {
+graph::Node& addNode(graph::Graph& g, graph::OpKind op, std::vector<int> in, int out) {
     graph::Node n;
     n.op = op;
     n.name = std::string(graph::opName(op)) + std::to_string(g.nodes.size());
-    n.inputs = {in};
+    n.inputs = std::move(in);
     n.outputs = {out};
     g.nodes.push_back(n);
     return g.nodes.back();
 }
+graph::Node& addNode(graph::Graph& g, graph::OpKind op, int in, int out) { return addNode(g, op, std::vector<int>{in}, out); }
 
 TEST(MemoryPlan, RealModelsReuseMemory) {
     for (const auto* mp : testDataManifests()) {
@@ -286,14 +287,7 @@ TEST(MemoryPlan, IdentityTransposesAreViews) {
 TEST(MemoryPlan, InPlaceHints) {
     graph::Graph g;
     auto value = [&](const std::string& name, Shape s) { return addValue(g, name, std::move(s)); };
-    auto node = [&](const std::string& op, std::vector<int> in, int out) {
-        graph::Node n;
-        n.op = *graph::opKindFromName(op);
-        n.name = op + std::to_string(g.nodes.size());
-        n.inputs = std::move(in);
-        n.outputs = {out};
-        g.nodes.push_back(n);
-    };
+    auto node = [&](const std::string& op, std::vector<int> in, int out) { addNode(g, *graph::opKindFromName(op), std::move(in), out); };
     const int x = value("x", {1, 8, 8, 8}), skip = value("skip", {1, 8, 8, 8}), d = value("dw", {1, 8, 8, 8});
     const int c = value("conv", {1, 8, 8, 8}), y = value("y", {1, 8, 8, 8}), z = value("z", {1, 8, 8, 8});
     const int small = value("small", {1, 4, 8, 8}), w = value("w", {1, 4, 8, 8});
@@ -334,14 +328,7 @@ TEST(MemoryPlan, InPlaceHints) {
 TEST(MemoryPlan, InPlaceChains) {
     graph::Graph g;
     auto value = [&](const std::string& name) { return addValue(g, name, {1, 8, 8, 8}); };
-    auto node = [&](const std::string& op, std::vector<int> in, int out) {
-        graph::Node n;
-        n.op = *graph::opKindFromName(op);
-        n.name = op + std::to_string(g.nodes.size());
-        n.inputs = std::move(in);
-        n.outputs = {out};
-        g.nodes.push_back(n);
-    };
+    auto node = [&](const std::string& op, std::vector<int> in, int out) { addNode(g, *graph::opKindFromName(op), std::move(in), out); };
     const int x = value("x"), skip = value("skip"), d1 = value("d1"), c1 = value("c1"), y1 = value("y1");
     const int d2 = value("d2"), c2 = value("c2"), y2 = value("y2"), d3 = value("d3"), c3 = value("c3"), y3 = value("y3"), out = value("out");
     g.inputs = {x};
