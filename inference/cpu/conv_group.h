@@ -2,7 +2,7 @@
 #pragma once
 // Grouped convolutions with few channels per group (RegNet's 3x3 convs: 8 in, 8 out per
 // group), and ungrouped ones with few input channels (the 3x3 stems of MobileNet and
-// EfficientNet), computed directly per group (CpuKernels::groupConv, simd_groupconv.inc)
+// EfficientNet, ResNet's 7x7 one), computed directly per group (CpuKernels::groupConv, simd_groupconv.inc)
 // instead of through im2col and a GEMM of a handful of rows or a 27-row column matrix.
 #include <cstdint>
 #include <memory>
