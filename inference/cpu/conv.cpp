@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "cpu/isa.h"
 #include "cpu/max_pool_rows.h"
@@ -794,6 +795,14 @@ private:
 
 namespace {
 
+// A planar conv as the direct kernel's geometry, where that kernel takes it (groupConvApplies),
+// else nothing.
+std::optional<GroupGeom> directGeom(const ConvGeom& q, const CpuKernels& simd) {
+    const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
+    if (!q.planar() || !groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, simd)) return std::nullopt;
+    return gq;
+}
+
 // The geometry and bias of a Conv node, checked.
 ConvGeom convGeom(const graph::Graph& g, const graph::Node& n, std::vector<float>& bias) {
     const Shape& x = inShape(g, n, 0);
@@ -845,13 +854,11 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
         return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
     }
     if (q.depthwise()) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
-    if (q.planar() && hasInput(n, 1) && g.value(n.inputs[1]).constant) {
-        const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
-        if ((q.group > 1 || cfg.tuning.directStem) && groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
+    if (hasInput(n, 1) && g.value(n.inputs[1]).constant && (q.group > 1 || cfg.tuning.directStem))
+        if (const auto gq = directGeom(q, cfg.simd)) {
             std::vector<float> converted;
-            return makeGroupConv(gq, weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
+            return makeGroupConv(*gq, weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
         }
-    }
     return std::make_unique<ConvIm2col>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.K()) : std::vector<float>{});
 }
 
@@ -911,12 +918,12 @@ std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node
     // (ResNet-18's 2.40 -> 2.20 ms at 1 thread). 3x3 ones (SqueezeNet's, K = 27) stay on im2col:
     // there the direct kernel took as long (577-594 us against 581-599) and the model 1-2 % more
     // in three interleaved runs.
-    const GroupGeom gq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.kh, q.sh, q.pt, q.pl, q.group};
-    if (cfg.tuning.directStem && q.kh == 7 && q.planar() && groupConvApplies(gq, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw, cfg.simd)) {
-        std::vector<float> converted;
-        return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, groupConvWeights(gq, weightsOf(g, conv, converted)), rows,
-                                             cfg.simd.groupConv);
-    }
+    if (cfg.tuning.directStem && q.kh == 7)
+        if (const auto gq = directGeom(q, cfg.simd)) {
+            std::vector<float> converted;
+            return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, groupConvWeights(*gq, weightsOf(g, conv, converted)), rows,
+                                                 cfg.simd.groupConv);
+        }
     return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, packWeights(g, conv, *pg, 1, q.M, q.K()), rows, nullptr);
 }
 

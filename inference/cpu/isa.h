@@ -143,6 +143,7 @@ struct GroupConvArgs {
     // Where output row oy of channel m goes: y + m * yPlane + (oy - yRow0) * OW. yPlane 0 is
     // OH * OW (whole planes); a band buffer (the stem's Conv + MaxPool) holds rows from yRow0.
     int64_t yPlane = 0, yRow0 = 0;
+    int64_t yPlaneFloats() const { return yPlane ? yPlane : OH * OW; }
 };
 using GroupConvFn = void (*)(const GroupConvArgs&);
 // The shapes CpuKernels::groupConv takes: 3x3 kernels, and 7x7 ones (ResNet's stem), stride 1

@@ -60,11 +60,8 @@ inline size_t alignFloats(size_t floats) { return (floats + 15) / 16 * 16; }
 // SqueezeNet's MaxPools, whose per-thread row buffers (256 bytes) sat side by side, took 118
 // and 98 us on 2 threads against 79 and 55 on 1 (59 and 44 with a page each).
 inline constexpr size_t kWorkspacePageBytes = 4096;
-inline size_t threadStride(size_t floats) {
-    constexpr size_t page = kWorkspacePageBytes / sizeof(float);
-    return (floats + page - 1) / page * page;
-}
 inline size_t threadStrideBytes(size_t bytes) { return (bytes + kWorkspacePageBytes - 1) / kWorkspacePageBytes * kWorkspacePageBytes; }
+inline size_t threadStride(size_t floats) { return threadStrideBytes(floats * sizeof(float)) / sizeof(float); }
 
 // Whether a pass over the planes of a large feature map splits between the threads by rows
 // (each thread a band of rows of every channel), not by channels: where each thread gets at

@@ -38,9 +38,12 @@ SqueezeExciteGate::SqueezeExciteGate(const graph::Graph& g, const graph::Squeeze
     dot_ = cfg.simd.dotRows;
 }
 
+size_t SqueezeExciteGate::sumsOffset() const {
+    return threadStride(alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_))));
+}
+
 size_t SqueezeExciteGate::workspaceFloats(int threads) const {
-    return threadStride(alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_)))) +
-           static_cast<size_t>(std::max(threads, 1)) * threadStride(static_cast<size_t>(N_ * C_));
+    return sumsOffset() + static_cast<size_t>(std::max(threads, 1)) * threadStride(static_cast<size_t>(N_ * C_));
 }
 
 int64_t SqueezeExciteGate::planeGrain() const { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_)); }
@@ -49,7 +52,7 @@ const float* SqueezeExciteGate::compute(ThreadPool& pool, const float* x, float*
     float* gate = workspace;                                                 // [N][C]
     float* means = gate + alignFloats(static_cast<size_t>(N_ * C_));        // [N][C]
     float* hidden = means + N_ * C_;                                         // [N][Cr]
-    float* sums = gate + threadStride(alignFloats(static_cast<size_t>(N_ * C_)) + alignFloats(static_cast<size_t>(N_ * (C_ + Cr_))));  // [threads][N][C]
+    float* sums = gate + sumsOffset();  // [threads][N][C], each thread's row on pages of its own
     const size_t perThread = threadStride(static_cast<size_t>(N_ * C_));
     const int T = pool.size();
     std::fill(sums, sums + static_cast<size_t>(T) * perThread, 0.0f);

@@ -53,6 +53,8 @@ public:
 private:
     // parallelFor's grain for a pass over the N * C planes.
     int64_t planeGrain() const;
+    // Where the per-thread sums start in the workspace: after the gate and the means, on a page.
+    size_t sumsOffset() const;
     void matVec(ThreadPool& pool, const float* w, const float* b, const float* in, int64_t K, int64_t rows, const graph::FusedActivation& act,
                 float* out) const;
 
