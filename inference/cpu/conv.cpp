@@ -626,7 +626,7 @@ private:
 class ConvMaxPool final : public ConvBase {
 public:
     ConvMaxPool(const ConvGeom& geom, std::vector<float> bias, graph::FusedActivation act, const CpuKernels& simd, std::vector<float> weights,
-                MaxPoolRows pool, GroupConvFn direct)
+                MaxPoolRows pool, GroupConvFn direct, int threads)
         : ConvBase(geom, std::move(bias), act), pg_(simd.gemm), direct_(direct), weights_(std::move(weights)), pool_(pool),
           copy2_(simd.copyStride2) {
         // Bands whose conv output rows take about kBandBytes (they are written by the GEMM and
@@ -639,6 +639,12 @@ public:
         convRows = std::max(pool_.kh, std::min(convRows, kColBytes / std::max<int64_t>(colRowBytes, 1)));
         bandRows_ = std::max<int64_t>(1, (convRows - pool_.kh) / pool_.sh + 1);
         bandRows_ = std::min(bandRows_, pool_.OH);
+        // As many bands as that asks for, rounded up to whole bands per thread, the rows spread
+        // evenly over them: 7 bands of 8 rows (ResNet's 56 pooled rows, SqueezeNet's 55) had
+        // left one thread 4 bands and the other 3; 8 of 7 took 8 % less on 2 threads.
+        const int64_t T = std::max(threads, 1);
+        const int64_t bands = ((pool_.OH + bandRows_ - 1) / bandRows_ + T - 1) / T * T;
+        bandRows_ = std::max<int64_t>(1, (pool_.OH + bands - 1) / bands);
         colsMax_ = std::max<int64_t>(1, ((bandRows_ - 1) * pool_.sh + pool_.kh) * geo_.OW);
         algo_ = std::string(direct_ ? "direct+maxpool/" : "im2col-gemm+maxpool/") + simd.name();
     }
@@ -922,9 +928,10 @@ std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node
         if (const auto gq = directGeom(q, cfg.simd)) {
             std::vector<float> converted;
             return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, groupConvWeights(*gq, weightsOf(g, conv, converted)), rows,
-                                                 cfg.simd.groupConv);
+                                                 cfg.simd.groupConv, cfg.threads);
         }
-    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, packWeights(g, conv, *pg, 1, q.M, q.K()), rows, nullptr);
+    return std::make_unique<ConvMaxPool>(q, std::move(bias), conv.act, cfg.simd, packWeights(g, conv, *pg, 1, q.M, q.K()), rows, nullptr,
+                                         cfg.threads);
 }
 
 std::unique_ptr<Kernel> makeConvPointwiseDepthwise(const graph::Graph& g, const graph::Node& pw, const graph::Node& dw, const KernelConfig& cfg) {
