@@ -309,7 +309,7 @@ public:
     std::vector<Tensor> runInputs(std::span<const Tensor* const> inputs) override {
         const graph::Graph& g = *graph_;
         detail::checkRunInputs(g, inputs);
-        pool_.wake();  // while the inputs are copied in
+        pool_.wake();  // while the inputs are copied in or pointed at
         for (size_t k = 0; k < inputs.size(); ++k) {
             const DirectInput& d = directInputs_[k];
             const float* data = inputs[k]->data.data();
@@ -393,7 +393,7 @@ private:
     }
 
     // The kernels read a graph input from the caller's tensor itself, not from a copy in the
-    // arena (the copy had cost 1-2 % of MobileNetV2's and SqueezeNet's runs on 2 threads),
+    // arena (the copy had cost 1-3 % of MobileNetV2's and SqueezeNet's runs on 2 threads),
     // when only reads reach its bytes: no other value shares them (a view, a Concat slice, an
     // output written in place) and it is not also a graph output (copied out of the arena).
     // Its slots in the pointer tables are pointed at the caller's data on every run.
