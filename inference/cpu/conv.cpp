@@ -875,6 +875,13 @@ std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd
     if (!cfg.tuning.convAdd || n.op != graph::OpKind::Conv || !pg || graph::isQuantizedNode(g, n) || !g.constFloats(n.inputs[1])) return nullptr;
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
+    if (takesWinograd(g, n, q, cfg)) {
+        // The skip added in the output transform (ResNet's basic blocks end in a 3x3 conv).
+        const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
+        std::vector<float> converted;
+        return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), add.act, cfg.simd,
+                                static_cast<int>(n.inputs.size()));
+    }
     if (!q.pointwise()) return nullptr;
     auto k = std::make_unique<Conv1x1>(q, std::move(bias), add.act, cfg.simd, packWeights(g, n, *pg, q.group, q.Mg, q.Cg), g.constFloats(n.inputs[1]));
     if (!k->packed()) return nullptr;

@@ -43,11 +43,12 @@ inline int64_t im2colTileColumns(int64_t K, int64_t P) {
 // time, or null where that does not apply (other conv paths, dilated pooling, no packed GEMM
 // on this CPU, tuning.convMaxPool off). Its run() takes the conv's inputs and writes the
 // pool's output.
-// A 1x1 conv and the residual Add reading its output (graph::fusedAddCandidates) as one
-// packed-GEMM step: the Add's other operand (its run() takes it after the conv's inputs) is
-// added in the product's epilogue, then the Add's activation; null where the conv does not run
-// on the packed GEMM (other shapes, no SIMD level, int8) or tuning.convAdd is off. ResNet-50's
-// and the MobileNets' skip connections: the Add had re-read the conv's output from memory.
+// A conv and the residual Add reading its output (graph::fusedAddCandidates) as one step: the
+// Add's other operand (its run() takes it after the conv's inputs) is added, then the Add's
+// activation, in the packed GEMM's epilogue (1x1 convs) or the Winograd output transform (the
+// 3x3 convs that take Winograd); null where the conv runs on neither (other shapes, no SIMD
+// level, int8) or tuning.convAdd is off. ResNet's and the MobileNets' skip connections: the
+// Add had re-read the conv's output from memory.
 std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd& fa, const KernelConfig& cfg);
 
 std::unique_ptr<Kernel> makeConvMaxPool(const graph::Graph& g, const graph::Node& conv, const graph::Node& pool, const KernelConfig& cfg);

@@ -65,8 +65,8 @@ std::vector<float> transformWeights(const std::vector<float>& w, int64_t M, int6
 class ConvWinograd final : public Kernel {
 public:
     ConvWinograd(const WinoGeom& q, const std::vector<float>& w, std::vector<float> bias, graph::FusedActivation act, const PackedGemm* pg,
-                 Variant v, const char* isa)
-        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), v_(v), P_(v.positions),
+                 Variant v, const char* isa, int residualInput)
+        : q_(q), bias_(std::move(bias)), act_(act), pg_(pg), v_(v), P_(v.positions), residualInput_(residualInput),
           algo_(std::string(v.m == 2 ? "winograd2x2/" : "winograd/") + isa) {
         TY_ = (q.OH + v.m - 1) / v.m, TX_ = (q.OW + v.m - 1) / v.m;
         const std::vector<float> u = transformWeights(w, q.M, q.C, v);
@@ -95,6 +95,7 @@ public:
         for (int64_t n = 0; n < q_.N; ++n) {
             const float* x = inputs[0] + n * q_.C * q_.H * q_.W;
             float* y = outputs[0] + n * q_.M * q_.OH * q_.OW;
+            const float* res = residualInput_ >= 0 ? inputs[residualInput_] + n * q_.M * q_.OH * q_.OW : nullptr;
             if (p.perThread) {
                 ctx.pool.runSplit(p.blocks, [&](int64_t b, int th) {  // top rows on thread 0, ...
                     float* base = ctx.workspace + static_cast<size_t>(th) * threadStride(vFloats + mFloats + packF + scrF);
@@ -102,7 +103,7 @@ public:
                     const int64_t ty0 = b * p.rows, ty1 = std::min(TY_, ty0 + p.rows);
                     inputRange(x, ty0, ty1, 0, q_.C, bufs);
                     gemmRange(ty0, ty1, bufs);
-                    outputRange(y, ty0, ty1, 0, q_.M, bufs);
+                    outputRange(y, res, ty0, ty1, 0, q_.M, bufs);
                 });
                 continue;
             }
@@ -122,7 +123,7 @@ public:
                 const int64_t pos = t / chunks, c = t % chunks;
                 gemmOne(pos, 0, TY_, c * per, std::min(panels, (c + 1) * per), bufsOf(th));
             });
-            ctx.pool.parallelFor(q_.M, 1, [&](int64_t m0, int64_t m1, int th) { outputRange(y, 0, TY_, m0, m1, bufsOf(th)); });
+            ctx.pool.parallelFor(q_.M, 1, [&](int64_t m0, int64_t m1, int th) { outputRange(y, res, 0, TY_, m0, m1, bufsOf(th)); });
         }
     }
 
@@ -182,11 +183,15 @@ private:
         for (int64_t pos = 0; pos < P_; ++pos) gemmOne(pos, ty0, ty1, 0, pg_->panels(q_.M), b);
     }
 
-    // Output channels [m0, m1) of tile rows [ty0, ty1) from bufs.m into y.
-    void outputRange(float* y, int64_t ty0, int64_t ty1, int64_t m0, int64_t m1, const Bufs& b) const {
+    // Output channels [m0, m1) of tile rows [ty0, ty1) from bufs.m into y, plus res (the
+    // residual connection, laid out as y) where it is not null. Each element of res is read
+    // just before the element of y at the same place is written: y may be res's buffer
+    // (PlanHints::inPlaceOf).
+    void outputRange(float* y, const float* res, int64_t ty0, int64_t ty1, int64_t m0, int64_t m1, const Bufs& b) const {
         const int64_t tiles = (ty1 - ty0) * TX_;
+        const int64_t plane = q_.OH * q_.OW;
         for (int64_t m = m0; m < m1; ++m) {
-            const WinoOutArgs a{b.m + m * tiles, q_.M * tiles, y + m * q_.OH * q_.OW, nullptr, q_.OH, q_.OW, ty0, ty1, TX_,
+            const WinoOutArgs a{b.m + m * tiles, q_.M * tiles, y + m * plane, res ? res + m * plane : nullptr, q_.OH, q_.OW, ty0, ty1, TX_,
                                 bias_[static_cast<size_t>(m)], act_, b.scratch};
             v_.output(a);
         }
@@ -198,6 +203,7 @@ private:
     const PackedGemm* pg_;
     Variant v_;
     int P_;  // positions
+    int residualInput_;  // the residual connection's input, or -1
     std::string algo_;
     int64_t TY_ = 0, TX_ = 0, perA_ = 0;
     std::vector<float> packed_;  // 36 packed A matrices
@@ -234,8 +240,8 @@ int winogradTile(const WinoGeom& q, const KernelConfig& cfg) {
 }
 
 std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, int tile, const std::vector<float>& weights, std::vector<float> bias,
-                                         graph::FusedActivation act, const CpuKernels& simd) {
-    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, simd.gemm, variant(tile, simd.winograd), simd.name());
+                                         graph::FusedActivation act, const CpuKernels& simd, int residualInput) {
+    return std::make_unique<ConvWinograd>(q, weights, std::move(bias), act, simd.gemm, variant(tile, simd.winograd), simd.name(), residualInput);
 }
 
 }  // namespace percept::cpu

@@ -22,8 +22,11 @@ struct WinoGeom {
 // benchmarks and tests).
 int winogradTile(const WinoGeom& q, const KernelConfig& cfg);
 
-// weights: M x C x 3 x 3 (constant); transformed and packed here, once.
+// weights: M x C x 3 x 3 (constant); transformed and packed here, once. residualInput >= 0:
+// a residual connection (laid out as the output) is read from that input and added in the
+// output transform, before the activation (a conv fused with the Add reading it,
+// cpu::makeConvAdd).
 std::unique_ptr<Kernel> makeWinogradConv(const WinoGeom& q, int tile, const std::vector<float>& weights, std::vector<float> bias,
-                                         graph::FusedActivation act, const CpuKernels& simd);
+                                         graph::FusedActivation act, const CpuKernels& simd, int residualInput = -1);
 
 }  // namespace percept::cpu

@@ -184,7 +184,8 @@ Fusions fuseNodes(const graph::Graph& g, const StepBuilder& build, bool matMulBi
     // packed GEMM reads each residual element just before it writes the output element there,
     // provided the reduction is one KC block (with more, partial sums would be stored over the
     // addend before the last block adds it) and the addend is not the GEMM's input; and no node
-    // after the step may read the addend.
+    // after the step may read the addend. (Winograd's output transform, the other kernel that
+    // takes the Add, reads and writes element by element whatever the reduction's length.)
     f.hints.inPlaceOf.assign(g.values.size(), -1);
     for (size_t k = 0; k < nn; ++k) {
         const cpu::StepSpec& step = f.steps[k];

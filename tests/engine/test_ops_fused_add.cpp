@@ -5,7 +5,8 @@
 // one dispatch (graph::convAddCandidates; the skip is added as the conv stores its output, the
 // conv's own output is never stored), and the CPU as one packed-GEMM step where the conv is a
 // 1x1 (cpu::makeConvAdd: the skip added in the product's epilogue), against a reference written from the ops' definitions
-// (ref::conv2d in double, plus the skip, then the activation). ResNet's basic block, MobileNetV2's
+// (ref::conv2d in double, plus the skip, then the activation); where the conv is a 3x3 that takes
+// Winograd, in its output transform. ResNet's basic block, MobileNetV2's
 // projection, either Add operand order, batch 2, grouped and 1-D convs; on the CPU every ISA
 // level's tiles (partial panels, ragged strip ends, two KC blocks); on Vulkan also through
 // the GPU's tiled kernel with its split reduction and in fp16 storage; and the graphs the fusion
@@ -105,12 +106,17 @@ void checkGpuKernelsAndFp16(const OpGraph& g, const std::vector<Tensor>& inputs,
     }
 }
 
-// The CPU fuses 1x1 convs (stride 1, no padding) on a plane of 8 or more pixels, at the levels
-// with the packed GEMM (cpu::makeConvAdd).
+// The CPU fuses (cpu::makeConvAdd), at the levels with the packed GEMM: 1x1 convs (stride 1, no
+// padding) on a plane of 8 or more pixels; 3x3 convs (stride 1, ungrouped) that take Winograd,
+// which needs 16 or more input and output channels and 16 or more 2x2 output tiles.
 bool cpuFuses(const ResidualCase& c) {
     const bool padded = std::any_of(c.p.pads.begin(), c.p.pads.end(), [](int64_t v) { return v != 0; });
     const bool strided = std::any_of(c.p.strides.begin(), c.p.strides.end(), [](int64_t v) { return v != 1; });
-    return cpu::cpuKernels(testIsa()).gemm && c.k == 1 && !padded && !strided && c.x[2] * c.x[3] >= 8;
+    const cpu::CpuKernels& k = cpu::cpuKernels(testIsa());
+    if (!k.gemm) return false;
+    if (c.k == 1) return !padded && !strided && c.x[2] * c.x[3] >= 8;
+    const int64_t oh = c.x[2] + c.p.pads[0] + c.p.pads[2] - 2, ow = c.x[3] + c.p.pads[1] + c.p.pads[3] - 2;
+    return k.winograd.input && c.k == 3 && !strided && c.p.group == 1 && c.x[1] >= 16 && c.M >= 16 && ((oh + 1) / 2) * ((ow + 1) / 2) >= 16;
 }
 
 class ConvResidualTest : public OpTest {
@@ -149,6 +155,12 @@ TEST_P(ConvResidualTest, FusedBlocks) {
     check({"ResNet-50 expansion 1x1 64 -> 256 on 10x10, Relu", {1, 64, 10, 10}, 256, 1, {}, Activation::Relu}, seed += 10);
     check({"1x1 300 -> 33 on 7x9 (two KC blocks), Sigmoid", {1, 300, 7, 9}, 33, 1, {}, Activation::Sigmoid, true}, seed += 10);
     check({"1x1 grouped 2, batch 2, 12x10, Clip", {2, 24, 12, 10}, 30, 1, {2, {1, 1}, {0, 0, 0, 0}}, Activation::Clip}, seed += 10);
+    // Winograd's output transform: F(4x4) on one thread and F(2x2) on two (15x13: ragged tile
+    // rows and columns) with batch 2 (each image's own skip), Sigmoid (applied on the copy
+    // out); per-thread blocks of tile rows (28x28), the skip first.
+    check({"3x3 32 ch on 15x13, batch 2, Clip", {2, 32, 15, 13}, 32, 3, same3, Activation::Clip}, seed += 10);
+    check({"3x3 24 -> 40 on 28x28, Sigmoid, Add(skip, conv)", {1, 24, 28, 28}, 40, 3, same3, Activation::Sigmoid, true}, seed += 10);
+    check({"3x3 16 ch on 9x9, no activation", {1, 16, 9, 9}, 16, 3, same3, Activation::None}, seed += 10);
 }
 
 TEST_P(ConvResidualTest, LeftAlone) {
