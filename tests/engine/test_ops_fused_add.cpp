@@ -34,7 +34,10 @@ struct ResidualCase {
 
 // extra: 0 fused form; 1 the skip is computed after the conv; 2 the conv's output is also a
 // graph output; 3 the Add broadcasts a [M,1,1] skip; 4 as 0, for a depthwise conv (which Vulkan
-// keeps apart: its kernel takes no residual).
+// keeps apart: its kernel takes no residual); 5 as 0 (no activation) with the skip computed before
+// the conv (Neg of the input) and the sum read by one more node (sum + sum), so that neither is a graph
+// input or output and the CPU writes the sum over the skip (PlanHints::inPlaceOf), as in a chain
+// of residual blocks.
 struct Built {
     OpGraph g;
     Tensor x, w, b, skip;
@@ -51,27 +54,34 @@ Built build(const ResidualCase& c, uint32_t seed, int extra) {
     r.skip = randomTensor(skipShape, seed + 3, -2.0f, 2.0f);
     OpGraph& g = r.g;
     const int xi = g.input("x", c.x);
-    // The skip: a graph input, or (extra 1) Neg of one, made after the conv in graph order.
+    // The skip: a graph input, or (extra 1 / 5) Neg of one, made after / before the conv in
+    // graph order.
     const int si = g.input("skip", skipShape);
+    int skip = si;
+    if (extra == 5) {
+        skip = g.value("neg_skip");
+        g.node("Neg", {si}, {skip}, "neg");
+    }
     const int y = extra == 2 ? g.output("conv_out") : g.value("conv_out");
     graph::Node& n = g.node("Conv", {xi, g.constant("w", r.w), g.constant("b", r.b)}, {y}, "conv");
     setInts(n, "kernel_shape", {c.k, c.k});
     setInts(n, "strides", c.p.strides);
     setInts(n, "pads", c.p.pads);
     setInt(n, "group", c.p.group);
-    int skip = si;
     if (extra == 1) {
         skip = g.value("neg_skip");
         g.node("Neg", {si}, {skip}, "neg");
     }
-    const int sum = c.act == Activation::None ? g.output("y") : g.value("sum");
+    const int sum = c.act == Activation::None && extra != 5 ? g.output("y") : g.value("sum");
     g.node("Add", c.skipFirst ? std::vector<int>{skip, y} : std::vector<int>{y, skip}, {sum}, "add");
     if (c.act != Activation::None) addActivation(g, c.act, sum, -0.5f, 0.75f);
+    if (extra == 5) g.node("Add", {sum, sum}, {g.output("y")}, "double");  // not an activation: its own step
     r.want = Tensor(conv.shape);
     const int64_t plane = conv.shape[2] * conv.shape[3];
     for (int64_t i = 0; i < elementCount(conv.shape); ++i) {
-        const double s = extra == 3 ? r.skip.data[(i / plane) % c.M] : extra == 1 ? -r.skip.data[i] : r.skip.data[i];
+        const double s = extra == 3 ? r.skip.data[(i / plane) % c.M] : extra == 1 || extra == 5 ? -r.skip.data[i] : r.skip.data[i];
         r.want.data[i] = ref::act(c.act, static_cast<float>(conv.data[i] + s), -0.5f, 0.75f);  // Clip's bounds
+        if (extra == 5) r.want.data[i] *= 2.0f;
     }
     return r;
 }
@@ -128,13 +138,14 @@ protected:
         const auto got = run(r.g, {r.x, r.skip}, &stats);
         ASSERT_EQ(got.size(), extra == 2 ? 2u : 1u);
         EXPECT_TRUE(allClose(got.back(), r.want, tol()));
-        const bool fused = extra == 0 && (backend() == Backend::Vulkan || cpuFuses(c));
+        const bool fused = (extra == 0 || extra == 5) && (backend() == Backend::Vulkan || cpuFuses(c));
         const std::string convRow = std::string("Conv") + (fused ? "+Add" : "") +
                                     (fused && c.act != Activation::None ? std::string("+") + graph::activationName(c.act) : "");
         ASSERT_GE(stats.layers.size(), 2u);
-        const size_t convAt = 0;  // the Neg of extra 1 comes after the conv
+        const size_t convAt = extra == 5 ? 1 : 0;  // the Neg of extra 1 comes after the conv, of 5 before
         EXPECT_EQ(stats.layers[convAt].op, convRow);
-        EXPECT_EQ(stats.layers.back().algo == "in conv", fused) << stats.layers.back().algo;
+        const auto& addRow = stats.layers[stats.layers.size() - (extra == 5 ? 2 : 1)];
+        EXPECT_EQ(addRow.algo == "in conv", fused) << addRow.algo;
         if (backend() == Backend::Vulkan && threads() == 1) checkGpuKernelsAndFp16(r.g, {r.x, r.skip}, r.want, tol());
     }
 };
@@ -161,6 +172,11 @@ TEST_P(ConvResidualTest, FusedBlocks) {
     check({"3x3 32 ch on 15x13, batch 2, Clip", {2, 32, 15, 13}, 32, 3, same3, Activation::Clip}, seed += 10);
     check({"3x3 24 -> 40 on 28x28, Sigmoid, Add(skip, conv)", {1, 24, 28, 28}, 40, 3, same3, Activation::Sigmoid, true}, seed += 10);
     check({"3x3 16 ch on 9x9, no activation", {1, 16, 9, 9}, 16, 3, same3, Activation::None}, seed += 10);
+    // The sum written over a computed skip: Winograd's F(4x4) (per-thread tile-row blocks on 28x28
+    // at 1 thread) and F(2x2), a 1x1 conv.
+    check({"3x3 24 ch on 28x28 over a computed skip", {1, 24, 28, 28}, 24, 3, same3, Activation::None}, seed += 10, 5);
+    check({"3x3 32 ch on 7x7 over a computed skip", {1, 32, 7, 7}, 32, 3, same3, Activation::None}, seed += 10, 5);
+    check({"1x1 40 -> 64 on 12x12 over a computed skip", {1, 40, 12, 12}, 64, 1, {}, Activation::None}, seed += 10, 5);
 }
 
 TEST_P(ConvResidualTest, LeftAlone) {
