@@ -838,11 +838,22 @@ ConvGeom convGeom(const graph::Graph& g, const graph::Node& n, std::vector<float
     return q;
 }
 
+WinoGeom winoGeom(const ConvGeom& q) { return WinoGeom{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl}; }
+
 bool takesWinograd(const graph::Graph& g, const graph::Node& n, const ConvGeom& q, const KernelConfig& cfg) {
     if (!(q.planar() && q.kh == 3 && q.kw == 3 && q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.group == 1 && hasInput(n, 1) &&
           g.value(n.inputs[1]).constant))
         return false;
-    return winogradTile(WinoGeom{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl}, cfg) != 0;
+    return winogradTile(winoGeom(q), cfg) != 0;
+}
+
+// The Winograd kernel of a conv that takesWinograd, with `act` and, where residualInput >= 0,
+// a residual connection read from that input (makeWinogradConv).
+std::unique_ptr<Kernel> winogradConv(const graph::Graph& g, const graph::Node& n, const ConvGeom& q, const KernelConfig& cfg, std::vector<float> bias,
+                                     graph::FusedActivation act, int residualInput = -1) {
+    const WinoGeom wq = winoGeom(q);
+    std::vector<float> converted;
+    return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), act, cfg.simd, residualInput);
 }
 
 }  // namespace
@@ -854,11 +865,7 @@ std::unique_ptr<Kernel> makeConv(const graph::Graph& g, const graph::Node& n, co
     if (q.pointwise())
         return std::make_unique<Conv1x1>(q, std::move(bias), n.act, cfg.simd, pg ? packWeights(g, n, *pg, q.group, q.Mg, q.Cg) : std::vector<float>{},
                                          g.constFloats(n.inputs[1]));
-    if (takesWinograd(g, n, q, cfg)) {
-        const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
-        std::vector<float> converted;
-        return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), n.act, cfg.simd);
-    }
+    if (takesWinograd(g, n, q, cfg)) return winogradConv(g, n, q, cfg, std::move(bias), n.act);
     if (q.depthwise()) return std::make_unique<ConvDepthwise>(q, std::move(bias), n.act, cfg.simd, cfg.tuning.depthwiseLanes);
     if (hasInput(n, 1) && g.value(n.inputs[1]).constant && (q.group > 1 || cfg.tuning.directStem))
         if (const auto gq = directGeom(q, cfg.simd)) {
@@ -875,13 +882,8 @@ std::unique_ptr<Kernel> makeConvAdd(const graph::Graph& g, const graph::FusedAdd
     if (!cfg.tuning.convAdd || n.op != graph::OpKind::Conv || !pg || graph::isQuantizedNode(g, n) || !g.constFloats(n.inputs[1])) return nullptr;
     std::vector<float> bias;
     const ConvGeom q = convGeom(g, n, bias);
-    if (takesWinograd(g, n, q, cfg)) {
-        // The skip added in the output transform (ResNet's basic blocks end in a 3x3 conv).
-        const WinoGeom wq{q.N, q.C, q.H, q.W, q.M, q.OH, q.OW, q.pt, q.pl};
-        std::vector<float> converted;
-        return makeWinogradConv(wq, winogradTile(wq, cfg), weightsOf(g, n, converted), std::move(bias), add.act, cfg.simd,
-                                static_cast<int>(n.inputs.size()));
-    }
+    // The skip added in the output transform (ResNet's basic blocks end in a 3x3 conv).
+    if (takesWinograd(g, n, q, cfg)) return winogradConv(g, n, q, cfg, std::move(bias), add.act, static_cast<int>(n.inputs.size()));
     if (!q.pointwise()) return nullptr;
     auto k = std::make_unique<Conv1x1>(q, std::move(bias), add.act, cfg.simd, packWeights(g, n, *pg, q.group, q.Mg, q.Cg), g.constFloats(n.inputs[1]));
     if (!k->packed()) return nullptr;

@@ -58,20 +58,18 @@ Built build(const ResidualCase& c, uint32_t seed, int extra) {
     // graph order.
     const int si = g.input("skip", skipShape);
     int skip = si;
-    if (extra == 5) {
+    auto negateSkip = [&] {
         skip = g.value("neg_skip");
         g.node("Neg", {si}, {skip}, "neg");
-    }
+    };
+    if (extra == 5) negateSkip();
     const int y = extra == 2 ? g.output("conv_out") : g.value("conv_out");
     graph::Node& n = g.node("Conv", {xi, g.constant("w", r.w), g.constant("b", r.b)}, {y}, "conv");
     setInts(n, "kernel_shape", {c.k, c.k});
     setInts(n, "strides", c.p.strides);
     setInts(n, "pads", c.p.pads);
     setInt(n, "group", c.p.group);
-    if (extra == 1) {
-        skip = g.value("neg_skip");
-        g.node("Neg", {si}, {skip}, "neg");
-    }
+    if (extra == 1) negateSkip();
     const int sum = c.act == Activation::None && extra != 5 ? g.output("y") : g.value("sum");
     g.node("Add", c.skipFirst ? std::vector<int>{skip, y} : std::vector<int>{y, skip}, {sum}, "add");
     if (c.act != Activation::None) addActivation(g, c.act, sum, -0.5f, 0.75f);
